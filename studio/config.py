@@ -1,0 +1,99 @@
+"""Settings, read once from the environment.
+
+Environment variables (names are contracts; keep them stable):
+  STUDIO_DATA_DIR         where the ledger and media live (default: a per-user data folder)
+  STUDIO_BACKEND          preview | dashscope | inferencesh (default: first with a key, else preview)
+  DASHSCOPE_API_KEY       DashScope key (a secret: never stored or shown)
+  DASHSCOPE_BASE_URL      DashScope base URL, e.g. https://dashscope-intl.aliyuncs.com
+  DASHSCOPE_HTTP_BASE_URL the official SDK's override (includes /api/v1); accepted too
+  DASHSCOPE_REGION        singapore | beijing | virginia (default singapore)
+  INFERENCE_API_KEY       inference.sh key (a secret)
+  INFERENCE_BASE_URL      inference.sh base URL (default https://api.inference.sh)
+  STUDIO_PUBLIC_URL       public address of this studio (webhooks); on a Space it follows from SPACE_HOST
+  STUDIO_JOB_DEADLINE     seconds a job may take before the studio stops waiting (default 1800)
+  GRADIO_SERVER_PORT      port for python app.py (default 7860)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DASHSCOPE_REGIONS = {
+    "singapore": "https://dashscope-intl.aliyuncs.com",
+    "beijing": "https://dashscope.aliyuncs.com",
+    "virginia": "https://dashscope-us.aliyuncs.com",
+}
+INFERENCE_DEFAULT_URL = "https://api.inference.sh"
+BACKENDS = ("preview", "dashscope", "inferencesh")
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    backend: str = "preview"
+    dashscope_key: str | None = field(default=None, repr=False)
+    dashscope_url: str = DASHSCOPE_REGIONS["singapore"]
+    dashscope_region: str = "singapore"
+    inference_key: str | None = field(default=None, repr=False)
+    inference_url: str = INFERENCE_DEFAULT_URL
+    public_url: str | None = None
+    job_deadline: float = 1800.0
+    multi_user: bool = False
+    port: int = 7860
+
+    @property
+    def ledger_path(self) -> Path:
+        return self.data_dir / "ledger.sqlite3"
+
+    def available_backends(self) -> list[str]:
+        names = ["preview"]
+        if self.dashscope_key:
+            names.append("dashscope")
+        if self.inference_key:
+            names.append("inferencesh")
+        return names
+
+
+def default_data_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("happyhorse-studio", appauthor=False))
+
+
+def load(env: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if env is None else env
+    get = lambda k: (env.get(k) or "").strip() or None  # noqa: E731
+
+    data_dir = Path(get("STUDIO_DATA_DIR") or default_data_dir()).expanduser().resolve()
+    region = (get("DASHSCOPE_REGION") or "singapore").lower()
+    if region not in DASHSCOPE_REGIONS:
+        raise ValueError(f"DASHSCOPE_REGION={region!r} is unknown: use one of {', '.join(DASHSCOPE_REGIONS)}.")
+    ds_url = get("DASHSCOPE_BASE_URL") or get("DASHSCOPE_HTTP_BASE_URL") or DASHSCOPE_REGIONS[region]
+    ds_url = ds_url.rstrip("/").removesuffix("/api/v1")
+    ds_key, inf_key = get("DASHSCOPE_API_KEY"), get("INFERENCE_API_KEY")
+
+    backend = (get("STUDIO_BACKEND") or "").lower()
+    if not backend:
+        backend = "dashscope" if ds_key else "inferencesh" if inf_key else "preview"
+    if backend not in BACKENDS:
+        raise ValueError(f"STUDIO_BACKEND={backend!r} is unknown: use one of {', '.join(BACKENDS)}.")
+
+    public = get("STUDIO_PUBLIC_URL")
+    if not public and get("SPACE_HOST"):
+        public = f"https://{get('SPACE_HOST')}"
+    return Settings(
+        data_dir=data_dir,
+        backend=backend,
+        dashscope_key=ds_key,
+        dashscope_url=ds_url,
+        dashscope_region=region,
+        inference_key=inf_key,
+        inference_url=(get("INFERENCE_BASE_URL") or INFERENCE_DEFAULT_URL).rstrip("/"),
+        public_url=public.rstrip("/") if public else None,
+        job_deadline=float(get("STUDIO_JOB_DEADLINE") or 1800),
+        multi_user=bool(get("SPACE_ID")) or (get("STUDIO_MULTI_USER") or "") in ("1", "true", "yes"),
+        port=int(get("GRADIO_SERVER_PORT") or 7860),
+    )

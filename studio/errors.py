@@ -1,0 +1,53 @@
+"""One error tree for the whole studio.
+
+StudioError
+ +-- InputError        the user's input breaks a limit; the message says what to change
+ +-- BudgetError       the job would go over the budget
+ +-- NotFound          no such job for this owner
+ +-- ProviderError     the provider refused or failed; keeps its code and request id
+      +-- AmbiguousSubmit  a create request may or may not have reached the provider
+      +-- TransientError   worth retrying later (rate limits, 5xx, timeouts on reads)
+
+Messages are written for the user and never contain secrets.
+"""
+
+from __future__ import annotations
+
+
+class StudioError(Exception):
+    """Base of every error the studio raises on purpose."""
+
+
+class InputError(StudioError):
+    """Input that breaks a limit. The message tells the user what to change."""
+
+
+class BudgetError(StudioError):
+    """The job would spend more than the budget allows."""
+
+
+class NotFound(StudioError):
+    """No such job, or not one the caller owns."""
+
+
+class ProviderError(StudioError):
+    """The provider answered with an error, or could not be reached."""
+
+    def __init__(self, message: str, *, code: str | None = None,
+                 request_id: str | None = None, status: int | None = None):
+        super().__init__(message)
+        self.code = code
+        self.request_id = request_id
+        self.status = status
+
+
+class TransientError(ProviderError):
+    """A failure that may pass: rate limited, server error, timeout on a read."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kw):
+        super().__init__(message, **kw)
+        self.retry_after = retry_after
+
+
+class AmbiguousSubmit(ProviderError):
+    """The create request went out but no answer came back: it may have started a billed task."""

@@ -1,0 +1,1 @@
+"""Media work: probe, validate, render previews, posters, frames, audio."""

@@ -1,0 +1,239 @@
+"""The four HappyHorse variants: their parameters, limits and defaults.
+
+Limits come from PROTOCOLS.md. Each is a constant here so a wrong guess is a
+one-line change. Validation of media content lives in studio.media.inspect;
+this module checks everything that needs no file access and says which
+parameters each variant takes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from studio.errors import InputError
+from studio.prompts import prompt_budget
+
+
+class Variant(str, Enum):
+    T2V = "t2v"
+    I2V = "i2v"
+    R2V = "r2v"
+    EDIT = "edit"
+
+    @property
+    def title(self) -> str:
+        return TITLES[self]
+
+
+TITLES = {
+    Variant.T2V: "Text to video",
+    Variant.I2V: "Image to video",
+    Variant.R2V: "Reference to video",
+    Variant.EDIT: "Video edit",
+}
+
+
+class AudioMode(str, Enum):
+    AUTO = "auto"      # the model decides whether to regenerate sound
+    RETAIN = "retain"  # keep the source clip's sound (the API's "origin")
+    REMOVE = "remove"  # the studio strips the sound from the result
+
+    @property
+    def api_value(self) -> str:
+        """What the provider's audio_setting gets; remove is done by the studio."""
+        return "origin" if self is AudioMode.RETAIN else "auto"
+
+
+RESOLUTIONS = ("720P", "1080P")
+SHORT_SIDE = {"720P": 720, "1080P": 1080}
+RATIOS = ("16:9", "9:16", "1:1", "4:3", "3:4")
+DEFAULT_RESOLUTION = "720P"  # drafts at 720P; the providers' own default is 1080P
+DEFAULT_RATIO = "16:9"
+MIN_SECONDS, MAX_SECONDS, DEFAULT_SECONDS = 3, 15, 5
+MAX_SEED = 2_147_483_647
+
+IMAGE_FORMATS = ("JPEG", "PNG", "BMP", "WEBP")
+IMAGE_MAX_BYTES = 10 * 1024 * 1024
+FIRST_FRAME_MIN_SIDE = 300
+REFERENCE_MIN_SIDE = 400
+REFERENCE_RECOMMENDED_SIDE = 720
+EDIT_REFERENCE_MIN_SIDE = 300
+MAX_ASPECT = 2.5  # long side / short side, for images and source videos
+MAX_REFERENCES = {"r2v": 9, "edit": 5}
+MIN_REFERENCES = {"r2v": 1, "edit": 0}
+
+VIDEO_CONTAINERS = ("mp4", "mov")
+VIDEO_MAX_BYTES = 100 * 1024 * 1024
+VIDEO_MIN_SECONDS, VIDEO_MAX_SECONDS = 3.0, 60.0
+VIDEO_MAX_LONG_SIDE, VIDEO_MIN_SHORT_SIDE = 2160, 320
+VIDEO_MIN_FPS = 8.0
+EDIT_OUTPUT_MAX_SECONDS = 15.0  # the model edits the first 15 s
+
+# Which parameters each variant takes (the UI shows only these).
+TAKES_RATIO = {Variant.T2V, Variant.R2V}
+TAKES_DURATION = {Variant.T2V, Variant.I2V, Variant.R2V}
+PROMPT_REQUIRED = {Variant.T2V, Variant.R2V, Variant.EDIT}
+
+
+@dataclass(frozen=True)
+class Request:
+    """One generation as the user asked for it. Paths point at local files."""
+
+    variant: Variant
+    prompt: str = ""
+    resolution: str = DEFAULT_RESOLUTION
+    ratio: str | None = None
+    duration: int | None = None
+    watermark: bool = False
+    seed: int | None = None
+    first_frame: str | None = None
+    references: tuple[str, ...] = ()
+    video: str | None = None
+    audio: AudioMode | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d["variant"] = self.variant.value
+        d["audio"] = self.audio.value if self.audio else None
+        d["references"] = list(self.references)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Request":
+        known = {f.name for f in dataclasses.fields(cls)}
+        d = {k: v for k, v in d.items() if k in known}
+        d["variant"] = Variant(d["variant"])
+        d["references"] = tuple(d.get("references") or ())
+        d["audio"] = AudioMode(d["audio"]) if d.get("audio") else None
+        return cls(**d)
+
+
+def build(variant: Variant | str, *, prompt: str | None = "", resolution: str | None = None,
+          ratio: str | None = None, duration: Any = None, watermark: bool = False,
+          seed: Any = None, first_frame: str | None = None, references: Any = (),
+          video: str | None = None, audio: str | AudioMode | None = None) -> Request:
+    """Turn loosely typed input (widgets, CLI, API) into a checked Request.
+
+    Parameters a variant does not take are dropped; defaults fill the rest.
+    Raises InputError naming the field and what to change.
+    """
+    try:
+        variant = Variant(variant)
+    except ValueError:
+        raise InputError(f"Unknown variant {variant!r}: use one of t2v, i2v, r2v, edit.") from None
+    prompt = (prompt or "").strip()
+    resolution = (resolution or DEFAULT_RESOLUTION).upper()
+    if resolution not in RESOLUTIONS:
+        raise InputError(f"Resolution {resolution!r} is not offered: choose 720P or 1080P.")
+    req = Request(
+        variant=variant,
+        prompt=prompt,
+        resolution=resolution,
+        ratio=_ratio(ratio) if variant in TAKES_RATIO else None,
+        duration=_duration(duration) if variant in TAKES_DURATION else None,
+        watermark=bool(watermark),
+        seed=parse_seed(seed),
+        first_frame=first_frame or None if variant is Variant.I2V else None,
+        references=tuple(r for r in (references or ()) if r) if variant in (Variant.R2V, Variant.EDIT) else (),
+        video=video or None if variant is Variant.EDIT else None,
+        audio=_audio(audio) if variant is Variant.EDIT else None,
+    )
+    check_prompt(req)
+    _check_inputs_present(req)
+    return req
+
+
+def check_prompt(req: Request) -> None:
+    if req.variant in PROMPT_REQUIRED and not req.prompt:
+        raise InputError(f"{req.variant.title} needs a prompt: describe the shot you want.")
+    budget = prompt_budget(req.prompt)
+    if budget.over:
+        raise InputError(budget.message)
+
+
+def _check_inputs_present(req: Request) -> None:
+    if req.variant is Variant.I2V and not req.first_frame:
+        raise InputError("Image to video needs a first frame: upload an image.")
+    if req.variant is Variant.EDIT and not req.video:
+        raise InputError("Video edit needs a source video: upload an MP4 or MOV clip.")
+    key = req.variant.value
+    if key in MAX_REFERENCES:
+        n, lo, hi = len(req.references), MIN_REFERENCES[key], MAX_REFERENCES[key]
+        if n < lo:
+            raise InputError(f"{req.variant.title} needs at least {lo} reference image: add one.")
+        if n > hi:
+            raise InputError(f"{req.variant.title} takes at most {hi} reference images; you gave {n}: remove {n - hi}.")
+
+
+def _ratio(ratio: str | None) -> str:
+    ratio = (ratio or DEFAULT_RATIO).strip()
+    if ratio not in RATIOS:
+        raise InputError(f"Aspect ratio {ratio!r} is not offered: choose one of {', '.join(RATIOS)}.")
+    return ratio
+
+
+def _duration(value: Any) -> int:
+    if value is None or value == "":
+        return DEFAULT_SECONDS
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"Duration {value!r} is not a number: give whole seconds from 3 to 15.") from None
+    if f != int(f):
+        raise InputError(f"Duration must be whole seconds; {value} is not: use 3 to 15.")
+    if not MIN_SECONDS <= f <= MAX_SECONDS:
+        raise InputError(f"Duration {int(f)} s is out of range: clips are 3 to 15 seconds.")
+    return int(f)
+
+
+def parse_seed(value: Any) -> int | None:
+    """Empty means random. Otherwise a whole number from 0 to 2147483647."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        f = float(value)
+        seed = int(f)
+    except (TypeError, ValueError, OverflowError):
+        raise InputError(f"Seed {value!r} is not a whole number: leave it empty for random, or use 0 to {MAX_SEED}.") from None
+    if seed != f or not 0 <= seed <= MAX_SEED:
+        raise InputError(f"Seed {value} is out of range: leave it empty for random, or use 0 to {MAX_SEED}.")
+    return seed
+
+
+def _audio(value: str | AudioMode | None) -> AudioMode:
+    if value is None or value == "":
+        return AudioMode.AUTO
+    try:
+        return AudioMode(str(value.value if isinstance(value, AudioMode) else value).lower())
+    except ValueError:
+        raise InputError(f"Audio {value!r} is not offered: choose auto, retain or remove.") from None
+
+
+def even(n: float) -> int:
+    """Round to the nearest even integer (H.264 wants even dimensions)."""
+    return max(2, int(round(n / 2)) * 2)
+
+
+def ratio_size(resolution: str, ratio: str) -> tuple[int, int]:
+    """Output width and height for a ratio: the short side is 720 or 1080."""
+    w, h = (int(x) for x in ratio.split(":"))
+    return shape_size(resolution, w, h)
+
+
+def shape_size(resolution: str, width: int, height: int) -> tuple[int, int]:
+    """Output size that keeps an input's shape: short side 720 or 1080, even sides."""
+    short = SHORT_SIDE[resolution]
+    if width >= height:
+        return even(short * width / height), short
+    return short, even(short * height / width)
+
+
+def nearest_ratio(width: int, height: int) -> str:
+    """The offered ratio closest to a shape, for showing what a frame implies."""
+    import math
+
+    target = math.log(width / height)
+    return min(RATIOS, key=lambda r: abs(math.log(int(r.split(":")[0]) / int(r.split(":")[1])) - target))
