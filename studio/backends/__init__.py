@@ -1,0 +1,28 @@
+"""Backends: one adapter per provider behind the contract in base.py."""
+
+from __future__ import annotations
+
+from studio.backends.base import Backend
+from studio.config import Settings
+
+
+def make_backend(name: str, settings: Settings) -> Backend:
+    """Build a backend by name. Adapters are imported only when used."""
+    if name == "preview":
+        from studio.backends.preview import PreviewBackend as cls
+    elif name == "dashscope":
+        from studio.backends.dashscope import DashScopeBackend as cls
+    elif name == "inferencesh":
+        from studio.backends.inferencesh import InferenceShBackend as cls
+    else:
+        raise ValueError(f"unknown backend {name!r}")
+    return cls.from_settings(settings)
+
+
+def describe(name: str, settings: Settings) -> str:
+    """Backend and region in words, for the header and job cards."""
+    if name == "preview":
+        return "preview (offline renderer, free — not HappyHorse output)"
+    if name == "dashscope":
+        return f"DashScope ({settings.dashscope_region}, {settings.dashscope_url})"
+    return f"inference.sh ({settings.inference_url})"

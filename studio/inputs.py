@@ -1,0 +1,97 @@
+"""Checks every input file against the API's limits and keeps a durable copy.
+
+Uploads arrive as temporary files (Gradio's cache, a CLI path). A job must
+outlive them, so accepted inputs are copied into the data directory under a
+name derived from their content: the same image used twice is stored once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from studio.errors import InputError
+from studio.media import inspect
+from studio.variants import REFERENCE_RECOMMENDED_SIDE, Request, Variant, nearest_ratio
+
+_EXT = {"JPEG": ".jpg", "PNG": ".png", "BMP": ".bmp", "WEBP": ".webp", "mp4": ".mp4", "mov": ".mov"}
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A request whose every file passed its limits, with what we learnt about them."""
+
+    request: Request
+    source_seconds: float | None = None     # edit: the source clip's length
+    implied_ratio: str | None = None        # i2v: the ratio the first frame implies
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def check_files(request: Request) -> Checked:
+    """Check each file by content. Raises InputError naming the file and the fix."""
+    notes: list[str] = []
+    source_seconds = implied = None
+    for path in _paths(request):
+        if not Path(path).is_file():
+            raise InputError(f"The file {Path(path).name!r} is not there any more: upload it again.")
+    if request.first_frame:
+        info = inspect.check_first_frame(request.first_frame)
+        implied = nearest_ratio(info.width, info.height)
+    for i, ref in enumerate(request.references, start=1):
+        info = inspect.check_reference(ref, i, request.variant)
+        if request.variant is Variant.R2V and min(info.width, info.height) < REFERENCE_RECOMMENDED_SIDE:
+            notes.append(f"Reference {i} is {info.width}x{info.height}: {REFERENCE_RECOMMENDED_SIDE} px or more "
+                         "on the short side keeps the subject more faithful.")
+    if request.video:
+        video = inspect.check_source_video(request.video)
+        source_seconds = video.duration
+        if video.duration > 15:
+            notes.append(f"The source is {video.duration:.1f} s: the edit covers its first 15 s, "
+                         "but the whole clip is billed as input.")
+    return Checked(request, source_seconds, implied, tuple(notes))
+
+
+def _paths(request: Request) -> list[str]:
+    return [p for p in (request.first_frame, request.video, *request.references) if p]
+
+
+class InputStore:
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def keep(self, request: Request) -> Request:
+        """The same request, pointing at durable copies of its files."""
+        return replace(
+            request,
+            first_frame=self._keep(request.first_frame),
+            references=tuple(self._keep(r) for r in request.references),
+            video=self._keep(request.video),
+        )
+
+    def _keep(self, path: str | None) -> str | None:
+        if not path:
+            return None
+        src = Path(path)
+        if src.parent == self.root:
+            return str(src)
+        digest = hashlib.sha256()
+        with src.open("rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                digest.update(chunk)
+        dest = self.root / (digest.hexdigest()[:24] + _extension(src))
+        if not dest.exists():
+            self.root.mkdir(parents=True, exist_ok=True)
+            part = dest.with_suffix(dest.suffix + ".part")
+            shutil.copyfile(src, part)
+            os.replace(part, dest)
+        return str(dest)
+
+
+def _extension(path: Path) -> str:
+    try:
+        return _EXT[inspect.inspect_image(path).format]
+    except InputError:
+        return _EXT.get(inspect.probe_video(path).container, ".mp4")

@@ -1,0 +1,75 @@
+"""Bring a finished clip home: download to a temporary file, check it, apply the
+studio's own post-processing, and move it into place atomically.
+
+A job is marked done only after its file is in place, so a crash can never
+leave a job done without its clip.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from studio.backends.base import Backend, TaskStatus
+from studio.errors import ProviderError, StudioError, TransientError
+from studio.jobs.model import Job
+from studio.media import clips
+from studio.variants import AudioMode
+
+DOWNLOAD_TRIES = 3
+
+
+@dataclass(frozen=True)
+class Collected:
+    video: Path
+    poster: Path
+    width: int
+    height: int
+    seconds: float
+
+
+async def collect(job: Job, backend: Backend, status: TaskStatus, media_dir: Path,
+                  retry_delay: float = 1.0) -> Collected:
+    media_dir.mkdir(parents=True, exist_ok=True)
+    part = media_dir / f".{job.id}.part.mp4"
+    final = media_dir / f"{job.id}.mp4"
+    poster = media_dir / f"{job.id}.jpg"
+    try:
+        await _download(backend, status, part, retry_delay)
+        try:
+            await asyncio.to_thread(clips.verify_playable, part)
+        except StudioError as e:
+            raise ProviderError(f"The provider's clip is not playable: {e}", code="bad_result") from e
+        if job.request.audio is AudioMode.REMOVE:
+            silent = media_dir / f".{job.id}.silent.mp4"
+            await asyncio.to_thread(clips.strip_audio, part, silent)
+            os.replace(silent, part)
+        _fsync(part)
+        os.replace(part, final)
+    finally:
+        part.unlink(missing_ok=True)
+    await asyncio.to_thread(clips.make_poster, final, poster)
+    info = await asyncio.to_thread(clips.verify_playable, final)
+    return Collected(final, poster, info.width, info.height, info.duration)
+
+
+async def _download(backend: Backend, status: TaskStatus, part: Path, retry_delay: float) -> None:
+    for attempt in range(1, DOWNLOAD_TRIES + 1):
+        try:
+            await backend.download(status, part)
+            return
+        except TransientError:
+            part.unlink(missing_ok=True)
+            if attempt == DOWNLOAD_TRIES:
+                raise
+            await asyncio.sleep(retry_delay * attempt)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

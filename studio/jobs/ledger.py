@@ -1,0 +1,231 @@
+"""The job ledger: one SQLite file, safe under concurrent writers and crashes.
+
+WAL mode, short transactions, a schema version (PRAGMA user_version) with
+forward migrations. Every state change is written together with an event row,
+so each job keeps its history. Nothing secret is ever written here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+from studio.errors import NotFound
+from studio.jobs.model import Job, JobState
+
+MIGRATIONS: list[str] = [
+    # 1: jobs and their history
+    """
+    CREATE TABLE jobs (
+        id TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        variant TEXT NOT NULL,
+        backend TEXT NOT NULL,
+        region TEXT,
+        state TEXT NOT NULL,
+        request TEXT NOT NULL,
+        quote_usd REAL NOT NULL DEFAULT 0,
+        quote TEXT,
+        seed INTEGER,
+        task_id TEXT,
+        request_id TEXT,
+        progress REAL,
+        output_path TEXT,
+        poster_path TEXT,
+        width INTEGER, height INTEGER, seconds REAL,
+        billed_seconds REAL,
+        cost_usd REAL,
+        error_code TEXT,
+        error_message TEXT,
+        parent_id TEXT,
+        webhook_secret TEXT,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL,
+        deadline_at REAL,
+        claimed_by TEXT
+    );
+    CREATE INDEX jobs_owner_created ON jobs(owner, created_at DESC);
+    CREATE INDEX jobs_state ON jobs(state);
+    CREATE TABLE job_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        job_id TEXT NOT NULL REFERENCES jobs(id),
+        at REAL NOT NULL,
+        state TEXT NOT NULL,
+        detail TEXT
+    );
+    CREATE INDEX job_events_job ON job_events(job_id, id);
+    """,
+]
+
+_COLUMNS = [f.name for f in fields(Job)] + ["variant"]
+_COLUMNS.remove("request")
+_COLUMNS.append("request")
+
+
+def process_id() -> str:
+    """Who holds a job: host and pid, so a dead holder on this host is noticed at once."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def holder_alive(holder: str | None) -> bool:
+    if not holder:
+        return False
+    host, _, pid = holder.rpartition(":")
+    if host != socket.gethostname():
+        return True  # another machine: trust its claim
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, ValueError):
+        return True
+    return True
+
+
+class Ledger:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._read() as db:
+            db.execute("PRAGMA journal_mode=WAL")
+            self._migrate(db)
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        db.row_factory = sqlite3.Row
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA foreign_keys=ON")
+        return db
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        db = self._connect()
+        try:
+            yield db
+        finally:
+            db.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        db = self._connect()
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            yield db
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        finally:
+            db.close()
+
+    def _migrate(self, db: sqlite3.Connection) -> None:
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version > len(MIGRATIONS):
+            raise RuntimeError(f"{self.path} was written by a newer studio (schema {version}); upgrade the studio.")
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            db.executescript(f"BEGIN IMMEDIATE; {script}; PRAGMA user_version={number}; COMMIT;")
+
+    @property
+    def schema_version(self) -> int:
+        with self._read() as db:
+            return db.execute("PRAGMA user_version").fetchone()[0]
+
+    # --- writes -----------------------------------------------------------
+
+    def add(self, job: Job, detail: str | None = None) -> Job:
+        now = time.time()
+        job.created_at = job.created_at or now
+        job.updated_at = now
+        row = job.to_row()
+        cols = ", ".join(_COLUMNS)
+        marks = ", ".join(f":{c}" for c in _COLUMNS)
+        with self._tx() as db:
+            db.execute(f"INSERT INTO jobs ({cols}) VALUES ({marks})", row)
+            db.execute("INSERT INTO job_events (job_id, at, state, detail) VALUES (?, ?, ?, ?)",
+                       (job.id, now, job.state.value, detail))
+        return job
+
+    def update(self, job_id: str, *, state: JobState | None = None, detail: str | None = None,
+               only_from: tuple[JobState, ...] | None = None, **values: Any) -> Job | None:
+        """Change a job in one transaction; a state change also writes an event.
+
+        only_from makes the change conditional on the current state; returns
+        None when the condition did not hold (someone else moved the job).
+        """
+        now = time.time()
+        values = {k: (json.dumps(v) if k == "quote" else v) for k, v in values.items()}
+        if state is not None:
+            values["state"] = state.value
+        values["updated_at"] = now
+        sets = ", ".join(f"{k} = :{k}" for k in values)
+        where = "id = :id"
+        if only_from:
+            where += " AND state IN (%s)" % ", ".join(f"'{s.value}'" for s in only_from)
+        with self._tx() as db:
+            cur = db.execute(f"UPDATE jobs SET {sets} WHERE {where}", {**values, "id": job_id})
+            if cur.rowcount == 0:
+                return None
+            if state is not None:
+                db.execute("INSERT INTO job_events (job_id, at, state, detail) VALUES (?, ?, ?, ?)",
+                           (job_id, now, state.value, detail))
+            row = db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        return Job.from_row(row)
+
+    def claim(self, job_id: str, holder: str) -> bool:
+        """Take a job to drive it, unless a live process already holds it."""
+        with self._tx() as db:
+            row = db.execute("SELECT claimed_by FROM jobs WHERE id = ?", (job_id,)).fetchone()
+            if row is None:
+                return False
+            current = row["claimed_by"]
+            if current and current != holder and holder_alive(current):
+                return False
+            db.execute("UPDATE jobs SET claimed_by = ? WHERE id = ?", (holder, job_id))
+        return True
+
+    def release(self, job_id: str, holder: str) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE jobs SET claimed_by = NULL WHERE id = ? AND claimed_by = ?", (job_id, holder))
+
+    # --- reads ------------------------------------------------------------
+
+    def get(self, job_id: str, owner: str | None = None) -> Job:
+        with self._read() as db:
+            row = db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        if row is None or (owner is not None and row["owner"] != owner):
+            raise NotFound(f"No job {job_id!r} here: pick one from the gallery.")
+        return Job.from_row(row)
+
+    def list(self, owner: str, limit: int = 200) -> list[Job]:
+        with self._read() as db:
+            rows = db.execute("SELECT * FROM jobs WHERE owner = ? ORDER BY created_at DESC, rowid DESC LIMIT ?",
+                              (owner, limit)).fetchall()
+        return [Job.from_row(r) for r in rows]
+
+    def unfinished(self) -> list[Job]:
+        """Jobs a runner must still drive, including ones whose result we still collect."""
+        names = ", ".join(f"'{s.value}'" for s in JobState if not s.finished)
+        with self._read() as db:
+            rows = db.execute(
+                f"SELECT * FROM jobs WHERE state IN ({names}) OR (state = 'cancelled' AND "
+                "error_code = 'stopped_waiting' AND task_id IS NOT NULL) ORDER BY created_at").fetchall()
+        return [Job.from_row(r) for r in rows]
+
+    def events(self, job_id: str) -> list[dict[str, Any]]:
+        with self._read() as db:
+            rows = db.execute("SELECT at, state, detail FROM job_events WHERE job_id = ? ORDER BY id",
+                              (job_id,)).fetchall()
+        return [dict(r) for r in rows]
+
+    def spent(self, owner: str) -> float:
+        with self._read() as db:
+            row = db.execute("SELECT COALESCE(SUM(cost_usd), 0) FROM jobs WHERE owner = ?", (owner,)).fetchone()
+        return float(row[0])

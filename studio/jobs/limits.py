@@ -1,0 +1,49 @@
+"""Limits shared by every job on one backend: tasks in flight and request rate.
+
+A busy studio backs off together: a 429 from the provider pauses every job's
+calls to that backend until its Retry-After has passed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+
+class BackendLimits:
+    def __init__(self, max_in_flight: int, requests_per_minute: int):
+        self.max_in_flight = max(1, max_in_flight)
+        self.interval = 60.0 / requests_per_minute if requests_per_minute > 0 else 0.0
+        self.in_flight = 0
+        self._slots = asyncio.Condition()
+        self._next_call = 0.0
+        self._paused_until = 0.0
+        self._lock = asyncio.Lock()
+
+    async def take_slot(self) -> None:
+        """Wait for room to start one more task at the provider."""
+        async with self._slots:
+            await self._slots.wait_for(lambda: self.in_flight < self.max_in_flight)
+            self.in_flight += 1
+
+    def hold_slot(self) -> None:
+        """Count a task already at the provider (resumed after a restart)."""
+        self.in_flight += 1
+
+    async def free_slot(self) -> None:
+        async with self._slots:
+            self.in_flight = max(0, self.in_flight - 1)
+            self._slots.notify_all()
+
+    async def before_call(self) -> None:
+        """Space calls to stay under the request rate and honour a shared pause."""
+        async with self._lock:
+            now = time.monotonic()
+            start = max(now, self._next_call, self._paused_until)
+            self._next_call = start + self.interval
+        if start > now:
+            await asyncio.sleep(start - now)
+
+    def pause(self, seconds: float) -> None:
+        """Hold every job's calls for a while (the provider said 429 / Retry-After)."""
+        self._paused_until = max(self._paused_until, time.monotonic() + seconds)

@@ -1,0 +1,107 @@
+"""A job as the ledger stores it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+from enum import Enum
+from typing import Any
+
+from studio.variants import Request
+
+
+class JobState(str, Enum):
+    QUEUED = "queued"            # in the ledger, not yet sent
+    SUBMITTING = "submitting"    # the create request is on its way
+    RUNNING = "running"          # the provider has it (task id stored)
+    DOWNLOADING = "downloading"  # finished at the provider; fetching the clip
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    UNSURE = "unsure"            # the create may or may not have reached the provider
+
+    @property
+    def finished(self) -> bool:
+        return self in (JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED, JobState.UNSURE)
+
+    @property
+    def words(self) -> str:
+        return _WORDS[self]
+
+
+_WORDS = {
+    JobState.QUEUED: "waiting to start",
+    JobState.SUBMITTING: "sending to the provider",
+    JobState.RUNNING: "generating",
+    JobState.DOWNLOADING: "downloading the clip",
+    JobState.SUCCEEDED: "done",
+    JobState.FAILED: "failed",
+    JobState.CANCELLED: "cancelled",
+    JobState.UNSURE: "needs your decision",
+}
+
+
+@dataclass
+class Job:
+    id: str
+    owner: str
+    request: Request
+    backend: str
+    state: JobState = JobState.QUEUED
+    region: str | None = None
+    quote_usd: float = 0.0
+    quote: dict[str, Any] = field(default_factory=dict)
+    seed: int | None = None
+    task_id: str | None = None
+    request_id: str | None = None
+    progress: float | None = None
+    output_path: str | None = None
+    poster_path: str | None = None
+    width: int | None = None
+    height: int | None = None
+    seconds: float | None = None
+    billed_seconds: float | None = None
+    cost_usd: float | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+    parent_id: str | None = None
+    webhook_secret: str | None = None
+    created_at: float = 0.0
+    updated_at: float = 0.0
+    deadline_at: float | None = None
+    claimed_by: str | None = None
+
+    @property
+    def variant(self):
+        return self.request.variant
+
+    @property
+    def is_preview(self) -> bool:
+        return self.backend == "preview"
+
+    def record(self) -> dict[str, Any]:
+        """The job as users see it (CLI --json, API): no secrets, no internals."""
+        d = {f.name: getattr(self, f.name) for f in fields(self)
+             if f.name not in ("webhook_secret", "claimed_by", "request")}
+        d["state"] = self.state.value
+        d["variant"] = self.request.variant.value
+        d["request"] = self.request.to_dict()
+        d["preview"] = self.is_preview
+        return d
+
+    def to_row(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["request"] = json.dumps(self.request.to_dict(), ensure_ascii=False)
+        d["quote"] = json.dumps(self.quote)
+        d["state"] = self.state.value
+        d["variant"] = self.request.variant.value
+        return d
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> "Job":
+        names = {f.name for f in fields(cls)}
+        d = {k: row[k] for k in row.keys() if k in names}
+        d["request"] = Request.from_dict(json.loads(row["request"]))
+        d["quote"] = json.loads(row["quote"] or "{}")
+        d["state"] = JobState(row["state"])
+        return cls(**d)

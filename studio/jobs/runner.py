@@ -1,0 +1,290 @@
+"""The runner: drives every job from the ledger to its end, independent of any browser.
+
+One asyncio event loop in one background thread drives all jobs (no thread
+per job). Each step's result is written to the ledger before the next step
+waits on anything, so a restart resumes from the ledger:
+
+    queued -> submitting -> running -> downloading -> succeeded
+                  |            |            |
+                unsure       failed / cancelled
+
+A job left in `submitting` by a crash may or may not have reached the provider:
+it is never re-sent, but marked `unsure` for the user to decide.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+from studio.backends.base import Backend, JobSpec, TaskState, TaskStatus
+from studio.errors import AmbiguousSubmit, ProviderError, StudioError, TransientError
+from studio.jobs import messages
+from studio.jobs.collect import collect
+from studio.jobs.ledger import Ledger, process_id
+from studio.jobs.limits import BackendLimits
+from studio.jobs.model import Job, JobState
+
+log = logging.getLogger("studio.runner")
+
+SUBMIT_TRIES = 5
+SWEEP_SECONDS = 15.0
+
+
+class Runner:
+    def __init__(self, ledger: Ledger, make_backend: Callable[[str], Backend], media_dir: Path,
+                 *, time_scale: float = 1.0, webhook_url: Callable[[Job], str | None] | None = None):
+        self.ledger = ledger
+        self.media_dir = Path(media_dir)
+        self.time_scale = time_scale  # tests set it near zero
+        self.holder = process_id()
+        self._make_backend = make_backend
+        self._webhook_url = webhook_url or (lambda job: None)
+        self._backends: dict[str, Backend] = {}
+        self._limits: dict[str, BackendLimits] = {}
+        self._tasks: dict[str, asyncio.Task] = {}
+        self._wake: dict[str, asyncio.Event] = {}
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="studio-runner", daemon=True)
+
+    # --- called from any thread --------------------------------------------
+
+    def start(self, resume: bool = True) -> None:
+        self._thread.start()
+        if resume:
+            self.call(self._sweep_forever())
+
+    def close(self) -> None:
+        if not self._thread.is_alive():
+            return
+        self.call_wait(self._shutdown(), timeout=10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
+
+    def call(self, coro: Coroutine) -> "asyncio.Future[Any]":
+        return asyncio.run_coroutine_threadsafe(coro, self._loop)
+
+    def call_wait(self, coro: Coroutine, timeout: float | None = 60) -> Any:
+        return self.call(coro).result(timeout)
+
+    def drive(self, job_id: str) -> None:
+        """Start driving a job (safe to call twice: one driver per job)."""
+        self._loop.call_soon_threadsafe(self._ensure_driving, job_id)
+
+    def wake(self, job_id: str) -> None:
+        """Something (a webhook) says the job changed: read its status now."""
+        self._loop.call_soon_threadsafe(lambda: self._wake.get(job_id, asyncio.Event()).set())
+
+    def cancel(self, job_id: str) -> Job:
+        return self.call_wait(self._cancel(job_id))
+
+    # --- the event loop's side ----------------------------------------------
+
+    def _ensure_driving(self, job_id: str) -> None:
+        task = self._tasks.get(job_id)
+        if task is None or task.done():
+            self._tasks[job_id] = self._loop.create_task(self._drive(job_id), name=f"job-{job_id}")
+
+    async def _sweep_forever(self) -> None:
+        """Resume unfinished jobs now, and pick up orphans (a killed CLI's) later."""
+        while True:
+            for job in self.ledger.unfinished():
+                if job.id not in self._tasks or self._tasks[job.id].done():
+                    self._ensure_driving(job.id)
+            await asyncio.sleep(SWEEP_SECONDS)
+
+    async def _shutdown(self) -> None:
+        for task in list(self._tasks.values()):
+            task.cancel()
+        await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+        for job_id in list(self._tasks):
+            self.ledger.release(job_id, self.holder)
+        for backend in self._backends.values():
+            await backend.aclose()
+
+    def _backend(self, name: str) -> tuple[Backend, BackendLimits]:
+        if name not in self._backends:
+            backend = self._make_backend(name)
+            self._backends[name] = backend
+            self._limits[name] = BackendLimits(backend.info.max_concurrent, backend.info.requests_per_minute)
+        return self._backends[name], self._limits[name]
+
+    async def _drive(self, job_id: str) -> None:
+        if not self.ledger.claim(job_id, self.holder):
+            return  # a live process drives it
+        self._wake[job_id] = asyncio.Event()
+        try:
+            job = self.ledger.get(job_id)
+            backend, limits = self._backend(job.backend)
+            if job.state is JobState.SUBMITTING:
+                self._set(job, JobState.UNSURE, detail="restarted while sending", **messages.unsure(job))
+                return
+            if job.state is JobState.QUEUED:
+                job = await self._submit(job, backend, limits)
+            else:
+                limits.hold_slot()
+            if job is None:
+                return
+            try:
+                status = await self._wait(job, backend, limits)
+                if status is not None:
+                    await self._finish(self.ledger.get(job.id), backend, status)
+            finally:
+                await limits.free_slot()
+        except asyncio.CancelledError:
+            raise
+        except Exception as e:  # a bug must not leave the job hanging silently
+            log.exception("job %s crashed", job_id)
+            self._fail(job_id, messages.internal(e))
+        finally:
+            self._wake.pop(job_id, None)
+            self.ledger.release(job_id, self.holder)
+
+    async def _submit(self, job: Job, backend: Backend, limits: BackendLimits) -> Job | None:
+        await limits.take_slot()
+        for attempt in range(1, SUBMIT_TRIES + 1):
+            await limits.before_call()
+            moved = self.ledger.update(job.id, state=JobState.SUBMITTING, only_from=(JobState.QUEUED,))
+            if moved is None:  # cancelled while waiting for a slot
+                await limits.free_slot()
+                return None
+            spec = JobSpec(job_id=job.id, request=job.request, seed=job.seed, webhook_url=self._webhook_url(job))
+            try:
+                sub = await backend.submit(spec)
+            except AmbiguousSubmit as e:
+                self._set(job, JobState.UNSURE, detail=str(e), **messages.unsure(job, e))
+            except TransientError as e:  # clearly not created: safe to send again later
+                delay = e.retry_after or 2.0 * attempt
+                limits.pause(delay * self.time_scale)
+                self._set(job, JobState.QUEUED, detail=f"provider busy ({e.code}), retrying", **messages.fields(e))
+                if attempt < SUBMIT_TRIES:
+                    await asyncio.sleep(delay * self.time_scale)
+                    continue
+                self._set(job, JobState.FAILED, detail="gave up", **messages.provider(e))
+            except ProviderError as e:
+                self._set(job, JobState.FAILED, detail=e.code, **messages.provider(e))
+            else:
+                return self.ledger.update(job.id, state=JobState.RUNNING, detail=f"task {sub.task_id}",
+                                          task_id=sub.task_id, request_id=sub.request_id,
+                                          error_code=None, error_message=None)
+            await limits.free_slot()
+            return None
+        return None
+
+    async def _wait(self, job: Job, backend: Backend, limits: BackendLimits) -> TaskStatus | None:
+        """Follow the task until it ends, the deadline passes, or it is cancelled."""
+        stream = backend.watch(job.task_id)
+        if stream is not None:
+            try:
+                async for status in stream:
+                    self._progress(job, status)
+                    if status.state.terminal:
+                        return status
+            except StudioError as e:
+                log.info("job %s: stream ended (%s); polling instead", job.id, e)
+        interval = backend.info.poll_initial
+        wake = self._wake[job.id]
+        while True:
+            if job.deadline_at and time.time() > job.deadline_at:
+                await self._deadline(job, backend)
+                return None
+            await limits.before_call()
+            try:
+                status = await backend.status(job.task_id)
+            except TransientError as e:
+                limits.pause((e.retry_after or interval) * self.time_scale)
+                status = None
+            if status is not None:
+                self._progress(job, status)
+                if status.state.terminal:
+                    return status
+            wake.clear()
+            try:
+                await asyncio.wait_for(wake.wait(), interval * self.time_scale)
+            except TimeoutError:
+                pass
+            interval = min(interval * 1.5, backend.info.poll_max)
+
+    def _progress(self, job: Job, status: TaskStatus) -> None:
+        if status.progress is not None and status.progress != job.progress:
+            job.progress = status.progress
+            self.ledger.update(job.id, progress=status.progress)
+
+    async def _finish(self, job: Job, backend: Backend, status: TaskStatus) -> None:
+        late = job.state is JobState.CANCELLED
+        if status.state is TaskState.SUCCEEDED:
+            self._set(job, JobState.DOWNLOADING, detail=status.request_id, only_from=(JobState.RUNNING, JobState.DOWNLOADING, JobState.CANCELLED))
+            try:
+                got = await collect(job, backend, status, self.media_dir, retry_delay=self.time_scale)
+            except ProviderError as e:
+                self._set(job, JobState.FAILED, detail=e.code, **messages.provider(e))
+                return
+            billed = status.billed_seconds if status.billed_seconds is not None else job.quote.get("billed_seconds")
+            cost = 0.0 if job.is_preview else messages.cost(job, billed)
+            self._set(job, JobState.SUCCEEDED, detail="arrived after you stopped waiting" if late else None,
+                      output_path=str(got.video), poster_path=str(got.poster), width=got.width,
+                      height=got.height, seconds=got.seconds, billed_seconds=billed, cost_usd=cost,
+                      progress=1.0, error_code=None, error_message=None)
+            if hasattr(backend, "forget"):
+                backend.forget(job.task_id)
+        elif status.state is TaskState.CANCELED:
+            self._set(job, JobState.CANCELLED, detail="cancelled at the provider",
+                      error_code="cancelled", error_message=messages.CANCELLED_AT_PROVIDER)
+        else:
+            self._set(job, JobState.FAILED, detail=status.error_code, **messages.task_failed(status))
+
+    async def _deadline(self, job: Job, backend: Backend) -> None:
+        cancelled = await self._try_cancel(backend, job.task_id)
+        self._set(job, JobState.FAILED, detail="deadline", **messages.deadline(cancelled))
+
+    async def _try_cancel(self, backend: Backend, task_id: str | None) -> bool:
+        if not task_id:
+            return False
+        try:
+            return await backend.cancel(task_id)
+        except ProviderError:
+            return False
+
+    async def _cancel(self, job_id: str) -> Job:
+        job = self.ledger.get(job_id)
+        if job.state.finished:
+            return job
+        if job.state is JobState.QUEUED:
+            done = self.ledger.update(job.id, state=JobState.CANCELLED, only_from=(JobState.QUEUED,),
+                                      detail="cancelled before sending", error_code="cancelled",
+                                      error_message=messages.CANCELLED_BEFORE_SEND)
+            if done is not None:
+                self._stop_driving(job.id)
+                return done
+            job = self.ledger.get(job_id)
+        backend, _ = self._backend(job.backend)
+        if await self._try_cancel(backend, job.task_id):
+            self._stop_driving(job.id)
+            return self._set(job, JobState.CANCELLED, detail="cancelled at the provider",
+                             error_code="cancelled", error_message=messages.CANCELLED_AT_PROVIDER)
+        # The provider has started and cannot cancel: stop waiting, but keep collecting.
+        return self._set(job, JobState.CANCELLED, detail="stopped waiting",
+                         error_code="stopped_waiting", error_message=messages.STOPPED_WAITING)
+
+    def _stop_driving(self, job_id: str) -> None:
+        task = self._tasks.pop(job_id, None)
+        if task is not None and task is not asyncio.current_task():
+            task.cancel()
+
+    def _set(self, job: Job, state: JobState, *, detail: str | None = None,
+             only_from: tuple[JobState, ...] | None = None, **values: Any) -> Job:
+        updated = self.ledger.update(job.id, state=state, detail=detail, only_from=only_from, **values)
+        return updated or self.ledger.get(job.id)
+
+    def _fail(self, job_id: str, values: dict[str, Any]) -> None:
+        try:
+            job = self.ledger.get(job_id)
+            if not job.state.finished:
+                self.ledger.update(job_id, state=JobState.FAILED, detail="internal error", **values)
+        except StudioError:
+            pass
