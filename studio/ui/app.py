@@ -1,0 +1,70 @@
+"""The page: a slim header, the four variant tabs on the left, the gallery on the right."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import gradio as gr
+
+from studio.service import Studio
+from studio.ui import edit_tab, gallery, image_tab, reference_tab, text_tab
+from studio.ui.context import UiContext
+from studio.ui.controls import TabUi, seed_line
+
+ASSETS = Path(__file__).resolve().parents[2] / "assets"
+
+
+def header_html(ctx: UiContext, owner: str | None) -> str:
+    settings = ctx.studio.settings
+    backend = settings.backend
+    badge = "preview" if backend == "preview" else "live"
+    label = html.escape(ctx.studio.backend_label())
+    spent = ctx.studio.spent(owner) if owner else 0.0
+    return (f'<div class="hh-header"><div class="hh-brand">🐎 HappyHorse Studio</div>'
+            f'<div class="hh-meta"><span class="hh-badge hh-{badge}">{html.escape(backend)}</span> {label}'
+            f'<span class="hh-spent">Spent ${spent:.2f}</span></div></div>')
+
+
+def build(studio: Studio) -> gr.Blocks:
+    ctx = UiContext(studio)
+    with gr.Blocks(title="HappyHorse Studio") as demo:
+        header = gr.HTML(header_html(ctx, None))
+        with gr.Row(equal_height=False, elem_id="hh-main"):
+            with gr.Column(scale=6, min_width=320, elem_id="hh-workbench"):
+                with gr.Tabs():
+                    tabs = [text_tab.render(ctx), image_tab.render(ctx), reference_tab.render(ctx),
+                            edit_tab.render(ctx)]
+            with gr.Column(scale=5, min_width=300, elem_id="hh-gallery-col"):
+                gal = gallery.render(ctx)
+        gallery.wire(ctx, gal, header, lambda owner: header_html(ctx, owner))
+        for tab in tabs:
+            _wire_tab(tab, gal)
+        refresh, refresh_in, refresh_out = gal.refresh
+        demo.load(refresh, refresh_in, refresh_out, api_visibility="private", show_progress="hidden")
+        for tab in tabs:
+            demo.load(tab.quote, tab.inputs, tab.result.quote, api_visibility="private", show_progress="hidden")
+    return demo
+
+
+def _wire_tab(tab: TabUi, gal: gallery.GalleryUi) -> None:
+    r = tab.result
+    gr.on([c.change for c in tab.inputs], tab.quote, tab.inputs, r.quote, api_visibility="private",
+          show_progress="hidden", trigger_mode="always_last")
+    refresh, refresh_in, refresh_out = gal.refresh
+    r.button.click(tab.generate, tab.inputs, [r.video, r.record], api_name=tab.api_name,
+                   concurrency_limit=None).then(
+        seed_line, r.record, r.seed_used, api_visibility="private").then(
+        refresh, refresh_in, refresh_out, api_visibility="private", show_progress="hidden")
+
+
+def launch_options(studio: Studio) -> dict:
+    """launch() settings: no run history (it would keep inputs), css from assets, no data dir exposed."""
+    return dict(
+        server_port=studio.settings.port,
+        run_history=False,
+        css_paths=[ASSETS / "studio.css"],
+        theme=gr.themes.Soft(primary_hue="orange", neutral_hue="slate"),
+        allowed_paths=[str(ASSETS)],
+        footer_links=["api", "gradio"],
+    )

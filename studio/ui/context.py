@@ -1,0 +1,95 @@
+"""What every tab shares: who the user is, the studio, and the one place errors become gr.Error."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from studio.errors import StudioError
+from studio.jobs.model import Job, JobState
+from studio.service import LOCAL_OWNER, Studio
+
+SERVE_DIR = Path(tempfile.gettempdir()) / "happyhorse-studio-serve"
+WATCH_INTERVAL = 0.5
+
+
+@dataclass
+class UiContext:
+    studio: Studio
+
+    def owner(self, request: gr.Request | None) -> str:
+        """The local user, or the signed-in user when the studio serves many."""
+        if not self.studio.settings.multi_user:
+            return LOCAL_OWNER
+        name = getattr(request, "username", None) if request is not None else None
+        if not name:
+            raise gr.Error("Sign in first: jobs and their clips are kept per account.")
+        return f"user:{name}"
+
+    def owner_or_none(self, request: gr.Request | None) -> str | None:
+        try:
+            return self.owner(request)
+        except gr.Error:
+            return None
+
+    def prepare(self, variant: str, **fields: Any):
+        try:
+            return self.studio.prepare(variant, **fields)
+        except StudioError as e:
+            raise gr.Error(str(e), title="Check your input") from None
+
+    async def generate(self, variant: str, request: gr.Request | None, progress: gr.Progress,
+                       backend: str | None = None, **fields: Any) -> tuple[str | None, dict]:
+        """Check, quote and submit a job, then watch it until it ends.
+
+        The job belongs to the studio's runner, not to this event: if the browser
+        goes away the job runs on and lands in the gallery.
+        """
+        owner = self.owner(request)
+        prepared = self.prepare(variant, **fields)
+        try:
+            job = await asyncio.to_thread(self.studio.submit, owner, prepared, backend)
+        except StudioError as e:
+            raise gr.Error(str(e)) from None
+        progress(0.0, desc=f"{prepared.quote.describe()} — queued")
+        while not job.state.finished:
+            await asyncio.sleep(WATCH_INTERVAL)
+            job = await asyncio.to_thread(self.studio.job, owner, job.id)
+            progress(job.progress or 0.0, desc=f"{job.state.words} · {self.studio.backend_label(job.backend)}")
+        if job.state is not JobState.SUCCEEDED:
+            raise gr.Error(f"{job.state.words.capitalize()}: {job.error_message}", title="The job did not finish")
+        return serve(job.output_path), job.record()
+
+
+def serve(path: str | None) -> str | None:
+    """A copy of a studio file that Gradio may hand to this user's browser.
+
+    The data directory is never in allowed_paths (every user could read it);
+    instead the one file this user asked for is linked into a temp folder, from
+    which Gradio copies it into its per-file hashed cache.
+    """
+    if not path or not Path(path).exists():
+        return None
+    SERVE_DIR.mkdir(parents=True, exist_ok=True)
+    dest = SERVE_DIR / Path(path).name
+    if not dest.exists():
+        part = dest.with_name(dest.name + ".part")
+        try:
+            os.link(path, part)
+        except OSError:
+            shutil.copyfile(path, part)
+        os.replace(part, dest)
+    return str(dest)
+
+
+def job_title(job: Job) -> str:
+    r = job.request
+    secs = f"{job.seconds:.0f} s" if job.seconds else (f"{r.duration} s" if r.duration else "edit")
+    return f"{r.variant.title} · {r.resolution} · {secs}"

@@ -1,0 +1,48 @@
+"""Reference to video: up to nine numbered references keep a subject consistent."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from studio.ui.context import UiContext
+from studio.ui.controls import TabUi, prompt_box, quote_text, result_area, shape_controls
+from studio.variants import MAX_REFERENCES, Variant
+
+SLOTS = MAX_REFERENCES["r2v"]
+
+
+def render(ctx: UiContext) -> TabUi:
+    with gr.Tab("Reference to video", id="r2v"):
+        gr.Markdown("Add 1 to 9 images of your character or product, from varied angles (720 px or more on the "
+                    "short side is best). Refer to them by number in the prompt, e.g. *[Image 1] walks into a café*.")
+        slots = []
+        for row in range(3):
+            with gr.Row(equal_height=True):
+                for col in range(3):
+                    n = row * 3 + col + 1
+                    slots.append(gr.Image(label=f"Image {n}", type="filepath", sources=["upload", "clipboard"],
+                                          height=150, min_width=100, elem_classes=["hh-slot"]))
+        prompt, _ = prompt_box("Prompt", "[Image 1] rides a bicycle through a sunlit market, tracking shot")
+        shape = shape_controls(Variant.R2V)
+        result = result_area("Reference to video")
+
+    inputs = [prompt, *slots, shape.resolution, shape.ratio, shape.duration, shape.watermark, shape.seed]
+
+    def quote(prompt, *rest):
+        refs, (resolution, ratio, duration, watermark, seed) = rest[:SLOTS], rest[SLOTS:]
+        return quote_text(ctx, Variant.R2V, prompt=prompt, references=list(refs), resolution=resolution,
+                          ratio=ratio, duration=duration, watermark=watermark, seed=seed)
+
+    async def reference_to_video(prompt: str, image_1: str | None = None, image_2: str | None = None,
+                                 image_3: str | None = None, image_4: str | None = None,
+                                 image_5: str | None = None, image_6: str | None = None,
+                                 image_7: str | None = None, image_8: str | None = None,
+                                 image_9: str | None = None, resolution: str = "720P", ratio: str = "16:9",
+                                 duration: float = 5, watermark: bool = False, seed: str = "",
+                                 request: gr.Request = None, progress=gr.Progress()):
+        """Make a clip featuring the subject of 1-9 reference images. Returns the MP4 and the job record."""
+        refs = [image_1, image_2, image_3, image_4, image_5, image_6, image_7, image_8, image_9]
+        return await ctx.generate("r2v", request, progress, prompt=prompt, references=refs, resolution=resolution,
+                                  ratio=ratio, duration=duration, watermark=watermark, seed=seed)
+
+    return TabUi("reference_to_video", result, inputs, reference_to_video, quote)

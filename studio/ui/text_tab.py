@@ -1,0 +1,50 @@
+"""Text to video: a prompt (typed or built from cinematic vocabulary), shape, quote, Generate."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from studio import prompts
+from studio.ui.context import UiContext
+from studio.ui.controls import TabUi, prompt_box, quote_text, result_area, shape_controls
+from studio.variants import Variant
+
+EXAMPLE = ("Slow tracking shot following a woman walking through morning fog on a cobblestone street, "
+           "warm side-lighting from shop windows, shallow depth of field")
+
+
+def render(ctx: UiContext) -> TabUi:
+    with gr.Tab("Text to video", id="t2v"):
+        prompt, _ = prompt_box("Prompt", f"e.g. {EXAMPLE}")
+        with gr.Accordion("Prompt builder", open=False):
+            gr.Markdown("Name the camera move, the light and the style: the model follows cinematic language. "
+                        "One or two subjects work best.")
+            subject = gr.Textbox(label="Subject", placeholder="a chestnut horse")
+            action = gr.Textbox(label="Action", placeholder="gallops along the surf, spray flying")
+            with gr.Row():
+                shot = gr.Dropdown(list(prompts.SHOT_SIZES), label="Shot", value=None)
+                camera = gr.Dropdown(list(prompts.CAMERA_WORDS), label="Camera", value=None)
+            with gr.Row():
+                lighting = gr.Dropdown(list(prompts.LIGHTING), label="Light", value=None)
+                style = gr.Dropdown(list(prompts.STYLES), label="Style", value=None)
+            use = gr.Button("Write this into the prompt", size="sm")
+        shape = shape_controls(Variant.T2V)
+        result = result_area("Text to video")
+
+    use.click(lambda *parts: prompts.compose(*[p or "" for p in parts]),
+              [subject, action, shot, camera, lighting, style], prompt, api_visibility="private")
+
+    inputs = [prompt, shape.resolution, shape.ratio, shape.duration, shape.watermark, shape.seed]
+
+    def quote(prompt, resolution, ratio, duration, watermark, seed):
+        return quote_text(ctx, Variant.T2V, prompt=prompt, resolution=resolution, ratio=ratio,
+                          duration=duration, watermark=watermark, seed=seed)
+
+    async def text_to_video(prompt: str, resolution: str = "720P", ratio: str = "16:9", duration: float = 5,
+                            watermark: bool = False, seed: str = "", request: gr.Request = None,
+                            progress=gr.Progress()):
+        """Make a clip from a text prompt. Returns the MP4 and the job record."""
+        return await ctx.generate("t2v", request, progress, prompt=prompt, resolution=resolution, ratio=ratio,
+                                  duration=duration, watermark=watermark, seed=seed)
+
+    return TabUi("text_to_video", result, inputs, text_to_video, quote)
