@@ -1,0 +1,104 @@
+"""The ledger keeps every job across restarts, under concurrent writers, and migrates its schema."""
+
+import multiprocessing
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from studio import variants as v
+from studio.errors import NotFound
+from studio.jobs import ledger as ledger_mod
+from studio.jobs.ledger import Ledger
+from studio.jobs.model import Job, JobState
+
+
+def make_job(i: int, owner: str = "local") -> Job:
+    return Job(id=f"job{i:04d}", owner=owner, request=v.build("t2v", prompt=f"shot {i}"), backend="preview",
+               quote_usd=0.7, quote={"total": 0.7}, seed=i, created_at=1000.0 + i)
+
+
+def test_jobs_survive_reopening_newest_first(tmp_path):
+    path = tmp_path / "ledger.sqlite3"
+    first = Ledger(path)
+    for i in range(3):
+        first.add(make_job(i))
+    first.update("job0001", state=JobState.RUNNING, task_id="t-1", progress=0.5)
+    again = Ledger(path)
+    jobs = again.list("local")
+    assert [j.id for j in jobs] == ["job0002", "job0001", "job0000"]
+    assert jobs[1].state is JobState.RUNNING and jobs[1].task_id == "t-1" and jobs[1].progress == 0.5
+    assert jobs[1].request.prompt == "shot 1"
+    assert [e["state"] for e in again.events("job0001")] == ["queued", "running"]
+
+
+def test_owners_see_only_their_own_jobs(tmp_path):
+    led = Ledger(tmp_path / "l.db")
+    led.add(make_job(1, owner="user:ann"))
+    led.add(make_job(2, owner="user:bob"))
+    assert [j.id for j in led.list("user:ann")] == ["job0001"]
+    with pytest.raises(NotFound):
+        led.get("job0002", owner="user:ann")
+
+
+def test_conditional_update_does_not_overwrite_a_moved_job(tmp_path):
+    led = Ledger(tmp_path / "l.db")
+    led.add(make_job(1))
+    led.update("job0001", state=JobState.CANCELLED)
+    assert led.update("job0001", state=JobState.SUBMITTING, only_from=(JobState.QUEUED,)) is None
+    assert led.get("job0001").state is JobState.CANCELLED
+
+
+def test_no_secret_or_internal_field_in_the_record(tmp_path):
+    led = Ledger(tmp_path / "l.db")
+    job = make_job(1)
+    job.webhook_secret = "s3cret-value"
+    led.add(job)
+    record = led.get("job0001").record()
+    assert "webhook_secret" not in record and "s3cret-value" not in str(record)
+
+
+def _writer(path, start):
+    led = Ledger(path)
+    for i in range(start, start + 50):
+        led.add(make_job(i))
+        led.update(f"job{i:04d}", state=JobState.RUNNING, progress=0.1)
+
+
+def test_concurrent_writers_from_several_processes(tmp_path):
+    path = tmp_path / "l.db"
+    Ledger(path)
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_writer, args=(path, n * 100)) for n in range(4)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+        assert p.exitcode == 0
+    led = Ledger(path)
+    assert len(led.list("local", limit=1000)) == 200
+    assert all(j.state is JobState.RUNNING for j in led.list("local", limit=1000))
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_schema_version_and_refusing_a_newer_ledger(tmp_path):
+    path = tmp_path / "l.db"
+    assert Ledger(path).schema_version == len(ledger_mod.MIGRATIONS)
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA user_version = 99")
+    with pytest.raises(RuntimeError, match="newer studio"):
+        Ledger(path)
+
+
+def test_a_live_holder_keeps_its_job_and_a_dead_one_loses_it(tmp_path):
+    led = Ledger(tmp_path / "l.db")
+    led.add(make_job(1))
+    assert led.claim("job0001", ledger_mod.process_id())
+    assert not led.claim("job0001", "elsewhere:1")  # we are alive: nobody else may drive it
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    led.release("job0001", ledger_mod.process_id())
+    host = ledger_mod.process_id().rpartition(":")[0]
+    assert led.claim("job0001", f"{host}:{dead.stdout.strip()}")
+    assert led.claim("job0001", ledger_mod.process_id())  # its holder has exited: ours now
