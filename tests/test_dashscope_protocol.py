@@ -383,3 +383,14 @@ def test_download_uses_no_key_and_checks_length(tmp_path):
     with pytest.raises(TransientError, match="cut short"):
         run(b.download(TaskStatus(TaskState.SUCCEEDED, video_url="http://cdn.test/short.mp4"), tmp_path / "c"))
     assert not (tmp_path / "c").exists()
+
+
+def test_a_refused_cancel_of_an_already_cancelled_task_counts_as_cancelled():
+    def handler(r):
+        if r.url.path.endswith("/cancel"):
+            return httpx.Response(400, json={"code": "UnsupportedOperation", "message": "not PENDING"})
+        return httpx.Response(200, json={"output": {"task_id": "t-1", "task_status": "CANCELED"}})
+
+    b, fake = backend(handler)
+    assert run(b.cancel("t-1")) is True
+    assert fake.paths() == ["/api/v1/tasks/t-1/cancel", "/api/v1/tasks/t-1"]

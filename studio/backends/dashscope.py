@@ -241,13 +241,23 @@ class DashScopeBackend(Backend):
             raise self.http.unreadable(str(exc)) from exc
 
     async def cancel(self, task_id: str) -> bool:
-        """True when DashScope cancelled the task; False when it was no longer PENDING."""
+        """True when DashScope cancelled the task; False when it was no longer PENDING.
+
+        A refusal is double-checked with a read: a retried cancel whose first try
+        went through is refused, yet the task is cancelled.
+        """
         resp = await self.http.read("POST", CANCEL_PATH.format(task_id=task_id))
         if resp.status_code < 300:
             return True
         if resp.status_code in (400, 404, 409):
-            return False
+            return await self._is_cancelled(task_id)
         raise self.http.error(resp)
+
+    async def _is_cancelled(self, task_id: str) -> bool:
+        try:
+            return (await self.status(task_id)).state is TaskState.CANCELED
+        except ProviderError:
+            return False
 
     async def download(self, status: TaskStatus, dest: Path,
                        on_progress: Callable[[float], None] | None = None) -> None:

@@ -267,10 +267,14 @@ class InferenceShBackend(Backend):
             raise self.http.unreadable(str(exc)) from exc
 
     async def cancel(self, task_id: str) -> bool:
-        """True when inference.sh cancelled the task; False when it had already ended."""
+        """True when inference.sh cancelled the task; False when it had already ended.
+
+        A refusal is double-checked with a read: a retried cancel whose first try
+        went through is refused, yet the task is cancelled.
+        """
         resp = await self.http.read("POST", CANCEL_PATH.format(task_id=task_id))
         if resp.status_code in (400, 404, 409, 412):
-            return False
+            return await self._is_cancelled(task_id)
         if resp.status_code >= 300:
             raise self.http.error(resp)
         try:
@@ -278,6 +282,12 @@ class InferenceShBackend(Backend):
         except ValueError:  # no task in the answer: the cancel was accepted
             return True
         return state in (TaskState.CANCELED, TaskState.RUNNING, TaskState.PENDING)
+
+    async def _is_cancelled(self, task_id: str) -> bool:
+        try:
+            return (await self.status(task_id)).state is TaskState.CANCELED
+        except ProviderError:
+            return False
 
     async def download(self, status: TaskStatus, dest: Path,
                        on_progress: Callable[[float], None] | None = None) -> None:
