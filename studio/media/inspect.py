@@ -1,0 +1,305 @@
+"""Check input media by content, not by file name.
+
+Images are opened with Pillow, videos with PyAV; the container of a video is
+read from its ftyp box. Every check raises InputError with a message that
+names the input ("First frame", "Reference 3", "Source video") and says what
+to change. Limits come from studio.variants.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+from PIL import Image, UnidentifiedImageError
+
+from studio.errors import InputError
+from studio.variants import (
+    EDIT_REFERENCE_MIN_SIDE, FIRST_FRAME_MIN_SIDE, IMAGE_FORMATS, IMAGE_MAX_BYTES, MAX_ASPECT,
+    REFERENCE_MIN_SIDE, REFERENCE_RECOMMENDED_SIDE, VIDEO_CONTAINERS, VIDEO_MAX_BYTES,
+    VIDEO_MAX_LONG_SIDE, VIDEO_MAX_SECONDS, VIDEO_MIN_FPS, VIDEO_MIN_SECONDS, VIDEO_MIN_SHORT_SIDE,
+    Variant,
+)
+
+FORMAT_LIST = "JPEG, PNG, BMP or WEBP"
+# Pillow names some camera JPEGs "MPO" (JPEG with extra pictures); they are JPEG files.
+_FORMAT_ALIASES = {"MPO": "JPEG"}
+# EXIF orientations that turn the picture a quarter turn (width and height swap).
+_QUARTER_TURNS = {5, 6, 7, 8}
+
+MOV_BRANDS = {"qt  "}
+MP4_BRANDS = {"isom", "iso2", "iso3", "iso4", "iso5", "iso6", "iso7", "iso8", "iso9", "mp41",
+              "mp42", "mp71", "avc1", "M4V ", "M4VP", "M4VH", "M4A ", "dash", "mmp4", "MSNV",
+              "XAVC", "f4v "}
+# Classic QuickTime files may start without an ftyp box.
+_QUICKTIME_FIRST_BOXES = {b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"}
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    path: Path
+    format: str   # JPEG, PNG, BMP or WEBP, read from the content
+    width: int    # as displayed (EXIF orientation applied)
+    height: int
+    bytes: int
+
+    @property
+    def short_side(self) -> int:
+        return min(self.width, self.height)
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    path: Path
+    container: str            # "mp4", "mov", or what the file really is
+    width: int                # as displayed (rotation metadata applied)
+    height: int
+    duration: float           # seconds
+    fps: float
+    video_codec: str | None   # e.g. "h264", "hevc"; None when there is no video stream
+    audio_codec: str | None   # None when the clip has no sound
+    bytes: int
+
+    @property
+    def is_h264(self) -> bool:
+        return self.video_codec == "h264"
+
+    @property
+    def note(self) -> str | None:
+        """Advice that does not block the job (H.264 is recommended, not required)."""
+        if self.video_codec and not self.is_h264:
+            return f"The video is {self.video_codec.upper()}; H.264 is recommended for the best results."
+        return None
+
+
+def file_size(path: str | Path, label: str) -> int:
+    """Size in bytes of an existing, non-empty file."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{label} was not found ({p.name}): upload the file again.")
+    size = p.stat().st_size
+    if size == 0:
+        raise InputError(f"{label} is an empty file: upload the file again.")
+    return size
+
+
+def inspect_image(path: str | Path, label: str = "The image") -> ImageInfo:
+    """Open an image, check its format by content and that it decodes completely."""
+    size = file_size(path, label)
+    fmt = _image_format(path, label)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as img:
+                img.verify()
+            with Image.open(path) as img:
+                img.load()
+                width, height = img.size
+                orientation = img.getexif().get(0x0112)
+    except Image.DecompressionBombError:
+        raise InputError(f"{label} has too many pixels to process: use a smaller image.") from None
+    except (OSError, SyntaxError, ValueError) as e:
+        raise InputError(f"{label} is damaged or incomplete ({e}): export it again and re-upload.") from None
+    if orientation in _QUARTER_TURNS:
+        width, height = height, width
+    return ImageInfo(path=Path(path), format=fmt, width=width, height=height, bytes=size)
+
+
+def _image_format(path: str | Path, label: str) -> str:
+    try:
+        with Image.open(path) as img:
+            fmt = img.format or "unknown"
+    except UnidentifiedImageError:
+        raise InputError(f"{label} is not an image file: use {FORMAT_LIST}.") from None
+    except Image.DecompressionBombError:
+        raise InputError(f"{label} has too many pixels to process: use a smaller image.") from None
+    except OSError as e:
+        raise InputError(f"{label} could not be read ({e}): upload it again as {FORMAT_LIST}.") from None
+    fmt = _FORMAT_ALIASES.get(fmt, fmt)
+    if fmt not in IMAGE_FORMATS:
+        raise InputError(f"{label} is a {fmt} image, whatever its name says: convert it to {FORMAT_LIST}.")
+    return fmt
+
+
+def check_first_frame(path: str | Path, label: str = "First frame") -> ImageInfo:
+    """An image-to-video first frame: format, size, each side and aspect."""
+    _check_image_bytes(path, label)
+    info = inspect_image(path, label)
+    if info.short_side < FIRST_FRAME_MIN_SIDE:
+        raise InputError(f"{label} is {info.width}x{info.height} px; each side must be at least "
+                         f"{FIRST_FRAME_MIN_SIDE} px: use a larger image.")
+    _check_aspect(info.width, info.height, label, "image")
+    return info
+
+
+def check_reference(path: str | Path, index: int, variant: Variant | str) -> ImageInfo:
+    """Reference image number `index` (from 1) for reference-to-video or video edit."""
+    variant = Variant(variant)
+    if variant is Variant.EDIT:
+        label, min_side, best = f"Edit reference {index}", EDIT_REFERENCE_MIN_SIDE, ""
+    else:
+        label, min_side = f"Reference {index}", REFERENCE_MIN_SIDE
+        best = f" ({REFERENCE_RECOMMENDED_SIDE} px or more is best)"
+    _check_image_bytes(path, label)
+    info = inspect_image(path, label)
+    if info.short_side < min_side:
+        raise InputError(f"{label} is {info.width}x{info.height} px; references need a shortest side of "
+                         f"at least {min_side} px{best}: use a larger image.")
+    _check_aspect(info.width, info.height, label, "image")
+    return info
+
+
+def _check_image_bytes(path: str | Path, label: str) -> None:
+    size = file_size(path, label)
+    if size > IMAGE_MAX_BYTES:
+        raise InputError(f"{label} is {_mb(size)}; images may be at most {_mb(IMAGE_MAX_BYTES)}: "
+                         f"save it smaller (JPEG or WEBP, or fewer pixels).")
+
+
+def _check_aspect(width: int, height: int, label: str, what: str) -> None:
+    long, short = max(width, height), min(width, height)
+    if long > MAX_ASPECT * short:
+        raise InputError(f"{label} is {width}x{height} px, {long / short:.2f}:1; the {what} must be no "
+                         f"wider or taller than {MAX_ASPECT:g}:1: crop it.")
+
+
+def _mb(n: int) -> str:
+    return f"{n / (1024 * 1024):.1f} MB"
+
+
+def container_of(path: str | Path) -> str:
+    """'mp4' or 'mov' from the file's ftyp brand; otherwise a short name of what it is."""
+    with open(path, "rb") as f:
+        head = f.read(64)
+    if len(head) >= 12 and head[4:8] == b"ftyp":
+        size = int.from_bytes(head[0:4], "big")
+        major = head[8:12].decode("latin-1")
+        compatible = [head[i:i + 4].decode("latin-1") for i in range(16, min(size, len(head)) - 3, 4)]
+        return _container_from_brands(major, compatible)
+    if len(head) >= 8 and head[4:8] in _QUICKTIME_FIRST_BOXES:
+        return "mov"
+    return _other_container(head)
+
+
+def _container_from_brands(major: str, compatible: list[str]) -> str:
+    if major in MOV_BRANDS:
+        return "mov"
+    if major in MP4_BRANDS:
+        return "mp4"
+    if major.startswith(("3g", "hei", "mif", "avi", "jp", "crx")):
+        return major.strip() or "unknown"
+    if any(b in MP4_BRANDS for b in compatible):
+        return "mp4"
+    if any(b in MOV_BRANDS for b in compatible):
+        return "mov"
+    return major.strip() or "unknown"
+
+
+def _other_container(head: bytes) -> str:
+    if head.startswith(b"\x1a\x45\xdf\xa3"):
+        return "webm" if b"webm" in head else "mkv"
+    if head.startswith(b"RIFF") and head[8:12] == b"AVI ":
+        return "avi"
+    if head.startswith(b"GIF8"):
+        return "gif"
+    if head[:1] == b"\x47":  # MPEG transport stream sync byte
+        return "ts"
+    return "unknown"
+
+
+def probe_video(path: str | Path, label: str = "Source video") -> VideoInfo:
+    """Read a video's container, size, length, frame rate and codecs with PyAV."""
+    import av
+
+    size = file_size(path, label)
+    container = container_of(path)
+    try:
+        with av.open(str(path)) as c:
+            vstream = c.streams.video[0] if c.streams.video else None
+            astream = c.streams.audio[0] if c.streams.audio else None
+            duration = _duration(c, vstream or astream)
+            width = height = 0
+            fps = 0.0
+            if vstream is not None:
+                width, height = vstream.codec_context.width, vstream.codec_context.height
+                fps = _fps(vstream)
+                if _rotation(c, vstream) in (90, 270):
+                    width, height = height, width
+            return VideoInfo(
+                path=Path(path), container=container, width=width, height=height,
+                duration=duration, fps=fps,
+                video_codec=vstream.codec_context.name if vstream is not None else None,
+                audio_codec=astream.codec_context.name if astream is not None else None,
+                bytes=size)
+    except av.FFmpegError as e:
+        raise InputError(f"{label} could not be read as a video ({e.strerror or e}): "
+                         f"upload an MP4 or MOV file.") from None
+
+
+def _duration(c, stream) -> float:
+    if c.duration is not None and c.duration > 0:
+        return c.duration / 1_000_000
+    if stream is not None and stream.duration is not None and stream.time_base is not None:
+        return float(stream.duration * stream.time_base)
+    if stream is not None and stream.type == "video" and stream.frames and _fps(stream):
+        return stream.frames / _fps(stream)
+    return 0.0
+
+
+def _fps(stream) -> float:
+    for rate in (stream.average_rate, stream.guessed_rate, stream.base_rate):
+        if rate:
+            return float(Fraction(rate))
+    return 0.0
+
+
+def _rotation(c, stream) -> int:
+    """Quarter turns from the display matrix, in degrees 0/90/180/270 (0 if unknown)."""
+    try:
+        for frame in c.decode(stream):
+            return int(round(getattr(frame, "rotation", 0) or 0)) % 360
+    except Exception:  # a frame that will not decode says nothing about rotation
+        return 0
+    return 0
+
+
+def check_source_video(path: str | Path, label: str = "Source video") -> VideoInfo:
+    """A video edit source: MP4 or MOV, length, size, shape, frame rate and bytes."""
+    size = file_size(path, label)
+    if size > VIDEO_MAX_BYTES:
+        raise InputError(f"{label} is {_mb(size)}; videos may be at most {_mb(VIDEO_MAX_BYTES)}: "
+                         f"trim it or export at a lower bitrate.")
+    info = probe_video(path, label)
+    if info.container not in VIDEO_CONTAINERS:
+        raise InputError(f"{label} is a {info.container.upper()} file, whatever its name says: "
+                         f"convert it to MP4 or MOV.")
+    if info.video_codec is None or not info.width:
+        raise InputError(f"{label} has no picture (no video stream): upload a video clip.")
+    _check_video_length(info, label)
+    _check_video_size(info, label)
+    if info.fps <= VIDEO_MIN_FPS:
+        raise InputError(f"{label} runs at {info.fps:.3g} fps; it must be above {VIDEO_MIN_FPS:g} fps: "
+                         f"export it at 24 fps or more.")
+    return info
+
+
+def _check_video_length(info: VideoInfo, label: str) -> None:
+    if info.duration < VIDEO_MIN_SECONDS:
+        raise InputError(f"{label} is {info.duration:.2f} s long; it must be at least "
+                         f"{VIDEO_MIN_SECONDS:g} s: use a longer clip.")
+    if info.duration > VIDEO_MAX_SECONDS:
+        raise InputError(f"{label} is {info.duration:.1f} s long; it may be at most "
+                         f"{VIDEO_MAX_SECONDS:g} s: trim it (only the first 15 s are edited).")
+
+
+def _check_video_size(info: VideoInfo, label: str) -> None:
+    long, short = max(info.width, info.height), min(info.width, info.height)
+    if long > VIDEO_MAX_LONG_SIDE:
+        raise InputError(f"{label} is {info.width}x{info.height} px; the longer side may be at most "
+                         f"{VIDEO_MAX_LONG_SIDE} px: export it at 4K UHD or smaller.")
+    if short < VIDEO_MIN_SHORT_SIDE:
+        raise InputError(f"{label} is {info.width}x{info.height} px; the shorter side must be at least "
+                         f"{VIDEO_MIN_SHORT_SIDE} px: use a higher-resolution clip.")
+    _check_aspect(info.width, info.height, label, "video")
