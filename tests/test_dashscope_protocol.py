@@ -394,3 +394,10 @@ def test_a_refused_cancel_of_an_already_cancelled_task_counts_as_cancelled():
     b, fake = backend(handler)
     assert run(b.cancel("t-1")) is True
     assert fake.paths() == ["/api/v1/tasks/t-1/cancel", "/api/v1/tasks/t-1"]
+
+
+def test_upload_policy_is_read_from_data_or_output():
+    fields = {"upload_host": "h", "upload_dir": "d", "policy": "p", "signature": "s", "oss_access_key_id": "a"}
+    assert ds.parse_policy({"data": fields}) == fields == ds.parse_policy({"output": fields})
+    with pytest.raises(ValueError):
+        ds.parse_policy({"data": {**fields, "signature": ""}})

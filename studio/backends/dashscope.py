@@ -13,7 +13,7 @@ from typing import Any
 
 from studio.backends import uploads
 from studio.backends.base import Backend, BackendInfo, JobSpec, Submitted, TaskState, TaskStatus
-from studio.backends.http import HttpDriver, RetryPolicy
+from studio.backends.http import HttpDriver, RetryPolicy, Timeouts
 from studio.config import DASHSCOPE_REGIONS, Settings
 from studio.errors import ProviderError, TransientError
 from studio.variants import TAKES_DURATION, TAKES_RATIO, Variant
@@ -179,7 +179,8 @@ def parse_task(data: Any) -> TaskStatus:
 
 
 def parse_policy(data: Any) -> dict[str, str]:
-    out = data["output"]
+    """The getPolicy answer. The service wraps it in "data" (the SDK calls it output): accept both."""
+    out = data.get("output") or data["data"]
     for key in ("upload_host", "upload_dir", "policy", "signature", "oss_access_key_id"):
         if not out.get(key):
             raise ValueError(f"upload policy without {key}")
@@ -208,7 +209,7 @@ class DashScopeBackend(Backend):
 
     def __init__(self, api_key: str, base_url: str = DASHSCOPE_REGIONS["singapore"],
                  region: str | None = "singapore", *, retry: RetryPolicy | None = None,
-                 transport: Any = None):
+                 timeouts: Timeouts | None = None, transport: Any = None):
         if not api_key:
             raise ProviderError("DashScope needs an API key: set DASHSCOPE_API_KEY.", code="no_key")
         base_url = base_url.rstrip("/").removesuffix("/api/v1")
@@ -219,7 +220,8 @@ class DashScopeBackend(Backend):
             extra={"reference_token": REFERENCE_TOKEN, "base_url": base_url},
         )
         self.http = HttpDriver(provider=PROVIDER, base_url=base_url, api_key=api_key,
-                               parse_error=parse_error, retry=retry, transport=transport)
+                               parse_error=parse_error, retry=retry, timeouts=timeouts,
+                               transport=transport)
 
     @classmethod
     def from_settings(cls, settings: Settings, **kw: Any) -> "DashScopeBackend":

@@ -42,12 +42,28 @@ AMBIGUOUS_CREATE_STATUSES = frozenset({500, 502, 504})
 REFUSED_CREATE_STATUSES = frozenset({429, 503})
 EXPIRED_STATUSES = frozenset({403, 404, 410})
 
-TIMEOUT = httpx.Timeout(connect=10.0, read=30.0, write=60.0, pool=10.0)
-CREATE_TIMEOUT = httpx.Timeout(connect=10.0, read=60.0, write=60.0, pool=10.0)
-STREAM_TIMEOUT = httpx.Timeout(connect=10.0, read=90.0, write=30.0, pool=10.0)
-UPLOAD_TIMEOUT = httpx.Timeout(connect=10.0, read=120.0, write=600.0, pool=10.0)
-DOWNLOAD_TIMEOUT = httpx.Timeout(connect=10.0, read=60.0, write=30.0, pool=10.0)
 CHUNK = 1 << 16
+
+
+def _timeout(read: float, write: float) -> Callable[[], httpx.Timeout]:
+    return lambda: httpx.Timeout(connect=10.0, read=read, write=write, pool=10.0)
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Explicit timeouts per kind of call, in seconds. Tests shrink them to provoke timeouts quickly."""
+
+    api: httpx.Timeout = field(default_factory=_timeout(read=30.0, write=60.0))
+    create: httpx.Timeout = field(default_factory=_timeout(read=60.0, write=60.0))
+    stream: httpx.Timeout = field(default_factory=_timeout(read=90.0, write=30.0))  # longer than a heartbeat gap
+    upload: httpx.Timeout = field(default_factory=_timeout(read=120.0, write=600.0))
+    download: httpx.Timeout = field(default_factory=_timeout(read=60.0, write=30.0))
+
+    @classmethod
+    def all(cls, seconds: float) -> "Timeouts":
+        t = httpx.Timeout(seconds)
+        return cls(api=t, create=t, stream=t, upload=t, download=t)
+
 
 ErrorParser = Callable[[int, Any], ProviderError]
 
@@ -107,14 +123,16 @@ class HttpDriver:
 
     def __init__(self, *, provider: str, base_url: str, api_key: str, parse_error: ErrorParser,
                  headers: dict[str, str] | None = None, retry: RetryPolicy | None = None,
-                 transport: httpx.AsyncBaseTransport | None = None):
+                 timeouts: Timeouts | None = None, transport: httpx.AsyncBaseTransport | None = None):
         self.provider = provider
         self.parse_error = parse_error
         self.retry = retry or RetryPolicy()
+        self.timeouts = timeouts or Timeouts()
         self._secrets = tuple(s for s in (api_key,) if s)
         auth = {"Authorization": f"Bearer {api_key}", **(headers or {})}
-        self.api = httpx.AsyncClient(base_url=base_url, headers=auth, timeout=TIMEOUT, transport=transport)
-        self.plain = httpx.AsyncClient(timeout=TIMEOUT, transport=transport, follow_redirects=True)
+        self.api = httpx.AsyncClient(base_url=base_url, headers=auth, timeout=self.timeouts.api,
+                                     transport=transport)
+        self.plain = httpx.AsyncClient(timeout=self.timeouts.api, transport=transport, follow_redirects=True)
 
     def __repr__(self) -> str:
         return f"HttpDriver(provider={self.provider!r}, base_url={str(self.api.base_url)!r})"
@@ -206,7 +224,7 @@ class HttpDriver:
         that is AmbiguousSubmit too.
         """
         try:
-            resp = await self.api.post(url, json=body, headers=headers, timeout=CREATE_TIMEOUT)
+            resp = await self.api.post(url, json=body, headers=headers, timeout=self.timeouts.create)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             raise self.scrub(TransientError(
                 f"{self.provider} could not be reached ({describe(exc)}), so no job was started. "
@@ -243,7 +261,7 @@ class HttpDriver:
     async def lines(self, url: str, *, headers: dict[str, str] | None = None) -> AsyncIterator[str]:
         """The lines of a long-lived response (NDJSON). Raises TransientError when it breaks."""
         try:
-            async with self.api.stream("GET", url, headers=headers, timeout=STREAM_TIMEOUT) as resp:
+            async with self.api.stream("GET", url, headers=headers, timeout=self.timeouts.stream) as resp:
                 if resp.status_code >= 300:
                     await resp.aread()
                     raise self.error(resp)
@@ -256,7 +274,7 @@ class HttpDriver:
 
     async def upload(self, method: str, url: str, **kw: Any) -> httpx.Response:
         """Send file bytes to a storage host (no API key). Retried: uploads start nothing billable."""
-        resp = await self.read(method, url, client=self.plain, timeout=UPLOAD_TIMEOUT, **kw)
+        resp = await self.read(method, url, client=self.plain, timeout=self.timeouts.upload, **kw)
         if resp.status_code >= 300:
             err = self.error(resp)
             raise self.scrub(type(err)(
@@ -283,7 +301,7 @@ class HttpDriver:
         tries = max(1, self.retry.tries)
         for attempt in range(1, tries + 1):
             try:
-                async with self.plain.stream("GET", url, headers=headers, timeout=DOWNLOAD_TIMEOUT) as resp:
+                async with self.plain.stream("GET", url, headers=headers, timeout=self.timeouts.download) as resp:
                     if resp.status_code in EXPIRED_STATUSES:
                         raise ProviderError(
                             f"{self.provider}'s link to the finished video has expired or was refused "

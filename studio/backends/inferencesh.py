@@ -16,7 +16,7 @@ from typing import Any
 
 from studio.backends import uploads
 from studio.backends.base import Backend, BackendInfo, JobSpec, Submitted, TaskState, TaskStatus
-from studio.backends.http import HttpDriver, RetryPolicy
+from studio.backends.http import HttpDriver, RetryPolicy, Timeouts
 from studio.config import INFERENCE_DEFAULT_URL, Settings
 from studio.errors import ProviderError, TransientError
 from studio.variants import TAKES_DURATION, TAKES_RATIO, Variant
@@ -227,7 +227,8 @@ class InferenceShBackend(Backend):
     """HappyHorse through inference.sh apps; watch() follows the NDJSON stream."""
 
     def __init__(self, api_key: str, base_url: str = INFERENCE_DEFAULT_URL, *,
-                 retry: RetryPolicy | None = None, transport: Any = None,
+                 retry: RetryPolicy | None = None, timeouts: Timeouts | None = None,
+                 transport: Any = None,
                  heartbeat_recheck: int = 30, recheck_seconds: float = 60.0, max_reconnects: int = 3):
         if not api_key:
             raise ProviderError("inference.sh needs an API key: set INFERENCE_API_KEY.", code="no_key")
@@ -241,7 +242,8 @@ class InferenceShBackend(Backend):
         self.recheck_seconds = recheck_seconds
         self.max_reconnects = max_reconnects
         self.http = HttpDriver(provider=PROVIDER, base_url=base_url, api_key=api_key,
-                               parse_error=parse_error, retry=retry, transport=transport)
+                               parse_error=parse_error, retry=retry, timeouts=timeouts,
+                               transport=transport)
 
     @classmethod
     def from_settings(cls, settings: Settings, **kw: Any) -> "InferenceShBackend":
