@@ -1,0 +1,444 @@
+"""Both adapters over real loopback HTTP against the emulator.
+
+Every variant goes submit -> status/watch -> download -> a real MP4 probed with
+PyAV; every injected fault checks what the adapter raises or returns, and the
+emulator's own request log proves a create was never sent twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import av
+import pytest
+from PIL import Image
+
+from studio import variants
+from studio.backends.base import JobSpec, TaskState, TaskStatus
+from studio.backends import dashscope as ds
+from studio.backends import inferencesh as inf
+from studio.backends.dashscope import DashScopeBackend
+from studio.backends.http import RetryPolicy, Timeouts
+from studio.backends.inferencesh import InferenceShBackend
+from studio.errors import AmbiguousSubmit, ProviderError, TransientError
+from studio.media.ffmpeg import run_sync
+from tests.emulator_fixture import emulator  # noqa: F401  (the fixture)
+
+KEYS = {"dashscope": "sk-test", "inferencesh": "inf_test"}
+CREATE_PATHS = {"dashscope": "/api/v1/services/aigc/video-generation/video-synthesis",
+                "inferencesh": "/apps/run"}
+PROTOCOLS = ("dashscope", "inferencesh")
+
+
+class Sleeps(list):
+    """Records the backoff the driver asked for, without waiting."""
+
+    async def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+        await asyncio.sleep(0)
+
+
+def make(protocol: str, url: str, key: str | None = None, sleeps: Sleeps | None = None, **kw):
+    retry = RetryPolicy(tries=3, base=0.01, cap=0.02, sleep=Sleeps() if sleeps is None else sleeps)
+    if protocol == "dashscope":
+        return DashScopeBackend(key or KEYS[protocol], url, "singapore", retry=retry, **kw)
+    return InferenceShBackend(key or KEYS[protocol], url, retry=retry, **kw)
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+async def closing(backend, coro):
+    try:
+        return await coro
+    finally:
+        await backend.aclose()
+
+
+def creates_sent(emu, protocol: str) -> int:
+    return len(emu.control.requests(protocol=protocol, method="POST", path_prefix=CREATE_PATHS[protocol]))
+
+
+def no_key(exc: BaseException) -> None:
+    for key in KEYS.values():
+        assert key not in str(exc) and key not in repr(exc)
+
+
+@pytest.fixture(scope="module")
+def media(tmp_path_factory) -> dict[str, str]:
+    d = tmp_path_factory.mktemp("media")
+    Image.new("RGB", (640, 360), (200, 120, 40)).save(d / "frame.png")
+    Image.new("RGB", (720, 720), (40, 90, 200)).save(d / "ref one.png")
+    Image.new("RGB", (800, 600), (30, 160, 60)).save(d / "ref2.jpg", quality=90)
+    clip = d / "clip.mp4"
+    run_sync(["-f", "lavfi", "-i", "testsrc2=s=640x360:r=24:d=4", "-f", "lavfi", "-i", "sine=f=440:d=4",
+              "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest",
+              str(clip)])
+    return {"frame": str(d / "frame.png"), "ref1": str(d / "ref one.png"), "ref2": str(d / "ref2.jpg"),
+            "clip": str(clip)}
+
+
+def request(variant: str, media: dict[str, str], protocol: str = "dashscope") -> variants.Request:
+    token = (ds.REFERENCE_TOKEN if protocol == "dashscope" else inf.REFERENCE_TOKEN).format
+    if variant == "t2v":
+        return variants.build("t2v", prompt="a horse on a beach at sunset", ratio="16:9", duration=3)
+    if variant == "i2v":
+        return variants.build("i2v", first_frame=media["frame"], duration=3)
+    if variant == "r2v":
+        return variants.build("r2v", prompt=f"{token(n=1)} and {token(n=2)} gallop along the shore",
+                              references=[media["ref1"], media["ref2"]], ratio="9:16", duration=3)
+    return variants.build("edit", prompt="make it snow", video=media["clip"], references=[media["ref1"]],
+                          audio="retain", resolution="720P")
+
+
+EXPECTED = {"t2v": (1280, 720, 3.0), "i2v": (1280, 720, 3.0), "r2v": (720, 1280, 3.0), "edit": (1280, 720, 4.0)}
+
+
+def probe(path: Path) -> tuple[int, int, float, bool]:
+    with av.open(str(path)) as c:
+        v = c.streams.video[0]
+        assert v.codec_context.name == "h264"
+        seconds = float(c.duration / av.time_base)
+        return v.codec_context.width, v.codec_context.height, seconds, bool(c.streams.audio)
+
+
+async def until_done(backend, task_id: str, timeout: float = 30.0) -> TaskStatus:
+    end = time.monotonic() + timeout
+    while True:
+        st = await backend.status(task_id)
+        if st.state.terminal or time.monotonic() > end:
+            return st
+        await asyncio.sleep(0.05)
+
+
+async def generate(backend, spec: JobSpec, dest: Path, watch: bool = False):
+    sub = await backend.submit(spec)
+    seen: list[TaskStatus] = []
+    stream = backend.watch(sub.task_id) if watch else None
+    if stream is not None:
+        seen = [st async for st in stream]
+        final = seen[-1]
+    else:
+        final = await until_done(backend, sub.task_id)
+    progress: list[float] = []
+    if final.state is TaskState.SUCCEEDED:
+        await backend.download(final, dest, progress.append)
+    return sub, final, seen, progress
+
+
+# -- every variant, end to end ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("variant", ["t2v", "i2v", "r2v", "edit"])
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_every_variant_end_to_end(emulator, media, tmp_path, protocol, variant):
+    b = make(protocol, emulator.url)
+    spec = JobSpec(job_id="j", request=request(variant, media, protocol), seed=1234,
+                   webhook_url="http://127.0.0.1:9/hook" if protocol == "inferencesh" else None)
+    dest = tmp_path / "out.mp4"
+    sub, final, seen, progress = run(closing(b, generate(b, spec, dest, watch=protocol == "inferencesh")))
+    assert final.state is TaskState.SUCCEEDED, final
+    width, height, seconds, audio = probe(dest)
+    w, h, s = EXPECTED[variant]
+    assert (width, height) == (w, h) and abs(seconds - s) < 0.3 and audio
+    assert progress and progress[-1] == 1.0
+    assert emulator.control.creates(protocol) == 1 and creates_sent(emulator, protocol) == 1
+    task = emulator.control.tasks()[sub.task_id]
+    assert task["variant"] == variant
+    if protocol == "dashscope":
+        assert final.billed_seconds == (8.0 if variant == "edit" else 3.0)  # edit bills input + output
+    else:
+        assert [s.state for s in seen][-1] is TaskState.SUCCEEDED and len(seen) >= 2
+        assert task["webhook"] == "http://127.0.0.1:9/hook"
+
+
+def test_inferencesh_polling_and_string_statuses_and_string_outputs(emulator, media, tmp_path):
+    emulator.control.configure(string_status=True, output_as_string=True)
+    for watch in (True, False):
+        b = make("inferencesh", emulator.url)
+        spec = JobSpec(job_id="j", request=request("t2v", media), seed=5)
+        _, final, seen, _ = run(closing(b, generate(b, spec, tmp_path / f"{watch}.mp4", watch=watch)))
+        assert final.state is TaskState.SUCCEEDED and probe(tmp_path / f"{watch}.mp4")[:2] == (1280, 720)
+    assert emulator.control.creates("inferencesh") == 2
+
+
+# -- faults on create: never sent twice ------------------------------------------------------
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+@pytest.mark.parametrize("status", [429, 503])
+def test_a_refused_create_is_transient_and_nothing_was_created(emulator, media, protocol, status):
+    emulator.control.add_fault(on="create", protocol=protocol, kind="http", status=status, retry_after=3)
+    b = make(protocol, emulator.url)
+    with pytest.raises(TransientError) as info:
+        run(closing(b, b.submit(JobSpec("j", request("t2v", media), seed=1))))
+    assert not isinstance(info.value, AmbiguousSubmit) and info.value.retry_after == 3.0
+    assert creates_sent(emulator, protocol) == 1 and emulator.control.creates(protocol) == 0
+    no_key(info.value)
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+@pytest.mark.parametrize("fault", [{"kind": "http", "status": 500}, {"kind": "http", "status": 502},
+                                   {"kind": "drop"}, {"kind": "malformed"}])
+def test_an_ambiguous_create_is_never_resent(emulator, media, protocol, fault):
+    emulator.control.add_fault(on="create", protocol=protocol, **fault)
+    b = make(protocol, emulator.url)
+    with pytest.raises(AmbiguousSubmit) as info:
+        run(closing(b, b.submit(JobSpec("j", request("i2v", media), seed=1))))
+    no_key(info.value)
+    assert creates_sent(emulator, protocol) == 1
+    if fault["kind"] != "http":  # drop and malformed act after the task was created
+        assert emulator.control.creates(protocol) == 1
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_a_create_that_times_out_is_ambiguous_and_never_resent(emulator, media, protocol):
+    emulator.control.add_fault(on="create", protocol=protocol, kind="slow", delay=1.0)
+    b = make(protocol, emulator.url, timeouts=Timeouts.all(0.3))
+    with pytest.raises(AmbiguousSubmit):
+        run(closing(b, b.submit(JobSpec("j", request("t2v", media), seed=1))))
+    deadline = time.monotonic() + 5  # the emulator logs the request when its handler ends
+    while creates_sent(emulator, protocol) == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert creates_sent(emulator, protocol) == 1 and emulator.control.creates(protocol) <= 1
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_upload_failures_are_retried_and_the_create_goes_once(emulator, media, tmp_path, protocol):
+    emulator.control.add_fault(on="upload", protocol=protocol, kind="http", status=503)
+    b = make(protocol, emulator.url)
+    _, final, _, _ = run(closing(b, generate(b, JobSpec("j", request("edit", media), seed=1), tmp_path / "o.mp4")))
+    assert final.state is TaskState.SUCCEEDED and creates_sent(emulator, protocol) == 1
+
+
+@pytest.mark.parametrize("protocol, on", [("dashscope", "policy"), ("inferencesh", "files")])
+def test_a_failure_before_create_sends_no_create(emulator, media, protocol, on):
+    emulator.control.add_fault(on=on, protocol=protocol, kind="malformed")
+    b = make(protocol, emulator.url)
+    with pytest.raises(TransientError) as info:
+        run(closing(b, b.submit(JobSpec("j", request("i2v", media), seed=1))))
+    assert not isinstance(info.value, AmbiguousSubmit) and creates_sent(emulator, protocol) == 0
+
+
+@pytest.mark.parametrize("protocol, words", [("dashscope", "DASHSCOPE_API_KEY"), ("inferencesh", "INFERENCE_API_KEY")])
+def test_a_wrong_key_says_which_setting_and_never_shows_the_key(emulator, media, protocol, words):
+    secret = "bad-secret-777"  # the emulator accepts any sk-... or inf_... key
+    b = make(protocol, emulator.url, key=secret)
+    with pytest.raises(ProviderError) as info:
+        run(closing(b, b.submit(JobSpec("j", request("t2v", media), seed=1))))
+    assert words in str(info.value) and secret not in str(info.value) and secret not in repr(info.value)
+
+
+# -- faults on reads -----------------------------------------------------------------------------
+
+
+async def submitted(b, media, variant="t2v"):
+    return (await b.submit(JobSpec("j", request(variant, media), seed=1))).task_id
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_status_retries_busy_answers_honouring_retry_after(emulator, media, protocol):
+    sleeps = Sleeps()
+    b = make(protocol, emulator.url, sleeps=sleeps)
+
+    async def go():
+        task_id = await submitted(b, media)
+        emulator.control.add_fault(on="status", protocol=protocol, kind="http", status=503, retry_after=1, times=2)
+        return await until_done(b, task_id)
+
+    assert run(closing(b, go())).state is TaskState.SUCCEEDED
+    assert sleeps[:2] and min(sleeps[:2]) >= 1.0
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+@pytest.mark.parametrize("fault", [{"kind": "drop"}, {"kind": "slow", "delay": 1.0}, {"kind": "http", "status": 504}])
+def test_status_survives_one_drop_timeout_or_gateway_error(emulator, media, protocol, fault):
+    b = make(protocol, emulator.url, timeouts=Timeouts.all(0.4))
+
+    async def go():
+        task_id = await submitted(b, media)
+        emulator.control.add_fault(on="status", protocol=protocol, **fault)
+        return await b.status(task_id)
+
+    assert run(closing(b, go())).state in (TaskState.PENDING, TaskState.RUNNING, TaskState.SUCCEEDED)
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_status_gives_up_with_transient_error_when_always_rate_limited(emulator, media, protocol):
+    b = make(protocol, emulator.url)
+
+    async def go():
+        task_id = await submitted(b, media)
+        emulator.control.add_fault(on="status", protocol=protocol, kind="http", status=429, times=-1)
+        return await b.status(task_id)
+
+    with pytest.raises(TransientError):
+        run(closing(b, go()))
+    reads = [r for r in emulator.control.requests(protocol=protocol, method="GET") if r["status"] == 429]
+    assert len(reads) == 3
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_an_unreadable_status_is_transient(emulator, media, protocol):
+    b = make(protocol, emulator.url)
+
+    async def go():
+        task_id = await submitted(b, media)
+        emulator.control.add_fault(on="status", protocol=protocol, kind="malformed")
+        with pytest.raises(TransientError, match="could not read"):
+            await b.status(task_id)
+        return await until_done(b, task_id)
+
+    assert run(closing(b, go())).state is TaskState.SUCCEEDED
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_an_expired_task_reads_unknown(emulator, media, protocol):
+    b = make(protocol, emulator.url)
+
+    async def go():
+        task_id = await submitted(b, media)
+        emulator.control.add_fault(on="status", protocol=protocol, kind="unknown")
+        return await b.status(task_id)
+
+    st = run(closing(b, go()))
+    assert st.state is TaskState.UNKNOWN and st.state.terminal and st.error_code == "expired"
+
+
+@pytest.mark.parametrize("protocol, fault, code, words", [
+    ("dashscope", {"code": "DataInspectionFailed"}, "DataInspectionFailed", "moderation"),
+    ("dashscope", {"code": "rejected"}, "Arrearage", "Top up your Alibaba Cloud account"),
+    ("inferencesh", {"message": "GPU exploded"}, "failed", "GPU exploded"),
+    ("inferencesh", {"code": "rejected"}, "rejected", "no balance"),
+])
+def test_failed_tasks_say_why(emulator, media, tmp_path, protocol, fault, code, words):
+    emulator.control.add_fault(on="create", protocol=protocol, kind="fail_task", **fault)
+    b = make(protocol, emulator.url)
+    _, final, _, _ = run(closing(b, generate(b, JobSpec("j", request("t2v", media), seed=1), tmp_path / "x",
+                                             watch=True)))
+    assert final.state is TaskState.FAILED and final.error_code == code and words in final.error_message
+
+
+# -- the stream ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fault", [{"kind": "drop", "after_lines": 1}, {"kind": "drop"}])
+def test_a_broken_stream_raises_transient_so_the_runner_polls(emulator, media, fault):
+    emulator.control.configure(task_seconds=1.0)
+    b = make("inferencesh", emulator.url)
+
+    async def go():
+        task_id = await submitted(b, media)
+        emulator.control.add_fault(on="stream", protocol="inferencesh", **fault)
+        with pytest.raises(TransientError):
+            async for _ in b.watch(task_id):
+                pass
+        return await until_done(b, task_id)
+
+    assert run(closing(b, go())).state is TaskState.SUCCEEDED
+
+
+def test_a_garbled_stream_line_is_skipped_and_heartbeats_trigger_a_recheck(emulator, media):
+    emulator.control.configure(task_seconds=1.0, heartbeat_seconds=0.05)
+    b = make("inferencesh", emulator.url, heartbeat_recheck=3)
+
+    async def go():
+        task_id = await submitted(b, media)
+        emulator.control.add_fault(on="stream", protocol="inferencesh", kind="malformed")
+        return [st async for st in b.watch(task_id)]
+
+    seen = run(closing(b, go()))
+    assert seen[-1].state is TaskState.SUCCEEDED
+    gets = emulator.control.requests(protocol="inferencesh", method="GET", path_prefix="/tasks/")
+    assert any(not r["path"].endswith("/stream") for r in gets)  # re-checked with GET during heartbeats
+
+
+# -- cancel ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_cancel_before_it_ends_and_after(emulator, media, protocol):
+    emulator.control.configure(task_seconds=3.0)
+    b = make(protocol, emulator.url)
+
+    async def go():
+        task_id = await submitted(b, media)
+        cancelled = await b.cancel(task_id)
+        after = await b.status(task_id)
+        emulator.control.configure(task_seconds=0.1)
+        done_id = await submitted(b, media)
+        await until_done(b, done_id)
+        return cancelled, after, await b.cancel(done_id)
+
+    cancelled, after, late = run(closing(b, go()))
+    assert cancelled is True and after.state is TaskState.CANCELED and late is False
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_a_dropped_cancel_is_retried_and_still_reports_cancelled(emulator, media, protocol):
+    emulator.control.configure(task_seconds=3.0)
+    emulator.control.add_fault(on="cancel", protocol=protocol, kind="drop")
+    b = make(protocol, emulator.url)
+
+    async def go():
+        return await b.cancel(await submitted(b, media))
+
+    assert run(closing(b, go())) is True
+
+
+# -- download ----------------------------------------------------------------------------------------
+
+
+async def finished(b, media) -> TaskStatus:
+    return await until_done(b, await submitted(b, media))
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_a_truncated_download_is_transient_and_a_retry_works(emulator, media, tmp_path, protocol):
+    b = make(protocol, emulator.url)
+    dest = tmp_path / "clip.mp4"
+
+    async def go():
+        st = await finished(b, media)
+        emulator.control.add_fault(on="download", protocol=protocol, kind="truncate")
+        with pytest.raises(TransientError, match="cut short") as info:
+            await b.download(st, dest)
+        assert not dest.exists()
+        no_key(info.value)
+        await b.download(st, dest)
+
+    run(closing(b, go()))
+    assert probe(dest)[:2] == (1280, 720)
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_a_refused_download_means_the_link_expired(emulator, media, tmp_path, protocol):
+    b = make(protocol, emulator.url)
+
+    async def go():
+        st = await finished(b, media)
+        emulator.control.add_fault(on="download", protocol=protocol, kind="forbidden")
+        await b.download(st, tmp_path / "x.mp4")
+
+    with pytest.raises(ProviderError, match="expired") as info:
+        run(closing(b, go()))
+    assert info.value.code == "expired" and not isinstance(info.value, TransientError)
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_download_retries_a_busy_storage_and_reports_a_drop(emulator, media, tmp_path, protocol):
+    b = make(protocol, emulator.url)
+
+    async def go():
+        st = await finished(b, media)
+        emulator.control.add_fault(on="download", protocol=protocol, kind="http", status=503)
+        await b.download(st, tmp_path / "ok.mp4")
+        emulator.control.add_fault(on="download", protocol=protocol, kind="drop")
+        with pytest.raises(TransientError):
+            await b.download(st, tmp_path / "dropped.mp4")
+
+    run(closing(b, go()))
+    assert probe(tmp_path / "ok.mp4")[3]
