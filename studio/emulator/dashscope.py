@@ -25,7 +25,8 @@ from studio.emulator.faults import Fault, after, gate
 from studio.emulator.media import Invalid, MediaInfo, check
 from studio.emulator.runner import drive, end
 from studio.emulator.spec import DASHSCOPE_MODELS, check_counts, check_params, finish_job, usage
-from studio.emulator.state import DASHSCOPE_STATUS, Job, Policy, Task, Upload, dashscope_time, native_status
+from studio.emulator.state import (DASHSCOPE_STATUS, Job, Policy, Task, Upload, client_request, dashscope_time,
+                                   native_status)
 
 if TYPE_CHECKING:
     from studio.emulator.server import Emulator
@@ -124,7 +125,8 @@ class DashScope:
         except Invalid as exc:
             return error(400, "InvalidParameter", str(exc))
         task = Task(id=str(uuid.uuid4()), protocol=P, model=model, owner=owner, job=job,
-                    total_seconds=self.store.config.task_seconds)
+                    total_seconds=self.store.config.task_seconds,
+                    request=client_request(request.headers, body))
         self.store.add_task(task)
         self._start(task)
         resp = JSONResponse({"request_id": str(uuid.uuid4()),

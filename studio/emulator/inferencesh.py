@@ -22,7 +22,7 @@ from studio.emulator.faults import Fault, abort, after, gate
 from studio.emulator.media import Invalid, MediaInfo, check
 from studio.emulator.runner import drive, end
 from studio.emulator.spec import app_variant, check_counts, check_params, finish_job
-from studio.emulator.state import STATUS_CODES, Job, Task, Upload, iso, new_id
+from studio.emulator.state import STATUS_CODES, Job, Task, Upload, client_request, iso, new_id
 
 if TYPE_CHECKING:
     from studio.emulator.server import Emulator
@@ -117,7 +117,8 @@ class InferenceSh:
         except Invalid as exc:
             return problem(422, "validation_error", str(exc))
         task = Task(id=new_id(), protocol=P, model=app, owner=owner, job=job, input=body["input"],
-                    webhook=webhook, total_seconds=self.store.config.task_seconds)
+                    webhook=webhook, total_seconds=self.store.config.task_seconds,
+                    request=client_request(request.headers, body))
         self.store.add_task(task)
         self._start(task)
         resp = wrap(self.render(task))

@@ -88,6 +88,7 @@ class Task:
     job: Job
     input: Any = None        # inference.sh: the input as sent, echoed back
     webhook: str | None = None
+    request: dict[str, Any] | None = None  # what the client sent (headers without the key), for tests
     total_seconds: float = 3.0
     created: float = field(default_factory=time.time)
     stage: str = "received"
@@ -242,12 +243,18 @@ class Store:
                 "tasks": {t.id: {"protocol": t.protocol, "model": t.model, "variant": t.job.variant,
                                  "stage": t.stage, "status": native_status(t), "expired": t.expired,
                                  "width": t.job.width, "height": t.job.height, "seconds": t.job.seconds,
-                                 "webhook": t.webhook}
+                                 "webhook": t.webhook, "request": t.request}
                           for t in self.tasks.values()},
                 "webhooks": list(self.webhooks),
                 "faults": self.faults.describe(),
                 "config": self.config.as_dict(),
             }
+
+
+def client_request(headers: Any, body: Any) -> dict[str, Any]:
+    """A create request as recorded for /_emulator/stats: the body, and headers minus credentials."""
+    return {"headers": {k: v for k, v in headers.items() if k.lower() not in ("authorization", "cookie")},
+            "body": body}
 
 
 def native_status(task: Task) -> Any:

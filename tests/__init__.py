@@ -1,0 +1,1 @@
+"""Tests: unit, protocol (over loopback HTTP), app and browser."""
