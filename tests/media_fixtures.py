@@ -55,13 +55,14 @@ def cut(path: Path, fraction: float) -> Path:
 
 def make_video(path: Path, width: int = 480, height: int = 320, seconds: float = 3.0, fps: float = 24,
                audio: bool = True, tone: int = 1000, codec: str = "libx264", fmt: str = "mp4",
-               rotation: int | None = None, source: str = "testsrc2") -> Path:
-    """A test pattern clip (and a sine tone) of the given shape, length and container."""
+               rotation: int | None = None, source: str = "testsrc2", vf: str | None = None) -> Path:
+    """A test pattern clip (and a sine tone) of the given shape, length and container;
+    vf is an optional filter on the picture (e.g. to soften the pattern's colours)."""
     rate = str(Fraction(fps).limit_denominator(1000))
     args = ["-f", "lavfi", "-i", f"{source}=s={width}x{height}:r={rate}:d={seconds}"]  # source: testsrc2, color...
     if audio:
         args += ["-f", "lavfi", "-i", f"sine=f={tone}:r=48000:d={seconds}"]
-    args += ["-c:v", codec, "-preset", "ultrafast", "-pix_fmt", "yuv420p"]
+    args += (["-vf", vf] if vf else []) + ["-c:v", codec, "-preset", "ultrafast", "-pix_fmt", "yuv420p"]
     if codec == "libx265":
         args += ["-x265-params", "log-level=none"]
     if audio:
@@ -119,4 +120,8 @@ def saturation(rgb: np.ndarray) -> float:
 
 
 def luma(rgb: np.ndarray) -> float:
-    return float(np.mean(rgb @ np.array([0.299, 0.587, 0.114])))
+    return float(np.mean(luma_plane(rgb)))
+
+
+def luma_plane(rgb: np.ndarray) -> np.ndarray:
+    return rgb @ np.array([0.299, 0.587, 0.114])

@@ -226,3 +226,282 @@ def test_hevc_is_accepted_with_a_note(tmp_path):
     assert info.video_codec == "hevc" and not info.is_h264
     assert "H.264 is recommended" in info.note
     assert make_video(tmp_path / "h264.mp4") and probe_video(tmp_path / "h264.mp4").note is None
+
+
+# ---------------------------------------------------------------- preview renderer
+
+import asyncio  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from studio.media import look, render  # noqa: E402
+from studio.media.camera import MOVES  # noqa: E402
+from studio.prompts import CAMERA_MOVES  # noqa: E402
+from tests.media_fixtures import audio_samples, dominant_hz, frames, luma, luma_plane, saturation  # noqa: E402
+
+FRAME = 1 / 24
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def assert_clip(path, width, height, seconds, audio="aac"):
+    """A real H.264 yuv420p MP4 of exactly this size, length within a frame, moov first."""
+    import av
+
+    info = probe_video(path)
+    assert (info.container, info.video_codec, info.audio_codec) == ("mp4", "h264", audio)
+    assert (info.width, info.height) == (width, height)
+    assert info.fps == 24
+    assert abs(info.duration - seconds) <= FRAME
+    with av.open(str(path)) as c:
+        stream = c.streams.video[0]
+        assert stream.codec_context.pix_fmt == "yuv420p"
+        assert abs(stream.frames - round(seconds * 24)) <= 1
+    head = path.read_bytes()[:200_000]
+    assert 0 <= head.find(b"moov") < head.find(b"mdat")  # +faststart: playable while downloading
+    return info
+
+
+def text(tmp_path, name="t.mp4", prompt="A horse on a forest ridge, slow pan", width=320, height=180,
+         seconds=3, seed=5, watermark=False, on_progress=None):
+    dest = tmp_path / name
+    run(render.render_text(dest, prompt=prompt, width=width, height=height, seconds=seconds, seed=seed,
+                           watermark=watermark, on_progress=on_progress))
+    return dest
+
+
+def badge_mask(width, height):
+    """Where the badge is opaque amber, in frame coordinates."""
+    picture, (x, y) = look.badge(width, height)
+    rgba = np.asarray(picture)
+    fill = np.all(rgba[..., :3] == look.BADGE_FILL, axis=2) & (rgba[..., 3] == 255)
+    mask = np.zeros((height, width), dtype=bool)
+    mask[y:y + rgba.shape[0], x:x + rgba.shape[1]] = fill
+    return mask
+
+
+def test_text_render_is_a_real_clip_of_the_asked_shape(tmp_path):
+    seen = []
+    dest = text(tmp_path, seconds=3, on_progress=seen.append)
+    assert_clip(dest, 320, 180, 3)
+    assert seen and seen[-1] == 1.0 and all(0 <= p <= 1 for p in seen)
+    assert [p.name for p in tmp_path.iterdir()] == ["t.mp4"]  # no scratch files left behind
+
+
+def test_text_render_at_720p_portrait_for_a_fractional_length(tmp_path):
+    assert_clip(text(tmp_path, width=720, height=1280, seconds=3.5), 720, 1280, 3.5)
+
+
+def test_preview_badge_is_fixed_in_the_frame(tmp_path):
+    dest = text(tmp_path, prompt="night ocean, pull back", seconds=3)
+    mask = badge_mask(320, 180)
+    for frame in frames(dest, 0, 1.5, 2.95):
+        assert np.abs(frame[mask].mean(axis=0) - look.BADGE_FILL).max() < 20
+
+
+def test_watermark_marks_the_bottom_right_only(tmp_path):
+    plain, marked = frames(text(tmp_path, "a.mp4"), 1)[0], frames(text(tmp_path, "b.mp4", watermark=True), 1)[0]
+    diff = np.abs(plain - marked).mean(axis=2)
+    assert diff[150:, 200:].max() > 60          # the mark is there, bottom right
+    assert diff[:120, :].max() < 8              # and nowhere else
+
+
+def test_same_seed_same_file_other_seed_other_picture(tmp_path):
+    a, b = text(tmp_path, "a.mp4", seconds=3), text(tmp_path, "b.mp4", seconds=3)
+    assert a.read_bytes() == b.read_bytes()
+    c = text(tmp_path, "c.mp4", seed=6, seconds=3)
+    assert np.abs(frames(a, 1)[0] - frames(c, 1)[0]).mean() > 5
+
+
+def test_prompt_palette_sets_the_colours(tmp_path):
+    night = frames(text(tmp_path, "n.mp4", prompt="space, night sky"), 0.5)[0]
+    desert = frames(text(tmp_path, "d.mp4", prompt="desert at noon"), 0.5)[0]
+    assert luma(desert) > luma(night) + 60
+
+
+def test_every_camera_move_starts_at_home_and_goes_somewhere_different(tmp_path):
+    assert set(MOVES) == set(CAMERA_MOVES)
+    first, last = {}, {}
+    for move, words in CAMERA_MOVES.items():
+        dest = text(tmp_path, f"{move}.mp4", prompt=f"a horse, {words[0]}", width=160, height=96, seconds=1)
+        first[move], last[move] = frames(dest, 0, 0.99)
+    for move in MOVES:
+        assert np.abs(first[move] - first["push_in"]).mean() < 2, move
+        assert np.abs(last[move] - first[move]).mean() > 8, move
+        for other in MOVES:
+            if other < move:
+                assert np.abs(last[move] - last[other]).mean() > 4, (move, other)
+
+
+def test_image_render_opens_on_the_image_then_moves(tmp_path):
+    source = tmp_path / "frame.png"
+    gradient = np.linspace(0, 255, 320 * 180 * 3).reshape(180, 320, 3) % 256
+    Image.fromarray(gradient.astype(np.uint8)).save(source)
+    dest = tmp_path / "i2v.mp4"
+    run(render.render_image(dest, image=source, prompt="tilt up", width=320, height=180, seconds=3, seed=1,
+                            watermark=False))
+    assert_clip(dest, 320, 180, 3)
+    start, end = frames(dest, 0, 2.95)
+    away = ~badge_mask(320, 180)
+    assert np.abs(start - gradient)[away].mean() < 6
+    assert np.abs(end - gradient)[away].mean() > 20
+
+
+def test_references_play_in_order(tmp_path):
+    colours = [(220, 30, 30), (30, 200, 30), (30, 30, 220)]
+    paths = [make_image(tmp_path / f"r{i}.png", 400, 400, colour=c) for i, c in enumerate(colours)]
+    dest = tmp_path / "r2v.mp4"
+    run(render.render_references(dest, images=paths, prompt="push in", width=256, height=144, seconds=3, seed=2,
+                                 watermark=True))
+    assert_clip(dest, 256, 144, 3)
+    for frame, colour in zip(frames(dest, 0.4, 1.5, 2.6), colours):
+        assert int(np.argmax(frame.reshape(-1, 3).mean(axis=0))) == int(np.argmax(colour))
+
+
+@pytest.fixture(scope="module")
+def source_clip(tmp_path_factory):
+    """A 4 s clip in moderate colours (room to grade either way) with a 1 kHz tone."""
+    return make_video(tmp_path_factory.mktemp("edit") / "source.mp4", 320, 240, seconds=4, tone=1000,
+                      vf="eq=contrast=0.6:saturation=0.7")
+
+
+def edit(tmp_path, source, prompt, audio="auto", width=320, height=240, name=None):
+    dest = tmp_path / (name or f"{abs(hash(prompt))}-{audio}.mp4")
+    run(render.render_edit(dest, video=source, prompt=prompt, width=width, height=height, audio_setting=audio,
+                           watermark=False))
+    return dest
+
+
+def test_edit_keeps_the_length_and_takes_the_asked_size(tmp_path, source_clip):
+    assert_clip(edit(tmp_path, source_clip, "keep it", width=256, height=144), 256, 144, 4)
+
+
+def test_edit_uses_only_the_first_15_seconds(tmp_path):
+    long = make_video(tmp_path / "long.mp4", 160, 120, seconds=20, fps=12, audio=False, source="color")
+    assert_clip(edit(tmp_path, long, "darker", width=160, height=120), 160, 120, 15)
+
+
+def test_edit_grades_change_the_colour(tmp_path, source_clip):
+    def look_of(prompt):
+        return frames(edit(tmp_path, source_clip, prompt), 2)[0]
+
+    base = look_of("keep everything as it is")
+    red_blue = lambda f: f[..., 0].mean() / f[..., 2].mean()  # noqa: E731
+    assert red_blue(look_of("make it warmer")) > red_blue(base) * 1.15
+    assert red_blue(look_of("a cooler look")) < red_blue(base) / 1.15
+    assert saturation(base) > 0.3
+    for words in ("black and white", "monochrome", "grayscale", "b&w"):
+        assert saturation(look_of(words)) < 0.03, words
+    assert luma(look_of("brighter")) > luma(base) + 15
+    assert luma(look_of("darker")) < luma(base) - 15
+    assert luma_plane(look_of("more contrast")).std() > luma_plane(base).std() * 1.15
+
+
+def test_edit_origin_keeps_the_source_sound_and_auto_replaces_it(tmp_path, source_clip):
+    kept, rate = audio_samples(edit(tmp_path, source_clip, "warmer", audio="origin"))
+    assert dominant_hz(kept[rate:3 * rate], rate) == pytest.approx(1000, abs=5)
+    new, rate = audio_samples(edit(tmp_path, source_clip, "warmer", audio="auto"))
+    assert abs(dominant_hz(new[rate:3 * rate], rate) - 1000) > 50
+    assert np.abs(new).max() > 0.01
+
+
+def test_edit_origin_of_a_silent_clip_gets_a_silent_track(tmp_path):
+    quiet = make_video(tmp_path / "quiet.mp4", 320, 240, seconds=3, audio=False)
+    dest = edit(tmp_path, quiet, "brighter", audio="origin")
+    assert_clip(dest, 320, 240, 3)
+    samples, _ = audio_samples(dest)
+    assert np.abs(samples).max() < 1e-3
+
+
+def test_edit_of_an_unreadable_file_leaves_nothing_behind(tmp_path):
+    bad = tmp_path / "bad.mp4"
+    bad.write_text("nope")
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(InputError):
+        run(render.render_edit(out / "x.mp4", video=bad, prompt="warmer", width=320, height=240,
+                               audio_setting="origin", watermark=True))
+    assert list(out.iterdir()) == []
+    with refused("Audio setting 'remove' is not offered"):
+        run(render.render_edit(out / "x.mp4", video=bad, prompt="warmer", width=320, height=240,
+                               audio_setting="remove", watermark=True))
+
+
+# ---------------------------------------------------------------- clip tools
+
+from studio.errors import StudioError  # noqa: E402
+from studio.media.clips import grab_frame, make_poster, strip_audio, verify_playable  # noqa: E402
+from tests.media_fixtures import make_colour_steps  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def red_then_blue(tmp_path_factory):
+    """2 s red, then 2 s blue, 160x96."""
+    return make_colour_steps(tmp_path_factory.mktemp("steps") / "steps.mp4", ["red", "blue"], 2)
+
+
+def colour_name(rgb):
+    r, g, b = rgb.reshape(-1, 3).mean(axis=0)
+    return "red" if r > 2 * b else "blue" if b > 2 * r else "other"
+
+
+@pytest.mark.parametrize("seconds, expected", [(0.5, "red"), (1.95, "red"), (2.05, "blue"), (99, "blue"),
+                                               (-3, "red")])
+def test_grab_frame_takes_the_frame_at_that_time_clamped_to_the_clip(tmp_path, red_then_blue, seconds, expected):
+    dest = grab_frame(red_then_blue, seconds, tmp_path / "f.png")
+    with Image.open(dest) as img:
+        assert (img.format, img.size) == ("PNG", (160, 96))
+        assert colour_name(np.asarray(img.convert("RGB"), dtype=float)) == expected
+
+
+def test_grab_frame_is_upright_for_rotated_clips(tmp_path):
+    video = make_video(tmp_path / "phone.mp4", 480, 320, rotation=90)
+    with Image.open(grab_frame(video, 1, tmp_path / "f.png")) as img:
+        assert img.size == (320, 480)
+
+
+def test_poster_is_a_480_wide_jpeg_from_early_in_the_clip(tmp_path, red_then_blue):
+    dest = make_poster(red_then_blue, tmp_path / "poster.jpg")  # 4 s clip: 0.4 s in, red
+    with Image.open(dest) as img:
+        assert (img.format, img.size) == ("JPEG", (480, 288))
+        assert colour_name(np.asarray(img.convert("RGB"), dtype=float)) == "red"
+    long = make_colour_steps(tmp_path / "long.mp4", ["blue", "red"], 0.9)  # 1.8 s: 10% in is 0.18 s
+    with Image.open(make_poster(long, tmp_path / "p2.jpg", width=200)) as img:
+        assert img.size == (200, 120) and colour_name(np.asarray(img, dtype=float)) == "blue"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["long.mp4", "p2.jpg", "poster.jpg"]
+
+
+def test_strip_audio_keeps_the_picture_and_drops_the_sound(tmp_path):
+    src = make_video(tmp_path / "with.mp4", seconds=3)
+    dest = strip_audio(src, tmp_path / "without.mp4")
+    before, after = probe_video(src), verify_playable(dest)
+    assert before.audio_codec == "aac" and after.audio_codec is None
+    assert (after.width, after.height, after.video_codec) == (before.width, before.height, "h264")
+    assert after.duration == pytest.approx(3, abs=FRAME)
+
+
+def test_verify_playable_accepts_a_whole_clip(tmp_path):
+    info = verify_playable(make_video(tmp_path / "ok.mp4", seconds=3))
+    assert (info.container, info.video_codec, info.audio_codec) == ("mp4", "h264", "aac")
+
+
+@pytest.mark.parametrize("faststart", [True, False])
+def test_verify_playable_refuses_a_cut_download(tmp_path, faststart):
+    from studio.media.ffmpeg import run_sync
+
+    src = make_video(tmp_path / "src.mp4", seconds=4)
+    whole = tmp_path / "whole.mp4"
+    run_sync(["-i", str(src), "-c", "copy"] + (["-movflags", "+faststart"] if faststart else []) + [str(whole)])
+    with pytest.raises(StudioError, match=r"^whole.mp4 is not a playable MP4: "):
+        verify_playable(cut(whole, 0.7))
+
+
+def test_verify_playable_refuses_what_is_not_an_mp4(tmp_path):
+    page = tmp_path / "result.mp4"
+    page.write_text("<html>Access denied</html>")
+    with pytest.raises(StudioError, match=r"^result.mp4 is not a playable MP4: "):
+        verify_playable(page)
+    with pytest.raises(StudioError, match=r"^clip.mkv is not a playable MP4: it is a MKV file"):
+        verify_playable(make_video(tmp_path / "clip.mkv", fmt="matroska"))

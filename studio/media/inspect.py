@@ -213,29 +213,36 @@ def probe_video(path: str | Path, label: str = "Source video") -> VideoInfo:
     """Read a video's container, size, length, frame rate and codecs with PyAV."""
     import av
 
-    size = file_size(path, label)
-    container = container_of(path)
+    file_size(path, label)
     try:
-        with av.open(str(path)) as c:
-            vstream = c.streams.video[0] if c.streams.video else None
-            astream = c.streams.audio[0] if c.streams.audio else None
-            duration = _duration(c, vstream or astream)
-            width = height = 0
-            fps = 0.0
-            if vstream is not None:
-                width, height = vstream.codec_context.width, vstream.codec_context.height
-                fps = _fps(vstream)
-                if _rotation(c, vstream) in (90, 270):
-                    width, height = height, width
-            return VideoInfo(
-                path=Path(path), container=container, width=width, height=height,
-                duration=duration, fps=fps,
-                video_codec=vstream.codec_context.name if vstream is not None else None,
-                audio_codec=astream.codec_context.name if astream is not None else None,
-                bytes=size)
+        return read_video(path)
     except av.FFmpegError as e:
         raise InputError(f"{label} could not be read as a video ({e.strerror or e}): "
                          f"upload an MP4 or MOV file.") from None
+
+
+def read_video(path: str | Path) -> VideoInfo:
+    """probe_video without the user-facing wrapping: raises av.FFmpegError or OSError."""
+    import av
+
+    size = Path(path).stat().st_size
+    container = container_of(path)
+    with av.open(str(path)) as c:
+        vstream = c.streams.video[0] if c.streams.video else None
+        astream = c.streams.audio[0] if c.streams.audio else None
+        width = height = 0
+        fps = 0.0
+        if vstream is not None:
+            width, height = vstream.codec_context.width, vstream.codec_context.height
+            fps = _fps(vstream)
+            if _rotation(c, vstream) in (90, 270):
+                width, height = height, width
+        return VideoInfo(
+            path=Path(path), container=container, width=width, height=height,
+            duration=_duration(c, vstream or astream), fps=fps,
+            video_codec=vstream.codec_context.name if vstream is not None else None,
+            audio_codec=astream.codec_context.name if astream is not None else None,
+            bytes=size)
 
 
 def _duration(c, stream) -> float:

@@ -1,0 +1,142 @@
+"""Work on finished clips: posters, frame grabs, sound removal, playability.
+
+Frames are decoded with PyAV and turned upright from the rotation metadata.
+Every file is written under a temporary name next to its destination and
+moved into place when complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from PIL import Image
+
+from studio.errors import InputError, StudioError
+from studio.media.ffmpeg import run_sync
+from studio.media.inspect import VideoInfo, probe_video, read_video
+
+POSTER_SECONDS = 1.0      # posters show the frame 1 s in ...
+POSTER_FRACTION = 0.1     # ... or 10% in, for clips shorter than 10 s
+POSTER_QUALITY = 85
+
+
+@contextlib.contextmanager
+def atomic_path(dest: str | Path) -> Iterator[Path]:
+    """A temporary path next to dest that replaces dest only if the block succeeds."""
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+    os.close(fd)
+    try:
+        yield Path(name)
+        os.replace(name, dest)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(name)
+
+
+def make_poster(video: str | Path, dest_jpg: str | Path, width: int = 480) -> Path:
+    """A JPEG poster `width` px wide from 1 s in (10% in for short clips)."""
+    info = probe_video(video, "The clip")
+    frame = frame_at(video, min(POSTER_SECONDS, info.duration * POSTER_FRACTION))
+    height = max(2, round(frame.height * width / frame.width))
+    poster = frame.resize((width, height), Image.Resampling.LANCZOS)
+    with atomic_path(dest_jpg) as part:
+        poster.save(part, format="JPEG", quality=POSTER_QUALITY, optimize=True)
+    return Path(dest_jpg)
+
+
+def grab_frame(video: str | Path, seconds: float, dest_png: str | Path) -> Path:
+    """The full-size frame shown at `seconds` (clamped to the clip) as a PNG."""
+    frame = frame_at(video, seconds)
+    with atomic_path(dest_png) as part:
+        frame.save(part, format="PNG")
+    return Path(dest_png)
+
+
+def frame_at(video: str | Path, seconds: float) -> Image.Image:
+    """The frame on screen at `seconds`, upright; the first or last frame outside the clip."""
+    import av
+
+    try:
+        with av.open(str(video)) as c:
+            if not c.streams.video:
+                raise InputError(f"{Path(video).name} has no picture to take a frame from.")
+            stream = c.streams.video[0]
+            target = max(0.0, float(seconds))
+            c.seek(int(target / stream.time_base), stream=stream, backward=True)
+            chosen = None
+            for frame in c.decode(stream):
+                if chosen is not None and frame.time is not None and frame.time > target + 1e-6:
+                    break
+                chosen = frame
+            if chosen is None:
+                raise InputError(f"No frame could be decoded from {Path(video).name}.")
+            return _upright(chosen)
+    except av.FFmpegError as e:
+        raise InputError(f"{Path(video).name} could not be decoded ({e.strerror or e}).") from None
+
+
+def _upright(frame) -> Image.Image:
+    """The decoded picture turned by the frame's display rotation (counter-clockwise degrees)."""
+    image = frame.to_image()
+    rotation = int(round(getattr(frame, "rotation", 0) or 0)) % 360
+    return image.rotate(rotation, expand=True) if rotation else image
+
+
+def strip_audio(src: str | Path, dest: str | Path) -> Path:
+    """A copy of the clip without its sound (the picture is copied, not re-encoded)."""
+    with atomic_path(dest) as part:
+        run_sync(["-i", str(src), "-map", "0:v:0", "-c", "copy", "-an",
+                  "-movflags", "+faststart", "-f", "mp4", str(part)])
+    return Path(dest)
+
+
+def verify_playable(path: str | Path) -> VideoInfo:
+    """Probe the clip and decode its first and last frames; StudioError if it will not play."""
+    import av
+
+    name = Path(path).name
+    try:
+        info = read_video(path)
+        if info.container != "mp4" or info.video_codec is None:
+            what = "has no video stream" if info.video_codec is None else f"is a {info.container.upper()} file"
+            raise StudioError(f"{name} is not a playable MP4: it {what}.")
+        _check_ends(path, info)
+    except (av.FFmpegError, OSError) as e:
+        raise StudioError(f"{name} is not a playable MP4: it could not be read "
+                          f"({getattr(e, 'strerror', None) or e}).") from None
+    return info
+
+
+def _check_ends(path: str | Path, info: VideoInfo) -> None:
+    """Decode the first frame, then the last, and check the last is where the clip says it ends."""
+    import av
+
+    name = Path(path).name
+    with av.open(str(path)) as c:
+        stream = c.streams.video[0]
+        if next(c.decode(stream), None) is None:
+            raise StudioError(f"{name} is not a playable MP4: its first frame does not decode.")
+        end = _stream_end(stream, info)
+        c.seek(int(max(0.0, end - 1.0) / stream.time_base), stream=stream, backward=True)
+        last = None
+        for frame in c.decode(stream):
+            last = frame
+    step = 1 / info.fps if info.fps else 0.1
+    if last is None or last.time is None or last.time + step < end - 2 * step:
+        shown = "nothing" if last is None or last.time is None else f"{last.time + step:.2f} s"
+        raise StudioError(f"{name} is not a playable MP4: it should run {end:.2f} s but decodes to "
+                          f"{shown} (the file is cut short).")
+
+
+def _stream_end(stream, info: VideoInfo) -> float:
+    """Where the video stream says it ends, in seconds."""
+    if stream.duration is not None and stream.time_base is not None:
+        start = float(stream.start_time * stream.time_base) if stream.start_time else 0.0
+        return start + float(stream.duration * stream.time_base)
+    return info.duration
