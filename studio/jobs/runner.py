@@ -49,6 +49,7 @@ class Runner:
         self._limits: dict[str, BackendLimits] = {}
         self._tasks: dict[str, asyncio.Task] = {}
         self._wake: dict[str, asyncio.Event] = {}
+        self._sweeper: asyncio.Task | None = None
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="studio-runner", daemon=True)
 
@@ -57,7 +58,7 @@ class Runner:
     def start(self, resume: bool = True) -> None:
         self._thread.start()
         if resume:
-            self.call(self._sweep_forever())
+            self._loop.call_soon_threadsafe(self._start_sweeping)
 
     def close(self) -> None:
         if not self._thread.is_alive():
@@ -90,6 +91,9 @@ class Runner:
         if task is None or task.done():
             self._tasks[job_id] = self._loop.create_task(self._drive(job_id), name=f"job-{job_id}")
 
+    def _start_sweeping(self) -> None:
+        self._sweeper = self._loop.create_task(self._sweep_forever(), name="sweeper")
+
     async def _sweep_forever(self) -> None:
         """Resume unfinished jobs now, and pick up orphans (a killed CLI's) later."""
         while True:
@@ -99,6 +103,8 @@ class Runner:
             await asyncio.sleep(SWEEP_SECONDS)
 
     async def _shutdown(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
         for task in list(self._tasks.values()):
             task.cancel()
         await asyncio.gather(*self._tasks.values(), return_exceptions=True)

@@ -21,7 +21,7 @@ def header_html(ctx: UiContext, owner: str | None) -> str:
     badge = "preview" if backend == "preview" else "live"
     label = html.escape(ctx.studio.backend_label())
     spent = ctx.studio.spent(owner) if owner else 0.0
-    return (f'<div class="hh-header"><div class="hh-brand">🐎 HappyHorse Studio</div>'
+    return (f'<div class="hh-header"><div class="hh-brand">HappyHorse Studio</div>'
             f'<div class="hh-meta"><span class="hh-badge hh-{badge}">{html.escape(backend)}</span> {label}'
             f'<span class="hh-spent">Spent ${spent:.2f}</span></div></div>')
 

@@ -50,13 +50,18 @@ def cost_line(job: Job) -> str:
 
 
 def caption(job: Job) -> str:
-    head = job_title(job)
+    """One short line: what it is, where it ran, what it cost (or where it stands)."""
+    r = job.request
+    secs = job.seconds or r.duration
+    head = f"{r.variant.value.upper()} {r.resolution}" + (f" {secs:.0f}s" if secs else "")
     if job.state is JobState.SUCCEEDED:
-        return f"{head} · {job.backend} · {cost_line(job)}"
+        money = "free" if job.is_preview else (f"${job.cost_usd:.2f}" if job.cost_usd is not None
+                                               else f"≈${job.quote_usd:.2f}")
+        return f"{head} · {job.backend} · {money}"
     if not job.state.finished:
         pct = f" {job.progress * 100:.0f}%" if job.progress else ""
-        return f"⏳ {job.state.words}{pct} · {head} · {job.backend}"
-    return f"⚠ {job.state.words} · {head} · {job.backend}"
+        return f"{job.state.words}{pct} · {head} · {job.backend}"
+    return f"{job.state.words} · {head} · {job.backend}"
 
 
 def card_image(job: Job) -> str:
