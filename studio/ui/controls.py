@@ -51,8 +51,8 @@ class TabUi:
 def prompt_box(label: str, placeholder: str, lines: int = 4) -> tuple[gr.Textbox, gr.Markdown]:
     box = gr.Textbox(label=label, placeholder=placeholder, lines=lines, max_lines=12)
     counter = gr.Markdown(prompt_budget("").label, elem_classes=["hh-counter"])
-    box.input(lambda text: prompt_budget(text).label, box, counter, queue=False,
-              show_progress="hidden", api_visibility="private")
+    box.change(lambda text: prompt_budget(text).label, box, counter, show_progress="hidden",
+               trigger_mode="always_last", api_visibility="private")
     return box, counter
 
 

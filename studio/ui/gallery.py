@@ -98,6 +98,7 @@ def details(ctx: UiContext, owner: str, job: Job) -> str:
 def render(ctx: UiContext) -> GalleryUi:
     gr.Markdown("### Your clips", elem_classes=["hh-gallery-title"])
     gallery = gr.Gallery(show_label=False, columns=2, allow_preview=False, object_fit="cover", height="auto",
+                         fit_columns=False,
                          elem_id="hh-gallery", buttons=[])
     status = gr.Markdown(elem_classes=["hh-status"])
     with gr.Group(visible=True, elem_id="hh-detail"):
@@ -119,7 +120,7 @@ def wire(ctx: UiContext, ui: GalleryUi, header: gr.HTML, header_html) -> None:
             return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
         items = [(card_image(j), caption(j)) for j in jobs]
         running = sum(not j.state.finished for j in jobs)
-        status = f"{len(jobs)} clips" + (f" · {running} running" if running else "") if jobs else \
+        status = f"{len(jobs)} clip{'s' * (len(jobs) != 1)}" + (f" · {running} running" if running else "") if jobs else \
             "No clips yet: make one on the left. Jobs keep running if you close this tab."
         return items, [j.id for j in jobs], sig, status, header_html(owner)
 
