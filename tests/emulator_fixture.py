@@ -10,6 +10,10 @@
 One process serves the whole pytest session (started on first use, stopped
 when pytest ends); every test gets it freshly reset: no tasks, files or faults,
 task_seconds back to 0.2. The process's log is at `emulator.log_path`.
+
+Helpers for tests that talk to it: make_image / make_video (input media),
+probe (read an MP4 with PyAV), oss_upload / inference_upload (each provider's
+upload flow), and raw protocol calls ds / ds_get / ds_wait, inf / inf_get / inf_wait.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +32,10 @@ import pytest
 
 from studio.emulator.control import EmulatorControl
 
+DS_KEY, INF_KEY = "sk-emulator-test", "inf_emulator_test"
+CREATE = "/api/v1/services/aigc/video-generation/video-synthesis"
+DS_TERMINAL = {"SUCCEEDED", "FAILED", "CANCELED", "UNKNOWN"}
+APP = "alibaba/happyhorse-1-0-"
 ROOT = Path(__file__).resolve().parents[1]
 TASK_SECONDS = 0.2
 START_TIMEOUT = 30.0
@@ -156,3 +165,52 @@ def inference_upload(base_url: str, api_key: str, path: Path) -> str:
     file = made.raise_for_status().json()["data"][0]
     HTTP.put(file["upload_url"], content=data, headers={"Content-Type": ctype}).raise_for_status()
     return file["uri"]
+
+
+# ---- raw protocol calls: create, read and wait, as a client would -----------------
+
+def ds(emulator, model, inp, params=None, **headers):
+    h = {"Authorization": f"Bearer {DS_KEY}", "X-DashScope-Async": "enable", **headers}
+    h = {k: v for k, v in h.items() if v is not None}
+    body = {"model": model, "input": inp, "parameters": params or {}}
+    return HTTP.post(emulator.url + CREATE, headers=h, json=body)
+
+
+def ds_get(emulator, task_id, key=DS_KEY):
+    return HTTP.get(f"{emulator.url}/api/v1/tasks/{task_id}", headers={"Authorization": f"Bearer {key}"})
+
+
+def ds_wait(emulator, task_id, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        body = ds_get(emulator, task_id).json()
+        if body["output"]["task_status"] in DS_TERMINAL:
+            return body
+        time.sleep(0.05)
+    raise AssertionError(f"task {task_id} did not end")
+
+
+def inf(emulator, app, inp, key=INF_KEY, **extra):
+    return HTTP.post(f"{emulator.url}/apps/run", headers={"Authorization": f"Bearer {key}"},
+                      json={"app": APP + app if "/" not in app else app, "input": inp, "infra": "cloud", **extra})
+
+
+def inf_get(emulator, task_id):
+    return HTTP.get(f"{emulator.url}/tasks/{task_id}", headers={"Authorization": f"Bearer {INF_KEY}"})
+
+
+def inf_wait(emulator, task_id, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        task = inf_get(emulator, task_id).json()["data"]
+        if task["status"] >= 10:
+            return task
+        time.sleep(0.05)
+    raise AssertionError(f"task {task_id} did not end")
+
+
+def assert_clip(data, width, height, seconds):
+    info = probe(data)
+    assert (info["width"], info["height"]) == (width, height)
+    assert abs(info["seconds"] - seconds) < 0.25, info
+    assert info["video_codec"] == "h264" and info["audio_codec"] == "aac"

@@ -10,12 +10,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
-from tests.emulator_fixture import HTTP, emulator, inference_upload, make_image, make_video, oss_upload, probe  # noqa: F401
-
-DS_KEY, INF_KEY = "sk-emulator-test", "inf_emulator_test"
-CREATE = "/api/v1/services/aigc/video-generation/video-synthesis"
-DS_TERMINAL = {"SUCCEEDED", "FAILED", "CANCELED", "UNKNOWN"}
-APP = "alibaba/happyhorse-1-0-"
+from tests.emulator_fixture import (APP, CREATE, DS_KEY, HTTP, INF_KEY, assert_clip, ds, ds_get, ds_wait,  # noqa: F401
+                                    emulator, inf, inf_get, inf_wait, inference_upload, make_image, make_video,
+                                    oss_upload)
 
 
 @pytest.fixture(scope="module")
@@ -29,53 +26,6 @@ def media(tmp_path_factory):
         "source": make_video(d / "source.mp4", 640, 360, 4), "short": make_video(d / "short.mp4", 640, 360, 2),
         "mkv": make_video(d / "source.mkv", 640, 360, 4),
     }
-
-
-def ds(emulator, model, inp, params=None, **headers):
-    h = {"Authorization": f"Bearer {DS_KEY}", "X-DashScope-Async": "enable", **headers}
-    h = {k: v for k, v in h.items() if v is not None}
-    body = {"model": model, "input": inp, "parameters": params or {}}
-    return HTTP.post(emulator.url + CREATE, headers=h, json=body)
-
-
-def ds_get(emulator, task_id, key=DS_KEY):
-    return HTTP.get(f"{emulator.url}/api/v1/tasks/{task_id}", headers={"Authorization": f"Bearer {key}"})
-
-
-def ds_wait(emulator, task_id, timeout=30):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        body = ds_get(emulator, task_id).json()
-        if body["output"]["task_status"] in DS_TERMINAL:
-            return body
-        time.sleep(0.05)
-    raise AssertionError(f"task {task_id} did not end")
-
-
-def inf(emulator, app, inp, key=INF_KEY, **extra):
-    return HTTP.post(f"{emulator.url}/apps/run", headers={"Authorization": f"Bearer {key}"},
-                      json={"app": APP + app if "/" not in app else app, "input": inp, "infra": "cloud", **extra})
-
-
-def inf_get(emulator, task_id):
-    return HTTP.get(f"{emulator.url}/tasks/{task_id}", headers={"Authorization": f"Bearer {INF_KEY}"})
-
-
-def inf_wait(emulator, task_id, timeout=30):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        task = inf_get(emulator, task_id).json()["data"]
-        if task["status"] >= 10:
-            return task
-        time.sleep(0.05)
-    raise AssertionError(f"task {task_id} did not end")
-
-
-def assert_clip(data, width, height, seconds):
-    info = probe(data)
-    assert (info["width"], info["height"]) == (width, height)
-    assert abs(info["seconds"] - seconds) < 0.25, info
-    assert info["video_codec"] == "h264" and info["audio_codec"] == "aac"
 
 
 # ---- happy paths ------------------------------------------------------------------

@@ -78,8 +78,11 @@ class RequestLog:
             await self.app(scope, receive, send)
             return
         status: int | None = None
+        entry: dict[str, Any] | None = None
 
         async def close() -> None:
+            if entry is not None:
+                entry["dropped"] = True
             # uvicorn hands apps a bound method of its per-request cycle, which owns the transport.
             cycle = getattr(send, "__self__", None)
             transport = getattr(cycle, "transport", None)
@@ -100,19 +103,19 @@ class RequestLog:
             await send(message)
 
         scope["emulator.close"] = close
-        started = time.time()
+        path = scope.get("path", "")
+        if not path.startswith("/_emulator"):  # logged at once, so a dropped request is on record
+            entry = {"method": scope.get("method"), "path": path, "status": None, "dropped": False,
+                     "protocol": next((p for prefix, p in PROTOCOL_PREFIXES if path.startswith(prefix)), "other"),
+                     "time": time.time()}
+            self.store.log_request(entry)
         try:
             await self.app(scope, receive, logged_send)
         finally:
-            path = scope.get("path", "")
-            if not path.startswith("/_emulator"):
-                protocol = scope.get("emulator.protocol") or next(
-                    (p for prefix, p in PROTOCOL_PREFIXES if path.startswith(prefix)), "other")
-                self.store.log_request({
-                    "method": scope.get("method"), "path": path, "protocol": protocol,
-                    "status": None if scope.get("emulator.dropped") else status,
-                    "dropped": bool(scope.get("emulator.dropped")), "time": started,
-                })
+            if entry is not None:
+                entry.update(protocol=scope.get("emulator.protocol") or entry["protocol"],
+                             status=None if scope.get("emulator.dropped") else status,
+                             dropped=bool(scope.get("emulator.dropped")))
 
 
 def create_app(base_url: str, config: Config | None = None, cache_dir: Path | None = None,
