@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 
 
@@ -14,16 +13,18 @@ def main() -> None:
     except ValueError as e:
         sys.exit(f"error: {e}")
 
+    import uvicorn
+
     from studio.service import Studio
-    from studio.ui.app import build, launch_options
+    from studio.web import create_app
 
     studio = Studio(settings).start()
     print(f"HappyHorse Studio: data in {settings.data_dir}", flush=True)
     print(f"Backend: {studio.backend_label()}", flush=True)
-    demo = build(studio)
+    app = create_app(studio)
+    print(f"Open http://{settings.host}:{settings.port}/", flush=True)
     try:
-        demo.queue(default_concurrency_limit=8).launch(
-            server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"), **launch_options(studio))
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
     finally:
         studio.close()
 

@@ -11,6 +11,7 @@ Environment variables (names are contracts; keep them stable):
   INFERENCE_BASE_URL      inference.sh base URL (default https://api.inference.sh)
   STUDIO_PUBLIC_URL       public address of this studio (webhooks); on a Space it follows from SPACE_HOST
   STUDIO_JOB_DEADLINE     seconds a job may take before the studio stops waiting (default 1800)
+  GRADIO_SERVER_NAME      address to serve on (default 127.0.0.1; a Space sets 0.0.0.0)
   GRADIO_SERVER_PORT      port for python app.py (default 7860)
 """
 
@@ -42,6 +43,7 @@ class Settings:
     public_url: str | None = None
     job_deadline: float = 1800.0
     multi_user: bool = False
+    host: str = "127.0.0.1"
     port: int = 7860
 
     @property
@@ -95,5 +97,6 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         public_url=public.rstrip("/") if public else None,
         job_deadline=float(get("STUDIO_JOB_DEADLINE") or 1800),
         multi_user=bool(get("SPACE_ID")) or (get("STUDIO_MULTI_USER") or "") in ("1", "true", "yes"),
+        host=get("GRADIO_SERVER_NAME") or "127.0.0.1",
         port=int(get("GRADIO_SERVER_PORT") or 7860),
     )

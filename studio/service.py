@@ -7,6 +7,7 @@ many users without any of them seeing another's jobs.
 
 from __future__ import annotations
 
+import hmac
 import random
 import secrets
 import time
@@ -15,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from studio import backends, config, pricing, variants
-from studio.errors import InputError
+from studio.errors import InputError, NotFound
 from studio.inputs import Checked, InputStore, check_files
 from studio.jobs.ledger import Ledger
 from studio.jobs.model import Job
@@ -139,6 +140,19 @@ class Studio:
 
     def backend_label(self, name: str | None = None) -> str:
         return backends.describe(name or self.settings.backend, self.settings)
+
+    def webhook(self, job_id: str, secret: str) -> str:
+        """A provider says a task ended: 'accepted' (the runner checks now), 'ignored' or 'refused'."""
+        try:
+            job = self.ledger.get(job_id)
+        except NotFound:
+            return "refused"
+        if not job.webhook_secret or not hmac.compare_digest(job.webhook_secret.encode(), secret.encode()):
+            return "refused"
+        if job.state.finished and job.error_code != "stopped_waiting":
+            return "ignored"
+        self.runner.wake(job_id)
+        return "accepted"
 
     def _webhook_url(self, job: Job) -> str | None:
         if job.backend != "inferencesh" or not self.settings.public_url or not job.webhook_secret:

@@ -300,15 +300,18 @@ class HttpDriver:
         headers = {"Accept-Encoding": "identity"}
         tries = max(1, self.retry.tries)
         for attempt in range(1, tries + 1):
+            opened = False
             try:
                 async with self.plain.stream("GET", url, headers=headers, timeout=self.timeouts.download) as resp:
+                    opened = True
                     if resp.status_code in EXPIRED_STATUSES:
                         raise ProviderError(
                             f"{self.provider}'s link to the finished video has expired or was refused "
                             f"(HTTP {resp.status_code}); provider links live 24 h. Generate the clip again.",
                             code="expired", status=resp.status_code)
-                    if resp.status_code in RETRY_STATUSES and attempt < tries:
-                        retry_after = parse_retry_after(resp.headers.get("Retry-After"))
+                    retry_after = parse_retry_after(resp.headers.get("Retry-After"))
+                    if resp.status_code in RETRY_STATUSES and attempt < tries \
+                            and (retry_after or 0) <= self.retry.max_retry_after:
                         await self.retry.sleep(self.retry.delay(attempt, retry_after))
                         continue
                     if resp.status_code >= 300:
@@ -319,6 +322,9 @@ class HttpDriver:
                     await self._write(resp, dest, expected, on_progress)
                     return
             except httpx.TransportError as exc:
+                if not opened and attempt < tries:  # nothing arrived yet: safe to ask again
+                    await self.retry.sleep(self.retry.delay(attempt))
+                    continue
                 raise TransientError(
                     f"The download from {self.provider} was cut short ({describe(exc)}). "
                     "It can be retried while the link is valid (24 h).", code="download_cut_short") from exc

@@ -106,10 +106,11 @@ class DashScope:
             return owner
         if request.headers.get("x-dashscope-async", "").strip().lower() != "enable":
             return error(403, "AccessDenied", "current user api does not support synchronous calls")
+        raw = await request.body()  # read first: a client that gives up while we are slow still created it
         if (refusal := await gate(self.store.faults, "create", P, fault_error)) is not None:
             return refusal
         try:
-            body = json.loads(await request.body())
+            body = json.loads(raw)
         except (ValueError, UnicodeDecodeError):
             return error(400, "InvalidParameter", "The request body is not valid JSON.")
         if not isinstance(body, dict):

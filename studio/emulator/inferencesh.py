@@ -97,10 +97,11 @@ class InferenceSh:
         owner = self.owner(request)
         if isinstance(owner, Response):
             return owner
+        raw = await request.body()  # read first: a client that gives up while we are slow still created it
         if (refusal := await gate(self.store.faults, "create", P, fault_error)) is not None:
             return refusal
         try:
-            body = json.loads(await request.body())
+            body = json.loads(raw)
         except (ValueError, UnicodeDecodeError):
             return problem(400, "invalid_request", "request body is not valid JSON")
         if not isinstance(body, dict):

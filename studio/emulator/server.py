@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 
 from studio.emulator import admin
@@ -111,6 +111,8 @@ class RequestLog:
             self.store.log_request(entry)
         try:
             await self.app(scope, receive, logged_send)
+        except ClientDisconnect:  # the client left before sending its whole request: nothing to answer
+            scope["emulator.client_left"] = True
         finally:
             if entry is not None:
                 entry.update(protocol=scope.get("emulator.protocol") or entry["protocol"],

@@ -116,7 +116,7 @@ def _image_format(path: str | Path, label: str) -> str:
     except Image.DecompressionBombError:
         raise InputError(f"{label} has too many pixels to process: use a smaller image.") from None
     except OSError as e:
-        raise InputError(f"{label} could not be read ({e}): upload it again as {FORMAT_LIST}.") from None
+        raise InputError(f"{label} is damaged or incomplete ({e}): export it again and re-upload.") from None
     fmt = _FORMAT_ALIASES.get(fmt, fmt)
     if fmt not in IMAGE_FORMATS:
         raise InputError(f"{label} is a {fmt} image, whatever its name says: convert it to {FORMAT_LIST}.")

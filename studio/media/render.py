@@ -63,8 +63,8 @@ async def render_references(dest: str | Path, *, images: Sequence[str | Path], p
     _check_shape(width, height, seconds)
     if not images:
         raise InputError("Reference to video needs at least 1 reference image: add one.")
-    canvases = [await asyncio.to_thread(_image_canvas, path, width, height) for path in images]
-    await _render_stills(dest, canvases, prompt=prompt, width=width, height=height, seconds=seconds,
+    canvases = await asyncio.gather(*(asyncio.to_thread(_image_canvas, path, width, height) for path in images))
+    await _render_stills(dest, list(canvases), prompt=prompt, width=width, height=height, seconds=seconds,
                          seed=seed, watermark=watermark, on_progress=on_progress)
 
 
@@ -111,7 +111,11 @@ def _frames(seconds: float) -> int:
 
 
 def _image_canvas(path: str | Path, width: int, height: int) -> Image.Image:
-    return look.image_canvas(look.load_image(path), width, height)
+    try:
+        picture = look.load_image(path)
+    except (OSError, ValueError) as e:
+        raise InputError(f"The image {Path(path).name} could not be read ({e}): use JPEG, PNG, BMP or WEBP.") from None
+    return look.image_canvas(picture, width, height)
 
 
 async def _render_stills(dest: str | Path, canvases: list[Image.Image], *, prompt: str, width: int,
@@ -189,7 +193,7 @@ def ambience(seconds: float, seed: int, prompt: str, out: str) -> str:
                  f"lowpass=f=700,volume=0.35[air]")
     fade_out = min(1.0, seconds / 3)
     mix = "".join(f"[tone{i}]" for i in range(len(notes))) + "[air]"
-    graph.append(f"{mix}amix=inputs={len(notes) + 1}:normalize=0,tremolo=f=0.3:d=0.25,"
+    graph.append(f"{mix}amix=inputs={len(notes) + 1}:normalize=0,volume=3.5,tremolo=f=0.3:d=0.25,"
                  f"afade=t=in:d={min(0.8, seconds / 3):.3f},"
                  f"afade=t=out:st={seconds - fade_out:.6f}:d={fade_out:.6f},"
                  f"aformat=sample_rates={SAMPLE_RATE}:channel_layouts=stereo[{out}]")

@@ -59,10 +59,12 @@ def _wire_tab(tab: TabUi, gal: gallery.GalleryUi) -> None:
 
 
 def launch_options(studio: Studio) -> dict:
-    """launch() settings: no run history (it would keep inputs), css from assets, no data dir exposed."""
+    """Serving settings: no run history (it would keep inputs), css from assets, no data dir exposed."""
     return dict(
+        server_name=studio.settings.host,
         server_port=studio.settings.port,
         run_history=False,
+        ssr_mode=False,
         css_paths=[ASSETS / "studio.css"],
         theme=gr.themes.Soft(primary_hue="orange", neutral_hue="slate"),
         allowed_paths=[str(ASSETS)],
