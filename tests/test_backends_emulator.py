@@ -58,17 +58,21 @@ async def closing(backend, coro):
         await backend.aclose()
 
 
-def creates_sent(emu, protocol: str, expect: int = 1) -> int:
-    """Create requests in the emulator's log. It logs a request when its handler ends, which can be
-    just after the client saw the answer (or gave up): wait for `expect` of them, then a little more."""
+def logged(emu, keep, expect: int = 1) -> int:
+    """How many logged requests keep(entry) accepts. The emulator logs a request when its handler
+    ends, which can be just after the client saw the answer (or gave up): wait for `expect`, then a bit."""
     def count() -> int:
-        return len(emu.control.requests(protocol=protocol, method="POST", path_prefix=CREATE_PATHS[protocol]))
+        return sum(1 for r in emu.control.requests() if keep(r))
 
     deadline = time.monotonic() + 5
     while count() < expect and time.monotonic() < deadline:
         time.sleep(0.02)
     time.sleep(0.1)
     return count()
+
+
+def creates_sent(emu, protocol: str, expect: int = 1) -> int:
+    return logged(emu, lambda r: r["method"] == "POST" and r["path"] == CREATE_PATHS[protocol], expect)
 
 
 def no_key(exc: BaseException) -> None:
@@ -259,64 +263,41 @@ def test_status_retries_busy_answers_honouring_retry_after(emulator, media, prot
     assert sleeps[:2] and min(sleeps[:2]) >= 1.0
 
 
+async def read_with_fault(b, media, protocol: str, emu, **fault) -> TaskStatus:
+    """Submit a t2v, arm one fault on status reads, read the status once."""
+    task_id = await submitted(b, media)
+    emu.control.add_fault(on="status", protocol=protocol, **fault)
+    return await b.status(task_id)
+
+
 @pytest.mark.parametrize("protocol", PROTOCOLS)
 @pytest.mark.parametrize("fault", [{"kind": "drop"}, {"kind": "slow", "delay": 1.0}, {"kind": "http", "status": 504}])
 def test_status_survives_one_drop_timeout_or_gateway_error(emulator, media, protocol, fault):
     b = make(protocol, emulator.url, timeouts=Timeouts.all(0.4))
-
-    async def go():
-        task_id = await submitted(b, media)
-        emulator.control.add_fault(on="status", protocol=protocol, **fault)
-        return await b.status(task_id)
-
-    assert run(closing(b, go())).state in (TaskState.PENDING, TaskState.RUNNING, TaskState.SUCCEEDED)
+    st = run(closing(b, read_with_fault(b, media, protocol, emulator, **fault)))
+    assert st.state in (TaskState.PENDING, TaskState.RUNNING, TaskState.SUCCEEDED)
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
 def test_status_gives_up_with_transient_error_when_always_rate_limited(emulator, media, protocol):
     b = make(protocol, emulator.url)
-
-    async def go():
-        task_id = await submitted(b, media)
-        emulator.control.add_fault(on="status", protocol=protocol, kind="http", status=429, times=-1)
-        return await b.status(task_id)
-
     with pytest.raises(TransientError):
-        run(closing(b, go()))
-    def refused() -> int:
-        return sum(r["status"] == 429 for r in emulator.control.requests(protocol=protocol, method="GET"))
-
-    deadline = time.monotonic() + 5  # the emulator logs a request when its handler ends
-    while refused() < 3 and time.monotonic() < deadline:
-        time.sleep(0.02)
-    time.sleep(0.1)
-    assert refused() == 3  # bounded: the policy's three tries, then TransientError
+        run(closing(b, read_with_fault(b, media, protocol, emulator, kind="http", status=429, times=-1)))
+    refused = logged(emulator, lambda r: r["protocol"] == protocol and r["status"] == 429, expect=3)
+    assert refused == 3  # bounded: the policy's three tries, then TransientError
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
 def test_an_unreadable_status_is_transient(emulator, media, protocol):
     b = make(protocol, emulator.url)
-
-    async def go():
-        task_id = await submitted(b, media)
-        emulator.control.add_fault(on="status", protocol=protocol, kind="malformed")
-        with pytest.raises(TransientError, match="could not read"):
-            await b.status(task_id)
-        return await until_done(b, task_id)
-
-    assert run(closing(b, go())).state is TaskState.SUCCEEDED
+    with pytest.raises(TransientError, match="could not read"):
+        run(closing(b, read_with_fault(b, media, protocol, emulator, kind="malformed")))
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
 def test_an_expired_task_reads_unknown(emulator, media, protocol):
     b = make(protocol, emulator.url)
-
-    async def go():
-        task_id = await submitted(b, media)
-        emulator.control.add_fault(on="status", protocol=protocol, kind="unknown")
-        return await b.status(task_id)
-
-    st = run(closing(b, go()))
+    st = run(closing(b, read_with_fault(b, media, protocol, emulator, kind="unknown")))
     assert st.state is TaskState.UNKNOWN and st.state.terminal and st.error_code == "expired"
 
 
@@ -404,53 +385,33 @@ def test_a_dropped_cancel_is_retried_and_still_reports_cancelled(emulator, media
 # -- download ----------------------------------------------------------------------------------------
 
 
-async def finished(b, media) -> TaskStatus:
-    return await until_done(b, await submitted(b, media))
-
-
 @pytest.mark.parametrize("protocol", PROTOCOLS)
-def test_a_truncated_download_is_transient_and_a_retry_works(emulator, media, tmp_path, protocol):
+@pytest.mark.parametrize("fault, raised", [
+    ({"kind": "truncate"}, TransientError),    # half the body, full Content-Length: retryable
+    ({"kind": "forbidden"}, ProviderError),    # 403 like an expired signed URL
+    ({"kind": "drop"}, None),                  # closed before any byte: asked again
+    ({"kind": "http", "status": 503}, None),   # a busy storage: asked again
+])
+def test_download_faults(emulator, media, tmp_path, protocol, fault, raised):
     b = make(protocol, emulator.url)
     dest = tmp_path / "clip.mp4"
 
     async def go():
-        st = await finished(b, media)
-        emulator.control.add_fault(on="download", protocol=protocol, kind="truncate")
-        with pytest.raises(TransientError, match="cut short") as info:
+        st = await until_done(b, await submitted(b, media))
+        emulator.control.add_fault(on="download", protocol=protocol, **fault)
+        if raised is None:
+            return await b.download(st, dest)
+        with pytest.raises(raised) as info:
             await b.download(st, dest)
-        assert not dest.exists()
         no_key(info.value)
-        await b.download(st, dest)
+        assert not dest.exists()
+        if raised is ProviderError:
+            assert info.value.code == "expired" and "expired" in str(info.value)
+            assert not isinstance(info.value, TransientError)
+            return
+        assert "cut short" in str(info.value)
+        await b.download(st, dest)  # the link is still good: a second try gets the whole clip
 
     run(closing(b, go()))
-    assert probe(dest)[:2] == (1280, 720)
-
-
-@pytest.mark.parametrize("protocol", PROTOCOLS)
-def test_a_refused_download_means_the_link_expired(emulator, media, tmp_path, protocol):
-    b = make(protocol, emulator.url)
-
-    async def go():
-        st = await finished(b, media)
-        emulator.control.add_fault(on="download", protocol=protocol, kind="forbidden")
-        await b.download(st, tmp_path / "x.mp4")
-
-    with pytest.raises(ProviderError, match="expired") as info:
-        run(closing(b, go()))
-    assert info.value.code == "expired" and not isinstance(info.value, TransientError)
-
-
-@pytest.mark.parametrize("protocol", PROTOCOLS)
-def test_download_retries_a_busy_storage_and_reports_a_drop(emulator, media, tmp_path, protocol):
-    b = make(protocol, emulator.url)
-
-    async def go():
-        st = await finished(b, media)
-        emulator.control.add_fault(on="download", protocol=protocol, kind="http", status=503)
-        await b.download(st, tmp_path / "ok.mp4")
-        emulator.control.add_fault(on="download", protocol=protocol, kind="drop")
-        with pytest.raises(TransientError):
-            await b.download(st, tmp_path / "dropped.mp4")
-
-    run(closing(b, go()))
-    assert probe(tmp_path / "ok.mp4")[3]
+    if fault["kind"] != "forbidden":
+        assert probe(dest)[:2] == (1280, 720) and probe(dest)[3]
