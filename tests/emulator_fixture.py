@@ -59,7 +59,8 @@ def start_emulator(task_seconds: float = TASK_SECONDS) -> RunningEmulator:
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "studio.emulator", "--port", "0", "--task-seconds", str(task_seconds)],
+            [sys.executable, "-m", "studio.emulator", "--port", "0", "--task-seconds", str(task_seconds),
+             "--parent-pid", str(os.getpid())],
             cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log, text=True)
     first: list[str] = []
     reader = threading.Thread(target=lambda: first.append(proc.stdout.readline()), daemon=True)  # type: ignore[union-attr]

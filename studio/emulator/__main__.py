@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import signal
 import socket
 import sys
+import threading
+import time
 from pathlib import Path
 
 import uvicorn
@@ -25,8 +29,27 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--task-seconds", type=float, default=3.0, help="how long a task takes to finish")
     ap.add_argument("--heartbeat-seconds", type=float, default=0.5, help="inference.sh stream heartbeat interval")
     ap.add_argument("--cache-dir", type=Path, default=None, help="where result clips are cached")
+    ap.add_argument("--parent-pid", type=int, default=None,
+                    help="stop when this process is gone (tests pass their own pid, so no emulator outlives them)")
     ap.add_argument("--log-level", default="warning", help="uvicorn and emulator log level")
     return ap.parse_args(argv)
+
+
+def watch_parent(pid: int) -> None:
+    """Stop the server (SIGTERM, so uvicorn shuts down cleanly) once `pid` has exited."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                os.kill(os.getpid(), signal.SIGTERM)
+                return
+            except PermissionError:  # alive, owned by someone else
+                pass
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -44,6 +67,8 @@ def main(argv: list[str] | None = None) -> None:
     def announce() -> None:
         print(f"emulator listening on {url}", flush=True)
 
+    if args.parent_pid:
+        watch_parent(args.parent_pid)
     app = create_app(url, config, args.cache_dir, on_startup=announce)
     server = uvicorn.Server(uvicorn.Config(app, log_level=args.log_level, access_log=False, proxy_headers=False,
                                            lifespan="on", timeout_graceful_shutdown=1))
