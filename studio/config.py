@@ -11,6 +11,8 @@ Environment variables (names are contracts; keep them stable):
   INFERENCE_BASE_URL      inference.sh base URL (default https://api.inference.sh)
   STUDIO_PUBLIC_URL       public address of this studio (webhooks); on a Space it follows from SPACE_HOST
   STUDIO_JOB_DEADLINE     seconds a job may take before the studio stops waiting (default 1800)
+  STUDIO_MAX_IN_FLIGHT    tasks one backend may run at once (default: the backend's own; match your account)
+  STUDIO_REQUESTS_PER_MINUTE  calls to one backend per minute, shared by all jobs (default: the backend's own)
   GRADIO_SERVER_NAME      address to serve on (default 127.0.0.1; a Space sets 0.0.0.0)
   GRADIO_SERVER_PORT      port for python app.py (default 7860)
 """
@@ -43,6 +45,8 @@ class Settings:
     public_url: str | None = None
     job_deadline: float = 1800.0
     multi_user: bool = False
+    max_in_flight: int | None = None
+    requests_per_minute: int | None = None
     host: str = "127.0.0.1"
     port: int = 7860
 
@@ -97,6 +101,8 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         public_url=public.rstrip("/") if public else None,
         job_deadline=float(get("STUDIO_JOB_DEADLINE") or 1800),
         multi_user=bool(get("SPACE_ID")) or (get("STUDIO_MULTI_USER") or "") in ("1", "true", "yes"),
+        max_in_flight=int(get("STUDIO_MAX_IN_FLIGHT")) if get("STUDIO_MAX_IN_FLIGHT") else None,
+        requests_per_minute=int(get("STUDIO_REQUESTS_PER_MINUTE")) if get("STUDIO_REQUESTS_PER_MINUTE") else None,
         host=get("GRADIO_SERVER_NAME") or "127.0.0.1",
         port=int(get("GRADIO_SERVER_PORT") or 7860),
     )

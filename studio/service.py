@@ -46,7 +46,9 @@ class Studio:
         self.ledger = Ledger(settings.ledger_path)
         self.inputs = InputStore(settings.data_dir / "inputs")
         self.runner = Runner(self.ledger, lambda name: backends.make_backend(name, settings),
-                             settings.data_dir / "media", time_scale=time_scale, webhook_url=self._webhook_url)
+                             settings.data_dir / "media", time_scale=time_scale, webhook_url=self._webhook_url,
+                             max_in_flight=settings.max_in_flight,
+                             requests_per_minute=settings.requests_per_minute)
 
     def start(self, resume: bool = True) -> "Studio":
         self.runner.start(resume=resume)

@@ -38,12 +38,15 @@ SWEEP_SECONDS = 15.0
 
 class Runner:
     def __init__(self, ledger: Ledger, make_backend: Callable[[str], Backend], media_dir: Path,
-                 *, time_scale: float = 1.0, webhook_url: Callable[[Job], str | None] | None = None):
+                 *, time_scale: float = 1.0, webhook_url: Callable[[Job], str | None] | None = None,
+                 max_in_flight: int | None = None, requests_per_minute: int | None = None):
         self.ledger = ledger
         self.media_dir = Path(media_dir)
         self.time_scale = time_scale  # tests set it near zero
         self.holder = process_id()
         self._make_backend = make_backend
+        self._max_in_flight = max_in_flight
+        self._requests_per_minute = requests_per_minute
         self._webhook_url = webhook_url or (lambda job: None)
         self._backends: dict[str, Backend] = {}
         self._limits: dict[str, BackendLimits] = {}
@@ -117,7 +120,9 @@ class Runner:
         if name not in self._backends:
             backend = self._make_backend(name)
             self._backends[name] = backend
-            self._limits[name] = BackendLimits(backend.info.max_concurrent, backend.info.requests_per_minute)
+            self._limits[name] = BackendLimits(
+                self._max_in_flight or backend.info.max_concurrent,
+                backend.info.requests_per_minute if self._requests_per_minute is None else self._requests_per_minute)
         return self._backends[name], self._limits[name]
 
     async def _drive(self, job_id: str) -> None:

@@ -1,0 +1,186 @@
+"""The studio's jobs on the real adapters, over loopback HTTP against the emulator.
+
+Each test asserts what the user sees (state, message, clip) and what the
+ledger holds, and counts creates at the emulator: never a duplicate.
+"""
+
+import time
+
+import pytest
+
+from studio import config
+from studio.jobs.model import JobState
+from studio.media.inspect import probe_video
+from studio.service import LOCAL_OWNER, Studio
+from tests.emulator_fixture import emulator  # noqa: F401
+from tests.media_fixtures import make_image, make_video
+
+BACKENDS = ("dashscope", "inferencesh")
+PROTOCOL = {"dashscope": "dashscope", "inferencesh": "inferencesh"}
+
+
+def settings_for(emulator, tmp_path, backend, **extra):
+    env = {"STUDIO_DATA_DIR": str(tmp_path / "data"), "STUDIO_BACKEND": backend,
+           "DASHSCOPE_API_KEY": "sk-test-secret-0001", "DASHSCOPE_BASE_URL": emulator.url,
+           "INFERENCE_API_KEY": "inf_test-secret-0002", "INFERENCE_BASE_URL": emulator.url,
+           "STUDIO_REQUESTS_PER_MINUTE": "0", **extra}
+    return config.load(env)
+
+
+@pytest.fixture
+def make_studio(emulator, tmp_path):
+    made = []
+
+    def make(backend, **extra):
+        s = Studio(settings_for(emulator, tmp_path, backend, **extra), time_scale=0.05).start()
+        made.append(s)
+        return s
+
+    yield make
+    for s in made:
+        s.close()
+
+
+def submit(studio, variant, **fields):
+    return studio.submit(LOCAL_OWNER, studio.prepare(variant, **fields))
+
+
+def finish(studio, job, timeout=60):
+    return studio.wait(LOCAL_OWNER, job.id, timeout=timeout, interval=0.05)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_every_variant_makes_a_real_clip_billed_as_the_provider_says(make_studio, emulator, tmp_path, backend):
+    studio = make_studio(backend)
+    frame = make_image(tmp_path / "frame.png", 900, 1200)
+    refs = [str(make_image(tmp_path / f"ref{i}.jpg", 720, 720, fmt="JPEG")) for i in range(2)]
+    src = make_video(tmp_path / "src.mp4", 640, 360, seconds=4)
+    jobs = [
+        submit(studio, "t2v", prompt="a horse on a beach", ratio="9:16", duration=3),
+        submit(studio, "i2v", first_frame=str(frame), prompt="pull back", duration=3, resolution="1080P"),
+        submit(studio, "r2v", prompt="[Image 1] and [Image 2] dance", references=refs, ratio="1:1", duration=4),
+        submit(studio, "edit", video=str(src), prompt="warmer", references=refs[:1], audio="remove"),
+    ]
+    done = [finish(studio, j) for j in jobs]
+    assert [j.state for j in done] == [JobState.SUCCEEDED] * 4, [j.error_message for j in done]
+    shapes = [(probe_video(j.output_path).width, probe_video(j.output_path).height) for j in done]
+    assert shapes == [(720, 1280), (1080, 1440), (720, 720), (1280, 720)]
+    t2v, i2v, r2v, edit = done
+    assert (t2v.billed_seconds, t2v.cost_usd) == (3, 0.42)
+    assert (i2v.billed_seconds, i2v.cost_usd) == (3, 0.72)
+    assert edit.billed_seconds == 8 and edit.cost_usd == 1.12  # input + output seconds
+    assert probe_video(edit.output_path).audio_codec is None    # "remove" done by the studio
+    assert probe_video(t2v.output_path).audio_codec == "aac"
+    assert all(j.task_id and j.backend == backend for j in done)
+    assert emulator.control.creates(PROTOCOL[backend]) == 4
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_rate_limited_create_waits_and_goes_through_once(make_studio, emulator, backend):
+    emulator.control.add_fault(on="create", protocol=backend, kind="http", status=429, retry_after=1, times=2)
+    studio = make_studio(backend)
+    job = finish(studio, submit(studio, "t2v", prompt="x", duration=3))
+    assert job.state is JobState.SUCCEEDED, job.error_message
+    assert emulator.control.creates(backend) == 1
+    assert "provider busy" in " ".join(e["detail"] or "" for e in studio.history(LOCAL_OWNER, job.id))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_create_without_an_answer_is_never_sent_again(make_studio, emulator, backend):
+    emulator.control.add_fault(on="create", protocol=backend, kind="drop", times=1)
+    studio = make_studio(backend)
+    job = finish(studio, submit(studio, "t2v", prompt="x", duration=3))
+    assert job.state is JobState.UNSURE and job.error_code == "unsure"
+    assert "may have started a billed task" in job.error_message
+    studio.close()
+    again = make_studio(backend)  # a restart does not re-send it either
+    time.sleep(0.5)
+    assert again.job(LOCAL_OWNER, job.id).state is JobState.UNSURE
+    assert emulator.control.creates(backend) == 1
+
+
+@pytest.mark.parametrize("backend, fault, words", [
+    ("dashscope", dict(kind="fail_task", code="DataInspectionFailed", message="Input data may contain inappropriate content."), "refused by moderation"),
+    ("inferencesh", dict(kind="fail_task", message="content blocked"), "content blocked"),
+])
+def test_failed_task_is_shown_with_its_reason_and_costs_nothing(make_studio, emulator, backend, fault, words):
+    emulator.control.add_fault(on="create", protocol=backend, **fault)
+    studio = make_studio(backend)
+    job = finish(studio, submit(studio, "t2v", prompt="x", duration=3))
+    assert job.state is JobState.FAILED and words in job.error_message
+    assert job.cost_usd is None and job.output_path is None
+    assert emulator.control.creates(backend) == 1
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_flaky_reads_and_a_cut_download_are_retried(make_studio, emulator, backend):
+    emulator.control.add_fault(on="status", protocol=backend, kind="http", status=503, times=2)
+    emulator.control.add_fault(on="download", protocol=backend, kind="truncate", times=1)
+    studio = make_studio(backend)
+    job = finish(studio, submit(studio, "t2v", prompt="x", duration=3))
+    assert job.state is JobState.SUCCEEDED, job.error_message
+    assert abs(probe_video(job.output_path).duration - 3) < 0.1
+    assert emulator.control.creates(backend) == 1
+    assert not list((studio.settings.data_dir / "media").glob(".*part*"))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_expired_result_link_says_so(make_studio, emulator, backend):
+    emulator.control.add_fault(on="download", protocol=backend, kind="forbidden", times=5)
+    studio = make_studio(backend)
+    job = finish(studio, submit(studio, "t2v", prompt="x", duration=3))
+    assert job.state is JobState.FAILED and job.error_code == "expired"
+    assert "expired" in job.error_message
+
+
+def test_unknown_task_is_reported_as_expired(make_studio, emulator):
+    emulator.control.add_fault(on="status", protocol="dashscope", kind="unknown", times=1)
+    studio = make_studio("dashscope")
+    job = finish(studio, submit(studio, "t2v", prompt="x", duration=3))
+    assert job.state is JobState.FAILED and "24 hours" in job.error_message
+
+
+def test_cancel_while_pending_is_not_billed(make_studio, emulator):
+    emulator.control.configure(task_seconds=30)
+    studio = make_studio("dashscope")
+    job = submit(studio, "t2v", prompt="x", duration=3)
+    wait_for_state(studio, job.id, JobState.RUNNING)
+    cancelled = studio.cancel(LOCAL_OWNER, job.id)
+    assert cancelled.state is JobState.CANCELLED and "not billed" in cancelled.error_message
+    assert emulator.control.tasks()[cancelled.task_id]["status"] in ("CANCELED", 12)
+
+
+def test_cancel_while_running_stops_waiting_and_still_collects(make_studio, emulator):
+    emulator.control.configure(task_seconds=1.5)
+    studio = make_studio("dashscope")
+    job = submit(studio, "t2v", prompt="x", duration=3)
+    deadline = time.monotonic() + 10
+    while emulator.control.tasks().get(studio.job(LOCAL_OWNER, job.id).task_id or "", {}).get("status") != "RUNNING":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    stopped = studio.cancel(LOCAL_OWNER, job.id)
+    assert stopped.state is JobState.CANCELLED and stopped.error_code == "stopped_waiting"
+    assert "may still bill" in stopped.error_message
+    arrived = wait_for_state(studio, job.id, JobState.SUCCEEDED, timeout=20)
+    assert probe_video(arrived.output_path).video_codec == "h264"
+
+
+def test_keys_never_reach_the_ledger_or_the_records(make_studio, emulator, tmp_path):
+    studio = make_studio("dashscope")
+    job = finish(studio, submit(studio, "i2v", first_frame=str(make_image(tmp_path / "f.png", 640, 480)), duration=3))
+    other = make_studio("inferencesh", STUDIO_DATA_DIR=str(tmp_path / "data"))
+    finish(other, submit(other, "t2v", prompt="x", duration=3))
+    data = tmp_path / "data"
+    blobs = b"".join(p.read_bytes() for p in data.rglob("*") if p.is_file())
+    assert b"sk-test-secret-0001" not in blobs and b"inf_test-secret-0002" not in blobs
+    assert "secret-000" not in str(job.record())
+
+
+def wait_for_state(studio, job_id, state, timeout=20):
+    deadline = time.monotonic() + timeout
+    while True:
+        job = studio.job(LOCAL_OWNER, job_id)
+        if job.state is state:
+            return job
+        assert time.monotonic() < deadline, f"still {job.state} ({job.error_message})"
+        time.sleep(0.05)
