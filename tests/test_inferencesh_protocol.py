@@ -320,3 +320,9 @@ def test_the_key_never_appears_in_errors_or_logs(caplog):
         run(b.submit(spec(Variant.T2V, prompt="p")))
     assert KEY not in str(info.value) and KEY not in repr(info.value) and KEY not in caplog.text
     assert "INFERENCE_API_KEY" in str(info.value)
+
+
+def test_a_base_url_without_a_scheme_is_refused_up_front():
+    with pytest.raises(ProviderError, match="https://") as info:
+        inf.InferenceShBackend(KEY, "api.inference.sh")
+    assert info.value.code == "bad_base_url" and KEY not in str(info.value)

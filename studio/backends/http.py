@@ -16,7 +16,7 @@ What it promises, whichever provider is behind it:
 - No message, log line or exception text contains the key.
 
 Exceptions raised: ProviderError (clear refusal), TransientError (worth retrying),
-AmbiguousSubmit (create outcome unknown). httpx exceptions never escape.
+AmbiguousSubmit (create outcome unknown). httpx transport errors never escape.
 """
 
 from __future__ import annotations
@@ -41,6 +41,8 @@ RETRY_STATUSES = frozenset({429, 502, 503, 504})
 AMBIGUOUS_CREATE_STATUSES = frozenset({500, 502, 504})
 REFUSED_CREATE_STATUSES = frozenset({429, 503})
 EXPIRED_STATUSES = frozenset({403, 404, 410})
+# Transport failures that happen before a request leaves the machine: a create that hit one was not sent.
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ProxyError)
 
 CHUNK = 1 << 16
 
@@ -124,6 +126,9 @@ class HttpDriver:
     def __init__(self, *, provider: str, base_url: str, api_key: str, parse_error: ErrorParser,
                  headers: dict[str, str] | None = None, retry: RetryPolicy | None = None,
                  timeouts: Timeouts | None = None, transport: httpx.AsyncBaseTransport | None = None):
+        if not base_url.startswith(("http://", "https://")):
+            raise ProviderError(f"The {provider} base URL must start with https:// (got {base_url[:60]!r}).",
+                                code="bad_base_url")
         self.provider = provider
         self.parse_error = parse_error
         self.retry = retry or RetryPolicy()
@@ -225,7 +230,7 @@ class HttpDriver:
         """
         try:
             resp = await self.api.post(url, json=body, headers=headers, timeout=self.timeouts.create)
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+        except NOT_SENT as exc:
             raise self.scrub(TransientError(
                 f"{self.provider} could not be reached ({describe(exc)}), so no job was started. "
                 "Try again shortly.", code="unreachable")) from exc
