@@ -401,3 +401,14 @@ def test_upload_policy_is_read_from_data_or_output():
     assert ds.parse_policy({"data": fields}) == fields == ds.parse_policy({"output": fields})
     with pytest.raises(ValueError):
         ds.parse_policy({"data": {**fields, "signature": ""}})
+
+
+def test_an_upload_whose_first_try_landed_unseen_is_not_an_error(tmp_path):
+    (tmp_path / "f.png").write_bytes(b"png")
+    policy = {"output": {"upload_host": "http://oss.test/", "upload_dir": "d", "policy": "P", "signature": "S",
+                         "oss_access_key_id": "AK"}}
+    oss = [httpx.Response(504), httpx.Response(409, content=b"<Code>FileAlreadyExists</Code>")]
+    b, fake = backend(lambda r: httpx.Response(200, json=policy) if r.url.path == "/api/v1/uploads"
+                      else oss.pop(0) if r.url.host == "oss.test" else httpx.Response(200, json=CREATED))
+    assert run(_submit(b, spec(Variant.I2V, first_frame=str(tmp_path / "f.png")))).task_id == "t-1"
+    assert [r.url.host for r in fake.requests] == ["ds.test", "oss.test", "oss.test", "ds.test"]

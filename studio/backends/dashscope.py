@@ -286,7 +286,12 @@ class DashScopeBackend(Backend):
     async def upload_file(self, policy: Mapping[str, Any], path: str) -> str:
         content = uploads.read_local(path)
         mime = uploads.content_type(path)
-        form = upload_form(policy, uploads.upload_name(path), mime)
-        await self.http.upload("POST", str(policy["upload_host"]), data=form,
-                               files={"file": (Path(path).name, content, mime)})
+        form = upload_form(policy, uploads.upload_name(path), mime)  # a fresh random key per file
+        try:
+            await self.http.upload("POST", str(policy["upload_host"]), data=form,
+                                   files={"file": (Path(path).name, content, mime)})
+        except ProviderError as exc:
+            # OSS forbids overwrites: a 409 on our own random key means an earlier try landed.
+            if exc.status != 409:
+                raise
         return f"oss://{form['key']}"
