@@ -1,14 +1,21 @@
-"""Small test images and videos, made on the spot with Pillow and ffmpeg."""
+"""Small test images and videos, made on the spot with Pillow and ffmpeg, and ways to look inside them."""
 
 from __future__ import annotations
 
+import asyncio
+import re
 from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
+from studio.media import look, render
+from studio.media.camera import FPS
 from studio.media.ffmpeg import run_sync
+from studio.media.inspect import probe_video
+
+FRAME = 1 / FPS  # the renderer's frame length: durations must match within one
 
 
 def make_image(path: Path, width: int, height: int, fmt: str = "PNG", colour=(200, 120, 40),
@@ -88,6 +95,21 @@ def make_colour_steps(path: Path, colours: list[str], seconds_each: float, width
     return path
 
 
+def text_clip(tmp_path, name="t.mp4", prompt="A horse on a forest ridge, slow pan", width=320, height=180,
+         seconds=3, seed=5, watermark=False, on_progress=None):
+    dest = tmp_path / name
+    asyncio.run(render.render_text(dest, prompt=prompt, width=width, height=height, seconds=seconds, seed=seed,
+                                   watermark=watermark, on_progress=on_progress))
+    return dest
+
+
+def edit_clip(tmp_path, source, prompt, audio="auto", width=320, height=240):
+    dest = tmp_path / f"{re.sub(r'[^a-z]+', '-', prompt)}-{audio}.mp4"
+    asyncio.run(render.render_edit(dest, video=source, prompt=prompt, width=width, height=height,
+                                   audio_setting=audio, watermark=False))
+    return dest
+
+
 def frames(path: Path, *times: float) -> list[np.ndarray]:
     """RGB arrays of the frames on screen at the given times."""
     from studio.media.clips import frame_at
@@ -125,3 +147,36 @@ def luma(rgb: np.ndarray) -> float:
 
 def luma_plane(rgb: np.ndarray) -> np.ndarray:
     return rgb @ np.array([0.299, 0.587, 0.114])
+
+
+def assert_clip(path, width, height, seconds, audio="aac"):
+    """A real H.264 yuv420p MP4 of exactly this size, length within a frame, moov first."""
+    import av
+
+    info = probe_video(path)
+    assert (info.container, info.video_codec, info.audio_codec) == ("mp4", "h264", audio)
+    assert (info.width, info.height) == (width, height)
+    assert info.fps == 24
+    assert abs(info.duration - seconds) <= FRAME
+    with av.open(str(path)) as c:
+        stream = c.streams.video[0]
+        assert stream.codec_context.pix_fmt == "yuv420p"
+        assert abs(stream.frames - round(seconds * 24)) <= 1
+    head = path.read_bytes()[:200_000]
+    assert 0 <= head.find(b"moov") < head.find(b"mdat")  # +faststart: playable while downloading
+    return info
+
+
+def badge_mask(width, height):
+    """Where the badge is opaque amber, in frame coordinates."""
+    picture, (x, y) = look.badge(width, height)
+    rgba = np.asarray(picture)
+    fill = np.all(rgba[..., :3] == look.BADGE_FILL, axis=2) & (rgba[..., 3] == 255)
+    mask = np.zeros((height, width), dtype=bool)
+    mask[y:y + rgba.shape[0], x:x + rgba.shape[1]] = fill
+    return mask
+
+
+def colour_name(rgb):
+    r, g, b = rgb.reshape(-1, 3).mean(axis=0)
+    return "red" if r > 2 * b else "blue" if b > 2 * r else "other"

@@ -114,7 +114,8 @@ def _image_canvas(path: str | Path, width: int, height: int) -> Image.Image:
     try:
         picture = look.load_image(path)
     except (OSError, ValueError) as e:
-        raise InputError(f"The image {Path(path).name} could not be read ({e}): use JPEG, PNG, BMP or WEBP.") from None
+        raise InputError(f"The image {Path(path).name} could not be read ({e}): "
+                         f"use JPEG, PNG, BMP or WEBP.") from None
     return look.image_canvas(picture, width, height)
 
 
