@@ -39,7 +39,7 @@ async def collect(job: Job, backend: Backend, status: TaskStatus, media_dir: Pat
     try:
         await _download(backend, status, part, retry_delay)
         try:
-            await asyncio.to_thread(clips.verify_playable, part)
+            info = await asyncio.to_thread(clips.verify_playable, part)
         except StudioError as e:
             raise ProviderError(f"The provider's clip is not playable: {e}", code="bad_result") from e
         if job.request.audio is AudioMode.REMOVE:
@@ -51,7 +51,6 @@ async def collect(job: Job, backend: Backend, status: TaskStatus, media_dir: Pat
     finally:
         part.unlink(missing_ok=True)
     await asyncio.to_thread(clips.make_poster, final, poster)
-    info = await asyncio.to_thread(clips.verify_playable, final)
     return Collected(final, poster, info.width, info.height, info.duration)
 
 
