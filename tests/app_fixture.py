@@ -33,8 +33,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_app(data_dir: Path, extra_env: dict[str, str] | None = None, timeout: float = 90) -> RunningApp:
-    port = free_port()
+def start_app(data_dir: Path, extra_env: dict[str, str] | None = None, timeout: float = 90,
+              port: int | None = None) -> RunningApp:
+    port = port or free_port()
     env = {k: v for k, v in os.environ.items()
            if k not in ("DASHSCOPE_API_KEY", "INFERENCE_API_KEY", "STUDIO_BACKEND")}
     env.update({"STUDIO_DATA_DIR": str(data_dir), "GRADIO_SERVER_PORT": str(port),
