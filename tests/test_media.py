@@ -216,6 +216,21 @@ def test_text_render_is_a_real_clip_of_the_asked_shape(tmp_path):
     assert np.abs(sound[rate:2 * rate]).max() > 0.05  # an ambience, not silence
 
 
+def test_a_cancelled_render_leaves_no_file_and_no_scratch(tmp_path):
+    async def start_then_cancel():
+        seen = asyncio.Event()
+        task = asyncio.create_task(render.render_text(tmp_path / "c.mp4", prompt="pan", width=1280, height=720,
+                                                      seconds=15, seed=1, watermark=True,
+                                                      on_progress=lambda p: seen.set()))
+        await asyncio.wait_for(seen.wait(), 30)  # ffmpeg is writing its output
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(start_then_cancel())
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_text_render_at_720p_portrait_for_a_fractional_length(tmp_path):
     assert_clip(text_clip(tmp_path, width=720, height=1280, seconds=3.5), 720, 1280, 3.5)
 
@@ -367,10 +382,13 @@ def test_grab_frame_takes_the_frame_at_that_time_clamped_to_the_clip(tmp_path, r
         assert colour_name(np.asarray(img.convert("RGB"), dtype=float)) == expected
 
 
-def test_grab_frame_is_upright_for_rotated_clips(tmp_path):
-    video = make_video(tmp_path / "phone.mp4", 480, 320, rotation=90)
-    with Image.open(grab_frame(video, 1, tmp_path / "f.png")) as img:
-        assert img.size == (320, 480)
+@pytest.mark.parametrize("rotation", [90, 180])
+def test_grab_frame_is_upright_for_rotated_clips(tmp_path, rotation):
+    video = make_video(tmp_path / "phone.mp4", 480, 320, rotation=rotation)
+    run_sync(["-ss", "1", "-i", str(video), "-frames:v", "1", str(tmp_path / "ffmpeg.png")])  # ffmpeg turns it
+    with Image.open(grab_frame(video, 1, tmp_path / "f.png")) as ours, Image.open(tmp_path / "ffmpeg.png") as ref:
+        assert ours.size == ref.size == ((320, 480) if rotation == 90 else (480, 320))
+        assert np.abs(np.asarray(ours, dtype=float) - np.asarray(ref.convert("RGB"), dtype=float)).mean() < 2
 
 
 def test_poster_is_a_480_wide_jpeg_from_early_in_the_clip(tmp_path, red_then_blue):
