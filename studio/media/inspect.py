@@ -100,7 +100,7 @@ def inspect_image(path: str | Path, label: str = "The image") -> ImageInfo:
                 orientation = img.getexif().get(0x0112)
     except Image.DecompressionBombError:
         raise InputError(f"{label} has too many pixels to process: use a smaller image.") from None
-    except (OSError, SyntaxError, ValueError) as e:
+    except (OSError, SyntaxError, ValueError, EOFError) as e:
         raise InputError(f"{label} is damaged or incomplete ({e}): export it again and re-upload.") from None
     if orientation in _QUARTER_TURNS:
         width, height = height, width
