@@ -26,9 +26,9 @@ class Move:
     cy: str = "0.5"
 
 
-def _shift(amount: float, var: str = "{e}") -> str:
-    """A centre offset of `amount` output frames, as a fraction of the canvas."""
-    return f"(0.5+{amount / CANVAS_SCALE:.5f}*{var})"
+def _shift(amount: float, path: str = "{e}") -> str:
+    """A centre moving `amount` output frames along `path` (0..1), as a fraction of the canvas."""
+    return f"(0.5+{amount / CANVAS_SCALE:.5f}*" + path + ")"
 
 
 MOVES: dict[str, Move] = {
@@ -43,11 +43,9 @@ MOVES: dict[str, Move] = {
     # Rising and widening at once.
     "crane": Move(zoom="(1/(1+0.25*{e}))", cy=_shift(-0.12)),
     # Right to left at a steady pace, a little closer, with a walking bob.
-    "tracking": Move(zoom="(1+0.08*{e})", cx=_shift(-0.2, "{p}"),
-                     cy="(0.5+" + f"{0.012 / CANVAS_SCALE:.5f}" + "*{e}*sin(2*PI*5*{p}))"),
+    "tracking": Move(zoom="(1+0.08*{e})", cx=_shift(-0.2, "{p}"), cy=_shift(0.012, "{e}*sin(2*PI*5*{p})")),
     # Around the subject: an arc that swings sideways, closing in at mid-way and rising a little.
-    "orbit": Move(zoom="(1+0.15*sin(PI*{e}))", cx=_shift(0.22),
-                  cy="(0.5-" + f"{0.05 / CANVAS_SCALE:.5f}" + "*sin(PI*{e}))"),
+    "orbit": Move(zoom="(1+0.15*sin(PI*{e}))", cx=_shift(0.22), cy=_shift(-0.05, "sin(PI*{e})")),
 }
 
 
