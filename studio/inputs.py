@@ -15,7 +15,7 @@ from pathlib import Path
 
 from studio.errors import InputError
 from studio.media import inspect
-from studio.variants import REFERENCE_RECOMMENDED_SIDE, Request, Variant, nearest_ratio
+from studio.variants import EDIT_OUTPUT_MAX_SECONDS, REFERENCE_RECOMMENDED_SIDE, Request, Variant, nearest_ratio
 
 _EXT = {"JPEG": ".jpg", "PNG": ".png", "BMP": ".bmp", "WEBP": ".webp", "mp4": ".mp4", "mov": ".mov"}
 
@@ -48,8 +48,8 @@ def check_files(request: Request) -> Checked:
     if request.video:
         video = inspect.check_source_video(request.video)
         source_seconds = video.duration
-        if video.duration > 15:
-            notes.append(f"The source is {video.duration:.1f} s: the edit covers its first 15 s, "
+        if video.duration > EDIT_OUTPUT_MAX_SECONDS:
+            notes.append(f"The source is {video.duration:.1f} s: the edit covers its first {EDIT_OUTPUT_MAX_SECONDS:.0f} s, "
                          "but the whole clip is billed as input.")
     return Checked(request, source_seconds, implied, tuple(notes))
 

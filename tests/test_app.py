@@ -71,3 +71,26 @@ def test_bad_input_through_the_api_says_what_to_change(studio_app):
         assert "too long" in str(e) and "5000" in str(e)
     else:
         raise AssertionError("a 5001-character prompt was accepted")
+
+
+def test_a_file_that_is_not_an_image_is_refused_in_words(studio_app, tmp_path):
+    fake = tmp_path / "frame.png"
+    fake.write_bytes(b"this is text, not a picture")
+    client = Client(studio_app.url, verbose=False)
+    try:
+        client.predict(handle_file(str(fake)), "", "720P", 3, False, "", api_name="/image_to_video")
+    except Exception as e:
+        assert "not an image we can read" in str(e)
+    else:
+        raise AssertionError("a text file was accepted as a first frame")
+
+
+def test_uploads_reach_the_studio_untouched(studio_app, tmp_path):
+    frame = make_image(tmp_path / "rgba.png", 640, 480)
+    from PIL import Image
+
+    Image.open(frame).convert("RGBA").save(frame)  # gr.Image would re-encode non-RGB images by default
+    client = Client(studio_app.url, verbose=False)
+    _, record = client.predict(handle_file(str(frame)), "", "720P", 3, False, "", api_name="/image_to_video")
+    kept = record["request"]["first_frame"]
+    assert kept.endswith(".png") and open(kept, "rb").read() == frame.read_bytes()

@@ -48,6 +48,27 @@ class TabUi:
     quote: Callable[..., str]
 
 
+class ImageInput(gr.Image):
+    """An image upload handed over untouched (no re-encoding), refusing non-images in words.
+
+    gr.Image converts anything that is not RGB into a new WEBP by default, which
+    would change what the provider receives and what the size limit measures.
+    """
+
+    is_template = True  # rendered by the frontend as a plain gr.Image
+
+    def __init__(self, label: str, **kw):
+        kw.setdefault("sources", ["upload", "clipboard"])
+        super().__init__(label=label, type="filepath", image_mode=None, **kw)
+
+    def preprocess(self, payload):
+        try:
+            return super().preprocess(payload)
+        except (OSError, ValueError) as e:  # PIL.UnidentifiedImageError is an OSError
+            raise gr.Error(f"{self.label}: this file is not an image we can read. Use JPEG, PNG, BMP or WEBP.",
+                           title="Check your input") from e
+
+
 def prompt_box(label: str, placeholder: str, lines: int = 4) -> tuple[gr.Textbox, gr.Markdown]:
     box = gr.Textbox(label=label, placeholder=placeholder, lines=lines, max_lines=12)
     counter = gr.Markdown(prompt_budget("").label, elem_classes=["hh-counter"])

@@ -8,7 +8,7 @@ from studio import pricing
 from studio.errors import StudioError
 from studio.media import inspect
 from studio.ui.context import UiContext
-from studio.ui.controls import TabUi, prompt_box, quote_text, result_area, shape_controls
+from studio.ui.controls import ImageInput, TabUi, prompt_box, quote_text, result_area, shape_controls
 from studio.variants import EDIT_OUTPUT_MAX_SECONDS, MAX_REFERENCES, AudioMode, Variant
 
 SLOTS = MAX_REFERENCES["edit"]
@@ -39,8 +39,8 @@ def render(ctx: UiContext) -> TabUi:
                                lines=3)
         gr.Markdown("Optional: up to five reference images to guide the edit (a person, a place, a product).")
         with gr.Row(equal_height=True):
-            refs = [gr.Image(label=f"Reference {i}", type="filepath", sources=["upload", "clipboard"], height=120,
-                             min_width=90, elem_classes=["hh-slot"]) for i in range(1, SLOTS + 1)]
+            refs = [ImageInput(f"Reference {i}", height=120, min_width=90, elem_classes=["hh-slot"])
+                    for i in range(1, SLOTS + 1)]
         audio = gr.Radio(AUDIO_CHOICES, value=AudioMode.AUTO.value, label="Sound",
                          info="Remove is done by the studio after the edit, at no extra cost.")
         shape = shape_controls(Variant.EDIT)

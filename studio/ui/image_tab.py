@@ -7,7 +7,7 @@ import gradio as gr
 from studio.errors import StudioError
 from studio.media import inspect
 from studio.ui.context import UiContext
-from studio.ui.controls import TabUi, prompt_box, quote_text, result_area, shape_controls
+from studio.ui.controls import ImageInput, TabUi, prompt_box, quote_text, result_area, shape_controls
 from studio.variants import RESOLUTIONS, Variant, nearest_ratio, shape_size
 
 
@@ -26,7 +26,7 @@ def frame_facts(path: str | None) -> str:
 
 def render(ctx: UiContext) -> TabUi:
     with gr.Tab("Image to video", id="i2v"):
-        frame = gr.Image(label="First frame", type="filepath", sources=["upload", "clipboard"], height=260)
+        frame = ImageInput("First frame", height=260)
         facts = gr.Markdown(frame_facts(None))
         prompt, _ = prompt_box("Prompt (optional)", "What happens: the camera pulls back, wind picks up, light shifts",
                                lines=3)

@@ -1,0 +1,131 @@
+"""Controls every variant tab shares, built in the order a creator decides:
+inputs, then shape, then extras, then the quote beside the Generate button."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import gradio as gr
+
+from studio.errors import StudioError
+from studio.prompts import prompt_budget
+from studio.ui.context import UiContext
+from studio.variants import (DEFAULT_RATIO, DEFAULT_RESOLUTION, DEFAULT_SECONDS, MAX_SECONDS, MIN_SECONDS,
+                             RATIOS, RESOLUTIONS, TAKES_DURATION, TAKES_RATIO, Variant)
+
+
+@dataclass
+class Shape:
+    resolution: gr.Radio
+    ratio: gr.Radio | None
+    duration: gr.Slider | None
+    watermark: gr.Checkbox
+    seed: gr.Textbox
+
+    @property
+    def components(self) -> list[gr.components.Component]:
+        return [c for c in (self.resolution, self.ratio, self.duration, self.watermark, self.seed) if c is not None]
+
+
+@dataclass
+class Result:
+    quote: gr.Markdown
+    button: gr.Button
+    video: gr.Video
+    seed_used: gr.Markdown
+    record: gr.JSON
+
+
+@dataclass
+class TabUi:
+    """One variant's tab, ready for the app to wire: Generate is its named API endpoint."""
+
+    api_name: str
+    result: Result
+    inputs: list
+    generate: Callable[..., Awaitable]
+    quote: Callable[..., str]
+
+from gradio.events import Dependency
+
+class ImageInput(gr.Image):
+    """An image upload handed over untouched (no re-encoding), refusing non-images in words.
+
+    gr.Image converts anything that is not RGB into a new WEBP by default, which
+    would change what the provider receives and what the size limit measures.
+    """
+
+    is_template = True  # rendered by the frontend as a plain gr.Image
+
+    def __init__(self, label: str, **kw):
+        kw.setdefault("sources", ["upload", "clipboard"])
+        super().__init__(label=label, type="filepath", image_mode=None, **kw)
+
+    def preprocess(self, payload):
+        try:
+            return super().preprocess(payload)
+        except (OSError, ValueError) as e:  # PIL.UnidentifiedImageError is an OSError
+            raise gr.Error(f"{self.label}: this file is not an image we can read. Use JPEG, PNG, BMP or WEBP.",
+                           title="Check your input") from e
+    from typing import Callable, Literal, Sequence, Any, TYPE_CHECKING
+    from gradio.blocks import Block
+    if TYPE_CHECKING:
+        from gradio.components import Timer
+        from gradio.components.base import Component
+
+
+def prompt_box(label: str, placeholder: str, lines: int = 4) -> tuple[gr.Textbox, gr.Markdown]:
+    box = gr.Textbox(label=label, placeholder=placeholder, lines=lines, max_lines=12)
+    counter = gr.Markdown(prompt_budget("").label, elem_classes=["hh-counter"])
+    box.change(lambda text: prompt_budget(text).label, box, counter, show_progress="hidden",
+               trigger_mode="always_last", api_visibility="private")
+    return box, counter
+
+
+def shape_controls(variant: Variant) -> Shape:
+    with gr.Row():
+        resolution = gr.Radio(list(RESOLUTIONS), value=DEFAULT_RESOLUTION, label="Resolution",
+                              info="Draft at 720P (cheaper), make the final at 1080P.")
+        ratio = (gr.Radio(list(RATIOS), value=DEFAULT_RATIO, label="Aspect ratio")
+                 if variant in TAKES_RATIO else None)
+    duration = (gr.Slider(MIN_SECONDS, MAX_SECONDS, value=DEFAULT_SECONDS, step=1, label="Duration (seconds)",
+                          info="Billed per second.") if variant in TAKES_DURATION else None)
+    with gr.Row():
+        seed = gr.Textbox(label="Seed", placeholder="empty = random", max_lines=1, scale=2,
+                          info="Same seed + same settings gives a similar take.")
+        watermark = gr.Checkbox(label="Watermark", value=False, scale=1,
+                                info="Provider's mark, bottom right.")
+    return Shape(resolution, ratio, duration, watermark, seed)
+
+
+def result_area(label: str) -> Result:
+    quote = gr.Markdown(elem_classes=["hh-quote"])
+    button = gr.Button(f"Generate · {label}", variant="primary", elem_classes=["hh-generate"])
+    video = gr.Video(label="Result", interactive=False, elem_classes=["hh-result"])
+    seed_used = gr.Markdown()
+    with gr.Accordion("Job record", open=False):
+        record = gr.JSON(label=None, show_label=False)
+    return Result(quote, button, video, seed_used, record)
+
+
+def quote_text(ctx: UiContext, variant: Variant, **fields) -> str:
+    """The quote, or what has to change before there can be one."""
+    try:
+        prepared = ctx.studio.prepare(variant, **fields)
+    except StudioError as e:
+        return f"**Can't generate yet:** {e}"
+    lines = [f"**{prepared.quote.describe()}**"]
+    backend = ctx.studio.settings.backend
+    if backend == "preview":
+        lines.append("Backend: *preview* — rendered offline for free, not HappyHorse output.")
+    else:
+        lines.append(f"Backend: {ctx.studio.backend_label()}")
+    lines += [f"Note: {n}" for n in prepared.checked.notes]
+    return "  \n".join(lines)
+
+
+def seed_line(record: dict | None) -> str:
+    if not record:
+        return ""
+    return f"Seed used: `{record.get('seed')}` · job `{record.get('id')}` · {record.get('backend')}"
