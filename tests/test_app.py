@@ -80,7 +80,7 @@ def test_a_file_that_is_not_an_image_is_refused_in_words(studio_app, tmp_path):
     try:
         client.predict(handle_file(str(fake)), "", "720P", 3, False, "", api_name="/image_to_video")
     except Exception as e:
-        assert "not an image we can read" in str(e)
+        assert "First frame is not an image file" in str(e)
     else:
         raise AssertionError("a text file was accepted as a first frame")
 

@@ -46,12 +46,33 @@ def test_generate_from_the_browser_and_open_the_clip(browser, studio_app):
     page.close()
 
 
+def test_every_tab_shows_its_controls_without_script_errors(browser, studio_app):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(studio_app.url)
+    expected = {
+        "Image to video": ["First frame", "Prompt (optional)", "Resolution", "Duration (seconds)", "Seed"],
+        "Reference to video": [f"Image {n}" for n in range(1, 10)] + ["Prompt", "Aspect ratio"],
+        "Video edit": ["Source clip", "Instruction", "Reference 5", "Sound", "Watermark"],
+        "Text to video": ["Prompt", "Aspect ratio", "Duration (seconds)"],
+    }
+    for tab, labels in expected.items():
+        page.get_by_role("tab", name=tab).click()
+        for label in labels:
+            page.get_by_text(label, exact=True).filter(visible=True).first.wait_for(timeout=10000)
+    assert not errors, errors
+    page.close()
+
+
 def test_phone_width_has_no_sideways_scroll(browser, studio_app):
     page = browser.new_page(viewport={"width": 390, "height": 844})
     page.goto(studio_app.url)
     page.get_by_text("Your clips").wait_for(timeout=15000)
     page.wait_for_timeout(1500)
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    for tab in ("Text to video", "Image to video", "Reference to video", "Video edit"):  # none folded away
+        assert page.get_by_role("tab", name=tab).is_visible(), f"the {tab} tab is hidden on a phone"
     page.screenshot(path=str(SHOTS / "phone.png"), full_page=True)
     assert overflow <= 0, f"the page is {overflow}px wider than a phone screen"
     page.close()

@@ -43,17 +43,18 @@ def build(studio: Studio) -> gr.Blocks:
         refresh, refresh_in, refresh_out = gal.refresh
         demo.load(refresh, refresh_in, refresh_out, api_visibility="private", show_progress="hidden")
         for tab in tabs:
-            demo.load(tab.quote, tab.inputs, tab.result.quote, api_visibility="private", show_progress="hidden")
+            demo.load(tab.quote, tab.inputs, tab.result.quote, api_visibility="private", show_progress="hidden",
+                      preprocess=False)
     return demo
 
 
 def _wire_tab(tab: TabUi, gal: gallery.GalleryUi) -> None:
     r = tab.result
     gr.on([c.change for c in tab.inputs], tab.quote, tab.inputs, r.quote, api_visibility="private",
-          show_progress="hidden", trigger_mode="always_last")
+          show_progress="hidden", trigger_mode="always_last", preprocess=False)
     refresh, refresh_in, refresh_out = gal.refresh
     r.button.click(tab.generate, tab.inputs, [r.video, r.record], api_name=tab.api_name,
-                   concurrency_limit=None).then(
+                   concurrency_limit=None, preprocess=False).then(
         seed_line, r.record, r.seed_used, api_visibility="private").then(
         refresh, refresh_in, refresh_out, api_visibility="private", show_progress="hidden")
 

@@ -41,7 +41,7 @@ class UiContext:
 
     def prepare(self, variant: str, **fields: Any):
         try:
-            return self.studio.prepare(variant, **fields)
+            return self.studio.prepare(variant, **uploads(fields))
         except StudioError as e:
             raise gr.Error(str(e), title="Check your input") from None
 
@@ -66,6 +66,32 @@ class UiContext:
         if job.state is not JobState.SUCCEEDED:
             raise gr.Error(f"{job.state.words.capitalize()}: {job.error_message}", title="The job did not finish")
         return serve(job.output_path), job.record()
+
+
+def upload_path(value: Any) -> str | None:
+    """The local path of an upload as an event receives it without preprocessing.
+
+    Gradio has already moved it into its upload cache and refused paths from
+    anywhere else, so the path is safe to read.
+    """
+    if value is None or isinstance(value, str):
+        return value or None
+    if isinstance(value, dict):
+        inner = value.get("video") if isinstance(value.get("video"), dict) else value
+        return inner.get("path")
+    inner = getattr(value, "video", None) or value
+    return getattr(inner, "path", None)
+
+
+def uploads(fields: dict[str, Any]) -> dict[str, Any]:
+    """Turn upload payloads among a request's fields into plain paths."""
+    fields = dict(fields)
+    for key in ("first_frame", "video"):
+        if key in fields:
+            fields[key] = upload_path(fields[key])
+    if "references" in fields:
+        fields["references"] = [upload_path(r) for r in fields["references"] or ()]
+    return fields
 
 
 def serve(path: str | None) -> str | None:

@@ -10,7 +10,7 @@ import gradio as gr
 
 from studio.errors import StudioError
 from studio.prompts import prompt_budget
-from studio.ui.context import UiContext
+from studio.ui.context import UiContext, uploads
 from studio.variants import (DEFAULT_RATIO, DEFAULT_RESOLUTION, DEFAULT_SECONDS, MAX_SECONDS, MIN_SECONDS,
                              RATIOS, RESOLUTIONS, TAKES_DURATION, TAKES_RATIO, Variant)
 
@@ -48,25 +48,16 @@ class TabUi:
     quote: Callable[..., str]
 
 
-class ImageInput(gr.Image):
-    """An image upload handed over untouched (no re-encoding), refusing non-images in words.
+def image_input(label: str, **kw) -> gr.Image:
+    """An image upload handed to the studio untouched.
 
-    gr.Image converts anything that is not RGB into a new WEBP by default, which
-    would change what the provider receives and what the size limit measures.
+    image_mode=None: gr.Image would otherwise re-encode any non-RGB upload as a
+    new WEBP, changing what the provider receives and what the size limit
+    measures. Events that take uploads run with preprocess=False, so a file
+    that is not an image reaches our own checks (and their plain words)
+    instead of failing inside Gradio.
     """
-
-    is_template = True  # rendered by the frontend as a plain gr.Image
-
-    def __init__(self, label: str, **kw):
-        kw.setdefault("sources", ["upload", "clipboard"])
-        super().__init__(label=label, type="filepath", image_mode=None, **kw)
-
-    def preprocess(self, payload):
-        try:
-            return super().preprocess(payload)
-        except (OSError, ValueError) as e:  # PIL.UnidentifiedImageError is an OSError
-            raise gr.Error(f"{self.label}: this file is not an image we can read. Use JPEG, PNG, BMP or WEBP.",
-                           title="Check your input") from e
+    return gr.Image(label=label, type="filepath", image_mode=None, sources=["upload", "clipboard"], **kw)
 
 
 def prompt_box(label: str, placeholder: str, lines: int = 4) -> tuple[gr.Textbox, gr.Markdown]:
@@ -106,7 +97,7 @@ def result_area(label: str) -> Result:
 def quote_text(ctx: UiContext, variant: Variant, **fields) -> str:
     """The quote, or what has to change before there can be one."""
     try:
-        prepared = ctx.studio.prepare(variant, **fields)
+        prepared = ctx.studio.prepare(variant, **uploads(fields))
     except StudioError as e:
         return f"**Can't generate yet:** {e}"
     lines = [f"**{prepared.quote.describe()}**"]

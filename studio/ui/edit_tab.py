@@ -7,8 +7,8 @@ import gradio as gr
 from studio import pricing
 from studio.errors import StudioError
 from studio.media import inspect
-from studio.ui.context import UiContext
-from studio.ui.controls import ImageInput, TabUi, prompt_box, quote_text, result_area, shape_controls
+from studio.ui.context import UiContext, upload_path
+from studio.ui.controls import image_input, TabUi, prompt_box, quote_text, result_area, shape_controls
 from studio.variants import EDIT_OUTPUT_MAX_SECONDS, MAX_REFERENCES, AudioMode, Variant
 
 SLOTS = MAX_REFERENCES["edit"]
@@ -17,7 +17,8 @@ AUDIO_CHOICES = [("Auto: the model decides", AudioMode.AUTO.value),
                  ("Remove sound", AudioMode.REMOVE.value)]
 
 
-def source_facts(path: str | None) -> str:
+def source_facts(upload) -> str:
+    path = upload_path(upload)
     if not path:
         return "Upload the clip to edit: MP4 or MOV, 3 to 60 s, up to 100 MB."
     try:
@@ -39,14 +40,14 @@ def render(ctx: UiContext) -> TabUi:
                                lines=3)
         gr.Markdown("Optional: up to five reference images to guide the edit (a person, a place, a product).")
         with gr.Row(equal_height=True):
-            refs = [ImageInput(f"Reference {i}", height=120, min_width=90, elem_classes=["hh-slot"])
+            refs = [image_input(f"Reference {i}", height=120, min_width=90, elem_classes=["hh-slot"])
                     for i in range(1, SLOTS + 1)]
         audio = gr.Radio(AUDIO_CHOICES, value=AudioMode.AUTO.value, label="Sound",
                          info="Remove is done by the studio after the edit, at no extra cost.")
         shape = shape_controls(Variant.EDIT)
         result = result_area("Video edit")
 
-    video.change(source_facts, video, facts, api_visibility="private", show_progress="hidden")
+    video.change(source_facts, video, facts, api_visibility="private", show_progress="hidden", preprocess=False)
     inputs = [video, prompt, *refs, audio, shape.resolution, shape.watermark, shape.seed]
 
     def quote(video, prompt, *rest):

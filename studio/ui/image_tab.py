@@ -6,13 +6,14 @@ import gradio as gr
 
 from studio.errors import StudioError
 from studio.media import inspect
-from studio.ui.context import UiContext
-from studio.ui.controls import ImageInput, TabUi, prompt_box, quote_text, result_area, shape_controls
+from studio.ui.context import UiContext, upload_path
+from studio.ui.controls import image_input, TabUi, prompt_box, quote_text, result_area, shape_controls
 from studio.variants import RESOLUTIONS, Variant, nearest_ratio, shape_size
 
 
-def frame_facts(path: str | None) -> str:
+def frame_facts(upload) -> str:
     """What the uploaded frame implies, or what is wrong with it."""
+    path = upload_path(upload)
     if not path:
         return "Upload the first frame: JPEG, PNG, BMP or WEBP, each side 300 px or more, up to 10 MB."
     try:
@@ -26,14 +27,14 @@ def frame_facts(path: str | None) -> str:
 
 def render(ctx: UiContext) -> TabUi:
     with gr.Tab("Image to video", id="i2v"):
-        frame = ImageInput("First frame", height=260)
+        frame = image_input("First frame", height=260)
         facts = gr.Markdown(frame_facts(None))
         prompt, _ = prompt_box("Prompt (optional)", "What happens: the camera pulls back, wind picks up, light shifts",
                                lines=3)
         shape = shape_controls(Variant.I2V)
         result = result_area("Image to video")
 
-    frame.change(frame_facts, frame, facts, api_visibility="private", show_progress="hidden")
+    frame.change(frame_facts, frame, facts, api_visibility="private", show_progress="hidden", preprocess=False)
     inputs = [frame, prompt, shape.resolution, shape.duration, shape.watermark, shape.seed]
 
     def quote(frame, prompt, resolution, duration, watermark, seed):

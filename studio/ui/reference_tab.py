@@ -5,7 +5,7 @@ from __future__ import annotations
 import gradio as gr
 
 from studio.ui.context import UiContext
-from studio.ui.controls import ImageInput, TabUi, prompt_box, quote_text, result_area, shape_controls
+from studio.ui.controls import image_input, TabUi, prompt_box, quote_text, result_area, shape_controls
 from studio.variants import MAX_REFERENCES, Variant
 
 SLOTS = MAX_REFERENCES["r2v"]
@@ -20,7 +20,7 @@ def render(ctx: UiContext) -> TabUi:
             with gr.Row(equal_height=True):
                 for col in range(3):
                     n = row * 3 + col + 1
-                    slots.append(ImageInput(f"Image {n}", height=150, min_width=100, elem_classes=["hh-slot"]))
+                    slots.append(image_input(f"Image {n}", height=150, min_width=100, elem_classes=["hh-slot"]))
         prompt, _ = prompt_box("Prompt", "[Image 1] rides a bicycle through a sunlit market, tracking shot")
         shape = shape_controls(Variant.R2V)
         result = result_area("Reference to video")
