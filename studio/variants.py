@@ -148,7 +148,8 @@ def build(variant: Variant | str, *, prompt: str | None = "", resolution: str | 
 
 def check_prompt(req: Request) -> None:
     if req.variant in PROMPT_REQUIRED and not req.prompt:
-        raise InputError(f"{req.variant.title} needs a prompt: describe the shot you want.")
+        raise InputError(f"{req.variant.title} needs a prompt: describe the "
+                         f"{'change' if req.variant is Variant.EDIT else 'shot'} you want.")
     budget = prompt_budget(req.prompt)
     if budget.over:
         raise InputError(budget.message)

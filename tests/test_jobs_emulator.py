@@ -184,3 +184,32 @@ def wait_for_state(studio, job_id, state, timeout=20):
             return job
         assert time.monotonic() < deadline, f"still {job.state} ({job.error_message})"
         time.sleep(0.05)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_server_error_on_create_is_unsure_not_resent(make_studio, emulator, backend):
+    emulator.control.add_fault(on="create", protocol=backend, kind="http", status=500, times=1)
+    studio = make_studio(backend)
+    job = finish(studio, submit(studio, "t2v", prompt="x", duration=3))
+    assert job.state is JobState.UNSURE
+    assert emulator.control.creates(backend) <= 1
+    assert len(emulator.control.requests(protocol=backend, method="POST", path_prefix="/api/v1/services"
+                                         if backend == "dashscope" else "/apps/run")) == 1
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_garbled_status_answers_are_read_again(make_studio, emulator, backend):
+    emulator.control.add_fault(on="status", protocol=backend, kind="malformed", times=2)
+    emulator.control.add_fault(on="stream", protocol="inferencesh", kind="malformed", times=1)
+    studio = make_studio(backend)
+    job = finish(studio, submit(studio, "t2v", prompt="x", duration=3))
+    assert job.state is JobState.SUCCEEDED, job.error_message
+    assert emulator.control.creates(backend) == 1
+
+
+def test_a_job_past_its_deadline_is_cancelled_and_says_so(make_studio, emulator):
+    emulator.control.configure(task_seconds=60)
+    studio = make_studio("dashscope", STUDIO_JOB_DEADLINE="1")
+    job = finish(studio, submit(studio, "t2v", prompt="x", duration=3), timeout=30)
+    assert job.state is JobState.FAILED and job.error_code == "deadline"
+    assert "cancelled at the provider: not billed" in job.error_message
