@@ -13,6 +13,7 @@ Environment variables (names are contracts; keep them stable):
   STUDIO_JOB_DEADLINE     seconds a job may take before the studio stops waiting (default 1800)
   STUDIO_MAX_IN_FLIGHT    tasks one backend may run at once (default: the backend's own; match your account)
   STUDIO_REQUESTS_PER_MINUTE  calls to one backend per minute, shared by all jobs (default: the backend's own)
+  STUDIO_MULTI_USER       1 to serve many signed-in users, each seeing only their own jobs (set on a Space)
   GRADIO_SERVER_NAME      address to serve on (default 127.0.0.1; a Space sets 0.0.0.0)
   GRADIO_SERVER_PORT      port for python app.py (default 7860)
 """
@@ -45,6 +46,7 @@ class Settings:
     public_url: str | None = None
     job_deadline: float = 1800.0
     multi_user: bool = False
+    on_space: bool = False  # running as a Hugging Face Space (sign-in with Hugging Face)
     max_in_flight: int | None = None
     requests_per_minute: int | None = None
     host: str = "127.0.0.1"
@@ -100,6 +102,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         inference_url=(get("INFERENCE_BASE_URL") or INFERENCE_DEFAULT_URL).rstrip("/"),
         public_url=public.rstrip("/") if public else None,
         job_deadline=float(get("STUDIO_JOB_DEADLINE") or 1800),
+        on_space=bool(get("SPACE_ID")),
         multi_user=bool(get("SPACE_ID")) or (get("STUDIO_MULTI_USER") or "") in ("1", "true", "yes"),
         max_in_flight=int(get("STUDIO_MAX_IN_FLIGHT")) if get("STUDIO_MAX_IN_FLIGHT") else None,
         requests_per_minute=int(get("STUDIO_REQUESTS_PER_MINUTE")) if get("STUDIO_REQUESTS_PER_MINUTE") else None,

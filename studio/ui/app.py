@@ -30,6 +30,8 @@ def build(studio: Studio) -> gr.Blocks:
     ctx = UiContext(studio)
     with gr.Blocks(title="HappyHorse Studio") as demo:
         header = gr.HTML(header_html(ctx, None))
+        if studio.settings.multi_user and studio.settings.on_space:
+            gr.LoginButton(size="sm")  # Hugging Face sign-in: each account sees only its own jobs
         with gr.Row(equal_height=False, elem_id="hh-main"):
             with gr.Column(scale=6, min_width=320, elem_id="hh-workbench"):
                 with gr.Tabs():

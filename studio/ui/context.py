@@ -28,7 +28,7 @@ class UiContext:
         """The local user, or the signed-in user when the studio serves many."""
         if not self.studio.settings.multi_user:
             return LOCAL_OWNER
-        name = getattr(request, "username", None) if request is not None else None
+        name = signed_in_name(request)
         if not name:
             raise gr.Error("Sign in first: jobs and their clips are kept per account.")
         return f"user:{name}"
@@ -66,6 +66,19 @@ class UiContext:
         if job.state is not JobState.SUCCEEDED:
             raise gr.Error(f"{job.state.words.capitalize()}: {job.error_message}", title="The job did not finish")
         return serve(job.output_path), job.record()
+
+
+def signed_in_name(request: gr.Request | None) -> str | None:
+    """The user's name from Gradio auth, or from Hugging Face OAuth on a Space."""
+    if request is None:
+        return None
+    if getattr(request, "username", None):
+        return request.username
+    try:
+        info = request.session.get("oauth_info") or {}
+    except (AttributeError, AssertionError, KeyError):  # no session middleware: not on a Space
+        return None
+    return (info.get("userinfo") or {}).get("preferred_username")
 
 
 def upload_path(value: Any) -> str | None:
