@@ -36,7 +36,7 @@ def test_generate_from_the_browser_and_open_the_clip(browser, studio_app):
     page.get_by_text("$0.42 on HappyHorse").wait_for(timeout=15000)
     page.get_by_role("button", name="Generate · Text to video").click()
     page.get_by_text("Seed used:").wait_for(timeout=90000)
-    card = page.locator("#hh-gallery").get_by_text("T2V 720P 3s · preview · free")
+    card = page.locator("#hh-gallery").get_by_text("T2V 720P 3s · free · preview")
     card.wait_for(timeout=20000)
     card.click()
     page.get_by_text("Backend:").last.wait_for(timeout=10000)

@@ -57,7 +57,7 @@ def caption(job: Job) -> str:
     if job.state is JobState.SUCCEEDED:
         money = "free" if job.is_preview else (f"${job.cost_usd:.2f}" if job.cost_usd is not None
                                                else f"≈${job.quote_usd:.2f}")
-        return f"{head} · {job.backend} · {money}"
+        return f"{head} · {money} · {job.backend}"
     if not job.state.finished:
         pct = f" {job.progress * 100:.0f}%" if job.progress else ""
         return f"{job.state.words}{pct} · {head} · {job.backend}"
