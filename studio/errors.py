@@ -2,7 +2,6 @@
 
 StudioError
  +-- InputError        the user's input breaks a limit; the message says what to change
- +-- BudgetError       the job would go over the budget
  +-- NotFound          no such job for this owner
  +-- ProviderError     the provider refused or failed; keeps its code and request id
       +-- AmbiguousSubmit  a create request may or may not have reached the provider
@@ -20,10 +19,6 @@ class StudioError(Exception):
 
 class InputError(StudioError):
     """Input that breaks a limit. The message tells the user what to change."""
-
-
-class BudgetError(StudioError):
-    """The job would spend more than the budget allows."""
 
 
 class NotFound(StudioError):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -84,9 +85,13 @@ class InputStore:
         dest = self.root / (digest.hexdigest()[:24] + _extension(src))
         if not dest.exists():
             self.root.mkdir(parents=True, exist_ok=True)
-            part = dest.with_suffix(dest.suffix + ".part")
-            shutil.copyfile(src, part)
-            os.replace(part, dest)
+            fd, part = tempfile.mkstemp(dir=self.root, prefix=".", suffix=".part")
+            os.close(fd)
+            try:
+                shutil.copyfile(src, part)
+                os.replace(part, dest)  # same content under the same name: a racing twin is harmless
+            finally:
+                Path(part).unlink(missing_ok=True)
         return str(dest)
 
 

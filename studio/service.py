@@ -45,6 +45,7 @@ class Studio:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.ledger = Ledger(settings.ledger_path)
         self.inputs = InputStore(settings.data_dir / "inputs")
+        self._woken: set[str] = set()  # jobs a webhook has already woken in this process
         self.runner = Runner(self.ledger, lambda name: backends.make_backend(name, settings),
                              settings.data_dir / "media", time_scale=time_scale, webhook_url=self._webhook_url,
                              max_in_flight=settings.max_in_flight,
@@ -151,8 +152,9 @@ class Studio:
             return "refused"
         if not job.webhook_secret or not hmac.compare_digest(job.webhook_secret.encode(), secret.encode()):
             return "refused"
-        if job.state.finished and job.error_code != "stopped_waiting":
-            return "ignored"
+        if (job.state.finished and job.error_code != "stopped_waiting") or job_id in self._woken:
+            return "ignored"  # a task ends once: a replay changes nothing and costs no provider call
+        self._woken.add(job_id)
         self.runner.wake(job_id)
         return "accepted"
 

@@ -146,7 +146,7 @@ def test_cancel_while_pending_is_not_billed(make_studio, emulator):
     job = submit(studio, "t2v", prompt="x", duration=3)
     wait_for_state(studio, job.id, JobState.RUNNING)
     cancelled = studio.cancel(LOCAL_OWNER, job.id)
-    assert cancelled.state is JobState.CANCELLED and "not billed" in cancelled.error_message
+    assert cancelled.state is JobState.CANCELLED and "nothing was billed" in cancelled.error_message
     assert emulator.control.tasks()[cancelled.task_id]["status"] in ("CANCELED", 12)
 
 
@@ -213,3 +213,51 @@ def test_a_job_past_its_deadline_is_cancelled_and_says_so(make_studio, emulator)
     job = finish(studio, submit(studio, "t2v", prompt="x", duration=3), timeout=30)
     assert job.state is JobState.FAILED and job.error_code == "deadline"
     assert "cancelled at the provider: not billed" in job.error_message
+
+
+def test_a_clip_finished_while_the_studio_was_down_past_its_deadline_is_still_collected(make_studio, emulator):
+    emulator.control.configure(task_seconds=0.3)
+    first = make_studio("dashscope")
+    job = submit(first, "t2v", prompt="x", duration=3)
+    wait_for_state(first, job.id, JobState.RUNNING)
+    first.close()  # the studio goes away (a sleeping laptop, a restart) ...
+    first.ledger.update(job.id, deadline_at=time.time() - 1)  # ... for longer than the job's deadline
+    time.sleep(0.5)
+    again = make_studio("dashscope")
+    done = wait_for_state(again, job.id, JobState.SUCCEEDED)
+    assert probe_video(done.output_path).video_codec == "h264"
+    assert emulator.control.creates("dashscope") == 1
+
+
+def test_cancel_while_the_provider_is_refusing_sends_nothing_more(make_studio, emulator):
+    emulator.control.add_fault(on="create", protocol="dashscope", kind="http", status=429, retry_after=2, times=5)
+    studio = make_studio("dashscope", STUDIO_REQUESTS_PER_MINUTE="0")
+    studio.runner.time_scale = 1.0  # wait the provider's Retry-After for real
+    job = submit(studio, "t2v", prompt="x", duration=3)
+    deadline = time.monotonic() + 10
+    while "provider busy" not in " ".join(e["detail"] or "" for e in studio.history(LOCAL_OWNER, job.id)):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    cancelled = studio.cancel(LOCAL_OWNER, job.id)
+    assert cancelled.state is JobState.CANCELLED and "nothing was billed" in cancelled.error_message
+    time.sleep(2.5)
+    assert studio.job(LOCAL_OWNER, job.id).state is JobState.CANCELLED
+    assert len(emulator.control.requests(protocol="dashscope", method="POST",
+                                         path_prefix="/api/v1/services")) == 1
+    assert emulator.control.creates("dashscope") == 0
+
+
+def test_a_streamed_job_still_has_a_deadline(make_studio, emulator):
+    emulator.control.configure(task_seconds=60)
+    studio = make_studio("inferencesh", STUDIO_JOB_DEADLINE="1")
+    job = finish(studio, submit(studio, "t2v", prompt="x", duration=3), timeout=30)
+    assert job.state is JobState.FAILED and job.error_code == "deadline"
+
+
+def test_a_refused_status_read_keeps_the_providers_words(make_studio, emulator):
+    emulator.control.add_fault(on="status", protocol="dashscope", kind="http", status=401, code="InvalidApiKey",
+                               message="Invalid API-key provided.", times=10)
+    studio = make_studio("dashscope")
+    job = finish(studio, submit(studio, "t2v", prompt="x", duration=3))
+    assert job.state is JobState.FAILED and job.error_code == "InvalidApiKey"
+    assert "DASHSCOPE_API_KEY" in job.error_message

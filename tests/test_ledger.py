@@ -102,3 +102,25 @@ def test_a_live_holder_keeps_its_job_and_a_dead_one_loses_it(tmp_path):
     host = ledger_mod.process_id().rpartition(":")[0]
     assert led.claim("job0001", f"{host}:{dead.stdout.strip()}")
     assert led.claim("job0001", ledger_mod.process_id())  # its holder has exited: ours now
+
+
+def test_a_claim_from_another_host_expires_unless_renewed(tmp_path, monkeypatch):
+    led = Ledger(tmp_path / "l.db")
+    led.add(make_job(1))
+    assert led.claim("job0001", "other-host:42")
+    assert not led.claim("job0001", ledger_mod.process_id())  # fresh: the other host drives it
+    later = ledger_mod.time.time() + ledger_mod.CLAIM_LEASE + 1
+    monkeypatch.setattr(ledger_mod.time, "time", lambda: later)
+    assert led.claim("job0001", ledger_mod.process_id())      # gone quiet: ours now
+
+
+def test_a_version_1_ledger_is_migrated_in_place(tmp_path):
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as db:
+        db.executescript(ledger_mod.MIGRATIONS[0] + "; PRAGMA user_version = 1;")
+        db.execute("INSERT INTO jobs (id, owner, variant, backend, state, request, created_at, updated_at) "
+                   "VALUES ('old1', 'local', 't2v', 'preview', 'succeeded', ?, 1, 1)",
+                   ('{"variant": "t2v", "prompt": "kept"}',))
+    led = Ledger(path)
+    assert led.schema_version == len(ledger_mod.MIGRATIONS)
+    assert led.get("old1").request.prompt == "kept" and led.get("old1").claimed_at is None

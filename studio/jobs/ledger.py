@@ -63,7 +63,14 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX job_events_job ON job_events(job_id, id);
     """,
+    # 2: claims expire unless renewed, so a job held by a process on another host
+    #    (a replaced container, a renamed laptop) is picked up once that holder goes quiet
+    """
+    ALTER TABLE jobs ADD COLUMN claimed_at REAL;
+    """,
 ]
+
+CLAIM_LEASE = 60.0  # seconds a claim from another host stays valid without renewal
 
 _COLUMNS = [f.name for f in fields(Job)] + ["variant"]
 _COLUMNS.remove("request")
@@ -75,12 +82,13 @@ def process_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def holder_alive(holder: str | None) -> bool:
+def holder_alive(holder: str | None, claimed_at: float | None = None) -> bool:
+    """A holder on this host is alive while its process is; elsewhere, while it renews its lease."""
     if not holder:
         return False
     host, _, pid = holder.rpartition(":")
     if host != socket.gethostname():
-        return True  # another machine: trust its claim
+        return claimed_at is not None and time.time() - claimed_at < CLAIM_LEASE
     try:
         os.kill(int(pid), 0)
     except ProcessLookupError:
@@ -118,6 +126,10 @@ class Ledger:
         db = self._connect()
         try:
             db.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            db.close()
+            raise
+        try:
             yield db
             db.execute("COMMIT")
         except BaseException:
@@ -182,18 +194,24 @@ class Ledger:
     def claim(self, job_id: str, holder: str) -> bool:
         """Take a job to drive it, unless a live process already holds it."""
         with self._tx() as db:
-            row = db.execute("SELECT claimed_by FROM jobs WHERE id = ?", (job_id,)).fetchone()
+            row = db.execute("SELECT claimed_by, claimed_at FROM jobs WHERE id = ?", (job_id,)).fetchone()
             if row is None:
                 return False
             current = row["claimed_by"]
-            if current and current != holder and holder_alive(current):
+            if current and current != holder and holder_alive(current, row["claimed_at"]):
                 return False
-            db.execute("UPDATE jobs SET claimed_by = ? WHERE id = ?", (holder, job_id))
+            db.execute("UPDATE jobs SET claimed_by = ?, claimed_at = ? WHERE id = ?", (holder, time.time(), job_id))
         return True
+
+    def renew_claims(self, holder: str) -> None:
+        """Keep this process's claims fresh (the sweeper calls it well inside the lease)."""
+        with self._tx() as db:
+            db.execute("UPDATE jobs SET claimed_at = ? WHERE claimed_by = ?", (time.time(), holder))
 
     def release(self, job_id: str, holder: str) -> None:
         with self._tx() as db:
-            db.execute("UPDATE jobs SET claimed_by = NULL WHERE id = ? AND claimed_by = ?", (job_id, holder))
+            db.execute("UPDATE jobs SET claimed_by = NULL, claimed_at = NULL WHERE id = ? AND claimed_by = ?",
+                       (job_id, holder))
 
     # --- reads ------------------------------------------------------------
 

@@ -70,6 +70,7 @@ class Job:
     updated_at: float = 0.0
     deadline_at: float | None = None
     claimed_by: str | None = None
+    claimed_at: float | None = None
 
     @property
     def variant(self):
@@ -82,7 +83,7 @@ class Job:
     def record(self) -> dict[str, Any]:
         """The job as users see it (CLI --json, API): no secrets, no internals."""
         d = {f.name: getattr(self, f.name) for f in fields(self)
-             if f.name not in ("webhook_secret", "claimed_by", "request")}
+             if f.name not in ("webhook_secret", "claimed_by", "claimed_at", "request")}
         d["state"] = self.state.value
         d["variant"] = self.request.variant.value
         d["request"] = self.request.to_dict()

@@ -100,6 +100,7 @@ class Runner:
     async def _sweep_forever(self) -> None:
         """Resume unfinished jobs now, and pick up orphans (a killed CLI's) later."""
         while True:
+            self.ledger.renew_claims(self.holder)
             for job in self.ledger.unfinished():
                 if job.id not in self._tasks or self._tasks[job.id].done():
                     self._ensure_driving(job.id)
@@ -136,15 +137,16 @@ class Runner:
                 self._set(job, JobState.UNSURE, detail="restarted while sending", **messages.unsure(job))
                 return
             if job.state is JobState.QUEUED:
-                job = await self._submit(job, backend, limits)
+                await limits.take_slot()
             else:
                 limits.hold_slot()
-            if job is None:
-                return
             try:
-                status = await self._wait(job, backend, limits)
-                if status is not None:
-                    await self._finish(self.ledger.get(job.id), backend, status)
+                if job.state is JobState.QUEUED:
+                    job = await self._submit(job, backend, limits)
+                if job is not None:
+                    status = await self._wait(job, backend, limits)
+                    if status is not None:
+                        await self._finish(self.ledger.get(job.id), backend, status)
             finally:
                 await limits.free_slot()
         except asyncio.CancelledError:
@@ -157,69 +159,105 @@ class Runner:
             self.ledger.release(job_id, self.holder)
 
     async def _submit(self, job: Job, backend: Backend, limits: BackendLimits) -> Job | None:
-        await limits.take_slot()
+        """Send the create once; only a clear refusal (429, 503, no connection) is tried again.
+
+        Every transition out of `submitting` is conditional: a cancel that arrived
+        meanwhile wins, and a task created despite it is cancelled at once.
+        """
+        sending = (JobState.SUBMITTING,)
         for attempt in range(1, SUBMIT_TRIES + 1):
             await limits.before_call()
-            moved = self.ledger.update(job.id, state=JobState.SUBMITTING, only_from=(JobState.QUEUED,))
-            if moved is None:  # cancelled while waiting for a slot
-                await limits.free_slot()
-                return None
+            if self.ledger.update(job.id, state=JobState.SUBMITTING, only_from=(JobState.QUEUED,)) is None:
+                return None  # cancelled while waiting for a slot
             spec = JobSpec(job_id=job.id, request=job.request, seed=job.seed, webhook_url=self._webhook_url(job))
             try:
                 sub = await backend.submit(spec)
             except AmbiguousSubmit as e:
                 self._set(job, JobState.UNSURE, detail=str(e), **messages.unsure(job, e))
+                return None
             except TransientError as e:  # clearly not created: safe to send again later
                 delay = e.retry_after or 2.0 * attempt
                 limits.pause(delay * self.time_scale)
-                self._set(job, JobState.QUEUED, detail=f"provider busy ({e.code}), retrying", **messages.fields(e))
-                if attempt < SUBMIT_TRIES:
-                    await asyncio.sleep(delay * self.time_scale)
-                    continue
-                self._set(job, JobState.FAILED, detail="gave up", **messages.provider(e))
+                if attempt == SUBMIT_TRIES:
+                    self._set(job, JobState.FAILED, detail="gave up", only_from=sending, **messages.provider(e))
+                    return None
+                if self.ledger.update(job.id, state=JobState.QUEUED, only_from=sending, **messages.fields(e),
+                                      detail=f"provider busy ({e.code}), retrying") is None:
+                    return None  # cancelled: nothing was created, nothing to undo
+                await asyncio.sleep(delay * self.time_scale)
+                continue
             except ProviderError as e:
-                self._set(job, JobState.FAILED, detail=e.code, **messages.provider(e))
-            else:
-                return self.ledger.update(job.id, state=JobState.RUNNING, detail=f"task {sub.task_id}",
-                                          task_id=sub.task_id, request_id=sub.request_id,
-                                          error_code=None, error_message=None)
-            await limits.free_slot()
-            return None
+                self._set(job, JobState.FAILED, detail=e.code, only_from=sending, **messages.provider(e))
+                return None
+            running = self.ledger.update(job.id, state=JobState.RUNNING, detail=f"task {sub.task_id}",
+                                         only_from=sending, task_id=sub.task_id, request_id=sub.request_id,
+                                         error_code=None, error_message=None)
+            if running is not None:
+                return running
+            return await self._cancelled_while_sending(job, backend, sub.task_id, sub.request_id)
         return None
 
+    async def _cancelled_while_sending(self, job: Job, backend: Backend, task_id: str,
+                                       request_id: str | None) -> Job | None:
+        """The user cancelled while the create was on its way, and it created a task."""
+        self.ledger.update(job.id, task_id=task_id, request_id=request_id)
+        if await self._try_cancel(backend, task_id):
+            self._set(job, JobState.CANCELLED, detail="cancelled at the provider", error_code="cancelled",
+                      error_message=messages.CANCELLED_AT_PROVIDER)
+            return None
+        # Too late to cancel: keep collecting the clip the user may be billed for.
+        return self._set(job, JobState.CANCELLED, detail="stopped waiting", error_code="stopped_waiting",
+                         error_message=messages.STOPPED_WAITING)
+
     async def _wait(self, job: Job, backend: Backend, limits: BackendLimits) -> TaskStatus | None:
-        """Follow the task until it ends, the deadline passes, or it is cancelled."""
+        """Follow the task until it ends, the deadline passes, or it is cancelled.
+
+        The status is always read before the deadline is checked, so a task that
+        finished while the studio was down or asleep is still collected.
+        """
         stream = backend.watch(job.task_id)
         if stream is not None:
             try:
-                async for status in stream:
-                    self._progress(job, status)
-                    if status.state.terminal:
-                        return status
+                async with asyncio.timeout(self._time_left(job)):
+                    async for status in stream:
+                        self._progress(job, status)
+                        if status.state.terminal:
+                            return status
+            except TimeoutError:
+                log.info("job %s: deadline reached while streaming", job.id)
             except StudioError as e:
                 log.info("job %s: stream ended (%s); polling instead", job.id, e)
         interval = backend.info.poll_initial
         wake = self._wake[job.id]
         while True:
-            if job.deadline_at and time.time() > job.deadline_at:
-                await self._deadline(job, backend)
-                return None
             await limits.before_call()
             try:
                 status = await backend.status(job.task_id)
             except TransientError as e:
                 limits.pause((e.retry_after or interval) * self.time_scale)
                 status = None
+            except ProviderError as e:
+                self._set(job, JobState.FAILED, detail=e.code, **messages.provider(e))
+                return None
             if status is not None:
                 self._progress(job, status)
                 if status.state.terminal:
                     return status
+            if self._time_left(job) == 0:
+                await self._deadline(job, backend)
+                return None
             wake.clear()
             try:
-                await asyncio.wait_for(wake.wait(), interval * self.time_scale)
+                await asyncio.wait_for(wake.wait(), min(interval * self.time_scale, self._time_left(job) or 0.01))
             except TimeoutError:
                 pass
             interval = min(interval * 1.5, backend.info.poll_max)
+
+    @staticmethod
+    def _time_left(job: Job) -> float | None:
+        if not job.deadline_at:
+            return None
+        return max(0.0, job.deadline_at - time.time())
 
     def _progress(self, job: Job, status: TaskStatus) -> None:
         if status.progress is not None and status.progress != job.progress:
@@ -274,12 +312,16 @@ class Runner:
                 return done
             job = self.ledger.get(job_id)
         backend, _ = self._backend(job.backend)
+        live = (JobState.SUBMITTING, JobState.RUNNING, JobState.DOWNLOADING)
         if await self._try_cancel(backend, job.task_id):
-            self._stop_driving(job.id)
-            return self._set(job, JobState.CANCELLED, detail="cancelled at the provider",
-                             error_code="cancelled", error_message=messages.CANCELLED_AT_PROVIDER)
-        # The provider has started and cannot cancel: stop waiting, but keep collecting.
-        return self._set(job, JobState.CANCELLED, detail="stopped waiting",
+            done = self.ledger.update(job.id, state=JobState.CANCELLED, only_from=live,
+                                      detail="cancelled at the provider", error_code="cancelled",
+                                      error_message=messages.CANCELLED_AT_PROVIDER)
+            if done is not None:
+                self._stop_driving(job.id)
+            return done or self.ledger.get(job.id)
+        # Still being sent, or started and not cancellable: stop waiting, but keep collecting.
+        return self._set(job, JobState.CANCELLED, detail="stopped waiting", only_from=live,
                          error_code="stopped_waiting", error_message=messages.STOPPED_WAITING)
 
     def _stop_driving(self, job_id: str) -> None:

@@ -6,6 +6,7 @@ import asyncio
 import os
 import shutil
 import tempfile
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,16 +47,16 @@ class UiContext:
             raise gr.Error(str(e), title="Check your input") from None
 
     async def generate(self, variant: str, request: gr.Request | None, progress: gr.Progress,
-                       backend: str | None = None, **fields: Any) -> tuple[str | None, dict]:
+                       **fields: Any) -> tuple[str | None, dict]:
         """Check, quote and submit a job, then watch it until it ends.
 
         The job belongs to the studio's runner, not to this event: if the browser
         goes away the job runs on and lands in the gallery.
         """
         owner = self.owner(request)
-        prepared = self.prepare(variant, **fields)
+        prepared = await asyncio.to_thread(self.prepare, variant, **fields)  # file checks stay off the loop
         try:
-            job = await asyncio.to_thread(self.studio.submit, owner, prepared, backend)
+            job = await asyncio.to_thread(self.studio.submit, owner, prepared)
         except StudioError as e:
             raise gr.Error(str(e)) from None
         progress(0.0, desc=f"{prepared.quote.describe()} — queued")
@@ -119,12 +120,13 @@ def serve(path: str | None) -> str | None:
     SERVE_DIR.mkdir(parents=True, exist_ok=True)
     dest = SERVE_DIR / Path(path).name
     if not dest.exists():
-        part = dest.with_name(dest.name + ".part")
+        part = dest.with_name(f".{uuid.uuid4().hex}.part")  # unique: two tabs may ask at once
         try:
             os.link(path, part)
         except OSError:
             shutil.copyfile(path, part)
         os.replace(part, dest)
+        part.unlink(missing_ok=True)  # rename() between two links to one file leaves the source
     return str(dest)
 
 
