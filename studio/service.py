@@ -141,6 +141,10 @@ class Studio:
     def spent(self, owner: str) -> float:
         return self.ledger.spent(owner)
 
+    def reference_token(self, n: int) -> str:
+        """How a prompt on the active backend names reference n, e.g. [Image 1] or character1."""
+        return backends.reference_token(self.settings.backend, n)
+
     def backend_label(self, name: str | None = None) -> str:
         return backends.describe(name or self.settings.backend, self.settings)
 

@@ -114,3 +114,10 @@ def test_cli_refuses_a_file_that_is_not_what_its_name_says(tmp_path):
     fake.write_text("not an image")
     proc = cli(tmp_path / "data", "generate", "--variant", "i2v", "--first-frame", str(fake))
     assert proc.returncode == 2 and "First frame" in proc.stderr
+
+
+def test_reference_hint_follows_the_backends_token_style(tmp_path):
+    base = {"STUDIO_DATA_DIR": str(tmp_path / "d")}
+    assert Studio(config.load(base)).reference_token(1) == "[Image 1]"
+    assert Studio(config.load({**base, "INFERENCE_API_KEY": "inf_x"})).reference_token(3) == "[Image 3]"
+    assert Studio(config.load({**base, "DASHSCOPE_API_KEY": "sk-x"})).reference_token(2) == "character2"

@@ -19,6 +19,17 @@ def make_backend(name: str, settings: Settings) -> Backend:
     return cls.from_settings(settings)
 
 
+def reference_token(name: str, n: int) -> str:
+    """How a prompt names reference n on this backend (each provider documents its own style)."""
+    if name == "dashscope":
+        from studio.backends.dashscope import REFERENCE_TOKEN
+    elif name == "inferencesh":
+        from studio.backends.inferencesh import REFERENCE_TOKEN
+    else:
+        REFERENCE_TOKEN = "[Image {n}]"  # the preview follows inference.sh's documented style
+    return REFERENCE_TOKEN.format(n=n)
+
+
 def describe(name: str, settings: Settings) -> str:
     """Backend and region in words, for the header and job cards."""
     if name == "preview":

@@ -13,15 +13,17 @@ SLOTS = MAX_REFERENCES["r2v"]
 
 def render(ctx: UiContext) -> TabUi:
     with gr.Tab("Reference to video", id="r2v"):
+        token = ctx.studio.reference_token
         gr.Markdown("Add 1 to 9 images of your character or product, from varied angles (720 px or more on the "
-                    "short side is best). Refer to them by number in the prompt, e.g. *[Image 1] walks into a café*.")
+                    f"short side is best). Refer to them by number in the prompt as {token(1)}, {token(2)}…, "
+                    f"e.g. *{token(1)} walks into a café*.")
         slots = []
         for row in range(3):
             with gr.Row(equal_height=True):
                 for col in range(3):
                     n = row * 3 + col + 1
                     slots.append(image_input(f"Image {n}", height=150, min_width=100, elem_classes=["hh-slot"]))
-        prompt, _ = prompt_box("Prompt", "[Image 1] rides a bicycle through a sunlit market, tracking shot")
+        prompt, _ = prompt_box("Prompt", f"{token(1)} rides a bicycle through a sunlit market, tracking shot")
         shape = shape_controls(Variant.R2V)
         result = result_area("Reference to video")
 
