@@ -13,7 +13,7 @@ Environment variables (names are contracts; keep them stable):
   STUDIO_JOB_DEADLINE     seconds a job may take before the studio stops waiting (default 1800)
   STUDIO_MAX_IN_FLIGHT    tasks one backend may run at once (default: the backend's own; match your account)
   STUDIO_REQUESTS_PER_MINUTE  calls to one backend per minute, shared by all jobs (default: the backend's own)
-  STUDIO_MULTI_USER       1 to serve many signed-in users, each seeing only their own jobs (set on a Space)
+  STUDIO_MULTI_USER       1 to serve many users (signed in, or an anonymous browser identity), each seeing only their own jobs
   GRADIO_SERVER_NAME      address to serve on (default 127.0.0.1; a Space sets 0.0.0.0)
   GRADIO_SERVER_PORT      port for python app.py (default 7860)
 """

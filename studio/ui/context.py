@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import shutil
 import tempfile
@@ -17,6 +18,7 @@ from studio.errors import StudioError
 from studio.jobs.model import Job, JobState
 from studio.service import LOCAL_OWNER, Studio
 
+ANON_COOKIE = "happyhorse_studio_id"
 SERVE_DIR = Path(tempfile.gettempdir()) / "happyhorse-studio-serve"
 WATCH_INTERVAL = 0.5
 
@@ -26,13 +28,16 @@ class UiContext:
     studio: Studio
 
     def owner(self, request: gr.Request | None) -> str:
-        """The local user, or the signed-in user when the studio serves many."""
+        """The local user; or, when the studio serves many, the signed-in user or this browser."""
         if not self.studio.settings.multi_user:
             return LOCAL_OWNER
         name = signed_in_name(request)
-        if not name:
-            raise gr.Error("Sign in first: jobs and their clips are kept per account.")
-        return f"user:{name}"
+        if name:
+            return f"user:{name}"
+        token = anonymous_token(request)
+        if not token:
+            raise gr.Error("This browser has no studio identity: allow cookies for this site, or sign in.")
+        return "anon:" + hashlib.sha256(token.encode()).hexdigest()[:24]
 
     def owner_or_none(self, request: gr.Request | None) -> str | None:
         try:
@@ -67,6 +72,14 @@ class UiContext:
         if job.state is not JobState.SUCCEEDED:
             raise gr.Error(f"{job.state.words.capitalize()}: {job.error_message}", title="The job did not finish")
         return serve(job.output_path), job.record()
+
+
+def anonymous_token(request: gr.Request | None) -> str | None:
+    """The browser's anonymous identity token (set by studio.web), if any."""
+    try:
+        return request.cookies.get(ANON_COOKIE) if request is not None else None
+    except AttributeError:
+        return None
 
 
 def signed_in_name(request: gr.Request | None) -> str | None:
