@@ -57,6 +57,11 @@ def test_sigkill_at_each_stage_then_restart(emulator, tmp_path, stage):
         job = wait_for(ledger, lambda j: j.state is want)
         if stage == "while running":
             assert job.task_id, "the task id must be in the ledger before the studio waits on it"
+        if stage == "before create returns":  # kill once the create has reached the provider
+            deadline = time.monotonic() + 10
+            while not emulator.control.requests(protocol="dashscope", method="POST", path_prefix="/api/v1/services"):
+                assert time.monotonic() < deadline, "the create never reached the emulator"
+                time.sleep(0.02)
         stop_app(app, kill=True)  # SIGKILL: no cleanup of any kind
         client.close()
     finally:

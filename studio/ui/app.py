@@ -39,26 +39,23 @@ def build(studio: Studio) -> gr.Blocks:
                             edit_tab.render(ctx)]
             with gr.Column(scale=5, min_width=300, elem_id="hh-gallery-col"):
                 gal = gallery.render(ctx)
-        gallery.wire(ctx, gal, header, lambda owner: header_html(ctx, owner))
+        refresh = gallery.wire(ctx, gal, header, lambda owner: header_html(ctx, owner))
         for tab in tabs:
-            _wire_tab(tab, gal)
-        refresh, refresh_in, refresh_out = gal.refresh
-        demo.load(refresh, refresh_in, refresh_out, api_visibility="private", show_progress="hidden")
+            _wire_tab(tab, refresh)
+        refresh.on_load(demo)
         for tab in tabs:
             demo.load(tab.quote, tab.inputs, tab.result.quote, api_visibility="private", show_progress="hidden",
                       preprocess=False)
     return demo
 
 
-def _wire_tab(tab: TabUi, gal: gallery.GalleryUi) -> None:
+def _wire_tab(tab: TabUi, refresh: gallery.Refresh) -> None:
     r = tab.result
     gr.on([c.change for c in tab.inputs], tab.quote, tab.inputs, r.quote, api_visibility="private",
           show_progress="hidden", trigger_mode="always_last", preprocess=False)
-    refresh, refresh_in, refresh_out = gal.refresh
-    r.button.click(tab.generate, tab.inputs, [r.video, r.record], api_name=tab.api_name,
-                   concurrency_limit=None, preprocess=False).then(
-        seed_line, r.record, r.seed_used, api_visibility="private").then(
-        refresh, refresh_in, refresh_out, api_visibility="private", show_progress="hidden")
+    generated = r.button.click(tab.generate, tab.inputs, [r.video, r.record], api_name=tab.api_name,
+                               concurrency_limit=None, preprocess=False)
+    refresh.after(generated.then(seed_line, r.record, r.seed_used, api_visibility="private"))
 
 
 def launch_options(studio: Studio) -> dict:

@@ -111,7 +111,22 @@ def render(ctx: UiContext) -> GalleryUi:
                      gr.Timer(REFRESH_SECONDS))
 
 
-def wire(ctx: UiContext, ui: GalleryUi, header: gr.HTML, header_html) -> None:
+@dataclass
+class Refresh:
+    """Re-reads the gallery from the ledger; chained after anything that changes jobs."""
+
+    fn: object
+    inputs: list
+    outputs: list
+
+    def after(self, event) -> None:
+        event.then(self.fn, self.inputs, self.outputs, api_visibility="private", show_progress="hidden")
+
+    def on_load(self, demo: gr.Blocks) -> None:
+        demo.load(self.fn, self.inputs, self.outputs, api_visibility="private", show_progress="hidden")
+
+
+def wire(ctx: UiContext, ui: GalleryUi, header: gr.HTML, header_html) -> Refresh:
     def refresh(signature: str, request: gr.Request):
         owner = ctx.owner_or_none(request)
         jobs = ctx.studio.jobs(owner) if owner else []
@@ -126,7 +141,7 @@ def wire(ctx: UiContext, ui: GalleryUi, header: gr.HTML, header_html) -> None:
 
     outputs = [ui.gallery, ui.ids, ui.signature, ui.status, header]
     ui.timer.tick(refresh, ui.signature, outputs, api_visibility="private", show_progress="hidden")
-    ui.refresh = (refresh, ui.signature, outputs)  # type: ignore[attr-defined]
+    again = Refresh(refresh, [ui.signature], outputs)
 
     def open_job(ids: list[str], evt: gr.SelectData, request: gr.Request):
         if evt.index is None or evt.index >= len(ids):
@@ -166,7 +181,6 @@ def wire(ctx: UiContext, ui: GalleryUi, header: gr.HTML, header_html) -> None:
         gr.Info(f"Started again as job {job.id}: quoted ${job.quote_usd:.2f}.")
         return show(job.id, request)
 
-    ui.cancel.click(cancel, ui.selected, detail_out, api_visibility="private").then(
-        refresh, ui.signature, outputs, api_visibility="private", show_progress="hidden")
-    ui.retry.click(retry, ui.selected, detail_out, api_visibility="private").then(
-        refresh, ui.signature, outputs, api_visibility="private", show_progress="hidden")
+    again.after(ui.cancel.click(cancel, ui.selected, detail_out, api_visibility="private"))
+    again.after(ui.retry.click(retry, ui.selected, detail_out, api_visibility="private"))
+    return again
