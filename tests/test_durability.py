@@ -5,7 +5,6 @@ ledger the way the gallery does. After the restart every job must end in the
 right state with its clip, and the emulator must have seen exactly one create.
 """
 
-import threading
 import time
 
 import pytest
