@@ -121,3 +121,21 @@ def test_reference_hint_follows_the_backends_token_style(tmp_path):
     assert Studio(config.load(base)).reference_token(1) == "[Image 1]"
     assert Studio(config.load({**base, "INFERENCE_API_KEY": "inf_x"})).reference_token(3) == "[Image 3]"
     assert Studio(config.load({**base, "DASHSCOPE_API_KEY": "sk-x"})).reference_token(2) == "character2"
+
+
+def test_gallery_says_plainly_what_a_job_cost_or_may_cost():
+    from studio import variants as v
+    from studio.jobs.model import Job
+    from studio.ui.gallery import cost_line
+
+    def job(**kw):
+        return Job(id="j", owner="local", request=v.build("t2v", prompt="x"), backend="dashscope", quote_usd=0.7, **kw)
+
+    assert cost_line(job(state=JobState.SUCCEEDED, cost_usd=0.56)) == "$0.56"
+    assert cost_line(job(state=JobState.FAILED, error_code="DataInspectionFailed")).startswith("not billed")
+    assert cost_line(job(state=JobState.CANCELLED, error_code="cancelled")).startswith("not billed")
+    assert cost_line(job(state=JobState.UNSURE, error_code="unsure")).startswith("may be billed ≈ $0.70")
+    assert cost_line(job(state=JobState.CANCELLED, error_code="stopped_waiting")).startswith("may be billed")
+    assert cost_line(job(state=JobState.RUNNING)) == "≈ $0.70 quoted"
+    preview = Job(id="p", owner="local", request=v.build("t2v", prompt="x"), backend="preview", quote_usd=0.7)
+    assert cost_line(preview).startswith("preview · free")

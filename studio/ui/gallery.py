@@ -42,10 +42,17 @@ class GalleryUi:
 
 
 def cost_line(job: Job) -> str:
+    """What the job cost, or may cost, in the words a user needs to judge it."""
     if job.is_preview:
         return f"preview · free (≈ ${job.quote_usd:.2f} on HappyHorse)"
     if job.cost_usd is not None:
         return f"${job.cost_usd:.2f}"
+    if job.state is JobState.FAILED and job.error_code != "deadline":
+        return "not billed (failed tasks are free)"
+    if job.state is JobState.CANCELLED and job.error_code == "cancelled":
+        return "not billed (cancelled in time)"
+    if job.state is JobState.UNSURE or job.error_code in ("stopped_waiting", "deadline"):
+        return f"may be billed ≈ ${job.quote_usd:.2f}: check the provider's console"
     return f"≈ ${job.quote_usd:.2f} quoted"
 
 
