@@ -38,6 +38,7 @@ def test_text_to_video_preview_has_the_asked_shape_and_sound(studio):
     assert info.video_codec == "h264" and info.audio_codec == "aac"
     assert job.seed == 11 and job.cost_usd == 0.0 and job.quote_usd == 0.56
     assert Path(job.poster_path).stat().st_size > 0
+    assert not list((studio.settings.data_dir / "preview").glob(f"{job.task_id}.*"))  # working files dropped
 
 
 def test_image_to_video_keeps_the_frame_shape(studio, tmp_path):

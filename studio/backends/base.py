@@ -104,5 +104,8 @@ class Backend(abc.ABC):
         the runner falls back to polling."""
         return None
 
+    def forget(self, task_id: str) -> None:
+        """The studio has its own copy of the result: drop any local working files for the task."""
+
     async def aclose(self) -> None:
         """Release connections."""

@@ -267,7 +267,8 @@ class Runner:
     async def _finish(self, job: Job, backend: Backend, status: TaskStatus) -> None:
         late = job.state is JobState.CANCELLED
         if status.state is TaskState.SUCCEEDED:
-            self._set(job, JobState.DOWNLOADING, detail=status.request_id, only_from=(JobState.RUNNING, JobState.DOWNLOADING, JobState.CANCELLED))
+            self._set(job, JobState.DOWNLOADING, detail=status.request_id,
+                      only_from=(JobState.RUNNING, JobState.DOWNLOADING, JobState.CANCELLED))
             try:
                 got = await collect(job, backend, status, self.media_dir, retry_delay=self.time_scale)
             except ProviderError as e:
@@ -279,8 +280,7 @@ class Runner:
                       output_path=str(got.video), poster_path=str(got.poster), width=got.width,
                       height=got.height, seconds=got.seconds, billed_seconds=billed, cost_usd=cost,
                       progress=1.0, error_code=None, error_message=None)
-            if hasattr(backend, "forget"):
-                backend.forget(job.task_id)
+            backend.forget(job.task_id)
         elif status.state is TaskState.CANCELED:
             self._set(job, JobState.CANCELLED, detail="cancelled at the provider",
                       error_code="cancelled", error_message=messages.CANCELLED_AT_PROVIDER)
