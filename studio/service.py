@@ -138,6 +138,14 @@ class Studio:
         fields.pop("variant")
         return self.submit(owner, self.prepare(old.request.variant, **fields), old.backend, parent_id=old.id)
 
+    # --- one clip leads to the next: frames, finals, variations, stitching ---
+
+    # --- advice before money is spent -----------------------------------------
+
+    # --- timing: what earlier jobs teach about the next -------------------------
+
+    # --- spend and the header ---------------------------------------------------
+
     def spent(self, owner: str) -> float:
         return self.ledger.spent(owner)
 
