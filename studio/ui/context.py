@@ -7,6 +7,8 @@ import hashlib
 import os
 import shutil
 import tempfile
+import threading
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,12 +17,13 @@ from typing import Any
 import gradio as gr
 
 from studio.errors import StudioError
+from studio.guards import identity_token
 from studio.jobs.model import Job, JobState
 from studio.service import LOCAL_OWNER, Studio
+from studio.ui.uploads import upload_path, uploads  # noqa: F401  (the tabs import them from here)
 
-ANON_COOKIE = "happyhorse_studio_id"
-SERVE_DIR = Path(tempfile.gettempdir()) / "happyhorse-studio-serve"
 WATCH_INTERVAL = 0.5
+SERVE_MAX_AGE = 6 * 3600  # a served copy older than this is removed (Gradio has its own copy by then)
 
 
 @dataclass
@@ -77,7 +80,7 @@ class UiContext:
 def anonymous_token(request: gr.Request | None) -> str | None:
     """The browser's anonymous identity token (set by studio.web), if any."""
     try:
-        return request.cookies.get(ANON_COOKIE) if request is not None else None
+        return identity_token(request.headers.get("cookie")) if request is not None else None
     except AttributeError:
         return None
 
@@ -95,43 +98,50 @@ def signed_in_name(request: gr.Request | None) -> str | None:
     return (info.get("userinfo") or {}).get("preferred_username")
 
 
-def upload_path(value: Any) -> str | None:
-    """The local path of an upload as an event receives it without preprocessing.
+class ServeFolder:
+    """A folder private to this process (mode 0700, random name) for files handed to Gradio.
 
-    Gradio has already moved it into its upload cache and refused paths from
-    anywhere else, so the path is safe to read.
+    Gradio only returns files from its temp folder or allowed_paths, and the
+    data directory must never be in allowed_paths (every user could read it).
+    So the one file a user asked for is linked here, and Gradio copies it into
+    its own cache under a secret-salted hash. Old links are pruned as it goes.
     """
-    if value is None or isinstance(value, str):
-        return value or None
-    if isinstance(value, dict):
-        inner = value.get("video") if isinstance(value.get("video"), dict) else value
-        return inner.get("path")
-    inner = getattr(value, "video", None) or value
-    return getattr(inner, "path", None)
+
+    def __init__(self) -> None:
+        self._path: Path | None = None
+        self._pruned = 0.0
+        self._lock = threading.Lock()
+
+    @property
+    def path(self) -> Path:
+        with self._lock:
+            if self._path is None or not self._path.is_dir():
+                self._path = Path(tempfile.mkdtemp(prefix="happyhorse-serve-"))
+            return self._path
+
+    def prune(self, now: float | None = None) -> None:
+        """Remove links older than SERVE_MAX_AGE (at most once a minute)."""
+        now = time.time() if now is None else now
+        if now - self._pruned < 60:
+            return
+        self._pruned = now
+        for entry in self.path.iterdir():
+            try:
+                if now - entry.lstat().st_mtime > SERVE_MAX_AGE:
+                    entry.unlink()
+            except OSError:
+                continue
 
 
-def uploads(fields: dict[str, Any]) -> dict[str, Any]:
-    """Turn upload payloads among a request's fields into plain paths."""
-    fields = dict(fields)
-    for key in ("first_frame", "video"):
-        if key in fields:
-            fields[key] = upload_path(fields[key])
-    if "references" in fields:
-        fields["references"] = [upload_path(r) for r in fields["references"] or ()]
-    return fields
+SERVE = ServeFolder()
 
 
 def serve(path: str | None) -> str | None:
-    """A copy of a studio file that Gradio may hand to this user's browser.
-
-    The data directory is never in allowed_paths (every user could read it);
-    instead the one file this user asked for is linked into a temp folder, from
-    which Gradio copies it into its per-file hashed cache.
-    """
+    """A copy of a studio file that Gradio may hand to this user's browser (see ServeFolder)."""
     if not path or not Path(path).exists():
         return None
-    SERVE_DIR.mkdir(parents=True, exist_ok=True)
-    dest = SERVE_DIR / Path(path).name
+    SERVE.prune()
+    dest = SERVE.path / Path(path).name
     if not dest.exists():
         part = dest.with_name(f".{uuid.uuid4().hex}.part")  # unique: two tabs may ask at once
         try:
@@ -140,6 +150,7 @@ def serve(path: str | None) -> str | None:
             shutil.copyfile(path, part)
         os.replace(part, dest)
         part.unlink(missing_ok=True)  # rename() between two links to one file leaves the source
+    os.utime(dest)  # served again: keep it past the next prune
     return str(dest)
 
 

@@ -18,7 +18,10 @@ AUDIO_CHOICES = [("Auto: the model decides", AudioMode.AUTO.value),
 
 
 def source_facts(upload) -> str:
-    path = upload_path(upload)
+    try:
+        path = upload_path(upload, "Source video")
+    except StudioError as e:
+        return f"**{e}**"
     if not path:
         return "Upload the clip to edit: MP4 or MOV, 3 to 60 s, up to 100 MB."
     try:

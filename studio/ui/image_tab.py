@@ -13,7 +13,10 @@ from studio.variants import RESOLUTIONS, Variant, nearest_ratio, shape_size
 
 def frame_facts(upload) -> str:
     """What the uploaded frame implies, or what is wrong with it."""
-    path = upload_path(upload)
+    try:
+        path = upload_path(upload, "First frame")
+    except StudioError as e:
+        return f"**{e}**"
     if not path:
         return "Upload the first frame: JPEG, PNG, BMP or WEBP, each side 300 px or more, up to 10 MB."
     try:
