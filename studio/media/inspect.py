@@ -24,6 +24,9 @@ from studio.variants import (
 )
 
 FORMAT_LIST = "JPEG, PNG, BMP or WEBP"
+# An image is refused by the size its header declares, before any pixel is decoded:
+# a 500 KB PNG can declare 13000x13000 pixels and cost gigabytes to decode.
+MAX_DECODE_PIXELS = 50_000_000
 # Pillow names some camera JPEGs "MPO" (JPEG with extra pictures); they are JPEG files.
 _FORMAT_ALIASES = {"MPO": "JPEG"}
 # EXIF orientations that turn the picture a quarter turn (width and height swap).
@@ -109,14 +112,18 @@ def inspect_image(path: str | Path, label: str = "The image") -> ImageInfo:
 
 def _image_format(path: str | Path, label: str) -> str:
     try:
-        with Image.open(path) as img:
+        with Image.open(path) as img:  # reads the header only
             fmt = img.format or "unknown"
+            width, height = img.size
     except UnidentifiedImageError:
         raise InputError(f"{label} is not an image file: use {FORMAT_LIST}.") from None
     except Image.DecompressionBombError:
         raise InputError(f"{label} has too many pixels to process: use a smaller image.") from None
     except OSError as e:
         raise InputError(f"{label} is damaged or incomplete ({e}): export it again and re-upload.") from None
+    if width * height > MAX_DECODE_PIXELS:
+        raise InputError(f"{label} declares {width}x{height} pixels, more than the studio decodes "
+                         f"({MAX_DECODE_PIXELS // 1_000_000} megapixels): resize it, e.g. to 4096 px on the long side.")
     fmt = _FORMAT_ALIASES.get(fmt, fmt)
     if fmt not in IMAGE_FORMATS:
         raise InputError(f"{label} is a {fmt} image, whatever its name says: convert it to {FORMAT_LIST}.")
@@ -235,7 +242,9 @@ def read_video(path: str | Path) -> VideoInfo:
         if vstream is not None:
             width, height = vstream.codec_context.width, vstream.codec_context.height
             fps = _fps(vstream)
-            if _rotation(c, vstream) in (90, 270):
+            # decoding a frame to read its rotation is bounded like an image: a declared giant is
+            # not decoded (its size alone gets it refused)
+            if width * height <= MAX_DECODE_PIXELS and _rotation(c, vstream) in (90, 270):
                 width, height = height, width
         return VideoInfo(
             path=Path(path), container=container, width=width, height=height,
