@@ -1,10 +1,13 @@
 """The studio's web server: the Gradio app plus the provider webhook, under one uvicorn.
 
     POST /studio/webhook/{job_id}?secret=...   inference.sh calls this when a task ends
+    GET  /studio/health                        liveness, for a load balancer
 
-When the studio serves many users, a browser that is not signed in gets an
-anonymous identity: a random token in an HttpOnly cookie (ANON_COOKIE). The
-ledger keeps only a hash of it, so the ledger never holds a usable token.
+Gradio is mounted on the studio's own FastAPI app (the webhook needs a route
+of its own, and the guards in studio.guards wrap everything). Mounting skips
+launch(), and with it Gradio's check that a file sent to an event came from
+its upload folder; the app marks the Blocks as launched so that check runs,
+and studio.ui.uploads checks every path again itself.
 
 The webhook is only a hint: a valid call wakes the job's runner, which reads
 the task's status from the provider itself. A call with a wrong secret is
@@ -13,35 +16,17 @@ refused; a repeated call for a finished job is acknowledged and ignored.
 
 from __future__ import annotations
 
-import secrets
-
 import gradio as gr
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from studio.guards import AnonymousIdentity, FileReferences, SameOrigin, UploadLimits
 from studio.service import Studio
 from studio.ui.app import build, launch_options
-from studio.ui.context import ANON_COOKIE
-
-ANON_MAX_AGE = 365 * 24 * 3600
 
 
 def create_app(studio: Studio) -> FastAPI:
     app = FastAPI(title="HappyHorse Studio", docs_url=None, redoc_url=None, openapi_url=None)
-
-    if studio.settings.multi_user:
-        @app.middleware("http")
-        async def anonymous_identity(request: Request, call_next):
-            if request.cookies.get(ANON_COOKIE):
-                return await call_next(request)
-            token = secrets.token_urlsafe(24)
-            # visible to this very request too, so a first call already has an owner
-            request.scope["headers"] = [*request.scope["headers"],
-                                        (b"cookie", f"{ANON_COOKIE}={token}".encode())]
-            response = await call_next(request)
-            response.set_cookie(ANON_COOKIE, token, max_age=ANON_MAX_AGE, httponly=True, samesite="lax",
-                                secure=request.url.scheme == "https")
-            return response
 
     @app.post("/studio/webhook/{job_id}")
     async def webhook(job_id: str, request: Request) -> JSONResponse:
@@ -54,4 +39,13 @@ def create_app(studio: Studio) -> FastAPI:
         return {"ok": True, "backend": studio.settings.backend}
 
     demo = build(studio).queue(default_concurrency_limit=8)
-    return gr.mount_gradio_app(app, demo, path="/", **launch_options(studio))
+    app = gr.mount_gradio_app(app, demo, path="/", **launch_options(studio))
+    demo.has_launched = True  # what launch() would set: Gradio then refuses files it did not receive
+
+    # Starlette runs the last one added first: origin check, identity, file references, upload limits.
+    app.add_middleware(UploadLimits)
+    app.add_middleware(FileReferences)
+    if studio.settings.multi_user:
+        app.add_middleware(AnonymousIdentity, trust_forwarded=studio.settings.on_space)
+    app.add_middleware(SameOrigin, public_url=studio.settings.public_url)
+    return app

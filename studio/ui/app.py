@@ -11,6 +11,7 @@ from studio.service import Studio
 from studio.ui import edit_tab, gallery, image_tab, reference_tab, text_tab
 from studio.ui.context import UiContext
 from studio.ui.controls import TabUi, seed_line
+from studio.ui.uploads import MAX_UPLOAD_BYTES
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 
@@ -28,7 +29,8 @@ def header_html(ctx: UiContext, owner: str | None) -> str:
 
 def build(studio: Studio) -> gr.Blocks:
     ctx = UiContext(studio)
-    with gr.Blocks(title="HappyHorse Studio") as demo:
+    # Gradio's copies of uploads and served clips are removed after a day (the studio keeps its own).
+    with gr.Blocks(title="HappyHorse Studio", delete_cache=(3600, 24 * 3600)) as demo:
         header = gr.HTML(header_html(ctx, None))
         if studio.settings.multi_user and studio.settings.on_space:
             gr.LoginButton(size="sm")  # Hugging Face sign-in: each account sees only its own jobs
@@ -59,7 +61,8 @@ def _wire_tab(tab: TabUi, refresh: gallery.Refresh) -> None:
 
 
 def launch_options(studio: Studio) -> dict:
-    """Serving settings: no run history (it would keep inputs), css from assets, no data dir exposed."""
+    """Serving settings: no run history (it would keep inputs), css from assets, no data dir exposed,
+    uploads capped by the server, no internal error text sent to browsers."""
     return dict(
         server_name=studio.settings.host,
         server_port=studio.settings.port,
@@ -69,4 +72,6 @@ def launch_options(studio: Studio) -> dict:
         theme=gr.themes.Soft(primary_hue="orange", neutral_hue="slate"),
         allowed_paths=[str(ASSETS)],
         footer_links=["api", "gradio"],
+        max_file_size=MAX_UPLOAD_BYTES,  # enforced by the server; a refused upload leaves no file
+        show_error=False,  # only messages the studio wrote (gr.Error) reach a browser, never a traceback's
     )

@@ -1,0 +1,171 @@
+"""A stranger attacks a shared studio over HTTP, as curl would: every event that takes a file.
+
+Each attack names a file the caller never uploaded: a server path, another
+user's clip, /proc and /dev files, a symlink and a FIFO planted in the upload
+folder, a link for the server to fetch. Every event with a file input (read
+from the page's own config, so a new one is covered the day it is added,
+public or private) must refuse it in words, and nothing may be copied.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import uuid
+
+import httpx
+import pytest
+from gradio_client import Client
+
+from tests.app_fixture import start_app, stop_app
+
+FILE_TYPES = ("image", "video", "file", "gallery")
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory):
+    root = tmp_path_factory.mktemp("attacks")
+    uploads = root / "gradio-uploads"
+    app = start_app(root / "data", {"STUDIO_MULTI_USER": "1", "GRADIO_TEMP_DIR": str(uploads)})
+    app.uploads = uploads
+    yield app
+    stop_app(app)
+
+
+def file_events(app) -> list[tuple[int, str | None, list[str]]]:
+    """(fn_index, api name, input types) of every event that takes a file."""
+    config = httpx.get(app.url + "config").json()
+    types = {c["id"]: c["type"] for c in config["components"]}
+    events = []
+    for i, dep in enumerate(config["dependencies"]):
+        kinds = [types[t] for t in dep["inputs"]]
+        if any(k in FILE_TYPES for k in kinds):
+            events.append((i, dep.get("api_name"), kinds))
+    return events
+
+
+def payload(kinds: list[str], file_value) -> list:
+    defaults = {"textbox": "a horse", "radio": "720P", "slider": 3, "checkbox": False}
+    return [file_value if k in FILE_TYPES else defaults.get(k) for k in kinds]
+
+
+def join(app, client: httpx.Client, fn_index: int, data: list) -> httpx.Response:
+    return client.post(app.url + "gradio_api/queue/join",
+                       json={"data": data, "fn_index": fn_index, "session_hash": uuid.uuid4().hex[:11],
+                             "event_data": None, "trigger_id": None})
+
+
+def all_jobs(app) -> int:
+    with sqlite3.connect(app.data_dir / "ledger.sqlite3") as db:
+        return db.execute("SELECT COUNT(*) FROM jobs").fetchone()[0]
+
+
+def cached_files(app) -> set[str]:
+    return {str(p) for p in app.uploads.rglob("*") if p.is_file()} if app.uploads.exists() else set()
+
+
+def attack_paths(app, victim_clip: str) -> dict[str, str]:
+    planted = app.uploads / "planted"
+    planted.mkdir(parents=True, exist_ok=True)
+    link, fifo = planted / "frame.png", planted / "pipe.png"
+    if not link.is_symlink():
+        link.symlink_to("/etc/hostname")
+    if not fifo.exists():
+        os.mkfifo(fifo)
+    return {
+        "server file": "/etc/hostname",
+        "the ledger": str(app.data_dir / "ledger.sqlite3"),
+        "another user's clip": victim_clip,
+        "/proc": "/proc/self/environ",
+        "/dev": "/dev/zero",
+        "dot-dot out of the uploads": str(app.uploads / ".." / ".." / "etc" / "hostname"),
+        "symlink out": str(link),
+        "FIFO": str(fifo),
+        "a link to fetch": "http://127.0.0.1:1/secret.png",
+    }
+
+
+def test_no_event_opens_a_file_the_caller_did_not_upload(shared):
+    _, victim = Client(shared.url, verbose=False).predict(
+        "a horse, slow pan", "720P", "16:9", 3, False, "", api_name="/text_to_video")
+    events = file_events(shared)
+    assert {name for _, name, _ in events} >= {"image_to_video", "reference_to_video", "video_edit",
+                                                "frame_facts", "source_facts"}
+    assert any(name and name.startswith("quote") for _, name, _ in events)  # private ones are attacked too
+    before, jobs_before = cached_files(shared), all_jobs(shared)
+    with httpx.Client(timeout=30) as attacker:
+        for what, path in attack_paths(shared, victim["output_path"]).items():
+            for fn_index, name, kinds in events:
+                answer = join(shared, attacker, fn_index, payload(kinds, {
+                    "path": path, "meta": {"_type": "gradio.FileData"}}))
+                assert answer.status_code == 400, (what, name, answer.text)
+                message = answer.json()["error"]
+                assert "upload" in message.lower() and path not in message, (what, name, message)
+    planted = {str(p) for p in (shared.uploads / "planted").iterdir()}
+    assert cached_files(shared) - before - planted == set()  # nothing was copied anywhere
+    assert all_jobs(shared) == jobs_before  # and nothing was run
+
+
+def test_a_bare_string_path_is_refused_too_and_runs_no_job(shared):
+    """A path sent as a plain string (not file data) slips past file handling: the event must still refuse."""
+    jobs_before = all_jobs(shared)
+    with httpx.Client(timeout=30) as attacker:
+        for fn_index, name, kinds in file_events(shared):
+            answer = join(shared, attacker, fn_index, payload(kinds, "/etc/hostname"))
+            assert answer.status_code in (200, 400), answer.text
+    with httpx.Client(timeout=30) as attacker:
+        event = attacker.post(shared.url + "gradio_api/call/image_to_video",
+                              json={"data": ["/etc/hostname", "p", "720P", 3, False, ""]})
+        result = attacker.get(shared.url + f"gradio_api/call/image_to_video/{event.json()['event_id']}")
+    assert "event: error" in result.text
+    assert not [p for p in shared.uploads.rglob("hostname") if p.is_file()]
+    assert all_jobs(shared) == jobs_before
+
+
+def test_a_page_of_another_origin_can_neither_read_nor_spend(shared):
+    own = shared.url.rstrip("/")
+    port = own.rsplit(":", 1)[1]
+    body = {"data": ["a horse", "720P", "16:9", 3, False, ""]}
+    with httpx.Client(timeout=30) as browser:
+        assert browser.get(shared.url).status_code == 200  # the user's own visit: cookie set
+        for origin in (f"http://127.0.0.1:{int(port) + 1}", f"http://localhost:{port}", "null",
+                       "http://studio.example.com.evil.test"):
+            spend = browser.post(shared.url + "gradio_api/call/text_to_video", json=body,
+                                 headers={"Origin": origin})
+            assert spend.status_code == 403 and "other websites" in spend.json()["error"], origin
+            read = browser.get(shared.url + "config", headers={"Origin": origin})
+            assert read.status_code == 403, origin
+        sibling = browser.post(shared.url + "gradio_api/call/text_to_video", json=body,
+                               headers={"Sec-Fetch-Site": "same-site", "Sec-Fetch-Mode": "cors"})
+        assert sibling.status_code == 403
+        same = browser.post(shared.url + "gradio_api/call/text_to_video", json=body, headers={"Origin": own})
+        assert same.status_code == 200 and "event_id" in same.json()
+
+
+def test_uploads_are_capped_by_the_server_and_refused_ones_leave_nothing(shared):
+    before = cached_files(shared)
+    with httpx.Client(timeout=120) as client:
+        files = [("files", (f"f{i}.png", b"x" * 100, "image/png")) for i in range(10)]
+        many = client.post(shared.url + "gradio_api/upload", files=files)
+        assert many.status_code == 400 and "At most 9 files" in many.json()["error"]
+        big = b"\0" * (100 * 1024 * 1024 + 1)
+        huge = client.post(shared.url + "gradio_api/upload", files=[("files", ("big.mp4", big, "video/mp4"))])
+        assert huge.status_code == 413
+        ok = client.post(shared.url + "gradio_api/upload", files=[("files", ("ok.png", b"y" * 100, "image/png"))])
+        assert ok.status_code == 200 and len(ok.json()) == 1
+    assert cached_files(shared) - before == set(ok.json())
+
+
+def test_cookieless_callers_cannot_mint_endless_identities(tmp_path):
+    app = start_app(tmp_path / "data", {"STUDIO_MULTI_USER": "1"})
+    try:
+        codes = [httpx.get(app.url).status_code for _ in range(30)]
+        assert codes == [200] * 30
+        refused = httpx.post(app.url + "gradio_api/call/text_to_video",
+                             json={"data": ["a horse", "720P", "16:9", 3, False, ""]})
+        assert refused.status_code == 429 and "Too many new sessions" in refused.json()["error"]
+        with httpx.Client() as keeper:  # a caller that keeps its cookie is not affected
+            keeper.cookies.set("happyhorse_studio_id", "kept-token-0001")
+            assert keeper.get(app.url).status_code == 200
+    finally:
+        stop_app(app)
