@@ -15,9 +15,11 @@ def main() -> None:
 
     import uvicorn
 
+    from studio.secrets import redact_logs
     from studio.service import Studio
     from studio.web import create_app
 
+    redact_logs([settings.dashscope_key, settings.inference_key])
     studio = Studio(settings).start()
     print(f"HappyHorse Studio: data in {settings.data_dir}", flush=True)
     print(f"Backend: {studio.backend_label()}", flush=True)

@@ -238,7 +238,7 @@ class DashScopeBackend(Backend):
     async def status(self, task_id: str) -> TaskStatus:
         data = await self.http.read_json("GET", TASK_PATH.format(task_id=task_id))
         try:
-            return parse_task(data)
+            return self.http.scrub_status(parse_task(data))
         except ValueError as exc:
             raise self.http.unreadable(str(exc)) from exc
 

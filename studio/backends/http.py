@@ -22,6 +22,7 @@ AmbiguousSubmit (create outcome unknown). httpx transport errors never escape.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import email.utils
 import logging
 import random
@@ -33,7 +34,9 @@ from typing import Any
 
 import httpx
 
+from studio.backends.base import TaskStatus
 from studio.errors import AmbiguousSubmit, ProviderError, TransientError
+from studio.secrets import redact
 
 log = logging.getLogger(__name__)
 
@@ -150,11 +153,14 @@ class HttpDriver:
 
     def scrub(self, exc: ProviderError) -> ProviderError:
         """Remove the key from an error's text, whoever wrote it (provider messages included)."""
-        text = str(exc)
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        exc.args = (text,)
+        exc.args = (redact(str(exc), self._secrets),)
         return exc
+
+    def scrub_status(self, status: TaskStatus) -> TaskStatus:
+        """A task status whose provider-written message carries no key (a failure may echo the request)."""
+        if not status.error_message:
+            return status
+        return dataclasses.replace(status, error_message=redact(status.error_message, self._secrets))
 
     def error(self, resp: httpx.Response) -> ProviderError:
         """The studio error for a non-2xx answer; 429 and 5xx are always TransientError."""

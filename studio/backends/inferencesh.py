@@ -264,7 +264,7 @@ class InferenceShBackend(Backend):
                               error_message="inference.sh no longer knows this task. Generate the clip again.")
         data = self.http.ok_json(resp)
         try:
-            return parse_task(data)
+            return self.http.scrub_status(parse_task(data))
         except ValueError as exc:
             raise self.http.unreadable(str(exc)) from exc
 
@@ -325,7 +325,7 @@ class InferenceShBackend(Backend):
                         quiet, since = 0, time.monotonic()
                         task.update(event)
                         try:
-                            current = parse_task(task)
+                            current = self.http.scrub_status(parse_task(task))
                         except ValueError:
                             continue
                     if current != last:
