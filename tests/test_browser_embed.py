@@ -1,0 +1,78 @@
+"""The studio inside a page of another site, as a Hugging Face Space shows it: identity must survive.
+
+The embedding page is served from http://localhost:PORT and the studio from
+http://127.0.0.1:PORT2: two different sites, so the studio runs in a
+cross-site iframe, where a browser keeps no SameSite=Lax cookie.
+"""
+
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from tests.app_fixture import free_port, start_app, stop_app
+from tests.test_browser import SHOTS, browser  # noqa: F401
+
+
+@pytest.fixture(scope="module")
+def shared_studio(tmp_path_factory):
+    app = start_app(tmp_path_factory.mktemp("embed") / "data", {"STUDIO_MULTI_USER": "1"})
+    yield app
+    stop_app(app)
+
+
+@pytest.fixture(scope="module")
+def embedding_site(shared_studio):
+    page = (f'<html><body style="margin:0"><iframe id="studio" src="{shared_studio.url}" '
+            'style="width:1440px;height:1000px;border:0"></iframe></body></html>').encode()
+
+    class Page(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(page)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://localhost:{server.server_address[1]}/"
+    server.shutdown()
+
+
+def test_a_clip_made_inside_a_cross_site_iframe_is_still_there_after_a_reload(browser, embedding_site,
+                                                                              shared_studio):
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    page.goto(embedding_site)
+    studio = page.frame_locator("#studio")
+    studio.get_by_label("Prompt", exact=True).fill("A chestnut horse in the surf at dawn, tracking shot")
+    studio.locator("input[type=number]").first.fill("3")
+    studio.locator("input[type=number]").first.press("Enter")
+    studio.get_by_role("button", name="Generate · Text to video").click()
+    studio.get_by_text("Seed used:").wait_for(timeout=90000)
+    page.reload()
+    studio = page.frame_locator("#studio")
+    studio.locator("#hh-gallery").get_by_text("T2V 720P 3s").wait_for(timeout=30000)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "embedded.png"))
+    page.close()
+
+
+def test_the_embedding_site_cannot_read_the_studio_with_the_users_cookie(browser, embedding_site, shared_studio):
+    page = browser.new_page()
+    page.goto(embedding_site)
+    page.frame_locator("#studio").get_by_text("Your clips").wait_for(timeout=30000)  # the user has a cookie
+    outcome = page.evaluate("""async (url) => {
+        try {
+            const r = await fetch(url + "gradio_api/call/text_to_video", {method: "POST", credentials: "include",
+                headers: {"Content-Type": "application/json"},
+                body: JSON.stringify({data: ["a horse", "720P", "16:9", 3, false, ""]})});
+            return "status " + r.status;
+        } catch (e) { return "blocked"; }
+    }""", shared_studio.url)
+    assert outcome in ("blocked", "status 403"), outcome
+    page.close()
