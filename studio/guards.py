@@ -6,7 +6,7 @@
   their name. Requests without an Origin (gradio_client, curl, the provider's
   webhook) and top-level navigations pass.
 - AnonymousIdentity: when the studio serves many users, a caller without the
-  identity cookie gets a new random token (on the page itself and on POSTs;
+  identity cookie gets a new random token (on the page, its config and POSTs;
   assets and /info need none). Inside a cross-site iframe (the Hugging Face
   Space page) a browser keeps only a `SameSite=None; Secure; Partitioned`
   cookie, so a secure context gets that twin beside the first-party one.
@@ -192,9 +192,12 @@ class AnonymousIdentity:
         return await self.app(scope, receive, send_with_cookie)
 
 
+IDENTITY_PAGES = ("/", "", "/config")  # the page, and what gradio_client reads first (it keeps those cookies)
+
+
 def _needs_identity(scope) -> bool:
-    """The page itself and anything that acts (POST) get an identity; assets and reads of /info do not."""
-    return scope.get("method") == "POST" or scope["path"] in ("/", "")
+    """The page, its config and anything that acts (POST) get an identity; assets and /info do not."""
+    return scope.get("method") == "POST" or scope["path"] in IDENTITY_PAGES
 
 
 class UploadLimits:

@@ -91,3 +91,23 @@ def test_generate_refuses_before_anything_is_recorded(folder, tmp_path):
         ctx.prepare("i2v", first_frame={"path": "/etc/hostname"}, prompt="", resolution="720P", duration=3)
     assert studio.jobs("local") == []
     studio.close()
+
+
+def test_the_serve_folder_is_private_and_prunes_old_copies(tmp_path):
+    import stat as st
+    import time as t
+
+    from studio.ui.context import SERVE_MAX_AGE, ServeFolder, serve
+
+    folder = ServeFolder()
+    assert st.S_IMODE(folder.path.stat().st_mode) == 0o700 and folder.path.name.startswith("happyhorse-serve-")
+    old, fresh = folder.path / "old.mp4", folder.path / "fresh.mp4"
+    old.write_bytes(b"x")
+    fresh.write_bytes(b"y")
+    os.utime(old, (t.time() - SERVE_MAX_AGE - 5,) * 2)
+    folder.prune()
+    assert not old.exists() and fresh.exists()
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(b"clip")
+    served = Path(serve(str(clip)))
+    assert served.read_bytes() == b"clip" and served.parent != tmp_path
