@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from studio import backends, config, pricing, variants
+from studio import backends, budgets, config, pricing, variants
 from studio.errors import InputError, NotFound
 from studio.inputs import Checked, InputStore, check_files
 from studio.jobs.ledger import Ledger
@@ -25,6 +25,7 @@ from studio.pricing import Quote
 from studio.variants import Request
 
 LOCAL_OWNER = "local"
+TWIN_SECONDS = 10.0  # the same request again within this many seconds is the same job
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,13 @@ class Studio:
     # --- jobs -----------------------------------------------------------------
 
     def submit(self, owner: str, prepared: Prepared, backend: str | None = None,
-               parent_id: str | None = None) -> Job:
+               parent_id: str | None = None, *, payer: str | None = None, again: bool = False) -> Job:
+        """Record the job and start it; refused (BudgetError) when it would pass a cap.
+
+        The same request from the same owner within TWIN_SECONDS returns the job already made
+        (a double click or a retried API call pays once), unless `again` asks for another.
+        payer: whose budget it counts against (default: the owner).
+        """
         name = self.backend_name(backend)
         request = self.inputs.keep(prepared.request)
         seed = request.seed if request.seed is not None else random.randint(0, variants.MAX_SEED)
@@ -95,13 +102,17 @@ class Studio:
             quote=prepared.quote.to_dict(),
             seed=seed,
             parent_id=parent_id,
+            payer=payer or owner,
             webhook_secret=secrets.token_urlsafe(24) if name == "inferencesh" else None,
             created_at=now,
             deadline_at=now + self.settings.job_deadline,
         )
-        self.ledger.add(job, detail=prepared.quote.describe())
-        self.runner.drive(job.id)
-        return job
+        cost = 0.0 if name == "preview" else prepared.quote.total
+        added = self.ledger.add(job, detail=prepared.quote.describe(), twin_window=None if again else TWIN_SECONDS,
+                                admit=lambda usage: budgets.admit(self.settings.budgets, usage, cost))
+        if added.id == job.id:
+            self.runner.drive(job.id)
+        return added
 
     def jobs(self, owner: str, limit: int = 200) -> list[Job]:
         return self.ledger.list(owner, limit)
@@ -136,7 +147,8 @@ class Studio:
         old = self.job(owner, job_id)
         fields = old.request.to_dict() | changes
         fields.pop("variant")
-        return self.submit(owner, self.prepare(old.request.variant, **fields), old.backend, parent_id=old.id)
+        return self.submit(owner, self.prepare(old.request.variant, **fields), old.backend, parent_id=old.id,
+                           payer=old.payer, again=True)
 
     # --- one clip leads to the next: frames, finals, variations, stitching ---
 
@@ -148,6 +160,22 @@ class Studio:
 
     def spent(self, owner: str) -> float:
         return self.ledger.spent(owner)
+
+    def allowance(self, owner: str, payer: str | None = None) -> str | None:
+        """The caps in force and what is left of them today, in a line; None when no cap is set."""
+        caps = self.settings.budgets
+        if not caps.any:
+            return None
+        usage = self.ledger.usage(payer or owner, owner, budgets.day_start())
+        parts = []
+        if caps.user_day is not None:
+            parts.append(f"${max(0.0, caps.user_day - usage.payer_today):.2f} of your ${caps.user_day:.2f} left today")
+        if caps.studio_day is not None:
+            parts.append(f"studio ${max(0.0, caps.studio_day - usage.studio_today):.2f} "
+                         f"of ${caps.studio_day:.2f} left today")
+        if caps.running is not None:
+            parts.append(f"{usage.running} of {caps.running} jobs running")
+        return " · ".join(parts)
 
     def reference_token(self, n: int) -> str:
         """How a prompt on the active backend names reference n, e.g. [Image 1] or character1."""

@@ -12,12 +12,13 @@ import os
 import socket
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
+from studio.budgets import Usage, day_start
 from studio.errors import NotFound
 from studio.jobs.model import Job, JobState
 
@@ -68,7 +69,23 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE jobs ADD COLUMN claimed_at REAL;
     """,
+    # 8: who pays for a job (the signed-in account, or an anonymous browser's address), so caps hold
+    #    per payer and per day; the studio-wide day sum reads created_at
+    """
+    ALTER TABLE jobs ADD COLUMN payer TEXT;
+    UPDATE jobs SET payer = owner WHERE payer IS NULL;
+    CREATE INDEX jobs_payer_created ON jobs(payer, created_at);
+    CREATE INDEX jobs_created ON jobs(created_at);
+    """,
 ]
+
+# What a job counts against a budget: its billed cost once known, its quote while it runs or may
+# have been billed, nothing when it failed or was cancelled in time, nothing on the free preview.
+SPEND = """CASE WHEN backend = 'preview' THEN 0
+    WHEN cost_usd IS NOT NULL THEN cost_usd
+    WHEN state IN ('failed', 'cancelled') AND COALESCE(error_code, '') NOT IN ('deadline', 'stopped_waiting') THEN 0
+    ELSE quote_usd END"""
+UNFINISHED = tuple(s.value for s in JobState if not s.finished)
 
 CLAIM_LEASE = 60.0  # seconds a claim from another host stays valid without renewal
 
@@ -152,14 +169,31 @@ class Ledger:
 
     # --- writes -----------------------------------------------------------
 
-    def add(self, job: Job, detail: str | None = None) -> Job:
+    def add(self, job: Job, detail: str | None = None, *, admit: Callable[[Usage], None] | None = None,
+            twin_window: float | None = None) -> Job:
+        """Insert a job, in one transaction with the checks that decide whether it may be added.
+
+        twin_window: if the same owner sent the same request to the same backend within that many
+        seconds (and it has not failed), that job is returned instead: a double click pays once.
+        admit: called with the payer's and the studio's usage so far; raises to refuse the job.
+        """
         now = time.time()
         job.created_at = job.created_at or now
         job.updated_at = now
+        job.payer = job.payer or job.owner
         row = job.to_row()
         cols = ", ".join(_COLUMNS)
         marks = ", ".join(f":{c}" for c in _COLUMNS)
         with self._tx() as db:
+            if twin_window:
+                twin = db.execute(
+                    "SELECT * FROM jobs WHERE owner = ? AND created_at >= ? AND request = ? AND backend = ? "
+                    "AND state NOT IN ('failed', 'cancelled') ORDER BY created_at DESC LIMIT 1",
+                    (job.owner, now - twin_window, row["request"], job.backend)).fetchone()
+                if twin is not None:
+                    return Job.from_row(twin)
+            if admit is not None:
+                admit(self._usage(db, job.payer, job.owner, day_start(now)))
             db.execute(f"INSERT INTO jobs ({cols}) VALUES ({marks})", row)
             db.execute("INSERT INTO job_events (job_id, at, state, detail) VALUES (?, ?, ?, ?)",
                        (job.id, now, job.state.value, detail))
@@ -242,6 +276,21 @@ class Ledger:
             rows = db.execute("SELECT at, state, detail FROM job_events WHERE job_id = ? ORDER BY id",
                               (job_id,)).fetchall()
         return [dict(r) for r in rows]
+
+    def _usage(self, db: sqlite3.Connection, payer: str, owner: str, since: float) -> Usage:
+        marks = ", ".join("?" * len(UNFINISHED))
+        return Usage(
+            payer_today=db.execute(f"SELECT COALESCE(SUM({SPEND}), 0) FROM jobs WHERE payer = ? AND created_at >= ?",
+                                   (payer, since)).fetchone()[0],
+            studio_today=db.execute(f"SELECT COALESCE(SUM({SPEND}), 0) FROM jobs WHERE created_at >= ?",
+                                    (since,)).fetchone()[0],
+            running=db.execute(f"SELECT COUNT(*) FROM jobs WHERE owner = ? AND state IN ({marks})",
+                               (owner, *UNFINISHED)).fetchone()[0])
+
+    def usage(self, payer: str, owner: str, since: float) -> Usage:
+        """What counts against the caps: the payer's and the studio's spend since `since`, and running jobs."""
+        with self._read() as db:
+            return self._usage(db, payer, owner, since)
 
     def spent(self, owner: str) -> float:
         with self._read() as db:

@@ -65,6 +65,7 @@ class Job:
     error_code: str | None = None
     error_message: str | None = None
     parent_id: str | None = None
+    payer: str | None = None             # whose budget the job counts against (see studio.budgets)
     webhook_secret: str | None = None
     created_at: float = 0.0
     updated_at: float = 0.0
@@ -83,7 +84,7 @@ class Job:
     def record(self) -> dict[str, Any]:
         """The job as users see it (CLI --json, API): no secrets, no internals."""
         d = {f.name: getattr(self, f.name) for f in fields(self)
-             if f.name not in ("webhook_secret", "claimed_by", "claimed_at", "request")}
+             if f.name not in ("webhook_secret", "claimed_by", "claimed_at", "request", "payer")}
         d["state"] = self.state.value
         d["variant"] = self.request.variant.value
         d["request"] = self.request.to_dict()

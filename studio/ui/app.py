@@ -22,9 +22,11 @@ def header_html(ctx: UiContext, owner: str | None) -> str:
     badge = "preview" if backend == "preview" else "live"
     label = html.escape(ctx.studio.backend_label())
     spent = ctx.studio.spent(owner) if owner else 0.0
+    allowance = ctx.studio.allowance(owner) if owner else None
+    caps = f'<span class="hh-caps">{html.escape(allowance)}</span>' if allowance else ""
     return (f'<div class="hh-header"><div class="hh-brand">HappyHorse Studio</div>'
             f'<div class="hh-meta"><span class="hh-badge hh-{badge}">{html.escape(backend)}</span> {label}'
-            f'<span class="hh-spent">Spent ${spent:.2f}</span></div></div>')
+            f'<span class="hh-spent">Spent ${spent:.2f}</span>{caps}</div></div>')
 
 
 def build(studio: Studio) -> gr.Blocks:
@@ -32,6 +34,9 @@ def build(studio: Studio) -> gr.Blocks:
     # Gradio's copies of uploads and served clips are removed after a day (the studio keeps its own).
     with gr.Blocks(title="HappyHorse Studio", delete_cache=(3600, 24 * 3600)) as demo:
         header = gr.HTML(header_html(ctx, None))
+        if not studio.settings.persistent:
+            gr.Markdown("**This Space keeps no files across restarts:** clips made here vanish when it "
+                        "restarts. Download the ones you want to keep.", elem_classes=["hh-ephemeral"])
         if studio.settings.multi_user and studio.settings.on_space:
             gr.LoginButton(size="sm")  # Hugging Face sign-in: each account sees only its own jobs
         with gr.Row(equal_height=False, elem_id="hh-main"):

@@ -10,16 +10,17 @@ import tempfile
 import threading
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
 from studio.errors import StudioError
-from studio.guards import identity_token
+from studio.guards import client_address
 from studio.jobs.model import Job, JobState
 from studio.service import LOCAL_OWNER, Studio
+from studio.ui.identity import TokenAccounts, anonymous_token, signed_in_name
 from studio.ui.uploads import upload_path, uploads  # noqa: F401  (the tabs import them from here)
 
 WATCH_INTERVAL = 0.5
@@ -29,18 +30,29 @@ SERVE_MAX_AGE = 6 * 3600  # a served copy older than this is removed (Gradio has
 @dataclass
 class UiContext:
     studio: Studio
+    tokens: TokenAccounts = field(default_factory=TokenAccounts)
 
     def owner(self, request: gr.Request | None) -> str:
         """The local user; or, when the studio serves many, the signed-in user or this browser."""
         if not self.studio.settings.multi_user:
             return LOCAL_OWNER
-        name = signed_in_name(request)
+        name = signed_in_name(request) or (self.tokens.name(request) if self.studio.settings.on_space else None)
         if name:
             return f"user:{name}"
         token = anonymous_token(request)
         if not token:
             raise gr.Error("This browser has no studio identity: allow cookies for this site, or sign in.")
         return "anon:" + hashlib.sha256(token.encode()).hexdigest()[:24]
+
+    def payer(self, request: gr.Request | None) -> str:
+        """Whose budget a job counts against: the account, or for anonymous browsers their address."""
+        owner = self.owner(request)
+        if not owner.startswith("anon:"):
+            return owner
+        peer = getattr(getattr(request, "client", None), "host", None)
+        address = client_address(request.headers if request is not None else {}, peer,
+                                 self.studio.settings.on_space)
+        return "addr:" + hashlib.sha256(address.encode()).hexdigest()[:24]
 
     def owner_or_none(self, request: gr.Request | None) -> str | None:
         try:
@@ -64,7 +76,7 @@ class UiContext:
         owner = self.owner(request)
         prepared = await asyncio.to_thread(self.prepare, variant, **fields)  # file checks stay off the loop
         try:
-            job = await asyncio.to_thread(self.studio.submit, owner, prepared)
+            job = await asyncio.to_thread(self.studio.submit, owner, prepared, payer=self.payer(request))
         except StudioError as e:
             raise gr.Error(str(e)) from None
         progress(0.0, desc=f"{prepared.quote.describe()} — queued")
@@ -75,27 +87,6 @@ class UiContext:
         if job.state is not JobState.SUCCEEDED:
             raise gr.Error(f"{job.state.words.capitalize()}: {job.error_message}", title="The job did not finish")
         return serve(job.output_path), job.record()
-
-
-def anonymous_token(request: gr.Request | None) -> str | None:
-    """The browser's anonymous identity token (set by studio.web), if any."""
-    try:
-        return identity_token(request.headers.get("cookie")) if request is not None else None
-    except AttributeError:
-        return None
-
-
-def signed_in_name(request: gr.Request | None) -> str | None:
-    """The user's name from Gradio auth, or from Hugging Face OAuth on a Space."""
-    if request is None:
-        return None
-    if getattr(request, "username", None):
-        return request.username
-    try:
-        info = request.session.get("oauth_info") or {}
-    except (AttributeError, AssertionError, KeyError):  # no session middleware: not on a Space
-        return None
-    return (info.get("userinfo") or {}).get("preferred_username")
 
 
 class ServeFolder:
