@@ -122,3 +122,18 @@ def test_strangers_are_capped_and_fresh_identities_share_their_addresss_cap(spac
     first.predict("a grey horse", "720P", "16:9", 5, False, "", **T2V)  # $1.96 of $2.00 with the anonymous jobs above
     with pytest.raises(Exception, match=r"Your daily budget is \$2.00"):
         client(space).predict("a bay horse", "720P", "16:9", 5, False, "", **T2V)  # new cookie, same address
+
+
+def test_the_readme_opens_with_space_front_matter_that_matches_the_pins():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text()
+    assert readme.startswith("---\n")
+    header = dict(line.split(": ", 1) for line in readme.split("---\n")[1].splitlines() if ": " in line)
+    pinned = next(line for line in (root / "requirements.txt").read_text().splitlines() if line.startswith("gradio"))
+    assert pinned.split("==")[1].split()[0] == header["sdk_version"]
+    assert header["sdk"] == "gradio" and header["app_file"] == "app.py" and header["hf_oauth"] == "true"
+    assert len(header["short_description"]) <= 60
+    after = readme.split("---\n", 2)[2]
+    assert after.startswith("# HappyHorse Studio") and after.count("```") >= 4
