@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import tempfile
 import uuid
+from pathlib import Path
 
 import httpx
 import pytest
@@ -169,3 +171,16 @@ def test_cookieless_callers_cannot_mint_endless_identities(tmp_path):
             assert keeper.get(app.url).status_code == 200
     finally:
         stop_app(app)
+
+
+def test_guessed_file_urls_serve_nothing_of_another_users(shared):
+    _, victim = Client(shared.url, verbose=False).predict(
+        "a horse, crane up", "720P", "16:9", 3, False, "", api_name="/text_to_video")
+    clip = victim["output_path"]
+    serve_dirs = sorted(Path(tempfile.gettempdir()).glob("happyhorse-serve-*"), key=lambda p: p.stat().st_mtime)
+    guesses = [clip, str(shared.data_dir / "ledger.sqlite3"), "/etc/hostname"]
+    guesses += [str(d / Path(clip).name) for d in serve_dirs]
+    with httpx.Client(timeout=30) as stranger:
+        for path in guesses:
+            for url in (f"gradio_api/file={path}", f"file={path}"):
+                assert stranger.get(shared.url + url).status_code in (403, 404), url
