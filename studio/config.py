@@ -17,6 +17,8 @@ Environment variables (names are contracts; keep them stable):
   STUDIO_BUDGET_DAY       USD the whole studio may spend per UTC day (default: none; $20 on a Space)
   STUDIO_BUDGET_USER_DAY  USD one user may spend per UTC day (default: none; $5 on a Space)
   STUDIO_MAX_RUNNING_PER_USER  jobs one user may run at once (default: none; 2 on a Space)
+  STUDIO_SECRET           encrypts what users keep in their browser (their own key) so it survives a restart
+                          (default: the Space's OAUTH_CLIENT_SECRET; without either, a restart forgets it)
   STUDIO_CONFIRM_ABOVE    USD above which the page asks before sending a job to a live backend (default 1.00)
   GRADIO_SERVER_NAME      address to serve on (default 127.0.0.1; a Space sets 0.0.0.0)
   GRADIO_SERVER_PORT      port for python app.py (default 7860)
@@ -62,6 +64,7 @@ class Settings:
     budgets: Budgets = field(default_factory=Budgets)
     confirm_above: float = 1.0
     persistent: bool = True  # False on a Space without STUDIO_DATA_DIR: clips vanish when it restarts
+    browser_secret: str | None = field(default=None, repr=False)  # encrypts keys kept in users' browsers
 
     @property
     def ledger_path(self) -> Path:
@@ -126,6 +129,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
             running=_count(get, "STUDIO_MAX_RUNNING_PER_USER", SPACE_RUNNING if on_space else None)),
         confirm_above=_money(get, "STUDIO_CONFIRM_ABOVE", 1.0),
         persistent=not on_space or bool(get("STUDIO_DATA_DIR")),
+        browser_secret=get("STUDIO_SECRET") or get("OAUTH_CLIENT_SECRET"),
     )
 
 

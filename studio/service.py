@@ -47,7 +47,7 @@ class Studio:
         self.ledger = Ledger(settings.ledger_path)
         self.inputs = InputStore(settings.data_dir / "inputs")
         self._woken: set[str] = set()  # jobs a webhook has already woken in this process
-        self.runner = Runner(self.ledger, lambda name: backends.make_backend(name, settings),
+        self.runner = Runner(self.ledger, lambda name, key=None: backends.make_backend(name, settings, key),
                              settings.data_dir / "media", time_scale=time_scale, webhook_url=self._webhook_url,
                              max_in_flight=settings.max_in_flight,
                              requests_per_minute=settings.requests_per_minute)
@@ -81,14 +81,17 @@ class Studio:
     # --- jobs -----------------------------------------------------------------
 
     def submit(self, owner: str, prepared: Prepared, backend: str | None = None,
-               parent_id: str | None = None, *, payer: str | None = None, again: bool = False) -> Job:
+               parent_id: str | None = None, *, payer: str | None = None, again: bool = False,
+               key: str | None = None) -> Job:
         """Record the job and start it; refused (BudgetError) when it would pass a cap.
 
         The same request from the same owner within TWIN_SECONDS returns the job already made
         (a double click or a retried API call pays once), unless `again` asks for another.
         payer: whose budget it counts against (default: the owner).
+        key: the user's own provider key for `backend`: the job runs on their account, skips the
+        owner's caps, and the key lives only in memory (after a restart the job waits for it).
         """
-        name = self.backend_name(backend)
+        name = self.backend_name(backend) if key is None else self._own_key_backend(backend)
         request = self.inputs.keep(prepared.request)
         seed = request.seed if request.seed is not None else random.randint(0, variants.MAX_SEED)
         now = time.time()
@@ -103,16 +106,36 @@ class Studio:
             seed=seed,
             parent_id=parent_id,
             payer=payer or owner,
+            key_source="owner" if key is None else "user",
             webhook_secret=secrets.token_urlsafe(24) if name == "inferencesh" else None,
             created_at=now,
             deadline_at=now + self.settings.job_deadline,
         )
         cost = 0.0 if name == "preview" else prepared.quote.total
+        admit = None if key is not None else (lambda usage: budgets.admit(self.settings.budgets, usage, cost))
         added = self.ledger.add(job, detail=prepared.quote.describe(), twin_window=None if again else TWIN_SECONDS,
-                                admit=lambda usage: budgets.admit(self.settings.budgets, usage, cost))
+                                admit=admit)
         if added.id == job.id:
+            if key is not None:
+                self.runner.use_key(job.id, key)
             self.runner.drive(job.id)
         return added
+
+    def use_key(self, owner: str, backend: str, key: str) -> int:
+        """The user gives their own key back: their jobs that wait for it continue. Returns how many."""
+        name = self._own_key_backend(backend)
+        waiting = [j for j in self.ledger.unfinished()
+                   if j.owner == owner and j.key_source == "user" and j.backend == name]
+        for job in waiting:
+            self.runner.use_key(job.id, key)
+            self.runner.drive(job.id)
+        return len(waiting)
+
+    @staticmethod
+    def _own_key_backend(backend: str | None) -> str:
+        if backend not in backends.KEY_SETTING:
+            raise InputError(f"Your own key works with {' or '.join(backends.KEY_SETTING)}, not {backend!r}.")
+        return backend
 
     def jobs(self, owner: str, limit: int = 200) -> list[Job]:
         return self.ledger.list(owner, limit)

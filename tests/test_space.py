@@ -26,6 +26,7 @@ from studio.service import Studio
 from tests.app_fixture import start_app, stop_app
 from tests.emulator_fixture import start_emulator, stop_emulator
 from tests.fake_hub import start_hub
+from tests.test_browser import browser  # noqa: F401
 
 OAUTH_SECRET = "test-oauth-secret"
 T2V = dict(api_name="/text_to_video")
@@ -137,3 +138,37 @@ def test_the_readme_opens_with_space_front_matter_that_matches_the_pins():
     assert len(header["short_description"]) <= 60
     after = readme.split("---\n", 2)[2]
     assert after.startswith("# HappyHorse Studio") and after.count("```") >= 4
+
+
+def test_a_signed_in_user_runs_jobs_on_their_own_key_from_the_page(space, browser):
+    from studio.jobs.ledger import Ledger as L
+
+    own = "sk-ann-browser-key-8080"
+    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    context.add_cookies([{"name": "session", "value": signed_in("ann"), "url": space.url}])
+    page = context.new_page()
+    page.goto(space.url)
+    page.get_by_text("Use your own provider key").click()
+    page.get_by_label("API key").fill(own)
+    page.get_by_role("button", name="Use my key").click()
+    page.get_by_text("key is in use for your new jobs").wait_for(timeout=20000)
+    assert page.get_by_label("API key").input_value() == ""  # not left on the page
+    page.get_by_label("Prompt", exact=True).fill("A black horse in falling snow, slow push in")
+    page.locator("input[type=number]").first.fill("3")
+    page.locator("input[type=number]").first.press("Enter")
+    page.get_by_role("button", name="Generate · Text to video").click()
+    page.get_by_text("Seed used:").wait_for(timeout=90000)
+    jobs = [j for j in L(space.data_dir / "ledger.sqlite3").list("user:ann") if j.key_source == "user"]
+    assert len(jobs) == 1 and jobs[0].state.value == "succeeded"
+    page.reload()
+    page.get_by_text("key is in use for your new jobs").wait_for(timeout=20000)  # kept in this browser
+    assert own not in page.content()
+    context.close()
+
+    stranger = browser.new_page()
+    stranger.goto(space.url)
+    stranger.get_by_text("Use your own provider key").click()
+    stranger.get_by_label("API key").fill("sk-stranger-key-1")
+    stranger.get_by_role("button", name="Use my key").click()
+    stranger.get_by_text("Sign in first").first.wait_for(timeout=20000)
+    stranger.close()

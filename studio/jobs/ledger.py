@@ -70,9 +70,11 @@ MIGRATIONS: list[str] = [
     ALTER TABLE jobs ADD COLUMN claimed_at REAL;
     """,
     # 8: who pays for a job (the signed-in account, or an anonymous browser's address), so caps hold
-    #    per payer and per day; the studio-wide day sum reads created_at
+    #    per payer and per day; the studio-wide day sum reads created_at; whose key runs it (the key
+    #    itself is never stored)
     """
     ALTER TABLE jobs ADD COLUMN payer TEXT;
+    ALTER TABLE jobs ADD COLUMN key_source TEXT NOT NULL DEFAULT 'owner';
     UPDATE jobs SET payer = owner WHERE payer IS NULL;
     CREATE INDEX jobs_payer_created ON jobs(payer, created_at);
     CREATE INDEX jobs_created ON jobs(created_at);
@@ -80,8 +82,9 @@ MIGRATIONS: list[str] = [
 ]
 
 # What a job counts against a budget: its billed cost once known, its quote while it runs or may
-# have been billed, nothing when it failed or was cancelled in time, nothing on the free preview.
-SPEND = """CASE WHEN backend = 'preview' THEN 0
+# have been billed, nothing when it failed or was cancelled in time, nothing on the free preview or
+# on a user's own key.
+SPEND = """CASE WHEN backend = 'preview' OR key_source = 'user' THEN 0
     WHEN cost_usd IS NOT NULL THEN cost_usd
     WHEN state IN ('failed', 'cancelled') AND COALESCE(error_code, '') NOT IN ('deadline', 'stopped_waiting') THEN 0
     ELSE quote_usd END"""
@@ -284,7 +287,8 @@ class Ledger:
                                    (payer, since)).fetchone()[0],
             studio_today=db.execute(f"SELECT COALESCE(SUM({SPEND}), 0) FROM jobs WHERE created_at >= ?",
                                     (since,)).fetchone()[0],
-            running=db.execute(f"SELECT COUNT(*) FROM jobs WHERE owner = ? AND state IN ({marks})",
+            running=db.execute(f"SELECT COUNT(*) FROM jobs WHERE owner = ? AND key_source = 'owner' "
+                               f"AND state IN ({marks})",
                                (owner, *UNFINISHED)).fetchone()[0])
 
     def usage(self, payer: str, owner: str, since: float) -> Usage:

@@ -66,6 +66,7 @@ class Job:
     error_message: str | None = None
     parent_id: str | None = None
     payer: str | None = None             # whose budget the job counts against (see studio.budgets)
+    key_source: str = "owner"            # "owner": the studio's key; "user": the user's own (never stored)
     webhook_secret: str | None = None
     created_at: float = 0.0
     updated_at: float = 0.0

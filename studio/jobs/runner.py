@@ -15,6 +15,7 @@ it is never re-sent, but marked `unsure` for the user to decide.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import threading
 import time
@@ -37,7 +38,7 @@ SWEEP_SECONDS = 15.0
 
 
 class Runner:
-    def __init__(self, ledger: Ledger, make_backend: Callable[[str], Backend], media_dir: Path,
+    def __init__(self, ledger: Ledger, make_backend: Callable[[str, str | None], Backend], media_dir: Path,
                  *, time_scale: float = 1.0, webhook_url: Callable[[Job], str | None] | None = None,
                  max_in_flight: int | None = None, requests_per_minute: int | None = None):
         self.ledger = ledger
@@ -48,8 +49,9 @@ class Runner:
         self._max_in_flight = max_in_flight
         self._requests_per_minute = requests_per_minute
         self._webhook_url = webhook_url or (lambda job: None)
-        self._backends: dict[str, Backend] = {}
-        self._limits: dict[str, BackendLimits] = {}
+        self._backends: dict[tuple[str, str], Backend] = {}   # (name, account): the owner's or a user's key
+        self._limits: dict[tuple[str, str], BackendLimits] = {}
+        self._user_keys: dict[str, str] = {}  # job id -> the user's own key, in memory only
         self._tasks: dict[str, asyncio.Task] = {}
         self._wake: dict[str, asyncio.Event] = {}
         self._sweeper: asyncio.Task | None = None
@@ -87,6 +89,10 @@ class Runner:
     def cancel(self, job_id: str) -> Job:
         return self.call_wait(self._cancel(job_id))
 
+    def use_key(self, job_id: str, key: str) -> None:
+        """Drive this job on the user's own key (kept in memory only: after a restart it is asked for again)."""
+        self._loop.call_soon_threadsafe(self._user_keys.__setitem__, job_id, key)
+
     # --- the event loop's side ----------------------------------------------
 
     def _ensure_driving(self, job_id: str) -> None:
@@ -117,14 +123,25 @@ class Runner:
         for backend in self._backends.values():
             await backend.aclose()
 
-    def _backend(self, name: str) -> tuple[Backend, BackendLimits]:
-        if name not in self._backends:
-            backend = self._make_backend(name)
-            self._backends[name] = backend
-            self._limits[name] = BackendLimits(
+    def _backend(self, name: str, key: str | None = None) -> tuple[Backend, BackendLimits]:
+        """The backend for the owner's key, or for a user's own key (its own account, its own limits)."""
+        account = (name, hashlib.sha256(key.encode()).hexdigest() if key else "")
+        if account not in self._backends:
+            backend = self._make_backend(name, key)
+            self._backends[account] = backend
+            self._limits[account] = BackendLimits(
                 self._max_in_flight or backend.info.max_concurrent,
                 backend.info.requests_per_minute if self._requests_per_minute is None else self._requests_per_minute)
-        return self._backends[name], self._limits[name]
+        return self._backends[account], self._limits[account]
+
+    def _job_backend(self, job: Job) -> tuple[Backend, BackendLimits] | None:
+        """The backend a job runs on; None while a user-key job waits for its key (after a restart)."""
+        if job.key_source != "user":
+            return self._backend(job.backend)
+        key = self._user_keys.get(job.id)
+        if key is None:
+            return None
+        return self._backend(job.backend, key)
 
     async def _drive(self, job_id: str) -> None:
         if not self.ledger.claim(job_id, self.holder):
@@ -132,7 +149,14 @@ class Runner:
         self._wake[job_id] = asyncio.Event()
         try:
             job = self.ledger.get(job_id)
-            backend, limits = self._backend(job.backend)
+            chosen = self._job_backend(job)
+            if chosen is None:
+                if job.error_code != "needs_key":
+                    self.ledger.update(job.id, **messages.needs_key(job))
+                return  # driven again once the user gives the key back (Studio.use_key)
+            backend, limits = chosen
+            if job.error_code == "needs_key":
+                job = self.ledger.update(job.id, error_code=None, error_message=None) or job
             if job.state is JobState.SUBMITTING:
                 self._set(job, JobState.UNSURE, detail="restarted while sending", **messages.unsure(job))
                 return
@@ -311,9 +335,9 @@ class Runner:
                 self._stop_driving(job.id)
                 return done
             job = self.ledger.get(job_id)
-        backend, _ = self._backend(job.backend)
+        chosen = self._job_backend(job)  # None: a user's key we no longer hold; we can only stop waiting
         live = (JobState.SUBMITTING, JobState.RUNNING, JobState.DOWNLOADING)
-        if await self._try_cancel(backend, job.task_id):
+        if chosen is not None and await self._try_cancel(chosen[0], job.task_id):
             done = self.ledger.update(job.id, state=JobState.CANCELLED, only_from=live,
                                       detail="cancelled at the provider", error_code="cancelled",
                                       error_message=messages.CANCELLED_AT_PROVIDER)

@@ -9,6 +9,7 @@ import gradio as gr
 
 from studio.service import Studio
 from studio.ui import edit_tab, gallery, image_tab, reference_tab, text_tab
+from studio.ui import own_key as own_key_ui
 from studio.ui.context import UiContext
 from studio.ui.controls import TabUi, seed_line
 from studio.ui.uploads import MAX_UPLOAD_BYTES
@@ -37,8 +38,10 @@ def build(studio: Studio) -> gr.Blocks:
         if not studio.settings.persistent:
             gr.Markdown("**This Space keeps no files across restarts:** clips made here vanish when it "
                         "restarts. Download the ones you want to keep.", elem_classes=["hh-ephemeral"])
+        own_key = None
         if studio.settings.multi_user and studio.settings.on_space:
             gr.LoginButton(size="sm")  # Hugging Face sign-in: each account sees only its own jobs
+            own_key = own_key_ui.render(ctx)
         with gr.Row(equal_height=False, elem_id="hh-main"):
             with gr.Column(scale=6, min_width=320, elem_id="hh-workbench"):
                 with gr.Tabs():
@@ -50,6 +53,9 @@ def build(studio: Studio) -> gr.Blocks:
         for tab in tabs:
             _wire_tab(tab, refresh)
         refresh.on_load(demo)
+        if own_key is not None:
+            demo.load(own_key.restore, own_key.stored, own_key.status, api_visibility="private",
+                      show_progress="hidden")
         for tab in tabs:
             demo.load(tab.quote, tab.inputs, tab.result.quote, api_visibility="private", show_progress="hidden",
                       preprocess=False)

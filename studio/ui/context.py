@@ -20,7 +20,7 @@ from studio.errors import StudioError
 from studio.guards import client_address
 from studio.jobs.model import Job, JobState
 from studio.service import LOCAL_OWNER, Studio
-from studio.ui.identity import TokenAccounts, anonymous_token, signed_in_name
+from studio.ui.identity import OwnKeys, TokenAccounts, anonymous_token, signed_in_name
 from studio.ui.uploads import upload_path, uploads  # noqa: F401  (the tabs import them from here)
 
 WATCH_INTERVAL = 0.5
@@ -31,6 +31,7 @@ SERVE_MAX_AGE = 6 * 3600  # a served copy older than this is removed (Gradio has
 class UiContext:
     studio: Studio
     tokens: TokenAccounts = field(default_factory=TokenAccounts)
+    own_keys: OwnKeys = field(default_factory=OwnKeys)  # signed-in users' own provider keys, memory only
 
     def owner(self, request: gr.Request | None) -> str:
         """The local user; or, when the studio serves many, the signed-in user or this browser."""
@@ -76,7 +77,9 @@ class UiContext:
         owner = self.owner(request)
         prepared = await asyncio.to_thread(self.prepare, variant, **fields)  # file checks stay off the loop
         try:
-            job = await asyncio.to_thread(self.studio.submit, owner, prepared, payer=self.payer(request))
+            own = self.own_keys.get(owner)
+            job = await asyncio.to_thread(self.studio.submit, owner, prepared, own.backend if own else None,
+                                          payer=self.payer(request), key=own.key if own else None)
         except StudioError as e:
             raise gr.Error(str(e)) from None
         progress(0.0, desc=f"{prepared.quote.describe()} — queued")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
+from dataclasses import dataclass, field
 
 import gradio as gr
 
@@ -91,3 +92,30 @@ def _whoami(token: str) -> str | None:
     except Exception:  # an invalid or expired token, or the hub unreachable: no account  # noqa: BLE001
         return None
     return user.get("name") if user.get("type") == "user" else None
+
+
+@dataclass(frozen=True)
+class OwnKey:
+    """A user's own provider key (see studio.ui.own_key); repr never shows it."""
+
+    backend: str
+    key: str = field(repr=False)
+
+
+class OwnKeys:
+    """Signed-in account -> its own key, in this process's memory only."""
+
+    def __init__(self) -> None:
+        self._keys: dict[str, OwnKey] = {}
+        self._lock = threading.Lock()
+
+    def get(self, owner: str) -> OwnKey | None:
+        with self._lock:
+            return self._keys.get(owner)
+
+    def put(self, owner: str, key: OwnKey | None) -> None:
+        with self._lock:
+            if key is None:
+                self._keys.pop(owner, None)
+            else:
+                self._keys[owner] = key
