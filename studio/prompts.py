@@ -7,8 +7,11 @@ budget of 5000, so all-Chinese text stops at 2500 and all-Latin text at 5000.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 PROMPT_UNITS = 5000
 CJK_LIMIT = 2500
@@ -224,3 +227,23 @@ def _join(*parts: str) -> str:
 
 def _sentence(text: str) -> str:
     return text[0].upper() + text[1:] + "."
+
+
+EXAMPLES_PATH = Path(__file__).resolve().parents[1] / "assets" / "prompts.json"
+
+
+@dataclass(frozen=True)
+class Example:
+    title: str
+    prompt: str
+
+
+@lru_cache(maxsize=1)
+def _examples() -> dict[str, tuple[Example, ...]]:
+    data = json.loads(EXAMPLES_PATH.read_text(encoding="utf-8"))
+    return {v: tuple(Example(e["title"], e["prompt"]) for e in items) for v, items in data.items()}
+
+
+def examples(variant: str) -> tuple[Example, ...]:
+    """The shipped library of good prompts for a variant (assets/prompts.json)."""
+    return _examples().get(variant, ())

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 
 from studio import backends, config, pricing, variants
 from studio.advice import AdviceItem, advise_prompt
+from studio.prompts import renumber
 from studio.errors import InputError, NotFound
 from studio.inputs import Checked, InputStore, check_files
 from studio.media import inspect, quality
@@ -188,6 +189,16 @@ class Studio:
             return checked
         return replace(checked, request=replace(req, first_frame=first_frame, references=tuple(refs)),
                        notes=tuple(notes))
+
+    def close_gaps(self, variant: str, prompt: str, references) -> tuple[str, list[str]]:
+        """Move the filled reference slots up to 1..n and renumber the prompt's tokens to match.
+
+        Refused while the prompt names an empty slot: after the move that token
+        would silently name a different picture.
+        """
+        slots = variants.slotted(references)
+        variants.check_tokens(variants.Variant(variant), prompt or "", slots)
+        return renumber(prompt or "", variants.compaction(slots)), list(slots.values())
 
     def save_reference_set(self, owner: str, name: str, images) -> ReferenceSet:
         """Keep the filled slots' images under a name (a character, a product), in slot order."""
