@@ -211,9 +211,12 @@ def insert(current: str, fragment: str, at: int | None = None) -> str:
     before, after = current[:at].rstrip(), current[at:].lstrip()
     if before and not before.endswith((".", ",", ";", ":", "!", "?", "。", "，", "；", "！", "？")):
         before += ","
+        fragment = fragment[:1].lower() + fragment[1:]  # mid-sentence: no capital
+    if after[:1].islower():
+        fragment = fragment.rstrip(".")  # the sentence goes on
     joined = (before + " " + fragment) if before else fragment
     if after:
-        joined = joined.rstrip() + ("" if fragment.endswith((".", ",", "。", "，")) else ",") + " " + after
+        joined += ("" if fragment.endswith((".", ",", "。", "，")) else ",") + " " + after
     return joined
 
 

@@ -105,9 +105,9 @@ def test_builder_composes_every_field_and_an_empty_builder_adds_nothing():
 
 
 def test_insert_adds_at_the_cursor_or_the_end_and_never_replaces():
-    assert insert("A horse on a beach", "tracking shot") == "A horse on a beach, tracking shot"
+    assert insert("A horse on a beach", "Tracking shot.") == "A horse on a beach, tracking shot."
     assert insert("A horse. At dusk.", "Wide shot.", at=9) == "A horse. Wide shot. At dusk."
-    assert insert("A horse at dusk", "galloping", at=7) == "A horse, galloping, at dusk"
+    assert insert("A horse at dusk", "Galloping.", at=7) == "A horse, galloping, at dusk"
     assert insert("", "Wide shot.") == "Wide shot."
 
 

@@ -27,9 +27,14 @@ INSERT_AT_CURSOR_JS = """
   const ends = ".,;:!?。，；！？";
   let before = current.slice(0, at).trimEnd();
   const after = current.slice(at).trimStart();
-  if (before && !ends.includes(before.slice(-1))) before += ",";
+  if (before && !ends.includes(before.slice(-1))) {
+    before += ",";
+    fragment = fragment.charAt(0).toLowerCase() + fragment.slice(1);
+  }
+  const first = after.charAt(0);
+  if (first && first !== first.toUpperCase()) fragment = fragment.replace(/\.+$/, "");
   let joined = before ? before + " " + fragment : fragment;
-  if (after) joined = joined.trimEnd() + (".,。，".includes(fragment.slice(-1)) ? "" : ",") + " " + after;
+  if (after) joined += (".,。，".includes(fragment.slice(-1)) ? "" : ",") + " " + after;
   return joined;
 }
 """
