@@ -206,7 +206,7 @@ def check_tokens(variant: Variant, prompt: str, slots: dict[int, str]) -> None:
         if not 1 <= token.slot <= hi:
             raise InputError(f"The prompt names {token.text}, but there is no slot {label}: "
                              f"{variant.title} has slots 1 to {hi}. Change the token in the prompt.")
-        raise InputError(f"The prompt names {token.text}, but slot {label} is empty: put a picture in "
+        raise InputError(f"The prompt names {token.text}, but slot {label} is empty: put a picture in slot "
                          f"{label}, or change {token.text} in the prompt.")
 
 

@@ -15,6 +15,7 @@ import argparse
 import json
 import sys
 
+from studio.errors import InputError
 from studio.service import LOCAL_OWNER, Studio
 from studio.variants import RESOLUTIONS, Variant
 
@@ -52,9 +53,16 @@ def expand_reference_set(studio: Studio, args: argparse.Namespace) -> None:
 
 
 def advice_to_stderr(studio: Studio, args: argparse.Namespace) -> None:
-    """For generate: the set's images in place, then the same advice `advise` prints, on stderr."""
+    """For generate: the set's images in place, then the same advice `advise` prints, on stderr.
+
+    Input that would be refused is left to the checks that follow (they say it in their own words).
+    """
     expand_reference_set(studio, args)
-    for item in studio.advise(args.variant, args.prompt, args.first_frame, args.reference, args.resolution):
+    try:
+        items = studio.advise(args.variant, args.prompt, args.first_frame, args.reference, args.resolution)
+    except InputError:
+        return
+    for item in items:
         print(f"advice: {item.line()}", file=sys.stderr)
 
 
