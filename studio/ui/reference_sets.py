@@ -45,7 +45,7 @@ def wire(ctx: UiContext, ui: SetsUi, variant: str, prompt: gr.Textbox, slots: li
         sets = ctx.studio.list_reference_sets(ctx.owner(request))
         return gr.update(choices=[s.name for s in sets])
 
-    def save(name: str, *images, request: gr.Request):
+    def save(name: str, request: gr.Request, *images):  # Gradio puts the request at its annotated position
         try:
             saved = ctx.studio.save_reference_set(ctx.owner(request), name, [upload_path(i) for i in images])
         except StudioError as e:
