@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from studio.errors import InputError, NotFound
+from studio.errors import InputError
 
 MAX_NAME = 60
 MAX_SETS = 200
@@ -63,14 +63,15 @@ class ReferenceSets:
     def get(self, owner: str, name: str) -> ReferenceSet:
         d = self._read(owner).get((name or "").strip())
         if d is None:
-            raise NotFound(f"There is no reference set named {name!r}: save one first, or pick one from the list.")
+            raise InputError(f"There is no reference set named {name!r}: save one first, or pick one from "
+                             f"the list (python -m studio refs list).")
         return _from_dict(d)
 
     def delete(self, owner: str, name: str) -> None:
         with self._locked(owner):
             sets = self._read(owner)
             if sets.pop((name or "").strip(), None) is None:
-                raise NotFound(f"There is no reference set named {name!r}.")
+                raise InputError(f"There is no reference set named {name!r}: nothing was deleted.")
             self._write(owner, sets)
 
     def _path(self, owner: str) -> Path:

@@ -177,7 +177,7 @@ def test_reference_sets_are_per_owner_and_survive_the_upload(studio, tmp_path):
                                                  for p in loaded.images)
     assert [s.name for s in studio.list_reference_sets("alice")] == ["Captain Mara"]
     assert studio.list_reference_sets("bob") == []
-    with pytest.raises(Exception, match="no reference set named"):
+    with pytest.raises(InputError, match="no reference set named"):
         studio.reference_set("bob", "Captain Mara")
     with pytest.raises(InputError, match="needs at least one image"):
         studio.save_reference_set("alice", "Empty", [None, None])
@@ -217,3 +217,6 @@ def test_cli_refs_save_list_and_generate_with_a_set(monkeypatch, capsys, tmp_pat
     code, _, err = run_cli(monkeypatch, capsys, tmp_path, "generate", "--variant", "r2v", "--prompt",
                            "[Image 3] waves", "--reference-set", "Mara")
     assert code == 2 and "slot Image 3 is empty" in err
+    code, _, err = run_cli(monkeypatch, capsys, tmp_path, "quote", "--variant", "r2v", "--prompt", "[Image 1] waves",
+                           "--reference-set", "Nobody")
+    assert code == 2 and "no reference set named 'Nobody'" in err
