@@ -178,11 +178,11 @@ class Studio:
         req, notes = checked.request, list(checked.notes)
         first_frame, refs = req.first_frame, list(req.references)
         if first_frame and (c := quality.to_srgb(first_frame, self.inputs.root)):
-            first_frame = str(c.path)
+            first_frame = str(inspect.check_first_frame(c.path).path)  # the copy meets the same limits
             notes.append(f"First frame: converted from {c.profile} to sRGB before sending.")
         for i, ref in enumerate(refs):
             if c := quality.to_srgb(ref, self.inputs.root):
-                refs[i] = str(c.path)
+                refs[i] = str(inspect.check_reference(c.path, req.slot(i + 1), req.variant).path)
                 notes.append(f"{variants.slot_label(req.variant, req.slot(i + 1))}: converted from {c.profile} "
                              "to sRGB before sending.")
         if first_frame == req.first_frame and refs == list(req.references):
