@@ -143,3 +143,14 @@ def test_an_image_declaring_huge_dimensions_is_not_decoded(tmp_path):
     assert quality.first_frame_advice(tmp_path / "huge.png", 720, "720P") == []
     assert quality.dhash(tmp_path / "huge.png") is None
     assert quality.to_srgb(tmp_path / "huge.png", tmp_path / "out") is None
+
+
+def test_a_non_srgb_reference_is_converted_and_the_note_names_its_slot(studio, tmp_path):
+    path = tmp_path / "adobe-ref.png"
+    Image.new("RGB", (800, 800), (60, 160, 60)).save(path, icc_profile=adobe_rgb_like_profile())
+    prepared = studio.prepare("r2v", prompt="[Image 2] waves, orbit", references=[None, str(path)])
+    assert "Image 2: converted from Adobe RGB (1998) compatible test profile to sRGB before sending." in \
+        prepared.checked.notes
+    assert prepared.request.references[0] != str(path) and prepared.request.reference_slots == (2,)
+    with Image.open(prepared.request.references[0]) as out:
+        assert quality.profile_name(out) is None  # sRGB now
