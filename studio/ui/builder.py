@@ -16,7 +16,7 @@ from studio.prompts import BuilderFields
 
 # Runs in the browser: (built text, prompt as the server knows it) -> new prompt.
 # Mirrors prompts.insert; the caret is read from the prompt's textarea.
-INSERT_AT_CURSOR_JS = """
+INSERT_AT_CURSOR_JS = r"""
 (fragment, current, elemId) => {
   fragment = (fragment || "").trim();
   current = current || "";
