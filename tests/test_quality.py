@@ -11,7 +11,6 @@ from studio import config
 from studio.advice import AdviceKind
 from studio.media import quality
 from studio.service import Studio
-from tests.media_fixtures import make_image
 
 QUALITY_TOLERANCE = 2  # libjpeg-written files come out exact; other encoders land near
 

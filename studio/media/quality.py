@@ -167,7 +167,7 @@ def first_frame_advice(path: str | Path, target_short_side: int, resolution: str
         items.append(AdviceItem(AdviceKind.COMPRESSED, about,
                                 f"It is a heavily compressed JPEG (quality about {quality}, estimated from its "
                                 "quantisation tables): the model spends effort on block artefacts instead of motion.",
-                                f"Export it again at quality 90 or more, or as PNG."))
+                                "Export it again at quality 90 or more, or as PNG."))
     if min(width, height) < target_short_side:
         scale = target_short_side / min(width, height)
         items.append(AdviceItem(AdviceKind.SMALL, about,
