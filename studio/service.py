@@ -13,11 +13,15 @@ import secrets
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from studio import backends, budgets, config, pricing, variants
+from studio.advice import AdviceItem, advise_prompt
+from studio.prompts import renumber
 from studio.errors import InputError, NotFound
 from studio.inputs import Checked, InputStore, check_files
+from studio.media import inspect, quality
+from studio.reference_sets import ReferenceSet, ReferenceSets
 from studio.jobs.ledger import Ledger
 from studio.jobs.model import Job
 from studio.jobs.runner import Runner
@@ -46,6 +50,7 @@ class Studio:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.ledger = Ledger(settings.ledger_path)
         self.inputs = InputStore(settings.data_dir / "inputs")
+        self.reference_sets = ReferenceSets(settings.data_dir / "reference_sets")
         self._woken: set[str] = set()  # jobs a webhook has already woken in this process
         self.runner = Runner(self.ledger, lambda name, key=None: backends.make_backend(name, settings, key),
                              settings.data_dir / "media", time_scale=time_scale, webhook_url=self._webhook_url,
@@ -64,7 +69,7 @@ class Studio:
     def prepare(self, variant: str, **fields) -> Prepared:
         """Build and check a request (every limit, every file by content) and quote it."""
         request = variants.build(variant, **fields)
-        checked = check_files(request)
+        checked = self.in_srgb(check_files(request))
         return Prepared(checked, pricing.quote(request, checked.source_seconds))
 
     def backend_name(self, name: str | None) -> str:
@@ -176,6 +181,76 @@ class Studio:
     # --- one clip leads to the next: frames, finals, variations, stitching ---
 
     # --- advice before money is spent -----------------------------------------
+
+    def advise(self, variant: str, prompt: str = "", first_frame: str | None = None, references=(),
+               resolution: str | None = None) -> list[AdviceItem]:
+        """Advice on a prompt and its images; never blocks a job.
+
+        `references` are by on-screen slot (None for an empty one). Raises
+        InputError for what would be refused anyway: a reference token naming an
+        empty slot, or an image that fails its checks.
+        """
+        try:
+            variant = variants.Variant(variant)
+        except ValueError:
+            raise InputError(f"Unknown variant {variant!r}: use one of t2v, i2v, r2v, edit.") from None
+        resolution = (resolution or variants.DEFAULT_RESOLUTION).upper()
+        if resolution not in variants.RESOLUTIONS:
+            raise InputError(f"Resolution {resolution!r} is not offered: choose 720P or 1080P.")
+        slots = variants.slotted(references) if variant in (variants.Variant.R2V, variants.Variant.EDIT) else {}
+        if slots or variant in (variants.Variant.R2V, variants.Variant.EDIT):
+            variants.check_tokens(variant, prompt or "", slots)
+        items = advise_prompt(prompt, variant.value, self.reference_token(1).replace("1", "{n}"))
+        if first_frame and variant is variants.Variant.I2V:
+            inspect.check_first_frame(first_frame)
+            items += quality.first_frame_advice(first_frame, variants.SHORT_SIDE[resolution], resolution)
+        for slot, path in slots.items():
+            inspect.check_reference(path, slot, variant)
+        return items + quality.duplicate_advice(slots, lambda n: variants.slot_label(variant, n))
+
+    def in_srgb(self, checked: Checked) -> Checked:
+        """The same checked request with non-sRGB images converted to sRGB (and a note saying so)."""
+        req, notes = checked.request, list(checked.notes)
+        first_frame, refs = req.first_frame, list(req.references)
+        if first_frame and (c := quality.to_srgb(first_frame, self.inputs.root)):
+            first_frame = str(inspect.check_first_frame(c.path).path)  # the copy meets the same limits
+            notes.append(f"First frame: converted from {c.profile} to sRGB before sending.")
+        for i, ref in enumerate(refs):
+            if c := quality.to_srgb(ref, self.inputs.root):
+                refs[i] = str(inspect.check_reference(c.path, req.slot(i + 1), req.variant).path)
+                notes.append(f"{variants.slot_label(req.variant, req.slot(i + 1))}: converted from {c.profile} "
+                             "to sRGB before sending.")
+        if first_frame == req.first_frame and refs == list(req.references):
+            return checked
+        return replace(checked, request=replace(req, first_frame=first_frame, references=tuple(refs)),
+                       notes=tuple(notes))
+
+    def close_gaps(self, variant: str, prompt: str, references) -> tuple[str, list[str]]:
+        """Move the filled reference slots up to 1..n and renumber the prompt's tokens to match.
+
+        Refused while the prompt names an empty slot: after the move that token
+        would silently name a different picture.
+        """
+        slots = variants.slotted(references)
+        variants.check_tokens(variants.Variant(variant), prompt or "", slots)
+        return renumber(prompt or "", variants.compaction(slots)), list(slots.values())
+
+    def save_reference_set(self, owner: str, name: str, images) -> ReferenceSet:
+        """Keep the filled slots' images under a name (a character, a product), in slot order."""
+        paths = [p for p in (images or ()) if p]
+        for n, path in enumerate(paths, start=1):
+            inspect.check_reference(path, n, variants.Variant.EDIT)  # the looser limits; each use checks again
+        kept = self.inputs.keep(Request(variant=variants.Variant.R2V, references=tuple(paths))).references
+        return self.reference_sets.save(owner, name, list(kept))
+
+    def list_reference_sets(self, owner: str) -> list[ReferenceSet]:
+        return self.reference_sets.list(owner)
+
+    def reference_set(self, owner: str, name: str) -> ReferenceSet:
+        return self.reference_sets.get(owner, name)
+
+    def delete_reference_set(self, owner: str, name: str) -> None:
+        self.reference_sets.delete(owner, name)
 
     # --- timing: what earlier jobs teach about the next -------------------------
 

@@ -4,6 +4,8 @@
   python -m studio quote    --variant edit --prompt "warmer" --video clip.mp4
   python -m studio jobs --json
   python -m studio cancel JOB_ID
+  python -m studio advise   --variant r2v --prompt "[Image 1] waves" --reference a.png --json
+  python -m studio refs save "Captain Mara" front.png side.png; python -m studio refs list
 
 Exit codes: 0 done, 1 the job failed or was cancelled, 2 invalid input.
 
@@ -18,11 +20,11 @@ import argparse
 import sys
 
 from studio import config
-from studio.cli import generate, jobs
+from studio.cli import advice, generate, jobs
 from studio.errors import InputError, StudioError
 from studio.service import Studio
 
-COMMAND_MODULES = (generate, jobs)
+COMMAND_MODULES = (generate, jobs, advice)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from studio.cli import advice
 from studio.service import LOCAL_OWNER, Studio
 from studio.variants import AudioMode, RATIOS, RESOLUTIONS, Variant
 
@@ -21,6 +22,7 @@ def add(sub) -> None:
         g.add_argument("--duration", type=int, help="3-15 seconds (not for edit)")
         g.add_argument("--first-frame", help="i2v: the first frame image")
         g.add_argument("--reference", action="append", default=[], help="r2v/edit: a reference image (repeatable)")
+        g.add_argument("--reference-set", metavar="NAME", help="r2v/edit: a saved reference set, before any --reference")
         g.add_argument("--video", help="edit: the source clip")
         g.add_argument("--audio", choices=[a.value for a in AudioMode], help="edit: auto, retain or remove")
         g.add_argument("--seed", help="0-2147483647; omit for random")
@@ -37,6 +39,7 @@ def fields(a: argparse.Namespace) -> dict:
 
 
 def quote(studio: Studio, args: argparse.Namespace) -> int:
+    advice.expand_reference_set(studio, args)
     prepared = studio.prepare(args.variant, **fields(args))
     studio.backend_name(args.backend)
     print(json.dumps(prepared.quote.to_dict()) if args.json else prepared.quote.describe())
@@ -44,6 +47,7 @@ def quote(studio: Studio, args: argparse.Namespace) -> int:
 
 
 def generate(studio: Studio, args: argparse.Namespace) -> int:
+    advice.advice_to_stderr(studio, args)
     prepared = studio.prepare(args.variant, **fields(args))
     backend = studio.backend_name(args.backend)
     for note in prepared.checked.notes:

@@ -7,9 +7,10 @@ import gradio as gr
 from studio import pricing
 from studio.errors import StudioError
 from studio.media import inspect
+from studio.ui import advice_view, builder, reference_sets
 from studio.ui.context import UiContext, upload_path
 from studio.ui.controls import image_input, TabUi, prompt_box, quote_text, result_area, shape_controls
-from studio.variants import EDIT_OUTPUT_MAX_SECONDS, MAX_REFERENCES, AudioMode, Variant
+from studio.variants import EDIT_OUTPUT_MAX_SECONDS, MAX_REFERENCES, AudioMode, Variant, slot_label
 
 SLOTS = MAX_REFERENCES["edit"]
 AUDIO_CHOICES = [("Auto: the model decides", AudioMode.AUTO.value),
@@ -41,10 +42,13 @@ def render(ctx: UiContext) -> TabUi:
         facts = gr.Markdown(source_facts(None))
         prompt, _ = prompt_box("Instruction", "e.g. make the lighting warmer; replace the blue car with a red one",
                                lines=3)
+        advice = advice_view.render()
+        builder.render("edit", prompt)
         gr.Markdown("Optional: up to five reference images to guide the edit (a person, a place, a product).")
         with gr.Row(equal_height=True):
-            refs = [image_input(f"Reference {i}", height=120, min_width=90, elem_classes=["hh-slot"])
+            refs = [image_input(slot_label(Variant.EDIT, i), height=120, min_width=90, elem_classes=["hh-slot"])
                     for i in range(1, SLOTS + 1)]
+        sets = reference_sets.render()
         audio = gr.Radio(AUDIO_CHOICES, value=AudioMode.AUTO.value, label="Sound",
                          info="Remove is done by the studio after the edit, at no extra cost.")
         shape = shape_controls(Variant.EDIT)
@@ -68,4 +72,6 @@ def render(ctx: UiContext) -> TabUi:
         return await ctx.generate("edit", request, progress, video=video, prompt=prompt, references=refs,
                                   audio=audio, resolution=resolution, watermark=watermark, seed=seed)
 
+    advice_view.wire(ctx, advice, "edit", prompt, shape.resolution, references=refs)
+    reference_sets.wire(ctx, sets, "edit", prompt, refs)
     return TabUi("video_edit", result, inputs, video_edit, quote)

@@ -6,6 +6,7 @@ import gradio as gr
 
 from studio.errors import StudioError
 from studio.media import inspect
+from studio.ui import advice_view, builder
 from studio.ui.context import UiContext, upload_path
 from studio.ui.controls import image_input, TabUi, prompt_box, quote_text, result_area, shape_controls
 from studio.variants import RESOLUTIONS, Variant, nearest_ratio, shape_size
@@ -34,6 +35,8 @@ def render(ctx: UiContext) -> TabUi:
         facts = gr.Markdown(frame_facts(None))
         prompt, _ = prompt_box("Prompt (optional)", "What happens: the camera pulls back, wind picks up, light shifts",
                                lines=3)
+        advice = advice_view.render()
+        builder.render("i2v", prompt)
         shape = shape_controls(Variant.I2V)
         result = result_area("Image to video")
 
@@ -51,4 +54,5 @@ def render(ctx: UiContext) -> TabUi:
         return await ctx.generate("i2v", request, progress, first_frame=first_frame, prompt=prompt,
                                   resolution=resolution, duration=duration, watermark=watermark, seed=seed)
 
+    advice_view.wire(ctx, advice, "i2v", prompt, shape.resolution, first_frame=frame)
     return TabUi("image_to_video", result, inputs, image_to_video, quote)

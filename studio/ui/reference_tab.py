@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import gradio as gr
 
+from studio.ui import advice_view, builder, reference_sets
 from studio.ui.context import UiContext
 from studio.ui.controls import image_input, TabUi, prompt_box, quote_text, result_area, shape_controls
-from studio.variants import MAX_REFERENCES, Variant
+from studio.variants import MAX_REFERENCES, Variant, slot_label
 
 SLOTS = MAX_REFERENCES["r2v"]
 
@@ -22,8 +23,12 @@ def render(ctx: UiContext) -> TabUi:
             with gr.Row(equal_height=True):
                 for col in range(3):
                     n = row * 3 + col + 1
-                    slots.append(image_input(f"Image {n}", height=150, min_width=100, elem_classes=["hh-slot"]))
+                    slots.append(image_input(slot_label(Variant.R2V, n), height=150, min_width=100,
+                                             elem_classes=["hh-slot"]))
+        sets = reference_sets.render()
         prompt, _ = prompt_box("Prompt", f"{token(1)} rides a bicycle through a sunlit market, tracking shot")
+        advice = advice_view.render()
+        builder.render("r2v", prompt)
         shape = shape_controls(Variant.R2V)
         result = result_area("Reference to video")
 
@@ -46,4 +51,6 @@ def render(ctx: UiContext) -> TabUi:
         return await ctx.generate("r2v", request, progress, prompt=prompt, references=refs, resolution=resolution,
                                   ratio=ratio, duration=duration, watermark=watermark, seed=seed)
 
+    advice_view.wire(ctx, advice, "r2v", prompt, shape.resolution, references=slots)
+    reference_sets.wire(ctx, sets, "r2v", prompt, slots)
     return TabUi("reference_to_video", result, inputs, reference_to_video, quote)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from studio import prompts
+from studio.ui import advice_view, builder
 from studio.ui.context import UiContext
 from studio.ui.controls import TabUi, prompt_box, quote_text, result_area, shape_controls
 from studio.variants import Variant
@@ -16,23 +16,11 @@ EXAMPLE = ("Slow tracking shot following a woman walking through morning fog on 
 def render(ctx: UiContext) -> TabUi:
     with gr.Tab("Text to video", id="t2v"):
         prompt, _ = prompt_box("Prompt", f"e.g. {EXAMPLE}")
-        with gr.Accordion("Prompt builder", open=False):
-            gr.Markdown("Name the camera move, the light and the style: the model follows cinematic language. "
-                        "One or two subjects work best.")
-            subject = gr.Textbox(label="Subject", placeholder="a chestnut horse")
-            action = gr.Textbox(label="Action", placeholder="gallops along the surf, spray flying")
-            with gr.Row():
-                shot = gr.Dropdown(list(prompts.SHOT_SIZES), label="Shot", value=None)
-                camera = gr.Dropdown(list(prompts.CAMERA_WORDS), label="Camera", value=None)
-            with gr.Row():
-                lighting = gr.Dropdown(list(prompts.LIGHTING), label="Light", value=None)
-                style = gr.Dropdown(list(prompts.STYLES), label="Style", value=None)
-            use = gr.Button("Write this into the prompt", size="sm")
+        advice = advice_view.render()
+        builder.render("t2v", prompt)
+        advice_view.api_endpoint(ctx)
         shape = shape_controls(Variant.T2V)
         result = result_area("Text to video")
-
-    use.click(lambda *parts: prompts.compose(*[p or "" for p in parts]),
-              [subject, action, shot, camera, lighting, style], prompt, api_visibility="private")
 
     inputs = [prompt, shape.resolution, shape.ratio, shape.duration, shape.watermark, shape.seed]
 
@@ -47,4 +35,5 @@ def render(ctx: UiContext) -> TabUi:
         return await ctx.generate("t2v", request, progress, prompt=prompt, resolution=resolution, ratio=ratio,
                                   duration=duration, watermark=watermark, seed=seed)
 
+    advice_view.wire(ctx, advice, "t2v", prompt, shape.resolution)
     return TabUi("text_to_video", result, inputs, text_to_video, quote)
