@@ -12,7 +12,8 @@ from tests.media_fixtures import make_image
 
 
 @pytest.fixture
-def ctx(tmp_path):
+def ctx(tmp_path, monkeypatch):
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path))  # files made in tmp_path count as this server's uploads
     s = Studio(config.load({"STUDIO_DATA_DIR": str(tmp_path / "data")}))
     yield UiContext(s)
     s.close()
