@@ -18,11 +18,11 @@ import argparse
 import sys
 
 from studio import config
-from studio.cli import generate, jobs
+from studio.cli import chain, generate, jobs
 from studio.errors import InputError, StudioError
 from studio.service import Studio
 
-COMMAND_MODULES = (generate, jobs)
+COMMAND_MODULES = (generate, jobs, chain)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -1,0 +1,356 @@
+"""Join finished clips into one MP4, copying the compressed stream wherever the clips allow it.
+
+Clips that share codec (H.264), coded size, frame rate, pixel format and profile
+are joined by stream copy: each shot's packets from its first keyframe after
+the in point (plus any crossfade) to its last keyframe before the out point (less
+any crossfade) are copied untouched and retimed. Only the frames between a cut
+and the nearest keyframe, and the seconds of each crossfade, are re-encoded
+(xfade/acrossfade on the short stretches), so trims stay frame-exact and a
+storyboard of long clips costs a few seconds of encoding however long it is.
+(Snapping trims to keyframes would be simpler but moves a cut by up to a whole
+GOP, two seconds or more on provider clips.) Re-encoded stretches carry their
+own parameter sets in-band when they differ from the first clip's.
+
+Sound is copied along with the picture when every clip has the same audio layout;
+otherwise the sound alone is re-encoded in one pass (cheap), with silence for a
+clip that has none, so picture and sound stay in sync. Clips that differ in
+picture are all re-encoded, conformed to the first clip's size and frame rate
+(letterboxed or pillarboxed, never stretched).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import heapq
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+from studio.errors import InputError
+from studio.media.clips import atomic_path
+from studio.media.ffmpeg import run_sync
+from studio.media.stitch_plan import Copy, Encode, Plan, Span, plan_copy, plan_encode
+
+ENCODE_PRESET = "medium"   # re-encoded frames sit among the provider's: x264's default balance
+ENCODE_CRF = "18"
+AUDIO_BITRATE = "192k"
+DEFAULT_AUDIO = (48000, "stereo")
+_PROFILES = {"Constrained Baseline": "baseline", "Baseline": "baseline", "Main": "main", "High": "high"}
+
+
+@dataclass(frozen=True)
+class Shot:
+    """One clip of a storyboard, with its in and out points in seconds (None: the clip's end)."""
+
+    path: Path
+    start: float = 0.0
+    end: float | None = None
+
+
+@dataclass(frozen=True)
+class Clip:
+    """What joining needs to know about a file."""
+
+    path: Path
+    width: int              # as displayed
+    height: int
+    fps: Fraction
+    video_codec: str
+    pix_fmt: str
+    profile: str | None
+    rotated: bool
+    extradata: bytes
+    keyframes: tuple[float, ...]
+    video_end: float        # end of the last frame, seconds
+    audio: tuple[str, int, str] | None  # codec, sample rate, layout
+
+    @property
+    def picture(self) -> tuple:
+        """Clips whose pictures agree here can share one stream (and be stream-copied)."""
+        return (self.video_codec, self.width, self.height, self.fps, self.pix_fmt,
+                _PROFILES.get(self.profile or ""), self.rotated)
+
+
+@dataclass(frozen=True)
+class Stitched:
+    path: Path
+    seconds: float           # the planned length: trimmed shots less the crossfades
+    width: int
+    height: int
+    copied_seconds: float    # picture seconds stream-copied
+    encoded_seconds: float   # picture seconds re-encoded
+    audio_copied: bool
+    conformed: bool          # the clips differed: every shot re-encoded to the first one's shape
+
+
+def read_clip(path: str | Path, label: str = "The clip") -> Clip:
+    """Probe a clip with PyAV: its shape, keyframes and audio layout."""
+    import av
+
+    try:
+        with av.open(str(path)) as c:
+            if not c.streams.video:
+                raise InputError(f"{label} has no picture: only video clips can be stitched.")
+            v = c.streams.video[0]
+            a = c.streams.audio[0] if c.streams.audio else None
+            keys, end, rotation = [], 0.0, 0
+            for packet in c.demux(v):
+                if packet.pts is None:
+                    continue
+                t = float(packet.pts * v.time_base)
+                if packet.is_keyframe:
+                    keys.append(t)
+                    if len(keys) == 1:
+                        rotation = _rotation(v, packet)
+                end = max(end, t + float((packet.duration or 0) * v.time_base))
+            cc = v.codec_context
+            width, height = (cc.height, cc.width) if rotation in (90, 270) else (cc.width, cc.height)
+            fps = Fraction(v.average_rate or v.guessed_rate or 24).limit_denominator(1001)
+            audio = (a.codec_context.name, a.rate, a.layout.name) if a is not None else None
+            return Clip(Path(path), width, height, fps, cc.name, cc.pix_fmt or "", v.profile, rotation != 0,
+                        bytes(cc.extradata or b""), tuple(keys), end, audio)
+    except av.FFmpegError as e:
+        raise InputError(f"{label} could not be read as a video ({e.strerror or e}).") from None
+
+
+def _rotation(stream, packet) -> int:
+    try:
+        for frame in stream.codec_context.decode(packet):
+            return int(round(getattr(frame, "rotation", 0) or 0)) % 360
+    except Exception:  # a first frame that will not decode says nothing about rotation
+        return 0
+    return 0
+
+
+def stitch(shots: Sequence[Shot], crossfades: Sequence[float], dest: str | Path,
+           reencode: bool = False) -> Stitched:
+    """Join the shots in order; crossfades[i] is the fade between shot i and i+1 (0: a cut).
+
+    reencode=True re-encodes everything (what stitching costs without stream copy).
+    """
+    clips = [read_clip(s.path, f"Shot {i}") for i, s in enumerate(shots, start=1)]
+    first = clips[0]
+    same_picture = all(c.picture == first.picture for c in clips) and first.video_codec == "h264"
+    audio_copy = same_picture and all(c.audio == first.audio and c.audio and c.audio[0] == "aac" for c in clips)
+    rate, layout = next(((c.audio[1], c.audio[2]) for c in clips if c.audio), DEFAULT_AUDIO)
+    target = _Target(first.width, first.height, first.fps, rate, layout,
+                     _PROFILES.get(first.profile or "") if same_picture else "high")
+    if reencode or not same_picture:
+        plan = plan_encode(clips, shots, crossfades)
+        with atomic_path(dest) as part:
+            _encode(plan.segments[0], clips, target, part, faststart=True)
+        return _result(dest, plan, target, audio_copied=False, conformed=not same_picture)
+    plan = plan_copy(clips, shots, crossfades)
+    Path(dest).parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.ExitStack() as stack:
+        work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=".stitch.", dir=Path(dest).parent)))
+        pieces = {}
+        for n, seg in enumerate(plan.segments):
+            if isinstance(seg, Encode):
+                pieces[n] = _encode(seg, clips, target, work / f"piece{n}.mp4", audio=audio_copy)
+        sound = None
+        if not audio_copy:
+            sound = _encode(plan_encode(clips, shots, crossfades).segments[0], clips, target,
+                            work / "sound.mp4", video=False)
+        with atomic_path(dest) as part:
+            _mux(plan, clips, pieces, sound, part)
+    return _result(dest, plan, target, audio_copied=audio_copy, conformed=False)
+
+
+def trim(shot: Shot, dest: str | Path) -> Stitched:
+    """One clip cut to shot.start..shot.end, frame-exact, copying all but the frames next to each cut."""
+    return stitch([shot], [], dest)
+
+
+def _result(dest, plan: Plan, target: "_Target", audio_copied: bool, conformed: bool) -> Stitched:
+    copied = sum(s.span.seconds for s in plan.segments if isinstance(s, Copy))
+    return Stitched(Path(dest), plan.seconds, target.width, target.height, copied, plan.seconds - copied,
+                    audio_copied, conformed)
+
+
+# --- re-encoding a stretch ------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Target:
+    width: int
+    height: int
+    fps: Fraction
+    rate: int
+    layout: str
+    profile: str | None
+
+
+def _encode(run: Encode, clips: list[Clip], t: _Target, dest: Path, *, video: bool = True,
+            audio: bool = True, faststart: bool = False) -> Path:
+    """Encode a run of stretches, joined by cuts or crossfades, into an MP4 of exactly run.seconds."""
+    inputs, graph = [], []
+    for k, span in enumerate(run.parts):
+        clip = clips[span.shot]
+        inputs += ["-ss", f"{span.start:.6f}", "-t", f"{span.seconds + 0.5:.6f}", "-i", str(clip.path)]
+        graph.append(f"[{k}:v:0]setpts=PTS-STARTPTS,scale={t.width}:{t.height}:force_original_aspect_ratio="
+                     f"decrease,pad={t.width}:{t.height}:(ow-iw)/2:(oh-ih)/2,setsar=1,fps={t.fps},format=yuv420p,"
+                     f"tpad=stop_mode=clone:stop_duration=1,trim=duration={span.seconds:.6f},settb=AVTB[v{k}]")
+        sound = f"[{k}:a:0]asetpts=PTS-STARTPTS," if clip.audio else f"anullsrc=r={t.rate}:cl={t.layout},"
+        graph.append(f"{sound}aresample={t.rate},aformat=sample_fmts=fltp:channel_layouts={t.layout},"
+                     f"apad,atrim=duration={span.seconds:.6f},asetpts=PTS-STARTPTS[a{k}]")
+    v, a, length = "v0", "a0", run.parts[0].seconds
+    for k in range(1, len(run.parts)):
+        fade = run.fades[k - 1]
+        if fade > 0:
+            graph.append(f"[{v}][v{k}]xfade=transition=fade:duration={fade:.6f}:offset={length - fade:.6f}[vj{k}]")
+            graph.append(f"[{a}][a{k}]acrossfade=d={fade:.6f}:c1=tri:c2=tri[aj{k}]")
+        else:
+            graph.append(f"[{v}][v{k}]concat=n=2:v=1:a=0[vj{k}]")
+            graph.append(f"[{a}][a{k}]concat=n=2:v=0:a=1[aj{k}]")
+        v, a, length = f"vj{k}", f"aj{k}", length + run.parts[k].seconds - fade
+    args = [*inputs, "-filter_complex", ";".join(graph)]
+    if video:
+        args += ["-map", f"[{v}]", "-c:v", "libx264", "-preset", ENCODE_PRESET, "-crf", ENCODE_CRF,
+                 "-pix_fmt", "yuv420p", "-r", str(t.fps)] + (["-profile:v", t.profile] if t.profile else [])
+    if audio:
+        args += ["-map", f"[{a}]", "-c:a", "aac", "-b:a", AUDIO_BITRATE, "-ar", str(t.rate)]
+    args += ["-t", f"{run.seconds:.6f}", "-map_metadata", "-1"]
+    args += ["-movflags", "+faststart"] if faststart else []
+    run_sync([*args, "-f", "mp4", str(dest)], timeout=3600)
+    return dest
+
+
+# --- copying packets --------------------------------------------------------------
+
+@dataclass
+class _Source:
+    """A file whose packets go into the output from `start` to `end` (its own seconds), shifted."""
+
+    path: Path
+    start: float
+    end: float          # float("inf"): to the end
+    shift: float        # output seconds minus source seconds
+
+
+def _mux(plan: Plan, clips: list[Clip], pieces: dict[int, Path], sound: Path | None, dest: Path) -> None:
+    import av
+
+    sources = []
+    for n, seg in enumerate(plan.segments):
+        if isinstance(seg, Copy):
+            span = seg.span
+            end = float("inf") if span.end >= clips[span.shot].video_end - 1e-6 else span.end
+            sources.append(_Source(clips[span.shot].path, span.start, end, seg.at - span.start))
+        else:
+            sources.append(_Source(pieces[n], 0.0, float("inf"), seg.at))
+    sets = [_parameter_sets(_extradata(s.path)) for s in sources]
+    inband = len(set(sets)) > 1
+    delay = max(_video_delay(s.path) for s in sources)
+    with av.open(str(sources[0].path)) as first, \
+            av.open(str(dest), "w", format="mp4", options={"movflags": "+faststart"}) as out:
+        ov = out.add_stream_from_template(first.streams.video[0])
+        audio_from = av.open(str(sound)) if sound else first
+        with audio_from:
+            oa = out.add_stream_from_template(audio_from.streams.audio[0])
+        video = _video_packets(sources, sets if inband else None, delay, ov)
+        audio = _audio_packets([_Source(sound, 0.0, float("inf"), 0.0)] if sound else sources, oa)
+        for packet in heapq.merge(video, audio, key=lambda p: float(p.dts * p.time_base)):
+            out.mux(packet)
+
+
+def _video_packets(sources: list[_Source], sets: list[bytes] | None, delay: float, ov) -> Iterator:
+    import av
+
+    for i, src in enumerate(sources):
+        with av.open(str(src.path)) as c:
+            v = c.streams.video[0]
+            tb = v.time_base
+            own_delay = _video_delay(src.path)
+            shift, dts_shift = round(src.shift / tb), round((src.shift - (delay - own_delay)) / tb)
+            first = True
+            for p in c.demux(v):
+                if p.pts is None or p.dts is None:
+                    continue
+                t = float(p.pts * tb)
+                if t < src.start - 1e-4 or t >= src.end - 1e-4:
+                    continue
+                if first and sets is not None:
+                    p = _prepend(p, sets[i])
+                first = False
+                p.pts, p.dts = p.pts + shift, p.dts + dts_shift
+                p.stream = ov
+                yield p
+
+
+def _audio_packets(sources: list[_Source], oa) -> Iterator:
+    """Sound packets whose middle falls in each source's stretch, kept in order without overlap."""
+    import av
+
+    end = None
+    for src in sources:
+        with av.open(str(src.path)) as c:
+            a = c.streams.audio[0]
+            tb = a.time_base
+            shift = round(src.shift / tb)
+            for p in c.demux(a):
+                if p.pts is None:
+                    continue
+                length = p.duration or 1024
+                middle = float((p.pts + length / 2) * tb)
+                if end is not None and p.is_discard:
+                    continue
+                if not (src.start <= middle < src.end) and not (end is None and p.is_discard):
+                    continue
+                pts = p.pts + shift
+                if end is not None and pts < end:
+                    if end - pts > length / 2:
+                        continue  # overlaps the previous stretch: drop it
+                    pts = end     # nudged by under half a packet (< 11 ms at 48 kHz)
+                p.pts = p.dts = pts
+                end = pts + length
+                p.stream = oa
+                yield p
+
+
+def _extradata(path: Path) -> bytes:
+    import av
+
+    with av.open(str(path)) as c:
+        return bytes(c.streams.video[0].codec_context.extradata or b"")
+
+
+def _video_delay(path: Path) -> float:
+    """How far decoding runs ahead of display at the start (B-frames), in seconds."""
+    import av
+
+    with av.open(str(path)) as c:
+        v = c.streams.video[0]
+        for p in c.demux(v):
+            if p.pts is not None and p.dts is not None:
+                return float((p.pts - p.dts) * v.time_base)
+    return 0.0
+
+
+def _parameter_sets(avcc: bytes) -> bytes:
+    """The SPS and PPS of an avcC record as length-prefixed NAL units (b'' if it is not one)."""
+    if len(avcc) < 7 or avcc[0] != 1:
+        return b""
+    size = (avcc[4] & 3) + 1
+    out, i = [], 5
+    for count_mask in (0x1F, 0xFF):
+        count = avcc[i] & count_mask
+        i += 1
+        for _ in range(count):
+            n = int.from_bytes(avcc[i:i + 2], "big")
+            out.append(n.to_bytes(size, "big") + avcc[i + 2:i + 2 + n])
+            i += 2 + n
+    return b"".join(out)
+
+
+def _prepend(packet, data: bytes):
+    """A copy of the packet with its parameter sets in front (so a decoder switches to them here)."""
+    import av
+
+    if not data:
+        return packet
+    p = av.Packet(data + bytes(packet))
+    p.pts, p.dts, p.duration, p.time_base = packet.pts, packet.dts, packet.duration, packet.time_base
+    p.is_keyframe = packet.is_keyframe
+    return p
