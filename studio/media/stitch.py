@@ -189,21 +189,25 @@ def _encode(run: Encode, clips: list[Clip], t: _Target, dest: Path, *, video: bo
     for k, span in enumerate(run.parts):
         clip = clips[span.shot]
         inputs += ["-ss", f"{span.start:.6f}", "-t", f"{span.seconds + 0.5:.6f}", "-i", str(clip.path)]
-        graph.append(f"[{k}:v:0]setpts=PTS-STARTPTS,scale={t.width}:{t.height}:force_original_aspect_ratio="
-                     f"decrease,pad={t.width}:{t.height}:(ow-iw)/2:(oh-ih)/2,setsar=1,fps={t.fps},format=yuv420p,"
-                     f"tpad=stop_mode=clone:stop_duration=1,trim=duration={span.seconds:.6f},settb=AVTB[v{k}]")
-        sound = f"[{k}:a:0]asetpts=PTS-STARTPTS," if clip.audio else f"anullsrc=r={t.rate}:cl={t.layout},"
-        graph.append(f"{sound}aresample={t.rate},aformat=sample_fmts=fltp:channel_layouts={t.layout},"
-                     f"apad,atrim=duration={span.seconds:.6f},asetpts=PTS-STARTPTS[a{k}]")
+        if video:
+            graph.append(f"[{k}:v:0]setpts=PTS-STARTPTS,scale={t.width}:{t.height}:force_original_aspect_ratio="
+                         f"decrease,pad={t.width}:{t.height}:(ow-iw)/2:(oh-ih)/2,setsar=1,fps={t.fps},"
+                         f"format=yuv420p,tpad=stop_mode=clone:stop_duration=1,"
+                         f"trim=duration={span.seconds:.6f},settb=AVTB[v{k}]")
+        if audio:
+            sound = f"[{k}:a:0]asetpts=PTS-STARTPTS," if clip.audio else f"anullsrc=r={t.rate}:cl={t.layout},"
+            graph.append(f"{sound}aresample={t.rate},aformat=sample_fmts=fltp:channel_layouts={t.layout},"
+                         f"apad,atrim=duration={span.seconds:.6f},asetpts=PTS-STARTPTS[a{k}]")
     v, a, length = "v0", "a0", run.parts[0].seconds
     for k in range(1, len(run.parts)):
         fade = run.fades[k - 1]
         if fade > 0:
-            graph.append(f"[{v}][v{k}]xfade=transition=fade:duration={fade:.6f}:offset={length - fade:.6f}[vj{k}]")
-            graph.append(f"[{a}][a{k}]acrossfade=d={fade:.6f}:c1=tri:c2=tri[aj{k}]")
+            video and graph.append(f"[{v}][v{k}]xfade=transition=fade:duration={fade:.6f}"
+                                   f":offset={length - fade:.6f}[vj{k}]")
+            audio and graph.append(f"[{a}][a{k}]acrossfade=d={fade:.6f}:c1=tri:c2=tri[aj{k}]")
         else:
-            graph.append(f"[{v}][v{k}]concat=n=2:v=1:a=0[vj{k}]")
-            graph.append(f"[{a}][a{k}]concat=n=2:v=0:a=1[aj{k}]")
+            video and graph.append(f"[{v}][v{k}]concat=n=2:v=1:a=0[vj{k}]")
+            audio and graph.append(f"[{a}][a{k}]concat=n=2:v=0:a=1[aj{k}]")
         v, a, length = f"vj{k}", f"aj{k}", length + run.parts[k].seconds - fade
     args = [*inputs, "-filter_complex", ";".join(graph)]
     if video:
