@@ -64,6 +64,7 @@ class Clip:
     extradata: bytes
     keyframes: tuple[float, ...]
     video_end: float        # end of the last frame, seconds
+    delay: float            # how far decoding runs ahead of display at the start (B-frames), seconds
     audio: tuple[str, int, str] | None  # codec, sample rate, layout
 
     @property
@@ -95,24 +96,41 @@ def read_clip(path: str | Path, label: str = "The clip") -> Clip:
                 raise InputError(f"{label} has no picture: only video clips can be stitched.")
             v = c.streams.video[0]
             a = c.streams.audio[0] if c.streams.audio else None
-            keys, end, rotation = [], 0.0, 0
-            for packet in c.demux(v):
-                if packet.pts is None:
-                    continue
-                t = float(packet.pts * v.time_base)
-                if packet.is_keyframe:
-                    keys.append(t)
-                    if len(keys) == 1:
-                        rotation = _rotation(v, packet)
-                end = max(end, t + float((packet.duration or 0) * v.time_base))
+            first = next((p for p in c.demux(v) if p.pts is not None and p.dts is not None), None)
+            if first is None:
+                raise InputError(f"{label} has no frames to join.")
+            tb = float(v.time_base)
+            delay, rotation = (first.pts - first.dts) * tb, _rotation(v, first)
+            keys, end = _keyframes(c, v) if delay else _indexed_keyframes(v)
             cc = v.codec_context
             width, height = (cc.height, cc.width) if rotation in (90, 270) else (cc.width, cc.height)
             fps = Fraction(v.average_rate or v.guessed_rate or 24).limit_denominator(1001)
             audio = (a.codec_context.name, a.rate, a.layout.name) if a is not None else None
             return Clip(Path(path), width, height, fps, cc.name, cc.pix_fmt or "", v.profile, rotation != 0,
-                        bytes(cc.extradata or b""), tuple(keys), end, audio)
+                        bytes(cc.extradata or b""), keys, end, delay, audio)
     except av.FFmpegError as e:
         raise InputError(f"{label} could not be read as a video ({e.strerror or e}).") from None
+
+
+def _indexed_keyframes(v) -> tuple[tuple[float, ...], float]:
+    """Keyframe times and the picture's end from the file's index (no B-frames: decode time is display time)."""
+    tb, entries = float(v.time_base), v.index_entries
+    keys = tuple(e.timestamp * tb for e in entries if e.is_keyframe and not e.is_discard)
+    last = max((e.timestamp for e in entries), default=0) * tb
+    return keys, last + 1 / float(v.average_rate or v.guessed_rate or 24)
+
+
+def _keyframes(c, v) -> tuple[tuple[float, ...], float]:
+    """Keyframe display times and the picture's end, read packet by packet (B-frames reorder them)."""
+    c.seek(0, stream=v)
+    tb, keys, end = float(v.time_base), [], 0.0
+    for p in c.demux(v):
+        if p.pts is not None:
+            t = p.pts * tb
+            if p.is_keyframe:
+                keys.append(t)
+            end = max(end, t + (p.duration or 0) * tb)
+    return tuple(keys), end
 
 
 def _rotation(stream, packet) -> int:
@@ -231,105 +249,93 @@ class _Source:
     start: float
     end: float          # float("inf"): to the end
     shift: float        # output seconds minus source seconds
+    delay: float = 0.0  # the file's own decode lead
+
+
+class _Retimer:
+    """Moves each source's packets to their place in the output, keeping every stream in order."""
+
+    def __init__(self, delay: float, parameter_sets: dict[Path, bytes] | None):
+        self.delay = delay                      # the output's decode lead (B-frames), seconds
+        self.parameter_sets = parameter_sets    # per file, put in front of each of its keyframes
+        self.sound_end: int | None = None       # where the last sound packet ended (output ticks)
+
+    def packets(self, src: _Source, out_video, out_audio) -> Iterator:
+        """The source's packets in file order (picture and sound already interleaved there)."""
+        import av
+
+        with av.open(str(src.path)) as c:
+            wanted = ([c.streams.video[0]] if out_video else []) + ([c.streams.audio[0]] if out_audio else [])
+            for p in c.demux(wanted):
+                if p.pts is None:
+                    continue
+                if p.stream.type == "video":
+                    moved = self._picture(p, src)
+                    if moved is not None:
+                        moved.stream = out_video
+                        yield moved
+                else:
+                    moved = self._sound(p, src)
+                    if moved is not None:
+                        moved.stream = out_audio
+                        yield moved
+
+    def _picture(self, p, src: _Source):
+        tb = float(p.time_base)
+        t = p.pts * tb
+        if p.dts is None or t < src.start - 1e-4 or t >= src.end - 1e-4:
+            return None
+        if p.is_keyframe and self.parameter_sets is not None:  # a player may start at any keyframe
+            p = _prepend(p, self.parameter_sets[src.path])
+        p.pts += round(src.shift / tb)
+        p.dts += round((src.shift - (self.delay - src.delay)) / tb)
+        return p
+
+    def _sound(self, p, src: _Source):
+        """Sound packets whose middle falls in the stretch, without overlapping the one before."""
+        tb = float(p.time_base)
+        length = p.duration or 1024
+        middle = (p.pts + length / 2) * tb
+        priming = p.is_discard and self.sound_end is None and src.start <= 0
+        if (p.is_discard or not src.start <= middle < src.end) and not priming:
+            return None
+        pts = p.pts + round(src.shift / tb)
+        if self.sound_end is not None and pts < self.sound_end:
+            if self.sound_end - pts > length / 2:
+                return None               # overlaps the previous stretch: drop it
+            pts = self.sound_end          # nudged by under half a packet (< 11 ms at 48 kHz)
+        p.pts = p.dts = pts
+        self.sound_end = pts + length
+        return p
 
 
 def _mux(plan: Plan, clips: list[Clip], pieces: dict[int, Path], sound: Path | None, dest: Path) -> None:
     import av
 
-    sources = []
+    sources, sets = [], {}
     for n, seg in enumerate(plan.segments):
         if isinstance(seg, Copy):
-            span = seg.span
-            end = float("inf") if span.end >= clips[span.shot].video_end - 1e-6 else span.end
-            sources.append(_Source(clips[span.shot].path, span.start, end, seg.at - span.start))
+            span, clip = seg.span, clips[seg.span.shot]
+            end = float("inf") if span.end >= clip.video_end - 1e-6 else span.end
+            sources.append(_Source(clip.path, span.start, end, seg.at - span.start, clip.delay))
         else:
-            sources.append(_Source(pieces[n], 0.0, float("inf"), seg.at))
-    sets = [_parameter_sets(_extradata(s.path)) for s in sources]
-    inband = len(set(sets)) > 1
-    delay = max(_video_delay(s.path) for s in sources)
-    with av.open(str(sources[0].path)) as first, \
+            clip = read_clip(pieces[n])
+            sources.append(_Source(clip.path, 0.0, float("inf"), seg.at, clip.delay))
+        sets[clip.path] = _parameter_sets(clip.extradata)
+    retime = _Retimer(max(s.delay for s in sources), sets if len(set(sets.values())) > 1 else None)
+    with av.open(str(sources[0].path)) as first, av.open(str(sound or sources[0].path)) as heard, \
             av.open(str(dest), "w", format="mp4", options={"movflags": "+faststart"}) as out:
         ov = out.add_stream_from_template(first.streams.video[0])
-        audio_from = av.open(str(sound)) if sound else first
-        with audio_from:
-            oa = out.add_stream_from_template(audio_from.streams.audio[0])
-        video = _video_packets(sources, sets if inband else None, delay, ov)
-        audio = _audio_packets([_Source(sound, 0.0, float("inf"), 0.0)] if sound else sources, oa)
-        for packet in heapq.merge(video, audio, key=lambda p: float(p.dts * p.time_base)):
+        oa = out.add_stream_from_template(heard.streams.audio[0])
+        if sound is None:
+            for src in sources:
+                for packet in retime.packets(src, ov, oa):
+                    out.mux(packet)
+            return
+        pictures = (p for src in sources for p in retime.packets(src, ov, None))
+        sounds = retime.packets(_Source(sound, 0.0, float("inf"), 0.0), None, oa)
+        for packet in heapq.merge(pictures, sounds, key=lambda p: p.dts * float(p.time_base)):
             out.mux(packet)
-
-
-def _video_packets(sources: list[_Source], sets: list[bytes] | None, delay: float, ov) -> Iterator:
-    import av
-
-    for i, src in enumerate(sources):
-        with av.open(str(src.path)) as c:
-            v = c.streams.video[0]
-            tb = v.time_base
-            own_delay = _video_delay(src.path)
-            shift, dts_shift = round(src.shift / tb), round((src.shift - (delay - own_delay)) / tb)
-            first = True
-            for p in c.demux(v):
-                if p.pts is None or p.dts is None:
-                    continue
-                t = float(p.pts * tb)
-                if t < src.start - 1e-4 or t >= src.end - 1e-4:
-                    continue
-                if first and sets is not None:
-                    p = _prepend(p, sets[i])
-                first = False
-                p.pts, p.dts = p.pts + shift, p.dts + dts_shift
-                p.stream = ov
-                yield p
-
-
-def _audio_packets(sources: list[_Source], oa) -> Iterator:
-    """Sound packets whose middle falls in each source's stretch, kept in order without overlap."""
-    import av
-
-    end = None
-    for src in sources:
-        with av.open(str(src.path)) as c:
-            a = c.streams.audio[0]
-            tb = a.time_base
-            shift = round(src.shift / tb)
-            for p in c.demux(a):
-                if p.pts is None:
-                    continue
-                length = p.duration or 1024
-                middle = float((p.pts + length / 2) * tb)
-                if end is not None and p.is_discard:
-                    continue
-                if not (src.start <= middle < src.end) and not (end is None and p.is_discard):
-                    continue
-                pts = p.pts + shift
-                if end is not None and pts < end:
-                    if end - pts > length / 2:
-                        continue  # overlaps the previous stretch: drop it
-                    pts = end     # nudged by under half a packet (< 11 ms at 48 kHz)
-                p.pts = p.dts = pts
-                end = pts + length
-                p.stream = oa
-                yield p
-
-
-def _extradata(path: Path) -> bytes:
-    import av
-
-    with av.open(str(path)) as c:
-        return bytes(c.streams.video[0].codec_context.extradata or b"")
-
-
-def _video_delay(path: Path) -> float:
-    """How far decoding runs ahead of display at the start (B-frames), in seconds."""
-    import av
-
-    with av.open(str(path)) as c:
-        v = c.streams.video[0]
-        for p in c.demux(v):
-            if p.pts is not None and p.dts is not None:
-                return float((p.pts - p.dts) * v.time_base)
-    return 0.0
 
 
 def _parameter_sets(avcc: bytes) -> bytes:
