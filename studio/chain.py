@@ -171,12 +171,13 @@ def generated(job: Job, what: str) -> None:
 
 
 def variation_count(count) -> int:
+    """How many variations to make: a whole number from 2 to 4."""
     try:
-        n = int(count)
-    except (TypeError, ValueError):
-        raise InputError(f"Variations {count!r} is not a number: ask for 2 to 4.") from None
-    if n != count and str(n) != str(count).strip() or not MIN_VARIATIONS <= n <= MAX_VARIATIONS:
-        raise InputError(f"Variations come in sets of {MIN_VARIATIONS} to {MAX_VARIATIONS}; {count} is not: "
+        n = int(str(count).strip())
+    except ValueError:
+        n = None
+    if n is None or not MIN_VARIATIONS <= n <= MAX_VARIATIONS:
+        raise InputError(f"Variations come in sets of {MIN_VARIATIONS} to {MAX_VARIATIONS}; {count!r} is not one: "
                          f"ask for 2, 3 or 4.")
     return n
 
@@ -200,14 +201,27 @@ def quote_of(job: Job) -> Quote:
 
 def storyboard_job(job_id: str, owner: str, shots: list[Job], result: Stitched, poster: Path) -> Job:
     """The ledger's record of a finished storyboard: free, made here, lineage to every shot in order."""
+    job = _storyboard(job_id, owner, shots, JobState.SUCCEEDED)
+    job.output_path, job.poster_path, job.progress = str(result.path), str(poster), 1.0
+    job.width, job.height, job.seconds = result.width, result.height, result.seconds
+    return job
+
+
+def storyboard_failed(job_id: str, owner: str, shots: list[Job]) -> Job:
+    job = _storyboard(job_id, owner, shots, JobState.FAILED)
+    job.error_code = "stitch_failed"
+    job.error_message = ("The clips could not be joined (the encoder failed); try cuts instead of crossfades, "
+                         "or run the shots again.")
+    return job
+
+
+def _storyboard(job_id: str, owner: str, shots: list[Job], state: JobState) -> Job:
     n = len(shots)
     request = variants.Request(variants.Variant.STITCH, prompt=f"Storyboard of {n} shots: " + " | ".join(
         (j.request.prompt or j.request.variant.title)[:60] for j in shots), resolution=shots[0].request.resolution)
-    return Job(id=job_id, owner=owner, request=request, backend=STUDIO_BACKEND, state=JobState.SUCCEEDED,
-               output_path=str(result.path), poster_path=str(poster), width=result.width, height=result.height,
-               seconds=result.seconds, billed_seconds=0.0, cost_usd=0.0, progress=1.0,
-               parent_id=shots[0].id, made_as=MadeAs.STITCH, parents=tuple(j.id for j in shots),
-               created_at=time.time())
+    return Job(id=job_id, owner=owner, request=request, backend=STUDIO_BACKEND, state=state,
+               billed_seconds=0.0, cost_usd=0.0, parent_id=shots[0].id, made_as=MadeAs.STITCH,
+               parents=tuple(j.id for j in shots), created_at=time.time())
 
 
 def storyboard_detail(shots: list[StoryShot], fades: list[float], result: Stitched) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import hmac
+import logging
 import random
 import secrets
 import time
@@ -24,10 +25,12 @@ from studio.jobs.ledger import Ledger
 from studio.jobs.model import Job, JobState, MadeAs
 from studio.jobs.runner import Runner
 from studio.media import clips, inspect, stitch
+from studio.media.ffmpeg import FFmpegError
 from studio.pricing import Quote
 from studio.variants import Request
 
 LOCAL_OWNER = "local"
+log = logging.getLogger("studio.service")
 
 
 @dataclass(frozen=True)
@@ -288,9 +291,15 @@ class Studio:
             raise InputError("A crossfade cannot be negative: use 0 for a cut, or a length in seconds.")
         job_id = uuid.uuid4().hex[:16]
         media = self.settings.data_dir / "media"
-        result = stitch.stitch([stitch.Shot(p, s.start or 0.0, s.end) for p, s in zip(paths, shots)], fades,
-                               media / f"{job_id}.mp4")
-        clips.make_poster(result.path, media / f"{job_id}.jpg")
+        try:
+            result = stitch.stitch([stitch.Shot(p, s.start or 0.0, s.end) for p, s in zip(paths, shots)], fades,
+                                   media / f"{job_id}.mp4")
+            clips.make_poster(result.path, media / f"{job_id}.jpg")
+        except FFmpegError as e:
+            log.error("storyboard %s: ffmpeg failed: %s", job_id, e)
+            job = chain.storyboard_failed(job_id, owner, jobs)
+            self.ledger.add(job, detail="ffmpeg failed")
+            return job
         job = chain.storyboard_job(job_id, owner, jobs, result, media / f"{job_id}.jpg")
         self.ledger.add(job, detail=chain.storyboard_detail(shots, fades, result))
         return job

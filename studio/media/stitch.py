@@ -20,7 +20,6 @@ picture are all re-encoded, conformed to the first clip's size and frame rate
 
 from __future__ import annotations
 
-import contextlib
 import heapq
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -150,7 +149,8 @@ def stitch(shots: Sequence[Shot], crossfades: Sequence[float], dest: str | Path,
     """
     clips = [read_clip(s.path, f"Shot {i}") for i, s in enumerate(shots, start=1)]
     first = clips[0]
-    same_picture = all(c.picture == first.picture for c in clips) and first.video_codec == "h264"
+    same_picture = all(c.picture == first.picture for c in clips) and first.video_codec == "h264" \
+        and not first.rotated  # a turned picture is re-encoded upright
     audio_copy = same_picture and all(c.audio == first.audio and c.audio and c.audio[0] == "aac" for c in clips)
     rate, layout = next(((c.audio[1], c.audio[2]) for c in clips if c.audio), DEFAULT_AUDIO)
     target = _Target(first.width, first.height, first.fps, rate, layout,
@@ -162,8 +162,8 @@ def stitch(shots: Sequence[Shot], crossfades: Sequence[float], dest: str | Path,
         return _result(dest, plan, target, audio_copied=False, conformed=not same_picture)
     plan = plan_copy(clips, shots, crossfades)
     Path(dest).parent.mkdir(parents=True, exist_ok=True)
-    with contextlib.ExitStack() as stack:
-        work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=".stitch.", dir=Path(dest).parent)))
+    with tempfile.TemporaryDirectory(prefix=".stitch.", dir=Path(dest).parent) as scratch:
+        work = Path(scratch)
         pieces = {}
         for n, seg in enumerate(plan.segments):
             if isinstance(seg, Encode):
