@@ -15,9 +15,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from studio import variants
+from studio import pricing, variants
 from studio.errors import InputError
 from studio.jobs.model import Job, JobState, MadeAs
+from studio.media import inspect, stitch
 from studio.media.stitch import Stitched
 from studio.pricing import Quote
 
@@ -52,6 +53,7 @@ class EditSource:
     quote: Quote              # the edit of this source (input + output seconds)
     untrimmed_quote: Quote    # the edit of the whole clip
     trim_suggested: bool      # longer than the 15 s the model edits, and not trimmed
+    quote_if_first_15: float  # the edit's cost once trimmed to the first 15 s
 
     @property
     def saving(self) -> float:
@@ -66,8 +68,6 @@ class EditSource:
             return (f"Trimmed to {self.start:.2f}-{self.end:.2f} s: the edit costs {_money(self.quote.total)} "
                     f"instead of {_money(self.untrimmed_quote.total)} (saves {_money(self.saving)}).")
         return f"The edit costs {_money(self.quote.total)}."
-
-    quote_if_first_15: float = 0.0   # set when a trim is suggested: the edit's cost after trimming
 
 
 @dataclass(frozen=True)
@@ -151,6 +151,47 @@ def origin(data_dir: Path, request: variants.Request) -> tuple[str, MadeAs] | No
             if m:
                 return m.group(1), MadeAs.FRAME
     return None
+
+
+# --- reuse ---------------------------------------------------------------------------
+
+def edit_source(job: Job, data_dir: Path, start: float | None, end: float | None,
+                resolution: str | None) -> EditSource:
+    """The job's clip as a Video edit source: whole, or trimmed (frame-exact) into data_dir/edits."""
+    video = finished_clip(job, "sending to Video edit")
+    length = inspect.probe_video(video).duration
+    probe = variants.Request(variants.Variant.EDIT, prompt="edit", video=str(video),
+                             resolution=(resolution or job.request.resolution).upper())
+    whole = pricing.quote(probe, length)
+    first_15 = pricing.quote(probe, min(length, EDIT_SECONDS)).total
+    if start is None and end is None:
+        return EditSource(video, length, length, 0.0, length, whole, whole, length > EDIT_SECONDS + 0.05, first_15)
+    a, b = float(start or 0.0), length if end is None else float(end)
+    if not 0 <= a < b <= length + 0.05 or b - a < variants.VIDEO_MIN_SECONDS:
+        raise InputError(f"Trim {a:g}-{b:g} s does not fit the {length:.2f} s clip: choose an in point and an "
+                         f"out point within it, at least {variants.VIDEO_MIN_SECONDS:g} s apart.")
+    dest = edit_path(data_dir, job.id, a, b)
+    if not dest.exists():
+        stitch.trim(stitch.Shot(video, a, min(b, length)), dest)
+    seconds = inspect.probe_video(dest).duration
+    return EditSource(dest, seconds, length, a, b, pricing.quote(probe, seconds), whole, False, first_15)
+
+
+def loaded(job: Job) -> Loaded:
+    """A job's request as fields for its tab; inputs gone from the data folder are left out, with a note."""
+    generated(job, "loading settings")
+    fields = job.request.to_dict()
+    variant = variants.Variant(fields.pop("variant"))
+    notes = []
+    for key in ("first_frame", "video"):
+        if fields[key] and not Path(fields[key]).is_file():
+            notes.append(f"The {key.replace('_', ' ')} of job {job.id} is gone from the data folder: add it again.")
+            fields[key] = None
+    kept = [r for r in fields["references"] if Path(r).is_file()]
+    if len(kept) < len(fields["references"]):
+        notes.append(f"{len(fields['references']) - len(kept)} reference image(s) are gone: add them again.")
+    fields["references"] = kept
+    return Loaded(variant, fields, job.seed, tuple(notes))
 
 
 # --- checks ------------------------------------------------------------------------

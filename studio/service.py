@@ -22,7 +22,7 @@ from studio import backends, chain, config, pricing, variants
 from studio.errors import InputError, NotFound
 from studio.inputs import Checked, InputStore, check_files
 from studio.jobs.ledger import Ledger
-from studio.jobs.model import Job, JobState, MadeAs
+from studio.jobs.model import Job, MadeAs
 from studio.jobs.runner import Runner
 from studio.media import clips, inspect, stitch
 from studio.media.ffmpeg import FFmpegError
@@ -198,41 +198,11 @@ class Studio:
         """A finished clip as a Video edit source, trimmed to start..end when given, with the edit's quote
         and what the trim saves. A clip longer than 15 s untrimmed comes with the offer to trim it."""
         job = self.job(owner, job_id)
-        video = chain.finished_clip(job, "sending to Video edit")
-        length = inspect.probe_video(video).duration
-        resolution = (resolution or job.request.resolution).upper()
-        probe = variants.Request(variants.Variant.EDIT, prompt="edit", resolution=resolution, video=str(video))
-        whole = pricing.quote(probe, length)
-        a, b = float(start or 0.0), length if end is None else float(end)
-        if start is None and end is None:
-            first = pricing.quote(probe, min(length, chain.EDIT_SECONDS)).total
-            return chain.EditSource(video, length, length, 0.0, length, whole, whole,
-                                    length > chain.EDIT_SECONDS + 0.05, first)
-        if not 0 <= a < b <= length + 0.05 or b - a < variants.VIDEO_MIN_SECONDS:
-            raise InputError(f"Trim {a:g}-{b:g} s does not fit the {length:.2f} s clip: choose an in point and an "
-                             f"out point within it, at least {variants.VIDEO_MIN_SECONDS:g} s apart.")
-        dest = chain.edit_path(self.settings.data_dir, job.id, a, b)
-        if not dest.exists():
-            stitch.trim(stitch.Shot(video, a, min(b, length)), dest)
-        seconds = inspect.probe_video(dest).duration
-        return chain.EditSource(dest, seconds, length, a, b, pricing.quote(probe, seconds), whole, False)
+        return chain.edit_source(job, self.settings.data_dir, start, end, resolution)
 
     def load_settings(self, owner: str, job_id: str) -> chain.Loaded:
         """A job's prompt, settings and inputs as fields for its tab (prepare() takes them as they are)."""
-        job = self.job(owner, job_id)
-        chain.generated(job, "loading settings")
-        fields = job.request.to_dict()
-        variant = variants.Variant(fields.pop("variant"))
-        notes = []
-        for key in ("first_frame", "video"):
-            if fields[key] and not Path(fields[key]).is_file():
-                notes.append(f"The {key.replace('_', ' ')} of job {job.id} is gone from the data folder: add it again.")
-                fields[key] = None
-        kept = [r for r in fields["references"] if Path(r).is_file()]
-        if len(kept) < len(fields["references"]):
-            notes.append(f"{len(fields['references']) - len(kept)} reference image(s) are gone: add them again.")
-        fields["references"] = kept
-        return chain.Loaded(variant, fields, job.seed, tuple(notes))
+        return chain.loaded(self.job(owner, job_id))
 
     def _again(self, owner: str, job_id: str, what: str, **changes) -> tuple[Job, Prepared]:
         """A finished job's request, changed, checked and quoted."""

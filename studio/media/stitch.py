@@ -30,7 +30,7 @@ from pathlib import Path
 from studio.errors import InputError
 from studio.media.clips import atomic_path
 from studio.media.ffmpeg import run_sync
-from studio.media.stitch_plan import Copy, Encode, Plan, Span, plan_copy, plan_encode
+from studio.media.stitch_plan import Copy, Encode, Plan, plan_copy, plan_encode
 
 ENCODE_PRESET = "medium"   # re-encoded frames sit among the provider's: x264's default balance
 ENCODE_CRF = "18"
