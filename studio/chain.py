@@ -40,6 +40,14 @@ class Lineage:
     ancestors: list[Job]    # parent, grandparent, ... along the first parent
     children: list[Job]     # jobs made from this one, oldest first
 
+    def to_dict(self) -> dict:
+        """Ids and how each was made, for an API answer."""
+        def brief(j: Job) -> dict:
+            return {"id": j.id, "made_as": j.made_as.value if j.made_as else None, "variant": j.variant.value,
+                    "state": j.state.value}
+        return {"job": brief(self.job), "parents": [brief(j) for j in self.parents],
+                "ancestors": [brief(j) for j in self.ancestors], "children": [brief(j) for j in self.children]}
+
 
 @dataclass(frozen=True)
 class EditSource:
@@ -68,6 +76,13 @@ class EditSource:
             return (f"Trimmed to {self.start:.2f}-{self.end:.2f} s: the edit costs {_money(self.quote.total)} "
                     f"instead of {_money(self.untrimmed_quote.total)} (saves {_money(self.saving)}).")
         return f"The edit costs {_money(self.quote.total)}."
+
+    def to_dict(self) -> dict:
+        return {"video": str(self.video), "seconds": self.seconds, "clip_seconds": self.clip_seconds,
+                "start": self.start, "end": self.end, "quote": self.quote.to_dict(),
+                "untrimmed_quote": self.untrimmed_quote.to_dict(), "saving": self.saving,
+                "trim_suggested": self.trim_suggested, "quote_if_first_15": self.quote_if_first_15,
+                "message": self.describe()}
 
 
 @dataclass(frozen=True)
@@ -118,6 +133,10 @@ class Loaded:
     fields: dict = field(default_factory=dict)
     seed_used: int | None = None
     notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        return {"variant": self.variant.value, "fields": self.fields, "seed_used": self.seed_used,
+                "notes": list(self.notes)}
 
 
 def _money(x: float) -> str:

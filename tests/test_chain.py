@@ -97,6 +97,7 @@ def test_load_settings_gives_back_the_request_for_its_tab(studio, tmp_path):
     assert loaded.fields["watermark"] is True and len(loaded.fields["references"]) == 2
     again = studio.prepare(loaded.variant, **(loaded.fields | {"prompt": "[Image 1] leaves"}))
     assert again.request.references == job.request.references and again.request.ratio == "1:1"
+    assert json.loads(json.dumps(loaded.to_dict()))["fields"]["seed"] == 42
 
 
 def test_final_is_the_same_request_and_seed_at_1080p_with_both_costs(studio):
@@ -193,7 +194,7 @@ def test_a_storyboard_longer_than_15_s_is_offered_the_first_15_s(studio):
     offer = studio.send_to_edit(LOCAL_OWNER, board.id)
     assert offer.trim_suggested and abs(offer.clip_seconds - 18) <= FRAME
     assert offer.quote.total == round(33 * 0.14, 2) and offer.quote_if_first_15 == round(30 * 0.14, 2)  # 18+15 vs 15+15
-    assert "first 15 s" in offer.describe()
+    assert "first 15 s" in offer.describe() and json.loads(json.dumps(offer.to_dict()))["trim_suggested"]
     first = studio.send_to_edit(LOCAL_OWNER, board.id, 0, 15)
     assert abs(first.seconds - 15) <= FRAME and first.saving == round(3 * 0.14, 2)
 
@@ -213,6 +214,8 @@ def test_stitch_is_a_free_job_with_lineage_to_every_shot(studio):
     for shot in (a, b, c):
         assert board.id in [j.id for j in studio.lineage(LOCAL_OWNER, shot.id).children]
     assert [j.id for j in studio.lineage(LOCAL_OWNER, board.id).parents] == [a.id, b.id, c.id]
+    answer = json.loads(json.dumps(studio.lineage(LOCAL_OWNER, a.id).to_dict()))  # an API can send it as is
+    assert answer["children"] == [{"id": board.id, "made_as": "stitch of", "variant": "stitch", "state": "succeeded"}]
     with pytest.raises(InputError, match="storyboard"):
         studio.make_final(LOCAL_OWNER, board.id)
 

@@ -150,6 +150,15 @@ def test_clips_that_differ_are_conformed_to_the_first_letterboxed(tmp_path, thre
     assert read_clip(out.path).fps == FPS
 
 
+def test_a_turned_phone_clip_is_joined_upright(tmp_path):
+    from tests.media_fixtures import make_video
+
+    turned = make_video(tmp_path / "turned.mp4", 640, 360, seconds=3, rotation=90)
+    out = stitch([Shot(turned), Shot(turned)], [0], tmp_path / "out.mp4")
+    assert out.conformed and (out.width, out.height) == (360, 640)
+    assert_joined(out.path, 6, width=360, height=640)
+
+
 def test_trim_alone_makes_an_exact_shorter_clip(tmp_path, three):
     out = trim(Shot(three[2], 0.4, 3.9), tmp_path / "cut.mp4")
     assert_joined(out.path, 3.5)

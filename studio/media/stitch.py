@@ -82,7 +82,7 @@ class Stitched:
     copied_seconds: float    # picture seconds stream-copied
     encoded_seconds: float   # picture seconds re-encoded
     audio_copied: bool
-    conformed: bool          # the clips differed: every shot re-encoded to the first one's shape
+    conformed: bool          # every shot re-encoded to the first one's shape (clips differed, or turned)
 
 
 def read_clip(path: str | Path, label: str = "The clip") -> Clip:
@@ -99,7 +99,7 @@ def read_clip(path: str | Path, label: str = "The clip") -> Clip:
             if first is None:
                 raise InputError(f"{label} has no frames to join.")
             tb = float(v.time_base)
-            delay, rotation = (first.pts - first.dts) * tb, _rotation(v, first)
+            delay, rotation = (first.pts - first.dts) * tb, _rotation(c, v)
             keys, end = _keyframes(c, v) if delay else _indexed_keyframes(v)
             cc = v.codec_context
             width, height = (cc.height, cc.width) if rotation in (90, 270) else (cc.width, cc.height)
@@ -132,9 +132,11 @@ def _keyframes(c, v) -> tuple[tuple[float, ...], float]:
     return tuple(keys), end
 
 
-def _rotation(stream, packet) -> int:
+def _rotation(c, v) -> int:
+    """The display rotation of the first frame, in degrees (0 if it says nothing)."""
+    c.seek(0, stream=v)
     try:
-        for frame in stream.codec_context.decode(packet):
+        for frame in c.decode(v):
             return int(round(getattr(frame, "rotation", 0) or 0)) % 360
     except Exception:  # a first frame that will not decode says nothing about rotation
         return 0
