@@ -141,13 +141,15 @@ def test_a_silent_clip_gets_silence_and_sound_stays_in_sync(tmp_path, three):
 def test_clips_that_differ_are_conformed_to_the_first_letterboxed(tmp_path, three):
     red = three[0]
     tall = clip(tmp_path / "tall.mp4", 3, "blue", 880, size="360x640", fps=30, rate=44100)
-    out = stitch([Shot(red), Shot(tall)], [0.5], tmp_path / "out.mp4")
-    assert out.conformed and out.copied_seconds == 0
-    assert_joined(out.path, 6.5)
+    out = stitch([Shot(red), Shot(tall, 0.5)], [0.5], tmp_path / "out.mp4")
+    assert out.conformed and out.audio_copied  # the odd clip was made to match, sound included
+    assert_joined(out.path, 4 + 2.5 - 0.5)
     picture = frames(out.path, 5.5)[0]
     assert picture[:, :100].max() < 40 and picture[:, -100:].max() < 40   # pillarbox bars, black
     assert colour(picture[:, 270:370]) == "blue"                         # the picture itself, centred
     assert read_clip(out.path).fps == FPS
+    assert copied(video_packets(out.path, 0, 3), video_packets(red, 0, 3))  # only the odd one re-encoded
+    assert [round(tone_at(out.path, t)) for t in (1, 5)] == [440, 880]     # its sound resampled, in place
 
 
 def test_a_turned_phone_clip_is_joined_upright(tmp_path):

@@ -11,11 +11,15 @@ storyboard of long clips costs a few seconds of encoding however long it is.
 GOP, two seconds or more on provider clips.) Re-encoded stretches carry their
 own parameter sets in-band when they differ from the first clip's.
 
+A clip whose picture differs from the first clip's is first re-encoded to match
+it (its trim applied; conformed to the first clip's size and frame rate,
+letterboxed or pillarboxed, never stretched; its sound in the first clip's
+layout), so the others are still copied. When the first clip itself cannot be
+copied (not H.264 4:2:0, or turned by rotation metadata) everything is re-encoded.
+
 Sound is copied along with the picture when every clip has the same audio layout;
 otherwise the sound alone is re-encoded in one pass (cheap), with silence for a
-clip that has none, so picture and sound stay in sync. Clips that differ in
-picture are all re-encoded, conformed to the first clip's size and frame rate
-(letterboxed or pillarboxed, never stretched).
+clip that has none, so picture and sound stay in sync.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from pathlib import Path
 from studio.errors import InputError
 from studio.media.clips import atomic_path
 from studio.media.ffmpeg import run_sync
-from studio.media.stitch_plan import Copy, Encode, Plan, plan_copy, plan_encode
+from studio.media.stitch_plan import Copy, Encode, Plan, Span, bounds, plan_copy, plan_encode
 
 ENCODE_PRESET = "medium"   # re-encoded frames sit among the provider's: x264's default balance
 ENCODE_CRF = "18"
@@ -151,21 +155,23 @@ def stitch(shots: Sequence[Shot], crossfades: Sequence[float], dest: str | Path,
     """
     clips = [read_clip(s.path, f"Shot {i}") for i, s in enumerate(shots, start=1)]
     first = clips[0]
-    same_picture = all(c.picture == first.picture for c in clips) and first.video_codec == "h264" \
-        and not first.rotated  # a turned picture is re-encoded upright
-    audio_copy = same_picture and all(c.audio == first.audio and c.audio and c.audio[0] == "aac" for c in clips)
+    copyable = first.video_codec == "h264" and first.pix_fmt == "yuv420p" and not first.rotated \
+        and _PROFILES.get(first.profile or "") is not None  # a turned or unusual first clip is re-encoded
     rate, layout = next(((c.audio[1], c.audio[2]) for c in clips if c.audio), DEFAULT_AUDIO)
     target = _Target(first.width, first.height, first.fps, rate, layout,
-                     _PROFILES.get(first.profile or "") if same_picture else "high")
-    if reencode or not same_picture:
+                     _PROFILES.get(first.profile or "") if copyable else "high")
+    if reencode or not copyable:
         plan = plan_encode(clips, shots, crossfades)
         with atomic_path(dest) as part:
             _encode(plan.segments[0], clips, target, part, faststart=True)
-        return _result(dest, plan, target, audio_copied=False, conformed=not same_picture)
-    plan = plan_copy(clips, shots, crossfades)
+        return _result(dest, plan, target, audio_copied=False, conformed=not copyable)
+    plan_encode(clips, shots, crossfades)  # check every trim and fade before encoding anything
     Path(dest).parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".stitch.", dir=Path(dest).parent) as scratch:
         work = Path(scratch)
+        shots, clips, conformed = _conform(list(shots), clips, target, work)
+        audio_copy = all(c.audio == first.audio and c.audio and c.audio[0] == "aac" for c in clips)
+        plan = plan_copy(clips, shots, crossfades)
         pieces = {}
         for n, seg in enumerate(plan.segments):
             if isinstance(seg, Encode):
@@ -176,7 +182,21 @@ def stitch(shots: Sequence[Shot], crossfades: Sequence[float], dest: str | Path,
                             work / "sound.mp4", video=False)
         with atomic_path(dest) as part:
             _mux(plan, clips, pieces, sound, part)
-    return _result(dest, plan, target, audio_copied=audio_copy, conformed=False)
+    return _result(dest, plan, target, audio_copied=audio_copy, conformed=conformed)
+
+
+def _conform(shots: list[Shot], clips: list[Clip], target: "_Target", work: Path):
+    """Re-encode each shot whose picture differs from the first's into a matching clip (its trim
+    applied, letterboxed), so the rest can still be copied; returns the new shots and clips."""
+    first, conformed = clips[0], False
+    for i, clip in enumerate(clips):
+        if clip.picture == first.picture:
+            continue
+        spans, _, _ = bounds(clips, shots, [0.0] * (len(shots) - 1))
+        run = Encode([Span(i, *spans[i])], [], 0.0)
+        path = _encode(run, clips, target, work / f"conform{i}.mp4", keyint=max(1, round(target.fps)))
+        shots[i], clips[i], conformed = Shot(path), read_clip(path), True
+    return shots, clips, conformed
 
 
 def trim(shot: Shot, dest: str | Path) -> Stitched:
@@ -203,7 +223,7 @@ class _Target:
 
 
 def _encode(run: Encode, clips: list[Clip], t: _Target, dest: Path, *, video: bool = True,
-            audio: bool = True, faststart: bool = False) -> Path:
+            audio: bool = True, faststart: bool = False, keyint: int | None = None) -> Path:
     """Encode a run of stretches, joined by cuts or crossfades, into an MP4 of exactly run.seconds."""
     inputs, graph = [], []
     for k, span in enumerate(run.parts):
@@ -232,7 +252,8 @@ def _encode(run: Encode, clips: list[Clip], t: _Target, dest: Path, *, video: bo
     args = [*inputs, "-filter_complex", ";".join(graph)]
     if video:
         args += ["-map", f"[{v}]", "-c:v", "libx264", "-preset", ENCODE_PRESET, "-crf", ENCODE_CRF,
-                 "-pix_fmt", "yuv420p", "-r", str(t.fps)] + (["-profile:v", t.profile] if t.profile else [])
+                 "-pix_fmt", "yuv420p", "-r", str(t.fps)] + (["-profile:v", t.profile] if t.profile else []) \
+            + (["-g", str(keyint)] if keyint else [])
     if audio:
         args += ["-map", f"[{a}]", "-c:a", "aac", "-b:a", AUDIO_BITRATE, "-ar", str(t.rate)]
     args += ["-t", f"{run.seconds:.6f}", "-map_metadata", "-1"]
