@@ -7,15 +7,18 @@ many users without any of them seeing another's jobs.
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
+import logging
 import random
 import secrets
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from pathlib import Path
 
-from studio import backends, budgets, config, pricing, variants
+from studio import backends, budgets, chain, config, pricing, variants
 from studio.advice import AdviceItem, advise_prompt
 from studio.prompts import renumber
 from studio.errors import InputError, NotFound
@@ -23,13 +26,16 @@ from studio.inputs import Checked, InputStore, check_files
 from studio.media import inspect, quality
 from studio.reference_sets import ReferenceSet, ReferenceSets
 from studio.jobs.ledger import Ledger
-from studio.jobs.model import Job
+from studio.jobs.model import Job, MadeAs
 from studio.jobs.runner import Runner
+from studio.media import clips, inspect, stitch
+from studio.media.ffmpeg import FFmpegError
 from studio.pricing import Quote
 from studio.variants import Request
 
 LOCAL_OWNER = "local"
 TWIN_SECONDS = 10.0  # the same request again within this many seconds is the same job
+log = logging.getLogger("studio.service")
 
 
 @dataclass(frozen=True)
@@ -86,8 +92,8 @@ class Studio:
     # --- jobs -----------------------------------------------------------------
 
     def submit(self, owner: str, prepared: Prepared, backend: str | None = None,
-               parent_id: str | None = None, *, payer: str | None = None, again: bool = False,
-               key: str | None = None) -> Job:
+               parent_id: str | None = None, made_as: MadeAs | None = None, *, payer: str | None = None,
+               again: bool = False, key: str | None = None) -> Job:
         """Record the job and start it; refused (BudgetError) when it would pass a cap.
 
         The same request from the same owner within TWIN_SECONDS returns the job already made
@@ -97,6 +103,8 @@ class Studio:
         owner's caps, and the key lives only in memory (after a restart the job waits for it).
         """
         name = self.backend_name(backend) if key is None else self._own_key_backend(backend)
+        if parent_id is None:
+            parent_id, made_as = self._origin(owner, prepared.request)
         request = self.inputs.keep(prepared.request)
         seed = request.seed if request.seed is not None else random.randint(0, variants.MAX_SEED)
         now = time.time()
@@ -112,6 +120,8 @@ class Studio:
             parent_id=parent_id,
             payer=payer or owner,
             key_source="owner" if key is None else "user",
+            made_as=made_as if parent_id else None,
+            parents=(parent_id,) if parent_id else (),
             webhook_secret=secrets.token_urlsafe(24) if name == "inferencesh" else None,
             created_at=now,
             deadline_at=now + self.settings.job_deadline,
@@ -176,9 +186,132 @@ class Studio:
         fields = old.request.to_dict() | changes
         fields.pop("variant")
         return self.submit(owner, self.prepare(old.request.variant, **fields), old.backend, parent_id=old.id,
-                           payer=old.payer, again=True)
+                           made_as=MadeAs.RETRY, payer=old.payer, again=True)
+
+    def _origin(self, owner: str, request: Request) -> tuple[str | None, MadeAs | None]:
+        """The owner's job whose frame or clip this request uses, if any (lineage without asking)."""
+        found = chain.origin(self.settings.data_dir, request)
+        if found is None or self._own(owner, found[0]) is None:
+            return None, None
+        return found
 
     # --- one clip leads to the next: frames, finals, variations, stitching ---
+
+    def lineage(self, owner: str, job_id: str) -> chain.Lineage:
+        """Where a job came from and what was made from it; only the owner's jobs are shown."""
+        job = self.job(owner, job_id)
+        parents = [p for p in (self._own(owner, pid) for pid in job.parents) if p is not None]
+        ancestors, seen, step = [], {job.id}, job
+        while step.parent_id and step.parent_id not in seen:
+            step = self._own(owner, step.parent_id)
+            if step is None:
+                break
+            seen.add(step.id)
+            ancestors.append(step)
+        return chain.Lineage(job, parents, ancestors, self.ledger.children(job.id, owner))
+
+    def _own(self, owner: str, job_id: str) -> Job | None:
+        try:
+            return self.ledger.get(job_id, owner)
+        except NotFound:
+            return None
+
+    def grab_frame(self, owner: str, job_id: str, seconds: float | None = None) -> Path:
+        """The frame on screen at `seconds` (None: the last frame) as a full-size PNG in the data folder,
+        ready to be a first frame (Image to video) or a reference (Reference to video, Video edit)."""
+        job = self.job(owner, job_id)
+        video = chain.finished_clip(job, "grabbing a frame")
+        if seconds is not None:
+            seconds = float(seconds)
+            if not 0 <= seconds <= (job.seconds or 0) + 1e-3:
+                raise InputError(f"The clip runs 0 to {job.seconds:.2f} s; {seconds:g} s is outside it: "
+                                 "pick a time within the clip, or the last frame.")
+        at = (job.seconds or 0) + 1.0 if seconds is None else seconds  # past the end: the last frame
+        dest = chain.frame_path(self.settings.data_dir, job.id, seconds)
+        clips.grab_frame(video, at, dest)
+        inspect.check_first_frame(dest, "The grabbed frame")
+        return dest
+
+    def send_to_edit(self, owner: str, job_id: str, start: float | None = None, end: float | None = None,
+                     resolution: str | None = None) -> chain.EditSource:
+        """A finished clip as a Video edit source, trimmed to start..end when given, with the edit's quote
+        and what the trim saves. A clip longer than 15 s untrimmed comes with the offer to trim it."""
+        job = self.job(owner, job_id)
+        return chain.edit_source(job, self.settings.data_dir, start, end, resolution)
+
+    def load_settings(self, owner: str, job_id: str) -> chain.Loaded:
+        """A job's prompt, settings and inputs as fields for its tab (prepare() takes them as they are)."""
+        return chain.loaded(self.job(owner, job_id))
+
+    def _again(self, owner: str, job_id: str, what: str, **changes) -> tuple[Job, Prepared]:
+        """A finished job's request, changed, checked and quoted."""
+        job = self.job(owner, job_id)
+        chain.generated(job, what)
+        chain.finished_clip(job, what)
+        fields = job.request.to_dict() | changes
+        return job, self.prepare(fields.pop("variant"), **fields)
+
+    def final_quote(self, owner: str, job_id: str) -> chain.FinalQuote:
+        """What the 1080P final of a draft costs, beside what the draft cost."""
+        job, prepared = self._again(owner, job_id, "making the final", resolution="1080P", seed=None)
+        if job.request.resolution == "1080P":
+            raise InputError(f"Job {job.id} is already at 1080P: it is its own final.")
+        return chain.FinalQuote(prepared.quote, chain.quote_of(job))
+
+    def make_final(self, owner: str, job_id: str, backend: str | None = None) -> Job:
+        """The same request and seed at 1080P, recorded as the final of the draft."""
+        self.final_quote(owner, job_id)
+        job, prepared = self._again(owner, job_id, "making the final", resolution="1080P")
+        fixed = Prepared(dataclasses.replace(prepared.checked, request=dataclasses.replace(
+            prepared.request, seed=job.seed)), prepared.quote)
+        return self.submit(owner, fixed, backend or job.backend, parent_id=job.id, made_as=MadeAs.FINAL)
+
+    def variations_quote(self, owner: str, job_id: str, count: int) -> chain.VariationsQuote:
+        n = chain.variation_count(count)
+        _, prepared = self._again(owner, job_id, "making variations", seed=None)
+        return chain.VariationsQuote(prepared.quote, n)
+
+    def make_variations(self, owner: str, job_id: str, count: int, backend: str | None = None) -> list[Job]:
+        """The same request with `count` (2-4) new seeds, sent together, recorded as variations of the job."""
+        n = chain.variation_count(count)
+        job, prepared = self._again(owner, job_id, "making variations", seed=None)
+        name = self.backend_name(backend or job.backend)
+        made = []
+        for seed in chain.new_seeds(n, job.seed):
+            one = Prepared(dataclasses.replace(prepared.checked, request=dataclasses.replace(
+                prepared.request, seed=seed)), prepared.quote)
+            made.append(self.submit(owner, one, name, parent_id=job.id, made_as=MadeAs.VARIATION))
+        return made
+
+    def variations(self, owner: str, job_id: str) -> list[Job]:
+        """The variations made of a job, oldest first."""
+        return [j for j in self.lineage(owner, job_id).children if j.made_as is MadeAs.VARIATION]
+
+    def stitch(self, owner: str, shots: list[chain.StoryShot], crossfades: float | list[float] = 0.0) -> Job:
+        """Join finished clips in order into one MP4 with sound: a free job of its own, lineage to each shot.
+
+        crossfades: one length for every join, or one per join (0 is a cut)."""
+        if len(shots) < 2:
+            raise InputError("A storyboard needs at least two clips: add another shot.")
+        jobs = [self.job(owner, s.job_id) for s in shots]
+        paths = [chain.finished_clip(j, "a storyboard") for j in jobs]
+        fades = [float(crossfades)] * (len(shots) - 1) if isinstance(crossfades, (int, float)) else list(crossfades)
+        if any(f < 0 for f in fades):
+            raise InputError("A crossfade cannot be negative: use 0 for a cut, or a length in seconds.")
+        job_id = uuid.uuid4().hex[:16]
+        media = self.settings.data_dir / "media"
+        try:
+            result = stitch.stitch([stitch.Shot(p, s.start or 0.0, s.end) for p, s in zip(paths, shots)], fades,
+                                   media / f"{job_id}.mp4")
+            clips.make_poster(result.path, media / f"{job_id}.jpg")
+        except FFmpegError as e:
+            log.error("storyboard %s: ffmpeg failed: %s", job_id, e)
+            job = chain.storyboard_failed(job_id, owner, jobs)
+            self.ledger.add(job, detail="ffmpeg failed")
+            return job
+        job = chain.storyboard_job(job_id, owner, jobs, result, media / f"{job_id}.jpg")
+        self.ledger.add(job, detail=chain.storyboard_detail(shots, fades, result))
+        return job
 
     # --- advice before money is spent -----------------------------------------
 

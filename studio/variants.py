@@ -22,6 +22,7 @@ class Variant(str, Enum):
     I2V = "i2v"
     R2V = "r2v"
     EDIT = "edit"
+    STITCH = "stitch"  # a storyboard the studio joined from finished clips; never sent to a provider
 
     @property
     def title(self) -> str:
@@ -33,6 +34,7 @@ TITLES = {
     Variant.I2V: "Image to video",
     Variant.R2V: "Reference to video",
     Variant.EDIT: "Video edit",
+    Variant.STITCH: "Storyboard",
 }
 
 
@@ -139,6 +141,8 @@ def build(variant: Variant | str, *, prompt: str | None = "", resolution: str | 
         variant = Variant(variant)
     except ValueError:
         raise InputError(f"Unknown variant {variant!r}: use one of t2v, i2v, r2v, edit.") from None
+    if variant is Variant.STITCH:
+        raise InputError("A storyboard is not generated: join finished clips with `python -m studio stitch`.")
     prompt = (prompt or "").strip()
     takes_refs = variant in (Variant.R2V, Variant.EDIT)
     slots = slotted(references, reference_slots) if takes_refs else {}

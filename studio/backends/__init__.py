@@ -43,6 +43,8 @@ def describe(name: str, settings: Settings) -> str:
     """Backend and region in words, for the header and job cards."""
     if name == "preview":
         return "preview (offline renderer, free — not HappyHorse output)"
+    if name == "studio":
+        return "studio (joined here from your clips, free)"
     if name == "dashscope":
         return f"DashScope ({settings.dashscope_region}, {settings.dashscope_url})"
     return f"inference.sh ({settings.inference_url})"

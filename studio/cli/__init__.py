@@ -20,11 +20,11 @@ import argparse
 import sys
 
 from studio import config
-from studio.cli import advice, generate, jobs
+from studio.cli import advice, chain, generate, jobs
 from studio.errors import InputError, StudioError
 from studio.service import Studio
 
-COMMAND_MODULES = (generate, jobs, advice)
+COMMAND_MODULES = (generate, jobs, chain, advice)
 
 
 def parser() -> argparse.ArgumentParser:

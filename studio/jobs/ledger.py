@@ -69,6 +69,21 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE jobs ADD COLUMN claimed_at REAL;
     """,
+    # 3: lineage: how a derived job was made (final of, variation of, ...) and every parent in
+    #    order (a stitch has one per shot); earlier Run again jobs become "retry of" their parent
+    """
+    ALTER TABLE jobs ADD COLUMN made_as TEXT;
+    CREATE TABLE job_links (
+        child_id TEXT NOT NULL REFERENCES jobs(id),
+        parent_id TEXT NOT NULL REFERENCES jobs(id),
+        position INTEGER NOT NULL,
+        PRIMARY KEY (child_id, position)
+    );
+    CREATE INDEX job_links_parent ON job_links(parent_id);
+    INSERT INTO job_links (child_id, parent_id, position)
+        SELECT id, parent_id, 0 FROM jobs WHERE parent_id IS NOT NULL AND parent_id IN (SELECT id FROM jobs);
+    UPDATE jobs SET made_as = 'retry of' WHERE parent_id IS NOT NULL;
+    """,
     # 8: who pays for a job (the signed-in account, or an anonymous browser's address), so caps hold
     #    per payer and per day; the studio-wide day sum reads created_at; whose key runs it (the key
     #    itself is never stored)
@@ -92,7 +107,7 @@ UNFINISHED = tuple(s.value for s in JobState if not s.finished)
 
 CLAIM_LEASE = 60.0  # seconds a claim from another host stays valid without renewal
 
-_COLUMNS = [f.name for f in fields(Job)] + ["variant"]
+_COLUMNS = [f.name for f in fields(Job) if f.name != "parents"] + ["variant"]
 _COLUMNS.remove("request")
 _COLUMNS.append("request")
 
@@ -198,6 +213,8 @@ class Ledger:
             if admit is not None:
                 admit(self._usage(db, job.payer, job.owner, day_start(now)))
             db.execute(f"INSERT INTO jobs ({cols}) VALUES ({marks})", row)
+            db.executemany("INSERT INTO job_links (child_id, parent_id, position) VALUES (?, ?, ?)",
+                           [(job.id, parent, i) for i, parent in enumerate(job.parents)])
             db.execute("INSERT INTO job_events (job_id, at, state, detail) VALUES (?, ?, ?, ?)",
                        (job.id, now, job.state.value, detail))
         return job
@@ -226,7 +243,7 @@ class Ledger:
                 db.execute("INSERT INTO job_events (job_id, at, state, detail) VALUES (?, ?, ?, ?)",
                            (job_id, now, state.value, detail))
             row = db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
-        return Job.from_row(row)
+            return _with_parents(db, [row])[0]
 
     def claim(self, job_id: str, holder: str) -> bool:
         """Take a job to drive it, unless a live process already holds it."""
@@ -255,15 +272,24 @@ class Ledger:
     def get(self, job_id: str, owner: str | None = None) -> Job:
         with self._read() as db:
             row = db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
-        if row is None or (owner is not None and row["owner"] != owner):
-            raise NotFound(f"No job {job_id!r} here: pick one from the gallery.")
-        return Job.from_row(row)
+            if row is None or (owner is not None and row["owner"] != owner):
+                raise NotFound(f"No job {job_id!r} here: pick one from the gallery.")
+            return _with_parents(db, [row])[0]
 
     def list(self, owner: str, limit: int = 200) -> list[Job]:
         with self._read() as db:
             rows = db.execute("SELECT * FROM jobs WHERE owner = ? ORDER BY created_at DESC, rowid DESC LIMIT ?",
                               (owner, limit)).fetchall()
-        return [Job.from_row(r) for r in rows]
+            return _with_parents(db, rows)
+
+    def children(self, job_id: str, owner: str) -> list[Job]:
+        """The owner's jobs made from this one (any position among their parents), oldest first."""
+        with self._read() as db:
+            rows = db.execute(
+                "SELECT jobs.* FROM job_links JOIN jobs ON jobs.id = job_links.child_id "
+                "WHERE job_links.parent_id = ? AND jobs.owner = ? "
+                "GROUP BY jobs.id ORDER BY jobs.created_at, jobs.rowid", (job_id, owner)).fetchall()
+            return _with_parents(db, rows)
 
     def unfinished(self) -> list[Job]:
         """Jobs a runner must still drive, including ones whose result we still collect."""
@@ -300,3 +326,21 @@ class Ledger:
         with self._read() as db:
             row = db.execute("SELECT COALESCE(SUM(cost_usd), 0) FROM jobs WHERE owner = ?", (owner,)).fetchone()
         return float(row[0])
+
+
+def _with_parents(db: sqlite3.Connection, rows: list[sqlite3.Row]) -> list[Job]:
+    """Jobs from rows, each with its parents in order (one query for all of them)."""
+    jobs = [Job.from_row(r) for r in rows]
+    derived = [j.id for j in jobs if j.parent_id or j.made_as]
+    if not derived:
+        return jobs
+    links: dict[str, list[str]] = {}
+    for chunk in range(0, len(derived), 500):
+        part = derived[chunk:chunk + 500]
+        marks = ", ".join("?" * len(part))
+        for child, parent in db.execute(f"SELECT child_id, parent_id FROM job_links WHERE child_id IN ({marks}) "
+                                        "ORDER BY child_id, position", part):
+            links.setdefault(child, []).append(parent)
+    for j in jobs:
+        j.parents = tuple(links.get(j.id, ()))
+    return jobs

@@ -29,6 +29,17 @@ class JobState(str, Enum):
         return _WORDS[self]
 
 
+class MadeAs(str, Enum):
+    """How a derived job was made from its parent(s): its lineage."""
+
+    RETRY = "retry of"          # Run again: same settings, a new seed
+    FRAME = "frame of"          # its first frame or a reference is a frame of the parent clip
+    FINAL = "final of"          # the same request and seed at 1080P
+    EDIT = "edit of"            # a video edit whose source is the parent clip
+    VARIATION = "variation of"  # the same request with a new seed, made in a set
+    STITCH = "stitch of"        # a storyboard: the parents are its shots, in order
+
+
 _WORDS = {
     JobState.QUEUED: "waiting to start",
     JobState.SUBMITTING: "sending to the provider",
@@ -67,6 +78,9 @@ class Job:
     parent_id: str | None = None
     payer: str | None = None             # whose budget the job counts against (see studio.budgets)
     key_source: str = "owner"            # "owner": the studio's key; "user": the user's own (never stored)
+    parent_id: str | None = None     # the first parent (the only one, except for a stitch)
+    made_as: MadeAs | None = None    # how it was made from its parents
+    parents: tuple[str, ...] = ()    # every parent in order (the ledger's job_links)
     webhook_secret: str | None = None
     created_at: float = 0.0
     updated_at: float = 0.0
@@ -89,11 +103,15 @@ class Job:
         d["state"] = self.state.value
         d["variant"] = self.request.variant.value
         d["request"] = self.request.to_dict()
+        d["made_as"] = self.made_as.value if self.made_as else None
+        d["parents"] = list(self.parents)
         d["preview"] = self.is_preview
         return d
 
     def to_row(self) -> dict[str, Any]:
         d = asdict(self)
+        d.pop("parents")  # kept in job_links, one row per parent
+        d["made_as"] = self.made_as.value if self.made_as else None
         d["request"] = json.dumps(self.request.to_dict(), ensure_ascii=False)
         d["quote"] = json.dumps(self.quote)
         d["state"] = self.state.value
@@ -107,4 +125,5 @@ class Job:
         d["request"] = Request.from_dict(json.loads(row["request"]))
         d["quote"] = json.loads(row["quote"] or "{}")
         d["state"] = JobState(row["state"])
+        d["made_as"] = MadeAs(row["made_as"]) if d.get("made_as") else None
         return cls(**d)
