@@ -10,7 +10,7 @@ import gradio as gr
 from studio.service import Studio
 from studio.ui import edit_tab, gallery, image_tab, reference_tab, text_tab
 from studio.ui.context import UiContext
-from studio.ui.controls import TabUi, seed_line
+from studio.ui.controls import TabUi, document_api, result_api, seed_line
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 
@@ -53,7 +53,8 @@ def _wire_tab(tab: TabUi, refresh: gallery.Refresh) -> None:
     r = tab.result
     gr.on([c.change for c in tab.inputs], tab.quote, tab.inputs, r.quote, api_visibility="private",
           show_progress="hidden", trigger_mode="always_last", preprocess=False)
-    generated = r.button.click(tab.generate, tab.inputs, [r.video, r.record], api_name=tab.api_name,
+    document_api(tab.generate, tab.inputs, result_api(r))
+    generated = r.button.click(tab.generate, tab.inputs, r.outputs, api_name=tab.api_name,
                                concurrency_limit=None, preprocess=False)
     refresh.after(generated.then(seed_line, r.record, r.seed_used, api_visibility="private"))
 
