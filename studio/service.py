@@ -66,6 +66,19 @@ class Studio:
         checked = check_files(request)
         return Prepared(checked, pricing.quote(request, checked.source_seconds))
 
+    def price(self, variant: str, resolution: str | None = None, duration: int | None = None,
+              source_seconds: float | None = None) -> Quote:
+        """What a job of this shape would cost, before any file is chosen (an edit needs its source's length)."""
+        try:
+            v = variants.Variant(variant)
+        except ValueError:
+            raise InputError(f"Unknown variant {variant!r}: use one of t2v, i2v, r2v, edit.") from None
+        if v is variants.Variant.EDIT and not source_seconds:
+            raise InputError("An edit is billed on its source clip too: give the source's length in seconds.")
+        request = variants.Request(v, resolution=variants.parse_resolution(resolution),
+                                   duration=variants.parse_duration(duration) if v in variants.TAKES_DURATION else None)
+        return pricing.quote(request, source_seconds if v is variants.Variant.EDIT else None)
+
     def backend_name(self, name: str | None) -> str:
         name = (name or self.settings.backend).lower()
         available = self.settings.available_backends()

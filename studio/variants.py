@@ -125,15 +125,13 @@ def build(variant: Variant | str, *, prompt: str | None = "", resolution: str | 
     except ValueError:
         raise InputError(f"Unknown variant {variant!r}: use one of t2v, i2v, r2v, edit.") from None
     prompt = (prompt or "").strip()
-    resolution = (resolution or DEFAULT_RESOLUTION).upper()
-    if resolution not in RESOLUTIONS:
-        raise InputError(f"Resolution {resolution!r} is not offered: choose 720P or 1080P.")
+    resolution = parse_resolution(resolution)
     req = Request(
         variant=variant,
         prompt=prompt,
         resolution=resolution,
         ratio=_ratio(ratio) if variant in TAKES_RATIO else None,
-        duration=_duration(duration) if variant in TAKES_DURATION else None,
+        duration=parse_duration(duration) if variant in TAKES_DURATION else None,
         watermark=bool(watermark),
         seed=parse_seed(seed),
         first_frame=first_frame or None if variant is Variant.I2V else None,
@@ -144,6 +142,13 @@ def build(variant: Variant | str, *, prompt: str | None = "", resolution: str | 
     check_prompt(req)
     _check_inputs_present(req)
     return req
+
+
+def parse_resolution(value: str | None) -> str:
+    resolution = (value or DEFAULT_RESOLUTION).upper()
+    if resolution not in RESOLUTIONS:
+        raise InputError(f"Resolution {resolution!r} is not offered: choose 720P or 1080P.")
+    return resolution
 
 
 def check_prompt(req: Request) -> None:
@@ -176,7 +181,8 @@ def _ratio(ratio: str | None) -> str:
     return ratio
 
 
-def _duration(value: Any) -> int:
+def parse_duration(value: Any) -> int:
+    """Whole seconds from 3 to 15; empty means the default."""
     if value is None or value == "":
         return DEFAULT_SECONDS
     try:

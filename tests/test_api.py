@@ -3,7 +3,7 @@
 import pytest
 from gradio_client import Client, handle_file
 
-from tests.app_fixture import studio_app  # noqa: F401
+from tests.app_fixture import start_app, stop_app
 from tests.media_fixtures import make_image, make_video
 
 ESSENTIAL = {
@@ -15,7 +15,15 @@ ESSENTIAL = {
 
 
 @pytest.fixture(scope="module")
-def client(studio_app):  # noqa: F811
+def studio_app(tmp_path_factory):
+    """A studio serving many users: each Client is its own anonymous user."""
+    app = start_app(tmp_path_factory.mktemp("api") / "data", {"STUDIO_MULTI_USER": "1"})
+    yield app
+    stop_app(app)
+
+
+@pytest.fixture(scope="module")
+def client(studio_app):
     return Client(studio_app.url, verbose=False)
 
 
@@ -100,3 +108,26 @@ def test_a_plain_path_says_to_use_handle_file(client, tmp_path):
     src = str(make_video(tmp_path / "src.mp4", 640, 360, seconds=3))
     with pytest.raises(Exception, match=r"handle_file\(\)"):
         client.predict(video=src, prompt="warmer", api_name="/video_edit")
+
+
+def test_gallery_actions_act_on_your_own_jobs_only(studio_app, client):
+    _, mine = client.predict(prompt="a horse", duration=3, api_name="/text_to_video")
+    listed = client.predict(api_name="/list_jobs")
+    assert mine["id"] in [j["id"] for j in listed]
+    assert client.predict(job_id=mine["id"], api_name="/job_status")["state"] == "succeeded"
+    cancelled = client.predict(job_id=mine["id"], api_name="/cancel_job")
+    assert cancelled["state"] == "succeeded"  # a finished job is returned unchanged
+    other = Client(studio_app.url, verbose=False)
+    assert mine["id"] not in [j["id"] for j in other.predict(api_name="/list_jobs")]
+    for endpoint in ("/job_status", "/cancel_job"):
+        with pytest.raises(Exception, match="No job"):
+            other.predict(job_id=mine["id"], api_name=endpoint)
+
+
+def test_quote_prices_a_shape_before_any_file(client):
+    q = client.predict(variant="t2v", resolution="1080P", duration=10, api_name="/quote")
+    assert q["total"] == 2.4 and q["billed_seconds"] == 10
+    edit = client.predict(variant="edit", source_seconds=20, api_name="/quote")
+    assert (edit["input_seconds"], edit["output_seconds"], edit["total"]) == (20, 15, 4.9)
+    with pytest.raises(Exception, match="source"):
+        client.predict(variant="edit", api_name="/quote")

@@ -8,7 +8,7 @@ from pathlib import Path
 import gradio as gr
 
 from studio.service import Studio
-from studio.ui import edit_tab, gallery, image_tab, reference_tab, text_tab
+from studio.ui import api, edit_tab, gallery, image_tab, reference_tab, text_tab
 from studio.ui.context import UiContext
 from studio.ui.controls import TabUi, document_api, result_api, seed_line
 
@@ -42,17 +42,18 @@ def build(studio: Studio) -> gr.Blocks:
         refresh = gallery.wire(ctx, gal, header, lambda owner: header_html(ctx, owner))
         for tab in tabs:
             _wire_tab(tab, refresh)
+        api.wire(ctx)
         refresh.on_load(demo)
         for tab in tabs:
             demo.load(tab.quote, tab.inputs, tab.result.quote, api_visibility="private", show_progress="hidden",
-                      preprocess=False)
+                      preprocess=False, api_name=f"{tab.api_name}_quote_on_load")
     return demo
 
 
 def _wire_tab(tab: TabUi, refresh: gallery.Refresh) -> None:
     r = tab.result
     gr.on([c.change for c in tab.inputs], tab.quote, tab.inputs, r.quote, api_visibility="private",
-          show_progress="hidden", trigger_mode="always_last", preprocess=False)
+          show_progress="hidden", trigger_mode="always_last", preprocess=False, api_name=f"{tab.api_name}_quote")
     document_api(tab.generate, tab.inputs, result_api(r))
     generated = r.button.click(tab.generate, tab.inputs, r.outputs, api_name=tab.api_name,
                                concurrency_limit=None, preprocess=False)
