@@ -19,7 +19,7 @@ from studio import backends, config, pricing, variants
 from studio.errors import InputError, NotFound
 from studio.inputs import Checked, InputStore, check_files
 from studio.jobs.ledger import Ledger
-from studio.jobs.model import Job
+from studio.jobs.model import Job, JobState
 from studio.jobs.runner import Runner
 from studio.pricing import Quote
 from studio.variants import Request
@@ -127,18 +127,30 @@ class Studio:
         return self.ledger.events(job_id)
 
     def wait(self, owner: str, job_id: str, timeout: float | None = None, interval: float = 0.25,
-             on_update: Callable[[Job], None] | None = None) -> Job:
-        """Block until the job is finished (or the timeout passes); the job runs on regardless."""
+             on_update: Callable[[Job], None] | None = None,
+             until: Callable[[Job], bool] = lambda job: job.state.finished) -> Job:
+        """Block until the job is finished, or `until` says so (or the timeout passes); it runs on regardless."""
         end = None if timeout is None else time.monotonic() + timeout
         while True:
             job = self.job(owner, job_id)
             if on_update:
                 on_update(job)
-            if job.state.finished:
+            if until(job):
                 return job
             if end is not None and time.monotonic() > end:
                 return job
             time.sleep(interval)
+
+    def wait_until_sent(self, owner: str, job_id: str) -> Job:
+        """Block until the provider has the job (or it ended), so the caller may leave without a half-sent create."""
+        return self.wait(owner, job_id, until=lambda job: job.state not in (JobState.QUEUED, JobState.SUBMITTING))
+
+    def follow(self, owner: str, job_id: str) -> Job:
+        """Drive an unfinished job from this process too: a job another live process drives stays with it."""
+        job = self.job(owner, job_id)
+        if not job.state.finished:
+            self.runner.drive(job.id)
+        return job
 
     def cancel(self, owner: str, job_id: str) -> Job:
         self.ledger.get(job_id, owner)
