@@ -7,6 +7,7 @@ many users without any of them seeing another's jobs.
 
 from __future__ import annotations
 
+import datetime
 import hmac
 import random
 import secrets
@@ -19,7 +20,7 @@ from studio import backends, config, pricing, variants
 from studio.errors import InputError, NotFound
 from studio.inputs import Checked, InputStore, check_files
 from studio.jobs.ledger import Ledger
-from studio.jobs.model import Job, JobState
+from studio.jobs.model import Job, JobState, is_loopback
 from studio.jobs.runner import Runner
 from studio.pricing import Quote
 from studio.variants import Request
@@ -37,6 +38,16 @@ class Prepared:
     @property
     def request(self) -> Request:
         return self.checked.request
+
+
+@dataclass(frozen=True)
+class Spend:
+    """Money spent on real providers; test runs (preview, emulator) are counted apart, never as money."""
+
+    today: float
+    total: float
+    providers: tuple[str, ...]  # backends that charged
+    test_runs: int              # jobs with a cost that ran on preview or an emulator
 
 
 class Studio:
@@ -111,6 +122,7 @@ class Studio:
             webhook_secret=secrets.token_urlsafe(24) if name == "inferencesh" else None,
             created_at=now,
             deadline_at=now + self.settings.job_deadline,
+            base_url=self._base_url(name),
         )
         self.ledger.add(job, detail=prepared.quote.describe())
         self.runner.drive(job.id)
@@ -171,8 +183,28 @@ class Studio:
 
     # --- spend and the header ---------------------------------------------------
 
-    def spent(self, owner: str) -> float:
-        return self.ledger.spent(owner)
+    def spend(self, owner: str) -> Spend:
+        """What the owner spent on real providers, today (local time) and in total.
+
+        Preview jobs and jobs sent to a loopback address (an emulator) are test runs: never money.
+        """
+        midnight = datetime.datetime.now().replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
+        today = total = 0.0
+        providers: set[str] = set()
+        tests = 0
+        for backend, base_url, cost, at in self.ledger.charges(owner):
+            if backend == "preview" or is_loopback(base_url):
+                tests += 1
+                continue
+            total += cost
+            today += cost if at >= midnight else 0.0
+            providers.add(backend)
+        return Spend(round(today, 2), round(total, 2), tuple(sorted(providers)), tests)
+
+    def is_test_backend(self, name: str | None = None) -> bool:
+        """True when jobs on this backend cost no money: preview, or a provider address on this machine."""
+        name = name or self.settings.backend
+        return name == "preview" or is_loopback(self._base_url(name))
 
     def reference_token(self, n: int) -> str:
         """How a prompt on the active backend names reference n, e.g. [Image 1] or character1."""
@@ -194,6 +226,9 @@ class Studio:
         self._woken.add(job_id)
         self.runner.wake(job_id)
         return "accepted"
+
+    def _base_url(self, backend: str) -> str | None:
+        return {"dashscope": self.settings.dashscope_url, "inferencesh": self.settings.inference_url}.get(backend)
 
     def _webhook_url(self, job: Job) -> str | None:
         if job.backend != "inferencesh" or not self.settings.public_url or not job.webhook_secret:

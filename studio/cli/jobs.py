@@ -33,8 +33,8 @@ def print_record(job: Job) -> None:
 
 
 def cost(job: Job) -> str:
-    if job.is_preview:
-        return "free (preview)"
+    if job.is_test:
+        return "free (preview)" if job.is_preview else "test run on an emulator: no money"
     return f"${job.cost_usd:.2f}" if job.cost_usd is not None else f"≈ ${job.quote_usd:.2f} quoted"
 
 

@@ -68,6 +68,11 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE jobs ADD COLUMN claimed_at REAL;
     """,
+    # 4: the provider address a job was sent to, so jobs sent to an emulator (a loopback address) count
+    #    as test spend, never as money, whatever the studio is configured with later
+    """
+    ALTER TABLE jobs ADD COLUMN base_url TEXT;
+    """,
 ]
 
 CLAIM_LEASE = 60.0  # seconds a claim from another host stays valid without renewal
@@ -243,7 +248,9 @@ class Ledger:
                               (job_id,)).fetchall()
         return [dict(r) for r in rows]
 
-    def spent(self, owner: str) -> float:
+    def charges(self, owner: str) -> list[tuple[str, str | None, float, float]]:
+        """(backend, base_url, cost_usd, finished at) of each of the owner's jobs that reported a cost."""
         with self._read() as db:
-            row = db.execute("SELECT COALESCE(SUM(cost_usd), 0) FROM jobs WHERE owner = ?", (owner,)).fetchone()
-        return float(row[0])
+            rows = db.execute("SELECT backend, base_url, cost_usd, updated_at FROM jobs "
+                              "WHERE owner = ? AND cost_usd IS NOT NULL", (owner,)).fetchall()
+        return [tuple(r) for r in rows]

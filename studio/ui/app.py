@@ -7,7 +7,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from studio.service import Studio
+from studio.service import Spend, Studio
 from studio.ui import api, edit_tab, gallery, image_tab, reference_tab, text_tab
 from studio.ui.context import UiContext
 from studio.ui.controls import TabUi, document_api, result_api, seed_line
@@ -15,15 +15,32 @@ from studio.ui.controls import TabUi, document_api, result_api, seed_line
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 
 
+PROVIDER_NAMES = {"dashscope": "DashScope", "inferencesh": "inference.sh"}
+
+
 def header_html(ctx: UiContext, owner: str | None) -> str:
-    settings = ctx.studio.settings
-    backend = settings.backend
-    badge = "preview" if backend == "preview" else "live"
-    label = html.escape(ctx.studio.backend_label())
-    spent = ctx.studio.spent(owner) if owner else 0.0
+    studio = ctx.studio
+    backend = studio.settings.backend
+    test = studio.is_test_backend()
+    badge = "preview" if test else "live"  # the preview colour: nothing here costs money
+    label = html.escape(studio.backend_label() + (" — an emulator on this machine: test runs, no money"
+                                                  if test and backend != "preview" else ""))
+    spent = html.escape(spend_words(studio.spend(owner))) if owner else ""
     return (f'<div class="hh-header"><div class="hh-brand">HappyHorse Studio</div>'
             f'<div class="hh-meta"><span class="hh-badge hh-{badge}">{html.escape(backend)}</span> {label}'
-            f'<span class="hh-spent">Spent ${spent:.2f}</span></div></div>')
+            f'<span class="hh-spent">{spent}</span></div></div>')
+
+
+def spend_words(spend: Spend) -> str:
+    """Money spent on real providers, and which; test runs are named apart, never as money."""
+    if spend.total:
+        names = ", ".join(PROVIDER_NAMES.get(p, p) for p in spend.providers)
+        words = f"Spent on {names}: ${spend.today:.2f} today · ${spend.total:.2f} in total"
+    else:
+        words = "Spent on providers: $0.00"
+    if spend.test_runs:
+        words += f" · {spend.test_runs} test run{'s' if spend.test_runs != 1 else ''} (preview or emulator): no money"
+    return words
 
 
 def build(studio: Studio) -> gr.Blocks:
