@@ -25,7 +25,7 @@ def header_html(ctx: UiContext, owner: str | None) -> str:
     badge = "preview" if test else "live"  # the preview colour: nothing here costs money
     label = html.escape(studio.backend_label() + (" — an emulator on this machine: test runs, no money"
                                                   if test and backend != "preview" else ""))
-    spent = html.escape(spend_words(studio.spend(owner))) if owner else ""
+    spent = html.escape(spend_words(studio.spend(owner) if owner else Spend(0.0, 0.0, (), 0)))
     return (f'<div class="hh-header"><div class="hh-brand">HappyHorse Studio</div>'
             f'<div class="hh-meta"><span class="hh-badge hh-{badge}">{html.escape(backend)}</span> {label}'
             f'<span class="hh-spent">{spent}</span></div></div>')

@@ -28,7 +28,7 @@ class Shape:
     ratio: gr.Radio | None
     duration: gr.Slider | None
     watermark: gr.Checkbox
-    seed: gr.Number
+    seed: gr.Textbox
 
     @property
     def components(self) -> list[gr.components.Component]:
@@ -89,8 +89,10 @@ def shape_controls(variant: Variant) -> Shape:
                           label="Duration (seconds)", info="Billed per second.")
                 if variant in TAKES_DURATION else None)
     with gr.Row():
-        seed = gr.Number(label="Seed", value=None, precision=0, minimum=0, maximum=MAX_SEED, scale=2,
-                         placeholder="empty = random", info="Same seed + same settings gives a similar take.")
+        seed = gr.Textbox(label="Seed", placeholder="empty = random", max_lines=1, scale=2,
+                          info="Same seed + same settings gives a similar take.")
+        # A textbox, so "empty = random" shows (gr.Number shows 0); the API takes a whole number or None.
+        _override(seed, "api_info_as_input", type="integer", minimum=0, maximum=MAX_SEED)
         watermark = gr.Checkbox(label="Watermark", value=False, scale=1,
                                 info="Provider's mark, bottom right.")
     return Shape(resolution, ratio, duration, watermark, seed)
