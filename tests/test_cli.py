@@ -15,8 +15,10 @@ def files(tmp_path_factory):
 
 
 @pytest.mark.parametrize("args, words", [
-    (["--variant", "i2v", "--first-frame", "{png}", "--ratio", "16:9"], "--ratio does not apply to i2v: the first frame"),
-    (["--variant", "edit", "--video", "{clip}", "--prompt", "x", "--duration", "5"], "--duration does not apply to edit"),
+    (["--variant", "i2v", "--first-frame", "{png}", "--ratio", "16:9"],
+     "--ratio does not apply to i2v: the first frame"),
+    (["--variant", "edit", "--video", "{clip}", "--prompt", "x", "--duration", "5"],
+     "--duration does not apply to edit"),
     (["--variant", "t2v", "--prompt", "x", "--reference", "{png}"], "--reference does not apply to t2v"),
     (["--variant", "t2v", "--prompt", "x", "--audio", "remove"], "--audio does not apply to t2v"),
     (["--variant", "i2v", "--first-frame", "frame-typo.png"], "--first-frame frame-typo.png: file not found"),

@@ -9,7 +9,8 @@ from tests.app_fixture import ROOT, free_port
 
 
 def start(tmp_path, **env):
-    base = {k: v for k, v in os.environ.items() if k not in ("DASHSCOPE_API_KEY", "INFERENCE_API_KEY", "STUDIO_BACKEND")}
+    keys = ("DASHSCOPE_API_KEY", "INFERENCE_API_KEY", "STUDIO_BACKEND")
+    base = {k: v for k, v in os.environ.items() if k not in keys}
     return subprocess.run([sys.executable, "app.py"], cwd=ROOT, capture_output=True, text=True, timeout=60,
                           env={**base, "STUDIO_DATA_DIR": str(tmp_path / "data"), **env})
 
