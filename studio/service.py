@@ -84,8 +84,10 @@ class Studio:
             v = variants.Variant(variant)
         except ValueError:
             raise InputError(f"Unknown variant {variant!r}: use one of t2v, i2v, r2v, edit.") from None
-        if v is variants.Variant.EDIT and not source_seconds:
-            raise InputError("An edit is billed on its source clip too: give the source's length in seconds.")
+        lo, hi = variants.VIDEO_MIN_SECONDS, variants.VIDEO_MAX_SECONDS
+        if v is variants.Variant.EDIT and not (source_seconds and lo <= source_seconds <= hi):
+            raise InputError(f"An edit is billed on its source clip too: give the source's length in seconds "
+                             f"({lo:g} to {hi:g}).")
         request = variants.Request(v, resolution=variants.parse_resolution(resolution),
                                    duration=variants.parse_duration(duration) if v in variants.TAKES_DURATION else None)
         return pricing.quote(request, source_seconds if v is variants.Variant.EDIT else None)
