@@ -26,7 +26,9 @@ Environment variables (names are contracts; keep them stable):
 
 from __future__ import annotations
 
+import errno
 import os
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -158,3 +160,22 @@ def _count(get, name: str, default: int | None) -> int | None:
     if not raw.isdigit() or int(raw) < 1:
         raise ValueError(f"{name}={raw!r} must be a whole number of 1 or more, or none.")
     return int(raw)
+KEY_VARIABLES = {"dashscope": "DASHSCOPE_API_KEY", "inferencesh": "INFERENCE_API_KEY"}
+
+
+def check_serving(settings: Settings) -> None:
+    """Refuse, before serving, a configuration that cannot work; the message names the variable to change."""
+    key = KEY_VARIABLES.get(settings.backend)
+    if key and settings.backend not in settings.available_backends():
+        raise ValueError(f"STUDIO_BACKEND={settings.backend} needs {key} in the environment: set it, "
+                         f"or use STUDIO_BACKEND=preview to try the studio for free.")
+    with socket.socket(socket.AF_INET6 if ":" in settings.host else socket.AF_INET) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does: only a listener blocks
+        try:
+            s.bind((settings.host, settings.port))
+        except OSError as e:
+            if e.errno == errno.EADDRINUSE:
+                raise ValueError(f"Port {settings.port} on {settings.host} is already in use (is the studio "
+                                 f"running already?): stop that, or set GRADIO_SERVER_PORT to a free port.") from None
+            raise ValueError(f"Cannot serve on {settings.host}:{settings.port} ({e.strerror}): "
+                             f"check GRADIO_SERVER_NAME and GRADIO_SERVER_PORT.") from None

@@ -8,6 +8,7 @@ many users without any of them seeing another's jobs.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import hmac
 import logging
 import random
@@ -26,7 +27,7 @@ from studio.inputs import Checked, InputStore, check_files
 from studio.media import inspect, quality
 from studio.reference_sets import ReferenceSet, ReferenceSets
 from studio.jobs.ledger import Ledger
-from studio.jobs.model import Job, MadeAs
+from studio.jobs.model import Job, JobState, MadeAs, is_loopback
 from studio.jobs.runner import Runner
 from studio.media import clips, inspect, stitch
 from studio.media.ffmpeg import FFmpegError
@@ -48,6 +49,16 @@ class Prepared:
     @property
     def request(self) -> Request:
         return self.checked.request
+
+
+@dataclass(frozen=True)
+class Spend:
+    """Money spent on real providers; test runs (preview, emulator) are counted apart, never as money."""
+
+    today: float
+    total: float
+    providers: tuple[str, ...]  # backends that charged
+    test_runs: int              # jobs with a cost that ran on preview or an emulator
 
 
 class Studio:
@@ -77,6 +88,21 @@ class Studio:
         request = variants.build(variant, **fields)
         checked = self.in_srgb(check_files(request))
         return Prepared(checked, pricing.quote(request, checked.source_seconds))
+
+    def price(self, variant: str, resolution: str | None = None, duration: int | None = None,
+              source_seconds: float | None = None) -> Quote:
+        """What a job of this shape would cost, before any file is chosen (an edit needs its source's length)."""
+        try:
+            v = variants.Variant(variant)
+        except ValueError:
+            raise InputError(f"Unknown variant {variant!r}: use one of t2v, i2v, r2v, edit.") from None
+        lo, hi = variants.VIDEO_MIN_SECONDS, variants.VIDEO_MAX_SECONDS
+        if v is variants.Variant.EDIT and not (source_seconds and lo <= source_seconds <= hi):
+            raise InputError(f"An edit is billed on its source clip too: give the source's length in seconds "
+                             f"({lo:g} to {hi:g}).")
+        request = variants.Request(v, resolution=variants.parse_resolution(resolution),
+                                   duration=variants.parse_duration(duration) if v in variants.TAKES_DURATION else None)
+        return pricing.quote(request, source_seconds if v is variants.Variant.EDIT else None)
 
     def backend_name(self, name: str | None) -> str:
         name = (name or self.settings.backend).lower()
@@ -125,6 +151,7 @@ class Studio:
             webhook_secret=secrets.token_urlsafe(24) if name == "inferencesh" else None,
             created_at=now,
             deadline_at=now + self.settings.job_deadline,
+            base_url=self._base_url(name),
         )
         cost = 0.0 if name == "preview" else prepared.quote.total
         admit = None if key is not None else (lambda usage: budgets.admit(self.settings.budgets, usage, cost))
@@ -163,18 +190,30 @@ class Studio:
         return self.ledger.events(job_id)
 
     def wait(self, owner: str, job_id: str, timeout: float | None = None, interval: float = 0.25,
-             on_update: Callable[[Job], None] | None = None) -> Job:
-        """Block until the job is finished (or the timeout passes); the job runs on regardless."""
+             on_update: Callable[[Job], None] | None = None,
+             until: Callable[[Job], bool] = lambda job: job.state.finished) -> Job:
+        """Block until the job is finished, or `until` says so (or the timeout passes); it runs on regardless."""
         end = None if timeout is None else time.monotonic() + timeout
         while True:
             job = self.job(owner, job_id)
             if on_update:
                 on_update(job)
-            if job.state.finished:
+            if until(job):
                 return job
             if end is not None and time.monotonic() > end:
                 return job
             time.sleep(interval)
+
+    def wait_until_sent(self, owner: str, job_id: str) -> Job:
+        """Block until the provider has the job (or it ended), so the caller may leave without a half-sent create."""
+        return self.wait(owner, job_id, until=lambda job: job.state not in (JobState.QUEUED, JobState.SUBMITTING))
+
+    def follow(self, owner: str, job_id: str) -> Job:
+        """Drive an unfinished job from this process too: a job another live process drives stays with it."""
+        job = self.job(owner, job_id)
+        if not job.state.finished:
+            self.runner.drive(job.id)
+        return job
 
     def cancel(self, owner: str, job_id: str) -> Job:
         self.ledger.get(job_id, owner)
@@ -389,8 +428,28 @@ class Studio:
 
     # --- spend and the header ---------------------------------------------------
 
-    def spent(self, owner: str) -> float:
-        return self.ledger.spent(owner)
+    def spend(self, owner: str) -> Spend:
+        """What the owner spent on real providers, today (local time) and in total.
+
+        Preview jobs and jobs sent to a loopback address (an emulator) are test runs: never money.
+        """
+        midnight = datetime.datetime.now().replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
+        today = total = 0.0
+        providers: set[str] = set()
+        tests = 0
+        for backend, base_url, cost, at in self.ledger.charges(owner):
+            if backend == "preview" or is_loopback(base_url):
+                tests += 1
+                continue
+            total += cost
+            today += cost if at >= midnight else 0.0
+            providers.add(backend)
+        return Spend(round(today, 2), round(total, 2), tuple(sorted(providers)), tests)
+
+    def is_test_backend(self, name: str | None = None) -> bool:
+        """True when jobs on this backend cost no money: preview, or a provider address on this machine."""
+        name = name or self.settings.backend
+        return name == "preview" or is_loopback(self._base_url(name))
 
     def allowance(self, owner: str, payer: str | None = None) -> str | None:
         """The caps in force and what is left of them today, in a line; None when no cap is set."""
@@ -428,6 +487,9 @@ class Studio:
         self._woken.add(job_id)
         self.runner.wake(job_id)
         return "accepted"
+
+    def _base_url(self, backend: str) -> str | None:
+        return {"dashscope": self.settings.dashscope_url, "inferencesh": self.settings.inference_url}.get(backend)
 
     def _webhook_url(self, job: Job) -> str | None:
         if job.backend != "inferencesh" or not self.settings.public_url or not job.webhook_secret:

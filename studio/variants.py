@@ -151,15 +151,13 @@ def build(variant: Variant | str, *, prompt: str | None = "", resolution: str | 
     if takes_refs:
         check_tokens(variant, prompt, slots)
     sent_prompt = renumber(prompt, compaction(slots)) if takes_refs else prompt
-    resolution = (resolution or DEFAULT_RESOLUTION).upper()
-    if resolution not in RESOLUTIONS:
-        raise InputError(f"Resolution {resolution!r} is not offered: choose 720P or 1080P.")
+    resolution = parse_resolution(resolution)
     req = Request(
         variant=variant,
         prompt=sent_prompt,
         resolution=resolution,
         ratio=_ratio(ratio) if variant in TAKES_RATIO else None,
-        duration=_duration(duration) if variant in TAKES_DURATION else None,
+        duration=parse_duration(duration) if variant in TAKES_DURATION else None,
         watermark=bool(watermark),
         seed=parse_seed(seed),
         first_frame=first_frame or None if variant is Variant.I2V else None,
@@ -214,6 +212,13 @@ def check_tokens(variant: Variant, prompt: str, slots: dict[int, str]) -> None:
                          f"{label}, or change {token.text} in the prompt.")
 
 
+def parse_resolution(value: str | None) -> str:
+    resolution = (value or DEFAULT_RESOLUTION).upper()
+    if resolution not in RESOLUTIONS:
+        raise InputError(f"Resolution {resolution!r} is not offered: choose 720P or 1080P.")
+    return resolution
+
+
 def check_prompt(req: Request) -> None:
     if req.variant in PROMPT_REQUIRED and not req.prompt:
         raise InputError(f"{req.variant.title} needs a prompt: describe the "
@@ -247,7 +252,8 @@ def _ratio(ratio: str | None) -> str:
     return ratio
 
 
-def _duration(value: Any) -> int:
+def parse_duration(value: Any) -> int:
+    """Whole seconds from 3 to 15; empty means the default."""
     if value is None or value == "":
         return DEFAULT_SECONDS
     try:

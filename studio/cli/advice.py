@@ -53,11 +53,10 @@ def expand_reference_set(studio: Studio, args: argparse.Namespace) -> None:
 
 
 def advice_to_stderr(studio: Studio, args: argparse.Namespace) -> None:
-    """For generate: the set's images in place, then the same advice `advise` prints, on stderr.
+    """For generate (after expand_reference_set): the same advice `advise` prints, on stderr.
 
     Input that would be refused is left to the checks that follow (they say it in their own words).
     """
-    expand_reference_set(studio, args)
     try:
         items = studio.advise(args.variant, args.prompt, args.first_frame, args.reference, args.resolution)
     except InputError:

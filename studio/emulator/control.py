@@ -47,7 +47,7 @@ class EmulatorControl:
         self._call("DELETE", "faults")
 
     def configure(self, **settings: Any) -> dict[str, Any]:
-        """Change task_seconds, heartbeat_seconds, string_status, output_as_string."""
+        """Change task_seconds, heartbeat_seconds, string_status, output_as_string, strict_keys."""
         return self._call("POST", "config", settings)
 
     def config(self) -> dict[str, Any]:

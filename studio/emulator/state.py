@@ -42,6 +42,7 @@ class Config:
     heartbeat_seconds: float = 0.5  # inference.sh stream heartbeat interval
     string_status: bool = False     # inference.sh streams send "running" instead of 7
     output_as_string: bool = False  # inference.sh output {"video": "url"} instead of {"uri": url}
+    strict_keys: bool = False       # keys must have the provider's shape (sk-..., inf_...); see keys.py
 
     def update(self, values: dict[str, Any]) -> None:
         """Apply known keys after checking their types; raise ValueError naming the bad one."""

@@ -84,6 +84,11 @@ MIGRATIONS: list[str] = [
         SELECT id, parent_id, 0 FROM jobs WHERE parent_id IS NOT NULL AND parent_id IN (SELECT id FROM jobs);
     UPDATE jobs SET made_as = 'retry of' WHERE parent_id IS NOT NULL;
     """,
+    # 4: the provider address a job was sent to, so jobs sent to an emulator (a loopback address) count
+    #    as test spend, never as money, whatever the studio is configured with later
+    """
+    ALTER TABLE jobs ADD COLUMN base_url TEXT;
+    """,
     # 8: who pays for a job (the signed-in account, or an anonymous browser's address), so caps hold
     #    per payer and per day; the studio-wide day sum reads created_at; whose key runs it (the key
     #    itself is never stored)
@@ -326,6 +331,13 @@ class Ledger:
         with self._read() as db:
             row = db.execute("SELECT COALESCE(SUM(cost_usd), 0) FROM jobs WHERE owner = ?", (owner,)).fetchone()
         return float(row[0])
+
+    def charges(self, owner: str) -> list[tuple[str, str | None, float, float]]:
+        """(backend, base_url, cost_usd, finished at) of each of the owner's jobs that reported a cost."""
+        with self._read() as db:
+            rows = db.execute("SELECT backend, base_url, cost_usd, updated_at FROM jobs "
+                              "WHERE owner = ? AND cost_usd IS NOT NULL", (owner,)).fetchall()
+        return [tuple(r) for r in rows]
 
 
 def _with_parents(db: sqlite3.Connection, rows: list[sqlite3.Row]) -> list[Job]:

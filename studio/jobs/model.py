@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from dataclasses import asdict, dataclass, field, fields
 from enum import Enum
 from typing import Any
+from urllib.parse import urlsplit
 
 from studio.variants import Request
 
@@ -38,6 +40,15 @@ class MadeAs(str, Enum):
     EDIT = "edit of"            # a video edit whose source is the parent clip
     VARIATION = "variation of"  # the same request with a new seed, made in a set
     STITCH = "stitch of"        # a storyboard: the parents are its shots, in order
+def is_loopback(url: str | None) -> bool:
+    """True for an address on this machine (localhost, 127.0.0.0/8, ::1): never a real provider."""
+    host = (urlsplit(url).hostname or "") if url else ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 _WORDS = {
@@ -87,6 +98,7 @@ class Job:
     deadline_at: float | None = None
     claimed_by: str | None = None
     claimed_at: float | None = None
+    base_url: str | None = None  # where the job was sent (None for preview): a loopback one is an emulator
 
     @property
     def variant(self):
@@ -95,6 +107,11 @@ class Job:
     @property
     def is_preview(self) -> bool:
         return self.backend == "preview"
+
+    @property
+    def is_test(self) -> bool:
+        """Free by construction: a preview render, or a job sent to an emulator on this machine."""
+        return self.is_preview or is_loopback(self.base_url)
 
     def record(self) -> dict[str, Any]:
         """The job as users see it (CLI --json, API): no secrets, no internals."""
@@ -106,6 +123,7 @@ class Job:
         d["made_as"] = self.made_as.value if self.made_as else None
         d["parents"] = list(self.parents)
         d["preview"] = self.is_preview
+        d["test"] = self.is_test  # preview or emulator: its cost_usd is not money
         return d
 
     def to_row(self) -> dict[str, Any]:

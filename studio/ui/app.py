@@ -7,27 +7,44 @@ from pathlib import Path
 
 import gradio as gr
 
-from studio.service import Studio
-from studio.ui import edit_tab, gallery, image_tab, reference_tab, text_tab
+from studio.service import Spend, Studio
+from studio.ui import api, edit_tab, gallery, image_tab, reference_tab, text_tab
 from studio.ui import own_key as own_key_ui
 from studio.ui.context import UiContext
-from studio.ui.controls import TabUi, seed_line
+from studio.ui.controls import TabUi, document_api, result_api, seed_line
 from studio.ui.uploads import MAX_UPLOAD_BYTES
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 
 
+PROVIDER_NAMES = {"dashscope": "DashScope", "inferencesh": "inference.sh"}
+
+
 def header_html(ctx: UiContext, owner: str | None) -> str:
-    settings = ctx.studio.settings
-    backend = settings.backend
-    badge = "preview" if backend == "preview" else "live"
-    label = html.escape(ctx.studio.backend_label())
-    spent = ctx.studio.spent(owner) if owner else 0.0
-    allowance = ctx.studio.allowance(owner) if owner else None
+    studio = ctx.studio
+    backend = studio.settings.backend
+    test = studio.is_test_backend()
+    badge = "preview" if test else "live"  # the preview colour: nothing here costs money
+    label = html.escape(studio.backend_label() + (" — an emulator on this machine: test runs, no money"
+                                                  if test and backend != "preview" else ""))
+    spent = html.escape(spend_words(studio.spend(owner) if owner else Spend(0.0, 0.0, (), 0)))
+    allowance = studio.allowance(owner) if owner else None
     caps = f'<span class="hh-caps">{html.escape(allowance)}</span>' if allowance else ""
     return (f'<div class="hh-header"><div class="hh-brand">HappyHorse Studio</div>'
             f'<div class="hh-meta"><span class="hh-badge hh-{badge}">{html.escape(backend)}</span> {label}'
-            f'<span class="hh-spent">Spent ${spent:.2f}</span>{caps}</div></div>')
+            f'<span class="hh-spent">{spent}</span>{caps}</div></div>')
+
+
+def spend_words(spend: Spend) -> str:
+    """Money spent on real providers, and which; test runs are named apart, never as money."""
+    if spend.total:
+        names = ", ".join(PROVIDER_NAMES.get(p, p) for p in spend.providers)
+        words = f"Spent on {names}: ${spend.today:.2f} today · ${spend.total:.2f} in total"
+    else:
+        words = "Spent on providers: $0.00"
+    if spend.test_runs:
+        words += f" · {spend.test_runs} test run{'s' if spend.test_runs != 1 else ''} (preview or emulator): no money"
+    return words
 
 
 def build(studio: Studio) -> gr.Blocks:
@@ -52,21 +69,23 @@ def build(studio: Studio) -> gr.Blocks:
         refresh = gallery.wire(ctx, gal, header, lambda owner: header_html(ctx, owner))
         for tab in tabs:
             _wire_tab(tab, refresh)
+        api.wire(ctx)
         refresh.on_load(demo)
         if own_key is not None:
             demo.load(own_key.restore, own_key.stored, own_key.status, api_visibility="private",
                       show_progress="hidden")
         for tab in tabs:
             demo.load(tab.quote, tab.inputs, tab.result.quote, api_visibility="private", show_progress="hidden",
-                      preprocess=False)
+                      preprocess=False, api_name=f"{tab.api_name}_quote_on_load")
     return demo
 
 
 def _wire_tab(tab: TabUi, refresh: gallery.Refresh) -> None:
     r = tab.result
     gr.on([c.change for c in tab.inputs], tab.quote, tab.inputs, r.quote, api_visibility="private",
-          show_progress="hidden", trigger_mode="always_last", preprocess=False)
-    generated = r.button.click(tab.generate, tab.inputs, [r.video, r.record], api_name=tab.api_name,
+          show_progress="hidden", trigger_mode="always_last", preprocess=False, api_name=f"{tab.api_name}_quote")
+    document_api(tab.generate, tab.inputs, result_api(r))
+    generated = r.button.click(tab.generate, tab.inputs, r.outputs, api_name=tab.api_name,
                                concurrency_limit=None, preprocess=False)
     refresh.after(generated.then(seed_line, r.record, r.seed_used, api_visibility="private"))
 

@@ -43,8 +43,9 @@ class GalleryUi:
 
 def cost_line(job: Job) -> str:
     """What the job cost, or may cost, in the words a user needs to judge it."""
-    if job.is_preview:
-        return f"preview · free (≈ ${job.quote_usd:.2f} on HappyHorse)"
+    if job.is_test:
+        kind = "preview · free" if job.is_preview else "test run on an emulator · no money"
+        return f"{kind} (≈ ${job.quote_usd:.2f} on HappyHorse)"
     if job.cost_usd is not None:
         return f"${job.cost_usd:.2f}"
     if job.state is JobState.FAILED and job.error_code != "deadline":
@@ -62,7 +63,7 @@ def caption(job: Job) -> str:
     secs = job.seconds or r.duration
     head = f"{r.variant.value.upper()} {r.resolution}" + (f" {secs:.0f}s" if secs else "")
     if job.state is JobState.SUCCEEDED:
-        money = "free" if job.is_preview else (f"${job.cost_usd:.2f}" if job.cost_usd is not None
+        money = "free" if job.is_test else (f"${job.cost_usd:.2f}" if job.cost_usd is not None
                                                else f"≈${job.quote_usd:.2f}")
         return f"{head} · {money} · {job.backend}"
     if not job.state.finished:
