@@ -19,7 +19,8 @@ from studio import backends, config, pricing, variants
 from studio.errors import InputError, NotFound
 from studio.inputs import Checked, InputStore, check_files
 from studio.jobs.ledger import Ledger
-from studio.jobs.model import Job
+from studio.jobs import timing
+from studio.jobs.model import Job, JobState
 from studio.jobs.runner import Runner
 from studio.pricing import Quote
 from studio.variants import Request
@@ -143,6 +144,22 @@ class Studio:
     # --- advice before money is spent -----------------------------------------
 
     # --- timing: what earlier jobs teach about the next -------------------------
+
+    def expected_time(self, owner: str, job_id: str) -> timing.Expected:
+        """How long this job's settings usually take at the provider and, while it runs, the time left."""
+        job = self.job(owner, job_id)
+        est = self._estimate(timing.job_shape(job))
+        running = job.state is JobState.RUNNING
+        since = self.ledger.running_since(job.id) if running else None
+        return timing.expected(est, None if since is None else max(0.0, time.time() - since))
+
+    def expected_time_for(self, prepared: Prepared, backend: str | None = None) -> timing.Expected:
+        """Before submitting: how long these settings usually take (seconds None without history)."""
+        shape = timing.request_shape(self.backend_name(backend), prepared.request, prepared.quote.output_seconds)
+        return timing.expected(self._estimate(shape))
+
+    def _estimate(self, shape: str) -> timing.Estimate | None:
+        return timing.estimate(self.ledger.run_times(shape, timing.HISTORY))
 
     # --- spend and the header ---------------------------------------------------
 

@@ -70,8 +70,8 @@ class BackendInfo:
     label: str                # shown to users
     region: str | None = None
     is_preview: bool = False
-    poll_initial: float = 1.0  # seconds between status reads, growing to poll_max
-    poll_max: float = 5.0
+    poll_initial: float = 1.0  # seconds to hold calls after a throttled read without Retry-After
+    poll_max: float = 5.0      # longest gap between status reads (studio.jobs.timing plans the rest)
     max_concurrent: int = 8    # tasks in flight at the provider
     requests_per_minute: int = 240
     extra: dict = field(default_factory=dict)

@@ -215,7 +215,7 @@ class DashScopeBackend(Backend):
         base_url = base_url.rstrip("/").removesuffix("/api/v1")
         self.info = BackendInfo(
             name="dashscope", label="DashScope", region=region,
-            poll_initial=2.0, poll_max=10.0, max_concurrent=4,
+            poll_initial=1.0, poll_max=5.0, max_concurrent=4,
             requests_per_minute=240,  # the reported quota is about 300 a minute; keep headroom
             extra={"reference_token": REFERENCE_TOKEN, "base_url": base_url},
         )

@@ -235,7 +235,7 @@ class InferenceShBackend(Backend):
         base_url = base_url.rstrip("/")
         self.info = BackendInfo(
             name="inferencesh", label="inference.sh", region=None,
-            poll_initial=2.0, poll_max=10.0, max_concurrent=4, requests_per_minute=120,
+            poll_initial=1.0, poll_max=5.0, max_concurrent=4, requests_per_minute=120,
             extra={"reference_token": REFERENCE_TOKEN, "base_url": base_url},
         )
         self.heartbeat_recheck = heartbeat_recheck

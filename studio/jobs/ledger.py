@@ -68,6 +68,18 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE jobs ADD COLUMN claimed_at REAL;
     """,
+    # 5: each finished task's provider run time under its settings (studio.jobs.timing), so the
+    #    next task's status reads are planned from one indexed query; spend read from an index
+    """
+    CREATE TABLE task_times (
+        job_id TEXT PRIMARY KEY REFERENCES jobs(id),
+        shape TEXT NOT NULL,
+        seconds REAL NOT NULL,
+        finished_at REAL NOT NULL
+    );
+    CREATE INDEX task_times_shape ON task_times(shape, finished_at DESC);
+    CREATE INDEX jobs_owner_cost ON jobs(owner, cost_usd);
+    """,
 ]
 
 CLAIM_LEASE = 60.0  # seconds a claim from another host stays valid without renewal
@@ -208,6 +220,12 @@ class Ledger:
         with self._tx() as db:
             db.execute("UPDATE jobs SET claimed_at = ? WHERE claimed_by = ?", (time.time(), holder))
 
+    def record_run(self, job_id: str, shape: str, seconds: float) -> None:
+        """Keep how long a finished task ran at the provider (once per job)."""
+        with self._tx() as db:
+            db.execute("INSERT OR REPLACE INTO task_times (job_id, shape, seconds, finished_at) VALUES (?, ?, ?, ?)",
+                       (job_id, shape, seconds, time.time()))
+
     def release(self, job_id: str, holder: str) -> None:
         with self._tx() as db:
             db.execute("UPDATE jobs SET claimed_by = NULL, claimed_at = NULL WHERE id = ? AND claimed_by = ?",
@@ -242,6 +260,20 @@ class Ledger:
             rows = db.execute("SELECT at, state, detail FROM job_events WHERE job_id = ? ORDER BY id",
                               (job_id,)).fetchall()
         return [dict(r) for r in rows]
+
+    def run_times(self, shape: str, limit: int) -> list[float]:
+        """The newest provider run times of tasks of this shape, newest first."""
+        with self._read() as db:
+            rows = db.execute("SELECT seconds FROM task_times WHERE shape = ? ORDER BY finished_at DESC LIMIT ?",
+                              (shape, limit)).fetchall()
+        return [r[0] for r in rows]
+
+    def running_since(self, job_id: str) -> float | None:
+        """When the provider took the job (its first `running` event), or None."""
+        with self._read() as db:
+            row = db.execute("SELECT at FROM job_events WHERE job_id = ? AND state = 'running' ORDER BY id LIMIT 1",
+                             (job_id,)).fetchone()
+        return row[0] if row else None
 
     def spent(self, owner: str) -> float:
         with self._read() as db:

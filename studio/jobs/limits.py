@@ -44,6 +44,14 @@ class BackendLimits:
         if start > now:
             await asyncio.sleep(start - now)
 
+    def share(self) -> float:
+        """Seconds between one task's calls when every task in flight takes its turn."""
+        return self.interval * max(1, self.in_flight)
+
+    def paused_for(self) -> float:
+        """What is left of a shared pause, in seconds."""
+        return max(0.0, self._paused_until - time.monotonic())
+
     def pause(self, seconds: float) -> None:
         """Hold every job's calls for a while (the provider said 429 / Retry-After)."""
         self._paused_until = max(self._paused_until, time.monotonic() + seconds)
