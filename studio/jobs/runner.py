@@ -240,40 +240,54 @@ class Runner:
                     read_now: bool) -> TaskStatus | None:
         """Read the status on the learned schedule (studio.jobs.timing), or at once when woken."""
         est = timing.estimate(self.ledger.run_times(timing.job_shape(job), timing.HISTORY))
-        wake = self._wake[job.id]
         last_read: float | None = None if read_now else started  # unknown after a restart: learn nothing
-        while True:
-            if not read_now:
-                delay = timing.next_delay(time.time() - started, est, scale=self.time_scale,
-                                          longest=backend.info.poll_max, min_gap=limits.share(),
-                                          paused_for=limits.paused_for())
-                left = self._time_left(job)
-                try:
-                    await asyncio.wait_for(wake.wait(), delay if left is None else min(delay, left or 0.01))
-                except TimeoutError:
-                    pass
-            read_now = False
-            wake.clear()  # a wake arriving during the read below makes the next wait short
-            await limits.before_call()
-            before = last_read
-            try:
-                status = await backend.status(job.task_id)
-            except TransientError as e:
-                limits.pause((e.retry_after or backend.info.poll_initial) * self.time_scale)
-                status = None
-            except ProviderError as e:
-                self._set(job, JobState.FAILED, detail=e.code, **messages.provider(e))
-                return None
-            last_read = time.time()
-            if status is not None:
-                self._progress(job, status)
-                if status.state.terminal:
-                    if before is not None:  # it ended between the two reads: the midpoint is the best guess
-                        self._learn(job, status, (before + last_read) / 2 - started)
-                    return status
-            if self._time_left(job) == 0:
-                await self._deadline(job, backend)
-                return None
+        dense = False
+        try:
+            while True:
+                if not read_now:
+                    elapsed = time.time() - started
+                    dense = limits.reading(timing.reading_densely(elapsed, est, self.time_scale), dense)
+                    delay = timing.next_delay(elapsed, est, scale=self.time_scale, longest=backend.info.poll_max,
+                                              min_gap=limits.share(), paused_for=limits.paused_for())
+                    await self._sleep(job, delay)
+                read_now = False
+                status = await self._read(job, backend, limits)
+                if status is False:
+                    return None
+                if status is not None:
+                    before, last_read = last_read, time.time()
+                    self._progress(job, status)
+                    if status.state.terminal:
+                        if before is not None:  # it ended between the two reads: the midpoint is the best guess
+                            self._learn(job, status, (before + last_read) / 2 - started)
+                        return status
+                if self._time_left(job) == 0:
+                    await self._deadline(job, backend)
+                    return None
+        finally:
+            limits.reading(False, dense)
+
+    async def _sleep(self, job: Job, delay: float) -> None:
+        """Wait `delay` seconds, less when the deadline is nearer or a webhook wakes the job."""
+        left = self._time_left(job)
+        try:
+            await asyncio.wait_for(self._wake[job.id].wait(), delay if left is None else min(delay, left or 0.01))
+        except TimeoutError:
+            pass
+
+    async def _read(self, job: Job, backend: Backend, limits: BackendLimits) -> TaskStatus | None | bool:
+        """One status read within the shared limits: the status, None to read again later,
+        False when the job failed (already written)."""
+        self._wake[job.id].clear()  # a wake arriving during the read makes the next wait short
+        await limits.before_call()
+        try:
+            return await backend.status(job.task_id)
+        except TransientError as e:
+            limits.pause((e.retry_after or backend.info.poll_initial) * self.time_scale)
+            return None
+        except ProviderError as e:
+            self._set(job, JobState.FAILED, detail=e.code, **messages.provider(e))
+            return False
 
     def _learn(self, job: Job, status: TaskStatus, seconds: float) -> None:
         """A task that succeeded teaches how long the next of its shape will take."""

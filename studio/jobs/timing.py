@@ -35,10 +35,10 @@ HISTORY = 50       # newest finished tasks of a shape an estimate looks at
 MIN_SAMPLES = 3    # fewer than this: no estimate, the cold schedule
 COLD_GAPS = ((2.0, 1.0), (8.0, 2.0), (20.0, 4.0))  # (until elapsed, gap): the SDK's loop
 COLD_MAX = 5.0     # the SDK's longest gap; also the longest gap for a late task
-DENSE_READS = 8    # reads spent across the likely-finish window
+DENSE_READS = 12   # reads spent across the likely-finish window
 MIN_GAP = 0.25     # densest reads of one task, seconds
 MAX_DENSE = 2.0    # sparsest reads inside the window (keeps the wait under 1 s on average)
-WIDEN = 0.25       # the window reaches this share of its width beyond the 10th/90th percentile
+WIDEN = 0.15       # the window reaches this share of its width beyond the 10th/90th percentile
 MARGIN = 0.03      # ... and this share of the median, for tight histories
 LATE_GROWTH = 0.25  # after the window, the gap grows by this share of the lateness
 EARLY_MAX = 30.0   # longest gap before the window (a task that fails early is seen within this)
@@ -89,6 +89,11 @@ def estimate(seconds: Sequence[float]) -> Estimate | None:
     return Estimate(len(recent), quantile(recent, 0.1), quantile(recent, 0.5), quantile(recent, 0.9))
 
 
+def reading_densely(elapsed: float, est: Estimate | None, scale: float = 1.0) -> bool:
+    """Whether a task is in its frequent-read phase (cold, in or after its window)."""
+    return est is None or elapsed >= est.window[0] - dense_gap(est, scale)
+
+
 def dense_gap(est: Estimate, scale: float = 1.0) -> float:
     start, end = est.window
     return min(max((end - start) / DENSE_READS, MIN_GAP * scale), MAX_DENSE * scale)
@@ -126,7 +131,8 @@ def next_delay(elapsed: float, est: Estimate | None, *, scale: float = 1.0, long
     """The delay before the next status read, within the shared rate and any 429 pause.
 
     min_gap is this task's share of the backend's request rate (seconds between
-    calls times the tasks sharing them); paused_for is what is left of a pause.
+    calls times the tasks reading densely now, see BackendLimits.share);
+    paused_for is what is left of a pause.
     """
     return max(planned_gap(elapsed, est, scale, longest), min_gap, paused_for)
 
