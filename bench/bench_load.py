@@ -13,6 +13,7 @@ p50/p99 of each, peak RSS and peak threads of the process.
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import statistics
 import sys
@@ -53,6 +54,11 @@ def percentiles(ms: list[float]) -> str:
     return f"p50 {statistics.median(ms):.1f} ms, p99 {q[98]:.1f} ms (n={len(ms)})"
 
 
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -77,8 +83,12 @@ def main() -> None:
         jobs = [studio.submit(OWNERS[i % len(OWNERS)], studio.prepare("t2v", prompt=f"shot {i}", duration=3),
                               backend="dashscope" if i % 2 else "inferencesh") for i in range(args.jobs)]
         quotes, pages, peak_threads = [], [], 0
-        end = time.monotonic() + args.seconds * 0.8
+        began, cpu_before = time.monotonic(), cpu_seconds()
+        end = began + args.seconds * 0.8
+        burst = 0  # samples taken while the 200 creates were still going out
         while time.monotonic() < end:
+            if time.monotonic() - began < 5:
+                burst += 1
             t = time.perf_counter()
             studio.prepare("t2v", prompt="a horse at dawn", duration=5, resolution="1080P")
             quotes.append((time.perf_counter() - t) * 1000)
@@ -87,10 +97,15 @@ def main() -> None:
             pages.append((time.perf_counter() - t) * 1000)
             peak_threads = max(peak_threads, threading.active_count())
             time.sleep(0.05)
-        in_flight = sum(not studio.job(j.owner, j.id).state.finished for j in jobs)
-        print(f"{args.jobs} jobs from {len(OWNERS)} users, {in_flight} still in flight at the end of sampling")
+        cpu_share = (cpu_seconds() - cpu_before) / (time.monotonic() - began)
+        unfinished = sum(not studio.job(j.owner, j.id).state.finished for j in jobs)
+        print(f"{args.jobs} jobs from {len(OWNERS)} users, {unfinished} unfinished at the end of sampling")
         print(f"quote (service.prepare): {percentiles(quotes)}")
         print(f"page (GET /):            {percentiles(pages)}")
+        print(f"  first 5 s (creates going out): {percentiles(pages[:burst])}")
+        print(f"  after:                         {percentiles(pages[burst:])}")
+        print(f"CPU used by this process while sampling: {cpu_share:.0%} of one core "
+              f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
         print(f"peak RSS {rss_mb():.0f} MB (idle with the app loaded: {rss_idle:.0f} MB); "
               f"threads: peak {peak_threads}, idle {threads_idle}")
     finally:
