@@ -7,15 +7,18 @@ finishes at a known moment; nothing here measures wall-clock time.
 import asyncio
 import time
 
+import httpx
 import pytest
 
 from studio import config
 from studio.jobs import timing
+from studio.backends.base import TaskState
 from studio.jobs import limits as limits_module
 from studio.jobs.limits import BackendLimits
 from studio.jobs.model import JobState
 from studio.service import LOCAL_OWNER, Studio
 from tests.emulator_fixture import emulator  # noqa: F401
+from tests.test_dashscope_protocol import backend as dashscope_backend
 
 
 def sdk_reads(finish: float) -> list[float]:
@@ -137,6 +140,16 @@ def test_the_shared_limit_spaces_every_call_and_holds_them_during_a_pause(monkey
     limits.pause(30)  # a 429 with Retry-After: 30
     asyncio.run(calls(2))
     assert starts[0] >= 130 and starts[1] - starts[0] == pytest.approx(0.25)
+
+
+def test_a_429_on_a_status_read_pauses_every_job_on_that_backend():
+    answers = [httpx.Response(429, headers={"Retry-After": "3"}, json={"code": "Throttling.RateQuota"}),
+               httpx.Response(200, json={"output": {"task_status": "RUNNING"}})]
+    b, fake = dashscope_backend(lambda r: answers.pop(0))
+    paused = []
+    b.on_throttle(paused.append)
+    assert asyncio.run(b.status("t-1")).state is TaskState.RUNNING
+    assert paused == [3.0] and len(fake.requests) == 2
 
 
 def test_finished_jobs_teach_the_expected_time_of_the_next(emulator, tmp_path):

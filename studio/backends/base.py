@@ -104,6 +104,10 @@ class Backend(abc.ABC):
         the runner falls back to polling."""
         return None
 
+    def on_throttle(self, pause: Callable[[float], None]) -> None:
+        """Call pause(seconds) whenever the provider answers 429 to a call the backend retries
+        itself, so every job on this backend holds its calls too (the runner's shared pause)."""
+
     def forget(self, task_id: str) -> None:
         """The studio has its own copy of the result: drop any local working files for the task."""
 

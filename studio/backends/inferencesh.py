@@ -295,6 +295,9 @@ class InferenceShBackend(Backend):
                        on_progress: Callable[[float], None] | None = None) -> None:
         await self.http.download(status.video_url, dest, expected=status.video_bytes, on_progress=on_progress)
 
+    def on_throttle(self, pause: Callable[[float], None]) -> None:
+        self.http.on_throttle = pause
+
     async def aclose(self) -> None:
         await self.http.aclose()
 

@@ -125,6 +125,7 @@ class Runner:
             self._limits[name] = BackendLimits(
                 self._max_in_flight or backend.info.max_concurrent,
                 backend.info.requests_per_minute if self._requests_per_minute is None else self._requests_per_minute)
+            backend.on_throttle(self._limits[name].pause)
         return self._backends[name], self._limits[name]
 
     async def _drive(self, job_id: str) -> None:
