@@ -4,7 +4,8 @@
 
 Each ledger holds finished jobs (and their events and run times) from 20 users,
 written straight into SQLite. Per size: the gallery's newest page of one user
-(service.jobs: 200 jobs), their spend (service.spent), the studio object's
+(service.jobs: 200 jobs), their spend (service.spent), a run-time estimate
+(what the runner reads before polling a task), the studio object's
 start-up (ledger open, migrations, resume sweep, first page), and with --app
 `python app.py` to its first answer on that data directory.
 """
@@ -23,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from studio import config  # noqa: E402
 from studio.jobs import ledger as ledger_mod  # noqa: E402
+from studio.jobs import timing  # noqa: E402
 from studio.jobs.ledger import Ledger  # noqa: E402
 from studio.jobs.model import Job, JobState  # noqa: E402
 from studio.service import Studio  # noqa: E402
@@ -80,14 +82,15 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--app", action="store_true", help="also time `python app.py` to its first answer")
     args = parser.parse_args()
-    print("| jobs in the ledger | newest page (200) | spend | studio start-up | python app.py |")
-    print("|---|---|---|---|---|")
+    print("| jobs in the ledger | newest page (200) | spend | run-time estimate | studio start-up | python app.py |")
+    print("|---|---|---|---|---|---|")
     for n in [int(s) for s in args.sizes.split(",")]:
         data_dir = Path(tempfile.mkdtemp(prefix=f"bench-ledger-{n}-"))
         fill(data_dir / "ledger.sqlite3", n)
         studio = Studio(config.load({"STUDIO_DATA_DIR": str(data_dir)}))
         page = timed(lambda: studio.jobs(OWNERS[3]))
         spend = timed(lambda: studio.spent(OWNERS[3]))
+        learn = timed(lambda: timing.estimate(studio.ledger.run_times("dashscope/t2v/720P/5s", timing.HISTORY)))
         start = statistics.median(studio_start(data_dir) for _ in range(5))
         app = "-"
         if args.app:
@@ -95,7 +98,7 @@ def main() -> None:
             running = start_app(data_dir)
             app = f"{time.perf_counter() - t:.1f} s"
             stop_app(running)
-        print(f"| {n:,} | {page:.1f} ms | {spend:.2f} ms | {start:.0f} ms | {app} |", flush=True)
+        print(f"| {n:,} | {page:.1f} ms | {spend:.2f} ms | {learn:.2f} ms | {start:.0f} ms | {app} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -69,7 +69,8 @@ MIGRATIONS: list[str] = [
     ALTER TABLE jobs ADD COLUMN claimed_at REAL;
     """,
     # 5: each finished task's provider run time under its settings (studio.jobs.timing), so the
-    #    next task's status reads are planned from one indexed query; spend read from an index
+    #    next task's status reads are planned from one indexed query; spend read from an index;
+    #    a process renews its claims without scanning every job ever made
     """
     CREATE TABLE task_times (
         job_id TEXT PRIMARY KEY REFERENCES jobs(id),
@@ -79,6 +80,7 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX task_times_shape ON task_times(shape, finished_at DESC);
     CREATE INDEX jobs_owner_cost ON jobs(owner, cost_usd);
+    CREATE INDEX jobs_claimed ON jobs(claimed_by) WHERE claimed_by IS NOT NULL;
     """,
 ]
 
