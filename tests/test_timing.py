@@ -179,3 +179,18 @@ def test_finished_jobs_teach_the_expected_time_of_the_next(emulator, tmp_path):
         assert now.elapsed is not None and (now.left is not None or now.late)
     finally:
         studio.close()
+
+
+def test_the_emulator_times_a_task_by_its_settings_and_seed():
+    from studio.emulator.state import Config, Job as EmulatedJob
+
+    def job(resolution, seconds, seed):
+        return EmulatedJob(variant="t2v", prompt="x", resolution=resolution, ratio=None, duration=seconds,
+                           seed=seed, watermark=False, audio_setting=None, seconds=float(seconds))
+
+    exact = Config(task_seconds=8, seconds_per_output_second=4, hd_factor=1.5)
+    assert exact.seconds_for(job("720P", 3, 1)) == 20 and exact.seconds_for(job("1080P", 3, 1)) == 30
+    spread = Config(task_seconds=8, seconds_per_output_second=4, hd_factor=1.5, spread=0.2)
+    times = [spread.seconds_for(job("720P", 3, seed)) for seed in range(200)]
+    assert all(16 <= t <= 24 for t in times) and min(times) < 17 and max(times) > 23
+    assert spread.seconds_for(job("720P", 3, 42)) == spread.seconds_for(job("720P", 3, 42))  # same seed, same time
