@@ -27,6 +27,7 @@ from studio.inputs import Checked, InputStore, check_files
 from studio.media import inspect, quality
 from studio.reference_sets import ReferenceSet, ReferenceSets
 from studio.jobs.ledger import Ledger
+from studio.jobs import timing
 from studio.jobs.model import Job, JobState, MadeAs, is_loopback
 from studio.jobs.runner import Runner
 from studio.media import clips, inspect, stitch
@@ -425,6 +426,22 @@ class Studio:
         self.reference_sets.delete(owner, name)
 
     # --- timing: what earlier jobs teach about the next -------------------------
+
+    def expected_time(self, owner: str, job_id: str) -> timing.Expected:
+        """How long this job's settings usually take at the provider and, while it runs, the time left."""
+        job = self.job(owner, job_id)
+        est = self._estimate(timing.job_shape(job))
+        running = job.state is JobState.RUNNING
+        since = self.ledger.running_since(job.id) if running else None
+        return timing.expected(est, None if since is None else max(0.0, time.time() - since))
+
+    def expected_time_for(self, prepared: Prepared, backend: str | None = None) -> timing.Expected:
+        """Before submitting: how long these settings usually take (seconds None without history)."""
+        shape = timing.request_shape(self.backend_name(backend), prepared.request, prepared.quote.output_seconds)
+        return timing.expected(self._estimate(shape))
+
+    def _estimate(self, shape: str) -> timing.Estimate | None:
+        return timing.estimate(self.ledger.run_times(shape, timing.HISTORY))
 
     # --- spend and the header ---------------------------------------------------
 

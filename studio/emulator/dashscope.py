@@ -124,7 +124,7 @@ class DashScope:
         except Invalid as exc:
             return error(400, "InvalidParameter", str(exc))
         task = Task(id=str(uuid.uuid4()), protocol=P, model=model, owner=owner, job=job,
-                    total_seconds=self.store.config.task_seconds,
+                    total_seconds=self.store.config.seconds_for(job),
                     request=client_request(request.headers, body))
         self.store.add_task(task)
         self._start(task)

@@ -117,7 +117,7 @@ class InferenceSh:
         except Invalid as exc:
             return problem(422, "validation_error", str(exc))
         task = Task(id=new_id(), protocol=P, model=app, owner=owner, job=job, input=body["input"],
-                    webhook=webhook, total_seconds=self.store.config.task_seconds,
+                    webhook=webhook, total_seconds=self.store.config.seconds_for(job),
                     request=client_request(request.headers, body))
         self.store.add_task(task)
         self._start(task)

@@ -89,6 +89,20 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE jobs ADD COLUMN base_url TEXT;
     """,
+    # 5: each finished task's provider run time under its settings (studio.jobs.timing), so the
+    #    next task's status reads are planned from one indexed query; spend read from an index;
+    #    a process renews its claims without scanning every job ever made
+    """
+    CREATE TABLE task_times (
+        job_id TEXT PRIMARY KEY REFERENCES jobs(id),
+        shape TEXT NOT NULL,
+        seconds REAL NOT NULL,
+        finished_at REAL NOT NULL
+    );
+    CREATE INDEX task_times_shape ON task_times(shape, finished_at DESC);
+    CREATE INDEX jobs_owner_cost ON jobs(owner, cost_usd);
+    CREATE INDEX jobs_claimed ON jobs(claimed_by) WHERE claimed_by IS NOT NULL;
+    """,
     # 8: who pays for a job (the signed-in account, or an anonymous browser's address), so caps hold
     #    per payer and per day; the studio-wide day sum reads created_at; whose key runs it (the key
     #    itself is never stored)
@@ -267,6 +281,12 @@ class Ledger:
         with self._tx() as db:
             db.execute("UPDATE jobs SET claimed_at = ? WHERE claimed_by = ?", (time.time(), holder))
 
+    def record_run(self, job_id: str, shape: str, seconds: float) -> None:
+        """Keep how long a finished task ran at the provider (once per job)."""
+        with self._tx() as db:
+            db.execute("INSERT OR REPLACE INTO task_times (job_id, shape, seconds, finished_at) VALUES (?, ?, ?, ?)",
+                       (job_id, shape, seconds, time.time()))
+
     def release(self, job_id: str, holder: str) -> None:
         with self._tx() as db:
             db.execute("UPDATE jobs SET claimed_by = NULL, claimed_at = NULL WHERE id = ? AND claimed_by = ?",
@@ -326,6 +346,20 @@ class Ledger:
         """What counts against the caps: the payer's and the studio's spend since `since`, and running jobs."""
         with self._read() as db:
             return self._usage(db, payer, owner, since)
+
+    def run_times(self, shape: str, limit: int) -> list[float]:
+        """The newest provider run times of tasks of this shape, newest first."""
+        with self._read() as db:
+            rows = db.execute("SELECT seconds FROM task_times WHERE shape = ? ORDER BY finished_at DESC LIMIT ?",
+                              (shape, limit)).fetchall()
+        return [r[0] for r in rows]
+
+    def running_since(self, job_id: str) -> float | None:
+        """When the provider took the job (its first `running` event), or None."""
+        with self._read() as db:
+            row = db.execute("SELECT at FROM job_events WHERE job_id = ? AND state = 'running' ORDER BY id LIMIT 1",
+                             (job_id,)).fetchone()
+        return row[0] if row else None
 
     def spent(self, owner: str) -> float:
         with self._read() as db:
