@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import os
 import shutil
 import tempfile
@@ -24,6 +25,7 @@ from studio.ui.identity import OwnKeys, TokenAccounts, anonymous_token, signed_i
 from studio.ui.uploads import upload_path, uploads  # noqa: F401  (the tabs import them from here)
 
 WATCH_INTERVAL = 0.5
+CONFIRM_SECONDS = 30  # a second press within this long confirms a spend above STUDIO_CONFIRM_ABOVE
 SERVE_MAX_AGE = 6 * 3600  # a served copy older than this is removed (Gradio has its own copy by then)
 
 
@@ -32,6 +34,7 @@ class UiContext:
     studio: Studio
     tokens: TokenAccounts = field(default_factory=TokenAccounts)
     own_keys: OwnKeys = field(default_factory=OwnKeys)  # signed-in users' own provider keys, memory only
+    _asked: dict = field(default_factory=dict)  # (owner, backend, request) -> when the page was asked to confirm
 
     def owner(self, request: gr.Request | None) -> str:
         """The local user; or, when the studio serves many, the signed-in user or this browser."""
@@ -67,6 +70,25 @@ class UiContext:
         except StudioError as e:
             raise gr.Error(str(e), title="Check your input") from None
 
+    def confirm_spend(self, owner: str, prepared, backend: str, request: gr.Request | None) -> None:
+        """On the page, a job above STUDIO_CONFIRM_ABOVE on a paid backend is sent on the second press.
+
+        The first press answers with the price and asks again; the same request pressed again within
+        CONFIRM_SECONDS goes through. API clients (no Origin header) decided in code and are not asked.
+        """
+        cost = prepared.quote.total
+        if backend == "preview" or cost <= self.studio.settings.confirm_above or not _from_page(request):
+            return
+        now = time.monotonic()
+        self._asked = {k: t for k, t in self._asked.items() if now - t < CONFIRM_SECONDS}
+        fingerprint = (owner, backend, json.dumps(prepared.request.to_dict(), sort_keys=True))
+        if self._asked.pop(fingerprint, None) is not None:
+            return
+        self._asked[fingerprint] = now
+        raise gr.Error(f"This job costs ${cost:.2f} on {backend}, more than the "
+                       f"${self.studio.settings.confirm_above:.2f} this studio asks about first. Press Generate "
+                       f"again within {CONFIRM_SECONDS} s to send it.", title="Confirm the spend")
+
     async def generate(self, variant: str, request: gr.Request | None, progress: gr.Progress,
                        **fields: Any) -> tuple[str | None, dict]:
         """Check, quote and submit a job, then watch it until it ends.
@@ -76,8 +98,10 @@ class UiContext:
         """
         owner = self.owner(request)
         prepared = await asyncio.to_thread(self.prepare, variant, **fields)  # file checks stay off the loop
+        own = self.own_keys.get(owner)
+        backend = own.backend if own else self.studio.settings.backend
+        self.confirm_spend(owner, prepared, backend, request)
         try:
-            own = self.own_keys.get(owner)
             job = await asyncio.to_thread(self.studio.submit, owner, prepared, own.backend if own else None,
                                           payer=self.payer(request), key=own.key if own else None)
         except StudioError as e:
@@ -90,6 +114,14 @@ class UiContext:
         if job.state is not JobState.SUCCEEDED:
             raise gr.Error(f"{job.state.words.capitalize()}: {job.error_message}", title="The job did not finish")
         return serve(job.output_path), job.record()
+
+
+def _from_page(request: gr.Request | None) -> bool:
+    """Whether the call came from the studio's page in a browser (browsers send Origin with a POST)."""
+    try:
+        return bool(request is not None and request.headers.get("origin"))
+    except AttributeError:
+        return False
 
 
 class ServeFolder:
