@@ -18,7 +18,7 @@ from typing import Any
 import gradio as gr
 
 from studio.errors import StudioError
-from studio.guards import client_address
+from studio.anonymous import Signer, client_address, studio_secret
 from studio.jobs.model import Job, JobState
 from studio.service import LOCAL_OWNER, Studio
 from studio.ui.identity import OwnKeys, TokenAccounts, anonymous_token, signed_in_name
@@ -36,6 +36,9 @@ class UiContext:
     own_keys: OwnKeys = field(default_factory=OwnKeys)  # signed-in users' own provider keys, memory only
     _asked: dict = field(default_factory=dict)  # (owner, backend, request) -> when the page was asked to confirm
 
+    def __post_init__(self) -> None:
+        self.signer = Signer(studio_secret(self.studio.settings.browser_secret, self.studio.settings.data_dir))
+
     def owner(self, request: gr.Request | None) -> str:
         """The local user; or, when the studio serves many, the signed-in user or this browser."""
         if not self.studio.settings.multi_user:
@@ -43,7 +46,7 @@ class UiContext:
         name = signed_in_name(request) or (self.tokens.name(request) if self.studio.settings.on_space else None)
         if name:
             return f"user:{name}"
-        token = anonymous_token(request)
+        token = anonymous_token(request, self.signer)
         if not token:
             raise gr.Error("This browser has no studio identity: allow cookies for this site, or sign in.")
         return "anon:" + hashlib.sha256(token.encode()).hexdigest()[:24]
