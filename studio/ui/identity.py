@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import gradio as gr
 
 from studio.anonymous import Signer, identity_token
+from studio.secrets import remember
 
 HF_TOKEN_TTL = 600.0  # seconds a token's account is remembered
 
@@ -114,6 +115,8 @@ class OwnKeys:
             return self._keys.get(owner)
 
     def put(self, owner: str, key: OwnKey | None) -> None:
+        if key is not None:
+            remember(key.key)  # never printed in a log from now on
         with self._lock:
             if key is None:
                 self._keys.pop(owner, None)
