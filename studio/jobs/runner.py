@@ -184,6 +184,8 @@ class Runner:
             self._wake.pop(job_id, None)
             self._started.pop(job_id, None)
             self.ledger.release(job_id, self.holder)
+            if job_id in self._user_keys and self.ledger.get(job_id).state.finished:
+                self._user_keys.pop(job_id, None)  # a user's own key is held no longer than its job
 
     async def _submit(self, job: Job, backend: Backend, limits: BackendLimits) -> Job | None:
         """Send the create once; only a clear refusal (429, 503, no connection) is tried again.
