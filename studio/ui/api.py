@@ -100,4 +100,7 @@ def plain_errors(fn: Callable) -> Callable:
             return fn(*args, **kwargs)
         except StudioError as e:
             raise gr.Error(str(e), title="Check your input" if isinstance(e, InputError) else "Error") from None
+        except (TypeError, ValueError, AttributeError):  # a value of the wrong kind from a hand-made call
+            raise gr.Error(f"{fn.__name__} got a value of the wrong kind: see view_api() for its parameters.",
+                           title="Check your input") from None
     return call
