@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from studio.errors import NotFound
+from studio.jobs.library import Cursor, Filter, Page
 from studio.jobs.model import Job, JobState
 
 MIGRATIONS: list[str] = [
@@ -67,6 +68,14 @@ MIGRATIONS: list[str] = [
     #    (a replaced container, a renamed laptop) is picked up once that holder goes quiet
     """
     ALTER TABLE jobs ADD COLUMN claimed_at REAL;
+    """,
+    # 7: the gallery: favourites, deletion that keeps the row (spend stays true, lineage stays whole),
+    #    and indexes so the newest page and the "anything changed?" check stay fast at thousands of jobs
+    """
+    ALTER TABLE jobs ADD COLUMN favourite INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE jobs ADD COLUMN deleted_at REAL;
+    CREATE INDEX jobs_gallery ON jobs(owner, deleted_at, created_at DESC, id DESC);
+    CREATE INDEX jobs_owner_updated ON jobs(owner, updated_at);
     """,
 ]
 
@@ -224,9 +233,40 @@ class Ledger:
 
     def list(self, owner: str, limit: int = 200) -> list[Job]:
         with self._read() as db:
-            rows = db.execute("SELECT * FROM jobs WHERE owner = ? ORDER BY created_at DESC, rowid DESC LIMIT ?",
-                              (owner, limit)).fetchall()
+            rows = db.execute("SELECT * FROM jobs WHERE owner = ? AND deleted_at IS NULL "
+                              "ORDER BY created_at DESC, rowid DESC LIMIT ?", (owner, limit)).fetchall()
         return [Job.from_row(r) for r in rows]
+
+    def page(self, owner: str, filter: Filter, after: Cursor | None, limit: int) -> Page:
+        """One page of the owner's jobs, newest first, with the count of all that match."""
+        where, args = filter.where(owner)
+        running = ", ".join(f"'{s.value}'" for s in JobState if not s.finished)
+        with self._read() as db:
+            total = db.execute(f"SELECT COUNT(*) FROM jobs WHERE {where}", args).fetchone()[0]
+            unfinished = db.execute(f"SELECT COUNT(*) FROM jobs WHERE owner = ? AND deleted_at IS NULL "
+                                    f"AND state IN ({running})", (owner,)).fetchone()[0]
+            if after is not None:
+                where += " AND (created_at < ? OR (created_at = ? AND id < ?))"
+                args = [*args, after.created_at, after.created_at, after.job_id]
+            rows = db.execute(f"SELECT * FROM jobs WHERE {where} ORDER BY created_at DESC, id DESC LIMIT ?",
+                              [*args, limit + 1]).fetchall()
+        jobs = [Job.from_row(r) for r in rows[:limit]]
+        more = len(rows) > limit and jobs
+        return Page(jobs, total, Cursor(jobs[-1].created_at, jobs[-1].id) if more else None, unfinished, filter)
+
+    def changed(self, owner: str) -> str:
+        """A short token that changes whenever any of the owner's jobs changes (the gallery polls it)."""
+        with self._read() as db:
+            latest, count = db.execute("SELECT MAX(updated_at), COUNT(*) FROM jobs WHERE owner = ?",
+                                       (owner,)).fetchone()
+        return f"{count}:{latest!r}"
+
+    def backends(self, owner: str) -> list[str]:
+        """The backends the owner's jobs ran on (the gallery's backend filter offers these)."""
+        with self._read() as db:
+            rows = db.execute("SELECT DISTINCT backend FROM jobs WHERE owner = ? AND deleted_at IS NULL "
+                              "ORDER BY backend", (owner,)).fetchall()
+        return [r[0] for r in rows]
 
     def unfinished(self) -> list[Job]:
         """Jobs a runner must still drive, including ones whose result we still collect."""
