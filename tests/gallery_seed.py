@@ -63,11 +63,12 @@ def seed_jobs(data_dir: Path, count: int, owner: str = "local", states: bool = T
             job.poster_path = str(poster)
             job.width, job.height, job.seconds, job.progress = w, h, 3.0, 1.0
         else:
+            job.backend = "dashscope"  # what fails, is cancelled or left unsure is a paid provider's task
             job.error_code = {JobState.FAILED: "DataInspectionFailed", JobState.CANCELLED: "cancelled",
                               JobState.UNSURE: "unsure"}[state]
             job.error_message = {JobState.FAILED: "The provider's content check refused the prompt.",
                                  JobState.CANCELLED: "Cancelled at the provider before it started: not billed.",
-                                 JobState.UNSURE: "The request went out to preview but no answer came back. It may "
+                                 JobState.UNSURE: "The request went out to dashscope but no answer came back. It may "
                                                   "have started a billed task."}[state]
         ledger.add(job)
         ids.append(job.id)

@@ -150,7 +150,7 @@ def banner_html(job: Job, expected: float | None) -> str:
                 f'{esc(job.error_message or "")}</p><p>Look in the <b>{esc(console_name(job.backend))}</b> for '
                 f'a task created around {esc(time.strftime("%H:%M", time.localtime(job.created_at)))}, '
                 'then tell the studio what you found.</p></div>')
-    if job.state is JobState.CANCELLED:
+    if job.state is JobState.CANCELLED or job.error_code == "kept_billed":
         return (f'<div class="hh-banner hh-b-cancelled"><p><b>{esc(tiles.state_words(job).capitalize())}.</b> '
                 f'{esc(job.error_message or "")}</p><p>{esc(tiles.cost_line(job))}</p></div>')
     return (f'<div class="hh-banner hh-b-failed"><p><b>{esc(tiles.state_words(job).capitalize())}.</b> '

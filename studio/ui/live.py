@@ -57,7 +57,7 @@ def runs_html(jobs: list[Job], expected: dict[str, float], now: float) -> str:
 def toast(job: Job) -> None:
     what = f"“{tiles.prompt_start(job, 50)}”"
     if job.state is JobState.SUCCEEDED:
-        gr.Info(f"Done: {what}, {tiles.length(job)}, {tiles.money(job)}. It is first in your clips.", title="Clip ready")
+        gr.Info(f"Done: {what}, {tiles.length(job)}, {tiles.money(job)}. It is first in your clips.", title="Clip ready", duration=6)
     elif job.state is JobState.UNSURE:
         gr.Warning(f"{what} needs your decision: open it in your clips.", title="Needs your decision")
     elif job.state is JobState.CANCELLED:
@@ -135,7 +135,7 @@ def _wire_generate(ctx: UiContext, live: Live, tab: TabUi, redraw, inputs, outpu
         except StudioError as e:
             raise user_error(e) from None
         gr.Info(f"Sent: {record['quote'].get('total', 0):.2f} USD quoted" if not record.get("preview") else
-                "Sent to the preview renderer (free). Follow it here and in your clips.", title="Generating")
+                "Sent to the preview renderer (free). Follow it here and in your clips.", title="Generating", duration=4)
         return {live.watching: {**(watching or {}), record["id"]: record["variant"]}, live.token: "",
                 r.button: gr.update(value=r.button_label(1))}
 

@@ -137,9 +137,16 @@ def running_words(job: Job, expected: float | None, now: float) -> str:
     return f"{esc(job.state.words)}{pct} · {elapsed} · {left}"
 
 
+def state_class(job: Job) -> str:
+    """The tile's look: done, running, failed, cancelled, decide, or kept (billed by the user's decision)."""
+    if job.error_code == "kept_billed":
+        return "kept"
+    return STATE_CLASS.get(job.state, "running")
+
+
 def tile(job: Job, poster: str | None, now: float, expected: float | None = None) -> str:
     w, h = shape(job)
-    state = STATE_CLASS.get(job.state, "running")
+    state = state_class(job)
     fav = "★" if job.favourite else "☆"
     picture = (f'<img src="{esc(poster)}" alt="" loading="lazy" decoding="async">' if poster else
                f'<div class="hh-ph"><span>{esc(state_words(job))}</span></div>')
