@@ -8,6 +8,7 @@ many users without any of them seeing another's jobs.
 from __future__ import annotations
 
 import hmac
+import json
 import random
 import secrets
 import time
@@ -28,6 +29,7 @@ from studio.variants import Request
 
 LOCAL_OWNER = "local"
 FINISHED = tuple(s for s in JobState if s.finished)
+DRAFT_MAX_CHARS = 100_000
 CONSOLES = {"dashscope": "Alibaba Cloud Model Studio console (DashScope)",
             "inferencesh": "inference.sh dashboard (Tasks)"}
 
@@ -191,6 +193,15 @@ class Studio:
             if path and Path(path).is_relative_to(self.settings.data_dir):
                 Path(path).unlink(missing_ok=True)
         return gone
+
+    def save_draft(self, owner: str, fields: dict) -> None:
+        """Keep the owner's unsent form (prompt, settings, uploaded file names) so a reload restores it."""
+        if len(json.dumps(fields, ensure_ascii=False)) > DRAFT_MAX_CHARS:
+            raise InputError("The draft is too large to keep: shorten the prompt.")
+        self.ledger.save_draft(owner, fields)
+
+    def draft(self, owner: str) -> dict:
+        return self.ledger.draft(owner)
 
     def resend_unsure(self, owner: str, job_id: str) -> Job:
         """The user checked the provider console and the task is not there: send the same request again.

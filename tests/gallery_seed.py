@@ -58,9 +58,12 @@ def seed_jobs(data_dir: Path, count: int, owner: str = "local", states: bool = T
         job.state = state
         if state is JobState.SUCCEEDED:
             own = media / f"{job.id}.mp4"
-            shutil.copyfile(video, own) if i >= count - 30 else None  # the newest have files of their own
+            own_poster = media / f"{job.id}.jpg"
+            if i >= count - 30:  # the newest have files of their own (delete removes them)
+                shutil.copyfile(video, own)
+                shutil.copyfile(poster, own_poster)
             job.output_path = str(own if own.exists() else video)
-            job.poster_path = str(poster)
+            job.poster_path = str(own_poster if own_poster.exists() else poster)
             job.width, job.height, job.seconds, job.progress = w, h, 3.0, 1.0
         else:
             job.backend = "dashscope"  # what fails, is cancelled or left unsure is a paid provider's task

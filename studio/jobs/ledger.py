@@ -70,12 +70,18 @@ MIGRATIONS: list[str] = [
     ALTER TABLE jobs ADD COLUMN claimed_at REAL;
     """,
     # 7: the gallery: favourites, deletion that keeps the row (spend stays true, lineage stays whole),
-    #    and indexes so the newest page and the "anything changed?" check stay fast at thousands of jobs
+    #    indexes so the newest page and the "anything changed?" check stay fast at thousands of jobs,
+    #    and each owner's draft form (it survives a reload)
     """
     ALTER TABLE jobs ADD COLUMN favourite INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE jobs ADD COLUMN deleted_at REAL;
     CREATE INDEX jobs_gallery ON jobs(owner, deleted_at, created_at DESC, id DESC);
     CREATE INDEX jobs_owner_updated ON jobs(owner, updated_at);
+    CREATE TABLE drafts (
+        owner TEXT PRIMARY KEY,
+        fields TEXT NOT NULL,
+        updated_at REAL NOT NULL
+    );
     """,
 ]
 
@@ -260,6 +266,17 @@ class Ledger:
             latest, count = db.execute("SELECT MAX(updated_at), COUNT(*) FROM jobs WHERE owner = ?",
                                        (owner,)).fetchone()
         return f"{count}:{latest!r}"
+
+    def save_draft(self, owner: str, fields: dict[str, Any]) -> None:
+        with self._tx() as db:
+            db.execute("INSERT INTO drafts (owner, fields, updated_at) VALUES (?, ?, ?) ON CONFLICT(owner) "
+                       "DO UPDATE SET fields = excluded.fields, updated_at = excluded.updated_at",
+                       (owner, json.dumps(fields, ensure_ascii=False), time.time()))
+
+    def draft(self, owner: str) -> dict[str, Any]:
+        with self._read() as db:
+            row = db.execute("SELECT fields FROM drafts WHERE owner = ?", (owner,)).fetchone()
+        return json.loads(row[0]) if row else {}
 
     def backends(self, owner: str) -> list[str]:
         """The backends the owner's jobs ran on (the gallery's backend filter offers these)."""

@@ -34,7 +34,6 @@ def build(studio: Studio) -> gr.Blocks:
         header = gr.HTML(header_html(ctx, None), elem_id="hh-header")
         if studio.settings.multi_user and studio.settings.on_space:
             gr.LoginButton(size="sm")  # Hugging Face sign-in: each account sees only its own jobs
-        saved = draft.render()
         with gr.Row(equal_height=False, elem_id="hh-main"):
             with gr.Column(scale=5, min_width=320, elem_id="hh-workbench"):
                 with gr.Tabs(elem_id="hh-tabs"):
@@ -49,7 +48,7 @@ def build(studio: Studio) -> gr.Blocks:
         library.wire(ctx, lib, panel, open_view, redraw_after)
         for tab in tabs:
             _wire_tab(demo, tab)
-        draft.wire(demo, saved, tabs)
+        draft.wire(ctx, demo, tabs)
         draw(demo)
     return demo
 

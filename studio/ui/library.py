@@ -55,7 +55,7 @@ def filter_of(variant: str | None, state: str | None, backend: str | None, searc
 
 def render(ctx: UiContext) -> LibraryUi:
     with gr.Tabs(elem_id="hh-library-tabs"):
-        with gr.Tab("Your clips", id="clips"):
+        with gr.Tab("Gallery", id="clips"):
             with gr.Row(elem_id="hh-toolbar", equal_height=True):
                 search = gr.Textbox(show_label=False, placeholder="Search prompts or a job id", max_lines=1,
                                     scale=3, min_width=160, elem_id="hh-search", container=False)
@@ -80,7 +80,7 @@ def render(ctx: UiContext) -> LibraryUi:
                     return None
                 return ctx.url(grid, job.output_path)
 
-            grid = gr.HTML(tiles.grid(Page([], 0), {}, PAGE_SIZE, time.time()), elem_id="hh-gallery",
+            grid = gr.HTML(tiles.loading(), elem_id="hh-gallery",
                            js_on_load=GRID_JS, server_functions=[clip_url], apply_default_css=False)
         with gr.Tab("Job log", id="log") as log_tab:
             log_search = gr.Textbox(show_label=False, placeholder="Search the log: prompt words or a job id",

@@ -50,16 +50,16 @@ def runs_html(jobs: list[Job], expected: dict[str, float], now: float) -> str:
         f'<li data-open="{tiles.esc(j.id)}"><span class="hh-run-prompt">{tiles.esc(tiles.prompt_start(j, 48))}</span>'
         f'<span class="hh-run-state">{tiles.running_words(j, expected.get(j.id), now)}</span>'
         f'{tiles.running_bar(j, expected.get(j.id), now)}</li>' for j in jobs[:RUNS_SHOWN])
-    more = f'<li class="hh-muted">and {len(jobs) - RUNS_SHOWN} more in your clips</li>' if len(jobs) > RUNS_SHOWN else ""
+    more = f'<li class="hh-muted">and {len(jobs) - RUNS_SHOWN} more in the gallery</li>' if len(jobs) > RUNS_SHOWN else ""
     return f'<ul class="hh-runlist">{rows}{more}</ul>'
 
 
 def toast(job: Job) -> None:
     what = f"“{tiles.prompt_start(job, 50)}”"
     if job.state is JobState.SUCCEEDED:
-        gr.Info(f"Done: {what}, {tiles.length(job)}, {tiles.money(job)}. It is first in your clips.", title="Clip ready", duration=6)
+        gr.Info(f"Done: {what}, {tiles.length(job)}, {tiles.money(job)}. It is first in the gallery.", title="Clip ready", duration=6)
     elif job.state is JobState.UNSURE:
-        gr.Warning(f"{what} needs your decision: open it in your clips.", title="Needs your decision")
+        gr.Warning(f"{what} needs your decision: open it in the gallery.", title="Needs your decision")
     elif job.state is JobState.CANCELLED:
         gr.Info(f"{what} was cancelled. {job.error_message or ''}", title="Cancelled")
     else:
@@ -135,7 +135,7 @@ def _wire_generate(ctx: UiContext, live: Live, tab: TabUi, redraw, inputs, outpu
         except StudioError as e:
             raise user_error(e) from None
         gr.Info(f"Sent: {record['quote'].get('total', 0):.2f} USD quoted" if not record.get("preview") else
-                "Sent to the preview renderer (free). Follow it here and in your clips.", title="Generating", duration=4)
+                "Sent to the preview renderer (free). Follow it here and in the gallery.", title="Generating", duration=4)
         return {live.watching: {**(watching or {}), record["id"]: record["variant"]}, live.token: "",
                 r.button: gr.update(value=r.button_label(1))}
 

@@ -166,7 +166,7 @@ def tile(job: Job, poster: str | None, now: float, expected: float | None = None
         f'<button class="hh-fav" data-act="fav" aria-pressed="{str(job.favourite).lower()}" '
         f'title="Favourite">{fav}</button>{overlay}</div>'
         f'<div class="hh-cap"><p class="hh-prompt">{esc(prompt_start(job))}</p>'
-        f'<p class="hh-meta">{esc(meta)} · <time data-at="{job.created_at:.3f}" data-now="{now:.3f}">'
+        f'<p class="hh-tmeta">{esc(meta)} · <time data-at="{job.created_at:.3f}" data-now="{now:.3f}">'
         f'{esc(when(job.created_at, now))}</time></p></div></article>'
     )
 
@@ -174,8 +174,7 @@ def tile(job: Job, poster: str | None, now: float, expected: float | None = None
 def summary(page: Page, shown: int) -> str:
     f = page.filter
     filtered = any((f.variant, f.state, f.backend, f.search.strip(), f.favourites))
-    noun = "clip" if page.total == 1 else "clips"
-    text = f"{page.total} {noun}" + (" match" if filtered else "")
+    text = f"Your clips: {page.total}" + (" match" if filtered else "")
     if page.running:
         text += f" · {page.running} running"
     if page.more:
@@ -188,7 +187,7 @@ def empty(filtered: bool) -> str:
         return ('<div class="hh-empty"><p class="hh-empty-title">Nothing matches</p>'
                 '<p>Clear the search or a filter to see more clips.</p></div>')
     return ('<div class="hh-empty"><p class="hh-empty-title">No clips yet</p>'
-            '<p>Write a prompt on the left and press Generate: your clips gather here, newest first. '
+            '<p>Write a prompt on the left and press Generate: every clip gathers here, newest first. '
             'Jobs keep running if you close this tab.</p></div>')
 
 
@@ -205,3 +204,12 @@ def grid(page: Page, posters: dict[str, str | None], shown: int, now: float,
             '<p class="hh-end">That is every clip.</p>' if page.total > 12 else "")
     return (f'<div class="hh-lib"><p class="hh-count">{esc(summary(page, shown))}</p>'
             f'<div class="hh-grid">{tiles}<i class="hh-fill"></i></div>{more}</div>')
+
+
+def loading() -> str:
+    """What the grid shows before the first page arrives: the heading and quiet placeholders, no "empty"."""
+    ghosts = "".join('<article class="hh-tile hh-ghost" style="--ar:1.7778"><div class="hh-thumb" '
+                     'style="aspect-ratio:16/9"><div class="hh-ph"></div></div><div class="hh-cap">'
+                     '<p class="hh-prompt"></p><p class="hh-tmeta"></p></div></article>' for _ in range(6))
+    return f'<div class="hh-lib"><p class="hh-count">Your clips</p><div class="hh-grid">{ghosts}' \
+           '<i class="hh-fill"></i></div></div>'
