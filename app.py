@@ -10,6 +10,7 @@ def main() -> None:
 
     try:
         settings = config.load()
+        config.check_serving(settings)
     except ValueError as e:
         sys.exit(f"error: {e}")
 

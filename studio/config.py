@@ -14,16 +14,26 @@ Environment variables (names are contracts; keep them stable):
   STUDIO_MAX_IN_FLIGHT    tasks one backend may run at once (default: the backend's own; match your account)
   STUDIO_REQUESTS_PER_MINUTE  calls to one backend per minute, shared by all jobs (default: the backend's own)
   STUDIO_MULTI_USER       1 to serve many users (signed in, or an anonymous browser identity), each seeing only their own jobs
+  STUDIO_BUDGET_DAY       USD the whole studio may spend per UTC day (default: none; $20 on a Space)
+  STUDIO_BUDGET_USER_DAY  USD one user may spend per UTC day (default: none; $5 on a Space)
+  STUDIO_MAX_RUNNING_PER_USER  jobs one user may run at once (default: none; 2 on a Space)
+  STUDIO_SECRET           encrypts what users keep in their browser (their own key) so it survives a restart
+                          (default: the Space's OAUTH_CLIENT_SECRET; without either, a restart forgets it)
+  STUDIO_CONFIRM_ABOVE    USD above which the page asks before sending a job to a live backend (default 1.00)
   GRADIO_SERVER_NAME      address to serve on (default 127.0.0.1; a Space sets 0.0.0.0)
   GRADIO_SERVER_PORT      port for python app.py (default 7860)
 """
 
 from __future__ import annotations
 
+import errno
 import os
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from studio.budgets import Budgets
 
 DASHSCOPE_REGIONS = {
     "singapore": "https://dashscope-intl.aliyuncs.com",
@@ -32,6 +42,8 @@ DASHSCOPE_REGIONS = {
 }
 INFERENCE_DEFAULT_URL = "https://api.inference.sh"
 BACKENDS = ("preview", "dashscope", "inferencesh")
+# Caps a public Space gets unless its owner sets them (a stranger's clicks spend the owner's key).
+SPACE_USER_DAY, SPACE_STUDIO_DAY, SPACE_RUNNING = 5.0, 20.0, 2
 
 
 @dataclass(frozen=True)
@@ -51,6 +63,10 @@ class Settings:
     requests_per_minute: int | None = None
     host: str = "127.0.0.1"
     port: int = 7860
+    budgets: Budgets = field(default_factory=Budgets)
+    confirm_above: float = 1.0
+    persistent: bool = True  # False on a Space without STUDIO_DATA_DIR: clips vanish when it restarts
+    browser_secret: str | None = field(default=None, repr=False)  # encrypts keys kept in users' browsers
 
     @property
     def ledger_path(self) -> Path:
@@ -92,6 +108,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
     public = get("STUDIO_PUBLIC_URL")
     if not public and get("SPACE_HOST"):
         public = f"https://{get('SPACE_HOST')}"
+    on_space = bool(get("SPACE_ID"))
     return Settings(
         data_dir=data_dir,
         backend=backend,
@@ -102,10 +119,63 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         inference_url=(get("INFERENCE_BASE_URL") or INFERENCE_DEFAULT_URL).rstrip("/"),
         public_url=public.rstrip("/") if public else None,
         job_deadline=float(get("STUDIO_JOB_DEADLINE") or 1800),
-        on_space=bool(get("SPACE_ID")),
-        multi_user=bool(get("SPACE_ID")) or (get("STUDIO_MULTI_USER") or "") in ("1", "true", "yes"),
+        on_space=on_space,
+        multi_user=on_space or (get("STUDIO_MULTI_USER") or "") in ("1", "true", "yes"),
         max_in_flight=int(get("STUDIO_MAX_IN_FLIGHT")) if get("STUDIO_MAX_IN_FLIGHT") else None,
         requests_per_minute=int(get("STUDIO_REQUESTS_PER_MINUTE")) if get("STUDIO_REQUESTS_PER_MINUTE") else None,
         host=get("GRADIO_SERVER_NAME") or "127.0.0.1",
         port=int(get("GRADIO_SERVER_PORT") or 7860),
+        budgets=Budgets(
+            user_day=_money(get, "STUDIO_BUDGET_USER_DAY", SPACE_USER_DAY if on_space else None),
+            studio_day=_money(get, "STUDIO_BUDGET_DAY", SPACE_STUDIO_DAY if on_space else None),
+            running=_count(get, "STUDIO_MAX_RUNNING_PER_USER", SPACE_RUNNING if on_space else None)),
+        confirm_above=_money(get, "STUDIO_CONFIRM_ABOVE", 1.0),
+        persistent=not on_space or bool(get("STUDIO_DATA_DIR")),
+        browser_secret=get("STUDIO_SECRET") or get("OAUTH_CLIENT_SECRET"),
     )
+
+
+def _money(get, name: str, default: float | None) -> float | None:
+    """A USD amount from the environment; "none" or "off" lifts the cap."""
+    raw = get(name)
+    if raw is None:
+        return default
+    if raw.lower() in ("none", "off"):
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{name}={raw!r} is not an amount in USD: write e.g. 5 or 2.50, or none.") from None
+    if not (value >= 0 and value < 1e9):
+        raise ValueError(f"{name}={raw!r} must be an amount of 0 or more USD.")
+    return value
+
+
+def _count(get, name: str, default: int | None) -> int | None:
+    raw = get(name)
+    if raw is None:
+        return default
+    if raw.lower() in ("none", "off"):
+        return None
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(f"{name}={raw!r} must be a whole number of 1 or more, or none.")
+    return int(raw)
+KEY_VARIABLES = {"dashscope": "DASHSCOPE_API_KEY", "inferencesh": "INFERENCE_API_KEY"}
+
+
+def check_serving(settings: Settings) -> None:
+    """Refuse, before serving, a configuration that cannot work; the message names the variable to change."""
+    key = KEY_VARIABLES.get(settings.backend)
+    if key and settings.backend not in settings.available_backends():
+        raise ValueError(f"STUDIO_BACKEND={settings.backend} needs {key} in the environment: set it, "
+                         f"or use STUDIO_BACKEND=preview to try the studio for free.")
+    with socket.socket(socket.AF_INET6 if ":" in settings.host else socket.AF_INET) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does: only a listener blocks
+        try:
+            s.bind((settings.host, settings.port))
+        except OSError as e:
+            if e.errno == errno.EADDRINUSE:
+                raise ValueError(f"Port {settings.port} on {settings.host} is already in use (is the studio "
+                                 f"running already?): stop that, or set GRADIO_SERVER_PORT to a free port.") from None
+            raise ValueError(f"Cannot serve on {settings.host}:{settings.port} ({e.strerror}): "
+                             f"check GRADIO_SERVER_NAME and GRADIO_SERVER_PORT.") from None

@@ -2,6 +2,7 @@
 
 StudioError
  +-- InputError        the user's input breaks a limit; the message says what to change
+ |    +-- BudgetError     the job would pass a spending cap (what is left, when it resets)
  +-- NotFound          no such job for this owner
  +-- ProviderError     the provider refused or failed; keeps its code and request id
       +-- AmbiguousSubmit  a create request may or may not have reached the provider
@@ -46,3 +47,7 @@ class TransientError(ProviderError):
 
 class AmbiguousSubmit(ProviderError):
     """The create request went out but no answer came back: it may have started a billed task."""
+
+
+class BudgetError(InputError):
+    """The job would pass a spending cap; the message says what is left and when it resets."""

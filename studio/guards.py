@@ -85,14 +85,13 @@ class SameOrigin:
         return await self.app(scope, receive, send)
 
 
-def client_address(scope, trust_forwarded: bool) -> str:
+def client_address(headers, peer: str | None, trust_forwarded: bool) -> str:
     """The caller's address; behind a trusted proxy (a Space) the first X-Forwarded-For entry."""
     if trust_forwarded:
-        forwarded = Headers(scope=scope).get("x-forwarded-for")
+        forwarded = (headers.get("x-forwarded-for") or "").split(",")[0].strip()
         if forwarded:
-            return forwarded.split(",")[0].strip()
-    client = scope.get("client")
-    return client[0] if client else "unknown"
+            return forwarded
+    return peer or "unknown"
 
 
 class NewIdentityLimit:
@@ -171,7 +170,8 @@ class AnonymousIdentity:
         headers = Headers(scope=scope)
         if identity_token(headers.get("cookie")) or not _needs_identity(scope):
             return await self.app(scope, receive, send)
-        if not self.limit.allow(client_address(scope, self.trust_forwarded)):
+        peer = scope["client"][0] if scope.get("client") else None
+        if not self.limit.allow(client_address(headers, peer, self.trust_forwarded)):
             response = _refuse(429, "Too many new sessions from your address. Keep the studio's cookie "
                                     "between calls (gradio_client does), or sign in, and try again later.")
             return await response(scope, receive, send)

@@ -16,7 +16,8 @@ from pathlib import Path
 
 from studio.errors import InputError
 from studio.media import inspect
-from studio.variants import EDIT_OUTPUT_MAX_SECONDS, REFERENCE_RECOMMENDED_SIDE, Request, Variant, nearest_ratio
+from studio.variants import (EDIT_OUTPUT_MAX_SECONDS, REFERENCE_RECOMMENDED_SIDE, Request, Variant, nearest_ratio,
+                            slot_label)
 
 _EXT = {"JPEG": ".jpg", "PNG": ".png", "BMP": ".bmp", "WEBP": ".webp", "mp4": ".mp4", "mov": ".mov"}
 
@@ -42,9 +43,9 @@ def check_files(request: Request) -> Checked:
         info = inspect.check_first_frame(request.first_frame)
         implied = nearest_ratio(info.width, info.height)
     for i, ref in enumerate(request.references, start=1):
-        info = inspect.check_reference(ref, i, request.variant)
+        info = inspect.check_reference(ref, request.slot(i), request.variant)
         if request.variant is Variant.R2V and min(info.width, info.height) < REFERENCE_RECOMMENDED_SIDE:
-            notes.append(f"Reference {i} is {info.width}x{info.height}: {REFERENCE_RECOMMENDED_SIDE} px or more "
+            notes.append(f"{slot_label(request.variant, request.slot(i))} is {info.width}x{info.height}: {REFERENCE_RECOMMENDED_SIDE} px or more "
                          "on the short side keeps the subject more faithful.")
     if request.video:
         video = inspect.check_source_video(request.video)

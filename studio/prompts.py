@@ -7,8 +7,11 @@ budget of 5000, so all-Chinese text stops at 2500 and all-Latin text at 5000.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 PROMPT_UNITS = 5000
 CJK_LIMIT = 2500
@@ -105,21 +108,145 @@ def palette(prompt: str) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
     return min(hits)[1] if hits else DEFAULT_PALETTE
 
 
-# Prompt builder vocabulary for text to video (cinematic language the model follows).
-SHOT_SIZES = ("extreme wide shot", "wide shot", "medium shot", "close-up", "extreme close-up")
-CAMERA_WORDS = ("static camera", "slow push in", "pull back", "pan left", "pan right", "tilt up",
-                "orbit around the subject", "crane up", "tracking shot")
+# Reference tokens: how a prompt names reference slot n. inference.sh (and the
+# preview) document "[Image 1]", DashScope "character1"; both are recognised so
+# a token of either style is checked against the slots and renumbered.
+_TOKEN = re.compile(r"\[\s*image\s*(\d+)\s*\]|\bcharacter\s?(\d+)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str   # as written, e.g. "[Image 3]"
+    slot: int   # the number it names
+
+
+def reference_tokens(prompt: str) -> list[Token]:
+    """Every reference token in the prompt, in order."""
+    return [Token(m.group(0), int(m.group(1) or m.group(2))) for m in _TOKEN.finditer(prompt or "")]
+
+
+def renumber(prompt: str, numbers: dict[int, int]) -> str:
+    """The prompt with each token naming slot k rewritten to name numbers[k] (same style)."""
+    def swap(m: re.Match) -> str:
+        group = 1 if m.group(1) else 2
+        old = int(m.group(group))
+        if old not in numbers:
+            return m.group(0)
+        start, end = m.span(group)
+        return m.group(0)[:start - m.start()] + str(numbers[old]) + m.group(0)[end - m.start():]
+    return _TOKEN.sub(swap, prompt or "")
+
+
+# Prompt builder vocabulary (cinematic language the model follows). Every
+# dropdown also takes free text; these are starting points, not a closed list.
+SHOT_SIZES = ("extreme wide shot", "wide shot", "full shot", "medium shot", "medium close-up", "close-up",
+              "extreme close-up")
+CAMERA_WORDS = ("static camera", "slow dolly in", "slow push in", "pull back", "tracking shot", "orbit around the subject",
+                "crane up", "crane down", "pan left", "pan right", "tilt up", "tilt down", "handheld camera")
+LENSES = ("24mm wide-angle lens, deep focus", "35mm lens, natural perspective", "50mm lens, shallow depth of field",
+          "85mm portrait lens, creamy bokeh", "macro lens, razor-thin focus", "anamorphic lens, oval bokeh")
+TIMES_OF_DAY = ("at dawn", "in the early morning", "at midday", "in the late afternoon", "at golden hour",
+                "at blue hour", "at night")
 LIGHTING = ("golden hour sunlight", "soft morning light", "overcast diffuse light", "neon night lighting",
-            "warm side-lighting", "hard noon sun", "candlelight")
+            "warm side-lighting", "hard noon sun", "candlelight", "backlit rim light", "moonlight")
+MOTION = ("slow motion", "real-time motion", "gentle, steady motion", "fast, energetic motion",
+          "time-lapse", "water droplets splashing in slow motion", "fabric rippling in the wind")
 STYLES = ("cinematic, shallow depth of field", "documentary handheld", "35mm film grain",
-          "anime", "product commercial", "slow motion")
+          "anime", "product commercial", "photorealistic", "vintage 1970s film look")
+AMBIENCE = ("city traffic hum", "gentle rain on a window", "forest birdsong", "ocean waves", "quiet room tone",
+            "busy café chatter", "wind across open fields")
+EFFECTS = ("footsteps on gravel", "a door creaks open", "thunder rumbles in the distance", "glass clinks",
+           "hooves on cobblestones", "engine revs")
+SPEECH_LANGUAGES = ("English", "Mandarin Chinese", "Cantonese", "Japanese", "Korean", "Spanish", "French",
+                    "German")
 
 
-def compose(subject: str, action: str = "", shot: str = "", camera: str = "",
-            lighting: str = "", style: str = "") -> str:
-    """Join builder fields into one prompt in the order the model reads best."""
-    parts = [p.strip().rstrip(".") for p in (shot, subject, action, camera, lighting, style) if p and p.strip()]
-    if not parts:
-        return ""
-    text = ", ".join(parts)
+@dataclass(frozen=True)
+class BuilderFields:
+    """What the prompt builder asks, in the order a creator decides."""
+
+    subject: str = ""
+    action: str = ""
+    shot: str = ""
+    camera: str = ""
+    lens: str = ""
+    time_of_day: str = ""
+    light: str = ""
+    motion: str = ""
+    style: str = ""
+    ambience: str = ""
+    effects: str = ""
+    speech: str = ""
+    speech_language: str = ""
+
+
+def compose(fields: BuilderFields) -> str:
+    """Join builder fields into prompt text in the order the model reads best; empty fields add nothing."""
+    picture = _join(fields.shot, " ".join(p for p in (_clean(fields.subject), _clean(fields.action)) if p),
+                    fields.camera, fields.lens, " ".join(p for p in (_clean(fields.light), _clean(fields.time_of_day)) if p),
+                    fields.motion, fields.style)
+    sound = _join(fields.ambience, fields.effects)
+    speech = _clean(fields.speech).strip('"“”')
+    parts = []
+    if picture:
+        parts.append(_sentence(picture))
+    if sound:
+        parts.append(_sentence(f"Sound: {sound}"))
+    if speech:
+        language = _clean(fields.speech_language)
+        parts.append(f"Speech{' in ' + language if language else ''}: \"{speech}\"")
+    return " ".join(parts)
+
+
+def insert(current: str, fragment: str, at: int | None = None) -> str:
+    """The prompt with fragment added at character position `at` (None: at the end).
+
+    Never replaces: an empty fragment returns the prompt unchanged, and the
+    join adds a separator so words do not run together.
+    """
+    current, fragment = current or "", (fragment or "").strip()
+    if not fragment:
+        return current
+    at = len(current) if at is None else max(0, min(at, len(current)))
+    before, after = current[:at].rstrip(), current[at:].lstrip()
+    if before and not before.endswith((".", ",", ";", ":", "!", "?", "。", "，", "；", "！", "？")):
+        before += ","
+        fragment = fragment[:1].lower() + fragment[1:]  # mid-sentence: no capital
+    if after[:1].islower():
+        fragment = fragment.rstrip(".")  # the sentence goes on
+    joined = (before + " " + fragment) if before else fragment
+    if after:
+        joined += ("" if fragment.endswith((".", ",", "。", "，")) else ",") + " " + after
+    return joined
+
+
+def _clean(text: str) -> str:
+    return (text or "").strip().rstrip(".,;。，")
+
+
+def _join(*parts: str) -> str:
+    return ", ".join(p for p in (_clean(x) for x in parts) if p)
+
+
+def _sentence(text: str) -> str:
     return text[0].upper() + text[1:] + "."
+
+
+EXAMPLES_PATH = Path(__file__).resolve().parents[1] / "assets" / "prompts.json"
+
+
+@dataclass(frozen=True)
+class Example:
+    title: str
+    prompt: str
+
+
+@lru_cache(maxsize=1)
+def _examples() -> dict[str, tuple[Example, ...]]:
+    data = json.loads(EXAMPLES_PATH.read_text(encoding="utf-8"))
+    return {v: tuple(Example(e["title"], e["prompt"]) for e in items) for v, items in data.items()}
+
+
+def examples(variant: str) -> tuple[Example, ...]:
+    """The shipped library of good prompts for a variant (assets/prompts.json)."""
+    return _examples().get(variant, ())

@@ -14,7 +14,7 @@ from enum import Enum
 from typing import Any
 
 from studio.errors import InputError
-from studio.prompts import prompt_budget
+from studio.prompts import prompt_budget, reference_tokens, renumber
 
 
 class Variant(str, Enum):
@@ -22,6 +22,7 @@ class Variant(str, Enum):
     I2V = "i2v"
     R2V = "r2v"
     EDIT = "edit"
+    STITCH = "stitch"  # a storyboard the studio joined from finished clips; never sent to a provider
 
     @property
     def title(self) -> str:
@@ -33,6 +34,7 @@ TITLES = {
     Variant.I2V: "Image to video",
     Variant.R2V: "Reference to video",
     Variant.EDIT: "Video edit",
+    Variant.STITCH: "Storyboard",
 }
 
 
@@ -93,12 +95,22 @@ class Request:
     references: tuple[str, ...] = ()
     video: str | None = None
     audio: AudioMode | None = None
+    # The on-screen slot each reference came from (1-based), e.g. (2, 3) when slot 1
+    # was empty; references and the prompt's tokens are compacted to 1..n for the provider.
+    reference_slots: tuple[int, ...] = ()
+    # The prompt as the user wrote it, when renumbering the tokens changed it.
+    prompt_written: str | None = None
+
+    def slot(self, i: int) -> int:
+        """The on-screen slot of reference i (1-based as sent)."""
+        return self.reference_slots[i - 1] if len(self.reference_slots) >= i else i
 
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
         d["variant"] = self.variant.value
         d["audio"] = self.audio.value if self.audio else None
         d["references"] = list(self.references)
+        d["reference_slots"] = list(self.reference_slots)
         return d
 
     @classmethod
@@ -107,6 +119,7 @@ class Request:
         d = {k: v for k, v in d.items() if k in known}
         d["variant"] = Variant(d["variant"])
         d["references"] = tuple(d.get("references") or ())
+        d["reference_slots"] = tuple(d.get("reference_slots") or ())
         d["audio"] = AudioMode(d["audio"]) if d.get("audio") else None
         return cls(**d)
 
@@ -114,36 +127,96 @@ class Request:
 def build(variant: Variant | str, *, prompt: str | None = "", resolution: str | None = None,
           ratio: str | None = None, duration: Any = None, watermark: bool = False,
           seed: Any = None, first_frame: str | None = None, references: Any = (),
-          video: str | None = None, audio: str | AudioMode | None = None) -> Request:
+          video: str | None = None, audio: str | AudioMode | None = None,
+          reference_slots: Any = None, prompt_written: str | None = None) -> Request:
     """Turn loosely typed input (widgets, CLI, API) into a checked Request.
 
     Parameters a variant does not take are dropped; defaults fill the rest.
+    `references` is by on-screen slot: None (or "") marks an empty slot, so
+    slot numbers stay what the user saw. A stored request (with
+    reference_slots and prompt_written) rebuilds to the same request.
     Raises InputError naming the field and what to change.
     """
     try:
         variant = Variant(variant)
     except ValueError:
         raise InputError(f"Unknown variant {variant!r}: use one of t2v, i2v, r2v, edit.") from None
+    if variant is Variant.STITCH:
+        raise InputError("A storyboard is not generated: join finished clips with `python -m studio stitch`.")
     prompt = (prompt or "").strip()
-    resolution = (resolution or DEFAULT_RESOLUTION).upper()
-    if resolution not in RESOLUTIONS:
-        raise InputError(f"Resolution {resolution!r} is not offered: choose 720P or 1080P.")
+    takes_refs = variant in (Variant.R2V, Variant.EDIT)
+    slots = slotted(references, reference_slots) if takes_refs else {}
+    if prompt_written and renumber(prompt_written.strip(), compaction(slots)) == prompt:
+        prompt = prompt_written.strip()  # a stored request: check the tokens as the user wrote them
+    if takes_refs:
+        check_tokens(variant, prompt, slots)
+    sent_prompt = renumber(prompt, compaction(slots)) if takes_refs else prompt
+    resolution = parse_resolution(resolution)
     req = Request(
         variant=variant,
-        prompt=prompt,
+        prompt=sent_prompt,
         resolution=resolution,
         ratio=_ratio(ratio) if variant in TAKES_RATIO else None,
-        duration=_duration(duration) if variant in TAKES_DURATION else None,
+        duration=parse_duration(duration) if variant in TAKES_DURATION else None,
         watermark=bool(watermark),
         seed=parse_seed(seed),
         first_frame=first_frame or None if variant is Variant.I2V else None,
-        references=tuple(r for r in (references or ()) if r) if variant in (Variant.R2V, Variant.EDIT) else (),
+        references=tuple(slots.values()),
+        reference_slots=tuple(slots),
+        prompt_written=prompt if sent_prompt != prompt else None,
         video=video or None if variant is Variant.EDIT else None,
         audio=_audio(audio) if variant is Variant.EDIT else None,
     )
     check_prompt(req)
     _check_inputs_present(req)
     return req
+
+
+def slot_label(variant: Variant | str, slot: int) -> str:
+    """A reference slot as the screen labels it: "Image 3" on Reference to video, "Reference 3" on Video edit."""
+    return f"{'Reference' if Variant(variant) is Variant.EDIT else 'Image'} {slot}"
+
+
+def slotted(references: Any, reference_slots: Any = None) -> dict[int, str]:
+    """{on-screen slot: path} for the filled slots, in slot order.
+
+    Without reference_slots, position in `references` is the slot (None or ""
+    for an empty one); with them, references are the filled ones and
+    reference_slots say where each came from.
+    """
+    refs = list(references or ())
+    if reference_slots:
+        slots = [int(n) for n in reference_slots]
+        if len(slots) != len(refs) or len(set(slots)) != len(slots) or min(slots) < 1:
+            raise InputError("The reference slots do not match the references: give one slot number per image.")
+        return {n: r for n, r in sorted(zip(slots, refs)) if r}
+    return {n: r for n, r in enumerate(refs, start=1) if r}
+
+
+def compaction(slots: dict[int, str]) -> dict[int, int]:
+    """{on-screen slot: number sent to the provider}: the filled slots, numbered 1..n."""
+    return {slot: i for i, slot in enumerate(slots, start=1)}
+
+
+def check_tokens(variant: Variant, prompt: str, slots: dict[int, str]) -> None:
+    """Every reference token in the prompt must name a filled slot."""
+    for token in reference_tokens(prompt):
+        if token.slot in slots:
+            continue
+        label = slot_label(variant, token.slot)
+        hi = MAX_REFERENCES[variant.value]
+        if not 1 <= token.slot <= hi:
+            raise InputError(f"The prompt names {token.text}, but there is no slot {label}: "
+                             f"{variant.title} has slots 1 to {hi}. Change the token in the prompt.")
+        raise InputError(f"The prompt names {token.text}, but slot {label} is empty: put a picture in slot "
+                         f"{label}, or change {token.text} in the prompt.")
+
+
+def parse_resolution(value: str | None) -> str:
+    resolution = (value or DEFAULT_RESOLUTION).upper()
+    if resolution not in RESOLUTIONS:
+        raise InputError(f"Resolution {resolution!r} is not offered: choose 720P or 1080P.")
+    return resolution
 
 
 def check_prompt(req: Request) -> None:
@@ -167,6 +240,9 @@ def _check_inputs_present(req: Request) -> None:
             raise InputError(f"{req.variant.title} needs at least {lo} reference image: add one.")
         if n > hi:
             raise InputError(f"{req.variant.title} takes at most {hi} reference images; you gave {n}: remove {n - hi}.")
+        if req.reference_slots and max(req.reference_slots) > hi:
+            raise InputError(f"{req.variant.title} has reference slots 1 to {hi}; there is no slot "
+                             f"{max(req.reference_slots)}: move that picture to a free slot.")
 
 
 def _ratio(ratio: str | None) -> str:
@@ -176,7 +252,8 @@ def _ratio(ratio: str | None) -> str:
     return ratio
 
 
-def _duration(value: Any) -> int:
+def parse_duration(value: Any) -> int:
+    """Whole seconds from 3 to 15; empty means the default."""
     if value is None or value == "":
         return DEFAULT_SECONDS
     try:

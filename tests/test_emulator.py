@@ -116,6 +116,7 @@ REF = {"type": "reference_image", "url": "https://example.com/r.png"}
     (EDIT, {"prompt": "x", "media": [{"type": "video", "url": "https://e.com/v.mp4"}]}, {"audio_setting": "remove"}, {}, 400, "InvalidParameter"),
 ])
 def test_dashscope_refuses_what_the_service_refuses(emulator, model, inp, params, headers, status, code):
+    emulator.control.configure(strict_keys=True)  # key shapes as the service checks them
     resp = ds(emulator, model, inp, params, **headers)
     assert resp.status_code == status, resp.text
     body = resp.json()
@@ -173,6 +174,7 @@ def test_oss_upload_checks_the_policy_it_was_given(emulator, media):
     (INF_KEY, "video-edit", {"prompt": "x", "video": "u", "audio_setting": "remove"}, 422, "validation_error"),
 ])
 def test_inferencesh_refuses_with_problem_json(emulator, key, app, inp, status, code):
+    emulator.control.configure(strict_keys=True)
     resp = inf(emulator, app, inp, key=key) if key else HTTP.post(
         f"{emulator.url}/apps/run", json={"app": APP + app, "input": inp})
     assert resp.status_code == status, resp.text
@@ -388,3 +390,12 @@ def test_many_jobs_finish_quickly_and_are_counted(emulator):
         {k: r[k] for k in ("method", "path", "protocol", "status")} for r in stats["requests"]]
     emulator.control.reset()
     assert emulator.control.creates() == {"dashscope": 0, "inferencesh": 0}
+
+
+def test_any_non_empty_key_is_accepted_unless_strict(emulator):
+    assert ds(emulator, T2V, {"prompt": "x"}, {}, Authorization="Bearer my-own-key").status_code == 200
+    assert inf(emulator, "t2v", {"prompt": "x"}, key="inf-try").status_code == 200
+    assert ds(emulator, T2V, {"prompt": "x"}, {}, Authorization="Bearer").status_code == 401
+    emulator.control.configure(strict_keys=True)
+    assert ds(emulator, T2V, {"prompt": "x"}, {}, Authorization="Bearer my-own-key").status_code == 401
+    assert inf(emulator, "t2v", {"prompt": "x"}, key="inf-try").status_code == 401

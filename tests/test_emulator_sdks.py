@@ -63,8 +63,10 @@ def test_dashscope_sdk_sees_the_services_errors(ds_emulator):
     # call() turns a refused create into InvalidTask; async_call() shows the service's answer.
     bad = VideoSynthesis.async_call(model="happyhorse-1.0-t2v", api_key=DS_KEY, prompt="x", duration=20)
     assert (bad.status_code, bad.code) == (400, "InvalidParameter") and "duration" in bad.message
+    ds_emulator.control.configure(strict_keys=True)
     with pytest.raises(dashscope.common.error.InvalidTask, match="InvalidApiKey"):
         VideoSynthesis.call(model="happyhorse-1.0-t2v", api_key="not-a-key", prompt="x")
+    ds_emulator.control.configure(strict_keys=False)
     ds_emulator.control.add_fault(kind="fail_task", protocol="dashscope", code="DataInspectionFailed",
                                   message="Output data may contain inappropriate content.")
     failed = VideoSynthesis.call(model="happyhorse-1.0-t2v", api_key=DS_KEY, prompt="x", resolution="720P")

@@ -50,12 +50,12 @@ IMAGE_LIMITS = {  # limit: (check, just inside, just outside, the refusal)
     "first frame shape": (check_first_frame, (int(320 * MAX_ASPECT), 320), (int(320 * MAX_ASPECT) + 2, 320),
                           rf"^First frame is .*no wider or taller than {MAX_ASPECT:g}:1: crop it"),
     "reference side": (lambda p: check_reference(p, 3, "r2v"), (REF, 900), (REF - 1, 500),
-                       rf"^Reference 3 is {REF - 1}x500 px; references need a shortest side of at least {REF} px "
+                       rf"^Image 3 is {REF - 1}x500 px; references need a shortest side of at least {REF} px "
                        rf"\({REFERENCE_RECOMMENDED_SIDE} px or more is best\): use a larger image.$"),
     "edit reference side": (lambda p: check_reference(p, 2, "edit"), (EDIT_REF, 600), (EDIT_REF - 1, 600),
-                            rf"^Edit reference 2 is {EDIT_REF - 1}x600 px.*at least {EDIT_REF} px: use a larger"),
+                            rf"^Reference 2 is {EDIT_REF - 1}x600 px.*at least {EDIT_REF} px: use a larger"),
     "reference shape": (lambda p: check_reference(p, 1, "r2v"), (1000, 400), (1100, 400),
-                        rf"^Reference 1 is 1100x400 px, 2.75:1; .*no wider or taller than {MAX_ASPECT:g}:1"),
+                        rf"^Image 1 is 1100x400 px, 2.75:1; .*no wider or taller than {MAX_ASPECT:g}:1"),
 }
 
 
@@ -74,7 +74,7 @@ def test_image_bytes_at_the_limit_pass_and_one_more_is_refused(tmp_path):
     big = pad_to(make_image(tmp_path / "big.jpg", 400, 400, "JPEG"), IMAGE_MAX_BYTES + 1)
     with refused(rf"First frame is {mb(IMAGE_MAX_BYTES)}; images may be at most {mb(IMAGE_MAX_BYTES)}"):
         check_first_frame(big)
-    with refused(rf"Reference 2 is {mb(IMAGE_MAX_BYTES)}"):
+    with refused(rf"Image 2 is {mb(IMAGE_MAX_BYTES)}"):
         check_reference(big, 2, "r2v")
 
 
@@ -94,7 +94,7 @@ def test_other_image_formats_are_refused_whatever_the_name(tmp_path, fmt):
 def test_a_text_file_named_jpg_is_refused(tmp_path):
     path = tmp_path / "notes.jpg"
     path.write_text("this is not a picture\n" * 20)
-    with refused(r"^Reference 4 is not an image file: use JPEG, PNG, BMP or WEBP.$"):
+    with refused(r"^Image 4 is not an image file: use JPEG, PNG, BMP or WEBP.$"):
         check_reference(path, 4, "r2v")
 
 
@@ -119,7 +119,7 @@ def test_exif_orientation_gives_the_displayed_size(tmp_path):
     path = make_image(tmp_path / "phone.jpg", 800, 350, "JPEG", orientation=6)
     info = inspect_image(path)
     assert (info.width, info.height) == (350, 800)
-    with refused(r"Reference 1 is 350x800 px"):
+    with refused(r"Image 1 is 350x800 px"):
         check_reference(path, 1, "r2v")
 
 

@@ -77,8 +77,8 @@ def test_inputs_are_kept_after_the_upload_is_gone(studio, tmp_path):
     assert again.state is JobState.SUCCEEDED and again.parent_id == job.id
 
 
-def cli(data_dir, *args, check=True):
-    env = {**os.environ, "STUDIO_DATA_DIR": str(data_dir)}
+def cli(data_dir, *args, env=None):
+    env = {**os.environ, "STUDIO_DATA_DIR": str(data_dir), **(env or {})}
     env.pop("DASHSCOPE_API_KEY", None), env.pop("INFERENCE_API_KEY", None), env.pop("STUDIO_BACKEND", None)
     proc = subprocess.run([sys.executable, "-m", "studio", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=180)
@@ -100,7 +100,7 @@ def test_cli_generate_prints_the_record_and_the_ledger_survives(tmp_path):
 @pytest.mark.parametrize("args, words", [
     (["--variant", "t2v", "--prompt", "x", "--duration", "20"], "3 to 15"),
     (["--variant", "t2v", "--prompt", ""], "needs a prompt"),
-    (["--variant", "i2v", "--first-frame", "missing.png"], "not there"),
+    (["--variant", "i2v", "--first-frame", "missing.png"], "file not found"),
     (["--variant", "t2v", "--prompt", "x", "--seed", "-4"], "2147483647"),
     (["--variant", "t2v", "--prompt", "x", "--backend", "dashscope"], "DASHSCOPE_API_KEY"),
 ])

@@ -4,7 +4,7 @@ import pytest
 
 from studio import variants as v
 from studio.errors import InputError
-from studio.prompts import camera_move, compose, prompt_budget
+from studio.prompts import BuilderFields, camera_move, compose, prompt_budget
 
 
 def test_defaults_fill_what_the_user_left_empty():
@@ -113,4 +113,5 @@ def test_request_round_trips_through_json():
 def test_prompt_helpers():
     assert camera_move("a slow pan across the bay, then push in") == "pan"
     assert camera_move("a quiet room") == "push_in"
-    assert compose("a horse", "gallops", shot="wide shot", camera="crane up") == "Wide shot, a horse, gallops, crane up."
+    assert compose(BuilderFields("a horse", "gallops", shot="wide shot", camera="crane up")) == \
+        "Wide shot, a horse gallops, crane up."

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from studio.backends.base import Backend
 from studio.config import Settings
 
 
-def make_backend(name: str, settings: Settings) -> Backend:
-    """Build a backend by name. Adapters are imported only when used."""
+KEY_SETTING = {"dashscope": "dashscope_key", "inferencesh": "inference_key"}
+
+
+def make_backend(name: str, settings: Settings, key: str | None = None) -> Backend:
+    """Build a backend by name, on the owner's key or on a user's own `key`. Adapters are imported only when used."""
+    if key is not None:
+        if name not in KEY_SETTING:
+            raise ValueError(f"the {name} backend takes no key")
+        settings = dataclasses.replace(settings, **{KEY_SETTING[name]: key})
     if name == "preview":
         from studio.backends.preview import PreviewBackend as cls
     elif name == "dashscope":
@@ -34,6 +43,8 @@ def describe(name: str, settings: Settings) -> str:
     """Backend and region in words, for the header and job cards."""
     if name == "preview":
         return "preview (offline renderer, free — not HappyHorse output)"
+    if name == "studio":
+        return "studio (joined here from your clips, free)"
     if name == "dashscope":
         return f"DashScope ({settings.dashscope_region}, {settings.dashscope_url})"
     return f"inference.sh ({settings.inference_url})"

@@ -70,8 +70,8 @@ class BackendInfo:
     label: str                # shown to users
     region: str | None = None
     is_preview: bool = False
-    poll_initial: float = 1.0  # seconds between status reads, growing to poll_max
-    poll_max: float = 5.0
+    poll_initial: float = 1.0  # seconds to hold calls after a throttled read without Retry-After
+    poll_max: float = 5.0      # longest gap between status reads (studio.jobs.timing plans the rest)
     max_concurrent: int = 8    # tasks in flight at the provider
     requests_per_minute: int = 240
     extra: dict = field(default_factory=dict)
@@ -103,6 +103,10 @@ class Backend(abc.ABC):
         None (the default) means the runner polls status(). If the stream breaks,
         the runner falls back to polling."""
         return None
+
+    def on_throttle(self, pause: Callable[[float], None]) -> None:
+        """Call pause(seconds) whenever the provider answers 429 to a call the backend retries
+        itself, so every job on this backend holds its calls too (the runner's shared pause)."""
 
     def forget(self, task_id: str) -> None:
         """The studio has its own copy of the result: drop any local working files for the task."""

@@ -215,7 +215,7 @@ class DashScopeBackend(Backend):
         base_url = base_url.rstrip("/").removesuffix("/api/v1")
         self.info = BackendInfo(
             name="dashscope", label="DashScope", region=region,
-            poll_initial=2.0, poll_max=10.0, max_concurrent=4,
+            poll_initial=1.0, poll_max=5.0, max_concurrent=4,
             requests_per_minute=240,  # the reported quota is about 300 a minute; keep headroom
             extra={"reference_token": REFERENCE_TOKEN, "base_url": base_url},
         )
@@ -264,6 +264,9 @@ class DashScopeBackend(Backend):
     async def download(self, status: TaskStatus, dest: Path,
                        on_progress: Callable[[float], None] | None = None) -> None:
         await self.http.download(status.video_url, dest, expected=status.video_bytes, on_progress=on_progress)
+
+    def on_throttle(self, pause: Callable[[float], None]) -> None:
+        self.http.on_throttle = pause
 
     async def aclose(self) -> None:
         await self.http.aclose()

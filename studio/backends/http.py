@@ -135,6 +135,7 @@ class HttpDriver:
         self.provider = provider
         self.parse_error = parse_error
         self.retry = retry or RetryPolicy()
+        self.on_throttle: Callable[[float], None] | None = None  # told of each 429 a read will wait out
         self.timeouts = timeouts or Timeouts()
         self._secrets = tuple(s for s in (api_key,) if s)
         auth = {"Authorization": f"Bearer {api_key}", **(headers or {})}
@@ -201,7 +202,6 @@ class HttpDriver:
         client = client or self.api
         tries = max(1, self.retry.tries)
         for attempt in range(1, tries + 1):
-            retry_after = None
             try:
                 resp = await client.request(method, url, **kw)
             except httpx.TransportError as exc:
@@ -219,7 +219,12 @@ class HttpDriver:
                 retry_after = parse_retry_after(resp.headers.get("Retry-After"))
                 if attempt == tries or (retry_after or 0) > self.retry.max_retry_after:
                     return resp
-            await self.retry.sleep(self.retry.delay(attempt, retry_after))
+                delay = self.retry.delay(attempt, retry_after)
+                if resp.status_code == 429 and self.on_throttle is not None:
+                    self.on_throttle(delay)  # every job on this provider holds its calls meanwhile
+                await self.retry.sleep(delay)
+                continue
+            await self.retry.sleep(self.retry.delay(attempt))
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def read_json(self, method: str, url: str, **kw: Any) -> Any:

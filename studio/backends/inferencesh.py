@@ -235,7 +235,7 @@ class InferenceShBackend(Backend):
         base_url = base_url.rstrip("/")
         self.info = BackendInfo(
             name="inferencesh", label="inference.sh", region=None,
-            poll_initial=2.0, poll_max=10.0, max_concurrent=4, requests_per_minute=120,
+            poll_initial=1.0, poll_max=5.0, max_concurrent=4, requests_per_minute=120,
             extra={"reference_token": REFERENCE_TOKEN, "base_url": base_url},
         )
         self.heartbeat_recheck = heartbeat_recheck
@@ -294,6 +294,9 @@ class InferenceShBackend(Backend):
     async def download(self, status: TaskStatus, dest: Path,
                        on_progress: Callable[[float], None] | None = None) -> None:
         await self.http.download(status.video_url, dest, expected=status.video_bytes, on_progress=on_progress)
+
+    def on_throttle(self, pause: Callable[[float], None]) -> None:
+        self.http.on_throttle = pause
 
     async def aclose(self) -> None:
         await self.http.aclose()

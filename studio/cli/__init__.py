@@ -1,11 +1,17 @@
 """The studio from a terminal.
 
-  python -m studio generate --variant t2v --prompt "..." --duration 5 --resolution 720P --ratio 16:9 --json
-  python -m studio quote    --variant edit --prompt "warmer" --video clip.mp4
-  python -m studio jobs --json
-  python -m studio cancel JOB_ID
+  .venv/bin/python -m studio generate --variant t2v --prompt "..." --duration 5 --resolution 720P --ratio 16:9
+  .venv/bin/python -m studio generate --variant t2v --prompt "..." --no-wait    # prints the job id
+  .venv/bin/python -m studio wait JOB_ID | show JOB_ID | open JOB_ID | cancel JOB_ID
+  .venv/bin/python -m studio quote --variant edit --prompt "warmer" --video clip.mp4
+  .venv/bin/python -m studio jobs --json
+  .venv/bin/python -m studio advise --variant r2v --prompt "[Image 1] waves" --reference a.png --json
+  .venv/bin/python -m studio refs save "Captain Mara" front.png side.png; .venv/bin/python -m studio refs list
+  .venv/bin/python -m studio frame JOB --last --out frame.png | final JOB | variations JOB --count 3
+  .venv/bin/python -m studio stitch JOB JOB ... [--crossfade 0.5] [--trim JOB=IN:OUT]
 
-Exit codes: 0 done, 1 the job failed or was cancelled, 2 invalid input.
+Exit codes, every command: 0 done; 1 the job failed, was cancelled or needs a decision (generate, wait),
+or has no clip (open); 2 invalid input: a bad flag or value, a missing file, an unknown job id.
 
 Each module in this package adds its own commands: `add(sub)` registers its
 subparsers, each with `set_defaults(run=handler)`; a handler takes the studio
@@ -18,11 +24,11 @@ import argparse
 import sys
 
 from studio import config
-from studio.cli import generate, jobs
-from studio.errors import InputError, StudioError
+from studio.cli import advice, chain, generate, jobs
+from studio.errors import InputError, NotFound, StudioError
 from studio.service import Studio
 
-COMMAND_MODULES = (generate, jobs)
+COMMAND_MODULES = (generate, jobs, chain, advice)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -45,6 +51,11 @@ def main(argv: list[str] | None = None) -> int:
         return args.run(studio, args)
     except InputError as e:
         print(f"error: {e}", file=sys.stderr)
+        return 2
+    except NotFound as e:
+        what = f"no job {args.job_id!r}" if getattr(args, "job_id", None) else str(e)
+        print(f"error: {what} in {settings.data_dir} (STUDIO_DATA_DIR): list the jobs there with `jobs`.",
+              file=sys.stderr)
         return 2
     except StudioError as e:
         print(f"error: {e}", file=sys.stderr)

@@ -1,17 +1,42 @@
-"""generate and quote: make a clip and wait for it, or show what it would cost."""
+"""generate and quote: make a clip (and follow it), or show what it would cost.
+
+Flags a variant does not take are refused with the reason, and every file
+flag is checked to exist before anything else, so a typo reads as a typo.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from pathlib import Path
 
+from PIL import Image, UnidentifiedImageError
+
+from studio.cli import advice
+from studio.cli.progress import follow
+from studio.errors import InputError
 from studio.service import LOCAL_OWNER, Studio
 from studio.variants import AudioMode, RATIOS, RESOLUTIONS, Variant
 
+T2V, I2V, R2V, EDIT = Variant.T2V, Variant.I2V, Variant.R2V, Variant.EDIT
+
+# flag: (the variants that take it, why the others do not)
+APPLIES = {
+    "ratio": ({T2V, R2V}, {I2V: "the first frame sets the shape", EDIT: "the edit keeps the source's shape"}),
+    "duration": ({T2V, I2V, R2V}, {EDIT: "an edit is as long as its source (up to 15 s)"}),
+    "first_frame": ({I2V}, {T2V: "text to video starts from the prompt alone",
+                            R2V: "reference to video takes --reference images",
+                            EDIT: "an edit starts from --video"}),
+    "reference": ({R2V, EDIT}, {T2V: "text to video takes no images (use --variant r2v)",
+                                I2V: "image to video takes one --first-frame"}),
+    "video": ({EDIT}, {v: "only an edit takes a source clip" for v in (T2V, I2V, R2V)}),
+    "audio": ({EDIT}, {v: "only an edit has a sound mode" for v in (T2V, I2V, R2V)}),
+}
+
 
 def add(sub) -> None:
-    for name, text, run in (("generate", "make a clip and wait for it", generate),
+    for name, text, run in (("generate", "make a clip and follow it until it is done", generate),
                             ("quote", "show what a clip would cost", quote)):
         g = sub.add_parser(name, help=text)
         g.add_argument("--variant", required=True, choices=[v.value for v in Variant])
@@ -21,13 +46,44 @@ def add(sub) -> None:
         g.add_argument("--duration", type=int, help="3-15 seconds (not for edit)")
         g.add_argument("--first-frame", help="i2v: the first frame image")
         g.add_argument("--reference", action="append", default=[], help="r2v/edit: a reference image (repeatable)")
+        g.add_argument("--reference-set", metavar="NAME", help="r2v/edit: a saved reference set, before any --reference")
         g.add_argument("--video", help="edit: the source clip")
         g.add_argument("--audio", choices=[a.value for a in AudioMode], help="edit: auto, retain or remove")
         g.add_argument("--seed", help="0-2147483647; omit for random")
         g.add_argument("--watermark", action="store_true", help="add the provider's watermark")
         g.add_argument("--backend", help="preview, dashscope or inferencesh")
-        g.add_argument("--json", action="store_true", help="print the job record as JSON")
+        g.add_argument("--json", action="store_true", help="print the job record (or quote) as JSON")
+        if name == "generate":
+            g.add_argument("--no-wait", action="store_true",
+                           help="return as soon as the provider has the job; print its id (follow it with wait)")
         g.set_defaults(run=run)
+
+
+def check_flags(a: argparse.Namespace) -> None:
+    """Refuse a flag the variant does not take, and a file that is not there or not what it should be."""
+    variant = Variant(a.variant)
+    for flag, (takes, why) in APPLIES.items():
+        if getattr(a, flag) and variant not in takes:
+            name = "--" + flag.replace("_", "-")
+            raise InputError(f"{name} does not apply to {variant.value}: {why[variant]}. Remove {name}.")
+    for flag, path in [("--first-frame", a.first_frame), ("--video", a.video)] + \
+                      [("--reference", r) for r in a.reference]:
+        if path and not Path(path).is_file():
+            raise InputError(f"{flag} {path}: file not found (paths are read from {Path.cwd()}).")
+    if a.video and variant is EDIT:
+        kind = image_kind(a.video)
+        if kind:
+            raise InputError(f"--video {a.video} is a {kind} image, not a video: give an MP4 or MOV clip "
+                             f"(to animate a still, use --variant i2v --first-frame {a.video}).")
+
+
+def image_kind(path: str) -> str | None:
+    """PNG, JPEG... if the file is a still image, else None."""
+    try:
+        with Image.open(path) as im:
+            return im.format
+    except (UnidentifiedImageError, OSError):
+        return None
 
 
 def fields(a: argparse.Namespace) -> dict:
@@ -37,6 +93,8 @@ def fields(a: argparse.Namespace) -> dict:
 
 
 def quote(studio: Studio, args: argparse.Namespace) -> int:
+    advice.expand_reference_set(studio, args)
+    check_flags(args)
     prepared = studio.prepare(args.variant, **fields(args))
     studio.backend_name(args.backend)
     print(json.dumps(prepared.quote.to_dict()) if args.json else prepared.quote.describe())
@@ -44,6 +102,9 @@ def quote(studio: Studio, args: argparse.Namespace) -> int:
 
 
 def generate(studio: Studio, args: argparse.Namespace) -> int:
+    advice.expand_reference_set(studio, args)
+    check_flags(args)
+    advice.advice_to_stderr(studio, args)
     prepared = studio.prepare(args.variant, **fields(args))
     backend = studio.backend_name(args.backend)
     for note in prepared.checked.notes:
@@ -52,9 +113,9 @@ def generate(studio: Studio, args: argparse.Namespace) -> int:
     studio.start(resume=False)
     job = studio.submit(LOCAL_OWNER, prepared, backend)
     print(f"job {job.id} submitted; data in {studio.settings.data_dir}", file=sys.stderr)
-    job = studio.wait(LOCAL_OWNER, job.id)
-    if args.json:
-        print(json.dumps(job.record(), indent=2, ensure_ascii=False))
-    else:
-        print(job.output_path or f"{job.state.words}: {job.error_message}")
-    return 0 if job.state.value == "succeeded" else 1
+    if args.no_wait:
+        job = studio.wait_until_sent(LOCAL_OWNER, job.id)
+        print(json.dumps(job.record(), indent=2, ensure_ascii=False) if args.json else job.id)
+        print(f"follow it with: .venv/bin/python -m studio wait {job.id}", file=sys.stderr)
+        return 0 if not job.state.finished or job.state.value == "succeeded" else 1
+    return follow(studio, job, as_json=args.json)

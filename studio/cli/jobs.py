@@ -1,10 +1,15 @@
-"""jobs and cancel: read the ledger, stop a job."""
+"""jobs, show, open, wait and cancel: read the ledger, follow or stop one job."""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
+import webbrowser
+from pathlib import Path
 
+from studio.cli.progress import follow
+from studio.jobs.model import Job, JobState
 from studio.service import LOCAL_OWNER, Studio
 
 
@@ -13,10 +18,24 @@ def add(sub) -> None:
     j.add_argument("--json", action="store_true")
     j.add_argument("--limit", type=int, default=50)
     j.set_defaults(run=list_jobs)
-    c = sub.add_parser("cancel", help="cancel a job")
-    c.add_argument("job_id")
-    c.add_argument("--json", action="store_true")
-    c.set_defaults(run=cancel)
+    for name, text, run in (("show", "one job: state, cost, settings, clip, history", show),
+                            ("open", "open a job's clip in the system's player (and show the job)", open_clip),
+                            ("wait", "follow an unfinished job until it ends", wait),
+                            ("cancel", "cancel an unfinished job", cancel)):
+        c = sub.add_parser(name, help=text)
+        c.add_argument("job_id")
+        c.add_argument("--json", action="store_true", help="print the job record as JSON")
+        c.set_defaults(run=run)
+
+
+def print_record(job: Job) -> None:
+    print(json.dumps(job.record(), indent=2, ensure_ascii=False))
+
+
+def cost(job: Job) -> str:
+    if job.is_test:
+        return "free (preview)" if job.is_preview else "test run on an emulator: no money"
+    return f"${job.cost_usd:.2f}" if job.cost_usd is not None else f"≈ ${job.quote_usd:.2f} quoted"
 
 
 def list_jobs(studio: Studio, args: argparse.Namespace) -> int:
@@ -25,14 +44,61 @@ def list_jobs(studio: Studio, args: argparse.Namespace) -> int:
         print(json.dumps([j.record() for j in jobs], indent=2, ensure_ascii=False))
     else:
         for j in jobs:
-            cost = "" if j.cost_usd is None else f" ${j.cost_usd:.2f}"
             print(f"{j.id}  {j.state.value:<11} {j.variant.value:<4} {j.request.resolution:<5} "
-                  f"{j.backend}{cost}  {j.output_path or j.error_message or ''}")
+                  f"{j.backend} {cost(j)}  {j.output_path or j.error_message or ''}")
     return 0
 
 
-def cancel(studio: Studio, args: argparse.Namespace) -> int:
+def show(studio: Studio, args: argparse.Namespace) -> int:
+    job = studio.job(LOCAL_OWNER, args.job_id)
+    if args.json:
+        print_record(job)
+        return 0
+    r = job.request
+    settings = " · ".join(str(x) for x in (r.resolution, r.ratio, f"{r.duration} s" if r.duration else None,
+                                           f"seed {job.seed}", f"sound {r.audio.value}" if r.audio else None) if x)
+    lines = [f"job {job.id}: {r.variant.title}, {job.state.words}"
+             + (f" ({job.progress * 100:.0f}%)" if job.progress and not job.state.finished else ""),
+             f"backend: {studio.backend_label(job.backend)}", f"cost: {cost(job)}", f"settings: {settings}",
+             f"prompt: {r.prompt or '-'}"]
+    if job.error_message:
+        lines.append(f"why: {job.error_message}")
+    if job.output_path:
+        lines.append(f"clip: {job.output_path}")
+    history = studio.history(LOCAL_OWNER, job.id)
+    lines.append("history: " + " -> ".join(
+        f"{h['state']} {dt.datetime.fromtimestamp(h['at']).strftime('%H:%M:%S')}" for h in history))
+    print("\n".join(lines))
+    return 0
+
+
+def open_clip(studio: Studio, args: argparse.Namespace) -> int:
+    show(studio, args)
+    job = studio.job(LOCAL_OWNER, args.job_id)
+    if job.state is not JobState.SUCCEEDED or not job.output_path:
+        print(f"job {job.id} has no clip to open: it is {job.state.words}.")
+        return 1
+    if not webbrowser.open(Path(job.output_path).as_uri()):
+        print(f"no player could be started here; the clip is {job.output_path}")
+    return 0
+
+
+def wait(studio: Studio, args: argparse.Namespace) -> int:
+    job = studio.job(LOCAL_OWNER, args.job_id)
     studio.start(resume=False)
-    job = studio.cancel(LOCAL_OWNER, args.job_id)
-    print(json.dumps(job.record(), indent=2) if args.json else job.error_message or job.state.words)
+    return follow(studio, job, as_json=args.json)
+
+
+def cancel(studio: Studio, args: argparse.Namespace) -> int:
+    job = studio.job(LOCAL_OWNER, args.job_id)
+    if job.state.finished:
+        message = f"job {job.id} had already finished ({job.state.words}): nothing to cancel."
+    else:
+        studio.start(resume=False)
+        job = studio.cancel(LOCAL_OWNER, job.id)
+        message = f"job {job.id}: {job.error_message or job.state.words}"
+    if args.json:
+        print_record(job)
+    else:
+        print(message)
     return 0

@@ -1,4 +1,7 @@
-"""Start the emulator: `python -m studio.emulator --port 8765 [--task-seconds 3]`.
+"""Start the emulator: `python -m studio.emulator --port 8765 [--task-seconds 3] [--strict-keys]`.
+
+Any non-empty API key is accepted unless --strict-keys is given; then keys
+must have the providers' shapes (DashScope "sk-...", inference.sh "inf_...").
 
 The first line on stdout is `emulator listening on http://127.0.0.1:PORT`
 (with --port 0 the port is picked free), so a parent process can read it.
@@ -27,6 +30,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="python -m studio.emulator", description=__doc__.splitlines()[0])
     ap.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (0 picks a free one)")
     ap.add_argument("--task-seconds", type=float, default=3.0, help="how long a task takes to finish")
+    ap.add_argument("--strict-keys", action="store_true",
+                    help='refuse keys without the provider\'s shape (DashScope "sk-...", inference.sh "inf_...")')
     ap.add_argument("--heartbeat-seconds", type=float, default=0.5, help="inference.sh stream heartbeat interval")
     ap.add_argument("--cache-dir", type=Path, default=None, help="where result clips are cached")
     ap.add_argument("--parent-pid", type=int, default=None,
@@ -62,7 +67,8 @@ def main(argv: list[str] | None = None) -> None:
     sock.bind(("127.0.0.1", args.port))
     sock.listen(256)
     url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    config = Config(task_seconds=args.task_seconds, heartbeat_seconds=args.heartbeat_seconds)
+    config = Config(task_seconds=args.task_seconds, heartbeat_seconds=args.heartbeat_seconds,
+                    strict_keys=args.strict_keys)
 
     def announce() -> None:
         print(f"emulator listening on {url}", flush=True)

@@ -47,7 +47,8 @@ class EmulatorControl:
         self._call("DELETE", "faults")
 
     def configure(self, **settings: Any) -> dict[str, Any]:
-        """Change task_seconds, heartbeat_seconds, string_status, output_as_string."""
+        """Change task_seconds, heartbeat_seconds, string_status, output_as_string, strict_keys, and the
+        duration model: seconds_per_output_second, hd_factor, spread (see emulator.state.Config)."""
         return self._call("POST", "config", settings)
 
     def config(self) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from studio.emulator.faults import Fault, after, gate
+from studio.emulator.keys import bearer_key, key_accepted
 from studio.emulator.media import Invalid, MediaInfo, check
 from studio.emulator.runner import drive, end
 from studio.emulator.spec import DASHSCOPE_MODELS, check_counts, check_params, finish_job, usage
@@ -88,14 +89,11 @@ class DashScope:
         ]
 
     # ---- auth -------------------------------------------------------------
-    @staticmethod
-    def owner(request: Request) -> str | Response:
-        header = request.headers.get("authorization", "").strip()
-        if not header:
+    def owner(self, request: Request) -> str | Response:
+        if not request.headers.get("authorization", "").strip():
             return error(401, "InvalidApiKey", "No API-key provided.")
-        scheme, _, key = header.partition(" ")
-        key = key.strip()
-        if scheme.lower() != "bearer" or not key.startswith("sk-"):
+        key = bearer_key(request)
+        if not key_accepted(key, "dashscope", self.store.config.strict_keys):
             return error(401, "InvalidApiKey", "Invalid API-key provided.")
         return key
 
@@ -126,7 +124,7 @@ class DashScope:
         except Invalid as exc:
             return error(400, "InvalidParameter", str(exc))
         task = Task(id=str(uuid.uuid4()), protocol=P, model=model, owner=owner, job=job,
-                    total_seconds=self.store.config.task_seconds,
+                    total_seconds=self.store.config.seconds_for(job),
                     request=client_request(request.headers, body))
         self.store.add_task(task)
         self._start(task)

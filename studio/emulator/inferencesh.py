@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from studio.emulator.faults import Fault, abort, after, gate
+from studio.emulator.keys import bearer_key, key_accepted
 from studio.emulator.media import Invalid, MediaInfo, check
 from studio.emulator.runner import drive, end
 from studio.emulator.spec import app_variant, check_counts, check_params, finish_job
@@ -84,11 +85,9 @@ class InferenceSh:
             Route("/upload/{file_id}", self.upload, methods=["PUT"]),
         ]
 
-    @staticmethod
-    def owner(request: Request) -> str | Response:
-        scheme, _, key = request.headers.get("authorization", "").strip().partition(" ")
-        key = key.strip()
-        if scheme.lower() != "bearer" or not key.startswith("inf_"):
+    def owner(self, request: Request) -> str | Response:
+        key = bearer_key(request)
+        if not key_accepted(key, "inferencesh", self.store.config.strict_keys):
             return problem(401, "unauthorized", "missing or invalid API key" if key else "missing API key")
         return key
 
@@ -118,7 +117,7 @@ class InferenceSh:
         except Invalid as exc:
             return problem(422, "validation_error", str(exc))
         task = Task(id=new_id(), protocol=P, model=app, owner=owner, job=job, input=body["input"],
-                    webhook=webhook, total_seconds=self.store.config.task_seconds,
+                    webhook=webhook, total_seconds=self.store.config.seconds_for(job),
                     request=client_request(request.headers, body))
         self.store.add_task(task)
         self._start(task)

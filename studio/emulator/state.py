@@ -42,6 +42,20 @@ class Config:
     heartbeat_seconds: float = 0.5  # inference.sh stream heartbeat interval
     string_status: bool = False     # inference.sh streams send "running" instead of 7
     output_as_string: bool = False  # inference.sh output {"video": "url"} instead of {"uri": url}
+    strict_keys: bool = False       # keys must have the provider's shape (sk-..., inf_...); see keys.py
+    # A task's duration may depend on its settings (benchmarks): task_seconds plus
+    # seconds_per_output_second for each second of output, times hd_factor at 1080P,
+    # times 1 +/- spread, drawn from the seed (the same seed gets the same time).
+    seconds_per_output_second: float = 0.0
+    hd_factor: float = 1.0
+    spread: float = 0.0
+
+    def seconds_for(self, job: "Job") -> float:
+        """How long a task with these settings takes, create to terminal."""
+        base = self.task_seconds + self.seconds_per_output_second * job.seconds
+        if job.resolution == "1080P":
+            base *= self.hd_factor
+        return max(0.0, base * (1.0 + self.spread * _unit(job.seed)))
 
     def update(self, values: dict[str, Any]) -> None:
         """Apply known keys after checking their types; raise ValueError naming the bad one."""
@@ -243,12 +257,20 @@ class Store:
                 "tasks": {t.id: {"protocol": t.protocol, "model": t.model, "variant": t.job.variant,
                                  "stage": t.stage, "status": native_status(t), "expired": t.expired,
                                  "width": t.job.width, "height": t.job.height, "seconds": t.job.seconds,
-                                 "webhook": t.webhook, "request": t.request}
+                                 "webhook": t.webhook, "request": t.request,
+                                 "created": t.created, "ended": t.ended}
                           for t in self.tasks.values()},
                 "webhooks": list(self.webhooks),
                 "faults": self.faults.describe(),
                 "config": self.config.as_dict(),
             }
+
+
+def _unit(seed: int | None) -> float:
+    """A number in [-1, 1] fixed by the seed (random when there is none)."""
+    if seed is None:
+        return secrets.randbelow(2_000_001) / 1_000_000 - 1.0
+    return ((seed * 2654435761) % 2**32) / 2**31 - 1.0
 
 
 def client_request(headers: Any, body: Any) -> dict[str, Any]:

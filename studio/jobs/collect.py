@@ -1,5 +1,6 @@
-"""Bring a finished clip home: download to a temporary file, check it, apply the
-studio's own post-processing, and move it into place atomically.
+"""Bring a finished clip home: stream it to a temporary file, check it once (its poster
+drawn alongside), apply the studio's own post-processing, and move it into place atomically.
+Decoding, encoding and fsync run in worker threads: the runner's event loop never waits on them.
 
 A job is marked done only after its file is in place, so a crash can never
 leave a job done without its clip.
@@ -38,19 +39,27 @@ async def collect(job: Job, backend: Backend, status: TaskStatus, media_dir: Pat
     poster = media_dir / f"{job.id}.jpg"
     try:
         await _download(backend, status, part, retry_delay)
-        try:
-            info = await asyncio.to_thread(clips.verify_playable, part)
-        except StudioError as e:
-            raise ProviderError(f"The provider's clip is not playable: {e}", code="bad_result") from e
+        # Check the clip and draw its poster side by side, off the event loop: the poster
+        # is made from the same bytes, and is thrown away if the clip does not play.
+        checked, drawn = await asyncio.gather(asyncio.to_thread(clips.verify_playable, part),
+                                              asyncio.to_thread(clips.make_poster, part, poster),
+                                              return_exceptions=True)
+        if isinstance(checked, BaseException):
+            poster.unlink(missing_ok=True)
+            if isinstance(checked, StudioError):
+                raise ProviderError(f"The provider's clip is not playable: {checked}", code="bad_result") from checked
+            raise checked
+        if isinstance(drawn, BaseException):
+            raise drawn
+        info = checked
         if job.request.audio is AudioMode.REMOVE:
             silent = media_dir / f".{job.id}.silent.mp4"
             await asyncio.to_thread(clips.strip_audio, part, silent)
             os.replace(silent, part)
-        _fsync(part)
+        await asyncio.to_thread(_fsync, part)
         os.replace(part, final)
     finally:
         part.unlink(missing_ok=True)
-    await asyncio.to_thread(clips.make_poster, final, poster)
     return Collected(final, poster, info.width, info.height, info.duration)
 
 

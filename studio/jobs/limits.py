@@ -15,6 +15,7 @@ class BackendLimits:
         self.max_in_flight = max(1, max_in_flight)
         self.interval = 60.0 / requests_per_minute if requests_per_minute > 0 else 0.0
         self.in_flight = 0
+        self.readers = 0  # tasks reading their status often now (studio.jobs.timing.reading_densely)
         self._slots = asyncio.Condition()
         self._next_call = 0.0
         self._paused_until = 0.0
@@ -43,6 +44,23 @@ class BackendLimits:
             self._next_call = start + self.interval
         if start > now:
             await asyncio.sleep(start - now)
+
+    def share(self) -> float:
+        """Seconds between one task's calls when every task reading often takes its turn.
+
+        Tasks in their sparse phase read once or twice in all; before_call keeps
+        their few reads inside the rate too.
+        """
+        return self.interval * max(1, self.readers)
+
+    def reading(self, now: bool, before: bool) -> bool:
+        """Count a task in or out of the frequent readers; returns `now`."""
+        self.readers = max(0, self.readers + int(now) - int(before))
+        return now
+
+    def paused_for(self) -> float:
+        """What is left of a shared pause, in seconds."""
+        return max(0.0, self._paused_until - time.monotonic())
 
     def pause(self, seconds: float) -> None:
         """Hold every job's calls for a while (the provider said 429 / Retry-After)."""

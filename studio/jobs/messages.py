@@ -15,6 +15,13 @@ STOPPED_WAITING = ("Stopped waiting. The provider had already started, so it may
                    "if the clip arrives it will still be collected here.")
 
 
+def needs_key(job: Job) -> dict[str, Any]:
+    """A job started on the user's own key, which the studio keeps only in memory, after a restart."""
+    return {"error_code": "needs_key",
+            "error_message": (f"Waiting for your {job.backend} key: this job runs on your own key, which the "
+                              "studio does not store. Open the studio (or paste the key again) to continue.")}
+
+
 def fields(e: ProviderError) -> dict[str, Any]:
     return {"error_code": e.code, "error_message": str(e), "request_id": e.request_id}
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from dataclasses import asdict, dataclass, field, fields
 from enum import Enum
 from typing import Any
+from urllib.parse import urlsplit
 
 from studio.variants import Request
 
@@ -27,6 +29,26 @@ class JobState(str, Enum):
     @property
     def words(self) -> str:
         return _WORDS[self]
+
+
+class MadeAs(str, Enum):
+    """How a derived job was made from its parent(s): its lineage."""
+
+    RETRY = "retry of"          # Run again: same settings, a new seed
+    FRAME = "frame of"          # its first frame or a reference is a frame of the parent clip
+    FINAL = "final of"          # the same request and seed at 1080P
+    EDIT = "edit of"            # a video edit whose source is the parent clip
+    VARIATION = "variation of"  # the same request with a new seed, made in a set
+    STITCH = "stitch of"        # a storyboard: the parents are its shots, in order
+def is_loopback(url: str | None) -> bool:
+    """True for an address on this machine (localhost, 127.0.0.0/8, ::1): never a real provider."""
+    host = (urlsplit(url).hostname or "") if url else ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 _WORDS = {
@@ -65,12 +87,18 @@ class Job:
     error_code: str | None = None
     error_message: str | None = None
     parent_id: str | None = None
+    payer: str | None = None             # whose budget the job counts against (see studio.budgets)
+    key_source: str = "owner"            # "owner": the studio's key; "user": the user's own (never stored)
+    parent_id: str | None = None     # the first parent (the only one, except for a stitch)
+    made_as: MadeAs | None = None    # how it was made from its parents
+    parents: tuple[str, ...] = ()    # every parent in order (the ledger's job_links)
     webhook_secret: str | None = None
     created_at: float = 0.0
     updated_at: float = 0.0
     deadline_at: float | None = None
     claimed_by: str | None = None
     claimed_at: float | None = None
+    base_url: str | None = None  # where the job was sent (None for preview): a loopback one is an emulator
     favourite: bool = False              # starred in the gallery
     deleted_at: float | None = None      # deleted from the gallery (files gone; the row keeps the money record)
 
@@ -82,14 +110,22 @@ class Job:
     def is_preview(self) -> bool:
         return self.backend == "preview"
 
+    @property
+    def is_test(self) -> bool:
+        """Free by construction: a preview render, or a job sent to an emulator on this machine."""
+        return self.is_preview or is_loopback(self.base_url)
+
     def record(self) -> dict[str, Any]:
         """The job as users see it (CLI --json, API): no secrets, no internals."""
         d = {f.name: getattr(self, f.name) for f in fields(self)
-             if f.name not in ("webhook_secret", "claimed_by", "claimed_at", "request")}
+             if f.name not in ("webhook_secret", "claimed_by", "claimed_at", "request", "payer")}
         d["state"] = self.state.value
         d["variant"] = self.request.variant.value
         d["request"] = self.request.to_dict()
+        d["made_as"] = self.made_as.value if self.made_as else None
+        d["parents"] = list(self.parents)
         d["preview"] = self.is_preview
+        d["test"] = self.is_test  # preview or emulator: its cost_usd is not money
         return d
 
     def public_record(self) -> dict[str, Any]:
@@ -112,6 +148,8 @@ class Job:
 
     def to_row(self) -> dict[str, Any]:
         d = asdict(self)
+        d.pop("parents")  # kept in job_links, one row per parent
+        d["made_as"] = self.made_as.value if self.made_as else None
         d["request"] = json.dumps(self.request.to_dict(), ensure_ascii=False)
         d["quote"] = json.dumps(self.quote)
         d["state"] = self.state.value
@@ -125,5 +163,6 @@ class Job:
         d["request"] = Request.from_dict(json.loads(row["request"]))
         d["quote"] = json.loads(row["quote"] or "{}")
         d["state"] = JobState(row["state"])
+        d["made_as"] = MadeAs(row["made_as"]) if d.get("made_as") else None
         d["favourite"] = bool(d.get("favourite"))
         return cls(**d)

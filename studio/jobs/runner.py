@@ -15,6 +15,7 @@ it is never re-sent, but marked `unsure` for the user to decide.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import threading
 import time
@@ -24,7 +25,7 @@ from typing import Any
 
 from studio.backends.base import Backend, JobSpec, TaskState, TaskStatus
 from studio.errors import AmbiguousSubmit, ProviderError, StudioError, TransientError
-from studio.jobs import messages
+from studio.jobs import messages, timing
 from studio.jobs.collect import collect
 from studio.jobs.ledger import Ledger, process_id
 from studio.jobs.limits import BackendLimits
@@ -37,7 +38,7 @@ SWEEP_SECONDS = 15.0
 
 
 class Runner:
-    def __init__(self, ledger: Ledger, make_backend: Callable[[str], Backend], media_dir: Path,
+    def __init__(self, ledger: Ledger, make_backend: Callable[[str, str | None], Backend], media_dir: Path,
                  *, time_scale: float = 1.0, webhook_url: Callable[[Job], str | None] | None = None,
                  max_in_flight: int | None = None, requests_per_minute: int | None = None):
         self.ledger = ledger
@@ -48,10 +49,12 @@ class Runner:
         self._max_in_flight = max_in_flight
         self._requests_per_minute = requests_per_minute
         self._webhook_url = webhook_url or (lambda job: None)
-        self._backends: dict[str, Backend] = {}
-        self._limits: dict[str, BackendLimits] = {}
+        self._backends: dict[tuple[str, str], Backend] = {}   # (name, account): the owner's or a user's key
+        self._limits: dict[tuple[str, str], BackendLimits] = {}
+        self._user_keys: dict[str, str] = {}  # job id -> the user's own key, in memory only
         self._tasks: dict[str, asyncio.Task] = {}
         self._wake: dict[str, asyncio.Event] = {}
+        self._started: dict[str, float] = {}  # job -> when the provider took it (this process)
         self._sweeper: asyncio.Task | None = None
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="studio-runner", daemon=True)
@@ -87,6 +90,10 @@ class Runner:
     def cancel(self, job_id: str) -> Job:
         return self.call_wait(self._cancel(job_id))
 
+    def use_key(self, job_id: str, key: str) -> None:
+        """Drive this job on the user's own key (kept in memory only: after a restart it is asked for again)."""
+        self._loop.call_soon_threadsafe(self._user_keys.__setitem__, job_id, key)
+
     # --- the event loop's side ----------------------------------------------
 
     def _ensure_driving(self, job_id: str) -> None:
@@ -117,14 +124,26 @@ class Runner:
         for backend in self._backends.values():
             await backend.aclose()
 
-    def _backend(self, name: str) -> tuple[Backend, BackendLimits]:
-        if name not in self._backends:
-            backend = self._make_backend(name)
-            self._backends[name] = backend
-            self._limits[name] = BackendLimits(
+    def _backend(self, name: str, key: str | None = None) -> tuple[Backend, BackendLimits]:
+        """The backend for the owner's key, or for a user's own key (its own account, its own limits)."""
+        account = (name, hashlib.sha256(key.encode()).hexdigest() if key else "")
+        if account not in self._backends:
+            backend = self._make_backend(name, key)
+            self._backends[account] = backend
+            self._limits[account] = BackendLimits(
                 self._max_in_flight or backend.info.max_concurrent,
                 backend.info.requests_per_minute if self._requests_per_minute is None else self._requests_per_minute)
-        return self._backends[name], self._limits[name]
+            backend.on_throttle(self._limits[account].pause)
+        return self._backends[account], self._limits[account]
+
+    def _job_backend(self, job: Job) -> tuple[Backend, BackendLimits] | None:
+        """The backend a job runs on; None while a user-key job waits for its key (after a restart)."""
+        if job.key_source != "user":
+            return self._backend(job.backend)
+        key = self._user_keys.get(job.id)
+        if key is None:
+            return None
+        return self._backend(job.backend, key)
 
     async def _drive(self, job_id: str) -> None:
         if not self.ledger.claim(job_id, self.holder):
@@ -132,7 +151,14 @@ class Runner:
         self._wake[job_id] = asyncio.Event()
         try:
             job = self.ledger.get(job_id)
-            backend, limits = self._backend(job.backend)
+            chosen = self._job_backend(job)
+            if chosen is None:
+                if job.error_code != "needs_key":
+                    self.ledger.update(job.id, **messages.needs_key(job))
+                return  # driven again once the user gives the key back (Studio.use_key)
+            backend, limits = chosen
+            if job.error_code == "needs_key":
+                job = self.ledger.update(job.id, error_code=None, error_message=None) or job
             if job.state is JobState.SUBMITTING:
                 self._set(job, JobState.UNSURE, detail="restarted while sending", **messages.unsure(job))
                 return
@@ -156,6 +182,7 @@ class Runner:
             self._fail(job_id, messages.internal(e))
         finally:
             self._wake.pop(job_id, None)
+            self._started.pop(job_id, None)
             self.ledger.release(job_id, self.holder)
 
     async def _submit(self, job: Job, backend: Backend, limits: BackendLimits) -> Job | None:
@@ -189,6 +216,7 @@ class Runner:
             except ProviderError as e:
                 self._set(job, JobState.FAILED, detail=e.code, only_from=sending, **messages.provider(e))
                 return None
+            self._started[job.id] = time.time()
             running = self.ledger.update(job.id, state=JobState.RUNNING, detail=f"task {sub.task_id}",
                                          only_from=sending, task_id=sub.task_id, request_id=sub.request_id,
                                          error_code=None, error_message=None)
@@ -215,6 +243,8 @@ class Runner:
         The status is always read before the deadline is checked, so a task that
         finished while the studio was down or asleep is still collected.
         """
+        resumed = job.id not in self._started
+        started = self._started.pop(job.id, None) or self.ledger.running_since(job.id) or time.time()
         stream = backend.watch(job.task_id)
         if stream is not None:
             try:
@@ -222,36 +252,72 @@ class Runner:
                     async for status in stream:
                         self._progress(job, status)
                         if status.state.terminal:
+                            self._learn(job, status, time.time() - started)
                             return status
             except TimeoutError:
                 log.info("job %s: deadline reached while streaming", job.id)
             except StudioError as e:
                 log.info("job %s: stream ended (%s); polling instead", job.id, e)
-        interval = backend.info.poll_initial
-        wake = self._wake[job.id]
-        while True:
-            await limits.before_call()
-            try:
-                status = await backend.status(job.task_id)
-            except TransientError as e:
-                limits.pause((e.retry_after or interval) * self.time_scale)
-                status = None
-            except ProviderError as e:
-                self._set(job, JobState.FAILED, detail=e.code, **messages.provider(e))
-                return None
-            if status is not None:
-                self._progress(job, status)
-                if status.state.terminal:
-                    return status
-            if self._time_left(job) == 0:
-                await self._deadline(job, backend)
-                return None
-            wake.clear()
-            try:
-                await asyncio.wait_for(wake.wait(), min(interval * self.time_scale, self._time_left(job) or 0.01))
-            except TimeoutError:
-                pass
-            interval = min(interval * 1.5, backend.info.poll_max)
+            resumed = True  # whatever the stream missed, read it now
+        return await self._poll(job, backend, limits, started, read_now=resumed)
+
+    async def _poll(self, job: Job, backend: Backend, limits: BackendLimits, started: float,
+                    read_now: bool) -> TaskStatus | None:
+        """Read the status on the learned schedule (studio.jobs.timing), or at once when woken."""
+        est = timing.estimate(self.ledger.run_times(timing.job_shape(job), timing.HISTORY))
+        last_read: float | None = None if read_now else started  # unknown after a restart: learn nothing
+        dense = False
+        try:
+            while True:
+                if not read_now:
+                    elapsed = time.time() - started
+                    dense = limits.reading(timing.reading_densely(elapsed, est, self.time_scale), dense)
+                    delay = timing.next_delay(elapsed, est, scale=self.time_scale, longest=backend.info.poll_max,
+                                              min_gap=limits.share(), paused_for=limits.paused_for())
+                    await self._sleep(job, delay)
+                read_now = False
+                status = await self._read(job, backend, limits)
+                if status is False:
+                    return None
+                if status is not None:
+                    before, last_read = last_read, time.time()
+                    self._progress(job, status)
+                    if status.state.terminal:
+                        if before is not None:  # it ended between the two reads: the midpoint is the best guess
+                            self._learn(job, status, (before + last_read) / 2 - started)
+                        return status
+                if self._time_left(job) == 0:
+                    await self._deadline(job, backend)
+                    return None
+        finally:
+            limits.reading(False, dense)
+
+    async def _sleep(self, job: Job, delay: float) -> None:
+        """Wait `delay` seconds, less when the deadline is nearer or a webhook wakes the job."""
+        left = self._time_left(job)
+        try:
+            await asyncio.wait_for(self._wake[job.id].wait(), delay if left is None else min(delay, left or 0.01))
+        except TimeoutError:
+            pass
+
+    async def _read(self, job: Job, backend: Backend, limits: BackendLimits) -> TaskStatus | None | bool:
+        """One status read within the shared limits: the status, None to read again later,
+        False when the job failed (already written)."""
+        self._wake[job.id].clear()  # a wake arriving during the read makes the next wait short
+        await limits.before_call()
+        try:
+            return await backend.status(job.task_id)
+        except TransientError as e:
+            limits.pause((e.retry_after or backend.info.poll_initial) * self.time_scale)
+            return None
+        except ProviderError as e:
+            self._set(job, JobState.FAILED, detail=e.code, **messages.provider(e))
+            return False
+
+    def _learn(self, job: Job, status: TaskStatus, seconds: float) -> None:
+        """A task that succeeded teaches how long the next of its shape will take."""
+        if status.state is TaskState.SUCCEEDED and seconds > 0:
+            self.ledger.record_run(job.id, timing.job_shape(job), seconds)
 
     @staticmethod
     def _time_left(job: Job) -> float | None:
@@ -311,9 +377,9 @@ class Runner:
                 self._stop_driving(job.id)
                 return done
             job = self.ledger.get(job_id)
-        backend, _ = self._backend(job.backend)
+        chosen = self._job_backend(job)  # None: a user's key we no longer hold; we can only stop waiting
         live = (JobState.SUBMITTING, JobState.RUNNING, JobState.DOWNLOADING)
-        if await self._try_cancel(backend, job.task_id):
+        if chosen is not None and await self._try_cancel(chosen[0], job.task_id):
             done = self.ledger.update(job.id, state=JobState.CANCELLED, only_from=live,
                                       detail="cancelled at the provider", error_code="cancelled",
                                       error_message=messages.CANCELLED_AT_PROVIDER)

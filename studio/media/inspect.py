@@ -2,7 +2,7 @@
 
 Images are opened with Pillow, videos with PyAV; the container of a video is
 read from its ftyp box. Every check raises InputError with a message that
-names the input ("First frame", "Reference 3", "Source video") and says what
+names the input ("First frame", "Image 3", "Reference 3", "Source video") and says what
 to change. Limits come from studio.variants.
 """
 
@@ -20,7 +20,7 @@ from studio.variants import (
     EDIT_REFERENCE_MIN_SIDE, FIRST_FRAME_MIN_SIDE, IMAGE_FORMATS, IMAGE_MAX_BYTES, MAX_ASPECT,
     REFERENCE_MIN_SIDE, REFERENCE_RECOMMENDED_SIDE, VIDEO_CONTAINERS, VIDEO_MAX_BYTES,
     VIDEO_MAX_LONG_SIDE, VIDEO_MAX_SECONDS, VIDEO_MIN_FPS, VIDEO_MIN_SECONDS, VIDEO_MIN_SHORT_SIDE,
-    Variant,
+    Variant, slot_label,
 )
 
 FORMAT_LIST = "JPEG, PNG, BMP or WEBP"
@@ -141,13 +141,17 @@ def check_first_frame(path: str | Path, label: str = "First frame") -> ImageInfo
     return info
 
 
-def check_reference(path: str | Path, index: int, variant: Variant | str) -> ImageInfo:
-    """Reference image number `index` (from 1) for reference-to-video or video edit."""
+def check_reference(path: str | Path, slot: int, variant: Variant | str) -> ImageInfo:
+    """The reference image in on-screen slot `slot` (from 1) for reference-to-video or video edit.
+
+    Messages name the slot as the screen labels it ("Image 3", "Reference 3").
+    """
     variant = Variant(variant)
+    label = slot_label(variant, slot)
     if variant is Variant.EDIT:
-        label, min_side, best = f"Edit reference {index}", EDIT_REFERENCE_MIN_SIDE, ""
+        min_side, best = EDIT_REFERENCE_MIN_SIDE, ""
     else:
-        label, min_side = f"Reference {index}", REFERENCE_MIN_SIDE
+        min_side = REFERENCE_MIN_SIDE
         best = f" ({REFERENCE_RECOMMENDED_SIDE} px or more is best)"
     _check_image_bytes(path, label)
     info = inspect_image(path, label)

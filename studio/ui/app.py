@@ -7,24 +7,44 @@ from pathlib import Path
 
 import gradio as gr
 
-from studio.service import Studio
-from studio.ui import detail, draft, edit_tab, image_tab, library, live, reference_tab, text_tab
+from studio.service import Spend, Studio
+from studio.ui import api, detail, draft, edit_tab, image_tab, library, live, reference_tab, text_tab
+from studio.ui import own_key as own_key_ui
 from studio.ui.context import UiContext
-from studio.ui.controls import TabUi, ready
+from studio.ui.controls import TabUi, document_api, ready, result_api
 from studio.ui.uploads import MAX_UPLOAD_BYTES
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 
 
+PROVIDER_NAMES = {"dashscope": "DashScope", "inferencesh": "inference.sh"}
+
+
 def header_html(ctx: UiContext, owner: str | None) -> str:
-    settings = ctx.studio.settings
-    backend = settings.backend
-    badge = "preview" if backend == "preview" else "live"
-    label = html.escape(ctx.studio.backend_label())
-    spent = ctx.studio.spent(owner) if owner else 0.0
+    studio = ctx.studio
+    backend = studio.settings.backend
+    test = studio.is_test_backend()
+    badge = "preview" if test else "live"  # the preview colour: nothing here costs money
+    label = html.escape(studio.backend_label() + (" — an emulator on this machine: test runs, no money"
+                                                  if test and backend != "preview" else ""))
+    spent = html.escape(spend_words(studio.spend(owner) if owner else Spend(0.0, 0.0, (), 0)))
+    allowance = studio.allowance(owner) if owner else None
+    caps = f'<span class="hh-caps">{html.escape(allowance)}</span>' if allowance else ""
     return (f'<div class="hh-header"><div class="hh-brand">HappyHorse Studio</div>'
             f'<div class="hh-meta"><span class="hh-badge hh-{badge}">{html.escape(backend)}</span> {label}'
-            f'<span class="hh-spent">Spent ${spent:.2f}</span></div></div>')
+            f'<span class="hh-spent">{spent}</span>{caps}</div></div>')
+
+
+def spend_words(spend: Spend) -> str:
+    """Money spent on real providers, and which; test runs are named apart, never as money."""
+    if spend.total:
+        names = ", ".join(PROVIDER_NAMES.get(p, p) for p in spend.providers)
+        words = f"Spent on {names}: ${spend.today:.2f} today · ${spend.total:.2f} in total"
+    else:
+        words = "Spent on providers: $0.00"
+    if spend.test_runs:
+        words += f" · {spend.test_runs} test run{'s' if spend.test_runs != 1 else ''} (preview or emulator): no money"
+    return words
 
 
 def build(studio: Studio) -> gr.Blocks:
@@ -32,8 +52,13 @@ def build(studio: Studio) -> gr.Blocks:
     # Gradio's copies of uploads and served clips are removed after a day (the studio keeps its own).
     with gr.Blocks(title="HappyHorse Studio", delete_cache=(3600, 24 * 3600)) as demo:
         header = gr.HTML(header_html(ctx, None), elem_id="hh-header")
+        if not studio.settings.persistent:
+            gr.Markdown("**This Space keeps no files across restarts:** clips made here vanish when it "
+                        "restarts. Download the ones you want to keep.", elem_classes=["hh-ephemeral"])
+        own_key = None
         if studio.settings.multi_user and studio.settings.on_space:
             gr.LoginButton(size="sm")  # Hugging Face sign-in: each account sees only its own jobs
+            own_key = own_key_ui.render(ctx)
         with gr.Row(equal_height=False, elem_id="hh-main"):
             with gr.Column(scale=5, min_width=320, elem_id="hh-workbench"):
                 with gr.Tabs(elem_id="hh-tabs"):
@@ -48,6 +73,10 @@ def build(studio: Studio) -> gr.Blocks:
         library.wire(ctx, lib, panel, open_view, redraw_after)
         for tab in tabs:
             _wire_tab(demo, tab)
+        api.wire(ctx)
+        if own_key is not None:
+            demo.load(own_key.restore, own_key.stored, own_key.status, api_visibility="private",
+                      show_progress="hidden")
         draft.wire(ctx, demo, tabs)
         draw(demo)
     return demo
@@ -62,11 +91,12 @@ def _wire_tab(demo: gr.Blocks, tab: TabUi) -> None:
         return text, gr.update(interactive=ready(text))
 
     gr.on([c.change for c in tab.inputs], quote, tab.inputs, [r.quote, r.button], api_visibility="private",
-          show_progress="hidden", trigger_mode="always_last", preprocess=False)
+          show_progress="hidden", trigger_mode="always_last", preprocess=False, api_name=f"{tab.api_name}_quote")
     demo.load(quote, tab.inputs, [r.quote, r.button], api_visibility="private", show_progress="hidden",
-              preprocess=False)
+              preprocess=False, api_name=f"{tab.api_name}_quote_on_load")
     # API callers get the finished clip and its record (the page's Generate only sends, see studio.ui.live).
-    gr.on([], tab.generate, tab.inputs, [r.video, r.record], api_name=tab.api_name, concurrency_limit=None,
+    document_api(tab.generate, tab.inputs, result_api(r))
+    gr.on([], tab.generate, tab.inputs, r.outputs, api_name=tab.api_name, concurrency_limit=None,
           preprocess=False)
 
 

@@ -19,9 +19,10 @@ from urllib.parse import quote
 import gradio as gr
 
 from studio.errors import StudioError
-from studio.guards import identity_token
+from studio.guards import client_address
 from studio.jobs.model import Job, JobState
 from studio.service import LOCAL_OWNER, Studio
+from studio.ui.identity import OwnKeys, TokenAccounts, anonymous_token, signed_in_name
 from studio.ui.uploads import upload_path, uploads  # noqa: F401  (the tabs import them from here)
 
 WATCH_INTERVAL = 0.5
@@ -30,8 +31,15 @@ URL_MEMORY = 4096         # clips and posters whose browser address is remembere
 log = logging.getLogger("studio.ui")
 
 
+@dataclass(frozen=True)
 class Submitted:
-    """Passed as generate()'s progress: send the job and return at once (the page follows it from the ledger)."""
+    """Passed as generate()'s progress: send the job and return at once (the page follows it from the ledger).
+
+    again: the user asked for another take on purpose ("Generate another"), so the same request sent
+    moments ago makes a new job instead of returning that one (the double-click guard).
+    """
+
+    again: bool = False
 
 
 def user_error(e: StudioError, title: str = "Check your input") -> gr.Error:
@@ -43,6 +51,8 @@ def user_error(e: StudioError, title: str = "Check your input") -> gr.Error:
 @dataclass
 class UiContext:
     studio: Studio
+    tokens: TokenAccounts = field(default_factory=TokenAccounts)
+    own_keys: OwnKeys = field(default_factory=OwnKeys)  # signed-in users' own provider keys, memory only
     _urls: dict = field(default_factory=dict, repr=False)  # file (path, mtime, size) -> browser address
     _urls_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -74,13 +84,23 @@ class UiContext:
         """The local user; or, when the studio serves many, the signed-in user or this browser."""
         if not self.studio.settings.multi_user:
             return LOCAL_OWNER
-        name = signed_in_name(request)
+        name = signed_in_name(request) or (self.tokens.name(request) if self.studio.settings.on_space else None)
         if name:
             return f"user:{name}"
         token = anonymous_token(request)
         if not token:
             raise gr.Error("This browser has no studio identity: allow cookies for this site, or sign in.")
         return "anon:" + hashlib.sha256(token.encode()).hexdigest()[:24]
+
+    def payer(self, request: gr.Request | None) -> str:
+        """Whose budget a job counts against: the account, or for anonymous browsers their address."""
+        owner = self.owner(request)
+        if not owner.startswith("anon:"):
+            return owner
+        peer = getattr(getattr(request, "client", None), "host", None)
+        address = client_address(request.headers if request is not None else {}, peer,
+                                 self.studio.settings.on_space)
+        return "addr:" + hashlib.sha256(address.encode()).hexdigest()[:24]
 
     def owner_or_none(self, request: gr.Request | None) -> str | None:
         try:
@@ -105,7 +125,10 @@ class UiContext:
         owner = self.owner(request)
         prepared = await asyncio.to_thread(self.prepare, variant, **fields)  # file checks stay off the loop
         try:
-            job = await asyncio.to_thread(self.studio.submit, owner, prepared)
+            own = self.own_keys.get(owner)
+            again = isinstance(progress, Submitted) and progress.again
+            job = await asyncio.to_thread(self.studio.submit, owner, prepared, own.backend if own else None,
+                                          payer=self.payer(request), key=own.key if own else None, again=again)
         except StudioError as e:
             raise user_error(e, "Not sent") from None
         if isinstance(progress, Submitted):
@@ -119,27 +142,6 @@ class UiContext:
             raise gr.Error(f"{job.state.words.capitalize()}: {job.error_message}", title="The job did not finish",
                            print_exception=False)
         return serve(job.output_path), job.record()
-
-
-def anonymous_token(request: gr.Request | None) -> str | None:
-    """The browser's anonymous identity token (set by studio.web), if any."""
-    try:
-        return identity_token(request.headers.get("cookie")) if request is not None else None
-    except AttributeError:
-        return None
-
-
-def signed_in_name(request: gr.Request | None) -> str | None:
-    """The user's name from Gradio auth, or from Hugging Face OAuth on a Space."""
-    if request is None:
-        return None
-    if getattr(request, "username", None):
-        return request.username
-    try:
-        info = request.session.get("oauth_info") or {}
-    except (AttributeError, AssertionError, KeyError):  # no session middleware: not on a Space
-        return None
-    return (info.get("userinfo") or {}).get("preferred_username")
 
 
 class ServeFolder:

@@ -3,16 +3,23 @@ inputs, then shape, then extras, then the quote beside the Generate button."""
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import gradio as gr
+from gradio.utils import get_function_description
 
+from studio import pricing
 from studio.errors import StudioError
 from studio.prompts import prompt_budget
 from studio.ui.context import UiContext, uploads
-from studio.variants import (DEFAULT_RATIO, DEFAULT_RESOLUTION, DEFAULT_SECONDS, MAX_SECONDS, MIN_SECONDS,
+from studio.ui.files import ImageUpload
+from studio.variants import (DEFAULT_RATIO, DEFAULT_RESOLUTION, DEFAULT_SECONDS, MAX_SECONDS, MAX_SEED, MIN_SECONDS,
                              RATIOS, RESOLUTIONS, TAKES_DURATION, TAKES_RATIO, Variant)
+
+RECORD_DOC = ("the job record: id, state, variant, backend, preview (true = free offline render), seed, "
+              "quote_usd, cost_usd, width, height, seconds, output_path, request (the settings), error_message")
 
 
 @dataclass
@@ -44,6 +51,10 @@ class Result:
     seed_used: gr.Markdown
     record: gr.JSON
 
+    @property
+    def outputs(self) -> list[gr.components.Component]:
+        return [self.video, self.record]
+
     def button_label(self, started: int) -> str:
         return f"Generate{' another' if started else ''} · {self.label}"
 
@@ -68,7 +79,7 @@ def image_input(label: str, **kw) -> gr.Image:
     that is not an image reaches our own checks (and their plain words)
     instead of failing inside Gradio.
     """
-    return gr.Image(label=label, type="filepath", image_mode=None, sources=["upload", "clipboard"], **kw)
+    return ImageUpload(label=label, type="filepath", image_mode=None, sources=["upload", "clipboard"], **kw)
 
 
 def prompt_box(label: str, placeholder: str, lines: int = 4) -> tuple[gr.Textbox, gr.Markdown]:
@@ -85,11 +96,14 @@ def shape_controls(variant: Variant) -> Shape:
                               info="Draft at 720P (cheaper), make the final at 1080P.")
         ratio = (gr.Radio(list(RATIOS), value=DEFAULT_RATIO, label="Aspect ratio")
                  if variant in TAKES_RATIO else None)
-    duration = (gr.Slider(MIN_SECONDS, MAX_SECONDS, value=DEFAULT_SECONDS, step=1, label="Duration (seconds)",
-                          info="Billed per second.") if variant in TAKES_DURATION else None)
+    duration = (gr.Slider(MIN_SECONDS, MAX_SECONDS, value=DEFAULT_SECONDS, step=1, precision=0,
+                          label="Duration (seconds)", info="Billed per second.")
+                if variant in TAKES_DURATION else None)
     with gr.Row(elem_classes=["hh-seedrow"]):
         seed = gr.Textbox(label="Seed", placeholder="empty = random", max_lines=1, scale=2,
                           info="Same seed + same settings gives a similar take.")
+        # A textbox, so "empty = random" shows (gr.Number shows 0); the API takes a whole number or None.
+        _override(seed, "api_info_as_input", type="integer", minimum=0, maximum=MAX_SEED)
         watermark = gr.Checkbox(label="Watermark", value=False, scale=1,
                                 info="Provider's mark, bottom right.")
     return Shape(resolution, ratio, duration, watermark, seed)
@@ -110,8 +124,49 @@ def result_area(label: str) -> Result:
         video = gr.Video(label="Latest from this tab", interactive=False, elem_classes=["hh-result"], height=220)
         seed_used = gr.Markdown()
         with gr.Accordion("Job record", open=False):
-            record = gr.JSON(label=None, show_label=False)
+            record = gr.JSON(label="Job record", show_label=False)
     return Result(label, runs, quote, button, latest, video, seed_used, record)
+
+
+def cost_doc() -> str:
+    """What a generate costs and how long it takes, from the dated price table."""
+    table = pricing.price_table()
+    rates = ", ".join(f"${pricing.per_second(r):.2f}/s at {r}" for r in RESOLUTIONS)
+    return (f"Cost on HappyHorse: {rates} of video (prices of {table['date']}); free on the preview backend. "
+            "Takes about 1 to 5 minutes on a provider, a few seconds on preview.")
+
+
+def priced(fn: Callable) -> Callable:
+    """Fill {cost} in an endpoint's docstring with the current prices."""
+    fn.__doc__ = (fn.__doc__ or "").replace("{cost}", cost_doc())
+    return fn
+
+
+def document_api(fn: Callable, inputs: list, returns: dict | None = None) -> None:
+    """Show the endpoint's docstring (its Args: lines) beside each parameter in view_api() and the
+    page's "Use via API", so one text documents the API, the MCP tools and the code.
+
+    returns maps an output component to the API schema its value is documented with.
+    """
+    _, described, _ = get_function_description(fn)
+    names = [p.name for p in inspect.signature(fn).parameters.values()
+             if p.kind is p.POSITIONAL_OR_KEYWORD]
+    for name, component in zip(names, inputs):
+        if described.get(name):
+            _override(component, "api_info_as_input", additional_description=described[name])
+    for component, schema in (returns or {}).items():
+        _override(component, "api_info_as_output", **schema)
+
+
+def _override(component: gr.components.Component, method: str, **schema) -> None:
+    info = {**getattr(component, method)(), **schema}
+    setattr(component, method, lambda: info)
+
+
+def result_api(result: Result) -> dict:
+    """How the job's two outputs read in the API: the clip and the named, documented job record."""
+    return {result.video: {"description": "the MP4 clip (the client downloads it and returns its local path)"},
+            result.record: {"type": "object", "additionalProperties": {}, "description": RECORD_DOC}}
 
 
 def quote_text(ctx: UiContext, variant: Variant, **fields) -> str:

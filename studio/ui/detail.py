@@ -122,8 +122,8 @@ def view(ctx: UiContext, ui: DetailUi, owner: str, job: Job, expected: float | N
                                    f"(≈ ${job.quote_usd:.2f})"),
         ui.keep: gr.update(value=f"It ran: keep it as billed (${job.quote_usd:.2f})"),
         ui.again: gr.update(visible=decided),
-        ui.retry: gr.update(value=f"Run again, new seed · ≈ ${job.quote_usd:.2f}" if not job.is_preview
-                            else "Run again, new seed · free preview"),
+        ui.retry: gr.update(value=f"Run again, new seed · ≈ ${job.quote_usd:.2f}" if not job.is_test
+                            else f"Run again, new seed · {tiles.money(job)}"),
         ui.delete: gr.update(visible=decided),
         ui.confirm: gr.update(visible=False),
         ui.info: info_html(ctx, owner, job),

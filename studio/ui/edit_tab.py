@@ -7,9 +7,11 @@ import gradio as gr
 from studio import pricing
 from studio.errors import StudioError
 from studio.media import inspect
+from studio.ui import advice_view, builder, reference_sets
 from studio.ui.context import UiContext, upload_path
-from studio.ui.controls import image_input, TabUi, prompt_box, quote_text, result_area, shape_controls
-from studio.variants import EDIT_OUTPUT_MAX_SECONDS, MAX_REFERENCES, AudioMode, Variant
+from studio.ui.controls import image_input, priced, TabUi, prompt_box, quote_text, result_area, shape_controls
+from studio.ui.files import VideoUpload, refuse_text
+from studio.variants import EDIT_OUTPUT_MAX_SECONDS, MAX_REFERENCES, AudioMode, Variant, slot_label
 
 SLOTS = MAX_REFERENCES["edit"]
 AUDIO_CHOICES = [("Auto: the model decides", AudioMode.AUTO.value),
@@ -37,14 +39,17 @@ def source_facts(upload) -> str:
 
 def render(ctx: UiContext) -> TabUi:
     with gr.Tab("Video edit", id="edit"):
-        video = gr.Video(label="Source clip", sources=["upload"], height=240)
+        video = VideoUpload(label="Source clip", sources=["upload"], height=240)
         facts = gr.Markdown(source_facts(None))
         prompt, _ = prompt_box("Instruction", "e.g. make the lighting warmer; replace the blue car with a red one",
                                lines=3)
+        advice = advice_view.render()
+        builder.render("edit", prompt)
         gr.Markdown("Optional: up to five reference images to guide the edit (a person, a place, a product).")
         with gr.Row(equal_height=True):
-            refs = [image_input(f"Reference {i}", height=120, min_width=90, elem_classes=["hh-slot"])
+            refs = [image_input(slot_label(Variant.EDIT, i), height=120, min_width=90, elem_classes=["hh-slot"])
                     for i in range(1, SLOTS + 1)]
+        sets = reference_sets.render()
         audio = gr.Radio(AUDIO_CHOICES, value=AudioMode.AUTO.value, label="Sound",
                          info="Remove is done by the studio after the edit, at no extra cost.")
         shape = shape_controls(Variant.EDIT)
@@ -58,14 +63,36 @@ def render(ctx: UiContext) -> TabUi:
         return quote_text(ctx, Variant.EDIT, video=video, prompt=prompt, references=list(refs), audio=audio,
                           resolution=resolution, watermark=watermark, seed=seed)
 
+    @priced
     async def video_edit(video: str, prompt: str, reference_1: str | None = None, reference_2: str | None = None,
                          reference_3: str | None = None, reference_4: str | None = None,
                          reference_5: str | None = None, audio: str = "auto", resolution: str = "720P",
-                         watermark: bool = False, seed: str = "", request: gr.Request = None,
+                         watermark: bool = False, seed: int | None = None, request: gr.Request = None,
                          progress=gr.Progress()):
-        """Edit a clip by instruction. audio: auto, retain or remove. Returns the MP4 and the job record."""
+        """Change an existing clip by instruction, optionally guided by up to 5 reference images (video edit).
+
+        {cost} An edit bills the source seconds plus the output seconds (the output is at most 15 s).
+
+        Args:
+            video: the clip to edit, as handle_file("clip.mp4") or handle_file(URL): MP4 or MOV, 3 to 60 s, up to 100 MB (required)
+            prompt: the change to make, e.g. "make the lighting warmer"; up to 5000 characters (required)
+            reference_1: a reference image guiding the edit (optional), as handle_file("a.png")
+            reference_2: another reference image (optional)
+            reference_3: another reference image (optional)
+            reference_4: another reference image (optional)
+            reference_5: another reference image (optional)
+            audio: "auto" (the model decides), "retain" (keep the source sound) or "remove" (silent, free); default "auto"
+            resolution: "720P" (cheaper, for drafts) or "1080P"; default "720P"
+            watermark: true adds the provider's mark bottom right; default false
+            seed: whole number 0 to 2147483647 to repeat a take; omit (None) for random
+        Returns:
+            The MP4 clip and the job record (id, state, seed, quote_usd, cost_usd, preview, output_path...).
+        """
         refs = [reference_1, reference_2, reference_3, reference_4, reference_5]
+        refuse_text(video=video, **{f"reference_{n}": r for n, r in enumerate(refs, 1)})
         return await ctx.generate("edit", request, progress, video=video, prompt=prompt, references=refs,
                                   audio=audio, resolution=resolution, watermark=watermark, seed=seed)
 
+    advice_view.wire(ctx, advice, "edit", prompt, shape.resolution, references=refs)
+    reference_sets.wire(ctx, sets, "edit", prompt, refs)
     return TabUi("video_edit", result, inputs, video_edit, quote)

@@ -6,8 +6,10 @@ import gradio as gr
 
 from studio.errors import StudioError
 from studio.media import inspect
+from studio.ui import advice_view, builder
 from studio.ui.context import UiContext, upload_path
-from studio.ui.controls import image_input, TabUi, prompt_box, quote_text, result_area, shape_controls
+from studio.ui.controls import image_input, priced, TabUi, prompt_box, quote_text, result_area, shape_controls
+from studio.ui.files import refuse_text
 from studio.variants import RESOLUTIONS, Variant, nearest_ratio, shape_size
 
 
@@ -34,6 +36,8 @@ def render(ctx: UiContext) -> TabUi:
         facts = gr.Markdown(frame_facts(None))
         prompt, _ = prompt_box("Prompt (optional)", "What happens: the camera pulls back, wind picks up, light shifts",
                                lines=3)
+        advice = advice_view.render()
+        builder.render("i2v", prompt)
         shape = shape_controls(Variant.I2V)
         result = result_area("Image to video")
 
@@ -44,11 +48,27 @@ def render(ctx: UiContext) -> TabUi:
         return quote_text(ctx, Variant.I2V, first_frame=frame, prompt=prompt, resolution=resolution,
                           duration=duration, watermark=watermark, seed=seed)
 
-    async def image_to_video(first_frame: str, prompt: str = "", resolution: str = "720P", duration: float = 5,
-                             watermark: bool = False, seed: str = "", request: gr.Request = None,
-                             progress=gr.Progress()):
-        """Animate from a first frame. Returns the MP4 and the job record."""
-        return await ctx.generate("i2v", request, progress, first_frame=first_frame, prompt=prompt,
+    @priced
+    async def image_to_video(first_frame: str, prompt: str | None = None, resolution: str = "720P",
+                             duration: int = 5, watermark: bool = False, seed: int | None = None,
+                             request: gr.Request = None, progress=gr.Progress()):
+        """Animate a still image: it becomes the clip's first frame and sets its aspect ratio (image to video).
+
+        {cost}
+
+        Args:
+            first_frame: the opening image, as handle_file("frame.png") or handle_file(URL): JPEG, PNG, BMP or WEBP, each side 300 px or more, up to 10 MB (required)
+            prompt: what happens from that frame: motion, camera, light; up to 5000 characters; optional
+            resolution: "720P" (cheaper, for drafts) or "1080P"; default "720P"
+            duration: length in whole seconds, 3 to 15, billed per second; default 5
+            watermark: true adds the provider's mark bottom right; default false
+            seed: whole number 0 to 2147483647 to repeat a take; omit (None) for random
+        Returns:
+            The MP4 clip and the job record (id, state, seed, quote_usd, cost_usd, preview, output_path...).
+        """
+        refuse_text(first_frame=first_frame)
+        return await ctx.generate("i2v", request, progress, first_frame=first_frame, prompt=prompt or "",
                                   resolution=resolution, duration=duration, watermark=watermark, seed=seed)
 
+    advice_view.wire(ctx, advice, "i2v", prompt, shape.resolution, first_frame=frame)
     return TabUi("image_to_video", result, inputs, image_to_video, quote)

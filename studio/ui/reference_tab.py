@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import gradio as gr
 
+from studio.ui import advice_view, builder, reference_sets
 from studio.ui.context import UiContext
-from studio.ui.controls import image_input, TabUi, prompt_box, quote_text, result_area, shape_controls
-from studio.variants import MAX_REFERENCES, Variant
+from studio.ui.controls import image_input, priced, TabUi, prompt_box, quote_text, result_area, shape_controls
+from studio.ui.files import refuse_text
+from studio.variants import MAX_REFERENCES, Variant, slot_label
 
 SLOTS = MAX_REFERENCES["r2v"]
 
@@ -22,8 +24,12 @@ def render(ctx: UiContext) -> TabUi:
             with gr.Row(equal_height=True):
                 for col in range(3):
                     n = row * 3 + col + 1
-                    slots.append(image_input(f"Image {n}", height=150, min_width=100, elem_classes=["hh-slot"]))
+                    slots.append(image_input(slot_label(Variant.R2V, n), height=150, min_width=100,
+                                             elem_classes=["hh-slot"]))
+        sets = reference_sets.render()
         prompt, _ = prompt_box("Prompt", f"{token(1)} rides a bicycle through a sunlit market, tracking shot")
+        advice = advice_view.render()
+        builder.render("r2v", prompt)
         shape = shape_controls(Variant.R2V)
         result = result_area("Reference to video")
 
@@ -34,16 +40,42 @@ def render(ctx: UiContext) -> TabUi:
         return quote_text(ctx, Variant.R2V, prompt=prompt, references=list(refs), resolution=resolution,
                           ratio=ratio, duration=duration, watermark=watermark, seed=seed)
 
-    async def reference_to_video(prompt: str, image_1: str | None = None, image_2: str | None = None,
+    @priced
+    async def reference_to_video(prompt: str, image_1: str, image_2: str | None = None,
                                  image_3: str | None = None, image_4: str | None = None,
                                  image_5: str | None = None, image_6: str | None = None,
                                  image_7: str | None = None, image_8: str | None = None,
                                  image_9: str | None = None, resolution: str = "720P", ratio: str = "16:9",
-                                 duration: float = 5, watermark: bool = False, seed: str = "",
+                                 duration: int = 5, watermark: bool = False, seed: int | None = None,
                                  request: gr.Request = None, progress=gr.Progress()):
-        """Make a clip featuring the subject of 1-9 reference images. Returns the MP4 and the job record."""
+        """Make a clip featuring the character or product shown in 1 to 9 reference images (reference to video).
+
+        {cost}
+
+        Args:
+            prompt: the shot, naming references by number as the backend does ([Image 1] on DashScope, character1 on inference.sh); up to 5000 characters (required)
+            image_1: the first reference, as handle_file("a.png") or handle_file(URL): JPEG, PNG, BMP or WEBP, 720 px or more on the short side is best (required)
+            image_2: another reference (optional), as image_1
+            image_3: another reference (optional)
+            image_4: another reference (optional)
+            image_5: another reference (optional)
+            image_6: another reference (optional)
+            image_7: another reference (optional)
+            image_8: another reference (optional)
+            image_9: another reference (optional)
+            resolution: "720P" (cheaper, for drafts) or "1080P"; default "720P"
+            ratio: aspect ratio "16:9", "9:16", "1:1", "4:3" or "3:4"; default "16:9"
+            duration: length in whole seconds, 3 to 15, billed per second; default 5
+            watermark: true adds the provider's mark bottom right; default false
+            seed: whole number 0 to 2147483647 to repeat a take; omit (None) for random
+        Returns:
+            The MP4 clip and the job record (id, state, seed, quote_usd, cost_usd, preview, output_path...).
+        """
         refs = [image_1, image_2, image_3, image_4, image_5, image_6, image_7, image_8, image_9]
+        refuse_text(**{f"image_{n}": r for n, r in enumerate(refs, 1)})
         return await ctx.generate("r2v", request, progress, prompt=prompt, references=refs, resolution=resolution,
                                   ratio=ratio, duration=duration, watermark=watermark, seed=seed)
 
+    advice_view.wire(ctx, advice, "r2v", prompt, shape.resolution, references=slots)
+    reference_sets.wire(ctx, sets, "r2v", prompt, slots)
     return TabUi("reference_to_video", result, inputs, reference_to_video, quote)

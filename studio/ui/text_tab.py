@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import gradio as gr
 
-from studio import prompts
+from studio.ui import advice_view, builder
 from studio.ui.context import UiContext
-from studio.ui.controls import TabUi, prompt_box, quote_text, result_area, shape_controls
+from studio.ui.controls import TabUi, priced, prompt_box, quote_text, result_area, shape_controls
 from studio.variants import Variant
 
 EXAMPLE = ("Slow tracking shot following a woman walking through morning fog on a cobblestone street, "
@@ -16,23 +16,11 @@ EXAMPLE = ("Slow tracking shot following a woman walking through morning fog on 
 def render(ctx: UiContext) -> TabUi:
     with gr.Tab("Text to video", id="t2v"):
         prompt, _ = prompt_box("Prompt", f"e.g. {EXAMPLE}")
-        with gr.Accordion("Prompt builder", open=False):
-            gr.Markdown("Name the camera move, the light and the style: the model follows cinematic language. "
-                        "One or two subjects work best.")
-            subject = gr.Textbox(label="Subject", placeholder="a chestnut horse")
-            action = gr.Textbox(label="Action", placeholder="gallops along the surf, spray flying")
-            with gr.Row():
-                shot = gr.Dropdown(list(prompts.SHOT_SIZES), label="Shot", value=None)
-                camera = gr.Dropdown(list(prompts.CAMERA_WORDS), label="Camera", value=None)
-            with gr.Row():
-                lighting = gr.Dropdown(list(prompts.LIGHTING), label="Light", value=None)
-                style = gr.Dropdown(list(prompts.STYLES), label="Style", value=None)
-            use = gr.Button("Write this into the prompt", size="sm")
+        advice = advice_view.render()
+        builder.render("t2v", prompt)
+        advice_view.api_endpoint(ctx)
         shape = shape_controls(Variant.T2V)
         result = result_area("Text to video")
-
-    use.click(lambda *parts: prompts.compose(*[p or "" for p in parts]),
-              [subject, action, shot, camera, lighting, style], prompt, api_visibility="private")
 
     inputs = [prompt, shape.resolution, shape.ratio, shape.duration, shape.watermark, shape.seed]
 
@@ -40,11 +28,26 @@ def render(ctx: UiContext) -> TabUi:
         return quote_text(ctx, Variant.T2V, prompt=prompt, resolution=resolution, ratio=ratio,
                           duration=duration, watermark=watermark, seed=seed)
 
-    async def text_to_video(prompt: str, resolution: str = "720P", ratio: str = "16:9", duration: float = 5,
-                            watermark: bool = False, seed: str = "", request: gr.Request = None,
+    @priced
+    async def text_to_video(prompt: str, resolution: str = "720P", ratio: str = "16:9", duration: int = 5,
+                            watermark: bool = False, seed: int | None = None, request: gr.Request = None,
                             progress=gr.Progress()):
-        """Make a clip from a text prompt. Returns the MP4 and the job record."""
+        """Make a video clip from a text prompt with HappyHorse 1.0 (text to video).
+
+        {cost}
+
+        Args:
+            prompt: what the shot shows: subject, action, camera move, light and style; up to 5000 characters (required)
+            resolution: "720P" (cheaper, for drafts) or "1080P"; default "720P"
+            ratio: aspect ratio "16:9", "9:16", "1:1", "4:3" or "3:4"; default "16:9"
+            duration: length in whole seconds, 3 to 15, billed per second; default 5
+            watermark: true adds the provider's mark bottom right; default false
+            seed: whole number 0 to 2147483647 to repeat a take; omit (None) for random
+        Returns:
+            The MP4 clip and the job record (id, state, seed, quote_usd, cost_usd, preview, output_path...).
+        """
         return await ctx.generate("t2v", request, progress, prompt=prompt, resolution=resolution, ratio=ratio,
                                   duration=duration, watermark=watermark, seed=seed)
 
+    advice_view.wire(ctx, advice, "t2v", prompt, shape.resolution)
     return TabUi("text_to_video", result, inputs, text_to_video, quote)

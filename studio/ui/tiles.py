@@ -62,8 +62,8 @@ def spec(job: Job) -> str:
 
 def money(job: Job) -> str:
     """The cost in a few characters: free, $0.70, or what it may cost."""
-    if job.is_preview:
-        return "free preview"
+    if job.is_test:
+        return "free preview" if job.is_preview else "test run, no money"
     if job.cost_usd is not None:
         return "free" if job.cost_usd == 0 else f"${job.cost_usd:.2f}"
     if job.state.finished and job.state is not JobState.UNSURE:
@@ -73,8 +73,9 @@ def money(job: Job) -> str:
 
 def cost_line(job: Job) -> str:
     """What the job cost, or may cost, in the words a user needs to judge it."""
-    if job.is_preview:
-        return f"preview · free (≈ ${job.quote_usd:.2f} on HappyHorse)"
+    if job.is_test:
+        kind = "preview · free" if job.is_preview else "test run on an emulator · no money"
+        return f"{kind} (≈ ${job.quote_usd:.2f} on HappyHorse)"
     if job.cost_usd is not None:
         return f"${job.cost_usd:.2f}"
     if job.state is JobState.FAILED and job.error_code != "deadline":

@@ -1,0 +1,138 @@
+"""frame, final, variations and stitch: one finished clip leads to the next.
+
+  python -m studio frame JOB (--at SECONDS | --last) [--out FILE.png] [--json]
+  python -m studio final JOB [--json]
+  python -m studio variations JOB --count N [--json]
+  python -m studio stitch JOB JOB ... [--crossfade SECONDS] [--trim JOB=IN:OUT] [--json]
+
+An unknown job id is invalid input (exit 2), like any other.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import shutil
+import sys
+from pathlib import Path
+
+from studio.chain import StoryShot
+from studio.errors import InputError, NotFound
+from studio.jobs.model import Job, JobState
+from studio.media.clips import atomic_path
+from studio.media.inspect import inspect_image
+from studio.service import LOCAL_OWNER, Studio
+
+
+def add(sub) -> None:
+    f = sub.add_parser("frame", help="save a frame of a finished clip as a PNG")
+    f.add_argument("job_id")
+    when = f.add_mutually_exclusive_group(required=True)
+    when.add_argument("--at", type=float, metavar="SECONDS", help="the frame on screen at this time")
+    when.add_argument("--last", action="store_true", help="the last frame")
+    f.add_argument("--out", metavar="FILE.png", help="also write it here")
+    f.add_argument("--json", action="store_true")
+    f.set_defaults(run=frame)
+    g = sub.add_parser("final", help="the 1080P final of a draft: same request, same seed")
+    g.add_argument("job_id")
+    g.add_argument("--backend", help="default: the draft's backend")
+    g.add_argument("--json", action="store_true")
+    g.set_defaults(run=final)
+    v = sub.add_parser("variations", help="the same request with 2-4 new seeds")
+    v.add_argument("job_id")
+    v.add_argument("--count", required=True, type=int, metavar="N", help="2, 3 or 4")
+    v.add_argument("--backend", help="default: the job's backend")
+    v.add_argument("--json", action="store_true")
+    v.set_defaults(run=variations)
+    s = sub.add_parser("stitch", help="join finished clips into one MP4 with sound")
+    s.add_argument("job_ids", nargs="+", metavar="JOB")
+    s.add_argument("--crossfade", type=float, default=0.0, metavar="SECONDS", help="at every join (0: cut)")
+    s.add_argument("--trim", action="append", default=[], metavar="JOB=IN:OUT",
+                   help="keep IN to OUT seconds of that clip (either may be empty)")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(run=stitch)
+
+
+def unknown_job_is_input(run):
+    """An id that names no job of yours is a mistake in the input: exit 2."""
+    @functools.wraps(run)
+    def wrapped(studio: Studio, args: argparse.Namespace) -> int:
+        try:
+            return run(studio, args)
+        except NotFound as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+    return wrapped
+
+
+@unknown_job_is_input
+def frame(studio: Studio, args: argparse.Namespace) -> int:
+    path = studio.grab_frame(LOCAL_OWNER, args.job_id, None if args.last else args.at)
+    if args.out:
+        out = Path(args.out)
+        if out.suffix.lower() != ".png":
+            raise InputError(f"--out {out.name}: a frame is saved as PNG; name the file .png.")
+        with atomic_path(out) as part:
+            shutil.copyfile(path, part)
+        path = out.resolve()
+    if args.json:
+        info = inspect_image(path)
+        print(json.dumps({"job": args.job_id, "at": None if args.last else args.at, "last": args.last,
+                          "path": str(path), "width": info.width, "height": info.height}, indent=2))
+    else:
+        print(path)
+    return 0
+
+
+@unknown_job_is_input
+def final(studio: Studio, args: argparse.Namespace) -> int:
+    print(studio.final_quote(LOCAL_OWNER, args.job_id).describe(), file=sys.stderr)
+    studio.start(resume=False)
+    job = studio.make_final(LOCAL_OWNER, args.job_id, args.backend)
+    return _finish(studio, [job], args.json, many=False)
+
+
+@unknown_job_is_input
+def variations(studio: Studio, args: argparse.Namespace) -> int:
+    print(studio.variations_quote(LOCAL_OWNER, args.job_id, args.count).describe(), file=sys.stderr)
+    studio.start(resume=False)
+    jobs = studio.make_variations(LOCAL_OWNER, args.job_id, args.count, args.backend)
+    return _finish(studio, jobs, args.json, many=True)
+
+
+@unknown_job_is_input
+def stitch(studio: Studio, args: argparse.Namespace) -> int:
+    trims = dict(parse_trim(t) for t in args.trim)
+    unused = set(trims) - set(args.job_ids)
+    if unused:
+        raise InputError(f"--trim names {', '.join(sorted(unused))}, which is not among the shots: "
+                         "trim one of the jobs you are stitching.")
+    shots = [StoryShot(j, *trims.get(j, (0.0, None))) for j in args.job_ids]
+    job = studio.stitch(LOCAL_OWNER, shots, args.crossfade)
+    return _finish(studio, [job], args.json, many=False)
+
+
+def parse_trim(text: str) -> tuple[str, tuple[float, float | None]]:
+    """JOB=IN:OUT, e.g. abc=1.5:6 or abc=:4 (from the start) or abc=2: (to the end)."""
+    job, sep, span = text.partition("=")
+    start, colon, end = span.partition(":")
+    try:
+        if not (sep and colon and job.strip()):
+            raise ValueError
+        return job.strip(), (float(start) if start.strip() else 0.0, float(end) if end.strip() else None)
+    except ValueError:
+        raise InputError(f"--trim {text!r} is not JOB=IN:OUT: write e.g. {job.strip() or 'JOB'}=1.5:6 "
+                         "(seconds; leave IN or OUT empty for the start or the end).") from None
+
+
+def _finish(studio: Studio, jobs: list[Job], as_json: bool, many: bool) -> int:
+    """Wait for every job, print the records (or paths), and exit 0 only if all succeeded."""
+    done = [studio.wait(LOCAL_OWNER, j.id) for j in jobs]
+    if as_json:
+        records = [j.record() for j in done]
+        print(json.dumps(records if many else records[0], indent=2, ensure_ascii=False))
+    else:
+        for j in done:
+            print(j.output_path or f"{j.id}: {j.state.words}: {j.error_message}")
+    return 0 if all(j.state is JobState.SUCCEEDED for j in done) else 1

@@ -1,0 +1,87 @@
+"""Following a job from a terminal: one live line on a terminal, plain lines otherwise.
+
+The line says the state, the time elapsed, the time to expect when earlier
+jobs of the same kind tell it, and the percentage when the backend reports
+one. Progress goes to stderr; the result (clip path or JSON record) to stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import time
+from typing import TextIO
+
+from studio.jobs.model import Job, JobState
+from studio.service import LOCAL_OWNER, Studio
+
+STEP = 0.1  # plain lines: one per state change and per 10 % of progress
+
+
+def clock(seconds: float) -> str:
+    m, s = divmod(int(seconds), 60)
+    return f"{m}:{s:02d}"
+
+
+def expected_seconds(studio: Studio, job: Job) -> float | None:
+    """How long jobs like this one took before: the median of the last few that succeeded, if any."""
+    like = [j.updated_at - j.created_at for j in studio.jobs(LOCAL_OWNER, 100)
+            if j.id != job.id and j.state is JobState.SUCCEEDED and j.backend == job.backend
+            and j.variant is job.variant and j.request.resolution == job.request.resolution
+            and j.updated_at > j.created_at]
+    return statistics.median(like[:10]) if like else None
+
+
+def status_line(job: Job, elapsed: float, expected: float | None) -> str:
+    parts = [job.state.words]
+    if job.progress:
+        parts.append(f"{job.progress * 100:.0f}%")
+    parts.append(f"{clock(elapsed)} elapsed" + (f", about {clock(expected)} expected" if expected else ""))
+    return f"job {job.id}: " + " · ".join(parts)
+
+
+class Display:
+    def __init__(self, expected: float | None, stream: TextIO, live: bool):
+        self.expected, self.stream, self.live = expected, stream, live
+        self.start = time.monotonic()
+        self.last: tuple[JobState, int] | None = None
+        self.width = 0
+
+    def __call__(self, job: Job) -> None:
+        line = status_line(job, time.monotonic() - self.start, self.expected)
+        if self.live:
+            self.stream.write("\r" + line.ljust(self.width))
+            self.width = len(line)
+            self.stream.flush()
+            return
+        mark = (job.state, int((job.progress or 0) / STEP))
+        if mark != self.last:
+            self.last = mark
+            print(line, file=self.stream, flush=True)
+
+    def close(self) -> None:
+        if self.live and self.width:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def follow(studio: Studio, job: Job, as_json: bool = False) -> int:
+    """Show the job's progress until it ends; print the clip's path (or the record); 0 if it succeeded."""
+    studio.follow(LOCAL_OWNER, job.id)
+    display = Display(expected_seconds(studio, job), sys.stderr, live=sys.stderr.isatty() and not as_json)
+    try:
+        job = studio.wait(LOCAL_OWNER, job.id, interval=0.5, on_update=display)
+    except KeyboardInterrupt:
+        display.close()
+        print(f"stopped following job {job.id}; it is kept in the ledger and resumes when the studio or "
+              f"`wait {job.id}` runs", file=sys.stderr)
+        return 130
+    display.close()
+    if as_json:
+        print(json.dumps(job.record(), indent=2, ensure_ascii=False))
+    elif job.state is JobState.SUCCEEDED:
+        print(job.output_path)
+    else:
+        print(f"{job.state.words}: {job.error_message}", file=sys.stderr)
+    return 0 if job.state is JobState.SUCCEEDED else 1

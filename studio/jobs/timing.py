@@ -1,0 +1,175 @@
+"""Learned timing: how long a task with these settings takes, and when to ask about it.
+
+The ledger keeps each finished task's provider run time (create answered ->
+provider reported it done) under its shape: backend, variant, resolution and
+output length. From the newest HISTORY of them, estimate() takes robust
+quantiles (10th, 50th, 90th percentile: one or two odd tasks move nothing).
+
+next_delay() plans status reads from that estimate, as a pure function of the
+time since the task was created:
+
+    no estimate (cold)   1 s gaps, then 2 s, 4 s, 5 s: the official dashscope
+                         SDK's own loop (1 s doubling every 3 reads up to 5 s),
+                         minus its read at 0 s
+    before the window    one sparse read halfway (at most EARLY_MAX apart), then
+                         the window's start
+    in the window        dense reads, the window split into about DENSE_READS
+    after the window     gaps growing with the lateness, up to the cold 5 s
+
+Every delay is at least the job's share of the backend's request rate, and
+at least what is left of a 429 pause. Times in the constants are model
+seconds; `scale` shrinks them (tests and benchmarks run time faster), while
+estimates come from measured, already scaled, run times.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from studio.jobs.model import Job
+from studio.variants import Request
+
+HISTORY = 50       # newest finished tasks of a shape an estimate looks at
+MIN_SAMPLES = 3    # fewer than this: no estimate, the cold schedule
+COLD_GAPS = ((2.0, 1.0), (8.0, 2.0), (20.0, 4.0))  # (until elapsed, gap): the SDK's loop
+COLD_MAX = 5.0     # the SDK's longest gap; also the longest gap for a late task
+DENSE_READS = 12   # reads spent across the likely-finish window
+MIN_GAP = 0.25     # densest reads of one task, seconds
+MAX_DENSE = 2.0    # sparsest reads inside the window (keeps the wait under 1 s on average)
+WIDEN = 0.15       # the window reaches this share of its width beyond the 10th/90th percentile
+MARGIN = 0.03      # ... and this share of the median, for tight histories
+LATE_GROWTH = 0.25  # after the window, the gap grows by this share of the lateness
+EARLY_MAX = 30.0   # longest gap before the window (a task that fails early is seen within this)
+
+
+def shape_key(backend: str, variant: str, resolution: str, seconds: float | int | None) -> str:
+    """The settings a task's run time depends on, as one string the ledger indexes."""
+    length = f"{float(seconds or 0):g}"
+    return f"{backend}/{variant}/{resolution}/{length}s"
+
+
+def request_shape(backend: str, request: Request, output_seconds: float | int | None) -> str:
+    return shape_key(backend, request.variant.value, request.resolution, output_seconds or request.duration)
+
+
+def job_shape(job: Job) -> str:
+    return request_shape(job.backend, job.request, job.quote.get("output_seconds"))
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """How long tasks of one shape took at the provider, in seconds."""
+
+    samples: int
+    low: float     # 10th percentile
+    median: float
+    high: float    # 90th percentile
+
+    @property
+    def window(self) -> tuple[float, float]:
+        """When the task most likely finishes: dense reads go here."""
+        pad = WIDEN * (self.high - self.low) + MARGIN * self.median
+        return max(0.0, self.low - pad), self.high + pad
+
+
+def quantile(ordered: Sequence[float], q: float) -> float:
+    """Linear-interpolated quantile of an already sorted, non-empty sequence."""
+    pos = q * (len(ordered) - 1)
+    below, above = math.floor(pos), math.ceil(pos)
+    return ordered[below] + (ordered[above] - ordered[below]) * (pos - below)
+
+
+def estimate(seconds: Sequence[float]) -> Estimate | None:
+    """Robust summary of recent run times (newest first; only HISTORY of them count)."""
+    recent = sorted(s for s in list(seconds)[:HISTORY] if s >= 0)
+    if len(recent) < MIN_SAMPLES:
+        return None
+    return Estimate(len(recent), quantile(recent, 0.1), quantile(recent, 0.5), quantile(recent, 0.9))
+
+
+def reading_densely(elapsed: float, est: Estimate | None, scale: float = 1.0) -> bool:
+    """Whether a task is in its frequent-read phase (cold, in or after its window)."""
+    return est is None or elapsed >= est.window[0] - dense_gap(est, scale)
+
+
+def dense_gap(est: Estimate, scale: float = 1.0) -> float:
+    start, end = est.window
+    return min(max((end - start) / DENSE_READS, MIN_GAP * scale), MAX_DENSE * scale)
+
+
+def cold_gap(elapsed: float, scale: float = 1.0, longest: float = COLD_MAX) -> float:
+    for until, gap in COLD_GAPS:
+        if elapsed < until * scale:
+            return min(gap, longest) * scale
+    return min(COLD_MAX, longest) * scale
+
+
+def planned_gap(elapsed: float, est: Estimate | None, scale: float = 1.0, longest: float = COLD_MAX) -> float:
+    """Seconds from now to the next status read, from the estimate alone.
+
+    longest (model seconds) caps the gaps of the cold and late phases: a local
+    backend asks more often. The early phase stays sparse, up to EARLY_MAX.
+    """
+    if est is None:
+        return cold_gap(elapsed, scale, longest)
+    start, end = est.window
+    gap = dense_gap(est, scale)
+    if elapsed < start:
+        halfway = min(start / 2, elapsed + EARLY_MAX * scale)
+        if elapsed < halfway - gap:
+            return halfway - elapsed
+        return max(start - elapsed, MIN_GAP * scale)
+    if elapsed <= end:
+        return gap
+    return min(gap + LATE_GROWTH * (elapsed - end), max(gap, min(COLD_MAX, longest) * scale))
+
+
+def next_delay(elapsed: float, est: Estimate | None, *, scale: float = 1.0, longest: float = COLD_MAX,
+               min_gap: float = 0.0, paused_for: float = 0.0) -> float:
+    """The delay before the next status read, within the shared rate and any 429 pause.
+
+    min_gap is this task's share of the backend's request rate (seconds between
+    calls times the tasks reading densely now, see BackendLimits.share);
+    paused_for is what is left of a pause.
+    """
+    return max(planned_gap(elapsed, est, scale, longest), min_gap, paused_for)
+
+
+def reads_until(finish: float, est: Estimate | None, *, scale: float = 1.0, min_gap: float = 0.0,
+                limit: int = 10_000) -> list[float]:
+    """The read times a task finishing at `finish` gets (the last one sees it done)."""
+    times: list[float] = []
+    t = 0.0
+    while len(times) < limit:
+        t += next_delay(t, est, scale=scale, min_gap=min_gap)
+        times.append(t)
+        if t >= finish:
+            break
+    return times
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What a user is told: the usual time for these settings and, once running, what is left."""
+
+    seconds: float | None         # median run time; None without enough history
+    low: float | None = None
+    high: float | None = None
+    samples: int = 0
+    elapsed: float | None = None  # since the provider took the task
+    left: float | None = None     # None when unknown, or already later than usual
+
+    @property
+    def late(self) -> bool:
+        return self.high is not None and self.elapsed is not None and self.elapsed > self.high
+
+
+def expected(est: Estimate | None, elapsed: float | None = None) -> Expected:
+    if est is None:
+        return Expected(None, elapsed=elapsed)
+    left = None
+    if elapsed is not None and elapsed <= est.high:
+        left = max(0.0, est.median - elapsed)
+    return Expected(est.median, est.low, est.high, est.samples, elapsed, left)

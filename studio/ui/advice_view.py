@@ -1,0 +1,81 @@
+"""Live advice beside the prompt, and the named `advise` API endpoint.
+
+Advice is shown as the user types and when images are uploaded; it never
+blocks Generate. A reference token naming an empty slot is shown here as the
+thing to fix first (Generate would refuse it with the same words).
+"""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from studio.advice import AdviceItem, advise_prompt
+from studio.errors import StudioError
+from studio.ui.context import UiContext, upload_path
+
+
+def render() -> gr.Markdown:
+    """The advice area; place it right under the prompt box."""
+    return gr.Markdown(elem_classes=["hh-advice"])
+
+
+def markdown(items: list[AdviceItem], problem: str | None = None) -> str:
+    lines = [f"**Fix before generating:** {problem}"] if problem else []
+    if items:
+        lines.append("**Advice** (optional — Generate works either way):")
+    lines += [f"- **{i.about}** — {i.reason}  \n  *Try:* {i.suggestion}" for i in items]
+    return "\n".join(lines)
+
+
+def advice_text(ctx: UiContext, variant: str, prompt: str | None, resolution: str | None = None,
+                first_frame=None, references=()) -> str:
+    """Advice for the tab's current prompt and uploads, as Markdown."""
+    refs = [upload_path(r) for r in references]
+    try:
+        items = ctx.studio.advise(variant, prompt or "", upload_path(first_frame), refs, resolution)
+    except StudioError as e:  # still show what the prompt alone teaches
+        items = advise_prompt(prompt or "", variant, ctx.studio.reference_token(1).replace("1", "{n}"))
+        return markdown(items, str(e))
+    return markdown(items)
+
+
+def wire(ctx: UiContext, view: gr.Markdown, variant: str, prompt: gr.Textbox,
+         resolution: gr.Radio | None = None, first_frame: gr.Image | None = None,
+         references: list[gr.Image] = ()) -> None:
+    """Update the advice when the prompt, resolution or any image changes."""
+    parts = [c for c in (prompt, resolution, first_frame) if c is not None]
+    inputs = [*parts, *references]
+
+    def update(*values):
+        named = dict(zip(("prompt", "resolution", "first_frame"), values[:len(parts)]))
+        if first_frame is None:
+            named.pop("first_frame", None)
+        return advice_text(ctx, variant, references=values[len(parts):], **named)
+
+    gr.on([c.change for c in inputs], update, inputs, view, api_visibility="private", show_progress="hidden",
+          trigger_mode="always_last", preprocess=False)
+
+
+def api_endpoint(ctx: UiContext) -> None:
+    """`advise`: advice as a list of {kind, about, reason, suggestion}; refuses a token naming an empty slot."""
+    with gr.Row(visible=False):
+        variant = gr.Textbox(label="variant")
+        prompt = gr.Textbox(label="prompt")
+        first_frame = gr.Image(label="first_frame", type="filepath", image_mode=None)
+        references = gr.File(label="references", file_count="multiple")
+        resolution = gr.Textbox(label="resolution", value="720P")
+        out = gr.JSON(label="advice")
+        button = gr.Button("advise")
+
+    def advise(variant: str, prompt: str = "", first_frame: str | None = None,
+               references: list[str] | None = None, resolution: str = "720P") -> list[dict]:
+        """Advice before money is spent. references are in slot order."""
+        refs = [upload_path(r) for r in references or ()]
+        try:
+            items = ctx.studio.advise(variant, prompt or "", upload_path(first_frame), refs, resolution or None)
+        except StudioError as e:
+            raise gr.Error(str(e), title="Check your input") from None
+        return [i.to_dict() for i in items]
+
+    button.click(advise, [variant, prompt, first_frame, references, resolution], out, api_name="advise",
+                 preprocess=False)

@@ -1,0 +1,103 @@
+"""API (and MCP) endpoints for what the gallery does: list jobs, one job, cancel; and a quote.
+
+Each acts only on the caller's own jobs (UiContext.owner): another user's job
+id is answered exactly like an unknown one. The generate endpoints are the
+tabs' Generate buttons (see app._wire_tab); these have no component, so
+gr.api derives their types from the hints and MCP their descriptions from the
+docstrings.
+
+Workflow actions (retry, extend, stitch...) plug in the same way: write a
+function like those in job_actions(), type-hinted and documented, taking
+`request: gr.Request` last, and pass it to wire() in extra (or add it to the
+list job_actions() returns).
+"""
+
+import functools
+from collections.abc import Callable
+
+import gradio as gr
+from gradio.context import get_blocks_context
+
+from studio.errors import InputError, StudioError
+from studio.ui.context import UiContext
+from studio.ui.controls import RECORD_DOC, document_api
+
+RETURNS = {  # name: (label, description); the rest return one job record
+    "list_jobs": ("Jobs", "your job records, newest first; each as described for job_status"),
+    "quote": ("Quote", "resolution, output_seconds, input_seconds, billed_seconds, per_second and total "
+                       "(US dollars), price_date"),
+}
+
+def job_actions(ctx: UiContext) -> list[Callable]:
+    studio = ctx.studio
+
+    def list_jobs(limit: int = 50, request: gr.Request = None) -> list[dict]:
+        """List your jobs, newest first, as job records (id, state, progress, variant, cost_usd, quote_usd,
+        preview, output_path...). Free and instant: it spends nothing.
+
+        Args:
+            limit: how many jobs at most, 1 to 500; default 50
+        """
+        if not 1 <= int(limit) <= 500:
+            raise InputError(f"limit {limit} is out of range: use 1 to 500.")
+        return [job.record() for job in studio.jobs(ctx.owner(request), int(limit))]
+
+    def job_status(job_id: str, request: gr.Request = None) -> dict:
+        """One of your jobs: its record with state (queued, running, succeeded, failed, cancelled, unsure),
+        progress 0 to 1 when known, cost and output. Free and instant: poll it every few seconds while a job runs.
+
+        Args:
+            job_id: the id from a generate call's job record or from list_jobs
+        """
+        return studio.job(ctx.owner(request), job_id.strip()).record()
+
+    def cancel_job(job_id: str, request: gr.Request = None) -> dict:
+        """Cancel one of your unfinished jobs and return its record. A job cancelled at the provider in time is
+        not billed; one the provider already started may still be (error_message says which). A finished job
+        is returned unchanged. Free and instant.
+
+        Args:
+            job_id: the id of the job to cancel
+        """
+        owner = ctx.owner(request)
+        job = studio.job(owner, job_id.strip())
+        if job.state.finished:
+            return job.record()
+        return studio.cancel(owner, job.id).record()
+
+    def quote(variant: str, resolution: str = "720P", duration: int = 5,
+              source_seconds: float | None = None) -> dict:
+        """What a clip would cost on HappyHorse before you make it: per_second, billed_seconds and total in US
+        dollars, with the price table's date. Free and instant; the preview backend never charges.
+
+        Args:
+            variant: "t2v" (text to video), "i2v" (image to video), "r2v" (reference to video) or "edit" (video edit)
+            resolution: "720P" or "1080P"; default "720P"
+            duration: clip length in whole seconds, 3 to 15 (not used by edit); default 5
+            source_seconds: edit only: the source clip's length in seconds (3 to 60); input and output are both billed
+        """
+        return studio.price(variant, resolution, duration, source_seconds).to_dict()
+
+    return [list_jobs, job_status, cancel_job, quote]
+
+
+def wire(ctx: UiContext, extra: tuple[Callable, ...] = ()) -> None:
+    """Register each action as a named API endpoint and MCP tool (inside the Blocks)."""
+    blocks = get_blocks_context().blocks
+    for fn in [*job_actions(ctx), *extra]:
+        dep = gr.api(plain_errors(fn), api_name=fn.__name__, concurrency_limit=None)
+        label, text = RETURNS.get(fn.__name__, ("Job record", RECORD_DOC))
+        (output,) = [blocks[i] for i in dep["outputs"]]
+        output.label = label
+        document_api(fn, [blocks[i] for i in dep["inputs"]], {output: {"description": text}})
+
+
+def plain_errors(fn: Callable) -> Callable:
+    """The studio's own errors reach API callers as their message, not as a server error."""
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except StudioError as e:
+            raise gr.Error(str(e), title="Check your input" if isinstance(e, InputError) else "Error") from None
+    return call

@@ -1,0 +1,121 @@
+"""Who is asking: the signed-in account, an API client's Hugging Face token, or an anonymous browser.
+
+- Signed in with Hugging Face (Gradio's OAuth on a Space): `user:<name>`, for
+  as long as the sign-in token is valid; after it expires, or after sign-out,
+  the session gives no access to that account's jobs.
+- An API client on a Space that sends `X-HF-Authorization: Bearer hf_...`
+  (gradio_client's Client(token=...)) or `Authorization: Bearer hf_...`: the
+  token's account, looked up once
+  and remembered for a while (only a hash of the token is kept).
+- Otherwise, when the studio serves many users: the anonymous identity cookie
+  (studio.guards), kept as a hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from dataclasses import dataclass, field
+
+import gradio as gr
+
+from studio.guards import identity_token
+
+HF_TOKEN_TTL = 600.0  # seconds a token's account is remembered
+
+
+def signed_in_name(request: gr.Request | None) -> str | None:
+    """The user's name from Gradio auth, or from Hugging Face OAuth while its token is valid."""
+    if request is None:
+        return None
+    if getattr(request, "username", None):
+        return request.username
+    try:
+        info = request.session.get("oauth_info") or {}
+    except (AttributeError, AssertionError, KeyError):  # no session middleware: no sign-in here
+        return None
+    expires = info.get("expires_at")
+    if not isinstance(expires, (int, float)) or expires < time.time():
+        return None
+    return (info.get("userinfo") or {}).get("preferred_username") or None
+
+
+def anonymous_token(request: gr.Request | None) -> str | None:
+    """The browser's anonymous identity token (set by studio.guards), if any."""
+    try:
+        return identity_token(request.headers.get("cookie")) if request is not None else None
+    except AttributeError:
+        return None
+
+
+class TokenAccounts:
+    """Hugging Face tokens of API clients, resolved to account names (whoami), cached by token hash."""
+
+    def __init__(self, ttl: float = HF_TOKEN_TTL):
+        self.ttl = ttl
+        self._known: dict[str, tuple[float, str | None]] = {}
+        self._lock = threading.Lock()
+
+    def name(self, request: gr.Request | None) -> str | None:
+        token = _bearer(request)
+        if not token or not token.startswith("hf_"):
+            return None
+        key = hashlib.sha256(token.encode()).hexdigest()
+        with self._lock:
+            seen = self._known.get(key)
+        if seen and time.monotonic() - seen[0] < self.ttl:
+            return seen[1]
+        name = _whoami(token)
+        with self._lock:
+            self._known[key] = (time.monotonic(), name)
+        return name
+
+
+def _bearer(request: gr.Request | None) -> str | None:
+    try:  # gradio_client sends Client(token=...) as X-HF-Authorization
+        value = (request.headers.get("x-hf-authorization") or request.headers.get("authorization")
+                 if request is not None else None)
+    except AttributeError:
+        return None
+    if value and value.lower().startswith("bearer "):
+        return value[7:].strip()
+    return None
+
+
+def _whoami(token: str) -> str | None:
+    """The account a Hugging Face token belongs to (HF_ENDPOINT is honoured), or None if it is not valid."""
+    from huggingface_hub import whoami
+
+    try:
+        user = whoami(token=token)
+    except Exception:  # an invalid or expired token, or the hub unreachable: no account  # noqa: BLE001
+        return None
+    return user.get("name") if user.get("type") == "user" else None
+
+
+@dataclass(frozen=True)
+class OwnKey:
+    """A user's own provider key (see studio.ui.own_key); repr never shows it."""
+
+    backend: str
+    key: str = field(repr=False)
+
+
+class OwnKeys:
+    """Signed-in account -> its own key, in this process's memory only."""
+
+    def __init__(self) -> None:
+        self._keys: dict[str, OwnKey] = {}
+        self._lock = threading.Lock()
+
+    def get(self, owner: str) -> OwnKey | None:
+        with self._lock:
+            return self._keys.get(owner)
+
+    def put(self, owner: str, key: OwnKey | None) -> None:
+        with self._lock:
+            if key is None:
+                self._keys.pop(owner, None)
+            else:
+                self._keys[owner] = key

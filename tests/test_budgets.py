@@ -1,0 +1,121 @@
+"""Caps hold before anything is sent, and a double click pays once."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from studio import budgets, config
+from studio.errors import BudgetError
+from studio.jobs.model import JobState
+from studio.service import LOCAL_OWNER, Studio
+from tests.emulator_fixture import emulator  # noqa: F401
+from tests.test_jobs_emulator import settings_for
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.fixture
+def studio_with(emulator, tmp_path):
+    made = []
+
+    def make(**env):
+        s = Studio(settings_for(emulator, tmp_path, "dashscope", **env), time_scale=0.05).start()
+        made.append(s)
+        return s
+
+    yield make
+    for s in made:
+        s.close()
+
+
+def send(studio, prompt, owner=LOCAL_OWNER, payer=None, duration=5, **kw):
+    return studio.submit(owner, studio.prepare("t2v", prompt=prompt, duration=duration), payer=payer, **kw)
+
+
+def test_a_job_that_would_pass_the_users_daily_cap_is_refused_before_sending(studio_with, emulator):
+    studio = studio_with(STUDIO_BUDGET_USER_DAY="1.00")
+    first = studio.wait(LOCAL_OWNER, send(studio, "a horse").id, timeout=60, interval=0.05)
+    assert first.state is JobState.SUCCEEDED and first.cost_usd == 0.70
+    with pytest.raises(BudgetError) as refused:
+        send(studio, "a pony")
+    words = str(refused.value)
+    assert "$1.00" in words and "$0.30 is left" in words and "$0.70 job" in words and "00:00 UTC" in words
+    assert emulator.control.creates("dashscope") == 1  # nothing was sent for the refused job
+    assert "$0.30 of your $1.00 left today" in studio.allowance(LOCAL_OWNER)
+    with pytest.raises(BudgetError, match=r"\$0.42 job"):  # a shorter clip does not fit either
+        send(studio, "a pony", duration=3)
+
+
+def test_running_jobs_count_their_quote_and_failed_ones_nothing(studio_with, emulator):
+    studio = studio_with(STUDIO_BUDGET_USER_DAY="1.50")
+    emulator.control.add_fault(on="create", protocol="dashscope", kind="fail_task", code="InternalError",
+                               message="boom")
+    failed = studio.wait(LOCAL_OWNER, send(studio, "a horse").id, timeout=60, interval=0.05)
+    assert failed.state is JobState.FAILED
+    emulator.control.configure(task_seconds=30)
+    running = send(studio, "a pony")  # $0.70 while it runs
+    send(studio, "a foal")            # $1.40 committed
+    with pytest.raises(BudgetError, match=r"\$0.10 is left"):
+        send(studio, "a mare")
+    studio.cancel(LOCAL_OWNER, running.id)
+
+
+def test_the_studio_cap_holds_across_users_and_anonymous_identities_share_their_address(studio_with):
+    studio = studio_with(STUDIO_BUDGET_DAY="2.00", STUDIO_BUDGET_USER_DAY="1.00")
+    send(studio, "one", owner="anon:a", payer="addr:1")
+    with pytest.raises(BudgetError, match="Your daily budget"):  # a fresh identity, same address
+        send(studio, "two", owner="anon:b", payer="addr:1")
+    send(studio, "three", owner="user:ann")
+    with pytest.raises(BudgetError, match="This studio's daily budget is \\$2.00"):
+        send(studio, "four", owner="user:bob")
+
+
+def test_the_running_cap_counts_unfinished_jobs(studio_with, emulator):
+    emulator.control.configure(task_seconds=30)
+    studio = studio_with(STUDIO_MAX_RUNNING_PER_USER="1")
+    first = send(studio, "a horse")
+    with pytest.raises(BudgetError, match="1 job running"):
+        send(studio, "a pony")
+    send(studio, "a pony", owner="user:other")  # another user's jobs do not count
+    studio.cancel(LOCAL_OWNER, first.id)
+    assert send(studio, "a pony").state is JobState.QUEUED
+
+
+def test_the_same_request_twice_in_a_few_seconds_is_one_job_unless_asked(studio_with, emulator):
+    studio = studio_with()
+    a, b = send(studio, "a horse"), send(studio, "a horse")
+    assert a.id == b.id
+    c = send(studio, "a horse", again=True)
+    assert c.id != a.id
+    assert send(studio, "a horse", owner="user:other").id not in (a.id, c.id)
+    for job in (a, c):
+        studio.wait(LOCAL_OWNER, job.id, timeout=60, interval=0.05)
+    assert emulator.control.creates("dashscope") == 3
+
+
+def test_caps_parse_strictly_and_a_space_gets_defaults(tmp_path):
+    base = {"STUDIO_DATA_DIR": str(tmp_path)}
+    assert not config.load(base).budgets.any
+    space = config.load({**base, "SPACE_ID": "owner/studio"}).budgets
+    assert (space.user_day, space.studio_day, space.running) == (5.0, 20.0, 2)
+    lifted = config.load({**base, "SPACE_ID": "o/s", "STUDIO_BUDGET_DAY": "none"}).budgets
+    assert lifted.studio_day is None and lifted.user_day == 5.0
+    for name, bad in (("STUDIO_BUDGET_DAY", "ten"), ("STUDIO_BUDGET_DAY", "-1"), ("STUDIO_BUDGET_DAY", "nan"),
+                      ("STUDIO_MAX_RUNNING_PER_USER", "0"), ("STUDIO_MAX_RUNNING_PER_USER", "1.5")):
+        with pytest.raises(ValueError, match=name):
+            config.load({**base, name: bad})
+    assert budgets.resets_in(budgets.day_start(0) + 3600).endswith("in 23 h 00 min")
+
+
+def test_the_cli_refuses_a_job_over_the_daily_budget_with_exit_2(emulator, tmp_path):
+    env = {**os.environ, "STUDIO_DATA_DIR": str(tmp_path / "data"), "STUDIO_BACKEND": "dashscope",
+           "DASHSCOPE_API_KEY": "sk-test-secret-0001", "DASHSCOPE_BASE_URL": emulator.url,
+           "STUDIO_BUDGET_DAY": "0.50"}
+    proc = subprocess.run([sys.executable, "-m", "studio", "generate", "--variant", "t2v", "--prompt", "a horse"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "daily budget is $0.50" in proc.stderr, proc.stderr
+    assert emulator.control.creates("dashscope") == 0

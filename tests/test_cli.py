@@ -1,0 +1,72 @@
+"""The command line's words and exit codes for each case a user meets (0 done, 1 job failed, 2 bad input)."""
+
+import json
+
+import pytest
+
+from tests.media_fixtures import make_image, make_video
+from tests.test_studio import cli
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("files")
+    return {"png": make_image(d / "still.png", 640, 480), "clip": make_video(d / "clip.mp4", 640, 360, seconds=3)}
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--variant", "i2v", "--first-frame", "{png}", "--ratio", "16:9"],
+     "--ratio does not apply to i2v: the first frame"),
+    (["--variant", "edit", "--video", "{clip}", "--prompt", "x", "--duration", "5"],
+     "--duration does not apply to edit"),
+    (["--variant", "t2v", "--prompt", "x", "--reference", "{png}"], "--reference does not apply to t2v"),
+    (["--variant", "t2v", "--prompt", "x", "--audio", "remove"], "--audio does not apply to t2v"),
+    (["--variant", "i2v", "--first-frame", "frame-typo.png"], "--first-frame frame-typo.png: file not found"),
+    (["--variant", "edit", "--video", "{png}", "--prompt", "x"], "is a PNG image, not a video"),
+])
+@pytest.mark.parametrize("command", ["generate", "quote"])
+def test_bad_flags_and_files_exit_2_with_the_reason(tmp_path, files, command, args, words):
+    args = [a.format(png=files["png"], clip=files["clip"]) for a in args]
+    proc = cli(tmp_path / "data", command, *args)
+    assert proc.returncode == 2 and words in proc.stderr, proc.stderr
+    assert "upload it again" not in proc.stderr and "UNKNOWN" not in proc.stderr
+
+
+@pytest.mark.parametrize("command", ["show", "open", "wait", "cancel"])
+def test_an_unknown_job_id_exits_2_naming_the_data_folder(tmp_path, command):
+    proc = cli(tmp_path / "data", command, "nosuchjob")
+    assert proc.returncode == 2, proc.stderr
+    assert "no job 'nosuchjob'" in proc.stderr and str(tmp_path / "data") in proc.stderr
+
+
+def test_no_wait_then_wait_show_open_and_cancel(tmp_path):
+    data = tmp_path / "data"
+    sent = cli(data, "generate", "--variant", "t2v", "--prompt", "a horse", "--duration", "3", "--no-wait")
+    assert sent.returncode == 0, sent.stderr
+    job_id = sent.stdout.strip()
+    assert len(job_id) == 16 and f"wait {job_id}" in sent.stderr
+
+    waited = cli(data, "wait", job_id)
+    assert waited.returncode == 0, waited.stderr
+    assert waited.stdout.strip().endswith(".mp4")
+    assert f"job {job_id}: done" in waited.stderr and "elapsed" in waited.stderr  # plain lines: not a terminal
+
+    shown = cli(data, "show", job_id)
+    assert shown.returncode == 0 and "done" in shown.stdout and waited.stdout.strip() in shown.stdout
+    assert "cost: free (preview)" in shown.stdout
+    assert json.loads(cli(data, "show", job_id, "--json").stdout)["id"] == job_id
+
+    cancelled = cli(data, "cancel", job_id)
+    assert cancelled.returncode == 0 and "had already finished (done)" in cancelled.stdout
+
+    opened = cli(data, "open", job_id, env={"BROWSER": "false"})
+    assert opened.returncode == 0 and "no player could be started here" in opened.stdout
+
+
+def test_generate_shows_progress_with_expected_time_from_earlier_jobs(tmp_path):
+    data = tmp_path / "data"
+    first = cli(data, "generate", "--variant", "t2v", "--prompt", "a horse", "--duration", "3", "--json")
+    assert first.returncode == 0 and "expected" not in first.stderr  # nothing to go by yet
+    again = cli(data, "generate", "--variant", "t2v", "--prompt", "a horse", "--duration", "3", "--json")
+    assert again.returncode == 0 and "expected" in again.stderr and "elapsed" in again.stderr
+    assert json.loads(again.stdout)["state"] == "succeeded"  # stdout stays pure JSON

@@ -1,0 +1,69 @@
+"""Bring your own key: a user's jobs run on their own account, skip the owner's caps, and never fall back."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+
+from studio.errors import BudgetError
+from studio.jobs.model import JobState
+from studio.service import Studio
+from tests.emulator_fixture import emulator  # noqa: F401
+from tests.test_jobs_emulator import settings_for
+
+ANN_KEY = "sk-ann-own-key-5150"
+
+
+def task_readable(emulator, task_id: str, key: str) -> bool:
+    """Whether the account of `key` owns the task (DashScope reads another account's task as UNKNOWN)."""
+    answer = httpx.get(f"{emulator.url}/api/v1/tasks/{task_id}", headers={"Authorization": f"Bearer {key}"})
+    return answer.json()["output"]["task_status"] == "SUCCEEDED"
+
+
+def make(emulator, tmp_path, **env) -> Studio:
+    return Studio(settings_for(emulator, tmp_path, "dashscope", **env), time_scale=0.05).start()
+
+
+def test_a_job_on_the_users_key_runs_on_their_account_and_skips_the_owners_caps(emulator, tmp_path):
+    studio = make(emulator, tmp_path, STUDIO_BUDGET_USER_DAY="0.50")
+    try:
+        prepared = studio.prepare("t2v", prompt="a horse", duration=5)
+        with pytest.raises(BudgetError):
+            studio.submit("user:ann", prepared)  # $0.70 on the owner's key passes the $0.50 cap
+        job = studio.submit("user:ann", prepared, "dashscope", key=ANN_KEY)
+        done = studio.wait("user:ann", job.id, timeout=60, interval=0.05)
+        assert done.state is JobState.SUCCEEDED and done.key_source == "user"
+        assert task_readable(emulator, done.task_id, ANN_KEY)
+        assert not task_readable(emulator, done.task_id, "sk-test-secret-0001")  # not the owner's account
+        stored = b"".join(p.read_bytes() for p in (tmp_path / "data").rglob("*") if p.is_file())
+        assert ANN_KEY.encode() not in stored
+        assert studio.allowance("user:ann").startswith("$0.50 of your $0.50")  # nothing counted
+    finally:
+        studio.close()
+
+
+def test_after_a_restart_a_users_key_job_waits_for_the_key_instead_of_using_the_owners(emulator, tmp_path):
+    emulator.control.configure(task_seconds=4)
+    first = make(emulator, tmp_path)
+    job = first.submit("user:ann", first.prepare("t2v", prompt="a horse", duration=3), "dashscope", key=ANN_KEY)
+    deadline = time.monotonic() + 20
+    while first.job("user:ann", job.id).state is not JobState.RUNNING and time.monotonic() < deadline:
+        time.sleep(0.05)
+    first.close()  # the restart: the key was only in memory
+
+    again = make(emulator, tmp_path)
+    try:
+        deadline = time.monotonic() + 20
+        while (waiting := again.job("user:ann", job.id)).error_code != "needs_key" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert waiting.state is JobState.RUNNING and "Waiting for your dashscope key" in waiting.error_message
+        time.sleep(0.5)
+        assert again.job("user:ann", job.id).state is JobState.RUNNING  # not driven on the owner's key
+        assert again.use_key("user:ann", "dashscope", ANN_KEY) == 1
+        done = again.wait("user:ann", job.id, timeout=60, interval=0.05)
+        assert done.state is JobState.SUCCEEDED and done.error_code is None
+        assert again.use_key("user:bob", "dashscope", "sk-bob") == 0  # nobody else's jobs are touched
+    finally:
+        again.close()

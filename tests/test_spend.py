@@ -1,0 +1,51 @@
+"""Spend: only real providers count as money; preview and emulator jobs are test runs, named apart."""
+
+import sqlite3
+import time
+
+from studio import config
+from studio.jobs.model import Job, JobState
+from studio.service import LOCAL_OWNER, Studio
+from studio.ui.app import header_html
+from studio.ui.context import UiContext
+from studio.variants import build
+from tests.emulator_fixture import emulator  # noqa: F401
+
+
+def charged(studio, backend, base_url, cost, at):
+    job = Job(id=f"j{len(studio.jobs(LOCAL_OWNER))}", owner=LOCAL_OWNER, request=build("t2v", prompt="x"),
+              backend=backend, state=JobState.SUCCEEDED, cost_usd=cost, base_url=base_url, created_at=at)
+    studio.ledger.add(job)
+    with sqlite3.connect(studio.settings.ledger_path) as db:  # finished back then
+        db.execute("UPDATE jobs SET updated_at = ? WHERE id = ?", (at, job.id))
+
+
+def test_emulator_jobs_are_test_runs_even_after_switching_backend(emulator, tmp_path):  # noqa: F811
+    env = {"STUDIO_DATA_DIR": str(tmp_path / "data"), "STUDIO_BACKEND": "dashscope",
+           "DASHSCOPE_API_KEY": "sk-try", "DASHSCOPE_BASE_URL": emulator.url}
+    studio = Studio(config.load(env), time_scale=0.05).start()
+    try:
+        job = studio.submit(LOCAL_OWNER, studio.prepare("t2v", prompt="a horse", duration=3))
+        job = studio.wait(LOCAL_OWNER, job.id, timeout=60, interval=0.05)
+        assert job.state is JobState.SUCCEEDED and job.cost_usd and job.is_test and job.record()["test"]
+        assert "test run" in header_html(UiContext(studio), LOCAL_OWNER)
+        assert "$0.42" not in header_html(UiContext(studio), LOCAL_OWNER)
+    finally:
+        studio.close()
+    preview = Studio(config.load({"STUDIO_DATA_DIR": str(tmp_path / "data")}))  # back on preview
+    spend = preview.spend(LOCAL_OWNER)
+    assert (spend.total, spend.today, spend.test_runs) == (0, 0, 1)
+
+
+def test_the_header_shows_real_provider_spend_today_and_in_total(tmp_path):
+    studio = Studio(config.load({"STUDIO_DATA_DIR": str(tmp_path / "data")}))
+    now = time.time()
+    charged(studio, "dashscope", "https://dashscope-intl.aliyuncs.com", 0.70, now)
+    charged(studio, "inferencesh", "https://api.inference.sh", 1.40, now - 3 * 86400)
+    charged(studio, "dashscope", "http://127.0.0.1:8765", 5.00, now)
+    charged(studio, "dashscope", "http://localhost:8765", 5.00, now)
+    spend = studio.spend(LOCAL_OWNER)
+    assert (spend.today, spend.total, spend.providers, spend.test_runs) == (0.70, 2.10, ("dashscope", "inferencesh"), 2)
+    header = header_html(UiContext(studio), LOCAL_OWNER)
+    assert "Spent on DashScope, inference.sh: $0.70 today · $2.10 in total" in header
+    assert "2 test runs (preview or emulator): no money" in header

@@ -1,0 +1,196 @@
+"""Learned timing: estimates from run times, and the status-read schedule built on them.
+
+The schedule is pure, so each example is a list of read times for a task that
+finishes at a known moment; nothing here measures wall-clock time.
+"""
+
+import asyncio
+import time
+
+import httpx
+import pytest
+
+from studio import config
+from studio.jobs import timing
+from studio.backends.base import TaskState
+from studio.jobs import limits as limits_module
+from studio.jobs.limits import BackendLimits
+from studio.jobs.model import JobState
+from studio.service import LOCAL_OWNER, Studio
+from tests.emulator_fixture import emulator  # noqa: F401
+from tests.test_dashscope_protocol import backend as dashscope_backend
+
+
+def sdk_reads(finish: float) -> list[float]:
+    """The official dashscope SDK's wait loop (client/base_api.py): read at once, then 1 s gaps
+    doubling every third read up to 5 s."""
+    reads, t, gap, step = [], 0.0, 1, 0
+    while True:
+        step += 1
+        if gap < 5 and step % 3 == 0:
+            gap = min(gap * 2, 5)
+        reads.append(t)
+        if t >= finish:
+            return reads
+        t += gap
+
+
+def spread(median: float, n: int = 20, width: float = 0.2) -> list[float]:
+    """n run times evenly spread over median +/- width."""
+    return [median * (1 - width + 2 * width * i / (n - 1)) for i in range(n)]
+
+
+def test_no_history_reads_like_the_sdk_without_its_wasted_first_read():
+    for finish in (0.5, 3, 7.5, 12, 21, 24, 60, 300):
+        ours, sdk = timing.reads_until(finish, None), sdk_reads(finish)
+        assert ours[-1] <= sdk[-1]      # sees the end no later than the SDK
+        assert len(ours) < len(sdk)     # with fewer reads
+    assert timing.reads_until(21, None) == [1, 2, 4, 6, 8, 12, 16, 20, 25]
+
+
+def test_tight_history_reads_once_early_then_densely_at_the_usual_time():
+    est = timing.estimate([20.0] * 19 + [20.2])
+    assert est.median == 20.0
+    reads = timing.reads_until(20.1, est)
+    assert reads[0] == pytest.approx(est.window[0] / 2)  # one sparse read, halfway
+    assert 20.1 <= reads[-1] <= 20.1 + timing.MIN_GAP     # seen within a quarter second
+    assert len(reads) <= 5
+
+
+def test_history_with_a_spread_beats_the_sdk_on_wait_and_requests():
+    est = timing.estimate(spread(24.0))
+    waits, ours, sdk = [], 0, 0
+    for finish in spread(24.0, n=41):
+        reads = timing.reads_until(finish, est)
+        waits.append(reads[-1] - finish)
+        ours += len(reads)
+        sdk += len(sdk_reads(finish))
+    assert max(waits) <= timing.MAX_DENSE
+    assert sorted(waits)[len(waits) // 2] < 1.25
+    assert ours < sdk
+
+
+def test_wide_history_keeps_reads_inside_the_window_no_sparser_than_two_seconds():
+    est = timing.estimate([10, 12, 15, 20, 25, 30, 35, 40])
+    start, end = est.window
+    reads = timing.reads_until(end, est)
+    inside = [b - a for a, b in zip(reads, reads[1:]) if start <= a <= end]
+    assert inside and max(inside) <= timing.MAX_DENSE + 1e-9
+    assert reads[0] < start  # still one early read, for tasks that fail quickly
+
+
+def test_a_task_far_slower_than_expected_backs_off_but_never_waits_more_than_five_seconds():
+    est = timing.estimate(spread(20.0))
+    reads = timing.reads_until(120, est)
+    gaps = [b - a for a, b in zip(reads, reads[1:]) if a >= est.window[1]]
+    assert all(b >= a - 1e-9 for a, b in zip(gaps, gaps[1:])) and max(gaps) <= timing.COLD_MAX + 1e-9
+    assert gaps[-1] == pytest.approx(timing.COLD_MAX)  # long past the window: the SDK's pace
+    assert reads[-1] - 120 <= timing.COLD_MAX
+
+
+def test_a_429_during_dense_reads_holds_the_next_read_until_the_pause_ends():
+    est = timing.estimate(spread(20.0))
+    start, _ = est.window
+    dense = timing.dense_gap(est)
+    assert timing.next_delay(start + 1, est) == pytest.approx(dense)
+    assert timing.next_delay(start + 1, est, paused_for=3.0) == 3.0
+    assert timing.next_delay(start + 4, est, paused_for=0.0) == pytest.approx(dense)  # dense again after
+
+
+def test_outliers_and_old_history_do_not_move_the_estimate():
+    assert timing.estimate([20.0] * 19 + [600.0]).high < 21
+    assert timing.estimate([20.0] * 18 + [0.5, 900.0]).median == 20.0
+    newest_first = [10.0] * timing.HISTORY + [30.0] * 100
+    assert timing.estimate(newest_first).median == 10.0
+    assert timing.estimate([5.0, 6.0]) is None  # too little to go on: the cold schedule
+
+
+@pytest.mark.parametrize("rpm", [60, 240, 6000])
+def test_no_schedule_exceeds_the_shared_request_rate(rpm):
+    limits = BackendLimits(max_in_flight=500, requests_per_minute=rpm)
+    histories = [None, timing.estimate([20.0] * 10), timing.estimate(spread(24.0)),
+                 timing.estimate([1, 2, 3, 50, 80])]
+    for readers in (1, 4, 50, 200):
+        limits.readers = readers
+        for est in histories:
+            for scale in (1.0, 0.05):
+                for elapsed in [i * 0.37 for i in range(400)]:
+                    delay = timing.next_delay(elapsed, est, scale=scale, min_gap=limits.share())
+                    # every task reading often, at this pace, stays within the rate together
+                    assert readers * 60.0 / delay <= rpm + 1e-6
+
+
+def test_the_shared_limit_spaces_every_call_and_holds_them_during_a_pause(monkeypatch):
+    clock = {"now": 100.0}
+    starts = []
+
+    async def fake_sleep(seconds):
+        starts.append(clock["now"] + seconds)
+
+    monkeypatch.setattr(limits_module.time, "monotonic", lambda: clock["now"])
+    monkeypatch.setattr(limits_module.asyncio, "sleep", fake_sleep)
+    limits = BackendLimits(max_in_flight=50, requests_per_minute=240)  # one call per 0.25 s
+
+    async def calls(n):
+        for _ in range(n):
+            await limits.before_call()
+    asyncio.run(calls(8))
+    assert starts == [pytest.approx(100.25 + 0.25 * i) for i in range(7)]  # the first went at once
+    starts.clear()
+    limits.pause(30)  # a 429 with Retry-After: 30
+    asyncio.run(calls(2))
+    assert starts[0] >= 130 and starts[1] - starts[0] == pytest.approx(0.25)
+
+
+def test_a_429_on_a_status_read_pauses_every_job_on_that_backend():
+    answers = [httpx.Response(429, headers={"Retry-After": "3"}, json={"code": "Throttling.RateQuota"}),
+               httpx.Response(200, json={"output": {"task_status": "RUNNING"}})]
+    b, fake = dashscope_backend(lambda r: answers.pop(0))
+    paused = []
+    b.on_throttle(paused.append)
+    assert asyncio.run(b.status("t-1")).state is TaskState.RUNNING
+    assert paused == [3.0] and len(fake.requests) == 2
+
+
+def test_finished_jobs_teach_the_expected_time_of_the_next(emulator, tmp_path):
+    env = {"STUDIO_DATA_DIR": str(tmp_path / "data"), "STUDIO_BACKEND": "dashscope",
+           "DASHSCOPE_API_KEY": "sk-test-timing", "DASHSCOPE_BASE_URL": emulator.url,
+           "STUDIO_REQUESTS_PER_MINUTE": "0"}
+    emulator.control.configure(task_seconds=0.3)
+    studio = Studio(config.load(env), time_scale=0.05).start()
+    try:
+        prepared = studio.prepare("t2v", prompt="a horse", duration=3)
+        assert studio.expected_time_for(prepared).seconds is None  # nothing learned yet
+        jobs = [studio.submit(LOCAL_OWNER, prepared, again=True) for _ in range(3)]  # three takes, asked for
+        done = [studio.wait(LOCAL_OWNER, j.id, timeout=60, interval=0.05) for j in jobs]
+        assert all(j.state is JobState.SUCCEEDED for j in done)
+        learned = studio.expected_time_for(prepared)
+        assert learned.samples == 3 and learned.seconds > 0
+        assert studio.expected_time_for(studio.prepare("t2v", prompt="x", duration=8)).seconds is None
+        assert studio.expected_time_for(prepared, backend="preview").seconds is None  # per backend
+        finished = studio.expected_time(LOCAL_OWNER, done[0].id)
+        assert finished.seconds == learned.seconds and finished.left is None
+        running = studio.submit(LOCAL_OWNER, prepared, again=True)
+        deadline = time.monotonic() + 30
+        while studio.job(LOCAL_OWNER, running.id).state is not JobState.RUNNING:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        now = studio.expected_time(LOCAL_OWNER, running.id)
+        assert now.elapsed is not None and (now.left is not None or now.late)
+    finally:
+        studio.close()
+
+
+def test_the_emulator_times_a_task_by_its_settings_and_seed():
+    from studio.emulator.state import Config, Job as EmulatedJob
+
+    def job(resolution, seconds, seed):
+        return EmulatedJob(variant="t2v", prompt="x", resolution=resolution, ratio=None, duration=seconds,
+                           seed=seed, watermark=False, audio_setting=None, seconds=float(seconds))
+
+    exact = Config(task_seconds=8, seconds_per_output_second=4, hd_factor=1.5)
+    assert exact.seconds_for(job("720P", 3, 1)) == 20 and exact.seconds_for(job("1080P", 3, 1)) == 30
+    spread = Config(task_seconds=8, seconds_per_output_second=4, hd_factor=1.5, spread=0.2)
+    times = [spread.seconds_for(job("720P", 3, seed)) for seed in range(200)]
+    assert all(16 <= t <= 24 for t in times) and min(times) < 17 and max(times) > 23
+    assert spread.seconds_for(job("720P", 3, 42)) == spread.seconds_for(job("720P", 3, 42))  # same seed, same time
