@@ -11,7 +11,7 @@ import shutil
 import time
 from pathlib import Path
 
-from studio import variants
+from studio import pricing, variants
 from studio.jobs.ledger import Ledger
 from studio.jobs.model import Job, JobState
 from studio.media.clips import make_poster
@@ -46,8 +46,9 @@ def seed_jobs(data_dir: Path, count: int, owner: str = "local", states: bool = T
         video, poster, w, h = clips[ratio]
         request = variants.build("t2v", prompt=f"{PROMPTS[i % len(PROMPTS)]} (take {i})", ratio=ratio,
                                  duration=3 + i % 5, resolution="720P" if i % 4 else "1080P")
-        job = Job(id=f"{i:016x}", owner=owner, request=request, backend="preview", quote_usd=0.42,
-                  quote={"total": 0.42, "billed_seconds": 3}, seed=i, created_at=start + i * 60)
+        quote = pricing.quote(request)
+        job = Job(id=f"{i:016x}", owner=owner, request=request, backend="preview", quote_usd=quote.total,
+                  quote=quote.to_dict(), seed=i, created_at=start + i * 60)
         state = JobState.SUCCEEDED
         if states and i % 13 == 5:
             state = JobState.UNSURE
@@ -87,8 +88,9 @@ def _edit_job(ledger: Ledger, data_dir: Path, clip, owner: str, at: float) -> st
     shutil.copyfile(video, source)
     request = variants.Request(variants.Variant.EDIT, prompt="Make the light warmer, golden hour",
                                resolution="720P", video=str(source))
+    quote = pricing.quote(request, 3.0)
     job = Job(id="e" * 16, owner=owner, request=request, backend="preview", state=JobState.SUCCEEDED,
-              quote_usd=0.84, quote={"total": 0.84}, seed=1, output_path=str(video), poster_path=str(poster),
+              quote_usd=quote.total, quote=quote.to_dict(), seed=1, output_path=str(video), poster_path=str(poster),
               width=w, height=h, seconds=3.0, progress=1.0, created_at=at)
     ledger.add(job)
     return job.id

@@ -68,8 +68,9 @@ def test_favourites_are_the_owners_own(seeded):
 
 def test_delete_removes_the_files_hides_the_job_and_keeps_the_money_record(seeded):
     job = seeded.library(LOCAL_OWNER, Filter(state="done")).jobs[1]
-    seeded.ledger.update(job.id, cost_usd=0.42)
-    spent = seeded.spent(LOCAL_OWNER)
+    seeded.ledger.update(job.id, backend="dashscope", cost_usd=0.42)  # real money, not a preview
+    spent = seeded.spend(LOCAL_OWNER).total
+    assert spent >= 0.42
     clip, poster = Path(job.output_path), Path(job.poster_path)
     assert clip.exists() and poster.exists()
     with pytest.raises(NotFound):
@@ -78,7 +79,7 @@ def test_delete_removes_the_files_hides_the_job_and_keeps_the_money_record(seede
     assert not clip.exists() and not poster.exists()
     assert job.id not in [j.id for j in seeded.library(LOCAL_OWNER, limit=100).jobs]
     assert job.id not in [j.id for j in seeded.jobs(LOCAL_OWNER)]
-    assert seeded.spent(LOCAL_OWNER) == spent
+    assert seeded.spend(LOCAL_OWNER).total == spent
 
 
 def test_a_running_job_cannot_be_deleted(studio):
@@ -89,9 +90,9 @@ def test_a_running_job_cannot_be_deleted(studio):
         studio.delete(LOCAL_OWNER, job.id)
 
 
-def unsure_job(studio) -> Job:
+def unsure_job(studio, backend: str = "preview") -> Job:
     job = Job(id="u" * 16, owner=LOCAL_OWNER, request=build("t2v", prompt="a horse in fog", duration=3),
-              backend="preview", state=JobState.UNSURE, quote_usd=0.42, quote={"total": 0.42, "billed_seconds": 3},
+              backend=backend, state=JobState.UNSURE, quote_usd=0.42, quote={"total": 0.42, "billed_seconds": 3},
               seed=77, error_code="unsure", created_at=time.time())
     return studio.ledger.add(job)
 
@@ -109,10 +110,10 @@ def test_unsure_not_in_the_console_is_sent_again_with_the_same_seed(studio):
 
 
 def test_unsure_that_ran_is_kept_as_billed_and_counts_in_the_spend(studio):
-    job = unsure_job(studio)
+    job = unsure_job(studio, "dashscope")
     kept = studio.keep_unsure_as_billed(LOCAL_OWNER, job.id)
     assert kept.cost_usd == 0.42 and kept.billed_seconds == 3 and kept.error_code == "kept_billed"
-    assert studio.spent(LOCAL_OWNER) == 0.42
+    assert studio.spend(LOCAL_OWNER).total == 0.42
     assert tiles.state_class(kept) == "kept" and tiles.state_words(kept) == "kept as billed"
     with pytest.raises(NotFound):
         studio.keep_unsure_as_billed("someone else", job.id)

@@ -8,7 +8,7 @@ from pathlib import Path
 import gradio as gr
 
 from studio.service import Spend, Studio
-from studio.ui import api, detail, draft, edit_tab, image_tab, library, live, reference_tab, text_tab
+from studio.ui import api, chain_actions, detail, draft, edit_tab, image_tab, library, live, reference_tab, text_tab
 from studio.ui import own_key as own_key_ui
 from studio.ui.context import UiContext
 from studio.ui.controls import TabUi, document_api, ready, result_api
@@ -61,15 +61,18 @@ def build(studio: Studio) -> gr.Blocks:
             own_key = own_key_ui.render(ctx)
         with gr.Row(equal_height=False, elem_id="hh-main"):
             with gr.Column(scale=5, min_width=320, elem_id="hh-workbench"):
-                with gr.Tabs(elem_id="hh-tabs"):
+                with gr.Tabs(elem_id="hh-tabs") as tab_box:
                     tabs = [text_tab.render(ctx), image_tab.render(ctx), reference_tab.render(ctx),
                             edit_tab.render(ctx)]
             with gr.Column(scale=7, min_width=300, elem_id="hh-gallery-col"):
+                story = chain_actions.render_storyboard()
                 lib = library.render(ctx)
         panel = detail.render()
         follow = live.render()
         redraw_after, draw = live.wire(ctx, follow, lib, panel, tabs, header, lambda owner: header_html(ctx, owner))
         open_view = detail.wire(ctx, panel, redraw_after)
+        chain_actions.wire(ctx, panel.chain, story, panel.selected, panel.load, tabs, tab_box, redraw_after,
+                           open_view, panel.outputs)
         library.wire(ctx, lib, panel, open_view, redraw_after)
         for tab in tabs:
             _wire_tab(demo, tab)

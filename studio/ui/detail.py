@@ -16,7 +16,7 @@ import gradio as gr
 from studio.errors import StudioError
 from studio.jobs.model import Job, JobState
 from studio.service import console_name
-from studio.ui import tiles
+from studio.ui import chain_actions, tiles
 from studio.ui.context import UiContext, serve, user_error
 from studio.ui.tiles import esc
 
@@ -52,7 +52,9 @@ class DetailUi:
     decide: gr.Row
     resend: gr.Button
     keep: gr.Button
+    chain: chain_actions.ChainUi
     again: gr.Row
+    load: gr.Button
     retry: gr.Button
     delete: gr.Button
     confirm: gr.Row
@@ -64,8 +66,8 @@ class DetailUi:
     @property
     def outputs(self) -> list:
         return [self.panel, self.selected, self.seen, self.title, self.favourite, self.banner, self.player,
-                self.compare, self.running, self.decide, self.resend, self.keep, self.again, self.retry,
-                self.delete, self.confirm, self.info, self.record]
+                self.compare, self.running, self.decide, self.resend, self.keep, self.again, self.load, self.retry,
+                self.delete, self.confirm, self.info, self.record, *self.chain.outputs]
 
 
 def render() -> DetailUi:
@@ -83,7 +85,9 @@ def render() -> DetailUi:
         with gr.Row(visible=False, elem_classes=["hh-actions"]) as decide:
             resend = gr.Button("It is not in my provider console: send again", variant="primary", size="sm")
             keep = gr.Button("It ran: keep it as billed", size="sm")
+        chain = chain_actions.render()
         with gr.Row(visible=False, elem_classes=["hh-actions"]) as again:
+            load = gr.Button("Load prompt and settings to change", size="sm", elem_id="hh-load")
             retry = gr.Button("Run again", size="sm")
             delete = gr.Button("Delete…", size="sm", variant="stop", elem_id="hh-delete")
         with gr.Row(visible=False, elem_classes=["hh-actions", "hh-confirm"]) as confirm:
@@ -93,8 +97,8 @@ def render() -> DetailUi:
         with gr.Accordion("Job record", open=False):
             record = gr.JSON(show_label=False)
     return DetailUi(panel, gr.State(None), gr.State(None), title, favourite, close, banner, player, compare,
-                    running, cancel, decide, resend, keep, again, retry, delete, confirm, really, keep_it, info,
-                    record)
+                    running, cancel, decide, resend, keep, chain, again, load, retry, delete, confirm, really, keep_it,
+                    info, record)
 
 
 def closed(ui: DetailUi) -> dict:
@@ -102,12 +106,23 @@ def closed(ui: DetailUi) -> dict:
             ui.player: gr.update(value=None, visible=False), ui.confirm: gr.update(visible=False)}
 
 
+def expected_seconds(ctx: UiContext, owner: str, job: Job) -> float | None:
+    """How long jobs with these settings usually take (median of earlier ones); None without history."""
+    try:
+        return ctx.studio.expected_time(owner, job.id).seconds
+    except StudioError:
+        return None
+
+
 def view(ctx: UiContext, ui: DetailUi, owner: str, job: Job, expected: float | None = None) -> dict:
     """Every part of the panel for this job, as it stands now."""
+    if expected is None and not job.state.finished:
+        expected = expected_seconds(ctx, owner, job)
     done = job.state is JobState.SUCCEEDED
     is_edit = job.request.variant.value == "edit" and done and bool(job.request.video)
     decided = job.state.finished and job.state is not JobState.UNSURE
-    return {
+    generated = job.request.variant.value in chain_actions.TAB_OF
+    return chain_actions.view(ctx, ui.chain, owner, job) | {
         ui.panel: gr.update(visible=True),
         ui.selected: job.id,
         ui.seen: job.updated_at,
@@ -122,8 +137,9 @@ def view(ctx: UiContext, ui: DetailUi, owner: str, job: Job, expected: float | N
                                    f"(≈ ${job.quote_usd:.2f})"),
         ui.keep: gr.update(value=f"It ran: keep it as billed (${job.quote_usd:.2f})"),
         ui.again: gr.update(visible=decided),
-        ui.retry: gr.update(value=f"Run again, new seed · ≈ ${job.quote_usd:.2f}" if not job.is_test
-                            else f"Run again, new seed · {tiles.money(job)}"),
+        ui.load: gr.update(visible=generated),
+        ui.retry: gr.update(visible=generated, value=f"Run again, new seed · ≈ ${job.quote_usd:.2f}"
+                            if not job.is_test else f"Run again, new seed · {tiles.money(job)}"),
         ui.delete: gr.update(visible=decided),
         ui.confirm: gr.update(visible=False),
         ui.info: info_html(ctx, owner, job),
@@ -183,12 +199,23 @@ def settings_line(job: Job) -> str:
 
 
 def lineage_html(ctx: UiContext, owner: str, job: Job) -> str:
-    """Where the clip came from and what was made from it; each step opens in one click."""
-    steps = [("made from", job.parent_id)] if job.parent_id else []
-    if not steps:
-        return '<p class="hh-muted">An original: not made from another clip yet.</p>'
-    return "".join(f'<p>{esc(words)} <a href="#" data-open="{esc(jid)}" class="hh-link">job {esc(jid)}</a></p>'
-                   for words, jid in steps)
+    """Where the clip came from and what was made from it, both ways; each step opens in one click."""
+    family = ctx.studio.lineage(owner, job.id)
+    rows = []
+    how = job.made_as.value if job.made_as else "made from"
+    for parent in family.parents:
+        rows.append(f"<p>This is the <b>{esc(how)}</b> {link(parent)}</p>")
+    for older in family.ancestors[1:]:
+        rows.append(f"<p class='hh-muted'>which came from {link(older)}</p>")
+    for child in family.children:
+        made = child.made_as.value if child.made_as else "made from"
+        rows.append(f"<p>{link(child)} is the <b>{esc(made)}</b> this clip</p>")
+    return "".join(rows) or '<p class="hh-muted">An original: nothing made from it yet.</p>'
+
+
+def link(job: Job) -> str:
+    return (f'<a href="#" data-open="{esc(job.id)}" class="hh-link">{esc(tiles.prompt_start(job, 40))}</a> '
+            f'<span class="hh-muted">({esc(tiles.spec(job))}, {esc(tiles.state_words(job))})</span>')
 
 
 def info_html(ctx: UiContext, owner: str, job: Job) -> str:

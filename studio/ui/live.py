@@ -37,11 +37,6 @@ def render() -> Live:
     return Live(gr.Timer(TICK), gr.State(""), gr.State({}))
 
 
-def expected_seconds(ctx: UiContext, owner: str, job: Job) -> float | None:
-    """The usual run time of jobs with these settings; None while there is no history to go by."""
-    return None
-
-
 def runs_html(jobs: list[Job], expected: dict[str, float], now: float) -> str:
     """The compact status beside Generate: each running job of this tab in words, elapsed and time left."""
     if not jobs:
@@ -86,7 +81,7 @@ def wire(ctx: UiContext, live: Live, lib: library.LibraryUi, panel: detail.Detai
             return {live.token: gr.skip()}
         now = time.time()
         running = ctx.studio.library(owner, Filter(state="running"), limit=100).jobs
-        expected = {j.id: s for j in running if (s := expected_seconds(ctx, owner, j))}
+        expected = {j.id: s for j in running if (s := detail.expected_seconds(ctx, owner, j))}
         out = {live.token: now_token, header: header_html(owner),
                lib.grid: library.grid_html(ctx, lib, owner, library.filter_of(variant, state, backend, search,
                                                                               favourites), shown, expected),
