@@ -156,13 +156,13 @@ def wire(ctx: UiContext, ui: ChainUi, story: Storyboard, selected: gr.State, loa
 
     def to_first(owner, job_id, at, which):
         path = serve(str(frame_of(owner, job_id, at, which)))
-        gr.Info("The frame is Image to video's first frame now: say what happens next, then Generate.")
+        gr.Info("The frame is Image to video's first frame now: say what happens next, then Generate.", duration=5)
         return {_component(by_name, "image_to_video", "first_frame"): path, tab_box: gr.Tabs(selected="i2v")}
 
     def to_slot(owner, job_id, at, which, slot):
         tab_name, field = str(slot).split(":")
         path = serve(str(frame_of(owner, job_id, at, which)))
-        gr.Info(f"The frame is in {dict((v, k) for k, v in SLOTS)[slot]} now.")
+        gr.Info(f"The frame is in {dict((v, k) for k, v in SLOTS)[slot]} now.", duration=5)
         return {_component(by_name, tab_name, field): path,
                 tab_box: gr.Tabs(selected="r2v" if tab_name == "reference_to_video" else "edit")}
 
@@ -175,25 +175,27 @@ def wire(ctx: UiContext, ui: ChainUi, story: Storyboard, selected: gr.State, loa
         values = _values(loaded.fields, loaded.seed_used)
         for note in loaded.notes:
             gr.Warning(note)
-        gr.Info(f"Loaded job {job_id}'s prompt and settings (seed {loaded.seed_used}): change them, then Generate.")
+        gr.Info(f"Loaded job {job_id}'s prompt and settings (seed {loaded.seed_used}): change them, then Generate.",
+                duration=5)
         return {c: values[name] for c, name in zip(tab.inputs, tab_fields(tab)) if name in values} | \
             {tab_box: gr.Tabs(selected=loaded.variant.value)}
 
     def to_edit(owner, job_id, start, end):
         start, end = (start or None), (end or None)  # empty (or 0 to 0): the whole clip
         source = ctx.studio.send_to_edit(owner, job_id, start, end)
-        gr.Info("The clip is Video edit's source now: write the instruction, then Generate.")
+        gr.Info("The clip is Video edit's source now: write the instruction, then Generate.", duration=5)
         return {_component(by_name, "video_edit", "video"): serve(str(source.video)),
                 tab_box: gr.Tabs(selected="edit"), ui.edit_note: source.describe()}
 
     def final(owner, job_id):
         job = ctx.studio.make_final(owner, job_id)
-        gr.Info(f"Making the 1080P final (same prompt and seed): it opens here and leads the gallery.")
+        gr.Info("Making the 1080P final (same prompt and seed): it opens here and leads the gallery.", duration=5)
         return reopen(owner, job)
 
     def variations(owner, job_id, count):
         made = ctx.studio.make_variations(owner, job_id, int(count))
-        gr.Info(f"Making {len(made)} variations with new seeds: they arrive together at the top of the gallery.")
+        gr.Info(f"Making {len(made)} variations with new seeds: they arrive together at the top of the gallery.",
+                duration=5)
         return reopen(owner, ctx.studio.job(owner, job_id))
 
     def variations_label(owner, job_id, count):
@@ -202,7 +204,7 @@ def wire(ctx: UiContext, ui: ChainUi, story: Storyboard, selected: gr.State, loa
 
     def add(owner, job_id, shots):
         shots = [s for s in (shots or []) if s != job_id] + [job_id]
-        gr.Info(f"Added as shot {len(shots)} of the storyboard (above the gallery).")
+        gr.Info(f"Added as shot {len(shots)} of the storyboard (above the gallery).", duration=5)
         return shots, *show_story(owner, shots)
 
     def show_story(owner, shots):
@@ -210,7 +212,7 @@ def wire(ctx: UiContext, ui: ChainUi, story: Storyboard, selected: gr.State, loa
 
     def export_story(owner, shots, crossfade):
         job = ctx.studio.stitch(owner, [StoryShot(s) for s in shots or []], float(crossfade or 0))
-        gr.Info(f"Storyboard exported: one {tiles.length(job)} MP4 with sound, first in the gallery.")
+        gr.Info(f"Storyboard exported: one {tiles.length(job)} MP4 with sound, first in the gallery.", duration=5)
         return reopen(owner, job) | {story.shots: [], story.box: gr.update(visible=False)}
 
     frame_in = [selected, ui.at, ui.which]

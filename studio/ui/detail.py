@@ -191,8 +191,8 @@ def settings_line(job: Job) -> str:
     parts += [f"seed {job.seed}", f"watermark {'on' if r.watermark else 'off'}"]
     if r.audio:
         parts.append(f"sound {r.audio.value}")
-    inputs = (["a first frame"] if r.first_frame else []) + ([f"{len(r.references)} reference images"]
-                                                             if r.references else []) + (["a source clip"] if r.video else [])
+    inputs = (["a first frame"] if r.first_frame else []) + \
+        ([f"{len(r.references)} reference images"] if r.references else []) + (["a source clip"] if r.video else [])
     if inputs:
         parts.append("from " + ", ".join(inputs))
     return " · ".join(parts)
@@ -221,7 +221,8 @@ def link(job: Job) -> str:
 def info_html(ctx: UiContext, owner: str, job: Job) -> str:
     rows = [("Prompt", esc(job.request.prompt or "—")),
             ("Settings", esc(settings_line(job))),
-            ("Cost", esc(tiles.cost_line(job)) + (f" · billed {job.billed_seconds:g} s" if job.billed_seconds else ""))]
+            ("Cost", esc(tiles.cost_line(job)) + (f" · billed {job.billed_seconds:g} s"
+                                                  if job.billed_seconds else ""))]
     if job.width:
         rows.append(("Clip", f"{job.width}×{job.height} px · {job.seconds:.1f} s"))
     rows.append(("Backend", esc(ctx.studio.backend_label(job.backend)) + (f" · region {esc(job.region)}"

@@ -9,8 +9,8 @@ the grid's server function clip_url for the clip's address (owner-checked).
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from dataclasses import dataclass
+from pathlib import Path
 
 import gradio as gr
 

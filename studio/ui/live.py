@@ -23,6 +23,7 @@ from studio.ui.context import Submitted, UiContext, serve, user_error
 from studio.ui.controls import TabUi, seed_line
 
 TICK = 1.5
+DOUBLE_CLICK = 2.0  # seconds: a second Generate sooner than this is a double click, sent once
 RUNS_SHOWN = 4
 
 
@@ -45,14 +46,16 @@ def runs_html(jobs: list[Job], expected: dict[str, float], now: float) -> str:
         f'<li data-open="{tiles.esc(j.id)}"><span class="hh-run-prompt">{tiles.esc(tiles.prompt_start(j, 48))}</span>'
         f'<span class="hh-run-state">{tiles.running_words(j, expected.get(j.id), now)}</span>'
         f'{tiles.running_bar(j, expected.get(j.id), now)}</li>' for j in jobs[:RUNS_SHOWN])
-    more = f'<li class="hh-muted">and {len(jobs) - RUNS_SHOWN} more in the gallery</li>' if len(jobs) > RUNS_SHOWN else ""
+    extra = len(jobs) - RUNS_SHOWN
+    more = f'<li class="hh-muted">and {extra} more in the gallery</li>' if extra > 0 else ""
     return f'<ul class="hh-runlist">{rows}{more}</ul>'
 
 
 def toast(job: Job) -> None:
     what = f"“{tiles.prompt_start(job, 50)}”"
     if job.state is JobState.SUCCEEDED:
-        gr.Info(f"Done: {what}, {tiles.length(job)}, {tiles.money(job)}. It is first in the gallery.", title="Clip ready", duration=6)
+        gr.Info(f"Done: {what}, {tiles.length(job)}, {tiles.money(job)}. It is first in the gallery.",
+                title="Clip ready", duration=6)
     elif job.state is JobState.UNSURE:
         gr.Warning(f"{what} needs your decision: open it in the gallery.", title="Needs your decision")
     elif job.state is JobState.CANCELLED:
@@ -124,17 +127,28 @@ def wire(ctx: UiContext, live: Live, lib: library.LibraryUi, panel: detail.Detai
 def _wire_generate(ctx: UiContext, live: Live, tab: TabUi, redraw, inputs, outputs) -> None:
     r = tab.result
 
-    async def start(request: gr.Request, watching, *values):
+    sent_at = gr.State(0.0)  # when this tab last sent a job: a second click within DOUBLE_CLICK is the same
+
+    async def start(request: gr.Request, watching, last, *values):
+        now = time.time()
+        again = bool(last) and now - last > DOUBLE_CLICK  # a deliberate "Generate another"
         try:
-            _, record = await tab.generate(*values, request=request, progress=Submitted())
+            _, record = await tab.generate(*values, request=request, progress=Submitted(again=again))
         except StudioError as e:
             raise user_error(e) from None
-        gr.Info(f"Sent: {record['quote'].get('total', 0):.2f} USD quoted" if not record.get("preview") else
-                "Sent to the preview renderer (free). Follow it here and in the gallery.", title="Generating", duration=4)
+        if record["id"] in (watching or {}):
+            gr.Info("That is the job you sent a moment ago: a double click is sent once.", duration=4)
+        elif record.get("test"):
+            gr.Info("Sent to the preview renderer (free). Follow it here and in the gallery." if record.get("preview")
+                    else "Sent to the emulator (a test run, no money). Follow it here and in the gallery.",
+                    title="Generating", duration=4)
+        else:
+            gr.Info(f"Sent: ≈ ${record['quote_usd']:.2f} quoted. Follow it here and in the gallery.",
+                    title="Generating", duration=4)
         return {live.watching: {**(watching or {}), record["id"]: record["variant"]}, live.token: "",
-                r.button: gr.update(value=r.button_label(1))}
+                r.button: gr.update(value=r.button_label(1)), sent_at: now}
 
-    sent = r.button.click(start, [live.watching, *tab.inputs], [live.watching, live.token, r.button],
-                          api_visibility="private", concurrency_limit=None, preprocess=False,
-                          show_progress="minimal")
+    sent = r.button.click(start, [live.watching, sent_at, *tab.inputs],
+                          [live.watching, live.token, r.button, sent_at], api_visibility="private",
+                          concurrency_limit=None, preprocess=False, show_progress="minimal")
     sent.then(redraw, inputs, outputs, api_visibility="private", show_progress="hidden")
