@@ -89,6 +89,7 @@ def test_generate_sends_at_once_follows_the_job_and_opens_the_clip_in_view(brows
     again = generate_button(page, another=True)
     again.wait_for(timeout=10000)
     assert again.is_enabled()
+    page.wait_for_timeout(1000)  # a deliberate second take, not a double click (which is sent once)
     again.click()  # a second job from the same tab while the first runs
     page.get_by_text("Seed used:").wait_for(timeout=90000)
     page.get_by_text("It is first in the gallery").first.wait_for(timeout=30000)

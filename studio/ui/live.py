@@ -23,7 +23,7 @@ from studio.ui.context import Submitted, UiContext, serve, user_error
 from studio.ui.controls import TabUi, seed_line
 
 TICK = 1.5
-DOUBLE_CLICK = 2.0  # seconds: a second Generate sooner than this is a double click, sent once
+DOUBLE_CLICK = 0.8  # seconds: a second Generate sooner than this is a double click, sent once
 RUNS_SHOWN = 4
 
 
