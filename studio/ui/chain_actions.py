@@ -52,7 +52,7 @@ class ChainUi:
 
     @property
     def outputs(self) -> list:
-        return [self.box, self.final, self.variations, self.to_edit, self.edit_note, self.png]
+        return [self.box, self.final, self.count, self.variations, self.to_edit, self.edit_note, self.png]
 
 
 def render() -> ChainUi:
@@ -76,7 +76,7 @@ def render() -> ChainUi:
             png = gr.File(label="Frame (PNG)", visible=False, interactive=False, elem_id="hh-png-file")
         with gr.Row(elem_classes=["hh-actions"], equal_height=True):
             trim_in = gr.Number(label="Trim from (s)", value=None, minimum=0, scale=1, min_width=90,
-                                info="Empty: the whole clip")
+                                info="0 to 0: the whole clip")
             trim_out = gr.Number(label="to (s)", value=None, minimum=0, scale=1, min_width=90)
             to_edit = gr.Button("Send to Video edit", size="sm", scale=2, elem_id="hh-to-edit")
         edit_note = gr.Markdown(elem_classes=["hh-note"])
@@ -92,7 +92,7 @@ def view(ctx: UiContext, ui: ChainUi, owner: str, job: Job) -> dict:
            ui.edit_note: ""}
     if not usable:
         return out | {ui.final: gr.update(visible=False), ui.variations: gr.update(visible=False),
-                      ui.to_edit: gr.update(value="Send to Video edit")}
+                      ui.count: gr.update(visible=False)}
     try:
         final = ctx.studio.final_quote(owner, job.id)
         free = " · free here" if job.is_test else ""
@@ -100,6 +100,7 @@ def view(ctx: UiContext, ui: ChainUi, owner: str, job: Job) -> dict:
                                                       f"(the draft was ${final.draft.total:.2f}){free}")
     except StudioError:
         out[ui.final] = gr.update(visible=False)  # already 1080P: it is its own final
+    out[ui.count] = gr.update(visible=True, value=2)
     out[ui.variations] = gr.update(visible=True, value=f"Make 2 variations · {money(job.quote_usd * 2, job)}")
     return out
 

@@ -76,6 +76,8 @@ def cost_line(job: Job) -> str:
     if job.is_test:
         kind = "preview · free" if job.is_preview else "test run on an emulator · no money"
         return f"{kind} (≈ ${job.quote_usd:.2f} on HappyHorse)"
+    if job.backend == "studio":
+        return "free: joined here by the studio"
     if job.cost_usd is not None:
         return f"${job.cost_usd:.2f}"
     if job.state is JobState.FAILED and job.error_code != "deadline":
