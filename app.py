@@ -20,14 +20,15 @@ def main() -> None:
     from studio.service import Studio
     from studio.web import create_app
 
-    redact_logs([settings.dashscope_key, settings.inference_key])
     studio = Studio(settings).start()
     print(f"HappyHorse Studio: data in {settings.data_dir}", flush=True)
     print(f"Backend: {studio.backend_label()}", flush=True)
     app = create_app(studio)
-    print(f"Open http://{settings.host}:{settings.port}/", flush=True)
+    server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning"))
+    redact_logs([settings.dashscope_key, settings.inference_key])  # uvicorn's handlers exist now
+    print(f"Open http://{settings.host}:{settings.port}/ (Ctrl+C stops the studio)", flush=True)
     try:
-        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+        server.run()
     finally:
         studio.close()
 

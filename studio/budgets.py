@@ -54,11 +54,12 @@ def resets_in(now: float | None = None) -> str:
     return f"it resets at 00:00 UTC, in {left // 3600} h {left % 3600 // 60:02d} min"
 
 
-def admit(budgets: Budgets, usage: Usage, cost: float, now: float | None = None) -> None:
-    """Raise BudgetError when a job costing `cost` would pass a cap."""
-    if budgets.running is not None and usage.running >= budgets.running:
+def admit(budgets: Budgets, usage: Usage, cost: float, now: float | None = None, jobs: int = 1) -> None:
+    """Raise BudgetError when `jobs` new jobs costing `cost` in all would pass a cap."""
+    if budgets.running is not None and usage.running + jobs > budgets.running:
+        more = f" and {jobs} more would pass it" if jobs > 1 else ""
         raise BudgetError(f"You have {usage.running} job{'s' * (usage.running != 1)} running, the most this "
-                          f"studio allows at once ({budgets.running}): wait for one to finish, or cancel one.")
+                          f"studio allows at once is {budgets.running}{more}: wait for one to finish, or cancel one.")
     for cap, spent, whose in ((budgets.user_day, usage.payer_today, "Your daily budget"),
                               (budgets.studio_day, usage.studio_today, "This studio's daily budget")):
         if cap is not None and spent + cost > cap + 1e-9:

@@ -17,8 +17,8 @@ Environment variables (names are contracts; keep them stable):
   STUDIO_BUDGET_DAY       USD the whole studio may spend per UTC day (default: none; $20 on a Space)
   STUDIO_BUDGET_USER_DAY  USD one user may spend per UTC day (default: none; $5 on a Space)
   STUDIO_MAX_RUNNING_PER_USER  jobs one user may run at once (default: none; 2 on a Space)
-  STUDIO_SECRET           encrypts what users keep in their browser (their own key) so it survives a restart
-                          (default: the Space's OAUTH_CLIENT_SECRET; without either, a restart forgets it)
+  STUDIO_SECRET           signs anonymous identities; keeps a user's saved own key readable across restarts
+                          (default: the Space's OAUTH_CLIENT_SECRET, else a random one kept in the data folder)
   STUDIO_CONFIRM_ABOVE    USD above which the page asks before sending a job to a live backend (default 1.00)
   GRADIO_SERVER_NAME      address to serve on (default 127.0.0.1; a Space sets 0.0.0.0)
   GRADIO_SERVER_PORT      port for python app.py (default 7860)
@@ -66,7 +66,7 @@ class Settings:
     budgets: Budgets = field(default_factory=Budgets)
     confirm_above: float = 1.0
     persistent: bool = True  # False on a Space without STUDIO_DATA_DIR: clips vanish when it restarts
-    browser_secret: str | None = field(default=None, repr=False)  # encrypts keys kept in users' browsers
+    browser_secret: str | None = field(default=None, repr=False)  # STUDIO_SECRET (see studio.anonymous)
 
     @property
     def ledger_path(self) -> Path:

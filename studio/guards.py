@@ -1,17 +1,13 @@
 """What stands between a stranger's request and the studio (plain ASGI middleware).
 
-- SameOrigin: a browser request sent by a page of another origin (another
+- SameOrigin: a studio serving on loopback answers only to loopback Host
+  names (a DNS-rebound page cannot pose as it); and a browser request sent by
+  a page of another origin (another
   port, a sibling subdomain, any site) is refused, whatever cookie it carries:
   such a page could otherwise read a user's gallery or start paid jobs in
   their name. Requests without an Origin (gradio_client, curl, the provider's
   webhook) and top-level navigations pass.
-- AnonymousIdentity: when the studio serves many users, a caller without the
-  identity cookie gets a new random token (on the page, its config and POSTs;
-  assets and /info need none). Inside a cross-site iframe (the Hugging Face
-  Space page) a browser keeps only a `SameSite=None; Secure; Partitioned`
-  cookie, so a secure context gets that twin beside the first-party one.
-  New identities are rate limited per client address: a cookieless caller
-  cannot mint endless fresh identities.
+- AnonymousIdentity (studio.anonymous): who a caller without a sign-in is.
 - FileReferences: an event's data may name a file only by a path inside this
   server's upload folder (studio.ui.uploads.confined): a server path, another
   user's clip, /proc, /dev, a FIFO or a symlink out is refused with a plain
@@ -26,27 +22,18 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
-import time
-from collections import deque
-from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 
-ANON_COOKIE = "happyhorse_studio_id"
-EMBED_COOKIE = "happyhorse_studio_id_embed"  # the same token, kept inside a cross-site iframe
-ANON_MAX_AGE = 365 * 24 * 3600
 MAX_UPLOAD_FILES = 9                  # the most one form takes at once (nine reference slots)
-NEW_IDENTITIES_PER_ADDRESS = 30       # per IDENTITY_WINDOW seconds (a classroom behind one NAT fits)
-IDENTITY_WINDOW = 3600.0
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 EVENT_BODY_MAX = 4 * 1024 * 1024      # an event's JSON (files travel by upload, not inline)
 EVENT_PATHS = ("/gradio_api/queue/join", "/gradio_api/call/", "/gradio_api/run/", "/gradio_api/api/",
                "/gradio_api/component_server", "/gradio_api/mcp/")
 UNGUARDED = ("/studio/webhook/", "/studio/health")  # server-to-server; they check their own secret
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 def _refuse(status: int, message: str) -> JSONResponse:
@@ -65,14 +52,19 @@ def own_origins(scope, headers: Headers, public_url: str | None) -> set[str]:
 
 
 class SameOrigin:
-    def __init__(self, app, public_url: str | None = None):
+    def __init__(self, app, public_url: str | None = None, hosts: tuple[str, ...] | None = None):
         self.app = app
         self.public_url = public_url
+        self.hosts = hosts  # the only Host names answered (a studio on loopback), or None for any
 
     async def __call__(self, scope, receive, send):
         if scope["type"] not in ("http", "websocket") or scope["path"].startswith(UNGUARDED):
             return await self.app(scope, receive, send)
         headers = Headers(scope=scope)
+        if self.hosts is not None and urlsplit("//" + (headers.get("host") or "")).hostname not in self.hosts:
+            # DNS rebinding: a page whose name now points at 127.0.0.1 would otherwise be "same origin"
+            return await _refuse(421, "This studio answers only at its own address (127.0.0.1 or localhost).")(
+                scope, receive, send)
         origin = headers.get("origin")
         site = headers.get("sec-fetch-site")
         foreign = (origin is not None and origin not in own_origins(scope, headers, self.public_url)) or \
@@ -83,121 +75,6 @@ class SameOrigin:
                                     "Open the studio's own page to use it.")
             return await response(scope, receive, send)
         return await self.app(scope, receive, send)
-
-
-def client_address(headers, peer: str | None, trust_forwarded: bool) -> str:
-    """The caller's address; behind a trusted proxy (a Space) the first X-Forwarded-For entry."""
-    if trust_forwarded:
-        forwarded = (headers.get("x-forwarded-for") or "").split(",")[0].strip()
-        if forwarded:
-            return forwarded
-    return peer or "unknown"
-
-
-class NewIdentityLimit:
-    """At most `limit` new identities per address in a sliding window."""
-
-    def __init__(self, limit: int = NEW_IDENTITIES_PER_ADDRESS, window: float = IDENTITY_WINDOW):
-        self.limit, self.window = limit, window
-        self._seen: dict[str, deque[float]] = {}
-
-    def allow(self, address: str, now: float | None = None) -> bool:
-        now = time.monotonic() if now is None else now
-        times = self._seen.setdefault(address, deque())
-        while times and now - times[0] > self.window:
-            times.popleft()
-        if len(times) >= self.limit:
-            return False
-        times.append(now)
-        if len(self._seen) > 100_000:  # forget quiet addresses rather than grow without end
-            self._seen = {a: t for a, t in self._seen.items() if t and now - t[-1] <= self.window}
-        return True
-
-
-def secure_context(scope, headers: Headers) -> bool:
-    """Whether the browser sees this page as secure (https, or a loopback address)."""
-    if (headers.get("x-forwarded-proto") or scope.get("scheme")) == "https":
-        return True
-    return urlsplit("//" + (headers.get("host") or "")).hostname in LOOPBACK
-
-
-def identity_cookies(token: str, secure: bool) -> list[str]:
-    """Set-Cookie values for a new identity.
-
-    Always a first-party Lax cookie (every client keeps it, gradio_client over
-    plain http too); in a secure context also a `SameSite=None; Secure;
-    Partitioned` twin, the only kind a browser keeps inside a cross-site iframe.
-    """
-    values = []
-    for name, cross_site in ((ANON_COOKIE, False), (EMBED_COOKIE, True)):
-        if cross_site and not secure:
-            continue
-        cookie = SimpleCookie()
-        cookie[name] = token
-        morsel = cookie[name]
-        morsel["max-age"] = ANON_MAX_AGE
-        morsel["path"] = "/"
-        morsel["httponly"] = True
-        morsel["samesite"] = "None" if cross_site else "Lax"
-        if cross_site:
-            morsel["secure"] = True
-        values.append(morsel.OutputString() + ("; Partitioned" if cross_site else ""))
-    return values
-
-
-def identity_token(cookie_header: str | None) -> str | None:
-    """The identity token a request carries, first-party cookie first."""
-    cookies = SimpleCookie()
-    try:
-        cookies.load(cookie_header or "")
-    except Exception:  # a malformed Cookie header carries no identity  # noqa: BLE001
-        return None
-    for name in (ANON_COOKIE, EMBED_COOKIE):
-        if name in cookies and cookies[name].value:
-            return cookies[name].value
-    return None
-
-
-class AnonymousIdentity:
-    def __init__(self, app, trust_forwarded: bool = False, limit: NewIdentityLimit | None = None):
-        self.app = app
-        self.trust_forwarded = trust_forwarded
-        self.limit = limit or NewIdentityLimit()
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] not in ("http", "websocket") or scope["path"].startswith(UNGUARDED):
-            return await self.app(scope, receive, send)
-        headers = Headers(scope=scope)
-        if identity_token(headers.get("cookie")) or not _needs_identity(scope):
-            return await self.app(scope, receive, send)
-        peer = scope["client"][0] if scope.get("client") else None
-        if not self.limit.allow(client_address(headers, peer, self.trust_forwarded)):
-            response = _refuse(429, "Too many new sessions from your address. Keep the studio's cookie "
-                                    "between calls (gradio_client does), or sign in, and try again later.")
-            return await response(scope, receive, send)
-        token = secrets.token_urlsafe(24)
-        # visible to this very request too, so a first call already has an owner
-        raw = [(k, v) for k, v in scope["headers"] if k != b"cookie"]
-        existing = headers.get("cookie")
-        value = f"{existing}; {ANON_COOKIE}={token}" if existing else f"{ANON_COOKIE}={token}"
-        scope = dict(scope, headers=[*raw, (b"cookie", value.encode("latin-1"))])
-        set_cookies = [(b"set-cookie", v.encode("latin-1"))
-                       for v in identity_cookies(token, secure_context(scope, headers))]
-
-        async def send_with_cookie(message):
-            if message["type"] == "http.response.start":
-                message = dict(message, headers=[*message.get("headers", []), *set_cookies])
-            await send(message)
-
-        return await self.app(scope, receive, send_with_cookie)
-
-
-IDENTITY_PAGES = ("/", "", "/config")  # the page, and what gradio_client reads first (it keeps those cookies)
-
-
-def _needs_identity(scope) -> bool:
-    """The page, its config and anything that acts (POST) get an identity; assets and /info do not."""
-    return scope.get("method") == "POST" or scope["path"] in IDENTITY_PAGES
 
 
 class UploadLimits:

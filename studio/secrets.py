@@ -25,24 +25,49 @@ def redact(text: str | None, secrets: Iterable[str | None]) -> str | None:
 
 
 class RedactingFilter(logging.Filter):
-    """Redacts the given secrets from every record that passes a handler."""
+    """Redacts secrets from every record that passes a handler: the message and any traceback text.
+
+    `secrets` is a live set: keys users hand the studio later (studio.secrets.remember) are added to it.
+    """
 
     def __init__(self, secrets: Iterable[str | None]):
         super().__init__()
-        self.secrets = tuple(s for s in secrets if s)
+        self.secrets = KNOWN
+        self.secrets.update(s for s in secrets if s)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if self.secrets:
-            message = record.getMessage()
-            record.msg, record.args = redact(message, self.secrets), None
+        if not self.secrets:
+            return True
+        known = tuple(self.secrets)
+        record.msg, record.args = redact(record.getMessage(), known), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text, known)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info, known)
         return True
 
 
+KNOWN: set[str] = set()  # every key this process holds (the owner's, users' own): never printed
+LOGGERS = ("", "uvicorn", "uvicorn.error", "uvicorn.access", "gradio", "httpx", "studio")
+
+
+def remember(secret: str) -> None:
+    """A key a user handed the studio: from now on it is redacted from the logs too."""
+    if secret and len(secret) >= 4:
+        KNOWN.add(secret)
+
+
 def redact_logs(secrets: Iterable[str | None]) -> None:
-    """Install the filter on the root logger's handlers (call once at start, after logging is set up)."""
+    """Install the filter on the handlers of the root and the servers' own loggers.
+
+    Call it once logging is configured (after uvicorn has set up its handlers).
+    """
     flt = RedactingFilter(secrets)
-    root = logging.getLogger()
-    if not root.handlers:
+    if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.WARNING)
-    for handler in root.handlers:
-        handler.addFilter(flt)
+    for name in LOGGERS:
+        for handler in logging.getLogger(name).handlers:
+            if flt not in handler.filters:
+                handler.addFilter(flt)

@@ -25,14 +25,13 @@ from studio.advice import AdviceItem, advise_prompt
 from studio.prompts import renumber
 from studio.errors import InputError, NotFound
 from studio.inputs import Checked, InputStore, check_files
-from studio.media import inspect, quality
 from studio.reference_sets import ReferenceSet, ReferenceSets
 from studio.jobs.ledger import Ledger
 from studio.jobs import timing
 from studio.jobs.library import Cursor, Filter, Page, page_size
 from studio.jobs.model import Job, JobState, MadeAs, is_loopback
 from studio.jobs.runner import Runner
-from studio.media import clips, inspect, stitch
+from studio.media import clips, inspect, quality, stitch
 from studio.media.ffmpeg import FFmpegError
 from studio.pricing import Quote
 from studio.variants import Request
@@ -231,13 +230,25 @@ class Studio:
         self.ledger.get(job_id, owner)
         return self.runner.cancel(job_id)
 
-    def retry(self, owner: str, job_id: str, **changes) -> Job:
-        """Run a job again with the same settings (a new seed unless the user fixed one)."""
+    def retry(self, owner: str, job_id: str, *, payer: str | None = None, key: str | None = None,
+              **changes) -> Job:
+        """Run a job again with the same settings (a new seed unless the user fixed one).
+
+        Pressing it twice within TWIN_SECONDS still makes one job; a job that ran on the user's own
+        key runs again only on that key (never on the owner's).
+        """
         old = self.job(owner, job_id)
+        self._same_key(old, key)
         fields = old.request.to_dict() | changes
         fields.pop("variant")
         return self.submit(owner, self.prepare(old.request.variant, **fields), old.backend, parent_id=old.id,
-                           made_as=MadeAs.RETRY, payer=old.payer, again=True)
+                           made_as=MadeAs.RETRY, payer=payer or old.payer, key=key)
+
+    @staticmethod
+    def _same_key(old: Job, key: str | None) -> None:
+        if old.key_source == "user" and key is None:
+            raise InputError(f"Job {old.id} ran on your own {old.backend} key: give the studio your key again "
+                             "(Use your own provider key) to run it again on your account.")
 
     def _origin(self, owner: str, request: Request) -> tuple[str | None, MadeAs | None]:
         """The owner's job whose frame or clip this request uses, if any (lineage without asking)."""
@@ -309,29 +320,43 @@ class Studio:
             raise InputError(f"Job {job.id} is already at 1080P: it is its own final.")
         return chain.FinalQuote(prepared.quote, chain.quote_of(job))
 
-    def make_final(self, owner: str, job_id: str, backend: str | None = None) -> Job:
+    def make_final(self, owner: str, job_id: str, backend: str | None = None, *, payer: str | None = None,
+                   key: str | None = None) -> Job:
         """The same request and seed at 1080P, recorded as the final of the draft."""
-        self.final_quote(owner, job_id)
         job, prepared = self._again(owner, job_id, "making the final", resolution="1080P")
+        if job.request.resolution == "1080P":
+            raise InputError(f"Job {job.id} is already at 1080P: it is its own final.")
+        self._same_key(job, key)
         fixed = Prepared(dataclasses.replace(prepared.checked, request=dataclasses.replace(
             prepared.request, seed=job.seed)), prepared.quote)
-        return self.submit(owner, fixed, backend or job.backend, parent_id=job.id, made_as=MadeAs.FINAL)
+        return self.submit(owner, fixed, backend or job.backend, parent_id=job.id, made_as=MadeAs.FINAL,
+                           payer=payer, key=key)
 
     def variations_quote(self, owner: str, job_id: str, count: int) -> chain.VariationsQuote:
         n = chain.variation_count(count)
         _, prepared = self._again(owner, job_id, "making variations", seed=None)
         return chain.VariationsQuote(prepared.quote, n)
 
-    def make_variations(self, owner: str, job_id: str, count: int, backend: str | None = None) -> list[Job]:
-        """The same request with `count` (2-4) new seeds, sent together, recorded as variations of the job."""
+    def make_variations(self, owner: str, job_id: str, count: int, backend: str | None = None, *,
+                        payer: str | None = None, key: str | None = None) -> list[Job]:
+        """The same request with `count` (2-4) new seeds, sent together, recorded as variations of the job.
+
+        The caps are checked for all of them at once: either every variation is sent or none is.
+        """
         n = chain.variation_count(count)
         job, prepared = self._again(owner, job_id, "making variations", seed=None)
-        name = self.backend_name(backend or job.backend)
+        self._same_key(job, key)
+        name = backend or job.backend
+        name = self.backend_name(name) if key is None else self._own_key_backend(name)
+        if key is None and name != "preview":
+            usage = self.ledger.usage(payer or owner, owner, budgets.day_start())
+            budgets.admit(self.settings.budgets, usage, prepared.quote.total * n, jobs=n)
         made = []
         for seed in chain.new_seeds(n, job.seed):
             one = Prepared(dataclasses.replace(prepared.checked, request=dataclasses.replace(
                 prepared.request, seed=seed)), prepared.quote)
-            made.append(self.submit(owner, one, name, parent_id=job.id, made_as=MadeAs.VARIATION))
+            made.append(self.submit(owner, one, name, parent_id=job.id, made_as=MadeAs.VARIATION,
+                                    payer=payer, key=key))
         return made
 
     def variations(self, owner: str, job_id: str) -> list[Job]:

@@ -20,7 +20,8 @@ import gradio as gr
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from studio.guards import AnonymousIdentity, FileReferences, SameOrigin, UploadLimits
+from studio.anonymous import AnonymousIdentity, Signer, studio_secret
+from studio.guards import LOOPBACK_HOSTS, FileReferences, SameOrigin, UploadLimits
 from studio.service import Studio
 from studio.ui.app import build, launch_options
 
@@ -46,6 +47,8 @@ def create_app(studio: Studio) -> FastAPI:
     app.add_middleware(UploadLimits)
     app.add_middleware(FileReferences)
     if studio.settings.multi_user:
-        app.add_middleware(AnonymousIdentity, trust_forwarded=studio.settings.on_space)
-    app.add_middleware(SameOrigin, public_url=studio.settings.public_url)
+        signer = Signer(studio_secret(studio.settings.browser_secret, studio.settings.data_dir))
+        app.add_middleware(AnonymousIdentity, signer=signer, trust_forwarded=studio.settings.on_space)
+    on_loopback = studio.settings.host in LOOPBACK_HOSTS
+    app.add_middleware(SameOrigin, public_url=studio.settings.public_url, hosts=LOOPBACK_HOSTS if on_loopback else None)
     return app

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from studio import budgets, config
-from studio.errors import BudgetError
+from studio.errors import BudgetError, InputError
 from studio.jobs.model import JobState
 from studio.service import LOCAL_OWNER, Studio
 from tests.emulator_fixture import emulator  # noqa: F401
@@ -119,3 +119,27 @@ def test_the_cli_refuses_a_job_over_the_daily_budget_with_exit_2(emulator, tmp_p
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and "daily budget is $0.50" in proc.stderr, proc.stderr
     assert emulator.control.creates("dashscope") == 0
+
+
+def test_run_again_twice_quickly_is_one_new_job_and_a_users_key_job_never_reruns_on_the_owners(studio_with):
+    studio = studio_with()
+    first = studio.wait(LOCAL_OWNER, send(studio, "a horse").id, timeout=60, interval=0.05)
+    again, twice = studio.retry(LOCAL_OWNER, first.id), studio.retry(LOCAL_OWNER, first.id)
+    assert again.id != first.id and twice.id == again.id
+    own = studio.submit("user:ann", studio.prepare("t2v", prompt="a foal", duration=3), "dashscope",
+                        key="sk-ann-own-0001")
+    studio.wait("user:ann", own.id, timeout=60, interval=0.05)
+    with pytest.raises(InputError, match="ran on your own dashscope key"):
+        studio.retry("user:ann", own.id)
+    with pytest.raises(InputError, match="ran on your own dashscope key"):
+        studio.make_final("user:ann", own.id)
+    assert studio.retry("user:ann", own.id, key="sk-ann-own-0001").key_source == "user"
+
+
+def test_variations_pass_the_caps_all_together_or_not_at_all(studio_with, emulator):
+    studio = studio_with(STUDIO_BUDGET_USER_DAY="2.00")
+    draft = studio.wait(LOCAL_OWNER, send(studio, "a horse", duration=3).id, timeout=60, interval=0.05)  # $0.42
+    with pytest.raises(BudgetError, match=r"\$1.68 job"):  # four more at $0.42 would reach $2.10
+        studio.make_variations(LOCAL_OWNER, draft.id, 4)
+    assert emulator.control.creates("dashscope") == 1  # none of the four was sent
+    assert len(studio.make_variations(LOCAL_OWNER, draft.id, 3)) == 3

@@ -38,6 +38,29 @@ def test_an_error_answer_that_echoes_the_key_is_scrubbed(make_studio, emulator, 
     assert job.state is JobState.FAILED and key not in (job.error_message or "")
 
 
+def test_tracebacks_and_keys_handed_over_later_are_redacted_too():
+    import io
+
+    from studio.secrets import redact_logs, remember
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    logger = logging.getLogger("uvicorn.error")
+    logger.addHandler(handler)
+    try:
+        redact_logs(["sk-owner-key-0042"])
+        remember("sk-users-own-0077")
+        try:
+            raise RuntimeError("upstream said: Bearer sk-owner-key-0042 and sk-users-own-0077")
+        except RuntimeError:
+            logger.exception("request failed for sk-users-own-0077")
+    finally:
+        logger.removeHandler(handler)
+    out = stream.getvalue()
+    assert "RuntimeError" in out and "Bearer ***" in out
+    assert "sk-owner-key-0042" not in out and "sk-users-own-0077" not in out
+
+
 def test_log_records_are_redacted_whatever_formats_them():
     record = logging.LogRecord("studio", logging.WARNING, __file__, 1, "provider said %s", ("key sk-abcdef99",), None)
     assert RedactingFilter(["sk-abcdef99", None]).filter(record)

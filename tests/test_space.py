@@ -172,3 +172,21 @@ def test_a_signed_in_user_runs_jobs_on_their_own_key_from_the_page(space, browse
     stranger.get_by_role("button", name="Use my key").click()
     stranger.get_by_text("Sign in first").first.wait_for(timeout=20000)
     stranger.close()
+
+
+def test_a_key_saved_in_this_browser_by_one_account_is_not_used_for_another(space, browser):
+    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    context.add_cookies([{"name": "session", "value": signed_in("ann"), "url": space.url}])
+    page = context.new_page()
+    page.goto(space.url)
+    page.get_by_text("Use your own provider key").click()
+    page.get_by_label("API key").fill("sk-ann-saved-key-7070")
+    page.get_by_role("button", name="Use my key").click()
+    page.get_by_text("key is in use for your new jobs").wait_for(timeout=20000)
+    context.clear_cookies()
+    context.add_cookies([{"name": "session", "value": signed_in("bob"), "url": space.url}])
+    page.reload()
+    page.get_by_text("Your clips").first.wait_for(timeout=20000)
+    page.wait_for_timeout(2000)
+    assert page.get_by_text("key is in use for your new jobs").count() == 0  # bob does not get ann's key
+    context.close()

@@ -111,3 +111,12 @@ def test_the_serve_folder_is_private_and_prunes_old_copies(tmp_path):
     clip.write_bytes(b"clip")
     served = Path(serve(str(clip)))
     assert served.read_bytes() == b"clip" and served.parent != tmp_path
+
+
+def test_a_picture_given_as_the_source_video_is_named_as_a_picture(tmp_path):
+    from studio.media.inspect import check_source_video
+
+    for fmt, word in (("PNG", "PNG image"), ("JPEG", "JPEG image"), ("WEBP", "WEBP image")):
+        still = make_image(tmp_path / f"clip.{fmt.lower()}.mp4", 640, 360, fmt=fmt)
+        with pytest.raises(InputError, match=f"Source video is a {word}, not a video"):
+            check_source_video(still)

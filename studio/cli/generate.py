@@ -111,7 +111,7 @@ def generate(studio: Studio, args: argparse.Namespace) -> int:
         print(f"note: {note}", file=sys.stderr)
     print(f"{prepared.quote.describe()} — backend: {studio.backend_label(backend)}", file=sys.stderr)
     studio.start(resume=False)
-    job = studio.submit(LOCAL_OWNER, prepared, backend)
+    job = studio.submit(LOCAL_OWNER, prepared, backend, again=True)  # each command is a deliberate take
     print(f"job {job.id} submitted; data in {studio.settings.data_dir}", file=sys.stderr)
     if args.no_wait:
         job = studio.wait_until_sent(LOCAL_OWNER, job.id)

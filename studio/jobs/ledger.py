@@ -225,8 +225,9 @@ class Ledger:
             twin_window: float | None = None) -> Job:
         """Insert a job, in one transaction with the checks that decide whether it may be added.
 
-        twin_window: if the same owner sent the same request to the same backend within that many
-        seconds (and it has not failed), that job is returned instead: a double click pays once.
+        twin_window: if the same owner sent the same request, from the same parent, to the same backend
+        within that many seconds (and it has not failed), that job is returned instead: a double click
+        pays once.
         admit: called with the payer's and the studio's usage so far; raises to refuse the job.
         """
         now = time.time()
@@ -238,10 +239,11 @@ class Ledger:
         marks = ", ".join(f":{c}" for c in _COLUMNS)
         with self._tx() as db:
             if twin_window:
-                twin = db.execute(
+                twin = db.execute(  # the same parent too: "Run again" on a clip is not that clip's twin
                     "SELECT * FROM jobs WHERE owner = ? AND created_at >= ? AND request = ? AND backend = ? "
-                    "AND state NOT IN ('failed', 'cancelled') ORDER BY created_at DESC LIMIT 1",
-                    (job.owner, now - twin_window, row["request"], job.backend)).fetchone()
+                    "AND COALESCE(parent_id, '') = ? AND state NOT IN ('failed', 'cancelled') "
+                    "ORDER BY created_at DESC LIMIT 1",
+                    (job.owner, now - twin_window, row["request"], job.backend, job.parent_id or "")).fetchone()
                 if twin is not None:
                     return Job.from_row(twin)
             if admit is not None:
@@ -395,12 +397,13 @@ class Ledger:
                                    (payer, since)).fetchone()[0],
             studio_today=db.execute(f"SELECT COALESCE(SUM({SPEND}), 0) FROM jobs WHERE created_at >= ?",
                                     (since,)).fetchone()[0],
-            running=db.execute(f"SELECT COUNT(*) FROM jobs WHERE owner = ? AND key_source = 'owner' "
+            running=db.execute(f"SELECT COUNT(*) FROM jobs WHERE payer = ? AND key_source = 'owner' "
                                f"AND state IN ({marks})",
-                               (owner, *UNFINISHED)).fetchone()[0])
+                               (payer, *UNFINISHED)).fetchone()[0])
 
     def usage(self, payer: str, owner: str, since: float) -> Usage:
-        """What counts against the caps: the payer's and the studio's spend since `since`, and running jobs."""
+        """What counts against the caps: the payer's and the studio's spend since `since`, and the payer's
+        running jobs (anonymous identities from one address are one payer)."""
         with self._read() as db:
             return self._usage(db, payer, owner, since)
 

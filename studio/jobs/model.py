@@ -40,6 +40,8 @@ class MadeAs(str, Enum):
     EDIT = "edit of"            # a video edit whose source is the parent clip
     VARIATION = "variation of"  # the same request with a new seed, made in a set
     STITCH = "stitch of"        # a storyboard: the parents are its shots, in order
+
+
 def is_loopback(url: str | None) -> bool:
     """True for an address on this machine (localhost, 127.0.0.0/8, ::1): never a real provider."""
     host = (urlsplit(url).hostname or "") if url else ""

@@ -208,6 +208,10 @@ def _container_from_brands(major: str, compatible: list[str]) -> str:
     return major.strip() or "unknown"
 
 
+_IMAGE_MAGIC = ((b"\x89PNG", "png"), (b"\xff\xd8\xff", "jpeg"), (b"BM", "bmp"), (b"RIFF", "webp"))
+STILL_IMAGES = ("png", "jpeg", "bmp", "webp", "gif")
+
+
 def _other_container(head: bytes) -> str:
     if head.startswith(b"\x1a\x45\xdf\xa3"):
         return "webm" if b"webm" in head else "mkv"
@@ -215,6 +219,9 @@ def _other_container(head: bytes) -> str:
         return "avi"
     if head.startswith(b"GIF8"):
         return "gif"
+    for magic, image in _IMAGE_MAGIC:
+        if head.startswith(magic) and (image != "webp" or head[8:12] == b"WEBP"):
+            return image
     if head[:1] == b"\x47":  # MPEG transport stream sync byte
         return "ts"
     return "unknown"
@@ -291,7 +298,12 @@ def check_source_video(path: str | Path, label: str = "Source video") -> VideoIn
     if size > VIDEO_MAX_BYTES:
         raise InputError(f"{label} is {_mb(size)}; videos may be at most {_mb(VIDEO_MAX_BYTES)}: "
                          f"trim it or export at a lower bitrate.")
+    if (kind := container_of(path)) in STILL_IMAGES:
+        raise InputError(f"{label} is a {kind.upper()} image, not a video: upload an MP4 or MOV clip "
+                         f"(to animate a still, use Image to video).")
     info = probe_video(path, label)
+    if info.container == "unknown":
+        raise InputError(f"{label} is not a video file the studio can read: upload an MP4 or MOV clip.")
     if info.container not in VIDEO_CONTAINERS:
         raise InputError(f"{label} is a {info.container.upper()} file, whatever its name says: "
                          f"convert it to MP4 or MOV.")

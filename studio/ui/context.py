@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import logging
 import os
 import shutil
@@ -19,13 +20,14 @@ from urllib.parse import quote
 import gradio as gr
 
 from studio.errors import StudioError
-from studio.guards import client_address
+from studio.anonymous import Signer, client_address, studio_secret
 from studio.jobs.model import Job, JobState
 from studio.service import LOCAL_OWNER, Studio
 from studio.ui.identity import OwnKeys, TokenAccounts, anonymous_token, signed_in_name
 from studio.ui.uploads import upload_path, uploads  # noqa: F401  (the tabs import them from here)
 
 WATCH_INTERVAL = 0.5
+CONFIRM_SECONDS = 30  # a second press within this long confirms a spend above STUDIO_CONFIRM_ABOVE
 SERVE_MAX_AGE = 6 * 3600  # a served copy older than this is removed (Gradio has its own copy by then)
 URL_MEMORY = 4096         # clips and posters whose browser address is remembered
 log = logging.getLogger("studio.ui")
@@ -53,8 +55,12 @@ class UiContext:
     studio: Studio
     tokens: TokenAccounts = field(default_factory=TokenAccounts)
     own_keys: OwnKeys = field(default_factory=OwnKeys)  # signed-in users' own provider keys, memory only
+    _asked: dict = field(default_factory=dict)  # (owner, backend, request) -> when the page was asked to confirm
     _urls: dict = field(default_factory=dict, repr=False)  # file (path, mtime, size) -> browser address
     _urls_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __post_init__(self) -> None:
+        self.signer = Signer(studio_secret(self.studio.settings.browser_secret, self.studio.settings.data_dir))
 
     def url(self, block: gr.blocks.Block, path: str | None) -> str | None:
         """A browser address for a studio file, through serve() and Gradio's cache (never the data dir).
@@ -87,7 +93,7 @@ class UiContext:
         name = signed_in_name(request) or (self.tokens.name(request) if self.studio.settings.on_space else None)
         if name:
             return f"user:{name}"
-        token = anonymous_token(request)
+        token = anonymous_token(request, self.signer)
         if not token:
             raise gr.Error("This browser has no studio identity: allow cookies for this site, or sign in.")
         return "anon:" + hashlib.sha256(token.encode()).hexdigest()[:24]
@@ -114,6 +120,25 @@ class UiContext:
         except StudioError as e:
             raise user_error(e) from None
 
+    def confirm_spend(self, owner: str, prepared, backend: str, request: gr.Request | None) -> None:
+        """On the page, a job above STUDIO_CONFIRM_ABOVE on a paid backend is sent on the second press.
+
+        The first press answers with the price and asks again; the same request pressed again within
+        CONFIRM_SECONDS goes through. API clients (no Origin header) decided in code and are not asked.
+        """
+        cost = prepared.quote.total
+        if backend == "preview" or cost <= self.studio.settings.confirm_above or not _from_page(request):
+            return
+        now = time.monotonic()
+        self._asked = {k: t for k, t in self._asked.items() if now - t < CONFIRM_SECONDS}
+        fingerprint = (owner, backend, json.dumps(prepared.request.to_dict(), sort_keys=True))
+        if self._asked.pop(fingerprint, None) is not None:
+            return
+        self._asked[fingerprint] = now
+        raise gr.Error(f"This job costs ${cost:.2f} on {backend}, more than the "
+                       f"${self.studio.settings.confirm_above:.2f} this studio asks about first. Press Generate "
+                       f"again within {CONFIRM_SECONDS} s to send it.", title="Confirm the spend")
+
     async def generate(self, variant: str, request: gr.Request | None, progress: gr.Progress | Submitted,
                        **fields: Any) -> tuple[str | None, dict]:
         """Check, quote and submit a job; for an API caller, watch it until it ends and return the clip.
@@ -124,8 +149,10 @@ class UiContext:
         """
         owner = self.owner(request)
         prepared = await asyncio.to_thread(self.prepare, variant, **fields)  # file checks stay off the loop
+        own = self.own_keys.get(owner)
+        backend = own.backend if own else self.studio.settings.backend
+        self.confirm_spend(owner, prepared, backend, request)
         try:
-            own = self.own_keys.get(owner)
             again = isinstance(progress, Submitted) and progress.again
             job = await asyncio.to_thread(self.studio.submit, owner, prepared, own.backend if own else None,
                                           payer=self.payer(request), key=own.key if own else None, again=again)
@@ -142,6 +169,14 @@ class UiContext:
             raise gr.Error(f"{job.state.words.capitalize()}: {job.error_message}", title="The job did not finish",
                            print_exception=False)
         return serve(job.output_path), job.record()
+
+
+def _from_page(request: gr.Request | None) -> bool:
+    """Whether the call came from the studio's page in a browser (browsers send Origin with a POST)."""
+    try:
+        return bool(request is not None and request.headers.get("origin"))
+    except AttributeError:
+        return False
 
 
 class ServeFolder:

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 
 import gradio as gr
 
-from studio.guards import identity_token
+from studio.anonymous import Signer, identity_token
+from studio.secrets import remember
 
 HF_TOKEN_TTL = 600.0  # seconds a token's account is remembered
 
@@ -41,10 +42,10 @@ def signed_in_name(request: gr.Request | None) -> str | None:
     return (info.get("userinfo") or {}).get("preferred_username") or None
 
 
-def anonymous_token(request: gr.Request | None) -> str | None:
-    """The browser's anonymous identity token (set by studio.guards), if any."""
+def anonymous_token(request: gr.Request | None, signer: Signer) -> str | None:
+    """The browser's valid anonymous identity token (minted by studio.anonymous), if any."""
     try:
-        return identity_token(request.headers.get("cookie")) if request is not None else None
+        return identity_token(request.headers.get("cookie"), signer) if request is not None else None
     except AttributeError:
         return None
 
@@ -114,6 +115,8 @@ class OwnKeys:
             return self._keys.get(owner)
 
     def put(self, owner: str, key: OwnKey | None) -> None:
+        if key is not None:
+            remember(key.key)  # never printed in a log from now on
         with self._lock:
             if key is None:
                 self._keys.pop(owner, None)

@@ -1,7 +1,8 @@
 """Bring your own key: a signed-in user may run their jobs on their own provider account.
 
-The key is kept in the user's own browser (encrypted browser storage) and, while
-the studio runs, in memory for that account only. It is never written to the
+The key is kept in the user's own browser (its local storage, with the account
+it belongs to: another account signed in on the same browser does not get it)
+and, while the studio runs, in memory for that account only. It is never written to the
 ledger or to disk, never shown again (not even in part), and jobs started with
 it skip the owner's caps. After a restart a job started with it waits until the
 user's browser hands the key back (on their next visit) instead of falling back
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 
 import gradio as gr
 
+from studio.anonymous import studio_secret
 from studio.backends import KEY_SETTING
 from studio.errors import StudioError
 from studio.ui.context import UiContext
@@ -24,10 +26,14 @@ PROVIDERS = [("DashScope (Alibaba Model Studio)", "dashscope"), ("inference.sh",
 STORAGE_KEY = "happyhorse-own-key"
 
 
-def browser_secret(settings) -> str | None:
-    """A stable secret for the encrypted browser storage (so a key survives a restart), if one is configured."""
-    seed = settings.browser_secret
-    return hashlib.sha256(f"happyhorse-own-key:{seed}".encode()).hexdigest() if seed else None
+def browser_secret(settings) -> str:
+    """The browser storage's secret, stable across restarts so a saved key can be read back.
+
+    Gradio hands it to the page, so it only scrambles the stored value: what keeps a key to its
+    owner is that it stays in their browser, tagged with their account.
+    """
+    seed = studio_secret(settings.browser_secret, settings.data_dir)
+    return hashlib.sha256(b"happyhorse-own-key:" + seed).hexdigest()
 
 
 @dataclass
@@ -40,8 +46,9 @@ class OwnKeyUi:
 def render(ctx: UiContext) -> OwnKeyUi:
     with gr.Accordion("Use your own provider key", open=False, elem_id="hh-own-key"):
         gr.Markdown("Signed in, you can run your jobs on your own DashScope or inference.sh account: they are "
-                    "billed to you and skip this studio's caps. The key stays in this browser and in the studio's "
-                    "memory while it runs; it is never stored on the server or shown again.")
+                    "billed to you and skip this studio's caps. The key stays in this browser (for your account "
+                    "only) and in the studio's memory while it runs; it is never stored on the server or shown "
+                    "again. DashScope keys must be for this studio's region.")
         with gr.Row():
             backend = gr.Radio(PROVIDERS, value="dashscope", label="Provider", scale=2)
             key = gr.Textbox(label="API key", type="password", placeholder="sk-… or inf_…", scale=3)
@@ -64,12 +71,12 @@ def render(ctx: UiContext) -> OwnKeyUi:
             raise gr.Error("Paste the whole API key from your provider's console (no spaces).")
         ctx.own_keys.put(owner, OwnKey(backend, key))
         resumed = _resume(ctx, owner, OwnKey(backend, key))
-        return {"backend": backend, "key": key}, "", _in_use(backend, resumed)
+        return {"owner": owner, "backend": backend, "key": key}, "", _in_use(backend, resumed)
 
     def restore(saved, request: gr.Request):
         owner = ctx.owner_or_none(request)
-        if not owner or not owner.startswith("user:") or not isinstance(saved, dict):
-            return gr.skip()
+        if not owner or not owner.startswith("user:") or not isinstance(saved, dict) or saved.get("owner") != owner:
+            return gr.skip()  # a key saved in this browser by another account is not theirs to use
         own = OwnKey(str(saved.get("backend")), str(saved.get("key") or ""))
         if own.backend not in KEY_SETTING or not own.key:
             return gr.skip()
