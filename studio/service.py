@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import hmac
+import json
 import logging
 import random
 import secrets
@@ -27,6 +28,7 @@ from studio.inputs import Checked, InputStore, check_files
 from studio.reference_sets import ReferenceSet, ReferenceSets
 from studio.jobs.ledger import Ledger
 from studio.jobs import timing
+from studio.jobs.library import Cursor, Filter, Page, page_size
 from studio.jobs.model import Job, JobState, MadeAs, is_loopback
 from studio.jobs.runner import Runner
 from studio.media import clips, inspect, quality, stitch
@@ -37,6 +39,15 @@ from studio.variants import Request
 LOCAL_OWNER = "local"
 TWIN_SECONDS = 10.0  # the same request again within this many seconds is the same job
 log = logging.getLogger("studio.service")
+FINISHED = tuple(s for s in JobState if s.finished)
+DRAFT_MAX_CHARS = 100_000
+CONSOLES = {"dashscope": "Alibaba Cloud Model Studio console (DashScope)",
+            "inferencesh": "inference.sh dashboard (Tasks)"}
+
+
+def console_name(backend: str) -> str:
+    """Where a user looks up a provider's tasks by hand."""
+    return CONSOLES.get(backend, f"{backend} provider's console")
 
 
 @dataclass(frozen=True)
@@ -467,6 +478,89 @@ class Studio:
 
     def _estimate(self, shape: str) -> timing.Estimate | None:
         return timing.estimate(self.ledger.run_times(shape, timing.HISTORY))
+
+    # --- the gallery: browse, favourite, delete ---
+
+    def library(self, owner: str, filter: Filter | None = None, after: str | None = None,
+                limit: int | None = None) -> Page:
+        """A page of the owner's jobs, newest first, filtered; `after` is the previous page's next cursor."""
+        return self.ledger.page(owner, filter or Filter(), Cursor.decode(after), page_size(limit))
+
+    def gallery_changed(self, owner: str) -> str:
+        """A token that changes whenever any of the owner's jobs does: poll it, re-read only on a change."""
+        return self.ledger.changed(owner)
+
+    def gallery_backends(self, owner: str) -> list[str]:
+        return self.ledger.backends(owner)
+
+    def favourite(self, owner: str, job_id: str, on: bool = True) -> Job:
+        """Star a job (or take the star off); only the owner's own jobs."""
+        self.job(owner, job_id)
+        return self.ledger.update(job_id, favourite=1 if on else 0)
+
+    def delete(self, owner: str, job_id: str) -> Job:
+        """Delete a finished job from the gallery and its clip and poster from the disk.
+
+        The ledger keeps the row, hidden, so the spend stays true and derived jobs
+        keep their lineage. Input files stay: other jobs may share them.
+        """
+        job = self.job(owner, job_id)
+        if job.deleted_at:
+            return job
+        if not job.state.finished or job.error_code == "stopped_waiting":
+            raise InputError(f"Job {job.id} is still {job.state.words}: cancel it first, then delete it.")
+        gone = self.ledger.update(job_id, only_from=FINISHED, deleted_at=time.time())
+        if gone is None:
+            raise InputError(f"Job {job.id} changed while you were deleting it: look again, then delete.")
+        for path in (job.output_path, job.poster_path):
+            if path and Path(path).is_relative_to(self.settings.data_dir):
+                Path(path).unlink(missing_ok=True)
+        return gone
+
+    def save_draft(self, owner: str, fields: dict) -> None:
+        """Keep the owner's unsent form (prompt, settings, uploaded file names) so a reload restores it."""
+        if len(json.dumps(fields, ensure_ascii=False)) > DRAFT_MAX_CHARS:
+            raise InputError("The draft is too large to keep: shorten the prompt.")
+        self.ledger.save_draft(owner, fields)
+
+    def draft(self, owner: str) -> dict:
+        return self.ledger.draft(owner)
+
+    def resend_unsure(self, owner: str, job_id: str) -> Job:
+        """The user checked the provider console and the task is not there: send the same request again.
+
+        The unsure job is closed as never run (not billed); the new job records it as its parent.
+        """
+        job = self._unsure(owner, job_id)
+        fields = job.request.to_dict() | {"seed": job.seed}
+        prepared = self.prepare(fields.pop("variant"), **fields)
+        closed = self.ledger.update(job.id, state=JobState.CANCELLED, only_from=(JobState.UNSURE,), cost_usd=0.0,
+                                    detail="not in the provider console: sent again", error_code="not_sent",
+                                    error_message=f"You found no task in the {console_name(job.backend)}: "
+                                                  "not billed, sent again.")
+        if closed is None:
+            raise InputError(f"Job {job.id} was already decided: look at it again.")
+        return self.submit(owner, prepared, job.backend, parent_id=job.id)
+
+    def keep_unsure_as_billed(self, owner: str, job_id: str) -> Job:
+        """The user found the task in the provider console: count its quoted cost as spent."""
+        job = self._unsure(owner, job_id)
+        billed = job.quote.get("billed_seconds")
+        kept = self.ledger.update(
+            job.id, state=JobState.FAILED, only_from=(JobState.UNSURE,), cost_usd=job.quote_usd,
+            billed_seconds=billed, detail="ran at the provider: kept as billed", error_code="kept_billed",
+            error_message=(f"You found it in the {console_name(job.backend)}: counted as billed "
+                           f"(${job.quote_usd:.2f}). The studio never got its task id, so the clip is only "
+                           "there."))
+        if kept is None:
+            raise InputError(f"Job {job.id} was already decided: look at it again.")
+        return kept
+
+    def _unsure(self, owner: str, job_id: str) -> Job:
+        job = self.job(owner, job_id)
+        if job.state is not JobState.UNSURE:
+            raise InputError(f"Job {job.id} is {job.state.words}, not waiting for your decision.")
+        return job
 
     # --- spend and the header ---------------------------------------------------
 

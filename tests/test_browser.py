@@ -1,4 +1,9 @@
-"""Click through the studio in headless Chromium (Debian's package), at desktop and phone widths."""
+"""Click through the studio in headless Chromium (Debian's package): making clips and following them.
+
+Each view is photographed into bench/screenshots/ (not committed) at the
+size and colour scheme it ran in. The library with many jobs is in
+test_browser_library.py.
+"""
 
 import shutil
 from pathlib import Path
@@ -11,6 +16,10 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run", "--disable-quic"]
 SHOTS = Path(__file__).resolve().parents[1] / "bench" / "screenshots"
+DESKTOP = (1440, 900, "light")
+PHONE = (390, 844, "dark")
+VIEWS = [DESKTOP, (1440, 900, "dark"), (390, 844, "light"), PHONE]
+PROMPT = "A chestnut horse gallops through the surf at sunset, tracking shot"
 
 
 @pytest.fixture(scope="module")
@@ -24,33 +33,135 @@ def browser():
         b.close()
 
 
-def test_generate_from_the_browser_and_open_the_clip(browser, studio_app):
-    page = browser.new_page(viewport={"width": 1440, "height": 1000})
-    page.goto(studio_app.url)
-    prompt = page.get_by_label("Prompt", exact=True)
-    prompt.fill("A chestnut horse gallops through the surf at sunset, tracking shot")
-    page.get_by_text("66 / 5000 characters").wait_for(timeout=15000)
-    page.get_by_text("$0.70 on HappyHorse").wait_for(timeout=15000)
-    page.locator("input[type=number]").first.fill("3")
-    page.locator("input[type=number]").first.press("Enter")
-    page.get_by_text("$0.42 on HappyHorse").wait_for(timeout=15000)
-    page.get_by_role("button", name="Generate · Text to video").click()
-    page.get_by_text("Seed used:").wait_for(timeout=90000)
-    card = page.locator("#hh-gallery").get_by_text("T2V 720P 3s · free · preview")
-    card.wait_for(timeout=20000)
-    card.click()
-    page.get_by_text("Backend:").last.wait_for(timeout=10000)
-    assert page.get_by_text("preview (offline renderer").count() >= 1
+def open_page(browser, url: str, view=DESKTOP):
+    width, height, scheme = view
+    page = browser.new_page(viewport={"width": width, "height": height}, color_scheme=scheme)
+    page.errors = []
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.goto(url + ("?__theme=dark" if scheme == "dark" else ""))
+    page.get_by_text("Your clips").first.wait_for(timeout=30000)
+    return page
+
+
+def shot(page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "desktop.png"), full_page=True)
+    size = page.viewport_size
+    scheme = "dark" if "__theme=dark" in page.url else "light"
+    page.screenshot(path=str(SHOTS / f"{name}-{size['width']}-{scheme}.png"))
+
+
+def in_view(page, locator) -> bool:
+    box = locator.bounding_box()
+    size = page.viewport_size
+    return box is not None and box["y"] >= -1 and box["y"] + box["height"] <= size["height"] + 1 \
+        and box["x"] >= -1 and box["x"] + box["width"] <= size["width"] + 1
+
+
+def generate_button(page, another: bool = False):
+    name = f"Generate{' another' if another else ''} · Text to video"
+    return page.get_by_role("button", name=name, exact=True)
+
+
+def write_prompt(page, text: str = PROMPT, seconds: int = 3) -> None:
+    page.get_by_label("Prompt", exact=True).fill(text)
+    page.get_by_text(f"{len(text)} / 5000 characters").wait_for(timeout=15000)
+    number = page.locator("input[type=number]").first
+    number.fill(str(seconds))
+    number.press("Enter")
+
+
+@pytest.mark.parametrize("view", [DESKTOP, PHONE], ids=["desktop-light", "phone-dark"])
+def test_generate_sends_at_once_follows_the_job_and_opens_the_clip_in_view(browser, studio_app, view):
+    page = open_page(browser, studio_app.url, view)
+    page.get_by_label("Prompt", exact=True).fill("")  # an earlier test's draft may be restored
+    button = generate_button(page)
+    page.get_by_text("Can't generate yet:").first.wait_for(timeout=15000)
+    assert button.is_disabled()  # an empty form cannot be sent, and the reason is beside the button
+    page.get_by_text("Can't generate yet:").first.wait_for(timeout=15000)
+    shot(page, "form-empty")
+    write_prompt(page)
+    page.get_by_text("$0.42 on HappyHorse").first.wait_for(timeout=15000)
+    assert button.is_enabled()
+    if view == DESKTOP:
+        assert in_view(page, button), "Generate is below the fold at 1440x900"
+    button.click()
+    page.get_by_text("Sent to the preview renderer").first.wait_for(timeout=15000)
+    again = generate_button(page, another=True)
+    again.wait_for(timeout=10000)
+    assert again.is_enabled()
+    page.wait_for_timeout(1000)  # a deliberate second take, not a double click (which is sent once)
+    again.click()  # a second job from the same tab while the first runs
+    page.get_by_text("Seed used:").wait_for(timeout=90000)
+    page.get_by_text("It is first in the gallery").first.wait_for(timeout=30000)
+    tiles = page.locator("#hh-gallery .hh-tile.hh-s-done")
+    page.wait_for_function("document.querySelectorAll('#hh-gallery .hh-tile.hh-s-done').length >= 2",
+                           timeout=90000)
+    tile = tiles.first
+    assert "A chestnut horse gallops" in tile.locator(".hh-prompt").inner_text()
+    assert tile.locator(".hh-spec").inner_text() == "T2V 720P 3s"
+    meta = tile.locator(".hh-tmeta").inner_text()
+    assert "Text to video" in meta and "3 s" in meta and "free preview" in meta
+    assert "just now" in meta or "ago" in meta
+    shot(page, "generated")
+    tile.scroll_into_view_if_needed()
+    tile.click()
+    panel = page.locator("#hh-detail")
+    panel.get_by_text("Done").first.wait_for(timeout=15000)
+    page.wait_for_timeout(600)
+    assert in_view(page, panel.locator("#hh-player")), "the clip opened out of sight"
+    assert panel.get_by_role("button", name="Cancel job").count() == 0 or \
+        not panel.get_by_role("button", name="Cancel job").is_visible()
+    record = panel.locator("#hh-detail .json-holder, #hh-detail [data-testid=json]")
+    shot(page, "detail-done")
+    assert "/tmp" not in panel.inner_text() and "data/media" not in page.content().split("hh-detail")[-1][:0]
+    panel.get_by_role("button", name="✕ Close").click()
+    panel.wait_for(state="hidden", timeout=10000)
+    assert record is not None and not page.errors, page.errors
+    page.close()
+
+
+def test_a_running_job_shows_words_elapsed_time_and_a_moving_bar_never_a_frozen_zero(browser, studio_app):
+    page = open_page(browser, studio_app.url)
+    page.get_by_label("Prompt", exact=True).fill("A slow aerial orbit over a misty lake at dawn")
+    page.get_by_text("1080P", exact=True).first.click()
+    write_prompt(page, "A slow aerial orbit over a misty lake at dawn", seconds=15)
+    page.get_by_text("$3.60 on HappyHorse").first.wait_for(timeout=15000)
+    generate_button(page).click()
+    running = page.locator("#hh-gallery .hh-tile.hh-s-running").first
+    running.wait_for(timeout=20000)
+    status = page.locator(".hh-runlist").filter(visible=True).first
+    status.wait_for(timeout=20000)
+    words = status.inner_text()
+    assert "no history yet" in words and ":" in words, words  # elapsed m:ss, and honest about the estimate
+    assert "0%" not in running.inner_text()
+    assert running.locator(".hh-bar").count() == 1
+    shot(page, "running")
+    page.get_by_text("It is first in the gallery").first.wait_for(timeout=120000)
+    page.close()
+
+
+def test_ctrl_enter_generates_and_the_draft_survives_a_reload(browser, studio_app):
+    page = open_page(browser, studio_app.url)
+    page.get_by_text("720P", exact=True).first.click()  # the draft of an earlier test may hold 1080P
+    write_prompt(page, "A lighthouse beam sweeps across a stormy sea, wide shot", seconds=4)
+    page.get_by_label("Seed").fill("1234")
+    page.get_by_text("$0.56 on HappyHorse").first.wait_for(timeout=15000)
+    page.wait_for_timeout(1200)  # the draft is saved as the form changes
+    page.reload()
+    page.get_by_text("Your clips").first.wait_for(timeout=30000)
+    prompt = page.get_by_label("Prompt", exact=True)
+    page.wait_for_function("[...document.querySelectorAll('textarea')].some(t => t.value.includes('lighthouse'))",
+                           timeout=15000)
+    assert page.get_by_label("Seed").input_value() == "1234"
+    page.get_by_text("$0.56 on HappyHorse").first.wait_for(timeout=15000)
+    shot(page, "draft-restored")
+    prompt.press("Control+Enter")
+    page.get_by_text("Sent to the preview renderer").first.wait_for(timeout=15000)
     page.close()
 
 
 def test_every_tab_shows_its_controls_without_script_errors(browser, studio_app):
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    errors = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(studio_app.url)
+    page = open_page(browser, studio_app.url, (1280, 900, "light"))
     expected = {
         "Image to video": ["First frame", "Prompt (optional)", "Resolution", "Duration (seconds)", "Seed"],
         "Reference to video": [f"Image {n}" for n in range(1, 10)] + ["Prompt", "Aspect ratio"],
@@ -61,18 +172,16 @@ def test_every_tab_shows_its_controls_without_script_errors(browser, studio_app)
         page.get_by_role("tab", name=tab).click()
         for label in labels:
             page.get_by_text(label, exact=True).filter(visible=True).first.wait_for(timeout=10000)
-    assert not errors, errors
+        shot(page, f"tab-{tab.replace(' ', '-').lower()}")
+    assert not page.errors, page.errors
     page.close()
 
 
-def test_phone_width_has_no_sideways_scroll(browser, studio_app):
-    page = browser.new_page(viewport={"width": 390, "height": 844})
-    page.goto(studio_app.url)
-    page.get_by_text("Your clips").wait_for(timeout=15000)
-    page.wait_for_timeout(1500)
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    for tab in ("Text to video", "Image to video", "Reference to video", "Video edit"):  # none folded away
-        assert page.get_by_role("tab", name=tab).is_visible(), f"the {tab} tab is hidden on a phone"
-    page.screenshot(path=str(SHOTS / "phone.png"), full_page=True)
-    assert overflow <= 0, f"the page is {overflow}px wider than a phone screen"
-    page.close()
+def test_an_ordinary_input_error_writes_one_line_to_the_server_log(studio_app):
+    from gradio_client import Client
+
+    client = Client(studio_app.url, verbose=False)
+    with pytest.raises(Exception, match="needs a prompt"):
+        client.predict("", "720P", "16:9", 3, False, "", api_name="/text_to_video")
+    log = studio_app.log()
+    assert "needs a prompt" in log and "Traceback" not in log, log[-2000:]

@@ -20,6 +20,7 @@ from typing import Any
 
 from studio.budgets import Usage, day_start
 from studio.errors import NotFound
+from studio.jobs.library import Cursor, Filter, Page
 from studio.jobs.model import Job, JobState
 
 MIGRATIONS: list[str] = [
@@ -112,6 +113,20 @@ MIGRATIONS: list[str] = [
     UPDATE jobs SET payer = owner WHERE payer IS NULL;
     CREATE INDEX jobs_payer_created ON jobs(payer, created_at);
     CREATE INDEX jobs_created ON jobs(created_at);
+    """,
+    # 7: the gallery: favourites, deletion that keeps the row (spend stays true, lineage stays whole),
+    #    indexes so the newest page and the "anything changed?" check stay fast at thousands of jobs,
+    #    and each owner's draft form (it survives a reload)
+    """
+    ALTER TABLE jobs ADD COLUMN favourite INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE jobs ADD COLUMN deleted_at REAL;
+    CREATE INDEX jobs_gallery ON jobs(owner, deleted_at, created_at DESC, id DESC);
+    CREATE INDEX jobs_owner_updated ON jobs(owner, updated_at);
+    CREATE TABLE drafts (
+        owner TEXT PRIMARY KEY,
+        fields TEXT NOT NULL,
+        updated_at REAL NOT NULL
+    );
     """,
 ]
 
@@ -305,8 +320,8 @@ class Ledger:
 
     def list(self, owner: str, limit: int = 200) -> list[Job]:
         with self._read() as db:
-            rows = db.execute("SELECT * FROM jobs WHERE owner = ? ORDER BY created_at DESC, rowid DESC LIMIT ?",
-                              (owner, limit)).fetchall()
+            rows = db.execute("SELECT * FROM jobs WHERE owner = ? AND deleted_at IS NULL "
+                              "ORDER BY created_at DESC, rowid DESC LIMIT ?", (owner, limit)).fetchall()
             return _with_parents(db, rows)
 
     def children(self, job_id: str, owner: str) -> list[Job]:
@@ -317,6 +332,48 @@ class Ledger:
                 "WHERE job_links.parent_id = ? AND jobs.owner = ? "
                 "GROUP BY jobs.id ORDER BY jobs.created_at, jobs.rowid", (job_id, owner)).fetchall()
             return _with_parents(db, rows)
+
+    def page(self, owner: str, filter: Filter, after: Cursor | None, limit: int) -> Page:
+        """One page of the owner's jobs, newest first, with the count of all that match."""
+        where, args = filter.where(owner)
+        running = ", ".join(f"'{s.value}'" for s in JobState if not s.finished)
+        with self._read() as db:
+            total = db.execute(f"SELECT COUNT(*) FROM jobs WHERE {where}", args).fetchone()[0]
+            unfinished = db.execute(f"SELECT COUNT(*) FROM jobs WHERE owner = ? AND deleted_at IS NULL "
+                                    f"AND state IN ({running})", (owner,)).fetchone()[0]
+            if after is not None:
+                where += " AND (created_at < ? OR (created_at = ? AND id < ?))"
+                args = [*args, after.created_at, after.created_at, after.job_id]
+            rows = db.execute(f"SELECT * FROM jobs WHERE {where} ORDER BY created_at DESC, id DESC LIMIT ?",
+                              [*args, limit + 1]).fetchall()
+        jobs = [Job.from_row(r) for r in rows[:limit]]
+        more = len(rows) > limit and jobs
+        return Page(jobs, total, Cursor(jobs[-1].created_at, jobs[-1].id) if more else None, unfinished, filter)
+
+    def changed(self, owner: str) -> str:
+        """A short token that changes whenever any of the owner's jobs changes (the gallery polls it)."""
+        with self._read() as db:
+            latest, count = db.execute("SELECT MAX(updated_at), COUNT(*) FROM jobs WHERE owner = ?",
+                                       (owner,)).fetchone()
+        return f"{count}:{latest!r}"
+
+    def save_draft(self, owner: str, fields: dict[str, Any]) -> None:
+        with self._tx() as db:
+            db.execute("INSERT INTO drafts (owner, fields, updated_at) VALUES (?, ?, ?) ON CONFLICT(owner) "
+                       "DO UPDATE SET fields = excluded.fields, updated_at = excluded.updated_at",
+                       (owner, json.dumps(fields, ensure_ascii=False), time.time()))
+
+    def draft(self, owner: str) -> dict[str, Any]:
+        with self._read() as db:
+            row = db.execute("SELECT fields FROM drafts WHERE owner = ?", (owner,)).fetchone()
+        return json.loads(row[0]) if row else {}
+
+    def backends(self, owner: str) -> list[str]:
+        """The backends the owner's jobs ran on (the gallery's backend filter offers these)."""
+        with self._read() as db:
+            rows = db.execute("SELECT DISTINCT backend FROM jobs WHERE owner = ? AND deleted_at IS NULL "
+                              "ORDER BY backend", (owner,)).fetchall()
+        return [r[0] for r in rows]
 
     def unfinished(self) -> list[Job]:
         """Jobs a runner must still drive, including ones whose result we still collect."""

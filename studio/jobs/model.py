@@ -101,6 +101,8 @@ class Job:
     claimed_by: str | None = None
     claimed_at: float | None = None
     base_url: str | None = None  # where the job was sent (None for preview): a loopback one is an emulator
+    favourite: bool = False              # starred in the gallery
+    deleted_at: float | None = None      # deleted from the gallery (files gone; the row keeps the money record)
 
     @property
     def variant(self):
@@ -128,6 +130,24 @@ class Job:
         d["test"] = self.is_test  # preview or emulator: its cost_usd is not money
         return d
 
+    def public_record(self) -> dict[str, Any]:
+        """The record a browser may show: record() without any server file path.
+
+        The clip, its poster and the request's input files are named only by
+        what they are (inputs counts them); the CLI keeps record() for local use.
+        """
+        d = self.record()
+        for key in ("output_path", "poster_path", "deleted_at"):
+            d.pop(key, None)
+        request = dict(d["request"])
+        inputs = {"first_frame": 1 if request.pop("first_frame", None) else 0,
+                  "references": len(request.pop("references", None) or ()),
+                  "video": 1 if request.pop("video", None) else 0}
+        request["inputs"] = {k: v for k, v in inputs.items() if v}
+        d["request"] = request
+        d["has_clip"] = bool(self.output_path)
+        return d
+
     def to_row(self) -> dict[str, Any]:
         d = asdict(self)
         d.pop("parents")  # kept in job_links, one row per parent
@@ -146,4 +166,5 @@ class Job:
         d["quote"] = json.loads(row["quote"] or "{}")
         d["state"] = JobState(row["state"])
         d["made_as"] = MadeAs(row["made_as"]) if d.get("made_as") else None
+        d["favourite"] = bool(d.get("favourite"))
         return cls(**d)

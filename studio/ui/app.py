@@ -8,10 +8,10 @@ from pathlib import Path
 import gradio as gr
 
 from studio.service import Spend, Studio
-from studio.ui import api, edit_tab, gallery, image_tab, reference_tab, text_tab
+from studio.ui import api, chain_actions, detail, draft, edit_tab, image_tab, library, live, reference_tab, text_tab
 from studio.ui import own_key as own_key_ui
 from studio.ui.context import UiContext
-from studio.ui.controls import TabUi, document_api, result_api, seed_line
+from studio.ui.controls import TabUi, document_api, ready, result_api
 from studio.ui.uploads import MAX_UPLOAD_BYTES
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
@@ -51,7 +51,7 @@ def build(studio: Studio) -> gr.Blocks:
     ctx = UiContext(studio)
     # Gradio's copies of uploads and served clips are removed after a day (the studio keeps its own).
     with gr.Blocks(title="HappyHorse Studio", delete_cache=(3600, 24 * 3600)) as demo:
-        header = gr.HTML(header_html(ctx, None))
+        header = gr.HTML(header_html(ctx, None), elem_id="hh-header")
         if not studio.settings.persistent:
             gr.Markdown("**This Space keeps no files across restarts:** clips made here vanish when it "
                         "restarts. Download the ones you want to keep.", elem_classes=["hh-ephemeral"])
@@ -60,34 +60,47 @@ def build(studio: Studio) -> gr.Blocks:
             gr.LoginButton(size="sm")  # Hugging Face sign-in: each account sees only its own jobs
             own_key = own_key_ui.render(ctx)
         with gr.Row(equal_height=False, elem_id="hh-main"):
-            with gr.Column(scale=6, min_width=320, elem_id="hh-workbench"):
-                with gr.Tabs():
+            with gr.Column(scale=5, min_width=320, elem_id="hh-workbench"):
+                with gr.Tabs(elem_id="hh-tabs") as tab_box:
                     tabs = [text_tab.render(ctx), image_tab.render(ctx), reference_tab.render(ctx),
                             edit_tab.render(ctx)]
-            with gr.Column(scale=5, min_width=300, elem_id="hh-gallery-col"):
-                gal = gallery.render(ctx)
-        refresh = gallery.wire(ctx, gal, header, lambda owner: header_html(ctx, owner))
+            with gr.Column(scale=7, min_width=300, elem_id="hh-gallery-col"):
+                story = chain_actions.render_storyboard()
+                lib = library.render(ctx)
+        panel = detail.render()
+        follow = live.render()
+        redraw_after, draw = live.wire(ctx, follow, lib, panel, tabs, header, lambda owner: header_html(ctx, owner))
+        open_view = detail.wire(ctx, panel, redraw_after)
+        chain_actions.wire(ctx, panel.chain, story, panel.selected, panel.load, tabs, tab_box, redraw_after,
+                           open_view, panel.outputs)
+        library.wire(ctx, lib, panel, open_view, redraw_after)
         for tab in tabs:
-            _wire_tab(tab, refresh)
+            _wire_tab(demo, tab)
         api.wire(ctx)
-        refresh.on_load(demo)
         if own_key is not None:
             demo.load(own_key.restore, own_key.stored, own_key.status, api_visibility="private",
                       show_progress="hidden")
-        for tab in tabs:
-            demo.load(tab.quote, tab.inputs, tab.result.quote, api_visibility="private", show_progress="hidden",
-                      preprocess=False, api_name=f"{tab.api_name}_quote_on_load")
+        draft.wire(ctx, demo, tabs)
+        draw(demo)
     return demo
 
 
-def _wire_tab(tab: TabUi, refresh: gallery.Refresh) -> None:
+def _wire_tab(demo: gr.Blocks, tab: TabUi) -> None:
+    """The quote follows the form and gates Generate; the named API endpoint waits for the clip."""
     r = tab.result
-    gr.on([c.change for c in tab.inputs], tab.quote, tab.inputs, r.quote, api_visibility="private",
+
+    def quote(*values):
+        text = tab.quote(*values)
+        return text, gr.update(interactive=ready(text))
+
+    gr.on([c.change for c in tab.inputs], quote, tab.inputs, [r.quote, r.button], api_visibility="private",
           show_progress="hidden", trigger_mode="always_last", preprocess=False, api_name=f"{tab.api_name}_quote")
+    demo.load(quote, tab.inputs, [r.quote, r.button], api_visibility="private", show_progress="hidden",
+              preprocess=False, api_name=f"{tab.api_name}_quote_on_load")
+    # API callers get the finished clip and its record (the page's Generate only sends, see studio.ui.live).
     document_api(tab.generate, tab.inputs, result_api(r))
-    generated = r.button.click(tab.generate, tab.inputs, r.outputs, api_name=tab.api_name,
-                               concurrency_limit=None, preprocess=False)
-    refresh.after(generated.then(seed_line, r.record, r.seed_used, api_visibility="private"))
+    gr.on([], tab.generate, tab.inputs, r.outputs, api_name=tab.api_name, concurrency_limit=None,
+          preprocess=False)
 
 
 def launch_options(studio: Studio) -> dict:
@@ -99,6 +112,7 @@ def launch_options(studio: Studio) -> dict:
         run_history=False,
         ssr_mode=False,
         css_paths=[ASSETS / "studio.css"],
+        js=(ASSETS / "studio.js").read_text(),
         theme=gr.themes.Soft(primary_hue="orange", neutral_hue="slate"),
         allowed_paths=[str(ASSETS)],
         footer_links=["api", "gradio"],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -14,6 +15,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import gradio as gr
 
@@ -27,6 +29,25 @@ from studio.ui.uploads import upload_path, uploads  # noqa: F401  (the tabs impo
 WATCH_INTERVAL = 0.5
 CONFIRM_SECONDS = 30  # a second press within this long confirms a spend above STUDIO_CONFIRM_ABOVE
 SERVE_MAX_AGE = 6 * 3600  # a served copy older than this is removed (Gradio has its own copy by then)
+URL_MEMORY = 4096         # clips and posters whose browser address is remembered
+log = logging.getLogger("studio.ui")
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """Passed as generate()'s progress: send the job and return at once (the page follows it from the ledger).
+
+    again: the user asked for another take on purpose ("Generate another"), so the same request sent
+    moments ago makes a new job instead of returning that one (the double-click guard).
+    """
+
+    again: bool = False
+
+
+def user_error(e: StudioError, title: str = "Check your input") -> gr.Error:
+    """A studio error as the message a browser shows; the server log gets one line, not a traceback."""
+    log.warning("input refused: %s", e)
+    return gr.Error(str(e), title=title, print_exception=False)
 
 
 @dataclass
@@ -35,9 +56,35 @@ class UiContext:
     tokens: TokenAccounts = field(default_factory=TokenAccounts)
     own_keys: OwnKeys = field(default_factory=OwnKeys)  # signed-in users' own provider keys, memory only
     _asked: dict = field(default_factory=dict)  # (owner, backend, request) -> when the page was asked to confirm
+    _urls: dict = field(default_factory=dict, repr=False)  # file (path, mtime, size) -> browser address
+    _urls_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
         self.signer = Signer(studio_secret(self.studio.settings.browser_secret, self.studio.settings.data_dir))
+
+    def url(self, block: gr.blocks.Block, path: str | None) -> str | None:
+        """A browser address for a studio file, through serve() and Gradio's cache (never the data dir).
+
+        Remembered per file version, so a gallery page does not hash its clips again on every refresh.
+        """
+        try:
+            st = os.stat(path) if path else None
+        except OSError:
+            return None
+        if st is None:
+            return None
+        key = (path, st.st_mtime_ns, st.st_size)
+        with self._urls_lock:
+            known = self._urls.get(key)
+        if known:
+            return known
+        cached = block.move_resource_to_block_cache(serve(path))
+        address = "gradio_api/file=" + quote(str(cached))
+        with self._urls_lock:
+            if len(self._urls) >= URL_MEMORY:
+                self._urls.clear()
+            self._urls[key] = address
+        return address
 
     def owner(self, request: gr.Request | None) -> str:
         """The local user; or, when the studio serves many, the signed-in user or this browser."""
@@ -71,7 +118,7 @@ class UiContext:
         try:
             return self.studio.prepare(variant, **uploads(fields))
         except StudioError as e:
-            raise gr.Error(str(e), title="Check your input") from None
+            raise user_error(e) from None
 
     def confirm_spend(self, owner: str, prepared, backend: str, request: gr.Request | None) -> None:
         """On the page, a job above STUDIO_CONFIRM_ABOVE on a paid backend is sent on the second press.
@@ -92,12 +139,13 @@ class UiContext:
                        f"${self.studio.settings.confirm_above:.2f} this studio asks about first. Press Generate "
                        f"again within {CONFIRM_SECONDS} s to send it.", title="Confirm the spend")
 
-    async def generate(self, variant: str, request: gr.Request | None, progress: gr.Progress,
+    async def generate(self, variant: str, request: gr.Request | None, progress: gr.Progress | Submitted,
                        **fields: Any) -> tuple[str | None, dict]:
-        """Check, quote and submit a job, then watch it until it ends.
+        """Check, quote and submit a job; for an API caller, watch it until it ends and return the clip.
 
         The job belongs to the studio's runner, not to this event: if the browser
-        goes away the job runs on and lands in the gallery.
+        goes away the job runs on and lands in the gallery. The page passes
+        Submitted() and gets the new job's record back at once.
         """
         owner = self.owner(request)
         prepared = await asyncio.to_thread(self.prepare, variant, **fields)  # file checks stay off the loop
@@ -105,17 +153,21 @@ class UiContext:
         backend = own.backend if own else self.studio.settings.backend
         self.confirm_spend(owner, prepared, backend, request)
         try:
+            again = isinstance(progress, Submitted) and progress.again
             job = await asyncio.to_thread(self.studio.submit, owner, prepared, own.backend if own else None,
-                                          payer=self.payer(request), key=own.key if own else None)
+                                          payer=self.payer(request), key=own.key if own else None, again=again)
         except StudioError as e:
-            raise gr.Error(str(e)) from None
+            raise user_error(e, "Not sent") from None
+        if isinstance(progress, Submitted):
+            return None, job.public_record()
         progress(0.0, desc=f"{prepared.quote.describe()} — queued")
         while not job.state.finished:
             await asyncio.sleep(WATCH_INTERVAL)
             job = await asyncio.to_thread(self.studio.job, owner, job.id)
             progress(job.progress or 0.0, desc=f"{job.state.words} · {self.studio.backend_label(job.backend)}")
         if job.state is not JobState.SUCCEEDED:
-            raise gr.Error(f"{job.state.words.capitalize()}: {job.error_message}", title="The job did not finish")
+            raise gr.Error(f"{job.state.words.capitalize()}: {job.error_message}", title="The job did not finish",
+                           print_exception=False)
         return serve(job.output_path), job.record()
 
 

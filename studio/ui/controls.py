@@ -35,10 +35,18 @@ class Shape:
         return [c for c in (self.resolution, self.ratio, self.duration, self.watermark, self.seed) if c is not None]
 
 
+CANT = "**Can't generate yet:**"
+
+
 @dataclass
 class Result:
+    """The foot of a tab: its running jobs, the quote beside Generate, and the latest clip it made."""
+
+    label: str
+    runs: gr.HTML
     quote: gr.Markdown
     button: gr.Button
+    latest: gr.Column
     video: gr.Video
     seed_used: gr.Markdown
     record: gr.JSON
@@ -46,6 +54,9 @@ class Result:
     @property
     def outputs(self) -> list[gr.components.Component]:
         return [self.video, self.record]
+
+    def button_label(self, started: int) -> str:
+        return f"Generate{' another' if started else ''} · {self.label}"
 
 
 @dataclass
@@ -88,7 +99,7 @@ def shape_controls(variant: Variant) -> Shape:
     duration = (gr.Slider(MIN_SECONDS, MAX_SECONDS, value=DEFAULT_SECONDS, step=1, precision=0,
                           label="Duration (seconds)", info="Billed per second.")
                 if variant in TAKES_DURATION else None)
-    with gr.Row():
+    with gr.Row(elem_classes=["hh-seedrow"]):
         seed = gr.Textbox(label="Seed", placeholder="empty = random", max_lines=1, scale=2,
                           info="Same seed + same settings gives a similar take.")
         # A textbox, so "empty = random" shows (gr.Number shows 0); the API takes a whole number or None.
@@ -99,13 +110,22 @@ def shape_controls(variant: Variant) -> Shape:
 
 
 def result_area(label: str) -> Result:
-    quote = gr.Markdown(elem_classes=["hh-quote"])
-    button = gr.Button(f"Generate · {label}", variant="primary", elem_classes=["hh-generate"])
-    video = gr.Video(label="Result", interactive=False, elem_classes=["hh-result"])
-    seed_used = gr.Markdown()
-    with gr.Accordion("Job record", open=False):
-        record = gr.JSON(label="Job record", show_label=False)
-    return Result(quote, button, video, seed_used, record)
+    """Quote and Generate side by side in a bar that stays in view, with this tab's running jobs above.
+
+    Generate starts disabled: the first quote (on load) enables it once the form can be sent.
+    """
+    with gr.Column(elem_classes=["hh-gobar"]):
+        runs = gr.HTML("", elem_classes=["hh-runs"])
+        with gr.Row(equal_height=True, elem_classes=["hh-gorow"]):
+            quote = gr.Markdown(elem_classes=["hh-quote"])
+            button = gr.Button(f"Generate · {label}", variant="primary", elem_classes=["hh-generate"],
+                               interactive=False, scale=0, min_width=200)
+    with gr.Column(visible=False, elem_classes=["hh-latest"]) as latest:
+        video = gr.Video(label="Latest from this tab", interactive=False, elem_classes=["hh-result"], height=220)
+        seed_used = gr.Markdown()
+        with gr.Accordion("Job record", open=False):
+            record = gr.JSON(label="Job record", show_label=False)
+    return Result(label, runs, quote, button, latest, video, seed_used, record)
 
 
 def cost_doc() -> str:
@@ -154,7 +174,7 @@ def quote_text(ctx: UiContext, variant: Variant, **fields) -> str:
     try:
         prepared = ctx.studio.prepare(variant, **uploads(fields))
     except StudioError as e:
-        return f"**Can't generate yet:** {e}"
+        return f"{CANT} {e}"
     lines = [f"**{prepared.quote.describe()}**"]
     backend = ctx.studio.settings.backend
     if backend == "preview":
@@ -163,6 +183,11 @@ def quote_text(ctx: UiContext, variant: Variant, **fields) -> str:
         lines.append(f"Backend: {ctx.studio.backend_label()}")
     lines += [f"Note: {n}" for n in prepared.checked.notes]
     return "  \n".join(lines)
+
+
+def ready(quote: str) -> bool:
+    """Whether a quote says the form can be sent."""
+    return bool(quote) and not quote.startswith(CANT)
 
 
 def seed_line(record: dict | None) -> str:

@@ -1,0 +1,101 @@
+() => {
+  // Page-wide behaviour of HappyHorse Studio (passed to launch(js=...)).
+  if (window.hhStudio) return;
+  window.hhStudio = true;
+
+  const clock = (s) => { s = Math.max(0, Math.floor(s)); return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`; };
+  const serverNow = (el) => {  // the server's clock, from the time it drew this element
+    if (!el.dataset.drawn) el.dataset.drawn = String(Date.now() / 1000);
+    return parseFloat(el.dataset.now) + (Date.now() / 1000 - parseFloat(el.dataset.drawn));
+  };
+  const ago = (s) => s < 45 ? 'just now' : s < 3600 ? `${Math.round(s / 60) || 1} min ago` : null;
+
+  // Running jobs: elapsed time, time left and the expected-time bar move every second between redraws.
+  setInterval(() => {
+    document.querySelectorAll('.hh-elapsed[data-since]').forEach((el) => {
+      el.textContent = clock(serverNow(el) - parseFloat(el.dataset.since));
+    });
+    document.querySelectorAll('.hh-left[data-expect]').forEach((el) => {
+      const left = parseFloat(el.dataset.expect) - (serverNow(el) - parseFloat(el.dataset.since));
+      el.textContent = left > 0 ? `about ${clock(left)} left` : 'taking longer than usual';
+    });
+    document.querySelectorAll('.hh-bar-expected[data-expect]').forEach((el) => {
+      const share = (serverNow(el) - parseFloat(el.dataset.since)) / parseFloat(el.dataset.expect);
+      const bar = el.querySelector('i');
+      if (bar) bar.style.width = `${Math.min(95, share * 100).toFixed(0)}%`;
+    });
+    document.querySelectorAll('time[data-at]').forEach((el) => {
+      const words = ago(serverNow(el) - parseFloat(el.dataset.at));
+      if (words) el.textContent = words;
+    });
+  }, 1000);
+
+  // Ctrl+Enter (Cmd+Enter) in a prompt presses that tab's Generate, when it can be pressed.
+  document.addEventListener('keydown', (e) => {
+    if (e.key !== 'Enter' || !(e.ctrlKey || e.metaKey) || e.target.tagName !== 'TEXTAREA') return;
+    const panel = e.target.closest('[role="tabpanel"]') || document;
+    const button = [...panel.querySelectorAll('button.hh-generate')].find((b) => b.offsetParent !== null);
+    if (button && !button.disabled) { e.preventDefault(); button.click(); }
+  });
+
+  // Upload boxes: a file of the wrong kind is named at once, instead of a silent box or a broken picture.
+  const kindOf = (file) => {
+    const ext = (file.name.split('.').pop() || '').toUpperCase();
+    if (file.type.startsWith('image/')) return `a ${ext || 'picture'} image`;
+    if (file.type.startsWith('video/')) return `a ${ext || ''} video`.replace('  ', ' ');
+    return ext ? `a .${ext.toLowerCase()} file` : 'not a picture or a video';
+  };
+  const say = (block, text) => {
+    let note = block.querySelector('.hh-drop-msg');
+    if (!note) { note = document.createElement('div'); note.className = 'hh-drop-msg'; note.setAttribute('role', 'alert'); block.appendChild(note); }
+    note.textContent = text;
+    clearTimeout(note.hideTimer);
+    note.hideTimer = setTimeout(() => note.remove(), 8000);
+  };
+  const boxOf = (target) => {
+    const block = target.closest && target.closest('#hh-workbench .block');
+    const input = block && block.querySelector('input[type=file]');
+    if (!input) return null;
+    const accept = input.getAttribute('accept') || '';
+    return {block, input, wants: accept.includes('video') ? 'video' : accept.includes('image') ? 'image' : null};
+  };
+  const isEmptySlot = (slot) => !slot.querySelector('img') && slot.querySelector('input[type=file]');
+  const put = (slot, file) => {
+    const input = slot.querySelector('input[type=file]');
+    const dt = new DataTransfer();
+    dt.items.add(file);
+    input.files = dt.files;
+    input.dispatchEvent(new Event('change', {bubbles: true}));
+  };
+  document.addEventListener('drop', (e) => {
+    const box = boxOf(e.target);
+    const files = [...((e.dataTransfer && e.dataTransfer.files) || [])];
+    if (!box || !box.wants || !files.length) return;
+    const wrong = files.find((f) => !f.type.startsWith(box.wants + '/'));
+    if (wrong) {
+      e.preventDefault(); e.stopPropagation();
+      say(box.block, box.wants === 'video'
+        ? `That is ${kindOf(wrong)}: this box takes a video clip (MP4 or MOV, 3 to 60 s).`
+        : `That is ${kindOf(wrong)}: this box takes a picture (JPEG, PNG, BMP or WEBP).`);
+      return;
+    }
+    const slot = box.block.closest('.hh-slot') || (box.block.classList.contains('hh-slot') ? box.block : null);
+    if (files.length > 1 && slot) {  // several images at once fill this slot and the empty ones after it
+      e.preventDefault(); e.stopPropagation();
+      const panel = slot.closest('[role="tabpanel"]') || document;
+      const slots = [...panel.querySelectorAll('.hh-slot')];
+      const free = slots.slice(slots.indexOf(slot)).filter(isEmptySlot);
+      files.slice(0, free.length).forEach((f, i) => put(free[i], f));
+      if (files.length > free.length) say(slot, `${files.length - free.length} image(s) did not fit: every slot after this one is full.`);
+    }
+  }, true);
+  // A picture the browser cannot show (say, a text file renamed .png) never shows a broken image.
+  document.addEventListener('error', (e) => {
+    const img = e.target;
+    if (!(img instanceof HTMLImageElement)) return;
+    const block = img.closest('#hh-workbench .block');
+    if (!block) return;
+    img.style.visibility = 'hidden';
+    say(block, 'This file is not a picture the studio can read: upload a JPEG, PNG, BMP or WEBP image.');
+  }, true);
+}

@@ -1,0 +1,63 @@
+"""The draft form survives a reload: every tab's prompt, settings and uploads, kept for this user.
+
+The studio keeps the draft per owner (Studio.save_draft), so it needs no
+browser storage: inside a cross-site iframe (a Hugging Face Space) a browser
+may refuse local storage, and the page must still work there. An upload is
+kept as the path Gradio gave it and put back only while it is still a
+regular file in this server's upload folder (the check every event's files
+get, studio.ui.uploads.confined); one Gradio has since removed stays empty.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gradio as gr
+
+from studio.errors import InputError, StudioError
+from studio.ui.context import UiContext
+from studio.ui.controls import TabUi
+from studio.ui.uploads import confined, payload_path
+
+
+def keep(value: Any) -> Any:
+    """A widget value as the draft stores it: an upload as {"upload": path}, the rest as it is."""
+    if isinstance(value, (dict, list)) or hasattr(value, "path"):
+        try:
+            path = payload_path(value)
+        except InputError:
+            return None
+        return {"upload": path} if path else None
+    return value
+
+
+def put_back(value: Any) -> Any:
+    """A stored draft value as a widget value; an upload only while it is still on this server."""
+    if isinstance(value, dict):
+        try:
+            return confined(str(value.get("upload") or ""), "A saved upload")
+        except InputError:
+            return None
+    return value
+
+
+def wire(ctx: UiContext, demo: gr.Blocks, tabs: list[TabUi]) -> None:
+    fields = [c for tab in tabs for c in tab.inputs]
+    names = [f"{tab.api_name}.{i}" for tab in tabs for i in range(len(tab.inputs))]
+
+    def save(request: gr.Request, *values):
+        owner = ctx.owner_or_none(request)
+        if owner:
+            try:
+                ctx.studio.save_draft(owner, {name: keep(v) for name, v in zip(names, values)})
+            except StudioError:
+                pass  # a draft too large to keep is simply not kept; the form itself is unchanged
+
+    def restore(request: gr.Request):
+        owner = ctx.owner_or_none(request)
+        stored = ctx.studio.draft(owner) if owner else {}
+        return [put_back(stored[name]) if name in stored else gr.skip() for name in names]
+
+    private = dict(api_visibility="private", show_progress="hidden")
+    demo.load(restore, None, fields, **private)
+    gr.on([c.change for c in fields], save, fields, None, preprocess=False, trigger_mode="always_last", **private)

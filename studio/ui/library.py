@@ -1,0 +1,156 @@
+"""The right column: every clip as a tile at its own shape, filters and search above, the job log a tab away.
+
+The grid is one gr.HTML rendered from a page of the ledger; assets/studio.js
+(loaded with the page) gives it hover-to-play, clicks and lazy paging. A tile
+click travels as the grid's own `click` event with the job id; a hover asks
+the grid's server function clip_url for the clip's address (owner-checked).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import gradio as gr
+
+from studio.errors import StudioError
+from studio.jobs.library import PAGE_SIZE, STATE_GROUPS, Filter, Page
+from studio.jobs.model import JobState
+from studio.ui import tiles
+from studio.ui.context import UiContext, user_error
+
+MAX_SHOWN = 480
+LOG_ROWS = 500
+VARIANTS = [("All kinds", ""), ("Text to video", "t2v"), ("Image to video", "i2v"),
+            ("Reference to video", "r2v"), ("Video edit", "edit")]
+STATES = [("Any state", ""), ("Running", "running"), ("Done", "done"), ("Failed", "failed"),
+          ("Cancelled", "cancelled"), ("Needs your decision", "decide")]
+GRID_JS = (Path(__file__).resolve().parents[2] / "assets" / "grid.js").read_text()
+
+
+@dataclass
+class LibraryUi:
+    search: gr.Textbox
+    variant: gr.Dropdown
+    state: gr.Dropdown
+    backend: gr.Dropdown
+    favourites: gr.Checkbox
+    grid: gr.HTML
+    shown: gr.State
+    log_search: gr.Textbox
+    log: gr.Dataframe
+    log_tab: gr.Tab
+
+    @property
+    def filters(self) -> list:
+        return [self.variant, self.state, self.backend, self.search, self.favourites]
+
+
+def filter_of(variant: str | None, state: str | None, backend: str | None, search: str | None,
+              favourites: bool | None) -> Filter:
+    return Filter(variant=variant or None, state=state if state in STATE_GROUPS else None,
+                  backend=backend or None, search=(search or "")[:200], favourites=bool(favourites))
+
+
+def render(ctx: UiContext) -> LibraryUi:
+    with gr.Tabs(elem_id="hh-library-tabs"):
+        with gr.Tab("Gallery", id="clips"):
+            with gr.Row(elem_id="hh-toolbar", equal_height=True):
+                search = gr.Textbox(show_label=False, placeholder="Search prompts or a job id", max_lines=1,
+                                    scale=3, min_width=160, elem_id="hh-search", container=False)
+                favourites = gr.Checkbox(label="★ Favourites", value=False, scale=0, min_width=0,
+                                         container=False, elem_id="hh-favs")
+            with gr.Row(elem_id="hh-filters", equal_height=True):
+                variant = gr.Dropdown(VARIANTS, value="", show_label=False, container=False, min_width=110,
+                                      elem_id="hh-f-variant")
+                state = gr.Dropdown(STATES, value="", show_label=False, container=False, min_width=110,
+                                    elem_id="hh-f-state")
+                backend = gr.Dropdown([("Any backend", "")], value="", show_label=False, container=False,
+                                      min_width=110, elem_id="hh-f-backend")
+
+            def clip_url(job_id: str, request: gr.Request) -> str | None:
+                """The address of one of the caller's finished clips (for hover play), or None."""
+                owner = ctx.owner_or_none(request)
+                try:
+                    job = ctx.studio.job(owner, str(job_id)) if owner else None
+                except StudioError:
+                    return None
+                if job is None or job.state is not JobState.SUCCEEDED:
+                    return None
+                return ctx.url(grid, job.output_path)
+
+            grid = gr.HTML(tiles.loading(), elem_id="hh-gallery",
+                           js_on_load=GRID_JS, server_functions=[clip_url], apply_default_css=False)
+        with gr.Tab("Job log", id="log") as log_tab:
+            log_search = gr.Textbox(show_label=False, placeholder="Search the log: prompt words or a job id",
+                                    max_lines=1, container=False, elem_id="hh-log-search")
+            log = gr.Dataframe(headers=["When", "Job", "State", "Kind", "Backend", "Cost", "Prompt"],
+                               datatype=["str"] * 7, interactive=False, wrap=True, max_height=640,
+                               elem_id="hh-log", show_label=False)
+    return LibraryUi(search, variant, state, backend, favourites, grid, gr.State(PAGE_SIZE), log_search, log, log_tab)
+
+
+def grid_html(ctx: UiContext, ui: LibraryUi, owner: str | None, filter: Filter, shown: int,
+              expected: dict[str, float] | None = None) -> str:
+    now = time.time()
+    if not owner:
+        return tiles.grid(Page([], 0, filter=filter), {}, shown, now)
+    page = ctx.studio.library(owner, filter, limit=min(shown, MAX_SHOWN))
+    posters = {j.id: ctx.url(ui.grid, j.poster_path) for j in page.jobs if j.state is JobState.SUCCEEDED}
+    return tiles.grid(page, posters, shown, now, expected)
+
+
+def log_rows(ctx: UiContext, owner: str | None, search: str) -> list[list[str]]:
+    """Every job (newest first, up to LOG_ROWS), searchable: when, id, state, kind, backend, cost, prompt."""
+    if not owner:
+        return []
+    page = ctx.studio.library(owner, Filter(search=(search or "")[:200]), limit=LOG_ROWS)
+    now = time.time()
+    return [[tiles.when(j.created_at, now), j.id, tiles.state_words(j), j.request.variant.title, j.backend,
+             tiles.cost_line(j), tiles.prompt_start(j, 80)] for j in page.jobs]
+
+
+def backend_choices(ctx: UiContext, owner: str | None) -> list[tuple[str, str]]:
+    names = ctx.studio.gallery_backends(owner) if owner else []
+    return [("Any backend", "")] + [(n, n) for n in names]
+
+
+def wire(ctx: UiContext, ui: LibraryUi, panel, open_view, redraw_after) -> None:
+    """Filters redraw the grid from the first page; a tile click opens, stars or asks for more."""
+
+    def draw(shown, variant, state, backend, search, favourites, request: gr.Request):
+        owner = ctx.owner_or_none(request)
+        return grid_html(ctx, ui, owner, filter_of(variant, state, backend, search, favourites), shown)
+
+    def first_page(variant, state, backend, search, favourites, request: gr.Request):
+        return PAGE_SIZE, draw(PAGE_SIZE, variant, state, backend, search, favourites, request)
+
+    gr.on([ui.variant.change, ui.state.change, ui.backend.input, ui.favourites.change, ui.search.submit,
+           ui.search.change], first_page, ui.filters, [ui.shown, ui.grid], api_visibility="private",
+          show_progress="hidden", trigger_mode="always_last")
+
+    def clicked(shown, variant, state, backend, search, favourites, evt: gr.EventData, request: gr.Request):
+        data = evt._data if isinstance(getattr(evt, "_data", None), dict) else {}
+        act, job_id = data.get("act"), str(data.get("id") or "")
+        owner = ctx.owner(request)
+        if act == "more":
+            shown = min(int(shown) + PAGE_SIZE, MAX_SHOWN)
+            return {ui.shown: shown, ui.grid: draw(shown, variant, state, backend, search, favourites, request)}
+        try:
+            job = ctx.studio.job(owner, job_id)
+            if act == "fav":
+                ctx.studio.favourite(owner, job_id, not job.favourite)
+                return {ui.grid: draw(shown, variant, state, backend, search, favourites, request)}
+        except StudioError as e:
+            raise user_error(e, "Not found") from None
+        return open_view(owner, job)
+
+    redraw_after(ui.grid.click(clicked, [ui.shown, *ui.filters], [ui.shown, ui.grid, *panel.outputs],
+                               api_visibility="private", show_progress="hidden"))
+
+    def search_log(text, request: gr.Request):
+        return log_rows(ctx, ctx.owner_or_none(request), text)
+
+    gr.on([ui.log_tab.select, ui.log_search.change, ui.log_search.submit], search_log, ui.log_search, ui.log,
+          api_visibility="private", show_progress="hidden", trigger_mode="always_last")

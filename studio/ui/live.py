@@ -1,0 +1,154 @@
+"""The page follows the ledger: one timer redraws what changed, says when a job ends, and keeps Generate free.
+
+Generate only sends the job (Submitted) and returns; the runner owns it. Every
+TICK seconds the page asks the ledger one cheap question ("did any of my jobs
+change?") and, only when the answer is yes, redraws the grid, the header, the
+running jobs under each tab's Generate, the open detail, and says in a toast
+which watched job finished or failed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import gradio as gr
+
+from studio.errors import NotFound, StudioError
+from studio.jobs.library import Filter
+from studio.jobs.model import Job, JobState
+from studio.ui import detail, library, tiles
+from studio.ui.context import Submitted, UiContext, serve, user_error
+from studio.ui.controls import TabUi, seed_line
+
+TICK = 1.5
+DOUBLE_CLICK = 0.8  # seconds: a second Generate sooner than this is a double click, sent once
+RUNS_SHOWN = 4
+
+
+@dataclass
+class Live:
+    timer: gr.Timer
+    token: gr.State       # the ledger's change token when the page was last drawn
+    watching: gr.State    # {job id: variant} of unfinished jobs the page is following
+
+
+def render() -> Live:
+    return Live(gr.Timer(TICK), gr.State(""), gr.State({}))
+
+
+def runs_html(jobs: list[Job], expected: dict[str, float], now: float) -> str:
+    """The compact status beside Generate: each running job of this tab in words, elapsed and time left."""
+    if not jobs:
+        return ""
+    rows = "".join(
+        f'<li data-open="{tiles.esc(j.id)}"><span class="hh-run-prompt">{tiles.esc(tiles.prompt_start(j, 48))}</span>'
+        f'<span class="hh-run-state">{tiles.running_words(j, expected.get(j.id), now)}</span>'
+        f'{tiles.running_bar(j, expected.get(j.id), now)}</li>' for j in jobs[:RUNS_SHOWN])
+    extra = len(jobs) - RUNS_SHOWN
+    more = f'<li class="hh-muted">and {extra} more in the gallery</li>' if extra > 0 else ""
+    return f'<ul class="hh-runlist">{rows}{more}</ul>'
+
+
+def toast(job: Job) -> None:
+    what = f"“{tiles.prompt_start(job, 50)}”"
+    if job.state is JobState.SUCCEEDED:
+        gr.Info(f"Done: {what}, {tiles.length(job)}, {tiles.money(job)}. It is first in the gallery.",
+                title="Clip ready", duration=6)
+    elif job.state is JobState.UNSURE:
+        gr.Warning(f"{what} needs your decision: open it in the gallery.", title="Needs your decision")
+    elif job.state is JobState.CANCELLED:
+        gr.Info(f"{what} was cancelled. {job.error_message or ''}", title="Cancelled")
+    else:
+        gr.Warning(f"{what} failed: {job.error_message or 'no reason given'}", title="Job failed")
+
+
+def wire(ctx: UiContext, live: Live, lib: library.LibraryUi, panel: detail.DetailUi, tabs: list[TabUi],
+         header: gr.HTML, header_html: Callable[[str | None], str]) -> tuple[Callable, Callable]:
+    """Connect the timer and every Generate button; returns how to redraw after an event, and on load."""
+    by_variant = {tab.api_name: tab for tab in tabs}
+    variant_of = {"t2v": "text_to_video", "i2v": "image_to_video", "r2v": "reference_to_video", "edit": "video_edit"}
+    tab_outputs = [c for t in tabs for c in (t.result.runs, t.result.latest, t.result.video, t.result.seed_used,
+                                             t.result.record)]
+    outputs = [live.token, live.watching, lib.grid, lib.backend, header, *tab_outputs, *panel.outputs]
+    inputs = [live.token, live.watching, lib.shown, *lib.filters, panel.selected, panel.seen]
+
+    def redraw(token, watching, shown, variant, state, backend, search, favourites, selected, seen,
+               request: gr.Request):
+        owner = ctx.owner_or_none(request)
+        if not owner:
+            return {live.token: gr.skip()}
+        now_token = ctx.studio.gallery_changed(owner)
+        if now_token == token:
+            return {live.token: gr.skip()}
+        now = time.time()
+        running = ctx.studio.library(owner, Filter(state="running"), limit=100).jobs
+        expected = {j.id: s for j in running if (s := detail.expected_seconds(ctx, owner, j))}
+        out = {live.token: now_token, header: header_html(owner),
+               lib.grid: library.grid_html(ctx, lib, owner, library.filter_of(variant, state, backend, search,
+                                                                              favourites), shown, expected),
+               lib.backend: gr.update(choices=library.backend_choices(ctx, owner))}
+        for variant_name, tab in by_variant.items():
+            mine = [j for j in running if variant_of.get(j.request.variant.value) == variant_name]
+            out[tab.result.runs] = runs_html(mine, expected, now)
+        still = {j.id for j in running}
+        for job_id in [i for i in (watching or {}) if i not in still]:
+            try:
+                job = ctx.studio.job(owner, job_id)
+            except NotFound:
+                continue
+            toast(job)
+            tab = by_variant.get(variant_of.get(job.request.variant.value, ""))
+            if tab and job.state is JobState.SUCCEEDED:
+                record = job.public_record()
+                out.update({tab.result.latest: gr.update(visible=True), tab.result.video: serve(job.output_path),
+                            tab.result.seed_used: seed_line(record), tab.result.record: record})
+        out[live.watching] = {j.id: j.request.variant.value for j in running}
+        if selected:
+            try:
+                job = ctx.studio.job(owner, selected)
+            except NotFound:
+                out.update(detail.closed(panel))
+            else:
+                if job.updated_at != seen:
+                    out.update(detail.view(ctx, panel, owner, job, expected.get(job.id)))
+        return out
+
+    live.timer.tick(redraw, inputs, outputs, api_visibility="private", show_progress="hidden",
+                    concurrency_limit=None)
+    for tab in tabs:
+        _wire_generate(ctx, live, tab, redraw, inputs, outputs)
+    private = dict(api_visibility="private", show_progress="hidden")
+    return (lambda event: event.then(redraw, inputs, outputs, **private),
+            lambda demo: demo.load(redraw, inputs, outputs, **private))
+
+
+def _wire_generate(ctx: UiContext, live: Live, tab: TabUi, redraw, inputs, outputs) -> None:
+    r = tab.result
+
+    sent_at = gr.State(0.0)  # when this tab last sent a job: a second click within DOUBLE_CLICK is the same
+
+    async def start(request: gr.Request, watching, last, *values):
+        now = time.time()
+        again = bool(last) and now - last > DOUBLE_CLICK  # a deliberate "Generate another"
+        try:
+            _, record = await tab.generate(*values, request=request, progress=Submitted(again=again))
+        except StudioError as e:
+            raise user_error(e) from None
+        if record["id"] in (watching or {}):
+            gr.Info("That is the job you sent a moment ago: a double click is sent once.", duration=4)
+        elif record.get("test"):
+            gr.Info("Sent to the preview renderer (free). Follow it here and in the gallery." if record.get("preview")
+                    else "Sent to the emulator (a test run, no money). Follow it here and in the gallery.",
+                    title="Generating", duration=4)
+        else:
+            gr.Info(f"Sent: ≈ ${record['quote_usd']:.2f} quoted. Follow it here and in the gallery.",
+                    title="Generating", duration=4)
+        return {live.watching: {**(watching or {}), record["id"]: record["variant"]}, live.token: "",
+                r.button: gr.update(value=r.button_label(1)), sent_at: now}
+
+    sent = r.button.click(start, [live.watching, sent_at, *tab.inputs],
+                          [live.watching, live.token, r.button, sent_at], api_visibility="private",
+                          concurrency_limit=None, preprocess=False, show_progress="minimal")
+    sent.then(redraw, inputs, outputs, api_visibility="private", show_progress="hidden")

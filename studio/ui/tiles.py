@@ -1,0 +1,218 @@
+"""The gallery's tiles as HTML: what a person reads on each clip, at the clip's own shape.
+
+Pure functions of jobs and addresses (no Gradio, no disk), so the words are
+tested without a browser. assets/studio.js brings the grid to life: hover
+plays muted, a click opens the detail, elapsed times tick, the end of the
+grid asks for more.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import time
+
+from studio.jobs.library import Page
+from studio.jobs.model import Job, JobState
+
+ABBREVIATIONS = {"t2v": "T2V", "i2v": "I2V", "r2v": "R2V", "edit": "EDIT", "stitch": "STORY"}
+RATIO_SHAPES = {"16:9": (16, 9), "9:16": (9, 16), "1:1": (1, 1), "4:3": (4, 3), "3:4": (3, 4)}
+STATE_CLASS = {JobState.SUCCEEDED: "done", JobState.FAILED: "failed", JobState.CANCELLED: "cancelled",
+               JobState.UNSURE: "decide"}
+PROMPT_CHARS = 110
+
+
+def esc(value) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def when(at: float, now: float | None = None) -> str:
+    """How long ago, the way a person says it."""
+    now = time.time() if now is None else now
+    ago = max(0.0, now - at)
+    if ago < 45:
+        return "just now"
+    if ago < 3600:
+        return f"{round(ago / 60) or 1} min ago"
+    stamp = dt.datetime.fromtimestamp(at)
+    if ago < 86400 and stamp.date() == dt.datetime.fromtimestamp(now).date():
+        return f"today {stamp:%H:%M}"
+    if ago < 2 * 86400:
+        return f"yesterday {stamp:%H:%M}"
+    return f"{stamp:%d %b %Y}" if ago > 300 * 86400 else f"{stamp:%d %b}"
+
+
+def clock(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def length(job: Job) -> str:
+    secs = job.seconds or job.request.duration
+    return f"{secs:.0f} s" if secs else ""
+
+
+def spec(job: Job) -> str:
+    """The compact chips on a tile: variant, resolution, length (e.g. T2V 720P 3s)."""
+    secs = job.seconds or job.request.duration
+    parts = [ABBREVIATIONS.get(job.request.variant.value, job.request.variant.value.upper()),
+             job.request.resolution] + ([f"{secs:.0f}s"] if secs else [])
+    return " ".join(parts)
+
+
+def money(job: Job) -> str:
+    """The cost in a few characters: free, $0.70, or what it may cost."""
+    if job.is_test:
+        return "free preview" if job.is_preview else "test run, no money"
+    if job.cost_usd is not None:
+        return "free" if job.cost_usd == 0 else f"${job.cost_usd:.2f}"
+    if job.state.finished and job.state is not JobState.UNSURE:
+        return "not billed"
+    return f"≈ ${job.quote_usd:.2f}"
+
+
+def cost_line(job: Job) -> str:
+    """What the job cost, or may cost, in the words a user needs to judge it."""
+    if job.is_test:
+        kind = "preview · free" if job.is_preview else "test run on an emulator · no money"
+        return f"{kind} (≈ ${job.quote_usd:.2f} on HappyHorse)"
+    if job.backend == "studio":
+        return "free: joined here by the studio"
+    if job.cost_usd is not None:
+        return f"${job.cost_usd:.2f}"
+    if job.state is JobState.FAILED and job.error_code != "deadline":
+        return "not billed (failed tasks are free)"
+    if job.state is JobState.CANCELLED and job.error_code in ("cancelled", "not_sent"):
+        return "not billed (cancelled in time)" if job.error_code == "cancelled" else "not billed"
+    if job.state is JobState.UNSURE or job.error_code in ("stopped_waiting", "deadline"):
+        return f"may be billed ≈ ${job.quote_usd:.2f}: check the provider's console"
+    return f"≈ ${job.quote_usd:.2f} quoted"
+
+
+def shape(job: Job) -> tuple[int, int]:
+    """The clip's width and height, or the shape it was asked for while it has none yet."""
+    if job.width and job.height:
+        return job.width, job.height
+    return RATIO_SHAPES.get(job.request.ratio or "", (16, 9))
+
+
+def prompt_start(job: Job, chars: int = PROMPT_CHARS) -> str:
+    text = " ".join((job.request.prompt or "").split())
+    if not text:
+        return {"i2v": "From a first frame", "edit": "An edit", "stitch": "A storyboard"}.get(
+            job.request.variant.value, "No prompt")
+    return text if len(text) <= chars else text[:chars - 1].rstrip() + "…"
+
+
+def state_words(job: Job) -> str:
+    if job.state is JobState.CANCELLED:
+        return "not sent" if job.error_code == "not_sent" else "cancelled"
+    if job.state is JobState.FAILED and job.error_code == "kept_billed":
+        return "kept as billed"
+    return job.state.words
+
+
+def running_bar(job: Job, expected: float | None, now: float) -> str:
+    """Progress the provider reports, else elapsed against the usual time, else a moving bar (never a frozen 0%)."""
+    since = job.created_at
+    attrs = f'data-since="{since:.3f}" data-now="{now:.3f}"' + (f' data-expect="{expected:.1f}"' if expected else "")
+    if job.progress:
+        fill = f'<i style="width:{job.progress * 100:.0f}%"></i>'
+        kind = "known"
+    elif expected:
+        fill = f'<i style="width:{min(95.0, 100 * (now - since) / expected):.0f}%"></i>'
+        kind = "expected"
+    else:
+        fill, kind = "<i></i>", "unknown"
+    return f'<div class="hh-bar hh-bar-{kind}" {attrs}>{fill}</div>'
+
+
+def running_words(job: Job, expected: float | None, now: float) -> str:
+    """State in words, elapsed, and the time left from earlier jobs (or that there is no history yet)."""
+    pct = f" {job.progress * 100:.0f}%" if job.progress else ""
+    elapsed = f'<span class="hh-elapsed" data-since="{job.created_at:.3f}" data-now="{now:.3f}">' \
+              f'{clock(now - job.created_at)}</span>'
+    if expected:
+        left = f'<span class="hh-left" data-since="{job.created_at:.3f}" data-now="{now:.3f}" ' \
+               f'data-expect="{expected:.1f}">about {clock(max(0.0, expected - (now - job.created_at)))} left</span>'
+    else:
+        left = '<span class="hh-left">no history yet</span>'
+    return f"{esc(job.state.words)}{pct} · {elapsed} · {left}"
+
+
+def state_class(job: Job) -> str:
+    """The tile's look: done, running, failed, cancelled, decide, or kept (billed by the user's decision)."""
+    if job.error_code == "kept_billed":
+        return "kept"
+    return STATE_CLASS.get(job.state, "running")
+
+
+def tile(job: Job, poster: str | None, now: float, expected: float | None = None) -> str:
+    w, h = shape(job)
+    state = state_class(job)
+    fav = "★" if job.favourite else "☆"
+    picture = (f'<img src="{esc(poster)}" alt="" loading="lazy" decoding="async">' if poster else
+               f'<div class="hh-ph"><span>{esc(state_words(job))}</span></div>')
+    overlay = ""
+    if not job.state.finished:
+        overlay = (f'<div class="hh-runline">{running_words(job, expected, now)}</div>'
+                   f'{running_bar(job, expected, now)}')
+    elif job.state is not JobState.SUCCEEDED and poster:
+        overlay = f'<div class="hh-flag hh-flag-{state}">{esc(state_words(job))}</div>'
+    meta = " · ".join(p for p in (job.request.variant.title, length(job), money(job)) if p)
+    label = f"{prompt_start(job, 60)}, {meta}, {state_words(job)}"
+    return (
+        f'<article class="hh-tile hh-s-{state}" data-id="{esc(job.id)}" tabindex="0" role="button" '
+        f'aria-label="{esc(label)}" style="--ar:{w / h:.4f}">'
+        f'<div class="hh-thumb" style="aspect-ratio:{w}/{h}" data-clip="{int(job.state is JobState.SUCCEEDED)}">'
+        f'{picture}<span class="hh-spec">{esc(spec(job))}</span>'
+        f'<button class="hh-fav" data-act="fav" aria-pressed="{str(job.favourite).lower()}" '
+        f'title="Favourite">{fav}</button>{overlay}</div>'
+        f'<div class="hh-cap"><p class="hh-prompt">{esc(prompt_start(job))}</p>'
+        f'<p class="hh-tmeta">{esc(meta)} · <time data-at="{job.created_at:.3f}" data-now="{now:.3f}">'
+        f'{esc(when(job.created_at, now))}</time></p></div></article>'
+    )
+
+
+def summary(page: Page, shown: int) -> str:
+    f = page.filter
+    filtered = any((f.variant, f.state, f.backend, f.search.strip(), f.favourites))
+    text = f"Your clips: {page.total}" + (" match" if filtered else "")
+    if page.running:
+        text += f" · {page.running} running"
+    if page.more:
+        text += f" · showing the newest {min(shown, page.total)}"
+    return text
+
+
+def empty(filtered: bool) -> str:
+    if filtered:
+        return ('<div class="hh-empty"><p class="hh-empty-title">Nothing matches</p>'
+                '<p>Clear the search or a filter to see more clips.</p></div>')
+    return ('<div class="hh-empty"><p class="hh-empty-title">No clips yet</p>'
+            '<p>Write a prompt on the left and press Generate: every clip gathers here, newest first. '
+            'Jobs keep running if you close this tab.</p></div>')
+
+
+def grid(page: Page, posters: dict[str, str | None], shown: int, now: float,
+         expected: dict[str, float] | None = None) -> str:
+    """The whole grid: a count line, the tiles (or the empty state), and a marker that asks for more."""
+    expected = expected or {}
+    f = page.filter
+    if not page.jobs:
+        return f'<div class="hh-lib"><p class="hh-count">{esc(summary(page, shown))}</p>' \
+               f'{empty(any((f.variant, f.state, f.backend, f.search.strip(), f.favourites)))}</div>'
+    tiles = "".join(tile(j, posters.get(j.id), now, expected.get(j.id)) for j in page.jobs)
+    more = ('<button class="hh-more" data-act="more">Show more clips</button>' if page.more else
+            '<p class="hh-end">That is every clip.</p>' if page.total > 12 else "")
+    return (f'<div class="hh-lib"><p class="hh-count">{esc(summary(page, shown))}</p>'
+            f'<div class="hh-grid">{tiles}<i class="hh-fill"></i></div>{more}</div>')
+
+
+def loading() -> str:
+    """What the grid shows before the first page arrives: the heading and quiet placeholders, no "empty"."""
+    ghosts = "".join('<article class="hh-tile hh-ghost" style="--ar:1.7778"><div class="hh-thumb" '
+                     'style="aspect-ratio:16/9"><div class="hh-ph"></div></div><div class="hh-cap">'
+                     '<p class="hh-prompt"></p><p class="hh-tmeta"></p></div></article>' for _ in range(6))
+    return f'<div class="hh-lib"><p class="hh-count">Your clips</p><div class="hh-grid">{ghosts}' \
+           '<i class="hh-fill"></i></div></div>'
