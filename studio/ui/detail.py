@@ -252,7 +252,7 @@ def wire(ctx: UiContext, ui: DetailUi, redraw_after) -> Callable[[str, Job], dic
             if not job_id:
                 raise gr.Error("Open a clip first.", print_exception=False)
             try:
-                job = fn(owner, job_id)
+                job = fn(owner, job_id, request)
             except StudioError as e:
                 raise user_error(e, "Not done") from None
             if toast:
@@ -262,13 +262,22 @@ def wire(ctx: UiContext, ui: DetailUi, redraw_after) -> Callable[[str, Job], dic
 
     private = dict(api_visibility="private", show_progress="hidden")
     studio = ctx.studio
+    def spending(method):
+        """A paid action: asked first above the confirm line, paid by the right payer (and own key)."""
+        def run(owner: str, job_id: str, request: gr.Request) -> Job:
+            job = studio.job(owner, job_id)
+            ctx.confirm_spend(owner, job.quote_usd, job.backend, f"{method.__name__} of {job_id}", request)
+            return method(owner, job_id, **ctx.paying(request, job.backend))
+        return run
+
     buttons = [
-        (ui.favourite, lambda o, i: studio.favourite(o, i, not studio.job(o, i).favourite), None),
-        (ui.cancel, studio.cancel, lambda j: j.error_message or f"Job {j.id}: {j.state.words}."),
-        (ui.retry, studio.retry, lambda j: f"Started again as a new job ({tiles.money(j)})."),
-        (ui.resend, studio.resend_unsure, lambda j: "Sent again as a new job; the unsure one is closed, not billed."),
-        (ui.keep, studio.keep_unsure_as_billed, lambda j: "Kept as billed: it counts in your spend."),
-        (ui.really, studio.delete, lambda j: "Deleted the clip and its files."),
+        (ui.favourite, lambda o, i, r: studio.favourite(o, i, not studio.job(o, i).favourite), None),
+        (ui.cancel, lambda o, i, r: studio.cancel(o, i), lambda j: j.error_message or f"Job {j.id}: {j.state.words}."),
+        (ui.retry, spending(studio.retry), lambda j: f"Started again as a new job ({tiles.money(j)})."),
+        (ui.resend, spending(studio.resend_unsure),
+         lambda j: "Sent again as a new job; the unsure one is closed, not billed."),
+        (ui.keep, lambda o, i, r: studio.keep_unsure_as_billed(o, i), lambda j: "Kept as billed: it counts in your spend."),
+        (ui.really, lambda o, i, r: studio.delete(o, i), lambda j: "Deleted the clip and its files."),
     ]
     for button, fn, words in buttons:
         redraw_after(button.click(act(fn, words), ui.selected, ui.outputs, **private))
