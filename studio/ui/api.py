@@ -81,6 +81,23 @@ def job_actions(ctx: UiContext) -> list[Callable]:
     return [list_jobs, job_status, cancel_job, quote]
 
 
+def billing_actions(ctx: UiContext) -> list[Callable]:
+    """Endpoints for a clip the provider billed but the studio has not collected yet."""
+    studio = ctx.studio
+
+    def collect_again(job_id: str, request: gr.Request = None) -> dict:
+        """Try now to download the clip of one of your jobs that the provider finished and billed but the
+        studio could not collect yet (state "uncollected"), or that passed its deadline and may still finish.
+        Returns the job record after the try. It never starts a new task, so it never costs anything.
+
+        Args:
+            job_id: the id of the job whose clip to collect
+        """
+        return studio.collect_again(ctx.owner(request), job_id.strip()).record()
+
+    return [collect_again]
+
+
 def wire(ctx: UiContext, extra: tuple[Callable, ...] = ()) -> None:
     """Register each action as a named API endpoint and MCP tool (inside the Blocks)."""
     blocks = get_blocks_context().blocks

@@ -69,7 +69,7 @@ def build(studio: Studio) -> gr.Blocks:
         refresh = gallery.wire(ctx, gal, header, lambda owner: header_html(ctx, owner))
         for tab in tabs:
             _wire_tab(tab, refresh)
-        api.wire(ctx)
+        api.wire(ctx, extra=tuple(api.billing_actions(ctx)))
         refresh.on_load(demo)
         if own_key is not None:
             demo.load(own_key.restore, own_key.stored, own_key.status, api_visibility="private",
