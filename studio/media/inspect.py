@@ -317,8 +317,10 @@ def _check_video_length(info: VideoInfo, label: str) -> None:
 def _check_video_size(info: VideoInfo, label: str) -> None:
     long, short = max(info.width, info.height), min(info.width, info.height)
     if long > VIDEO_MAX_LONG_SIDE:
+        scale = VIDEO_MAX_LONG_SIDE / long
+        w, h = (int(info.width * scale) // 2 * 2, int(info.height * scale) // 2 * 2)
         raise InputError(f"{label} is {info.width}x{info.height} px; the longer side may be at most "
-                         f"{VIDEO_MAX_LONG_SIDE} px: export it at 4K UHD or smaller.")
+                         f"{VIDEO_MAX_LONG_SIDE} px: export it at {w}x{h} or smaller.")
     if short < VIDEO_MIN_SHORT_SIDE:
         raise InputError(f"{label} is {info.width}x{info.height} px; the shorter side must be at least "
                          f"{VIDEO_MIN_SHORT_SIDE} px: use a higher-resolution clip.")
