@@ -449,6 +449,8 @@ class Studio:
         """Try now to collect the clip of a task the provider finished and billed (or one that passed its
         deadline and may still finish); returns the job after that try. Never starts a new paid task."""
         job = self.ledger.get(job_id, owner)
+        if job.state is JobState.SUCCEEDED:
+            return job  # already here (a background try got it first)
         if job.state is JobState.UNCOLLECTED and job.error_code == "link_expired":
             job = self.ledger.update(job.id, error_code="not_collected") or job  # one more try, on request
         if not (job.state is JobState.UNCOLLECTED or (job.state is JobState.FAILED and job.error_code == "deadline")):
