@@ -115,6 +115,7 @@ def _image_format(path: str | Path, label: str) -> str:
         with Image.open(path) as img:  # reads the header only
             fmt = img.format or "unknown"
             width, height = img.size
+            frames = getattr(img, "n_frames", 1) if fmt not in _FORMAT_ALIASES else 1  # MPO: a photo and its preview
     except UnidentifiedImageError:
         raise InputError(f"{label} is not an image file: use {FORMAT_LIST}.") from None
     except Image.DecompressionBombError:
@@ -125,6 +126,9 @@ def _image_format(path: str | Path, label: str) -> str:
         raise InputError(f"{label} declares {width}x{height} pixels, more than the studio decodes "
                          f"({MAX_DECODE_PIXELS // 1_000_000} megapixels): resize it, e.g. to 4096 px on the long side.")
     fmt = _FORMAT_ALIASES.get(fmt, fmt)
+    if frames > 1 and fmt in IMAGE_FORMATS:
+        raise InputError(f"{label} is an animated {fmt} ({frames} frames): save the frame you want as a still "
+                         f"image ({FORMAT_LIST}).")
     if fmt not in IMAGE_FORMATS:
         raise InputError(f"{label} is a {fmt} image, whatever its name says: convert it to {FORMAT_LIST}.")
     return fmt
