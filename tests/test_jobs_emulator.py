@@ -154,13 +154,27 @@ def test_collect_again_brings_the_clip_home_without_a_new_task(make_studio, emul
     assert emulator.control.creates("dashscope") == 1
 
 
-def test_unknown_young_task_waits_instead_of_failing(make_studio, emulator):
+def test_a_task_the_provider_lost_is_reported(make_studio, emulator):
     emulator.control.add_fault(on="status", protocol="dashscope", kind="unknown", times=1)
     studio = make_studio("dashscope")
-    job = submit(studio, "t2v", prompt="x", duration=3)
-    waiting = studio.wait(LOCAL_OWNER, job.id, timeout=20, interval=0.05,
-                          until=lambda j: j.error_code == "task_unknown" or j.state.finished)
+    job = finish(studio, submit(studio, "t2v", prompt="x", duration=3))
+    assert job.state is JobState.FAILED and "24 hours" in job.error_message
+
+
+def test_a_restart_with_another_key_waits_for_the_one_that_made_the_task(make_studio, emulator):
+    emulator.control.configure(task_seconds=2)
+    first = make_studio("dashscope")
+    job = submit(first, "t2v", prompt="x", duration=3)
+    wait_for_state(first, job.id, JobState.RUNNING)
+    first.close()
+    other = make_studio("dashscope", DASHSCOPE_API_KEY="sk-another-account")
+    waiting = other.wait(LOCAL_OWNER, job.id, timeout=20, interval=0.05,
+                         until=lambda j: j.error_code == "task_unknown" or j.state.finished)
     assert waiting.state is JobState.RUNNING and "DASHSCOPE_API_KEY changed" in waiting.error_message
+    other.close()
+    again = make_studio("dashscope")
+    done = wait_for_state(again, job.id, JobState.SUCCEEDED)
+    assert done.error_message is None and emulator.control.creates("dashscope") == 1
 
 
 def test_cancel_while_pending_is_not_billed(make_studio, emulator):

@@ -39,6 +39,7 @@ class Recovery:
     media_dir: object
     time_scale: float
     _wake: dict[str, asyncio.Event]
+    _known: set[str]
 
     @staticmethod
     def _recovering(job: Job) -> bool:
@@ -119,6 +120,12 @@ class Recovery:
             return
 
     # --- helpers ----------------------------------------------------------------------
+
+    def _maybe_other_key(self, job: Job) -> bool:
+        """An unknown task that is too young to have expired, first read since a restart: most likely read
+        with another key than the one that made it. Wait for that key rather than call it lost."""
+        young = time.time() - (self.ledger.running_since(job.id) or 0) < LINK_SECONDS
+        return young and job.id not in self._known
 
     async def _read_quietly(self, job: Job, backend: Backend, limits: BackendLimits) -> TaskStatus | None:
         """One status read; None when it could not be read this time (the next try may)."""

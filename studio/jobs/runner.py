@@ -29,7 +29,7 @@ from studio.jobs import messages, timing
 from studio.jobs.ledger import Ledger, process_id
 from studio.jobs.limits import BackendLimits
 from studio.jobs.model import Job, JobState
-from studio.jobs.recover import KEY_ERRORS, LINK_SECONDS, Recovery
+from studio.jobs.recover import KEY_ERRORS, Recovery
 
 log = logging.getLogger("studio.runner")
 
@@ -55,6 +55,7 @@ class Runner(Recovery):
         self._tasks: dict[str, asyncio.Task] = {}
         self._wake: dict[str, asyncio.Event] = {}
         self._started: dict[str, float] = {}  # job -> when the provider took it (this process)
+        self._known: set[str] = set()  # jobs whose task this process created or read (with today's key)
         self._sweeper: asyncio.Task | None = None
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="studio-runner", daemon=True)
@@ -230,6 +231,7 @@ class Runner(Recovery):
                 self._set(job, JobState.FAILED, detail=e.code, only_from=sending, **messages.provider(e))
                 return None
             self._started[job.id] = time.time()
+            self._known.add(job.id)
             running = self.ledger.update(job.id, state=JobState.RUNNING, detail=f"task {sub.task_id}",
                                          only_from=sending, task_id=sub.task_id, request_id=sub.request_id,
                                          error_code=None, error_message=None)
@@ -342,6 +344,8 @@ class Runner(Recovery):
         return max(0.0, job.deadline_at - time.time())
 
     def _progress(self, job: Job, status: TaskStatus) -> None:
+        if status.state is not TaskState.UNKNOWN:
+            self._known.add(job.id)
         if status.progress is not None and status.progress != job.progress:
             job.progress = status.progress
             self.ledger.update(job.id, progress=status.progress)
@@ -350,8 +354,7 @@ class Runner(Recovery):
         late = job.state is JobState.CANCELLED
         if status.state is TaskState.SUCCEEDED:
             await self._bring_home(job, backend, status, detail="arrived after you stopped waiting" if late else None)
-        elif status.state is TaskState.UNKNOWN and time.time() - (self.ledger.running_since(job.id) or 0) < LINK_SECONDS:
-            # Too young to have expired: most likely read with another key. Wait for the right one.
+        elif status.state is TaskState.UNKNOWN and self._maybe_other_key(job):
             self.ledger.update(job.id, **messages.task_unknown(job))
         elif status.state is TaskState.CANCELED:
             self._set(job, JobState.CANCELLED, detail="cancelled at the provider",
