@@ -23,11 +23,11 @@ def tally(suite: str, kind: str, passed: bool) -> None:
 def table() -> list[str]:
     if not _counts:
         return []
-    lines = [f"{'suite':<22} {'kind':<40} {'tried':>6} {'passed':>7}"]
+    lines = [f"{'suite':<28} {'kind':<40} {'tried':>6} {'passed':>7}"]
     for suite in sorted({s for s, _ in _counts}):
         rows = sorted((k, c) for (s, k), c in _counts.items() if s == suite)
         for kind, (tried, passed) in rows:
-            lines.append(f"{suite:<22} {kind[:40]:<40} {tried:>6} {passed:>7}")
+            lines.append(f"{suite:<28} {kind[:40]:<40} {tried:>6} {passed:>7}")
         tried, passed = (sum(c[i] for _, c in rows) for i in (0, 1))
-        lines.append(f"{suite:<22} {'= all':<40} {tried:>6} {passed:>7}")
+        lines.append(f"{suite:<28} {'= all':<40} {tried:>6} {passed:>7}")
     return lines
