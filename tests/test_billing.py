@@ -5,6 +5,8 @@ is collected and shows its cost.
 """
 
 
+import pytest
+
 from studio.jobs.model import JobState
 from studio.media.inspect import probe_video
 from studio.service import LOCAL_OWNER, Studio
@@ -62,3 +64,32 @@ def test_a_clip_that_is_not_an_mp4_is_billed_and_names_no_file(make_studio, emul
     assert studio.collect_again(LOCAL_OWNER, job.id).state in (JobState.SUCCEEDED, JobState.UNCOLLECTED)
     assert wait_for_state(studio, job.id, JobState.SUCCEEDED).output_path
     assert emulator.control.creates("dashscope") == 1
+
+
+def test_collect_again_through_the_api_for_your_own_job_only(emulator, tmp_path):
+    from gradio_client import Client
+
+    from tests.app_fixture import start_app, stop_app
+
+    emulator.control.add_fault(on="download", protocol="dashscope", kind="forbidden", times=-1)
+    app = start_app(tmp_path / "app-data", {"STUDIO_BACKEND": "dashscope", "DASHSCOPE_API_KEY": "sk-test",
+                                            "DASHSCOPE_BASE_URL": emulator.url, "STUDIO_MULTI_USER": "1"})
+    try:
+        client = Client(app.url, verbose=False)
+        with pytest.raises(Exception, match="Billed, clip not collected yet") as told:
+            client.predict(prompt="a horse", duration=3, watermark="false", api_name="/text_to_video")
+        assert "Run again" not in str(told.value) and ".part" not in str(told.value)
+        (owed,) = client.predict(api_name="/list_jobs")
+        assert owed["state"] == "uncollected" and owed["cost_usd"] == 0.42
+        assert owed["request"]["watermark"] is False
+        other = Client(app.url, verbose=False)
+        with pytest.raises(Exception, match="No job"):
+            other.predict(job_id=owed["id"], api_name="/collect_again")
+        emulator.control.clear_faults()
+        done = client.predict(job_id=owed["id"], api_name="/collect_again")
+        if done["state"] != "succeeded":  # the try may still be on its way
+            done = client.predict(job_id=owed["id"], api_name="/job_status")
+        assert done["state"] == "succeeded" and done["output_path"]
+        assert emulator.control.creates("dashscope") == 1
+    finally:
+        stop_app(app)
