@@ -5,6 +5,8 @@ is collected and shows its cost.
 """
 
 
+import time
+
 import pytest
 
 from studio.jobs.model import JobState
@@ -93,3 +95,22 @@ def test_collect_again_through_the_api_for_your_own_job_only(emulator, tmp_path)
         assert emulator.control.creates("dashscope") == 1
     finally:
         stop_app(app)
+
+
+def test_an_owed_clip_survives_a_restart_without_the_key_and_comes_home_with_it(make_studio, emulator, tmp_path):
+    emulator.control.add_fault(on="download", protocol="dashscope", kind="forbidden", times=-1)
+    first = make_studio("dashscope")
+    job = submit(first, "t2v", prompt="x", duration=3)
+    wait_for_state(first, job.id, JobState.UNCOLLECTED)
+    first.close()
+    keyless = Studio(settings_for(emulator, tmp_path, "preview", DASHSCOPE_API_KEY=""), time_scale=0.05).start()
+    try:
+        time.sleep(1.5)  # a few sweeps
+        kept = keyless.job(LOCAL_OWNER, job.id)
+        assert kept.state is JobState.UNCOLLECTED and kept.error_code == "not_collected"
+    finally:
+        keyless.close()
+    emulator.control.clear_faults()
+    again = make_studio("dashscope")
+    done = wait_for_state(again, job.id, JobState.SUCCEEDED)
+    assert done.cost_usd == 0.42 and emulator.control.creates("dashscope") == 1

@@ -316,7 +316,7 @@ class Ledger:
                 "GROUP BY jobs.id ORDER BY jobs.created_at, jobs.rowid", (job_id, owner)).fetchall()
             return _with_parents(db, rows)
 
-    def unfinished(self, watch_for: float = 2 * 86400) -> list[Job]:
+    def unfinished(self, watch_for: float = 86400) -> list[Job]:
         """Jobs a runner must still drive, including ones whose result we still collect: stopped
         waiting, billed but not collected yet, or past their deadline while the task may still end
         (those for `watch_for` seconds after they were made: a provider forgets a task in 24 h)."""

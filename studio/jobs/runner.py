@@ -160,7 +160,7 @@ class Runner(Recovery):
             job = self.ledger.get(job_id)
             chosen = self._job_backend(job)
             if chosen is None:
-                if job.error_code != "needs_key":
+                if job.error_code != "needs_key" and not self._recovering(job):  # an owed clip keeps its words
                     waiting = messages.needs_key(job) if job.key_source == "user" else messages.needs_config(job)
                     self.ledger.update(job.id, **waiting)
                 return  # driven again once the key is back (Studio.use_key, or a restart with it)
