@@ -75,7 +75,7 @@ CASES = [
          [http("status", 401, times=-1, code="InvalidApiKey", message="Invalid API-key provided.")],
          "waiting", code="key_refused", only=("dashscope",)),
     Case("task lost by the provider", "status", [dict(on="status", kind="unknown", times=-1)], "failed",
-         code="unknown", only=("dashscope",)),
+         code="expired", only=("dashscope",)),
     Case("download cut once", "download", [dict(on="download", kind="truncate", times=1)], "done"),
     Case("download slow", "download", [dict(on="download", kind="slow", delay=0.3, times=JOBS_PER_CASE)],
          "done"),
