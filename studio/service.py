@@ -562,6 +562,24 @@ class Studio:
             raise InputError(f"Job {job.id} is {job.state.words}, not waiting for your decision.")
         return job
 
+    # --- when the provider billed but the clip is not here yet ---------------
+
+    def collect_again(self, owner: str, job_id: str, timeout: float = 60.0) -> Job:
+        """Try now to collect the clip of a task the provider finished and billed (or one that passed its
+        deadline and may still finish); returns the job after that try. Never starts a new paid task."""
+        job = self.ledger.get(job_id, owner)
+        if job.state is JobState.SUCCEEDED:
+            return job  # already here (a background try got it first)
+        if job.state is JobState.UNCOLLECTED and job.error_code == "link_expired":
+            job = self.ledger.update(job.id, error_code="not_collected") or job  # one more try, on request
+        if not (job.state is JobState.UNCOLLECTED or (job.state is JobState.FAILED and job.error_code == "deadline")):
+            raise InputError(f"Job {job.id} has no billed clip waiting to be collected (it is {job.state.words}); "
+                             "collect again is for jobs marked \"billed, clip not collected yet\".")
+        before = job.updated_at
+        self.runner.collect_again(job.id)
+        return self.wait(owner, job.id, timeout=timeout, interval=0.1,
+                         until=lambda j: j.state is not job.state or j.updated_at > before)
+
     # --- spend and the header ---------------------------------------------------
 
     def spend(self, owner: str) -> Spend:

@@ -80,7 +80,7 @@ def build(studio: Studio) -> gr.Blocks:
         library.wire(ctx, lib, panel, open_view, redraw_after)
         for tab in tabs:
             _wire_tab(demo, tab)
-        api.wire(ctx)
+        api.wire(ctx, extra=tuple(api.billing_actions(ctx)))
         if own_key is not None:
             demo.load(own_key.restore, own_key.stored, own_key.status, api_visibility="private",
                       show_progress="hidden")
