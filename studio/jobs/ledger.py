@@ -115,6 +115,21 @@ MIGRATIONS: list[str] = [
     CREATE INDEX jobs_payer_created ON jobs(payer, created_at);
     CREATE INDEX jobs_created ON jobs(created_at);
     """,
+    # 9: limits per provider account shared by every replica (studio.jobs.shared_limits): when the
+    #    next call may go and how long a 429 pauses them all; the tasks each account has in flight
+    """
+    CREATE TABLE provider_accounts (
+        account TEXT PRIMARY KEY,
+        next_call REAL NOT NULL DEFAULT 0,
+        paused_until REAL NOT NULL DEFAULT 0
+    );
+    CREATE TABLE provider_slots (
+        account TEXT NOT NULL REFERENCES provider_accounts(account),
+        job_id TEXT NOT NULL REFERENCES jobs(id),
+        holder TEXT NOT NULL,
+        PRIMARY KEY (account, job_id)
+    );
+    """,
 ]
 
 # What a job counts against a budget: its billed cost once known, its quote while it runs or may

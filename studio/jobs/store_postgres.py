@@ -158,6 +158,8 @@ class PostgresStore:
                             for note in conn.notifies(timeout=1.0):
                                 callback(note.payload)
                 except psycopg.Error as e:
+                    if stop.is_set():
+                        return
                     log.warning("listening for job changes failed (%s); trying again", type(e).__name__)
                     stop.wait(1.0)
 
