@@ -108,6 +108,7 @@ def test_two_replicas_one_killed_every_job_ends_once(emulator, pg_url, tmp_path)
         for token in USERS:
             mine = {j.id for j in final if j.owner == owner_of(token)}
             for app in (survivor, replacement):
+                assert app.process.poll() is None, f"replica {app.url} exited:\n{app.log()}"
                 seen = client(app, token).predict(500, api_name="/list_jobs")
                 assert {r["id"] for r in seen} == mine, "a user must see exactly their own jobs on any replica"
     finally:

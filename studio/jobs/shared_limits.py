@@ -3,7 +3,7 @@
 The same contract as BackendLimits, kept in the ledger's database instead of one process's
 memory: the account's row (locked while it is read and changed) says when the next call may go
 and until when a 429 pauses every call; provider_slots holds one row per task in flight. A slot
-whose holder died, or whose job another replica has taken over, no longer counts.
+whose job is no longer at the provider and whose holder died (or lost the job) no longer counts.
 """
 
 from __future__ import annotations
@@ -16,6 +16,9 @@ from studio.jobs.ledger import Ledger, holder_alive
 from studio.jobs.limits import BackendLimits
 
 SLOT_WAIT = 0.25  # seconds between looks for a free slot
+# A task in these states is at the provider: its slot counts even while its replica is dead and
+# nobody has taken it over yet. Otherwise a slot counts while its holder is alive and drives the job.
+AT_PROVIDER = ("submitting", "running", "downloading")
 
 
 class SharedLimits(BackendLimits):
@@ -41,10 +44,10 @@ class SharedLimits(BackendLimits):
     def _try_slot(self, job_id: str) -> bool:
         with self.store.tx() as db:
             self._account_row(db)
-            rows = db.execute("SELECT s.job_id, s.holder, j.claimed_by, j.claimed_at FROM provider_slots s "
+            rows = db.execute("SELECT s.job_id, s.holder, j.claimed_by, j.claimed_at, j.state FROM provider_slots s "
                               "JOIN jobs j ON j.id = s.job_id WHERE s.account = ?", (self.account,)).fetchall()
-            stale = [r["job_id"] for r in rows
-                     if r["claimed_by"] != r["holder"] or not holder_alive(r["holder"], r["claimed_at"])]
+            stale = [r["job_id"] for r in rows if r["state"] not in AT_PROVIDER
+                     and (r["claimed_by"] != r["holder"] or not holder_alive(r["holder"], r["claimed_at"]))]
             for gone in stale:
                 db.execute("DELETE FROM provider_slots WHERE account = ? AND job_id = ?", (self.account, gone))
             live = {r["job_id"] for r in rows} - set(stale)
