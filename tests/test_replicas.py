@@ -138,3 +138,36 @@ def test_two_replicas_one_killed_every_job_ends_once(emulator, pg_url, tmp_path)
     assert most_in_any_window(calls, 2.0) <= 2.0 * RATE / 60 + 3
     spans = [(t["created"], t["ended"] or time.time()) for t in tasks]
     assert most_at_once(spans) <= IN_FLIGHT
+
+
+def test_a_cancel_received_by_another_replica_stops_the_job_and_clips_are_seen_from_both(emulator, pg_url,
+                                                                                         tmp_path):
+    from studio.errors import NotFound
+    from studio.media.inspect import probe_video
+    from studio.service import Studio
+    from tests.test_jobs_emulator import settings_for
+
+    settings = settings_for(emulator, tmp_path, "dashscope", STUDIO_DATABASE_URL=pg_url)  # one data dir
+    driver = Studio(settings, time_scale=0.05).start()
+    other = Studio(settings, time_scale=0.05).start(resume=False)  # takes no jobs: only answers users
+    try:
+        emulator.control.configure(task_seconds=1.0)
+        done = driver.submit("user:ann", driver.prepare("t2v", prompt="a horse", duration=3))
+        done = driver.wait("user:ann", done.id, timeout=60, interval=0.05)
+        seen = other.job("user:ann", done.id)  # collected by the driver, shown by the other replica
+        assert seen.state is JobState.SUCCEEDED and probe_video(seen.output_path).video_codec == "h264"
+        with pytest.raises(NotFound):
+            other.job("user:bob", done.id)
+
+        emulator.control.configure(task_seconds=600.0)
+        long = driver.submit("user:ann", driver.prepare("t2v", prompt="a slow horse", duration=3))
+        driver.wait_until_sent("user:ann", long.id)
+        stopped = other.cancel("user:ann", long.id)  # the user's cancel lands on the other replica
+        assert stopped.state is JobState.CANCELLED and stopped.error_code == "cancelled"
+        task = emulator.control.stats()["tasks"][stopped.task_id]
+        assert task["status"] in ("CANCELED", "CANCELLED"), task
+        ended = driver.wait("user:ann", long.id, timeout=30, interval=0.05)
+        assert ended.state is JobState.CANCELLED and not ended.cost_usd
+    finally:
+        other.close()
+        driver.close()
