@@ -52,6 +52,10 @@ def all_jobs(ledger: Ledger):
     return [job for token in USERS for job in ledger.list(owner_of(token), limit=500)]
 
 
+def finished(jobs):
+    return jobs if all(j.state.finished for j in jobs) else None
+
+
 def wait_until(check, timeout: float, what: str):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -102,8 +106,7 @@ def test_two_replicas_one_killed_every_job_ends_once(emulator, pg_url, tmp_path)
         assert held, "the replica to be killed must be driving jobs when it dies"
         stop_app(a, kill=True)  # SIGKILL mid-run: its jobs must be taken over by b
         survivor = b
-        final = wait_until(lambda: (lambda jobs: jobs if all(j.state.finished for j in jobs) else None)(
-            all_jobs(ledger)), 300, "every job to finish after the kill")
+        final = wait_until(lambda: finished(all_jobs(ledger)), 300, "every job to finish after the kill")
         replacement = start_app(data, env)  # a new replica (a replaced container) sees the same
         for token in USERS:
             mine = {j.id for j in final if j.owner == owner_of(token)}

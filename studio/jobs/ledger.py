@@ -141,7 +141,10 @@ SPEND = """CASE WHEN backend = 'preview' OR key_source = 'user' THEN 0
     ELSE quote_usd END"""
 UNFINISHED = tuple(s.value for s in JobState if not s.finished)
 
-CLAIM_LEASE = 60.0  # seconds a claim from another host stays valid without renewal
+# Seconds a claim from another host stays valid without renewal. The sweeper renews every 15 s
+# (runner.SWEEP_SECONDS) and takes over stale claims on its next sweep: a dead replica's jobs move
+# to a live one within a minute.
+CLAIM_LEASE = 45.0
 
 _COLUMNS = [f.name for f in fields(Job) if f.name != "parents"] + ["variant"]
 _COLUMNS.remove("request")

@@ -30,7 +30,7 @@ from studio.jobs.collect import collect
 from studio.jobs.ledger import Ledger, process_id
 from studio.jobs.limits import BackendLimits
 from studio.jobs.model import Job, JobState
-from studio.jobs.shared_limits import SharedLimits
+from studio.jobs.shared_limits import limits_for
 
 log = logging.getLogger("studio.runner")
 
@@ -141,12 +141,9 @@ class Runner:
         if account not in self._backends:
             backend = self._make_backend(name, key)
             self._backends[account] = backend
-            in_flight = self._max_in_flight or backend.info.max_concurrent
-            rate = backend.info.requests_per_minute if self._requests_per_minute is None else self._requests_per_minute
-            if self.ledger.shared:  # many replicas: the account's limits hold across all of them
-                self._limits[account] = SharedLimits(self.ledger, ":".join(account), self.holder, in_flight, rate)
-            else:
-                self._limits[account] = BackendLimits(in_flight, rate)
+            self._limits[account] = limits_for(
+                self.ledger, ":".join(account), self.holder, self._max_in_flight or backend.info.max_concurrent,
+                backend.info.requests_per_minute if self._requests_per_minute is None else self._requests_per_minute)
             backend.on_throttle(self._limits[account].pause)
         return self._backends[account], self._limits[account]
 

@@ -97,3 +97,11 @@ class SharedLimits(BackendLimits):
             row = self._account_row(db)
             until = max(row["paused_until"], time.time() + seconds)
             db.execute("UPDATE provider_accounts SET paused_until = ? WHERE account = ?", (until, self.account))
+
+
+def limits_for(ledger: Ledger, account: str, holder: str, max_in_flight: int,
+               requests_per_minute: int) -> BackendLimits:
+    """One process's limits on a single machine; limits every replica shares on a shared ledger."""
+    if ledger.shared:
+        return SharedLimits(ledger, account, holder, max_in_flight, requests_per_minute)
+    return BackendLimits(max_in_flight, requests_per_minute)
