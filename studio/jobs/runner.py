@@ -94,6 +94,8 @@ class Runner:
         self.ledger.notify(job_id)
 
     def _wake_here(self, job_id: str) -> None:
+        if self._loop.is_closed():
+            return
         self._loop.call_soon_threadsafe(lambda: self._wake.get(job_id, asyncio.Event()).set())
 
     def cancel(self, job_id: str) -> Job:

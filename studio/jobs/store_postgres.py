@@ -90,7 +90,7 @@ class PostgresStore:
                 return conn
 
     def _give_back(self, conn: psycopg.Connection) -> None:
-        healthy = not conn.closed and conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        healthy = not conn.broken and not conn.closed and conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
         if healthy and self._idle.qsize() < IDLE_CONNECTIONS:
             self._idle.put(conn)
         else:
