@@ -5,8 +5,8 @@
 Starts a throwaway PostgreSQL cluster (as the tests do, tests/pg_fixture.py) and the emulator.
 For one and then two `python app.py` replicas on a fresh database and one shared data folder:
 --jobs jobs from 6 browser identities, sent through the replicas in turn (as a load balancer
-would), each task --seconds at the provider, account limits set high so the studio, not the
-provider, is what is measured. Reports jobs per second (first send to last job finished) and
+would), each task --seconds at the provider, account limits set high (500 in flight, 6000 calls
+a minute) so the studio, not the provider account, is what is measured. Reports jobs per second (first send to last job finished) and
 p50/p99 of GET / (the page) on the replicas in turn while the jobs run. Then, with two replicas
 and 20 s tasks: SIGKILL the replica holding jobs and time until the other has taken them all.
 """
@@ -37,7 +37,7 @@ USERS_HERE = USERS + ["bench-user-5-token-0123456789abcdef"]
 def env_for(emulator_url: str, url: str) -> dict[str, str]:
     return {"STUDIO_BACKEND": "dashscope", "DASHSCOPE_API_KEY": "sk-bench", "DASHSCOPE_BASE_URL": emulator_url,
             "STUDIO_DATABASE_URL": url, "STUDIO_MULTI_USER": "1", "STUDIO_REQUESTS_PER_MINUTE": "6000",
-            "STUDIO_MAX_IN_FLIGHT": "40"}
+            "STUDIO_MAX_IN_FLIGHT": "500"}
 
 
 def jobs_of(ledger: Ledger):
