@@ -168,3 +168,17 @@ def test_a_migration_only_sqlite_understands_is_refused_for_postgresql():
         migration("INSERT OR IGNORE INTO jobs (id) VALUES ('x');")
     for script in ledger_mod.MIGRATIONS:  # every migration in the list serves both stores
         migration(script)
+
+
+def test_lineage_keeps_every_parent_in_order_and_children_per_owner(ledger_location):
+    from studio.jobs.model import MadeAs
+
+    led = Ledger(ledger_location)
+    for i in (1, 2):
+        led.add(make_job(i))
+    stitch = make_job(3)
+    stitch.parent_id, stitch.made_as, stitch.parents = "job0002", MadeAs.STITCH, ("job0002", "job0001")
+    led.add(stitch)
+    assert led.get("job0003").parents == ("job0002", "job0001")
+    assert [j.id for j in led.children("job0001", "local")] == ["job0003"]
+    assert led.children("job0001", "user:someone-else") == []

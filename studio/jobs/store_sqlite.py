@@ -16,7 +16,7 @@ class SqliteStore:
     shared = False        # one machine: processes see each other's pids
     skip_locked = ""      # BEGIN IMMEDIATE already holds the whole file
     row_lock = ""
-    insertion = "rowid"   # ties in created_at keep insertion order
+    insertion = "jobs.rowid"  # ties in created_at keep insertion order
 
     def __init__(self, path: Path):
         self.path = Path(path)
