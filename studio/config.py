@@ -1,7 +1,9 @@
 """Settings, read once from the environment.
 
 Environment variables (names are contracts; keep them stable):
-  STUDIO_DATA_DIR         where the ledger and media live (default: a per-user data folder)
+  STUDIO_DATA_DIR         where the ledger and media live (default: a per-user data folder); replicas share it
+  STUDIO_DATABASE_URL     postgresql://user:password@host/db: keep the ledger in PostgreSQL, shared by many
+                          replicas (default: a SQLite file in STUDIO_DATA_DIR; the URL is a secret)
   STUDIO_BACKEND          preview | dashscope | inferencesh (default: first with a key, else preview)
   DASHSCOPE_API_KEY       DashScope key (a secret: never stored or shown)
   DASHSCOPE_BASE_URL      DashScope base URL, e.g. https://dashscope-intl.aliyuncs.com
@@ -67,10 +69,16 @@ class Settings:
     confirm_above: float = 1.0
     persistent: bool = True  # False on a Space without STUDIO_DATA_DIR: clips vanish when it restarts
     browser_secret: str | None = field(default=None, repr=False)  # STUDIO_SECRET (see studio.anonymous)
+    database_url: str | None = field(default=None, repr=False)  # PostgreSQL for many replicas (may hold a password)
 
     @property
     def ledger_path(self) -> Path:
         return self.data_dir / "ledger.sqlite3"
+
+    @property
+    def ledger_location(self) -> Path | str:
+        """Where the ledger lives: the PostgreSQL URL if set, else the SQLite file."""
+        return self.database_url or self.ledger_path
 
     def available_backends(self) -> list[str]:
         names = ["preview"]
@@ -132,7 +140,17 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         confirm_above=_money(get, "STUDIO_CONFIRM_ABOVE", 1.0),
         persistent=not on_space or bool(get("STUDIO_DATA_DIR")),
         browser_secret=get("STUDIO_SECRET") or get("OAUTH_CLIENT_SECRET"),
+        database_url=_database_url(get("STUDIO_DATABASE_URL")),
     )
+
+
+def _database_url(raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    if not raw.startswith(("postgresql://", "postgres://")):  # never echo it: it may hold a password
+        raise ValueError("STUDIO_DATABASE_URL must start with postgresql:// (e.g. postgresql://studio@db/studio), "
+                         "or be left unset to keep the ledger in a SQLite file.")
+    return raw
 
 
 def _money(get, name: str, default: float | None) -> float | None:

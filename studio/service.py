@@ -75,7 +75,7 @@ class Studio:
     def __init__(self, settings: config.Settings, *, time_scale: float = 1.0):
         self.settings = settings
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        self.ledger = Ledger(settings.ledger_path)
+        self.ledger = Ledger(settings.ledger_location)
         self.inputs = InputStore(settings.data_dir / "inputs")
         self.reference_sets = ReferenceSets(settings.data_dir / "reference_sets")
         self._woken: set[str] = set()  # jobs a webhook has already woken in this process

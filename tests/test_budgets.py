@@ -1,10 +1,11 @@
-"""Caps hold before anything is sent, and a double click pays once."""
+"""Caps hold before anything is sent, and a double click pays once: on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -13,17 +14,19 @@ from studio.errors import BudgetError, InputError
 from studio.jobs.model import JobState
 from studio.service import LOCAL_OWNER, Studio
 from tests.emulator_fixture import emulator  # noqa: F401
+from tests.pg_fixture import database_env, pg_server, pg_url, store  # noqa: F401
 from tests.test_jobs_emulator import settings_for
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 @pytest.fixture
-def studio_with(emulator, tmp_path):
+def studio_with(emulator, tmp_path, store, request):
     made = []
+    database = database_env(store, request)
 
     def make(**env):
-        s = Studio(settings_for(emulator, tmp_path, "dashscope", **env), time_scale=0.05).start()
+        s = Studio(settings_for(emulator, tmp_path, "dashscope", **database, **env), time_scale=0.05).start()
         made.append(s)
         return s
 
@@ -72,6 +75,23 @@ def test_the_studio_cap_holds_across_users_and_anonymous_identities_share_their_
     send(studio, "three", owner="user:ann")
     with pytest.raises(BudgetError, match="This studio's daily budget is \\$2.00"):
         send(studio, "four", owner="user:bob")
+
+
+def test_the_studio_cap_holds_when_two_studios_admit_jobs_at_once(studio_with, emulator):
+    emulator.control.configure(task_seconds=30)
+    pair = [studio_with(STUDIO_BUDGET_DAY="2.00"), studio_with(STUDIO_BUDGET_DAY="2.00")]  # one ledger
+
+    def try_send(i):
+        try:
+            return send(pair[i % 2], f"shot {i}", owner=f"user:{i}").id
+        except BudgetError:
+            return None
+
+    with ThreadPoolExecutor(8) as pool:
+        admitted = [j for j in pool.map(try_send, range(8)) if j]
+    assert len(admitted) == 2  # $0.70 each: a third would pass $2.00, whichever studio took it
+    for job_id in admitted:
+        pair[0].runner.cancel(job_id)
 
 
 def test_the_running_cap_counts_unfinished_jobs(studio_with, emulator):

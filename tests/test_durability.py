@@ -1,5 +1,7 @@
 """Nothing paid for is lost: SIGKILL the studio at each stage of a job and start it again.
 
+Runs with the ledger in SQLite and in PostgreSQL (tests.pg_fixture).
+
 The studio runs as `python app.py` against the emulator; the test reads the
 ledger the way the gallery does. After the restart every job must end in the
 right state with its clip, and the emulator must have seen exactly one create.
@@ -15,6 +17,7 @@ from studio.jobs.model import JobState
 from studio.media.inspect import probe_video
 from tests.app_fixture import start_app, stop_app
 from tests.emulator_fixture import emulator  # noqa: F401
+from tests.pg_fixture import database_env, pg_server, pg_url, store  # noqa: F401
 
 
 def studio_env(emulator):
@@ -39,16 +42,17 @@ def wait_for(ledger, predicate, timeout=30):
 
 
 @pytest.mark.parametrize("stage", ["before create returns", "while running", "while downloading"])
-def test_sigkill_at_each_stage_then_restart(emulator, tmp_path, stage):
+def test_sigkill_at_each_stage_then_restart(emulator, tmp_path, stage, store, request):
     data = tmp_path / "data"
+    database = database_env(store, request)
     if stage == "before create returns":
         emulator.control.add_fault(on="create", protocol="dashscope", kind="slow", delay=2.0)
     elif stage == "while running":
         emulator.control.configure(task_seconds=3.0)
     else:
         emulator.control.add_fault(on="download", protocol="dashscope", kind="slow", delay=3.0)
-    app = start_app(data, studio_env(emulator))
-    ledger = Ledger(data / "ledger.sqlite3")
+    app = start_app(data, {**studio_env(emulator), **database})
+    ledger = Ledger(database.get("STUDIO_DATABASE_URL") or data / "ledger.sqlite3")
     try:
         client = submit_in_background(app)
         want = {"before create returns": JobState.SUBMITTING, "while running": JobState.RUNNING,
@@ -71,7 +75,7 @@ def test_sigkill_at_each_stage_then_restart(emulator, tmp_path, stage):
             assert time.monotonic() < deadline
             time.sleep(0.05)
 
-    again = start_app(data, studio_env(emulator))
+    again = start_app(data, {**studio_env(emulator), **database})
     try:
         final = wait_for(ledger, lambda j: j.state.finished)
     finally:

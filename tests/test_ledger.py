@@ -1,9 +1,14 @@
-"""The ledger keeps every job across restarts, under concurrent writers, and migrates its schema."""
+"""The ledger keeps every job across restarts, under concurrent writers, and migrates its schema.
+
+Every test runs on both stores (SQLite and PostgreSQL), so the two cannot drift."""
 
 import multiprocessing
+import queue
 import sqlite3
 import subprocess
 import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -12,6 +17,7 @@ from studio.errors import NotFound
 from studio.jobs import ledger as ledger_mod
 from studio.jobs.ledger import Ledger
 from studio.jobs.model import Job, JobState
+from tests.pg_fixture import ledger_location, pg_server, pg_url, store  # noqa: F401
 
 
 def make_job(i: int, owner: str = "local") -> Job:
@@ -19,8 +25,8 @@ def make_job(i: int, owner: str = "local") -> Job:
                quote_usd=0.7, quote={"total": 0.7}, seed=i, created_at=1000.0 + i)
 
 
-def test_jobs_survive_reopening_newest_first(tmp_path):
-    path = tmp_path / "ledger.sqlite3"
+def test_jobs_survive_reopening_newest_first(ledger_location):
+    path = ledger_location
     first = Ledger(path)
     for i in range(3):
         first.add(make_job(i))
@@ -33,8 +39,8 @@ def test_jobs_survive_reopening_newest_first(tmp_path):
     assert [e["state"] for e in again.events("job0001")] == ["queued", "running"]
 
 
-def test_owners_see_only_their_own_jobs(tmp_path):
-    led = Ledger(tmp_path / "l.db")
+def test_owners_see_only_their_own_jobs(ledger_location):
+    led = Ledger(ledger_location)
     led.add(make_job(1, owner="user:ann"))
     led.add(make_job(2, owner="user:bob"))
     assert [j.id for j in led.list("user:ann")] == ["job0001"]
@@ -42,16 +48,16 @@ def test_owners_see_only_their_own_jobs(tmp_path):
         led.get("job0002", owner="user:ann")
 
 
-def test_conditional_update_does_not_overwrite_a_moved_job(tmp_path):
-    led = Ledger(tmp_path / "l.db")
+def test_conditional_update_does_not_overwrite_a_moved_job(ledger_location):
+    led = Ledger(ledger_location)
     led.add(make_job(1))
     led.update("job0001", state=JobState.CANCELLED)
     assert led.update("job0001", state=JobState.SUBMITTING, only_from=(JobState.QUEUED,)) is None
     assert led.get("job0001").state is JobState.CANCELLED
 
 
-def test_no_secret_or_internal_field_in_the_record(tmp_path):
-    led = Ledger(tmp_path / "l.db")
+def test_no_secret_or_internal_field_in_the_record(ledger_location):
+    led = Ledger(ledger_location)
     job = make_job(1)
     job.webhook_secret = "s3cret-value"
     led.add(job)
@@ -66,8 +72,8 @@ def _writer(path, start):
         led.update(f"job{i:04d}", state=JobState.RUNNING, progress=0.1)
 
 
-def test_concurrent_writers_from_several_processes(tmp_path):
-    path = tmp_path / "l.db"
+def test_concurrent_writers_from_several_processes(ledger_location, store):
+    path = ledger_location
     Ledger(path)
     ctx = multiprocessing.get_context("spawn")
     procs = [ctx.Process(target=_writer, args=(path, n * 100)) for n in range(4)]
@@ -79,21 +85,21 @@ def test_concurrent_writers_from_several_processes(tmp_path):
     led = Ledger(path)
     assert len(led.list("local", limit=1000)) == 200
     assert all(j.state is JobState.RUNNING for j in led.list("local", limit=1000))
-    with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    if store == "sqlite":
+        with sqlite3.connect(path) as db:
+            assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
-def test_schema_version_and_refusing_a_newer_ledger(tmp_path):
-    path = tmp_path / "l.db"
-    assert Ledger(path).schema_version == len(ledger_mod.MIGRATIONS)
-    with sqlite3.connect(path) as db:
-        db.execute("PRAGMA user_version = 99")
+def test_schema_version_and_refusing_a_newer_ledger(ledger_location):
+    led = Ledger(ledger_location)
+    assert led.schema_version == len(ledger_mod.MIGRATIONS)
+    led.store.apply("", 99)  # as a newer studio would leave it
     with pytest.raises(RuntimeError, match="newer studio"):
-        Ledger(path)
+        Ledger(ledger_location)
 
 
-def test_a_live_holder_keeps_its_job_and_a_dead_one_loses_it(tmp_path):
-    led = Ledger(tmp_path / "l.db")
+def test_a_live_holder_keeps_its_job_and_a_dead_one_loses_it(ledger_location):
+    led = Ledger(ledger_location)
     led.add(make_job(1))
     assert led.claim("job0001", ledger_mod.process_id())
     assert not led.claim("job0001", "elsewhere:1")  # we are alive: nobody else may drive it
@@ -104,8 +110,8 @@ def test_a_live_holder_keeps_its_job_and_a_dead_one_loses_it(tmp_path):
     assert led.claim("job0001", ledger_mod.process_id())  # its holder has exited: ours now
 
 
-def test_a_claim_from_another_host_expires_unless_renewed(tmp_path, monkeypatch):
-    led = Ledger(tmp_path / "l.db")
+def test_a_claim_from_another_host_expires_unless_renewed(ledger_location, monkeypatch):
+    led = Ledger(ledger_location)
     led.add(make_job(1))
     assert led.claim("job0001", "other-host:42")
     assert not led.claim("job0001", ledger_mod.process_id())  # fresh: the other host drives it
@@ -114,13 +120,65 @@ def test_a_claim_from_another_host_expires_unless_renewed(tmp_path, monkeypatch)
     assert led.claim("job0001", ledger_mod.process_id())      # gone quiet: ours now
 
 
-def test_a_version_1_ledger_is_migrated_in_place(tmp_path):
-    path = tmp_path / "old.db"
-    with sqlite3.connect(path) as db:
-        db.executescript(ledger_mod.MIGRATIONS[0] + "; PRAGMA user_version = 1;")
+def test_a_version_1_ledger_is_migrated_in_place(ledger_location):
+    path = ledger_location
+    old = ledger_mod.open_store(path)
+    old.apply(ledger_mod.MIGRATIONS[0], 1)
+    with old.tx() as db:
         db.execute("INSERT INTO jobs (id, owner, variant, backend, state, request, created_at, updated_at) "
                    "VALUES ('old1', 'local', 't2v', 'preview', 'succeeded', ?, 1, 1)",
                    ('{"variant": "t2v", "prompt": "kept"}',))
     led = Ledger(path)
     assert led.schema_version == len(ledger_mod.MIGRATIONS)
     assert led.get("old1").request.prompt == "kept" and led.get("old1").claimed_at is None
+
+
+def test_many_replicas_claiming_one_job_at_once_give_it_to_exactly_one(ledger_location):
+    led = Ledger(ledger_location)
+    led.add(make_job(1))
+    with ThreadPoolExecutor(8) as pool:
+        won = list(pool.map(lambda n: Ledger(ledger_location).claim("job0001", f"replica-{n}:1"), range(8)))
+    assert won.count(True) == 1
+    assert led.get("job0001").claimed_by == f"replica-{won.index(True)}:1"
+
+
+def test_a_change_announced_by_one_replica_reaches_the_others(ledger_location, store):
+    here, there = Ledger(ledger_location), Ledger(ledger_location)
+    heard: queue.Queue[str] = queue.Queue()
+    stop = there.listen(heard.put)
+    if store == "sqlite":  # one machine: the runner that drives a job is woken directly
+        assert stop is None
+        return
+    try:
+        deadline = time.monotonic() + 10
+        while heard.empty() and time.monotonic() < deadline:  # the listener may still be connecting
+            here.notify("job0001")
+            time.sleep(0.1)
+        assert heard.get(timeout=1) == "job0001"
+    finally:
+        stop()
+
+
+def test_a_migration_only_sqlite_understands_is_refused_for_postgresql():
+    from studio.jobs.store_postgres import migration
+
+    assert "DOUBLE PRECISION" in migration("ALTER TABLE jobs ADD COLUMN ratio REAL;")
+    assert "GENERATED BY DEFAULT AS IDENTITY" in migration("CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT);")
+    with pytest.raises(ValueError, match="SQLite-only 'INSERT OR'"):
+        migration("INSERT OR IGNORE INTO jobs (id) VALUES ('x');")
+    for script in ledger_mod.MIGRATIONS:  # every migration in the list serves both stores
+        migration(script)
+
+
+def test_lineage_keeps_every_parent_in_order_and_children_per_owner(ledger_location):
+    from studio.jobs.model import MadeAs
+
+    led = Ledger(ledger_location)
+    for i in (1, 2):
+        led.add(make_job(i))
+    stitch = make_job(3)
+    stitch.parent_id, stitch.made_as, stitch.parents = "job0002", MadeAs.STITCH, ("job0002", "job0001")
+    led.add(stitch)
+    assert led.get("job0003").parents == ("job0002", "job0001")
+    assert [j.id for j in led.children("job0001", "local")] == ["job0003"]
+    assert led.children("job0001", "user:someone-else") == []

@@ -1,8 +1,11 @@
-"""The job ledger: one SQLite file, safe under concurrent writers and crashes.
+"""The job ledger: safe under concurrent writers, crashes and many replicas.
 
-WAL mode, short transactions, a schema version (PRAGMA user_version) with
-forward migrations. Every state change is written together with an event row,
-so each job keeps its history. Nothing secret is ever written here.
+One contract over two stores: a SQLite file on one machine (store_sqlite, the default) or a
+PostgreSQL database shared by many replicas (store_postgres, STUDIO_DATABASE_URL). The SQL and
+the migrations are written once, in SQLite's spelling; the stores differ only in connections,
+locking and where the schema version lives. Short transactions, forward migrations. Every state
+change is written together with an event row, so each job keeps its history. Nothing secret is
+ever written here.
 """
 
 from __future__ import annotations
@@ -10,10 +13,8 @@ from __future__ import annotations
 import json
 import os
 import socket
-import sqlite3
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from studio.budgets import Usage, day_start
 from studio.errors import NotFound
 from studio.jobs.library import Cursor, Filter, Page
 from studio.jobs.model import Job, JobState
+from studio.jobs.store_sqlite import SqliteStore
 
 MIGRATIONS: list[str] = [
     # 1: jobs and their history
@@ -128,6 +130,21 @@ MIGRATIONS: list[str] = [
         updated_at REAL NOT NULL
     );
     """,
+    # 9: limits per provider account shared by every replica (studio.jobs.shared_limits): when the
+    #    next call may go and how long a 429 pauses them all; the tasks each account has in flight
+    """
+    CREATE TABLE provider_accounts (
+        account TEXT PRIMARY KEY,
+        next_call REAL NOT NULL DEFAULT 0,
+        paused_until REAL NOT NULL DEFAULT 0
+    );
+    CREATE TABLE provider_slots (
+        account TEXT NOT NULL REFERENCES provider_accounts(account),
+        job_id TEXT NOT NULL REFERENCES jobs(id),
+        holder TEXT NOT NULL,
+        PRIMARY KEY (account, job_id)
+    );
+    """,
 ]
 
 # What a job counts against a budget: its billed cost once known, its quote while it runs or may
@@ -139,7 +156,10 @@ SPEND = """CASE WHEN backend = 'preview' OR key_source = 'user' THEN 0
     ELSE quote_usd END"""
 UNFINISHED = tuple(s.value for s in JobState if not s.finished)
 
-CLAIM_LEASE = 60.0  # seconds a claim from another host stays valid without renewal
+# Seconds a claim from another host stays valid without renewal. The sweeper renews every 15 s
+# (runner.SWEEP_SECONDS) and takes over stale claims on its next sweep: a dead replica's jobs move
+# to a live one within a minute.
+CLAIM_LEASE = 45.0
 
 _COLUMNS = [f.name for f in fields(Job) if f.name != "parents"] + ["variant"]
 _COLUMNS.remove("request")
@@ -168,56 +188,32 @@ def holder_alive(holder: str | None, claimed_at: float | None = None) -> bool:
 
 
 class Ledger:
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._read() as db:
-            db.execute("PRAGMA journal_mode=WAL")
-            self._migrate(db)
+    """The jobs, in a SQLite file (a path) or a PostgreSQL database (a postgresql:// URL)."""
 
-    def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        db.row_factory = sqlite3.Row
-        db.execute("PRAGMA synchronous=NORMAL")
-        db.execute("PRAGMA foreign_keys=ON")
-        return db
+    def __init__(self, location: Path | str):
+        self.store = open_store(location)
+        self.path = getattr(self.store, "path", None)
+        self.shared = self.store.shared  # replicas on other hosts may hold jobs
+        self._migrate()
 
-    @contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection]:
-        db = self._connect()
-        try:
-            yield db
-        finally:
-            db.close()
-
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        db = self._connect()
-        try:
-            db.execute("BEGIN IMMEDIATE")
-        except BaseException:
-            db.close()
-            raise
-        try:
-            yield db
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        finally:
-            db.close()
-
-    def _migrate(self, db: sqlite3.Connection) -> None:
-        version = db.execute("PRAGMA user_version").fetchone()[0]
+    def _migrate(self) -> None:
+        version = self.store.version()
         if version > len(MIGRATIONS):
-            raise RuntimeError(f"{self.path} was written by a newer studio (schema {version}); upgrade the studio.")
+            raise RuntimeError(f"{self.store} was written by a newer studio (schema {version}); upgrade the studio.")
         for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-            db.executescript(f"BEGIN IMMEDIATE; {script}; PRAGMA user_version={number}; COMMIT;")
+            self.store.apply(script, number)
 
     @property
     def schema_version(self) -> int:
-        with self._read() as db:
-            return db.execute("PRAGMA user_version").fetchone()[0]
+        return self.store.version()
+
+    def notify(self, job_id: str) -> None:
+        """Wake whichever replica drives this job (a webhook or a cancel arrived here)."""
+        self.store.notify(job_id)
+
+    def listen(self, callback: Callable[[str], None]) -> Callable[[], None] | None:
+        """Hear other replicas' notify(); returns how to stop, or None on a single machine."""
+        return self.store.listen(callback)
 
     # --- writes -----------------------------------------------------------
 
@@ -237,7 +233,9 @@ class Ledger:
         row = job.to_row()
         cols = ", ".join(_COLUMNS)
         marks = ", ".join(f":{c}" for c in _COLUMNS)
-        with self._tx() as db:
+        with self.store.tx() as db:
+            if twin_window or admit is not None:
+                self.store.serialize(db)  # the next add sees this one before checking
             if twin_window:
                 twin = db.execute(  # the same parent too: "Run again" on a clip is not that clip's twin
                     "SELECT * FROM jobs WHERE owner = ? AND created_at >= ? AND request = ? AND backend = ? "
@@ -271,7 +269,7 @@ class Ledger:
         where = "id = :id"
         if only_from:
             where += " AND state IN (%s)" % ", ".join(f"'{s.value}'" for s in only_from)
-        with self._tx() as db:
+        with self.store.tx() as db:
             cur = db.execute(f"UPDATE jobs SET {sets} WHERE {where}", {**values, "id": job_id})
             if cur.rowcount == 0:
                 return None
@@ -282,9 +280,14 @@ class Ledger:
             return _with_parents(db, [row])[0]
 
     def claim(self, job_id: str, holder: str) -> bool:
-        """Take a job to drive it, unless a live process already holds it."""
-        with self._tx() as db:
-            row = db.execute("SELECT claimed_by, claimed_at FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        """Take a job to drive it, unless a live process already holds it.
+
+        The row is locked while deciding; on PostgreSQL a row another replica is claiming
+        right now is skipped (SKIP LOCKED): that replica gets it, nobody waits.
+        """
+        with self.store.tx() as db:
+            row = db.execute(f"SELECT claimed_by, claimed_at FROM jobs WHERE id = ?{self.store.skip_locked}",
+                             (job_id,)).fetchone()
             if row is None:
                 return False
             current = row["claimed_by"]
@@ -295,52 +298,53 @@ class Ledger:
 
     def renew_claims(self, holder: str) -> None:
         """Keep this process's claims fresh (the sweeper calls it well inside the lease)."""
-        with self._tx() as db:
+        with self.store.tx() as db:
             db.execute("UPDATE jobs SET claimed_at = ? WHERE claimed_by = ?", (time.time(), holder))
 
     def record_run(self, job_id: str, shape: str, seconds: float) -> None:
         """Keep how long a finished task ran at the provider (once per job)."""
-        with self._tx() as db:
-            db.execute("INSERT OR REPLACE INTO task_times (job_id, shape, seconds, finished_at) VALUES (?, ?, ?, ?)",
-                       (job_id, shape, seconds, time.time()))
+        with self.store.tx() as db:
+            db.execute("INSERT INTO task_times (job_id, shape, seconds, finished_at) VALUES (?, ?, ?, ?) "
+                       "ON CONFLICT (job_id) DO UPDATE SET shape = excluded.shape, seconds = excluded.seconds, "
+                       "finished_at = excluded.finished_at", (job_id, shape, seconds, time.time()))
 
     def release(self, job_id: str, holder: str) -> None:
-        with self._tx() as db:
+        with self.store.tx() as db:
             db.execute("UPDATE jobs SET claimed_by = NULL, claimed_at = NULL WHERE id = ? AND claimed_by = ?",
                        (job_id, holder))
 
     # --- reads ------------------------------------------------------------
 
     def get(self, job_id: str, owner: str | None = None) -> Job:
-        with self._read() as db:
+        with self.store.read() as db:
             row = db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
             if row is None or (owner is not None and row["owner"] != owner):
                 raise NotFound(f"No job {job_id!r} here: pick one from the gallery.")
             return _with_parents(db, [row])[0]
 
     def list(self, owner: str, limit: int = 200) -> list[Job]:
-        with self._read() as db:
+        with self.store.read() as db:
             rows = db.execute("SELECT * FROM jobs WHERE owner = ? AND deleted_at IS NULL "
-                              "ORDER BY created_at DESC, rowid DESC LIMIT ?", (owner, limit)).fetchall()
+                              f"ORDER BY created_at DESC, {self.store.insertion} DESC LIMIT ?", (owner, limit)).fetchall()
             return _with_parents(db, rows)
 
     def children(self, job_id: str, owner: str) -> list[Job]:
         """The owner's jobs made from this one (any position among their parents), oldest first."""
-        with self._read() as db:
+        with self.store.read() as db:
             rows = db.execute(
                 "SELECT jobs.* FROM job_links JOIN jobs ON jobs.id = job_links.child_id "
                 "WHERE job_links.parent_id = ? AND jobs.owner = ? "
-                "GROUP BY jobs.id ORDER BY jobs.created_at, jobs.rowid", (job_id, owner)).fetchall()
+                f"GROUP BY jobs.id ORDER BY jobs.created_at, {self.store.insertion}", (job_id, owner)).fetchall()
             return _with_parents(db, rows)
 
     def page(self, owner: str, filter: Filter, after: Cursor | None, limit: int) -> Page:
         """One page of the owner's jobs, newest first, with the count of all that match."""
-        where, args = filter.where(owner)
+        where, args = filter.where(owner, self.store.prompt)
         running = ", ".join(f"'{s.value}'" for s in JobState if not s.finished)
-        with self._read() as db:
-            total = db.execute(f"SELECT COUNT(*) FROM jobs WHERE {where}", args).fetchone()[0]
-            unfinished = db.execute(f"SELECT COUNT(*) FROM jobs WHERE owner = ? AND deleted_at IS NULL "
-                                    f"AND state IN ({running})", (owner,)).fetchone()[0]
+        with self.store.read() as db:
+            total = db.execute(f"SELECT COUNT(*) AS n FROM jobs WHERE {where}", args).fetchone()["n"]
+            unfinished = db.execute(f"SELECT COUNT(*) AS n FROM jobs WHERE owner = ? AND deleted_at IS NULL "
+                                    f"AND state IN ({running})", (owner,)).fetchone()["n"]
             if after is not None:
                 where += " AND (created_at < ? OR (created_at = ? AND id < ?))"
                 args = [*args, after.created_at, after.created_at, after.job_id]
@@ -352,35 +356,35 @@ class Ledger:
 
     def changed(self, owner: str) -> str:
         """A short token that changes whenever any of the owner's jobs changes (the gallery polls it)."""
-        with self._read() as db:
-            latest, count = db.execute("SELECT MAX(updated_at), COUNT(*) FROM jobs WHERE owner = ?",
-                                       (owner,)).fetchone()
-        return f"{count}:{latest!r}"
+        with self.store.read() as db:
+            row = db.execute("SELECT MAX(updated_at) AS latest, COUNT(*) AS n FROM jobs WHERE owner = ?",
+                             (owner,)).fetchone()
+        return f"{row['n']}:{row['latest']!r}"
 
     def save_draft(self, owner: str, fields: dict[str, Any]) -> None:
-        with self._tx() as db:
+        with self.store.tx() as db:
             db.execute("INSERT INTO drafts (owner, fields, updated_at) VALUES (?, ?, ?) ON CONFLICT(owner) "
                        "DO UPDATE SET fields = excluded.fields, updated_at = excluded.updated_at",
                        (owner, json.dumps(fields, ensure_ascii=False), time.time()))
 
     def draft(self, owner: str) -> dict[str, Any]:
-        with self._read() as db:
+        with self.store.read() as db:
             row = db.execute("SELECT fields FROM drafts WHERE owner = ?", (owner,)).fetchone()
-        return json.loads(row[0]) if row else {}
+        return json.loads(row["fields"]) if row else {}
 
     def backends(self, owner: str) -> list[str]:
         """The backends the owner's jobs ran on (the gallery's backend filter offers these)."""
-        with self._read() as db:
+        with self.store.read() as db:
             rows = db.execute("SELECT DISTINCT backend FROM jobs WHERE owner = ? AND deleted_at IS NULL "
                               "ORDER BY backend", (owner,)).fetchall()
-        return [r[0] for r in rows]
+        return [r["backend"] for r in rows]
 
     def unfinished(self, watch_for: float = 86400) -> list[Job]:
         """Jobs a runner must still drive, including ones whose result we still collect: stopped
         waiting, billed but not collected yet, or past their deadline while the task may still end
         (those for `watch_for` seconds after they were made: a provider forgets a task in 24 h)."""
         names = ", ".join(f"'{s.value}'" for s in JobState if not s.finished)
-        with self._read() as db:
+        with self.store.read() as db:
             rows = db.execute(
                 f"SELECT * FROM jobs WHERE state IN ({names}) OR (task_id IS NOT NULL AND ("
                 "(state = 'cancelled' AND error_code = 'stopped_waiting') OR "
@@ -390,34 +394,34 @@ class Ledger:
         return [Job.from_row(r) for r in rows]
 
     def events(self, job_id: str) -> list[dict[str, Any]]:
-        with self._read() as db:
+        with self.store.read() as db:
             rows = db.execute("SELECT at, state, detail FROM job_events WHERE job_id = ? ORDER BY id",
                               (job_id,)).fetchall()
         return [dict(r) for r in rows]
 
-    def _usage(self, db: sqlite3.Connection, payer: str, owner: str, since: float) -> Usage:
+    def _usage(self, db: Any, payer: str, owner: str, since: float) -> Usage:
         marks = ", ".join("?" * len(UNFINISHED))
         return Usage(
-            payer_today=db.execute(f"SELECT COALESCE(SUM({SPEND}), 0) FROM jobs WHERE payer = ? AND created_at >= ?",
-                                   (payer, since)).fetchone()[0],
-            studio_today=db.execute(f"SELECT COALESCE(SUM({SPEND}), 0) FROM jobs WHERE created_at >= ?",
-                                    (since,)).fetchone()[0],
-            running=db.execute(f"SELECT COUNT(*) FROM jobs WHERE payer = ? AND key_source = 'owner' "
+            payer_today=db.execute(f"SELECT COALESCE(SUM({SPEND}), 0) AS n FROM jobs WHERE payer = ? "
+                                   "AND created_at >= ?", (payer, since)).fetchone()["n"],
+            studio_today=db.execute(f"SELECT COALESCE(SUM({SPEND}), 0) AS n FROM jobs WHERE created_at >= ?",
+                                    (since,)).fetchone()["n"],
+            running=db.execute(f"SELECT COUNT(*) AS n FROM jobs WHERE payer = ? AND key_source = 'owner' "
                                f"AND state IN ({marks})",
-                               (payer, *UNFINISHED)).fetchone()[0])
+                               (payer, *UNFINISHED)).fetchone()["n"])
 
     def usage(self, payer: str, owner: str, since: float) -> Usage:
         """What counts against the caps: the payer's and the studio's spend since `since`, and the payer's
         running jobs (anonymous identities from one address are one payer)."""
-        with self._read() as db:
+        with self.store.read() as db:
             return self._usage(db, payer, owner, since)
 
     def run_times(self, shape: str, limit: int) -> list[float]:
         """The newest provider run times of tasks of this shape, newest first."""
-        with self._read() as db:
+        with self.store.read() as db:
             rows = db.execute("SELECT seconds FROM task_times WHERE shape = ? ORDER BY finished_at DESC LIMIT ?",
                               (shape, limit)).fetchall()
-        return [r[0] for r in rows]
+        return [r["seconds"] for r in rows]
 
     def running_since(self, job_id: str) -> float | None:
         """When the provider took the job (its first `running` event), or None."""
@@ -425,25 +429,34 @@ class Ledger:
 
     def entered(self, job_id: str, state: JobState) -> float | None:
         """When the job first entered `state` (its first event in it), or None."""
-        with self._read() as db:
+        with self.store.read() as db:
             row = db.execute("SELECT at FROM job_events WHERE job_id = ? AND state = ? ORDER BY id LIMIT 1",
                              (job_id, state.value)).fetchone()
-        return row[0] if row else None
+        return row["at"] if row else None
 
     def spent(self, owner: str) -> float:
-        with self._read() as db:
-            row = db.execute("SELECT COALESCE(SUM(cost_usd), 0) FROM jobs WHERE owner = ?", (owner,)).fetchone()
-        return float(row[0])
+        with self.store.read() as db:
+            row = db.execute("SELECT COALESCE(SUM(cost_usd), 0) AS n FROM jobs WHERE owner = ?", (owner,)).fetchone()
+        return float(row["n"])
 
     def charges(self, owner: str) -> list[tuple[str, str | None, float, float]]:
         """(backend, base_url, cost_usd, finished at) of each of the owner's jobs that reported a cost."""
-        with self._read() as db:
+        with self.store.read() as db:
             rows = db.execute("SELECT backend, base_url, cost_usd, updated_at FROM jobs "
                               "WHERE owner = ? AND cost_usd IS NOT NULL", (owner,)).fetchall()
-        return [tuple(r) for r in rows]
+        return [(r["backend"], r["base_url"], r["cost_usd"], r["updated_at"]) for r in rows]
 
 
-def _with_parents(db: sqlite3.Connection, rows: list[sqlite3.Row]) -> list[Job]:
+def open_store(location: Path | str):
+    """The store a location names: a postgresql:// URL, or a SQLite file's path."""
+    if isinstance(location, str) and location.startswith(("postgresql://", "postgres://")):
+        from studio.jobs.store_postgres import PostgresStore  # psycopg is needed only here
+
+        return PostgresStore(location)
+    return SqliteStore(Path(location))
+
+
+def _with_parents(db: Any, rows: list[Any]) -> list[Job]:
     """Jobs from rows, each with its parents in order (one query for all of them)."""
     jobs = [Job.from_row(r) for r in rows]
     derived = [j.id for j in jobs if j.parent_id or j.made_as]
@@ -453,9 +466,9 @@ def _with_parents(db: sqlite3.Connection, rows: list[sqlite3.Row]) -> list[Job]:
     for chunk in range(0, len(derived), 500):
         part = derived[chunk:chunk + 500]
         marks = ", ".join("?" * len(part))
-        for child, parent in db.execute(f"SELECT child_id, parent_id FROM job_links WHERE child_id IN ({marks}) "
-                                        "ORDER BY child_id, position", part):
-            links.setdefault(child, []).append(parent)
+        for r in db.execute(f"SELECT child_id, parent_id FROM job_links WHERE child_id IN ({marks}) "
+                            "ORDER BY child_id, position", part):
+            links.setdefault(r["child_id"], []).append(r["parent_id"])
     for j in jobs:
         j.parents = tuple(links.get(j.id, ()))
     return jobs

@@ -40,8 +40,8 @@ class Filter:
         if self.state and self.state not in STATE_GROUPS:
             raise InputError(f"Unknown state filter {self.state!r}: use one of {', '.join(STATE_GROUPS)}.")
 
-    def where(self, owner: str) -> tuple[str, list[Any]]:
-        """The WHERE clause (without the word) and its parameters."""
+    def where(self, owner: str, prompt: str = "json_extract(request, '$.prompt')") -> tuple[str, list[Any]]:
+        """The WHERE clause (without the word) and its parameters; `prompt` is the store's SQL for a prompt."""
         sql, args = ["owner = ?", "deleted_at IS NULL"], [owner]
         if self.variant:
             sql.append("variant = ?")
@@ -57,7 +57,7 @@ class Filter:
             sql.append("favourite = 1")
         for word in self.search.split():
             like = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            sql.append("(json_extract(request, '$.prompt') LIKE ? ESCAPE '\\' OR id LIKE ? ESCAPE '\\')")
+            sql.append(f"({prompt} LIKE ? ESCAPE '\\' OR id LIKE ? ESCAPE '\\')")
             args += [like, like.lstrip("%")]
         return " AND ".join(sql), args
 

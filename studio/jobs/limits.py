@@ -1,7 +1,8 @@
 """Limits shared by every job on one backend: tasks in flight and request rate.
 
 A busy studio backs off together: a 429 from the provider pauses every job's
-calls to that backend until its Retry-After has passed.
+calls to that backend until its Retry-After has passed. These counts live in one
+process; studio.jobs.shared_limits keeps them in the database for many replicas.
 """
 
 from __future__ import annotations
@@ -21,17 +22,17 @@ class BackendLimits:
         self._paused_until = 0.0
         self._lock = asyncio.Lock()
 
-    async def take_slot(self) -> None:
+    async def take_slot(self, job_id: str = "") -> None:
         """Wait for room to start one more task at the provider."""
         async with self._slots:
             await self._slots.wait_for(lambda: self.in_flight < self.max_in_flight)
             self.in_flight += 1
 
-    def hold_slot(self) -> None:
+    def hold_slot(self, job_id: str = "") -> None:
         """Count a task already at the provider (resumed after a restart)."""
         self.in_flight += 1
 
-    async def free_slot(self) -> None:
+    async def free_slot(self, job_id: str = "") -> None:
         async with self._slots:
             self.in_flight = max(0, self.in_flight - 1)
             self._slots.notify_all()

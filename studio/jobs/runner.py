@@ -30,6 +30,7 @@ from studio.jobs.ledger import Ledger, process_id
 from studio.jobs.limits import BackendLimits
 from studio.jobs.model import Job, JobState
 from studio.jobs.recover import KEY_ERRORS, Recovery
+from studio.jobs.shared_limits import limits_for
 
 log = logging.getLogger("studio.runner")
 
@@ -57,6 +58,7 @@ class Runner(Recovery):
         self._started: dict[str, float] = {}  # job -> when the provider took it (this process)
         self._known: set[str] = set()  # jobs whose task this process created or read (with today's key)
         self._sweeper: asyncio.Task | None = None
+        self._unlisten: Callable[[], None] | None = None  # other replicas' wake-ups (PostgreSQL)
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="studio-runner", daemon=True)
 
@@ -64,12 +66,15 @@ class Runner(Recovery):
 
     def start(self, resume: bool = True) -> None:
         self._thread.start()
+        self._unlisten = self.ledger.listen(self._wake_here)
         if resume:
             self._loop.call_soon_threadsafe(self._start_sweeping)
 
     def close(self) -> None:
         if not self._thread.is_alive():
             return
+        if self._unlisten is not None:
+            self._unlisten()
         self.call_wait(self._shutdown(), timeout=10)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
@@ -85,11 +90,19 @@ class Runner(Recovery):
         self._loop.call_soon_threadsafe(self._ensure_driving, job_id)
 
     def wake(self, job_id: str) -> None:
-        """Something (a webhook) says the job changed: read its status now."""
+        """Something (a webhook) says the job changed: read its status now, whichever replica drives it."""
+        self._wake_here(job_id)
+        self.ledger.notify(job_id)
+
+    def _wake_here(self, job_id: str) -> None:
+        if self._loop.is_closed():
+            return
         self._loop.call_soon_threadsafe(lambda: self._wake.get(job_id, asyncio.Event()).set())
 
     def cancel(self, job_id: str) -> Job:
-        return self.call_wait(self._cancel(job_id))
+        job = self.call_wait(self._cancel(job_id))
+        self.ledger.notify(job_id)  # the replica driving it reads the provider now, not at its next poll
+        return job
 
     def use_key(self, job_id: str, key: str) -> None:
         """Drive this job on the user's own key (kept in memory only: after a restart it is asked for again)."""
@@ -131,8 +144,8 @@ class Runner(Recovery):
         if account not in self._backends:
             backend = self._make_backend(name, key)
             self._backends[account] = backend
-            self._limits[account] = BackendLimits(
-                self._max_in_flight or backend.info.max_concurrent,
+            self._limits[account] = limits_for(
+                self.ledger, ":".join(account), self.holder, self._max_in_flight or backend.info.max_concurrent,
                 backend.info.requests_per_minute if self._requests_per_minute is None else self._requests_per_minute)
             backend.on_throttle(self._limits[account].pause)
         return self._backends[account], self._limits[account]
@@ -174,9 +187,9 @@ class Runner(Recovery):
                 self._set(job, JobState.UNSURE, detail="restarted while sending", **messages.unsure(job))
                 return
             if job.state is JobState.QUEUED:
-                await limits.take_slot()
+                await limits.take_slot(job.id)
             else:
-                limits.hold_slot()
+                limits.hold_slot(job.id)
             try:
                 if job.state is JobState.QUEUED:
                     job = await self._submit(job, backend, limits)
@@ -185,7 +198,7 @@ class Runner(Recovery):
                     if status is not None:
                         await self._finish(self.ledger.get(job.id), backend, status)
             finally:
-                await limits.free_slot()
+                await limits.free_slot(job.id)
             job = self.ledger.get(job_id)
             if self._recovering(job):  # billed but not collected, or past its deadline: keep after it
                 await self._recover(job, backend, limits)

@@ -1,0 +1,79 @@
+"""The SQLite store: the embedded default, one file on one machine.
+
+WAL mode, short transactions (BEGIN IMMEDIATE serialises writers, so it is also the lock a
+claim or a budget check needs), the schema version in PRAGMA user_version.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+class SqliteStore:
+    shared = False        # one machine: processes see each other's pids
+    skip_locked = ""      # BEGIN IMMEDIATE already holds the whole file
+    row_lock = ""
+    insertion = "jobs.rowid"  # ties in created_at keep insertion order
+    prompt = "json_extract(request, '$.prompt')"  # the prompt inside a job's request JSON
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.read() as db:
+            db.execute("PRAGMA journal_mode=WAL")
+
+    def __str__(self) -> str:
+        return str(self.path)
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        db.row_factory = sqlite3.Row
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA foreign_keys=ON")
+        return db
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        db = self._connect()
+        try:
+            yield db
+        finally:
+            db.close()
+
+    @contextmanager
+    def tx(self) -> Iterator[sqlite3.Connection]:
+        db = self._connect()
+        try:
+            db.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            db.close()
+            raise
+        try:
+            yield db
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        finally:
+            db.close()
+
+    def serialize(self, db: sqlite3.Connection) -> None:
+        """Writers already run one at a time (BEGIN IMMEDIATE)."""
+
+    def version(self) -> int:
+        with self.read() as db:
+            return db.execute("PRAGMA user_version").fetchone()[0]
+
+    def apply(self, script: str, number: int) -> None:
+        """Run one migration and record the schema version it reaches, in one transaction."""
+        with self.read() as db:
+            db.executescript(f"BEGIN IMMEDIATE; {script}; PRAGMA user_version={int(number)}; COMMIT;")
+
+    def notify(self, job_id: str) -> None:
+        """One machine: the process that drives the job is woken directly."""
+
+    def listen(self, callback: Callable[[str], None]) -> Callable[[], None] | None:
+        return None
