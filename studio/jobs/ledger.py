@@ -106,7 +106,7 @@ MIGRATIONS: list[str] = [
     CREATE INDEX jobs_owner_cost ON jobs(owner, cost_usd);
     CREATE INDEX jobs_claimed ON jobs(claimed_by) WHERE claimed_by IS NOT NULL;
     """,
-    # 8: who pays for a job (the signed-in account, or an anonymous browser's address), so caps hold
+    # 6: who pays for a job (the signed-in account, or an anonymous browser's address), so caps hold
     #    per payer and per day; the studio-wide day sum reads created_at; whose key runs it (the key
     #    itself is never stored)
     """
@@ -130,7 +130,7 @@ MIGRATIONS: list[str] = [
         updated_at REAL NOT NULL
     );
     """,
-    # 9: limits per provider account shared by every replica (studio.jobs.shared_limits): when the
+    # 8: limits per provider account shared by every replica (studio.jobs.shared_limits): when the
     #    next call may go and how long a 429 pauses them all; the tasks each account has in flight
     """
     CREATE TABLE provider_accounts (
