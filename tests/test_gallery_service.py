@@ -139,7 +139,7 @@ def test_a_running_job_without_progress_shows_elapsed_and_says_there_is_no_histo
 
 def test_the_newest_page_reads_an_index_not_the_whole_table(seeded):
     where, args = Filter().where(LOCAL_OWNER)
-    with seeded.ledger._read() as db:
+    with seeded.ledger.store.read() as db:
         plan = " ".join(r[-1] for r in db.execute(
             f"EXPLAIN QUERY PLAN SELECT * FROM jobs WHERE {where} ORDER BY created_at DESC, id DESC LIMIT 25", args))
     assert "jobs_gallery" in plan and "TEMP B-TREE" not in plan, plan

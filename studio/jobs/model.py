@@ -159,7 +159,7 @@ class Job:
         d["quote"] = json.dumps(self.quote)
         d["state"] = self.state.value
         d["variant"] = self.request.variant.value
-        return d
+        return {k: int(v) if isinstance(v, bool) else v for k, v in d.items()}  # INTEGER columns in both stores
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> "Job":
