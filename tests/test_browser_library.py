@@ -61,6 +61,9 @@ def test_the_library_pages_lazily_and_shows_each_clip_at_its_shape(browser, libr
         assert first.locator("video.hh-hoverplay").evaluate("v => v.muted")
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"the page is {overflow}px wider than the screen"
+    header = page.locator(".hh-header")
+    clipped = header.evaluate("h => [...h.querySelectorAll('*')].filter(e => e.scrollWidth > e.clientWidth + 1).length")
+    assert clipped == 0 and header.bounding_box()["height"] < 90, "the header is clipped or tall"
     assert not page.errors, page.errors
     page.close()
 

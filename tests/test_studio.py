@@ -127,7 +127,7 @@ def test_reference_hint_follows_the_backends_token_style(tmp_path):
 def test_gallery_says_plainly_what_a_job_cost_or_may_cost():
     from studio import variants as v
     from studio.jobs.model import Job
-    from studio.ui.gallery import cost_line
+    from studio.ui.tiles import cost_line
 
     def job(**kw):
         return Job(id="j", owner="local", request=v.build("t2v", prompt="x"), backend="dashscope", quote_usd=0.7, **kw)
