@@ -8,7 +8,6 @@ many users without any of them seeing another's jobs.
 from __future__ import annotations
 
 import dataclasses
-import datetime
 import hmac
 import json
 import logging
@@ -526,12 +525,13 @@ class Studio:
     def draft(self, owner: str) -> dict:
         return self.ledger.draft(owner)
 
-    def resend_unsure(self, owner: str, job_id: str) -> Job:
+    def resend_unsure(self, owner: str, job_id: str, *, payer: str | None = None, key: str | None = None) -> Job:
         """The user checked the provider console and the task is not there: send the same request again.
 
         The unsure job is closed as never run (not billed); the new job records it as its parent.
         """
         job = self._unsure(owner, job_id)
+        self._same_key(job, key)
         fields = job.request.to_dict() | {"seed": job.seed}
         prepared = self.prepare(fields.pop("variant"), **fields)
         closed = self.ledger.update(job.id, state=JobState.CANCELLED, only_from=(JobState.UNSURE,), cost_usd=0.0,
@@ -540,7 +540,7 @@ class Studio:
                                                   "not billed, sent again.")
         if closed is None:
             raise InputError(f"Job {job.id} was already decided: look at it again.")
-        return self.submit(owner, prepared, job.backend, parent_id=job.id)
+        return self.submit(owner, prepared, job.backend, parent_id=job.id, payer=payer or job.payer, key=key)
 
     def keep_unsure_as_billed(self, owner: str, job_id: str) -> Job:
         """The user found the task in the provider console: count its quoted cost as spent."""
@@ -562,14 +562,32 @@ class Studio:
             raise InputError(f"Job {job.id} is {job.state.words}, not waiting for your decision.")
         return job
 
+    # --- when the provider billed but the clip is not here yet ---------------
+
+    def collect_again(self, owner: str, job_id: str, timeout: float = 60.0) -> Job:
+        """Try now to collect the clip of a task the provider finished and billed (or one that passed its
+        deadline and may still finish); returns the job after that try. Never starts a new paid task."""
+        job = self.ledger.get(job_id, owner)
+        if job.state is JobState.SUCCEEDED:
+            return job  # already here (a background try got it first)
+        if job.state is JobState.UNCOLLECTED and job.error_code == "link_expired":
+            job = self.ledger.update(job.id, error_code="not_collected") or job  # one more try, on request
+        if not (job.state is JobState.UNCOLLECTED or (job.state is JobState.FAILED and job.error_code == "deadline")):
+            raise InputError(f"Job {job.id} has no billed clip waiting to be collected (it is {job.state.words}); "
+                             "collect again is for jobs marked \"billed, clip not collected yet\".")
+        before = job.updated_at
+        self.runner.collect_again(job.id)
+        return self.wait(owner, job.id, timeout=timeout, interval=0.1,
+                         until=lambda j: j.state is not job.state or j.updated_at > before)
+
     # --- spend and the header ---------------------------------------------------
 
     def spend(self, owner: str) -> Spend:
-        """What the owner spent on real providers, today (local time) and in total.
+        """What the owner spent on real providers, today (from 00:00 UTC, as the caps count) and in total.
 
         Preview jobs and jobs sent to a loopback address (an emulator) are test runs: never money.
         """
-        midnight = datetime.datetime.now().replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
+        midnight = budgets.day_start()  # the caps' day: from 00:00 UTC
         today = total = 0.0
         providers: set[str] = set()
         tests = 0

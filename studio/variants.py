@@ -9,6 +9,8 @@ parameters each variant takes.
 from __future__ import annotations
 
 import dataclasses
+import math
+import os
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -143,7 +145,10 @@ def build(variant: Variant | str, *, prompt: str | None = "", resolution: str | 
         raise InputError(f"Unknown variant {variant!r}: use one of t2v, i2v, r2v, edit.") from None
     if variant is Variant.STITCH:
         raise InputError("A storyboard is not generated: join finished clips with `python -m studio stitch`.")
-    prompt = (prompt or "").strip()
+    prompt = parse_text("The prompt", prompt).strip()
+    prompt_written = parse_text("The written prompt", prompt_written) or None
+    first_frame, video = parse_path("The first frame", first_frame), parse_path("The source video", video)
+    references = parse_paths(references)
     takes_refs = variant in (Variant.R2V, Variant.EDIT)
     slots = slotted(references, reference_slots) if takes_refs else {}
     if prompt_written and renumber(prompt_written.strip(), compaction(slots)) == prompt:
@@ -158,7 +163,7 @@ def build(variant: Variant | str, *, prompt: str | None = "", resolution: str | 
         resolution=resolution,
         ratio=_ratio(ratio) if variant in TAKES_RATIO else None,
         duration=parse_duration(duration) if variant in TAKES_DURATION else None,
-        watermark=bool(watermark),
+        watermark=parse_bool("Watermark", watermark),
         seed=parse_seed(seed),
         first_frame=first_frame or None if variant is Variant.I2V else None,
         references=tuple(slots.values()),
@@ -212,10 +217,59 @@ def check_tokens(variant: Variant, prompt: str, slots: dict[int, str]) -> None:
                          f"{label}, or change {token.text} in the prompt.")
 
 
+def parse_bool(name: str, value: Any, default: bool = False) -> bool:
+    """true or false only (a real boolean, or the words in any case); empty means the default."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return default
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise InputError(f"{name} {_shown(value)} is not true or false: give true or false.")
+
+
+def parse_text(name: str, value: Any) -> str:
+    """Text that is valid Unicode (no lone surrogate, no NUL); empty for None."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InputError(f"{name} must be text, not {_shown(value)}: put it in quotes.")
+    for i, ch in enumerate(value):
+        if "\ud800" <= ch <= "\udfff" or ch == "\x00":
+            raise InputError(f"{name} has a character that is not valid text at position {i + 1} (a broken "
+                             "or half-copied character): retype the text around it, or remove it.")
+    return value
+
+
+def parse_path(name: str, value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, os.PathLike):
+        value = os.fspath(value)
+    return parse_text(name, value) or None
+
+
+def parse_paths(values: Any) -> Any:
+    """Reference paths: a list (or tuple) of paths, None or "" for an empty slot."""
+    if values is None or values == "":
+        return ()
+    if isinstance(values, (str, bytes)) or not isinstance(values, (list, tuple)):
+        raise InputError(f"References must be a list of images, not {_shown(values)}: give one path per slot.")
+    return [parse_path(f"Reference {i}", v) for i, v in enumerate(values, start=1)]
+
+
+def _shown(value: Any) -> str:
+    """A value as a refusal quotes it: short, and safe to print."""
+    text = repr(value).encode("ascii", "backslashreplace").decode()
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def parse_resolution(value: str | None) -> str:
-    resolution = (value or DEFAULT_RESOLUTION).upper()
+    if value is not None and not isinstance(value, str):
+        raise InputError(f"Resolution {_shown(value)} is not offered: give it as text, \"720P\" or \"1080P\".")
+    resolution = (value or DEFAULT_RESOLUTION).strip().upper()
     if resolution not in RESOLUTIONS:
-        raise InputError(f"Resolution {resolution!r} is not offered: choose 720P or 1080P.")
+        raise InputError(f"Resolution {_shown(resolution)} is not offered: choose 720P or 1080P.")
     return resolution
 
 
@@ -246,9 +300,11 @@ def _check_inputs_present(req: Request) -> None:
 
 
 def _ratio(ratio: str | None) -> str:
+    if ratio is not None and not isinstance(ratio, str):
+        raise InputError(f"Aspect ratio {_shown(ratio)} is not offered: give it as text, one of {', '.join(RATIOS)}.")
     ratio = (ratio or DEFAULT_RATIO).strip()
     if ratio not in RATIOS:
-        raise InputError(f"Aspect ratio {ratio!r} is not offered: choose one of {', '.join(RATIOS)}.")
+        raise InputError(f"Aspect ratio {_shown(ratio)} is not offered: choose one of {', '.join(RATIOS)}.")
     return ratio
 
 
@@ -257,13 +313,17 @@ def parse_duration(value: Any) -> int:
     if value is None or value == "":
         return DEFAULT_SECONDS
     try:
+        if isinstance(value, bool):
+            raise TypeError
         f = float(value)
     except (TypeError, ValueError):
-        raise InputError(f"Duration {value!r} is not a number: give whole seconds from 3 to 15.") from None
+        raise InputError(f"Duration {_shown(value)} is not a number: give whole seconds from 3 to 15.") from None
+    if not math.isfinite(f):
+        raise InputError(f"Duration {_shown(value)} is not a number of seconds: give whole seconds from 3 to 15.")
     if f != int(f):
         raise InputError(f"Duration must be whole seconds; {value} is not: use 3 to 15.")
     if not MIN_SECONDS <= f <= MAX_SECONDS:
-        raise InputError(f"Duration {int(f)} s is out of range: clips are 3 to 15 seconds.")
+        raise InputError(f"Duration {int(f)} s is out of range: give whole seconds from 3 to 15.")
     return int(f)
 
 
@@ -272,12 +332,14 @@ def parse_seed(value: Any) -> int | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     try:
+        if isinstance(value, bool):
+            raise TypeError
         f = float(value)
         seed = int(f)
     except (TypeError, ValueError, OverflowError):
-        raise InputError(f"Seed {value!r} is not a whole number: leave it empty for random, or use 0 to {MAX_SEED}.") from None
+        raise InputError(f"Seed {_shown(value)} is not a whole number: leave it empty for random, or use 0 to {MAX_SEED}.") from None
     if seed != f or not 0 <= seed <= MAX_SEED:
-        raise InputError(f"Seed {value} is out of range: leave it empty for random, or use 0 to {MAX_SEED}.")
+        raise InputError(f"Seed {_shown(value)} is out of range: leave it empty for random, or use 0 to {MAX_SEED}.")
     return seed
 
 
@@ -287,7 +349,7 @@ def _audio(value: str | AudioMode | None) -> AudioMode:
     try:
         return AudioMode(str(value.value if isinstance(value, AudioMode) else value).lower())
     except ValueError:
-        raise InputError(f"Audio {value!r} is not offered: choose auto, retain or remove.") from None
+        raise InputError(f"Audio {_shown(value)} is not offered: choose auto, retain or remove.") from None
 
 
 def even(n: float) -> int:
@@ -311,7 +373,5 @@ def shape_size(resolution: str, width: int, height: int) -> tuple[int, int]:
 
 def nearest_ratio(width: int, height: int) -> str:
     """The offered ratio closest to a shape, for showing what a frame implies."""
-    import math
-
     target = math.log(width / height)
     return min(RATIOS, key=lambda r: abs(math.log(int(r.split(":")[0]) / int(r.split(":")[1])) - target))

@@ -131,3 +131,12 @@ def test_quote_prices_a_shape_before_any_file(client):
     assert (edit["input_seconds"], edit["output_seconds"], edit["total"]) == (20, 15, 4.9)
     with pytest.raises(Exception, match="source"):
         client.predict(variant="edit", api_name="/quote")
+
+
+def test_gallery_actions_refuse_values_of_the_wrong_kind_in_words(studio_app):
+    import httpx
+
+    for name, data in (("list_jobs", ["many"]), ("job_status", [123]), ("cancel_job", [None])):
+        event = httpx.post(f"{studio_app.url}gradio_api/call/{name}", json={"data": data}).json()["event_id"]
+        answer = httpx.get(f"{studio_app.url}gradio_api/call/{name}/{event}").text
+        assert "event: error" in answer and ("wrong kind" in answer or "Check your input" in answer), (name, answer)

@@ -70,3 +70,12 @@ def test_generate_shows_progress_with_expected_time_from_earlier_jobs(tmp_path):
     again = cli(data, "generate", "--variant", "t2v", "--prompt", "a horse", "--duration", "3", "--json")
     assert again.returncode == 0 and "expected" in again.stderr and "elapsed" in again.stderr
     assert json.loads(again.stdout)["state"] == "succeeded"  # stdout stays pure JSON
+
+
+def test_collect_on_a_clip_that_is_here_prints_it_and_an_unknown_job_exits_2(tmp_path):
+    data = tmp_path / "data"
+    made = cli(data, "generate", "--variant", "t2v", "--prompt", "a horse, pan left", "--duration", "3", "--json")
+    record = json.loads(made.stdout)
+    here = cli(data, "collect", record["id"])
+    assert here.returncode == 0 and here.stdout.strip() == record["output_path"]
+    assert cli(data, "collect", "nosuchjob").returncode == 2

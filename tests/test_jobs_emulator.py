@@ -11,7 +11,9 @@ import pytest
 from studio import config
 from studio.jobs.model import JobState
 from studio.media.inspect import probe_video
+from studio.errors import NotFound
 from studio.service import LOCAL_OWNER, Studio
+from studio.ui.tiles import cost_line
 from tests.emulator_fixture import emulator  # noqa: F401
 from tests.media_fixtures import make_image, make_video
 
@@ -125,19 +127,54 @@ def test_flaky_reads_and_a_cut_download_are_retried(make_studio, emulator, backe
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_expired_result_link_says_so(make_studio, emulator, backend):
-    emulator.control.add_fault(on="download", protocol=backend, kind="forbidden", times=5)
+def test_a_refused_download_is_billed_and_collected_later(make_studio, emulator, backend):
+    emulator.control.add_fault(on="download", protocol=backend, kind="forbidden", times=2)
     studio = make_studio(backend)
-    job = finish(studio, submit(studio, "t2v", prompt="x", duration=3))
-    assert job.state is JobState.FAILED and job.error_code == "expired"
-    assert "expired" in job.error_message
+    job = submit(studio, "t2v", prompt="x", duration=3)
+    owed = wait_for_state(studio, job.id, JobState.UNCOLLECTED)
+    assert owed.cost_usd == 0.42 and "not collected yet" in owed.error_message
+    assert "billed" in cost_line(owed) and "not billed" not in cost_line(owed)
+    done = wait_for_state(studio, job.id, JobState.SUCCEEDED)
+    assert done.cost_usd == 0.42 and probe_video(done.output_path).video_codec == "h264"
+    assert emulator.control.creates(backend) == 1
 
 
-def test_unknown_task_is_reported_as_expired(make_studio, emulator):
+def test_collect_again_brings_the_clip_home_without_a_new_task(make_studio, emulator):
+    emulator.control.add_fault(on="download", protocol="dashscope", kind="http", status=500, times=-1)
+    studio = make_studio("dashscope")
+    job = submit(studio, "t2v", prompt="x", duration=3)
+    owed = wait_for_state(studio, job.id, JobState.UNCOLLECTED)
+    assert ".part" not in owed.error_message and "Error" not in owed.error_message
+    with pytest.raises(NotFound):
+        studio.collect_again("someone-else", job.id)
+    emulator.control.clear_faults()
+    done = studio.collect_again(LOCAL_OWNER, job.id)
+    done = wait_for_state(studio, job.id, JobState.SUCCEEDED)
+    assert done.output_path and done.cost_usd == 0.42
+    assert emulator.control.creates("dashscope") == 1
+
+
+def test_a_task_the_provider_lost_is_reported(make_studio, emulator):
     emulator.control.add_fault(on="status", protocol="dashscope", kind="unknown", times=1)
     studio = make_studio("dashscope")
     job = finish(studio, submit(studio, "t2v", prompt="x", duration=3))
     assert job.state is JobState.FAILED and "24 hours" in job.error_message
+
+
+def test_a_restart_with_another_key_waits_for_the_one_that_made_the_task(make_studio, emulator):
+    emulator.control.configure(task_seconds=2)
+    first = make_studio("dashscope")
+    job = submit(first, "t2v", prompt="x", duration=3)
+    wait_for_state(first, job.id, JobState.RUNNING)
+    first.close()
+    other = make_studio("dashscope", DASHSCOPE_API_KEY="sk-another-account")
+    waiting = other.wait(LOCAL_OWNER, job.id, timeout=20, interval=0.05,
+                         until=lambda j: j.error_code == "task_unknown" or j.state.finished)
+    assert waiting.state is JobState.RUNNING and "DASHSCOPE_API_KEY changed" in waiting.error_message
+    other.close()
+    again = make_studio("dashscope")
+    done = wait_for_state(again, job.id, JobState.SUCCEEDED)
+    assert done.error_message is None and emulator.control.creates("dashscope") == 1
 
 
 def test_cancel_while_pending_is_not_billed(make_studio, emulator):
@@ -254,10 +291,17 @@ def test_a_streamed_job_still_has_a_deadline(make_studio, emulator):
     assert job.state is JobState.FAILED and job.error_code == "deadline"
 
 
-def test_a_refused_status_read_keeps_the_providers_words(make_studio, emulator):
+def test_a_refused_status_read_keeps_the_providers_words_and_waits_for_the_key(make_studio, emulator):
     emulator.control.add_fault(on="status", protocol="dashscope", kind="http", status=401, code="InvalidApiKey",
-                               message="Invalid API-key provided.", times=10)
+                               message="Invalid API-key provided.", times=-1)
     studio = make_studio("dashscope")
-    job = finish(studio, submit(studio, "t2v", prompt="x", duration=3))
-    assert job.state is JobState.FAILED and job.error_code == "InvalidApiKey"
-    assert "DASHSCOPE_API_KEY" in job.error_message
+    job = submit(studio, "t2v", prompt="x", duration=3)
+    deadline = time.monotonic() + 20
+    while (waiting := studio.job(LOCAL_OWNER, job.id)).error_code != "key_refused":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert waiting.state is JobState.RUNNING
+    assert "InvalidApiKey" in waiting.error_message and "DASHSCOPE_API_KEY" in waiting.error_message
+    emulator.control.clear_faults()
+    done = finish(studio, job)
+    assert done.state is JobState.SUCCEEDED and done.error_message is None

@@ -214,9 +214,9 @@ def parse_error(status: int, data: Any) -> ProviderError:
     kind = str(data.get("type") or "").rstrip("/")
     code = kind.rsplit("/", 1)[-1].rsplit("#", 1)[-1] if kind else ""
     code = code or CODE_BY_STATUS.get(status) or ("internal_error" if status >= 500 else f"http_{status}")
-    words, transient = ERROR_WORDS.get(code, (f"inference.sh reported an error ({code}): {{detail}}", False))
+    words, transient = ERROR_WORDS.get(code, ("inference.sh reported an error ({code}): {detail}", False))
     cls = TransientError if transient or status == 429 or status >= 500 else ProviderError
-    return cls(words.format(detail=detail.rstrip(".")), code=code, request_id=data.get("request_id"),
+    return cls(words.format(code=code, detail=detail.rstrip(".")), code=code, request_id=data.get("request_id"),
                status=status)
 
 

@@ -62,6 +62,11 @@ def add(sub) -> None:
 def check_flags(a: argparse.Namespace) -> None:
     """Refuse a flag the variant does not take, and a file that is not there or not what it should be."""
     variant = Variant(a.variant)
+    for flag, value in [("--prompt", a.prompt), ("--first-frame", a.first_frame), ("--video", a.video),
+                        ("--seed", a.seed)] + [("--reference", r) for r in a.reference]:
+        if value and not utf8(value):
+            raise InputError(f"{flag} is not valid UTF-8 text (the shell passed bytes in another encoding): "
+                             "retype it in a UTF-8 terminal (LANG=C.UTF-8), or rename the file.")
     for flag, (takes, why) in APPLIES.items():
         if getattr(a, flag) and variant not in takes:
             name = "--" + flag.replace("_", "-")
@@ -75,6 +80,15 @@ def check_flags(a: argparse.Namespace) -> None:
         if kind:
             raise InputError(f"--video {a.video} is a {kind} image, not a video: give an MP4 or MOV clip "
                              f"(to animate a still, use --variant i2v --first-frame {a.video}).")
+
+
+def utf8(text: str) -> bool:
+    """False for an argument that held bytes that are not UTF-8 (Python keeps them as lone surrogates)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def image_kind(path: str) -> str | None:

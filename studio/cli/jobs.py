@@ -1,4 +1,4 @@
-"""jobs, show, open, wait and cancel: read the ledger, follow or stop one job."""
+"""jobs, show, open, wait, cancel and collect: read the ledger, follow, stop or collect one job."""
 
 from __future__ import annotations
 
@@ -21,7 +21,9 @@ def add(sub) -> None:
     for name, text, run in (("show", "one job: state, cost, settings, clip, history", show),
                             ("open", "open a job's clip in the system's player (and show the job)", open_clip),
                             ("wait", "follow an unfinished job until it ends", wait),
-                            ("cancel", "cancel an unfinished job", cancel)):
+                            ("cancel", "cancel an unfinished job", cancel),
+                            ("collect", "try now to collect a billed clip that did not arrive (no new charge)",
+                             collect)):
         c = sub.add_parser(name, help=text)
         c.add_argument("job_id")
         c.add_argument("--json", action="store_true", help="print the job record as JSON")
@@ -102,3 +104,14 @@ def cancel(studio: Studio, args: argparse.Namespace) -> int:
     else:
         print(message)
     return 0
+
+
+def collect(studio: Studio, args: argparse.Namespace) -> int:
+    """Exit 0 when the clip is here, 1 when it is still owed (the studio goes on trying)."""
+    studio.start(resume=False)
+    job = studio.collect_again(LOCAL_OWNER, args.job_id)
+    if args.json:
+        print_record(job)
+    else:
+        print(job.output_path if job.state is JobState.SUCCEEDED else f"job {job.id}: {job.error_message}")
+    return 0 if job.state is JobState.SUCCEEDED else 1

@@ -25,11 +25,15 @@ def clock(seconds: float) -> str:
 
 
 def expected_seconds(studio: Studio, job: Job) -> float | None:
-    """How long jobs like this one took before: the median of the last few that succeeded, if any."""
+    """How long jobs like this one take: the learned provider time (studio.jobs.timing) once there is
+    enough history, before that the median of the last few of the same shape that succeeded."""
+    learned = studio.expected_time(LOCAL_OWNER, job.id).seconds
+    if learned is not None:
+        return learned
     like = [j.updated_at - j.created_at for j in studio.jobs(LOCAL_OWNER, 100)
             if j.id != job.id and j.state is JobState.SUCCEEDED and j.backend == job.backend
             and j.variant is job.variant and j.request.resolution == job.request.resolution
-            and j.updated_at > j.created_at]
+            and j.request.duration == job.request.duration and j.updated_at > j.created_at]
     return statistics.median(like[:10]) if like else None
 
 

@@ -47,7 +47,9 @@ async def collect(job: Job, backend: Backend, status: TaskStatus, media_dir: Pat
         if isinstance(checked, BaseException):
             poster.unlink(missing_ok=True)
             if isinstance(checked, StudioError):
-                raise ProviderError(f"The provider's clip is not playable: {checked}", code="bad_result") from checked
+                # The check names the file it read: a temporary one, which means nothing to a user.
+                why = str(checked).split(": ", 1)[-1]
+                raise ProviderError(f"The provider's file is not a playable MP4: {why}", code="bad_result") from None
             raise checked
         if isinstance(drawn, BaseException):
             raise drawn

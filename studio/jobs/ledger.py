@@ -375,13 +375,18 @@ class Ledger:
                               "ORDER BY backend", (owner,)).fetchall()
         return [r[0] for r in rows]
 
-    def unfinished(self) -> list[Job]:
-        """Jobs a runner must still drive, including ones whose result we still collect."""
+    def unfinished(self, watch_for: float = 86400) -> list[Job]:
+        """Jobs a runner must still drive, including ones whose result we still collect: stopped
+        waiting, billed but not collected yet, or past their deadline while the task may still end
+        (those for `watch_for` seconds after they were made: a provider forgets a task in 24 h)."""
         names = ", ".join(f"'{s.value}'" for s in JobState if not s.finished)
         with self._read() as db:
             rows = db.execute(
-                f"SELECT * FROM jobs WHERE state IN ({names}) OR (state = 'cancelled' AND "
-                "error_code = 'stopped_waiting' AND task_id IS NOT NULL) ORDER BY created_at").fetchall()
+                f"SELECT * FROM jobs WHERE state IN ({names}) OR (task_id IS NOT NULL AND ("
+                "(state = 'cancelled' AND error_code = 'stopped_waiting') OR "
+                "(state = 'uncollected' AND error_code = 'not_collected') OR "
+                "(state = 'failed' AND error_code = 'deadline' AND created_at > ?))) ORDER BY created_at",
+                (time.time() - watch_for,)).fetchall()
         return [Job.from_row(r) for r in rows]
 
     def events(self, job_id: str) -> list[dict[str, Any]]:
@@ -416,9 +421,13 @@ class Ledger:
 
     def running_since(self, job_id: str) -> float | None:
         """When the provider took the job (its first `running` event), or None."""
+        return self.entered(job_id, JobState.RUNNING)
+
+    def entered(self, job_id: str, state: JobState) -> float | None:
+        """When the job first entered `state` (its first event in it), or None."""
         with self._read() as db:
-            row = db.execute("SELECT at FROM job_events WHERE job_id = ? AND state = 'running' ORDER BY id LIMIT 1",
-                             (job_id,)).fetchone()
+            row = db.execute("SELECT at FROM job_events WHERE job_id = ? AND state = ? ORDER BY id LIMIT 1",
+                             (job_id, state.value)).fetchone()
         return row[0] if row else None
 
     def spent(self, owner: str) -> float:

@@ -21,10 +21,12 @@ class JobState(str, Enum):
     FAILED = "failed"
     CANCELLED = "cancelled"
     UNSURE = "unsure"            # the create may or may not have reached the provider
+    UNCOLLECTED = "uncollected"  # the provider finished and billed it; the clip is not here yet (retried)
 
     @property
     def finished(self) -> bool:
-        return self in (JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED, JobState.UNSURE)
+        return self in (JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED, JobState.UNSURE,
+                        JobState.UNCOLLECTED)
 
     @property
     def words(self) -> str:
@@ -62,6 +64,7 @@ _WORDS = {
     JobState.FAILED: "failed",
     JobState.CANCELLED: "cancelled",
     JobState.UNSURE: "needs your decision",
+    JobState.UNCOLLECTED: "billed, clip not collected yet",
 }
 
 

@@ -26,10 +26,10 @@ from typing import Any
 from studio.backends.base import Backend, JobSpec, TaskState, TaskStatus
 from studio.errors import AmbiguousSubmit, ProviderError, StudioError, TransientError
 from studio.jobs import messages, timing
-from studio.jobs.collect import collect
 from studio.jobs.ledger import Ledger, process_id
 from studio.jobs.limits import BackendLimits
 from studio.jobs.model import Job, JobState
+from studio.jobs.recover import KEY_ERRORS, Recovery
 
 log = logging.getLogger("studio.runner")
 
@@ -37,7 +37,7 @@ SUBMIT_TRIES = 5
 SWEEP_SECONDS = 15.0
 
 
-class Runner:
+class Runner(Recovery):
     def __init__(self, ledger: Ledger, make_backend: Callable[[str, str | None], Backend], media_dir: Path,
                  *, time_scale: float = 1.0, webhook_url: Callable[[Job], str | None] | None = None,
                  max_in_flight: int | None = None, requests_per_minute: int | None = None):
@@ -55,6 +55,7 @@ class Runner:
         self._tasks: dict[str, asyncio.Task] = {}
         self._wake: dict[str, asyncio.Event] = {}
         self._started: dict[str, float] = {}  # job -> when the provider took it (this process)
+        self._known: set[str] = set()  # jobs whose task this process created or read (with today's key)
         self._sweeper: asyncio.Task | None = None
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="studio-runner", daemon=True)
@@ -111,7 +112,7 @@ class Runner:
             for job in self.ledger.unfinished():
                 if job.id not in self._tasks or self._tasks[job.id].done():
                     self._ensure_driving(job.id)
-            await asyncio.sleep(SWEEP_SECONDS)
+            await asyncio.sleep(max(0.5, SWEEP_SECONDS * min(1.0, self.time_scale)))
 
     async def _shutdown(self) -> None:
         if self._sweeper is not None:
@@ -137,9 +138,15 @@ class Runner:
         return self._backends[account], self._limits[account]
 
     def _job_backend(self, job: Job) -> tuple[Backend, BackendLimits] | None:
-        """The backend a job runs on; None while a user-key job waits for its key (after a restart)."""
+        """The backend a job runs on; None while a user-key job waits for its key (after a restart),
+        or while the studio runs without the key the job's backend needs."""
         if job.key_source != "user":
-            return self._backend(job.backend)
+            try:
+                return self._backend(job.backend)
+            except ProviderError as e:
+                if e.code != "no_key":
+                    raise
+                return None
         key = self._user_keys.get(job.id)
         if key is None:
             return None
@@ -153,11 +160,15 @@ class Runner:
             job = self.ledger.get(job_id)
             chosen = self._job_backend(job)
             if chosen is None:
-                if job.error_code != "needs_key":
-                    self.ledger.update(job.id, **messages.needs_key(job))
-                return  # driven again once the user gives the key back (Studio.use_key)
+                if job.error_code != "needs_key" and not self._recovering(job):  # an owed clip keeps its words
+                    waiting = messages.needs_key(job) if job.key_source == "user" else messages.needs_config(job)
+                    self.ledger.update(job.id, **waiting)
+                return  # driven again once the key is back (Studio.use_key, or a restart with it)
             backend, limits = chosen
-            if job.error_code == "needs_key":
+            if self._recovering(job):
+                await self._recover(job, backend, limits)
+                return
+            if job.error_code in messages.WAITING:
                 job = self.ledger.update(job.id, error_code=None, error_message=None) or job
             if job.state is JobState.SUBMITTING:
                 self._set(job, JobState.UNSURE, detail="restarted while sending", **messages.unsure(job))
@@ -175,6 +186,9 @@ class Runner:
                         await self._finish(self.ledger.get(job.id), backend, status)
             finally:
                 await limits.free_slot()
+            job = self.ledger.get(job_id)
+            if self._recovering(job):  # billed but not collected, or past its deadline: keep after it
+                await self._recover(job, backend, limits)
         except asyncio.CancelledError:
             raise
         except Exception as e:  # a bug must not leave the job hanging silently
@@ -184,6 +198,8 @@ class Runner:
             self._wake.pop(job_id, None)
             self._started.pop(job_id, None)
             self.ledger.release(job_id, self.holder)
+            if job_id in self._user_keys and self.ledger.get(job_id).state.finished:
+                self._user_keys.pop(job_id, None)  # a user's own key is held no longer than its job
 
     async def _submit(self, job: Job, backend: Backend, limits: BackendLimits) -> Job | None:
         """Send the create once; only a clear refusal (429, 503, no connection) is tried again.
@@ -217,6 +233,7 @@ class Runner:
                 self._set(job, JobState.FAILED, detail=e.code, only_from=sending, **messages.provider(e))
                 return None
             self._started[job.id] = time.time()
+            self._known.add(job.id)
             running = self.ledger.update(job.id, state=JobState.RUNNING, detail=f"task {sub.task_id}",
                                          only_from=sending, task_id=sub.task_id, request_id=sub.request_id,
                                          error_code=None, error_message=None)
@@ -311,6 +328,9 @@ class Runner:
             limits.pause((e.retry_after or backend.info.poll_initial) * self.time_scale)
             return None
         except ProviderError as e:
+            if e.status in KEY_ERRORS:  # the key cannot read a task the provider has: wait for the right key
+                self.ledger.update(job.id, **messages.key_refused(job, e))
+                return False
             self._set(job, JobState.FAILED, detail=e.code, **messages.provider(e))
             return False
 
@@ -326,6 +346,8 @@ class Runner:
         return max(0.0, job.deadline_at - time.time())
 
     def _progress(self, job: Job, status: TaskStatus) -> None:
+        if status.state is not TaskState.UNKNOWN:
+            self._known.add(job.id)
         if status.progress is not None and status.progress != job.progress:
             job.progress = status.progress
             self.ledger.update(job.id, progress=status.progress)
@@ -333,20 +355,9 @@ class Runner:
     async def _finish(self, job: Job, backend: Backend, status: TaskStatus) -> None:
         late = job.state is JobState.CANCELLED
         if status.state is TaskState.SUCCEEDED:
-            self._set(job, JobState.DOWNLOADING, detail=status.request_id,
-                      only_from=(JobState.RUNNING, JobState.DOWNLOADING, JobState.CANCELLED))
-            try:
-                got = await collect(job, backend, status, self.media_dir, retry_delay=self.time_scale)
-            except ProviderError as e:
-                self._set(job, JobState.FAILED, detail=e.code, **messages.provider(e))
-                return
-            billed = status.billed_seconds if status.billed_seconds is not None else job.quote.get("billed_seconds")
-            cost = 0.0 if job.is_preview else messages.cost(job, billed)
-            self._set(job, JobState.SUCCEEDED, detail="arrived after you stopped waiting" if late else None,
-                      output_path=str(got.video), poster_path=str(got.poster), width=got.width,
-                      height=got.height, seconds=got.seconds, billed_seconds=billed, cost_usd=cost,
-                      progress=1.0, error_code=None, error_message=None)
-            backend.forget(job.task_id)
+            await self._bring_home(job, backend, status, detail="arrived after you stopped waiting" if late else None)
+        elif status.state is TaskState.UNKNOWN and self._maybe_other_key(job):
+            self.ledger.update(job.id, **messages.task_unknown(job))
         elif status.state is TaskState.CANCELED:
             self._set(job, JobState.CANCELLED, detail="cancelled at the provider",
                       error_code="cancelled", error_message=messages.CANCELLED_AT_PROVIDER)

@@ -115,6 +115,7 @@ def _image_format(path: str | Path, label: str) -> str:
         with Image.open(path) as img:  # reads the header only
             fmt = img.format or "unknown"
             width, height = img.size
+            frames = getattr(img, "n_frames", 1) if fmt not in _FORMAT_ALIASES else 1  # MPO: a photo and its preview
     except UnidentifiedImageError:
         raise InputError(f"{label} is not an image file: use {FORMAT_LIST}.") from None
     except Image.DecompressionBombError:
@@ -125,6 +126,9 @@ def _image_format(path: str | Path, label: str) -> str:
         raise InputError(f"{label} declares {width}x{height} pixels, more than the studio decodes "
                          f"({MAX_DECODE_PIXELS // 1_000_000} megapixels): resize it, e.g. to 4096 px on the long side.")
     fmt = _FORMAT_ALIASES.get(fmt, fmt)
+    if frames > 1 and fmt in IMAGE_FORMATS:
+        raise InputError(f"{label} is an animated {fmt} ({frames} frames): save the frame you want as a still "
+                         f"image ({FORMAT_LIST}).")
     if fmt not in IMAGE_FORMATS:
         raise InputError(f"{label} is a {fmt} image, whatever its name says: convert it to {FORMAT_LIST}.")
     return fmt
@@ -329,8 +333,10 @@ def _check_video_length(info: VideoInfo, label: str) -> None:
 def _check_video_size(info: VideoInfo, label: str) -> None:
     long, short = max(info.width, info.height), min(info.width, info.height)
     if long > VIDEO_MAX_LONG_SIDE:
+        scale = VIDEO_MAX_LONG_SIDE / long
+        w, h = (int(info.width * scale) // 2 * 2, int(info.height * scale) // 2 * 2)
         raise InputError(f"{label} is {info.width}x{info.height} px; the longer side may be at most "
-                         f"{VIDEO_MAX_LONG_SIDE} px: export it at 4K UHD or smaller.")
+                         f"{VIDEO_MAX_LONG_SIDE} px: export it at {w}x{h} or smaller.")
     if short < VIDEO_MIN_SHORT_SIDE:
         raise InputError(f"{label} is {info.width}x{info.height} px; the shorter side must be at least "
                          f"{VIDEO_MIN_SHORT_SIDE} px: use a higher-resolution clip.")

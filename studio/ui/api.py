@@ -13,6 +13,7 @@ list job_actions() returns).
 """
 
 import functools
+import math
 from collections.abc import Callable
 
 import gradio as gr
@@ -38,9 +39,7 @@ def job_actions(ctx: UiContext) -> list[Callable]:
         Args:
             limit: how many jobs at most, 1 to 500; default 50
         """
-        if not 1 <= int(limit) <= 500:
-            raise InputError(f"limit {limit} is out of range: use 1 to 500.")
-        return [job.record() for job in studio.jobs(ctx.owner(request), int(limit))]
+        return [job.record() for job in studio.jobs(ctx.owner(request), whole_number("limit", limit, 1, 500))]
 
     def job_status(job_id: str, request: gr.Request = None) -> dict:
         """One of your jobs: its record with state (queued, running, succeeded, failed, cancelled, unsure),
@@ -49,7 +48,7 @@ def job_actions(ctx: UiContext) -> list[Callable]:
         Args:
             job_id: the id from a generate call's job record or from list_jobs
         """
-        return studio.job(ctx.owner(request), job_id.strip()).record()
+        return studio.job(ctx.owner(request), job_ref(job_id)).record()
 
     def cancel_job(job_id: str, request: gr.Request = None) -> dict:
         """Cancel one of your unfinished jobs and return its record. A job cancelled at the provider in time is
@@ -60,7 +59,7 @@ def job_actions(ctx: UiContext) -> list[Callable]:
             job_id: the id of the job to cancel
         """
         owner = ctx.owner(request)
-        job = studio.job(owner, job_id.strip())
+        job = studio.job(owner, job_ref(job_id))
         if job.state.finished:
             return job.record()
         return studio.cancel(owner, job.id).record()
@@ -79,6 +78,42 @@ def job_actions(ctx: UiContext) -> list[Callable]:
         return studio.price(variant, resolution, duration, source_seconds).to_dict()
 
     return [list_jobs, job_status, cancel_job, quote]
+
+
+def billing_actions(ctx: UiContext) -> list[Callable]:
+    """Endpoints for a clip the provider billed but the studio has not collected yet."""
+    studio = ctx.studio
+
+    def collect_again(job_id: str, request: gr.Request = None) -> dict:
+        """Try now to download the clip of one of your jobs that the provider finished and billed but the
+        studio could not collect yet (state "uncollected"), or that passed its deadline and may still finish.
+        Returns the job record after the try. It never starts a new task, so it never costs anything.
+
+        Args:
+            job_id: the id of the job whose clip to collect
+        """
+        return studio.collect_again(ctx.owner(request), job_ref(job_id)).record()
+
+    return [collect_again]
+
+
+def whole_number(name: str, value, lo: int, hi: int) -> int:
+    """A whole number in lo..hi, from a number or its digits; refused with the range otherwise."""
+    try:
+        if isinstance(value, bool):
+            raise TypeError
+        number = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be a whole number from {lo} to {hi}.") from None
+    if not (math.isfinite(number) and number == int(number) and lo <= number <= hi):
+        raise InputError(f"{name} must be a whole number from {lo} to {hi}.")
+    return int(number)
+
+
+def job_ref(job_id) -> str:
+    if not isinstance(job_id, str) or not job_id.strip():
+        raise InputError("job_id must be a job's id as text: take it from list_jobs or a generate call.")
+    return job_id.strip()
 
 
 def wire(ctx: UiContext, extra: tuple[Callable, ...] = ()) -> None:
@@ -100,4 +135,7 @@ def plain_errors(fn: Callable) -> Callable:
             return fn(*args, **kwargs)
         except StudioError as e:
             raise gr.Error(str(e), title="Check your input" if isinstance(e, InputError) else "Error") from None
+        except (TypeError, ValueError, AttributeError):  # a value of the wrong kind from a hand-made call
+            raise gr.Error(f"{fn.__name__} got a value of the wrong kind: see view_api() for its parameters.",
+                           title="Check your input") from None
     return call

@@ -20,7 +20,7 @@ ASSETS = Path(__file__).resolve().parents[2] / "assets"
 PROVIDER_NAMES = {"dashscope": "DashScope", "inferencesh": "inference.sh"}
 
 
-def header_html(ctx: UiContext, owner: str | None) -> str:
+def header_html(ctx: UiContext, owner: str | None, request: gr.Request | None = None) -> str:
     studio = ctx.studio
     backend = studio.settings.backend
     test = studio.is_test_backend()
@@ -28,7 +28,10 @@ def header_html(ctx: UiContext, owner: str | None) -> str:
     label = html.escape(studio.backend_label() + (" — an emulator on this machine: test runs, no money"
                                                   if test and backend != "preview" else ""))
     spent = html.escape(spend_words(studio.spend(owner) if owner else Spend(0.0, 0.0, (), 0)))
-    allowance = studio.allowance(owner) if owner else None
+    if owner and ctx.own_keys.get(owner):
+        allowance = "your own key: this studio's caps do not apply"
+    else:  # an anonymous browser's budget is its address's (see studio.budgets)
+        allowance = studio.allowance(owner, ctx.payer(request) if request else None) if owner else None
     caps = f'<span class="hh-caps">{html.escape(allowance)}</span>' if allowance else ""
     return (f'<div class="hh-header"><div class="hh-brand">HappyHorse Studio</div>'
             f'<div class="hh-meta"><span class="hh-badge hh-{badge}">{html.escape(backend)}</span> {label}'
@@ -69,14 +72,15 @@ def build(studio: Studio) -> gr.Blocks:
                 lib = library.render(ctx)
         panel = detail.render()
         follow = live.render()
-        redraw_after, draw = live.wire(ctx, follow, lib, panel, tabs, header, lambda owner: header_html(ctx, owner))
+        redraw_after, draw = live.wire(ctx, follow, lib, panel, tabs, header,
+                                       lambda owner, request=None: header_html(ctx, owner, request))
         open_view = detail.wire(ctx, panel, redraw_after)
         chain_actions.wire(ctx, panel.chain, story, panel.selected, panel.load, tabs, tab_box, redraw_after,
                            open_view, panel.outputs)
         library.wire(ctx, lib, panel, open_view, redraw_after)
         for tab in tabs:
             _wire_tab(demo, tab)
-        api.wire(ctx)
+        api.wire(ctx, extra=tuple(api.billing_actions(ctx)))
         if own_key is not None:
             demo.load(own_key.restore, own_key.stored, own_key.status, api_visibility="private",
                       show_progress="hidden")

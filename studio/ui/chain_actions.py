@@ -144,10 +144,10 @@ def wire(ctx: UiContext, ui: ChainUi, story: Storyboard, selected: gr.State, loa
     private = dict(api_visibility="private", show_progress="minimal")
     tab_outputs = [c for t in tabs for c in t.inputs] + [tab_box]
 
-    def guarded(fn):
+    def guarded(fn, paid: bool = False):
         def run(request: gr.Request, *args):
             try:
-                return fn(ctx.owner(request), *args)
+                return fn(ctx.owner(request), *args, request=request) if paid else fn(ctx.owner(request), *args)
             except StudioError as e:
                 raise user_error(e, "Not done") from None
         return run
@@ -188,13 +188,19 @@ def wire(ctx: UiContext, ui: ChainUi, story: Storyboard, selected: gr.State, loa
         return {_component(by_name, "video_edit", "video"): serve(str(source.video)),
                 tab_box: gr.Tabs(selected="edit"), ui.edit_note: source.describe()}
 
-    def final(owner, job_id):
-        job = ctx.studio.make_final(owner, job_id)
+    def final(owner, job_id, request=None):
+        draft = ctx.studio.job(owner, job_id)
+        ctx.confirm_spend(owner, ctx.studio.final_quote(owner, job_id).final.total, draft.backend,
+                          f"final of {job_id}", request)
+        job = ctx.studio.make_final(owner, job_id, **ctx.paying(request, draft.backend))
         gr.Info("Making the 1080P final (same prompt and seed): it opens here and leads the gallery.", duration=5)
         return reopen(owner, job)
 
-    def variations(owner, job_id, count):
-        made = ctx.studio.make_variations(owner, job_id, int(count))
+    def variations(owner, job_id, count, request=None):
+        draft = ctx.studio.job(owner, job_id)
+        ctx.confirm_spend(owner, ctx.studio.variations_quote(owner, job_id, int(count)).total, draft.backend,
+                          f"{int(count)} variations of {job_id}", request)
+        made = ctx.studio.make_variations(owner, job_id, int(count), **ctx.paying(request, draft.backend))
         gr.Info(f"Making {len(made)} variations with new seeds: they arrive together at the top of the gallery.",
                 duration=5)
         return reopen(owner, ctx.studio.job(owner, job_id))
@@ -222,8 +228,8 @@ def wire(ctx: UiContext, ui: ChainUi, story: Storyboard, selected: gr.State, loa
     ui.as_png.click(guarded(as_png), frame_in, ui.png, js=PLAYER_TIME, **private)
     load.click(guarded(load_settings), selected, tab_outputs, **private)
     ui.to_edit.click(guarded(to_edit), [selected, ui.trim_in, ui.trim_out], [*tab_outputs, ui.edit_note], **private)
-    redraw_after(ui.final.click(guarded(final), selected, panel_outputs, **private))
-    redraw_after(ui.variations.click(guarded(variations), [selected, ui.count], panel_outputs, **private))
+    redraw_after(ui.final.click(guarded(final, paid=True), selected, panel_outputs, **private))
+    redraw_after(ui.variations.click(guarded(variations, paid=True), [selected, ui.count], panel_outputs, **private))
     ui.count.release(guarded(variations_label), [selected, ui.count], ui.variations, **private)
     ui.story.click(guarded(add), [selected, story.shots], [story.shots, story.box, story.listing], **private)
     redraw_after(story.export.click(guarded(export_story), [story.shots, story.crossfade],

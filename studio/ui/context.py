@@ -120,24 +120,30 @@ class UiContext:
         except StudioError as e:
             raise user_error(e) from None
 
-    def confirm_spend(self, owner: str, prepared, backend: str, request: gr.Request | None) -> None:
-        """On the page, a job above STUDIO_CONFIRM_ABOVE on a paid backend is sent on the second press.
+    def confirm_spend(self, owner: str, cost: float, backend: str, what: str, request: gr.Request | None) -> None:
+        """On the page, spending above STUDIO_CONFIRM_ABOVE on a paid backend goes through on the second press.
 
-        The first press answers with the price and asks again; the same request pressed again within
-        CONFIRM_SECONDS goes through. API clients (no Origin header) decided in code and are not asked.
+        The first press answers with the price and asks again; the same action (`what`: the request,
+        or "final of JOB"...) pressed again within CONFIRM_SECONDS goes through. API clients (no Origin
+        header) decided in code and are not asked.
         """
-        cost = prepared.quote.total
         if backend == "preview" or cost <= self.studio.settings.confirm_above or not _from_page(request):
             return
         now = time.monotonic()
         self._asked = {k: t for k, t in self._asked.items() if now - t < CONFIRM_SECONDS}
-        fingerprint = (owner, backend, json.dumps(prepared.request.to_dict(), sort_keys=True))
+        fingerprint = (owner, backend, what)
         if self._asked.pop(fingerprint, None) is not None:
             return
         self._asked[fingerprint] = now
-        raise gr.Error(f"This job costs ${cost:.2f} on {backend}, more than the "
-                       f"${self.studio.settings.confirm_above:.2f} this studio asks about first. Press Generate "
-                       f"again within {CONFIRM_SECONDS} s to send it.", title="Confirm the spend")
+        raise gr.Error(f"This costs ${cost:.2f} on {backend}, more than the "
+                       f"${self.studio.settings.confirm_above:.2f} this studio asks about first. Press the button "
+                       f"again within {CONFIRM_SECONDS} s to go ahead.", title="Confirm the spend")
+
+    def paying(self, request: gr.Request | None, backend: str) -> dict[str, Any]:
+        """Who pays for an action on a job of `backend`: the payer, and the user's own key when it is for it."""
+        owner = self.owner(request)
+        own = self.own_keys.get(owner)
+        return {"payer": self.payer(request), "key": own.key if own and own.backend == backend else None}
 
     async def generate(self, variant: str, request: gr.Request | None, progress: gr.Progress | Submitted,
                        **fields: Any) -> tuple[str | None, dict]:
@@ -151,7 +157,8 @@ class UiContext:
         prepared = await asyncio.to_thread(self.prepare, variant, **fields)  # file checks stay off the loop
         own = self.own_keys.get(owner)
         backend = own.backend if own else self.studio.settings.backend
-        self.confirm_spend(owner, prepared, backend, request)
+        self.confirm_spend(owner, prepared.quote.total, backend,
+                           json.dumps(prepared.request.to_dict(), sort_keys=True), request)
         try:
             again = isinstance(progress, Submitted) and progress.again
             job = await asyncio.to_thread(self.studio.submit, owner, prepared, own.backend if own else None,

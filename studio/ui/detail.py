@@ -52,6 +52,8 @@ class DetailUi:
     decide: gr.Row
     resend: gr.Button
     keep: gr.Button
+    owed: gr.Row
+    collect: gr.Button
     chain: chain_actions.ChainUi
     again: gr.Row
     load: gr.Button
@@ -66,7 +68,8 @@ class DetailUi:
     @property
     def outputs(self) -> list:
         return [self.panel, self.selected, self.seen, self.title, self.favourite, self.banner, self.player,
-                self.compare, self.running, self.decide, self.resend, self.keep, self.again, self.load, self.retry,
+                self.compare, self.running, self.decide, self.resend, self.keep, self.owed, self.again, self.load,
+                self.retry,
                 self.delete, self.confirm, self.info, self.record, *self.chain.outputs]
 
 
@@ -85,6 +88,8 @@ def render() -> DetailUi:
         with gr.Row(visible=False, elem_classes=["hh-actions"]) as decide:
             resend = gr.Button("It is not in my provider console: send again", variant="primary", size="sm")
             keep = gr.Button("It ran: keep it as billed", size="sm")
+        with gr.Row(visible=False, elem_classes=["hh-actions"]) as owed:
+            collect = gr.Button("Collect the clip again now (no new charge)", variant="primary", size="sm")
         chain = chain_actions.render()
         with gr.Row(visible=False, elem_classes=["hh-actions"]) as again:
             load = gr.Button("Load prompt and settings to change", size="sm", elem_id="hh-load")
@@ -97,7 +102,8 @@ def render() -> DetailUi:
         with gr.Accordion("Job record", open=False):
             record = gr.JSON(show_label=False)
     return DetailUi(panel, gr.State(None), gr.State(None), title, favourite, close, banner, player, compare,
-                    running, cancel, decide, resend, keep, chain, again, load, retry, delete, confirm, really, keep_it,
+                    running, cancel, decide, resend, keep, owed, collect, chain, again, load, retry, delete, confirm,
+                    really, keep_it,
                     info, record)
 
 
@@ -122,6 +128,7 @@ def view(ctx: UiContext, ui: DetailUi, owner: str, job: Job, expected: float | N
     is_edit = job.request.variant.value == "edit" and done and bool(job.request.video)
     decided = job.state.finished and job.state is not JobState.UNSURE
     generated = job.request.variant.value in chain_actions.TAB_OF
+    owed = job.state is JobState.UNCOLLECTED or (job.state is JobState.FAILED and job.error_code == "deadline")
     return chain_actions.view(ctx, ui.chain, owner, job) | {
         ui.panel: gr.update(visible=True),
         ui.selected: job.id,
@@ -132,13 +139,14 @@ def view(ctx: UiContext, ui: DetailUi, owner: str, job: Job, expected: float | N
         ui.player: gr.update(value=serve(job.output_path) if done else None, visible=done and not is_edit),
         ui.compare: gr.update(value=compare_html(ctx, ui, job) if is_edit else "", visible=is_edit),
         ui.running: gr.update(visible=not job.state.finished),
+        ui.owed: gr.update(visible=owed),
         ui.decide: gr.update(visible=job.state is JobState.UNSURE),
         ui.resend: gr.update(value=f"It is not in my {console_name(job.backend)}: send again "
                                    f"(≈ ${job.quote_usd:.2f})"),
         ui.keep: gr.update(value=f"It ran: keep it as billed (${job.quote_usd:.2f})"),
         ui.again: gr.update(visible=decided),
         ui.load: gr.update(visible=generated),
-        ui.retry: gr.update(visible=generated, value=f"Run again, new seed · ≈ ${job.quote_usd:.2f}"
+        ui.retry: gr.update(visible=generated and not owed, value=f"Run again, new seed · ≈ ${job.quote_usd:.2f}"
                             if not job.is_test else f"Run again, new seed · {tiles.money(job)}"),
         ui.delete: gr.update(visible=decided),
         ui.confirm: gr.update(visible=False),
@@ -252,7 +260,7 @@ def wire(ctx: UiContext, ui: DetailUi, redraw_after) -> Callable[[str, Job], dic
             if not job_id:
                 raise gr.Error("Open a clip first.", print_exception=False)
             try:
-                job = fn(owner, job_id)
+                job = fn(owner, job_id, request)
             except StudioError as e:
                 raise user_error(e, "Not done") from None
             if toast:
@@ -262,13 +270,25 @@ def wire(ctx: UiContext, ui: DetailUi, redraw_after) -> Callable[[str, Job], dic
 
     private = dict(api_visibility="private", show_progress="hidden")
     studio = ctx.studio
+    def spending(method):
+        """A paid action: asked first above the confirm line, paid by the right payer (and own key)."""
+        def run(owner: str, job_id: str, request: gr.Request) -> Job:
+            job = studio.job(owner, job_id)
+            ctx.confirm_spend(owner, job.quote_usd, job.backend, f"{method.__name__} of {job_id}", request)
+            return method(owner, job_id, **ctx.paying(request, job.backend))
+        return run
+
     buttons = [
-        (ui.favourite, lambda o, i: studio.favourite(o, i, not studio.job(o, i).favourite), None),
-        (ui.cancel, studio.cancel, lambda j: j.error_message or f"Job {j.id}: {j.state.words}."),
-        (ui.retry, studio.retry, lambda j: f"Started again as a new job ({tiles.money(j)})."),
-        (ui.resend, studio.resend_unsure, lambda j: "Sent again as a new job; the unsure one is closed, not billed."),
-        (ui.keep, studio.keep_unsure_as_billed, lambda j: "Kept as billed: it counts in your spend."),
-        (ui.really, studio.delete, lambda j: "Deleted the clip and its files."),
+        (ui.favourite, lambda o, i, r: studio.favourite(o, i, not studio.job(o, i).favourite), None),
+        (ui.cancel, lambda o, i, r: studio.cancel(o, i), lambda j: j.error_message or f"Job {j.id}: {j.state.words}."),
+        (ui.retry, spending(studio.retry), lambda j: f"Started again as a new job ({tiles.money(j)})."),
+        (ui.resend, spending(studio.resend_unsure),
+         lambda j: "Sent again as a new job; the unsure one is closed, not billed."),
+        (ui.keep, lambda o, i, r: studio.keep_unsure_as_billed(o, i), lambda j: "Kept as billed: it counts in your spend."),
+        (ui.collect, lambda o, i, r: studio.collect_again(o, i, timeout=20),
+         lambda j: "The clip is here." if j.state is JobState.SUCCEEDED else
+         "Not collected yet: the studio keeps trying while the provider's link is valid."),
+        (ui.really, lambda o, i, r: studio.delete(o, i), lambda j: "Deleted the clip and its files."),
     ]
     for button, fn, words in buttons:
         redraw_after(button.click(act(fn, words), ui.selected, ui.outputs, **private))

@@ -74,7 +74,7 @@ def render(ctx: UiContext) -> TabUi:
         {cost} An edit bills the source seconds plus the output seconds (the output is at most 15 s).
 
         Args:
-            video: the clip to edit, as handle_file("clip.mp4") or handle_file(URL): MP4 or MOV, 3 to 60 s, up to 100 MB (required)
+            video: the clip to edit, as handle_file("clip.mp4") (a local file; links are not fetched): MP4 or MOV, 3 to 60 s, up to 100 MB (required)
             prompt: the change to make, e.g. "make the lighting warmer"; up to 5000 characters (required)
             reference_1: a reference image guiding the edit (optional), as handle_file("a.png")
             reference_2: another reference image (optional)

@@ -1,7 +1,7 @@
 """Upload components whose API parameters refuse a plain string in words, by name.
 
 gradio_client sends a plain string as text, not as a file: the caller must
-wrap a path or URL in handle_file(). Gradio's own data models answer a plain
+wrap a local path in handle_file(). Gradio's own data models answer a plain
 string with a pydantic validation dump; these say what to do instead. They
 are drawn by Gradio's own Image and Video (is_template), so the page is
 unchanged.
@@ -16,7 +16,7 @@ from gradio.data_classes import FileData, ImageData
 from pydantic import model_validator
 from pydantic.json_schema import SkipJsonSchema
 
-HOW = ("wrap the path or URL in gradio_client's handle_file(), e.g. handle_file({example!r}); "
+HOW = ("wrap the local path in gradio_client's handle_file(), e.g. handle_file({example!r}); "
        "a plain string is sent as text, not as a file")
 
 

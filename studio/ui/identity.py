@@ -24,6 +24,8 @@ from studio.anonymous import Signer, identity_token
 from studio.secrets import remember
 
 HF_TOKEN_TTL = 600.0  # seconds a token's account is remembered
+LOOKUPS_PER_MINUTE = 60  # hub lookups for tokens not seen lately (each blocks its request briefly)
+MAX_KNOWN_TOKENS = 10_000
 
 
 def signed_in_name(request: gr.Request | None) -> str | None:
@@ -53,9 +55,11 @@ def anonymous_token(request: gr.Request | None, signer: Signer) -> str | None:
 class TokenAccounts:
     """Hugging Face tokens of API clients, resolved to account names (whoami), cached by token hash."""
 
-    def __init__(self, ttl: float = HF_TOKEN_TTL):
+    def __init__(self, ttl: float = HF_TOKEN_TTL, lookups_per_minute: int = LOOKUPS_PER_MINUTE):
         self.ttl = ttl
+        self.lookups_per_minute = lookups_per_minute
         self._known: dict[str, tuple[float, str | None]] = {}
+        self._lookups: list[float] = []
         self._lock = threading.Lock()
 
     def name(self, request: gr.Request | None) -> str | None:
@@ -65,11 +69,19 @@ class TokenAccounts:
         key = hashlib.sha256(token.encode()).hexdigest()
         with self._lock:
             seen = self._known.get(key)
-        if seen and time.monotonic() - seen[0] < self.ttl:
+        now = time.monotonic()
+        if seen and now - seen[0] < self.ttl:
             return seen[1]
+        with self._lock:  # a stranger sending endless made-up tokens gets a few lookups, then none
+            self._lookups = [t for t in self._lookups if now - t < 60]
+            if len(self._lookups) >= self.lookups_per_minute:
+                return None
+            self._lookups.append(now)
         name = _whoami(token)
         with self._lock:
-            self._known[key] = (time.monotonic(), name)
+            if len(self._known) >= MAX_KNOWN_TOKENS:
+                self._known = {k: v for k, v in self._known.items() if now - v[0] < self.ttl}
+            self._known[key] = (now, name)
         return name
 
 

@@ -57,7 +57,7 @@ def render(ctx: UiContext) -> TabUi:
         {cost}
 
         Args:
-            first_frame: the opening image, as handle_file("frame.png") or handle_file(URL): JPEG, PNG, BMP or WEBP, each side 300 px or more, up to 10 MB (required)
+            first_frame: the opening image, as handle_file("frame.png") (a local file; links are not fetched): JPEG, PNG, BMP or WEBP, each side 300 px or more, up to 10 MB (required)
             prompt: what happens from that frame: motion, camera, light; up to 5000 characters; optional
             resolution: "720P" (cheaper, for drafts) or "1080P"; default "720P"
             duration: length in whole seconds, 3 to 15, billed per second; default 5

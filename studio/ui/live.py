@@ -65,7 +65,7 @@ def toast(job: Job) -> None:
 
 
 def wire(ctx: UiContext, live: Live, lib: library.LibraryUi, panel: detail.DetailUi, tabs: list[TabUi],
-         header: gr.HTML, header_html: Callable[[str | None], str]) -> tuple[Callable, Callable]:
+         header: gr.HTML, header_html: Callable[..., str]) -> tuple[Callable, Callable]:
     """Connect the timer and every Generate button; returns how to redraw after an event, and on load."""
     by_variant = {tab.api_name: tab for tab in tabs}
     variant_of = {"t2v": "text_to_video", "i2v": "image_to_video", "r2v": "reference_to_video", "edit": "video_edit"}
@@ -85,7 +85,7 @@ def wire(ctx: UiContext, live: Live, lib: library.LibraryUi, panel: detail.Detai
         now = time.time()
         running = ctx.studio.library(owner, Filter(state="running"), limit=100).jobs
         expected = {j.id: s for j in running if (s := detail.expected_seconds(ctx, owner, j))}
-        out = {live.token: now_token, header: header_html(owner),
+        out = {live.token: now_token, header: header_html(owner, request),
                lib.grid: library.grid_html(ctx, lib, owner, library.filter_of(variant, state, backend, search,
                                                                               favourites), shown, expected, after),
                lib.backend: gr.update(choices=library.backend_choices(ctx, owner))}

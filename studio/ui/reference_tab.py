@@ -54,7 +54,7 @@ def render(ctx: UiContext) -> TabUi:
 
         Args:
             prompt: the shot, naming references by number as the backend does ([Image 1] on DashScope, character1 on inference.sh); up to 5000 characters (required)
-            image_1: the first reference, as handle_file("a.png") or handle_file(URL): JPEG, PNG, BMP or WEBP, 720 px or more on the short side is best (required)
+            image_1: the first reference, as handle_file("a.png") (a local file; links are not fetched): JPEG, PNG, BMP or WEBP, 720 px or more on the short side is best (required)
             image_2: another reference (optional), as image_1
             image_3: another reference (optional)
             image_4: another reference (optional)

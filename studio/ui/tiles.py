@@ -73,6 +73,10 @@ def money(job: Job) -> str:
 
 def cost_line(job: Job) -> str:
     """What the job cost, or may cost, in the words a user needs to judge it."""
+    if job.state is JobState.UNCOLLECTED:
+        money = f"${job.cost_usd:.2f}" if job.cost_usd is not None else f"≈ ${job.quote_usd:.2f}"
+        line = f"{money} billed, clip not collected yet (the studio keeps collecting it: no new charge)"
+        return f"test run on an emulator · no money, as if {line}" if job.is_test else line
     if job.is_test:
         kind = "preview · free" if job.is_preview else "test run on an emulator · no money"
         return f"{kind} (≈ ${job.quote_usd:.2f} on HappyHorse)"
