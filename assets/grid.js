@@ -6,7 +6,10 @@
   element.addEventListener('click', (e) => {
     const act = e.target.closest('[data-act]');
     const tile = tileOf(e.target);
-    if (act && act.dataset.act === 'more') { trigger('click', {act: 'more'}); return; }
+    if (act && ['more', 'older', 'newest'].includes(act.dataset.act)) {
+      trigger('click', {act: act.dataset.act});
+      return;
+    }
     if (!tile) return;
     if (act && act.dataset.act === 'fav') {
       e.stopPropagation();
@@ -55,15 +58,17 @@
     if (thumb && !thumb.contains(e.relatedTarget)) { clearTimeout(hoverTimer); stop(thumb); }
   });
 
-  // Lazy paging: when "Show more" comes into view, ask for the next page (once per button).
-  const seen = new WeakSet();
+  // Lazy paging: when "Show more" comes into view, ask for the next page (once per page: the button's key
+  // names the last tile shown, and Gradio may keep the same element across redraws).
+  const asked = new Set();
   const io = new IntersectionObserver((entries) => {
     entries.forEach((en) => {
-      if (en.isIntersecting && !seen.has(en.target)) { seen.add(en.target); trigger('click', {act: 'more'}); }
+      const key = en.target.dataset.key;
+      if (en.isIntersecting && key && !asked.has(key)) { asked.add(key); trigger('click', {act: 'more'}); }
     });
   }, {rootMargin: '400px'});
   new MutationObserver(() => {
-    element.querySelectorAll('.hh-more').forEach((b) => io.observe(b));
-  }).observe(element, {childList: true, subtree: true});
+    element.querySelectorAll('.hh-more[data-key]').forEach((b) => { io.unobserve(b); io.observe(b); });
+  }).observe(element, {childList: true, subtree: true, attributes: true, attributeFilter: ['data-key']});
   element.querySelectorAll('.hh-more').forEach((b) => io.observe(b));
 })();

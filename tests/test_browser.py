@@ -40,6 +40,7 @@ def open_page(browser, url: str, view=DESKTOP):
     page.on("pageerror", lambda e: page.errors.append(str(e)))
     page.goto(url + ("?__theme=dark" if scheme == "dark" else ""))
     page.get_by_text("Your clips").first.wait_for(timeout=30000)
+    page.wait_for_timeout(1500)  # the saved draft is put back on load: let it land before typing over it
     return page
 
 
@@ -149,6 +150,7 @@ def test_ctrl_enter_generates_and_the_draft_survives_a_reload(browser, studio_ap
     page.wait_for_timeout(1200)  # the draft is saved as the form changes
     page.reload()
     page.get_by_text("Your clips").first.wait_for(timeout=30000)
+    page.wait_for_timeout(1500)
     prompt = page.get_by_label("Prompt", exact=True)
     page.wait_for_function("[...document.querySelectorAll('textarea')].some(t => t.value.includes('lighthouse'))",
                            timeout=15000)

@@ -38,6 +38,7 @@ class LibraryUi:
     favourites: gr.Checkbox
     grid: gr.HTML
     shown: gr.State
+    after: gr.State         # where the shown window starts (None: the newest); past MAX_SHOWN it moves on
     log_search: gr.Textbox
     log: gr.Dataframe
     log_tab: gr.Tab
@@ -88,17 +89,18 @@ def render(ctx: UiContext) -> LibraryUi:
             log = gr.Dataframe(headers=["When", "Job", "State", "Kind", "Backend", "Cost", "Prompt"],
                                datatype=["str"] * 7, interactive=False, wrap=True, max_height=640,
                                elem_id="hh-log", show_label=False)
-    return LibraryUi(search, variant, state, backend, favourites, grid, gr.State(PAGE_SIZE), log_search, log, log_tab)
+    return LibraryUi(search, variant, state, backend, favourites, grid, gr.State(PAGE_SIZE), gr.State(None),
+                     log_search, log, log_tab)
 
 
 def grid_html(ctx: UiContext, ui: LibraryUi, owner: str | None, filter: Filter, shown: int,
-              expected: dict[str, float] | None = None) -> str:
+              expected: dict[str, float] | None = None, after: str | None = None) -> str:
     now = time.time()
     if not owner:
         return tiles.grid(Page([], 0, filter=filter), {}, shown, now)
-    page = ctx.studio.library(owner, filter, limit=min(shown, MAX_SHOWN))
+    page = ctx.studio.library(owner, filter, after=after, limit=min(shown, MAX_SHOWN))
     posters = {j.id: ctx.url(ui.grid, j.poster_path) for j in page.jobs if j.state is JobState.SUCCEEDED}
-    return tiles.grid(page, posters, shown, now, expected)
+    return tiles.grid(page, posters, shown, now, expected, older=shown >= MAX_SHOWN, newest=after is None)
 
 
 def log_rows(ctx: UiContext, owner: str | None, search: str) -> list[list[str]]:
@@ -119,34 +121,46 @@ def backend_choices(ctx: UiContext, owner: str | None) -> list[tuple[str, str]]:
 def wire(ctx: UiContext, ui: LibraryUi, panel, open_view, redraw_after) -> None:
     """Filters redraw the grid from the first page; a tile click opens, stars or asks for more."""
 
-    def draw(shown, variant, state, backend, search, favourites, request: gr.Request):
+    def draw(shown, after, variant, state, backend, search, favourites, request: gr.Request):
         owner = ctx.owner_or_none(request)
-        return grid_html(ctx, ui, owner, filter_of(variant, state, backend, search, favourites), shown)
+        return grid_html(ctx, ui, owner, filter_of(variant, state, backend, search, favourites), shown, after=after)
 
     def first_page(variant, state, backend, search, favourites, request: gr.Request):
-        return PAGE_SIZE, draw(PAGE_SIZE, variant, state, backend, search, favourites, request)
+        return PAGE_SIZE, None, draw(PAGE_SIZE, None, variant, state, backend, search, favourites, request)
 
     gr.on([ui.variant.change, ui.state.change, ui.backend.input, ui.favourites.change, ui.search.submit,
-           ui.search.change], first_page, ui.filters, [ui.shown, ui.grid], api_visibility="private",
+           ui.search.change], first_page, ui.filters, [ui.shown, ui.after, ui.grid], api_visibility="private",
           show_progress="hidden", trigger_mode="always_last")
 
-    def clicked(shown, variant, state, backend, search, favourites, evt: gr.EventData, request: gr.Request):
+    def window(act, shown, after, filter, owner) -> tuple[int, str | None]:
+        """The next window of the grid: more of this one, the older ones after it, or the newest again."""
+        if act == "more":
+            return min(int(shown) + PAGE_SIZE, MAX_SHOWN), after
+        if act == "older":
+            page = ctx.studio.library(owner, filter, after=after, limit=min(int(shown), MAX_SHOWN))
+            return PAGE_SIZE, page.next.encode() if page.next else after
+        return PAGE_SIZE, None
+
+    def clicked(shown, after, variant, state, backend, search, favourites, evt: gr.EventData, request: gr.Request):
         data = evt._data if isinstance(getattr(evt, "_data", None), dict) else {}
         act, job_id = data.get("act"), str(data.get("id") or "")
         owner = ctx.owner(request)
-        if act == "more":
-            shown = min(int(shown) + PAGE_SIZE, MAX_SHOWN)
-            return {ui.shown: shown, ui.grid: draw(shown, variant, state, backend, search, favourites, request)}
+        if act in ("more", "older", "newest"):
+            filter = filter_of(variant, state, backend, search, favourites)
+            shown, after = window(act, shown, after, filter, owner)
+            return {ui.shown: shown, ui.after: after,
+                    ui.grid: draw(shown, after, variant, state, backend, search, favourites, request)}
         try:
             job = ctx.studio.job(owner, job_id)
             if act == "fav":
                 ctx.studio.favourite(owner, job_id, not job.favourite)
-                return {ui.grid: draw(shown, variant, state, backend, search, favourites, request)}
+                return {ui.grid: draw(shown, after, variant, state, backend, search, favourites, request)}
         except StudioError as e:
             raise user_error(e, "Not found") from None
         return open_view(owner, job)
 
-    redraw_after(ui.grid.click(clicked, [ui.shown, *ui.filters], [ui.shown, ui.grid, *panel.outputs],
+    redraw_after(ui.grid.click(clicked, [ui.shown, ui.after, *ui.filters], [ui.shown, ui.after, ui.grid,
+                                                                         *panel.outputs],
                                api_visibility="private", show_progress="hidden"))
 
     def search_log(text, request: gr.Request):

@@ -72,9 +72,9 @@ def wire(ctx: UiContext, live: Live, lib: library.LibraryUi, panel: detail.Detai
     tab_outputs = [c for t in tabs for c in (t.result.runs, t.result.latest, t.result.video, t.result.seed_used,
                                              t.result.record)]
     outputs = [live.token, live.watching, lib.grid, lib.backend, header, *tab_outputs, *panel.outputs]
-    inputs = [live.token, live.watching, lib.shown, *lib.filters, panel.selected, panel.seen]
+    inputs = [live.token, live.watching, lib.shown, lib.after, *lib.filters, panel.selected, panel.seen]
 
-    def redraw(token, watching, shown, variant, state, backend, search, favourites, selected, seen,
+    def redraw(token, watching, shown, after, variant, state, backend, search, favourites, selected, seen,
                request: gr.Request):
         owner = ctx.owner_or_none(request)
         if not owner:
@@ -87,7 +87,7 @@ def wire(ctx: UiContext, live: Live, lib: library.LibraryUi, panel: detail.Detai
         expected = {j.id: s for j in running if (s := detail.expected_seconds(ctx, owner, j))}
         out = {live.token: now_token, header: header_html(owner, request),
                lib.grid: library.grid_html(ctx, lib, owner, library.filter_of(variant, state, backend, search,
-                                                                              favourites), shown, expected),
+                                                                              favourites), shown, expected, after),
                lib.backend: gr.update(choices=library.backend_choices(ctx, owner))}
         for variant_name, tab in by_variant.items():
             mine = [j for j in running if variant_of.get(j.request.variant.value) == variant_name]

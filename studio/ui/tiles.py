@@ -178,13 +178,15 @@ def tile(job: Job, poster: str | None, now: float, expected: float | None = None
     )
 
 
-def summary(page: Page, shown: int) -> str:
+def summary(page: Page, shown: int, newest: bool = True) -> str:
     f = page.filter
     filtered = any((f.variant, f.state, f.backend, f.search.strip(), f.favourites))
     text = f"Your clips: {page.total}" + (" match" if filtered else "")
     if page.running:
         text += f" · {page.running} running"
-    if page.more:
+    if not newest:
+        text += f" · showing {len(page.jobs)} older ones"
+    elif page.more:
         text += f" · showing the newest {min(shown, page.total)}"
     return text
 
@@ -199,7 +201,7 @@ def empty(filtered: bool) -> str:
 
 
 def grid(page: Page, posters: dict[str, str | None], shown: int, now: float,
-         expected: dict[str, float] | None = None) -> str:
+         expected: dict[str, float] | None = None, older: bool = False, newest: bool = True) -> str:
     """The whole grid: a count line, the tiles (or the empty state), and a marker that asks for more."""
     expected = expected or {}
     f = page.filter
@@ -207,9 +209,14 @@ def grid(page: Page, posters: dict[str, str | None], shown: int, now: float,
         return f'<div class="hh-lib"><p class="hh-count">{esc(summary(page, shown))}</p>' \
                f'{empty(any((f.variant, f.state, f.backend, f.search.strip(), f.favourites)))}</div>'
     tiles = "".join(tile(j, posters.get(j.id), now, expected.get(j.id)) for j in page.jobs)
-    more = ('<button class="hh-more" data-act="more">Show more clips</button>' if page.more else
+    more = ('<button class="hh-older" data-act="older">Show older clips</button>' if page.more and older else
+            f'<button class="hh-more" data-act="more" data-key="{len(page.jobs)}:{esc(page.jobs[-1].id)}">'
+            'Show more clips</button>' if page.more else
             '<p class="hh-end">That is every clip.</p>' if page.total > 12 else "")
-    return (f'<div class="hh-lib"><p class="hh-count">{esc(summary(page, shown))}</p>'
+    if not newest:
+        more = more.replace("That is every clip.", "That is the oldest clip.")
+    back = "" if newest else '<button class="hh-more hh-back" data-act="newest">Back to the newest clips</button>'
+    return (f'<div class="hh-lib"><p class="hh-count">{esc(summary(page, shown, newest))}</p>{back}'
             f'<div class="hh-grid">{tiles}<i class="hh-fill"></i></div>{more}</div>')
 
 
