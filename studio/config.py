@@ -19,7 +19,7 @@ Environment variables (names are contracts; keep them stable):
   STUDIO_BUDGET_DAY       USD the whole studio may spend per UTC day (default: none; $20 on a Space)
   STUDIO_BUDGET_USER_DAY  USD one user may spend per UTC day (default: none; $5 on a Space)
   STUDIO_MAX_RUNNING_PER_USER  jobs one user may run at once (default: none; 2 on a Space)
-  STUDIO_SECRET           signs anonymous identities; keeps a user's saved own key readable across restarts
+  STUDIO_SECRET           signs anonymous identities (replicas must share it)
                           (default: the Space's OAUTH_CLIENT_SECRET, else a random one kept in the data folder)
   STUDIO_CONFIRM_ABOVE    USD above which the page asks before sending a job to a live backend (default 1.00)
   GRADIO_SERVER_NAME      address to serve on (default 127.0.0.1; a Space sets 0.0.0.0)

@@ -161,7 +161,7 @@ def test_a_signed_in_user_runs_jobs_on_their_own_key_from_the_page(space, browse
     jobs = [j for j in L(space.data_dir / "ledger.sqlite3").list("user:ann") if j.key_source == "user"]
     assert len(jobs) == 1 and jobs[0].state.value == "succeeded"
     page.reload()
-    page.get_by_text("key is in use for your new jobs").wait_for(timeout=20000)  # kept in this browser
+    page.get_by_text("key is in use for your new jobs").wait_for(timeout=20000)  # kept for this account
     assert own not in page.content()
     context.close()
 
@@ -174,7 +174,7 @@ def test_a_signed_in_user_runs_jobs_on_their_own_key_from_the_page(space, browse
     stranger.close()
 
 
-def test_a_key_saved_in_this_browser_by_one_account_is_not_used_for_another(space, browser):
+def test_a_key_given_by_one_account_is_not_used_for_another_on_the_same_browser(space, browser):
     context = browser.new_context(viewport={"width": 1440, "height": 1000})
     context.add_cookies([{"name": "session", "value": signed_in("ann"), "url": space.url}])
     page = context.new_page()

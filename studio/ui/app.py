@@ -82,8 +82,7 @@ def build(studio: Studio) -> gr.Blocks:
             _wire_tab(demo, tab)
         api.wire(ctx, extra=tuple(api.billing_actions(ctx)))
         if own_key is not None:
-            demo.load(own_key.restore, own_key.stored, own_key.status, api_visibility="private",
-                      show_progress="hidden")
+            demo.load(own_key.restore, None, own_key.status, api_visibility="private", show_progress="hidden")
         draft.wire(ctx, demo, tabs)
         draw(demo)
     return demo
