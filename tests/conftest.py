@@ -1,9 +1,26 @@
-"""Prints the counting suites' table (tests/tally.py) at the end of the run."""
+"""Prints the counting suites' table (tests/tally.py) at the end of the run, workers' counts included."""
 
-from tests.tally import table
+import os
+import tempfile
+
+from tests.tally import dump, gather, table
+
+TALLY_DIR = "HAPPYHORSE_TALLY_DIR"
+
+
+def pytest_configure(config):
+    if not hasattr(config, "workerinput"):  # the controller (or a run without workers)
+        os.environ[TALLY_DIR] = tempfile.mkdtemp(prefix="happyhorse-tally-")
+
+
+def pytest_sessionfinish(session):
+    if hasattr(session.config, "workerinput") and os.environ.get(TALLY_DIR):
+        dump(os.environ[TALLY_DIR])
 
 
 def pytest_terminal_summary(terminalreporter):
+    if os.environ.get(TALLY_DIR):
+        gather(os.environ[TALLY_DIR])
     lines = table()
     if lines:
         terminalreporter.section("cases tried and passed, by kind")

@@ -198,7 +198,7 @@ class Runner(Recovery):
                     if status is not None:
                         await self._finish(self.ledger.get(job.id), backend, status)
             finally:
-                await limits.free_slot(job.id)
+                await limits.free_slot(job_id)  # (job is None when the submit ended it)
             job = self.ledger.get(job_id)
             if self._recovering(job):  # billed but not collected, or past its deadline: keep after it
                 await self._recover(job, backend, limits)
