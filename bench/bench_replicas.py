@@ -25,19 +25,20 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from studio.anonymous import Signer, studio_secret  # noqa: E402
 from studio.jobs.ledger import Ledger  # noqa: E402
 from tests.app_fixture import start_app, stop_app  # noqa: E402
 from tests.emulator_fixture import start_emulator, stop_emulator  # noqa: E402
 from tests.pg_fixture import start_pg, stop_pg  # noqa: E402
-from tests.test_replicas import USERS, client, owner_of  # noqa: E402
+from tests.test_replicas import SECRET, USERS, client, owner_of  # noqa: E402
 
-USERS_HERE = USERS + ["bench-user-5-token-0123456789abcdef"]
+USERS_HERE = USERS + [Signer(studio_secret(SECRET, Path("."))).mint()]  # signed like the replicas sign
 
 
 def env_for(emulator_url: str, url: str) -> dict[str, str]:
     return {"STUDIO_BACKEND": "dashscope", "DASHSCOPE_API_KEY": "sk-bench", "DASHSCOPE_BASE_URL": emulator_url,
             "STUDIO_DATABASE_URL": url, "STUDIO_MULTI_USER": "1", "STUDIO_REQUESTS_PER_MINUTE": "6000",
-            "STUDIO_MAX_IN_FLIGHT": "500"}
+            "STUDIO_MAX_IN_FLIGHT": "500", "STUDIO_SECRET": SECRET}
 
 
 def jobs_of(ledger: Ledger):

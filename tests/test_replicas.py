@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from gradio_client import Client
 
+from studio.anonymous import Signer, studio_secret
 from studio.jobs.ledger import Ledger
 from studio.jobs.model import JobState
 from tests.app_fixture import start_app, stop_app
@@ -23,7 +24,8 @@ from tests.emulator_fixture import emulator  # noqa: F401
 from tests.pg_fixture import pg_server, pg_url  # noqa: F401
 
 JOBS = 50
-USERS = [f"replica-test-user-{n}-token-0123456789abcdef" for n in range(5)]
+SECRET = "replica-test-secret"  # STUDIO_SECRET of both replicas: identities are signed with it
+USERS = [Signer(studio_secret(SECRET, Path("."))).mint() for _ in range(5)]  # five browsers' identity cookies
 RATE = 600       # calls a minute to the account, for both replicas together: one each 0.1 s
 IN_FLIGHT = 6    # tasks at the provider at once, for both replicas together
 CREATE = "/api/v1/services"
@@ -45,7 +47,7 @@ def client(app, token: str) -> Client:
 def replica_env(emulator, url: str) -> dict[str, str]:
     return {"STUDIO_BACKEND": "dashscope", "DASHSCOPE_API_KEY": "sk-test", "DASHSCOPE_BASE_URL": emulator.url,
             "STUDIO_DATABASE_URL": url, "STUDIO_MULTI_USER": "1", "STUDIO_REQUESTS_PER_MINUTE": str(RATE),
-            "STUDIO_MAX_IN_FLIGHT": str(IN_FLIGHT)}
+            "STUDIO_MAX_IN_FLIGHT": str(IN_FLIGHT), "STUDIO_SECRET": SECRET}
 
 
 def all_jobs(ledger: Ledger):
