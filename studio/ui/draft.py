@@ -50,8 +50,8 @@ def wire(ctx: UiContext, demo: gr.Blocks, tabs: list[TabUi]) -> None:
         if owner:
             try:
                 ctx.studio.save_draft(owner, {name: keep(v) for name, v in zip(names, values)})
-            except StudioError:
-                pass  # a draft too large to keep is simply not kept; the form itself is unchanged
+            except StudioError as e:  # too large to keep: the form is unchanged, only a reload would lose it
+                gr.Warning(f"{e} A reload would not bring this draft back.", duration=6)
 
     def restore(request: gr.Request):
         owner = ctx.owner_or_none(request)
