@@ -118,7 +118,7 @@ class Studio:
         name = (name or self.settings.backend).lower()
         available = self.settings.available_backends()
         if name not in available:
-            key = {"dashscope": "DASHSCOPE_API_KEY", "inferencesh": "INFERENCE_API_KEY"}.get(name)
+            key = config.KEY_VARIABLES.get(name)
             if key:
                 raise InputError(f"The {name} backend needs {key} in the environment; "
                                  f"available now: {', '.join(available)}.")
