@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.app_fixture import studio_app  # noqa: F401
 
@@ -39,9 +40,13 @@ def open_page(browser, url: str, view=DESKTOP):
     page.errors = []
     page.on("pageerror", lambda e: page.errors.append(str(e)))
     page.goto(url + ("?__theme=dark" if scheme == "dark" else ""))
-    page.get_by_text("Your clips").first.wait_for(timeout=30000)
-    page.wait_for_timeout(1500)  # the saved draft is put back on load: let it land before typing over it
+    draft_restored(page)  # the saved draft is put back on load: let it land before typing over it
     return page
+
+
+def draft_restored(page) -> None:
+    page.get_by_text("Your clips").first.wait_for(timeout=30000)
+    page.wait_for_function("document.documentElement.dataset.hhDraft === 'restored'", timeout=30000)
 
 
 def shot(page, name: str) -> None:
@@ -77,19 +82,19 @@ def test_generate_sends_at_once_follows_the_job_and_opens_the_clip_in_view(brows
     page.get_by_label("Prompt", exact=True).fill("")  # an earlier test's draft may be restored
     button = generate_button(page)
     page.get_by_text("Can't generate yet:").first.wait_for(timeout=15000)
-    assert button.is_disabled()  # an empty form cannot be sent, and the reason is beside the button
+    expect(button).to_be_disabled(timeout=15000)  # an empty form cannot be sent, and the reason is beside the button
     page.get_by_text("Can't generate yet:").first.wait_for(timeout=15000)
     shot(page, "form-empty")
     write_prompt(page)
     page.get_by_text("$0.42 on HappyHorse").first.wait_for(timeout=15000)
-    assert button.is_enabled()
+    expect(button).to_be_enabled(timeout=15000)
     if view == DESKTOP:
         assert in_view(page, button), "Generate is below the fold at 1440x900"
     button.click()
     page.get_by_text("Sent to the preview renderer").first.wait_for(timeout=15000)
     again = generate_button(page, another=True)
     again.wait_for(timeout=10000)
-    assert again.is_enabled()
+    expect(again).to_be_enabled(timeout=15000)
     page.wait_for_timeout(1000)  # a deliberate second take, not a double click (which is sent once)
     again.click()  # a second job from the same tab while the first runs
     page.get_by_text("Seed used:").wait_for(timeout=90000)
@@ -149,8 +154,7 @@ def test_ctrl_enter_generates_and_the_draft_survives_a_reload(browser, studio_ap
     page.get_by_text("$0.56 on HappyHorse").first.wait_for(timeout=15000)
     page.wait_for_timeout(1200)  # the draft is saved as the form changes
     page.reload()
-    page.get_by_text("Your clips").first.wait_for(timeout=30000)
-    page.wait_for_timeout(1500)
+    draft_restored(page)
     prompt = page.get_by_label("Prompt", exact=True)
     page.wait_for_function("[...document.querySelectorAll('textarea')].some(t => t.value.includes('lighthouse'))",
                            timeout=15000)

@@ -20,6 +20,9 @@ from studio.ui.controls import TabUi
 from studio.ui.uploads import confined, payload_path
 
 
+RESTORED = "() => { document.documentElement.dataset.hhDraft = 'restored'; }"
+
+
 def keep(value: Any) -> Any:
     """A widget value as the draft stores it: an upload as {"upload": path}, the rest as it is."""
     if isinstance(value, (dict, list)) or hasattr(value, "path"):
@@ -59,5 +62,7 @@ def wire(ctx: UiContext, demo: gr.Blocks, tabs: list[TabUi]) -> None:
         return [put_back(stored[name]) if name in stored else gr.skip() for name in names]
 
     private = dict(api_visibility="private", show_progress="hidden")
-    demo.load(restore, None, fields, **private)
+    # Once the draft is back (or there was none), the page says so: a script or a test that types into the
+    # form waits for it instead of guessing how long the restore takes.
+    demo.load(restore, None, fields, **private).then(None, js=RESTORED, **private)
     gr.on([c.change for c in fields], save, fields, None, preprocess=False, trigger_mode="always_last", **private)
