@@ -1,7 +1,12 @@
 """From one clip to the next in Chromium: every action of a finished clip's detail, one click each."""
 
+import re
+
 import pytest
 
+from studio import config
+from studio.chain import StoryShot
+from studio.service import LOCAL_OWNER, Studio
 from tests.app_fixture import start_app, stop_app
 from tests.gallery_seed import seed_jobs
 from tests.test_browser import DESKTOP, PHONE, browser, open_page, shot  # noqa: F401
@@ -10,18 +15,30 @@ from tests.test_browser import DESKTOP, PHONE, browser, open_page, shot  # noqa:
 @pytest.fixture(scope="module")
 def chain_app(tmp_path_factory):
     data = tmp_path_factory.mktemp("chain") / "data"
-    seed_jobs(data, 12)
+    ids = seed_jobs(data, 12)
+    cut = long_cut(data, ids)
     app = start_app(data)
+    app.long_cut = cut
     yield app
     stop_app(app)
 
 
+def long_cut(data, ids: list[str]) -> str:
+    """An 18 s storyboard of six seeded shots: longer than the 15 s Video edit takes."""
+    studio = Studio(config.load({"STUDIO_DATA_DIR": str(data)}))
+    done = [i for i in ids if studio.job(LOCAL_OWNER, i).output_path][:6]
+    job = studio.stitch(LOCAL_OWNER, [StoryShot(i) for i in done], 0.0)
+    studio.close()
+    return job.id
+
+
 def open_clip(page, nth: int = 1):
+    """The nth finished generated clip of the gallery (not the long storyboard cut)."""
     page.locator("#hh-gallery .hh-tile[data-id]").first.wait_for(timeout=30000)
-    tile = page.locator("#hh-gallery .hh-s-done").nth(nth)
+    tile = page.locator("#hh-gallery .hh-s-done").filter(has_not_text="STORY").nth(nth)
     job_id = tile.get_attribute("data-id")
     tile.click()
-    page.locator("#hh-detail #hh-final").wait_for(timeout=15000)
+    page.locator("#hh-detail #hh-add-story").wait_for(timeout=15000)
     return job_id
 
 
@@ -93,15 +110,67 @@ def test_final_variations_and_storyboard_with_lineage_both_ways(browser, chain_a
     page.wait_for_function("document.querySelector('#hh-detail-info').innerText.split('variation of').length >= 3",
                            timeout=30000)
     shot(page, "chain-lineage")
+    takes = panel.locator("#hh-takes")
+    takes.get_by_text("3 takes of this prompt, side by side").wait_for(timeout=30000)
+    page.wait_for_function("document.querySelectorAll('#hh-takes video').length === 3", timeout=90000)
+    shot(page, "chain-takes")
+    picked = takes.locator("[data-pick]").last
+    picked_id = picked.get_attribute("data-pick")
+    picked.click()  # the third take: starred and opened, its takes still beside it
+    panel.get_by_text("This is the variation of").wait_for(timeout=15000)
+    assert panel.locator("#hh-detail-fav").inner_text() == "★ Favourite"
+    takes.get_by_text("Open now").wait_for(timeout=15000)
+    assert takes.locator(f"[data-pick='{picked_id}']").count() == 0
+    page.locator(f"#hh-gallery .hh-tile[data-id='{picked_id}'] .hh-fav[aria-pressed=true]").wait_for(timeout=15000)
     panel.locator("#hh-add-story").click()
     page.locator("#hh-detail-close").click()
     open_clip(page, 3)
     panel.locator("#hh-add-story").click()
-    page.locator("#hh-storyboard").get_by_text("Storyboard: 2 shots").wait_for(timeout=15000)
+    board = page.locator("#hh-board")
+    board.get_by_text("Storyboard: 2 shots").wait_for(timeout=15000)
     page.locator("#hh-detail-close").click()
+
+    def lengths():
+        return [float(x) for x in re.findall(r"of ([0-9.]+) s", board.inner_text())]
+
+    def joined(seconds: float):
+        board.get_by_text(f"{seconds:.1f} s once joined").wait_for(timeout=15000)
+
+    joined(sum(lengths()))
+    second = board.locator(".hh-shot").nth(1)
+    moving = second.locator(".hh-shot-body p").first.inner_text().split(" ", 1)[1]  # after its number
+    second.locator("[data-act=up]").click()  # the shot added last comes first
+    page.wait_for_function("(t) => document.querySelector('#hh-board .hh-shot p').innerText === '1 ' + t", arg=moving,
+                           timeout=15000)
+    first, second_length = lengths()
+    for name, value, total in [("start", "0.5", first + second_length - 0.5), ("end", "2.5", first + 2.0)]:
+        field = board.locator(".hh-shot").nth(1).locator(f"[name={name}]")
+        field.fill(value)
+        field.press("Tab")
+        joined(total)
+    board.locator(".hh-join select").select_option("0.5")
+    joined(first + 1.5)
     shot(page, "storyboard")
     page.locator("#hh-export").click()
     panel.get_by_text("STORY").first.wait_for(timeout=60000)
-    assert panel.locator("#hh-detail-info").inner_text().count("stitch of") == 2
+    info = panel.locator("#hh-detail-info").inner_text()
+    assert info.count("stitch of") == 2
+    seconds = float(re.search(r"px · ([0-9.]+) s", info).group(1))
+    assert abs(seconds - (first + 1.5)) <= 0.1, info  # the first shot + (2.5 - 0.5) s - a 0.5 s crossfade
     shot(page, "storyboard-exported")
+    page.close()
+
+
+def test_a_clip_past_15_s_is_trimmed_for_video_edit_in_one_click(browser, chain_app):
+    page = open_page(browser, chain_app.url)
+    page.locator(f"#hh-gallery .hh-tile[data-id='{chain_app.long_cut}']").click()
+    panel = page.locator("#hh-detail")
+    panel.locator("#hh-to-edit").click()
+    panel.get_by_text("the edit covers only the first 15 s").wait_for(timeout=20000)
+    offer = panel.locator("#hh-trim-first")
+    assert "Trim to the first 15 s" in offer.inner_text() and "instead of" in offer.inner_text()
+    offer.click()
+    panel.get_by_text("Trimmed to 0.00-15.00 s").wait_for(timeout=20000)
+    assert "saves $" in panel.inner_text()
+    assert not offer.is_visible()
     page.close()

@@ -8,7 +8,8 @@ from pathlib import Path
 import gradio as gr
 
 from studio.service import Spend, Studio
-from studio.ui import api, chain_actions, detail, draft, edit_tab, image_tab, library, live, reference_tab, text_tab
+from studio.ui import api, chain_actions, detail, draft, edit_tab, image_tab, library, live, reference_tab, storyboard
+from studio.ui import text_tab
 from studio.ui import own_key as own_key_ui
 from studio.ui.context import UiContext
 from studio.ui.controls import TabUi, document_api, ready, result_api
@@ -68,15 +69,16 @@ def build(studio: Studio) -> gr.Blocks:
                     tabs = [text_tab.render(ctx), image_tab.render(ctx), reference_tab.render(ctx),
                             edit_tab.render(ctx)]
             with gr.Column(scale=7, min_width=300, elem_id="hh-gallery-col"):
-                story = chain_actions.render_storyboard()
+                story = storyboard.render()
                 lib = library.render(ctx)
         panel = detail.render()
         follow = live.render()
         redraw_after, draw = live.wire(ctx, follow, lib, panel, tabs, header,
                                        lambda owner, request=None: header_html(ctx, owner, request))
         open_view = detail.wire(ctx, panel, redraw_after)
-        chain_actions.wire(ctx, panel.chain, story, panel.selected, panel.load, tabs, tab_box, redraw_after,
+        chain_actions.wire(ctx, panel.chain, panel.selected, panel.load, tabs, tab_box, redraw_after,
                            open_view, panel.outputs)
+        storyboard.wire(ctx, story, panel.chain.story, panel.selected, open_view, panel.outputs, redraw_after)
         library.wire(ctx, lib, panel, open_view, redraw_after)
         for tab in tabs:
             _wire_tab(demo, tab)

@@ -15,10 +15,9 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from studio.chain import StoryShot
+from studio.chain import EDIT_SECONDS
 from studio.errors import StudioError
 from studio.jobs.model import Job, JobState
-from studio.ui import tiles
 from studio.ui.context import UiContext, serve, user_error
 from studio.ui.controls import TabUi
 
@@ -45,6 +44,7 @@ class ChainUi:
     trim_out: gr.Number
     to_edit: gr.Button
     edit_note: gr.Markdown
+    trim_first: gr.Button   # one click: the source trimmed to the first 15 s the model edits
     final: gr.Button
     count: gr.Slider
     variations: gr.Button
@@ -52,7 +52,8 @@ class ChainUi:
 
     @property
     def outputs(self) -> list:
-        return [self.box, self.final, self.count, self.variations, self.to_edit, self.edit_note, self.png]
+        return [self.box, self.final, self.count, self.variations, self.to_edit, self.edit_note, self.trim_first,
+                self.png]
 
 
 def render() -> ChainUi:
@@ -80,16 +81,17 @@ def render() -> ChainUi:
             trim_out = gr.Number(label="to (s)", value=None, minimum=0, scale=1, min_width=90)
             to_edit = gr.Button("Send to Video edit", size="sm", scale=2, elem_id="hh-to-edit")
         edit_note = gr.Markdown(elem_classes=["hh-note"])
+        trim_first = gr.Button(visible=False, size="sm", variant="primary", elem_id="hh-trim-first")
         story = gr.Button("Add to storyboard", size="sm", elem_id="hh-add-story")
     return ChainUi(box, which, at, to_first, slot, to_slot, as_png, png, trim_in, trim_out, to_edit,
-                   edit_note, final, count, variations, story)
+                   edit_note, trim_first, final, count, variations, story)
 
 
 def view(ctx: UiContext, ui: ChainUi, owner: str, job: Job) -> dict:
     """The chain actions for this job: only a finished clip has them; costs are quoted on the buttons."""
     usable = job.state is JobState.SUCCEEDED and job.request.variant.value in TAB_OF
     out = {ui.box: gr.update(visible=job.state is JobState.SUCCEEDED), ui.png: gr.update(value=None, visible=False),
-           ui.edit_note: ""}
+           ui.edit_note: "", ui.trim_first: gr.update(visible=False)}
     if not usable:
         return out | {ui.final: gr.update(visible=False), ui.variations: gr.update(visible=False),
                       ui.count: gr.update(visible=False)}
@@ -115,29 +117,7 @@ def tab_fields(tab: TabUi) -> list[str]:
     return list(pyinspect.signature(tab.generate).parameters)[:len(tab.inputs)]
 
 
-@dataclass
-class Storyboard:
-    box: gr.Column
-    shots: gr.State
-    listing: gr.HTML
-    crossfade: gr.Number
-    export: gr.Button
-    clear: gr.Button
-
-
-def render_storyboard() -> Storyboard:
-    """The storyboard strip above the gallery: the shots in order, a cut or crossfade, one export."""
-    with gr.Column(visible=False, elem_id="hh-storyboard") as box:
-        listing = gr.HTML("")
-        with gr.Row(equal_height=True):
-            crossfade = gr.Number(0, label="Crossfade at each join (s; 0 = a cut)", minimum=0, maximum=3, step=0.25,
-                                  scale=2, min_width=150)
-            export = gr.Button("Export one MP4 (free)", variant="primary", size="sm", scale=1, elem_id="hh-export")
-            clear = gr.Button("Clear", size="sm", scale=0, min_width=70)
-    return Storyboard(box, gr.State([]), listing, crossfade, export, clear)
-
-
-def wire(ctx: UiContext, ui: ChainUi, story: Storyboard, selected: gr.State, load: gr.Button, tabs: list[TabUi],
+def wire(ctx: UiContext, ui: ChainUi, selected: gr.State, load: gr.Button, tabs: list[TabUi],
          tab_box: gr.Tabs, redraw_after, reopen, panel_outputs: list) -> None:
     """Each action is one click; tab-filling actions switch to the tab they filled."""
     by_name = {t.api_name: t for t in tabs}
@@ -185,8 +165,16 @@ def wire(ctx: UiContext, ui: ChainUi, story: Storyboard, selected: gr.State, loa
         start, end = (start or None), (end or None)  # empty (or 0 to 0): the whole clip
         source = ctx.studio.send_to_edit(owner, job_id, start, end)
         gr.Info("The clip is Video edit's source now: write the instruction, then Generate.", duration=5)
+        offer = (f"Trim to the first {EDIT_SECONDS:g} s · ${source.quote_if_first_15:.2f} instead of "
+                 f"${source.untrimmed_quote.total:.2f}")
         return {_component(by_name, "video_edit", "video"): serve(str(source.video)),
-                tab_box: gr.Tabs(selected="edit"), ui.edit_note: source.describe()}
+                tab_box: gr.Tabs(selected="edit"), ui.edit_note: source.describe(),
+                ui.trim_first: gr.update(visible=source.trim_suggested, value=offer),
+                ui.trim_in: source.start if start is not None else None,
+                ui.trim_out: source.end if end is not None else None}
+
+    def trim_first(owner, job_id):
+        return to_edit(owner, job_id, 0.0, EDIT_SECONDS)
 
     def final(owner, job_id, request=None):
         draft = ctx.studio.job(owner, job_id)
@@ -209,33 +197,17 @@ def wire(ctx: UiContext, ui: ChainUi, story: Storyboard, selected: gr.State, loa
         quote = ctx.studio.variations_quote(owner, job_id, int(count))
         return gr.update(value=f"Make {quote.count} variations · {money(quote.total, ctx.studio.job(owner, job_id))}")
 
-    def add(owner, job_id, shots):
-        shots = [s for s in (shots or []) if s != job_id] + [job_id]
-        gr.Info(f"Added as shot {len(shots)} of the storyboard (above the gallery).", duration=5)
-        return shots, *show_story(owner, shots)
-
-    def show_story(owner, shots):
-        return gr.update(visible=bool(shots)), storyboard_html(ctx, owner, shots)
-
-    def export_story(owner, shots, crossfade):
-        job = ctx.studio.stitch(owner, [StoryShot(s) for s in shots or []], float(crossfade or 0))
-        gr.Info(f"Storyboard exported: one {tiles.length(job)} MP4 with sound, first in the gallery.", duration=5)
-        return reopen(owner, job) | {story.shots: [], story.box: gr.update(visible=False)}
-
     frame_in = [selected, ui.at, ui.which]
     redraw_after(ui.to_first.click(guarded(to_first), frame_in, tab_outputs, js=PLAYER_TIME, **private))
     redraw_after(ui.to_slot.click(guarded(to_slot), [*frame_in, ui.slot], tab_outputs, js=PLAYER_TIME, **private))
     ui.as_png.click(guarded(as_png), frame_in, ui.png, js=PLAYER_TIME, **private)
     load.click(guarded(load_settings), selected, tab_outputs, **private)
-    ui.to_edit.click(guarded(to_edit), [selected, ui.trim_in, ui.trim_out], [*tab_outputs, ui.edit_note], **private)
+    edit_outputs = [*tab_outputs, ui.edit_note, ui.trim_first, ui.trim_in, ui.trim_out]
+    ui.to_edit.click(guarded(to_edit), [selected, ui.trim_in, ui.trim_out], edit_outputs, **private)
+    ui.trim_first.click(guarded(trim_first), selected, edit_outputs, **private)
     redraw_after(ui.final.click(guarded(final, paid=True), selected, panel_outputs, **private))
     redraw_after(ui.variations.click(guarded(variations, paid=True), [selected, ui.count], panel_outputs, **private))
     ui.count.release(guarded(variations_label), [selected, ui.count], ui.variations, **private)
-    ui.story.click(guarded(add), [selected, story.shots], [story.shots, story.box, story.listing], **private)
-    redraw_after(story.export.click(guarded(export_story), [story.shots, story.crossfade],
-                                    [*panel_outputs, story.shots, story.box], **private))
-    story.clear.click(lambda: ([], gr.update(visible=False), ""), None, [story.shots, story.box, story.listing],
-                      **private)
 
 
 def _component(by_name: dict[str, TabUi], tab_name: str, field: str):
@@ -254,23 +226,3 @@ def _values(fields: dict, seed: int | None) -> dict:
     for i, ref in enumerate(fields.get("references") or [], start=1):
         values[f"image_{i}"] = values[f"reference_{i}"] = serve(ref)
     return values
-
-
-def storyboard_html(ctx: UiContext, owner: str | None, shots: list[str]) -> str:
-    """The storyboard's shots in order, each with its length."""
-    jobs = [j for j in (_own(ctx, owner, s) for s in shots or []) if j] if owner else []
-    if not jobs:
-        return ""
-    items = "".join(f'<li><b>{n}</b> {tiles.esc(tiles.prompt_start(j, 40))} · {tiles.esc(tiles.length(j))}</li>'
-                    for n, j in enumerate(jobs, start=1))
-    total = sum(j.seconds or 0 for j in jobs)
-    return (f'<p class="hh-story-title">Storyboard: {len(jobs)} shot{"s" * (len(jobs) != 1)}, {total:.0f} s '
-            f'before joins</p><ol class="hh-story">{items}</ol>')
-
-
-def _own(ctx: UiContext, owner: str, job_id: str) -> Job | None:
-    try:
-        return ctx.studio.job(owner, job_id)
-    except StudioError:
-        return None
-

@@ -16,7 +16,7 @@ import gradio as gr
 from studio.errors import StudioError
 from studio.jobs.model import Job, JobState
 from studio.service import console_name
-from studio.ui import chain_actions, tiles
+from studio.ui import chain_actions, takes, tiles
 from studio.ui.context import UiContext, serve, user_error
 from studio.ui.tiles import esc
 
@@ -47,6 +47,7 @@ class DetailUi:
     banner: gr.HTML
     player: gr.Video
     compare: gr.HTML
+    takes: gr.HTML          # variations side by side, to pick one
     running: gr.Row
     cancel: gr.Button
     decide: gr.Row
@@ -68,9 +69,8 @@ class DetailUi:
     @property
     def outputs(self) -> list:
         return [self.panel, self.selected, self.seen, self.title, self.favourite, self.banner, self.player,
-                self.compare, self.running, self.decide, self.resend, self.keep, self.owed, self.again, self.load,
-                self.retry,
-                self.delete, self.confirm, self.info, self.record, *self.chain.outputs]
+                self.compare, self.takes, self.running, self.decide, self.resend, self.keep, self.owed, self.again,
+                self.load, self.retry, self.delete, self.confirm, self.info, self.record, *self.chain.outputs]
 
 
 def render() -> DetailUi:
@@ -83,6 +83,7 @@ def render() -> DetailUi:
         player = gr.Video(label="Clip", interactive=False, visible=False, elem_id="hh-player", loop=True,
                           height=320)
         compare = gr.HTML("", visible=False, js_on_load=COMPARE_JS, elem_id="hh-compare")
+        takes_box = gr.HTML("", visible=False, js_on_load=takes.TAKES_JS, elem_id="hh-takes")
         with gr.Row(visible=False, elem_classes=["hh-actions"]) as running:
             cancel = gr.Button("Cancel job", variant="stop", size="sm")
         with gr.Row(visible=False, elem_classes=["hh-actions"]) as decide:
@@ -102,9 +103,8 @@ def render() -> DetailUi:
         with gr.Accordion("Job record", open=False):
             record = gr.JSON(show_label=False)
     return DetailUi(panel, gr.State(None), gr.State(None), title, favourite, close, banner, player, compare,
-                    running, cancel, decide, resend, keep, owed, collect, chain, again, load, retry, delete, confirm,
-                    really, keep_it,
-                    info, record)
+                    takes_box, running, cancel, decide, resend, keep, owed, collect, chain, again, load, retry,
+                    delete, confirm, really, keep_it, info, record)
 
 
 def closed(ui: DetailUi) -> dict:
@@ -129,15 +129,17 @@ def view(ctx: UiContext, ui: DetailUi, owner: str, job: Job, expected: float | N
     decided = job.state.finished and job.state is not JobState.UNSURE
     generated = job.request.variant.value in chain_actions.TAB_OF
     owed = job.state is JobState.UNCOLLECTED or (job.state is JobState.FAILED and job.error_code == "deadline")
+    family = takes_of(ctx, owner, job)
     return chain_actions.view(ctx, ui.chain, owner, job) | {
         ui.panel: gr.update(visible=True),
         ui.selected: job.id,
-        ui.seen: job.updated_at,
+        ui.seen: takes.version(family, job),
         ui.title: title_html(job),
         ui.favourite: gr.update(value="★ Favourite" if job.favourite else "☆ Favourite"),
         ui.banner: banner_html(job, expected),
         ui.player: gr.update(value=serve(job.output_path) if done else None, visible=done and not is_edit),
         ui.compare: gr.update(value=compare_html(ctx, ui, job) if is_edit else "", visible=is_edit),
+        ui.takes: gr.update(value=takes.takes_html(ctx, ui.takes, job, family), visible=bool(family)),
         ui.running: gr.update(visible=not job.state.finished),
         ui.owed: gr.update(visible=owed),
         ui.decide: gr.update(visible=job.state is JobState.UNSURE),
@@ -153,6 +155,16 @@ def view(ctx: UiContext, ui: DetailUi, owner: str, job: Job, expected: float | N
         ui.info: info_html(ctx, owner, job),
         ui.record: job.public_record(),
     }
+
+
+def takes_of(ctx: UiContext, owner: str, job: Job) -> list[Job]:
+    """The variations this clip belongs to, shown side by side (only a generated clip has any)."""
+    return takes.takes_of(ctx, owner, job) if job.request.variant.value in chain_actions.TAB_OF else []
+
+
+def drawn_from(ctx: UiContext, owner: str, job: Job) -> str:
+    """The panel is drawn again when this changes: the clip, or any take beside it."""
+    return takes.version(takes_of(ctx, owner, job), job)
 
 
 def title_html(job: Job) -> str:
@@ -305,4 +317,17 @@ def wire(ctx: UiContext, ui: DetailUi, redraw_after) -> Callable[[str, Job], dic
             raise user_error(e, "Not found") from None
 
     ui.info.click(follow, None, ui.outputs, **private)
+
+    def pick(evt: gr.EventData, request: gr.Request):
+        data = evt._data if isinstance(getattr(evt, "_data", None), dict) else {}
+        owner = ctx.owner(request)
+        try:
+            job = studio.job(owner, str(data.get("id") or ""))
+            job = job if job.favourite else studio.favourite(owner, job.id, True)
+        except StudioError as e:
+            raise user_error(e, "Not picked") from None
+        gr.Info("Picked: starred in the gallery and open here, ready for its final or the next shot.", duration=5)
+        return open_view(owner, job)
+
+    redraw_after(ui.takes.click(pick, None, ui.outputs, **private))
     return open_view

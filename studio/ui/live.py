@@ -111,7 +111,7 @@ def wire(ctx: UiContext, live: Live, lib: library.LibraryUi, panel: detail.Detai
             except NotFound:
                 out.update(detail.closed(panel))
             else:
-                if job.updated_at != seen:
+                if detail.drawn_from(ctx, owner, job) != seen:
                     out.update(detail.view(ctx, panel, owner, job, expected.get(job.id)))
         return out
 
