@@ -9,6 +9,7 @@ public or private) must refuse it in words, and nothing may be copied.
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import tempfile
@@ -192,3 +193,46 @@ def test_guessed_file_urls_serve_nothing_of_another_users(shared):
         for path in guesses:
             for url in (f"gradio_api/file={path}", f"file={path}"):
                 assert stranger.get(shared.url + url).status_code in (403, 404), url
+
+
+def event_of(app, elem_id: str, event: str) -> int:
+    """The fn_index of the page's handler for `event` on the component with this elem_id."""
+    config = httpx.get(app.url + "config").json()
+    ids = {c["id"] for c in config["components"] if c.get("props", {}).get("elem_id") == elem_id}
+    return next(i for i, dep in enumerate(config["dependencies"])
+                if any(t[0] in ids and t[1] == event for t in dep["targets"]))
+
+
+def run_event(app, client: httpx.Client, fn_index: int, event_data: dict, data: list | None = None) -> dict:
+    """Send one event as the page would, with forged event data (and inputs), and wait for its end."""
+    session = uuid.uuid4().hex[:11]
+    joined = client.post(app.url + "gradio_api/queue/join", json={
+        "data": data or [None], "fn_index": fn_index, "session_hash": session, "event_data": event_data, "trigger_id": None})
+    assert joined.status_code == 200, joined.text
+    with client.stream("GET", app.url + f"gradio_api/queue/data?session_hash={session}") as stream:
+        for line in stream.iter_lines():
+            if line.startswith("data:") and '"process_completed"' in line:
+                return json.loads(line[5:])
+    raise AssertionError("the event never ended")
+
+
+def test_a_stranger_cannot_pick_star_or_board_another_users_clip_by_forging_event_data(shared):
+    _, victim = Client(shared.url, verbose=False).predict(
+        "a horse, dolly in", "720P", "16:9", 3, False, "", api_name="/text_to_video")
+    with httpx.Client(timeout=60) as stranger:
+        assert stranger.get(shared.url).status_code == 200  # a visitor of its own, with its own cookie
+        takes = event_of(shared, "hh-takes", "click")
+        pick = run_event(shared, stranger, takes, {"id": victim["id"]}, [])
+        made_up = run_event(shared, stranger, takes, {"id": "0" * 16}, [])
+        assert pick["success"] is False and made_up["success"] is False
+        # the same words as for an id that does not exist: no hint that the victim's job is there
+        assert pick["output"]["error"].replace(victim["id"], "ID") == made_up["output"]["error"].replace("0" * 16, "ID")
+        forged = [[{"id": victim["id"], "start": 0, "end": None, "fade": 0}]]  # the victim's clip as a shot
+        for data in ({"plan": [{"start": 1, "end": 2, "fade": 1}]}, {"plan": "x" * 10_000}):
+            edit = run_event(shared, stranger, event_of(shared, "hh-board", "input"), data, forged)
+            assert edit["success"] is True, edit
+            assert edit["output"]["data"][1:] == [{"visible": False, "__type__": "update"}, ""]  # no shot shown
+        move = run_event(shared, stranger, event_of(shared, "hh-board", "click"), {"act": "up", "i": 1}, forged)
+        assert move["success"] is True and move["output"]["data"][2] == ""
+    with sqlite3.connect(shared.data_dir / "ledger.sqlite3") as db:
+        assert db.execute("SELECT favourite FROM jobs WHERE id = ?", (victim["id"],)).fetchone() == (0,)
