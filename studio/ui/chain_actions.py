@@ -46,7 +46,7 @@ class ChainUi:
     edit_note: gr.Markdown
     trim_first: gr.Button   # one click: the source trimmed to the first 15 s the model edits
     final: gr.Button
-    count: gr.Slider
+    count: gr.Radio
     variations: gr.Button
     story: gr.Button
 
@@ -61,7 +61,8 @@ def render() -> ChainUi:
         gr.Markdown("**Make the next shot from this clip**", elem_classes=["hh-chain-title"])
         final = gr.Button("Final at 1080P", size="sm", variant="primary", elem_id="hh-final")
         with gr.Row(elem_classes=["hh-actions"], equal_height=True):
-            count = gr.Slider(2, 4, value=2, step=1, label="Variations (new seeds)", scale=1, min_width=140)
+            count = gr.Radio([2, 3, 4], value=2, label="Variations, new seeds", scale=1, min_width=150,
+                             elem_id="hh-takes-count")
             variations = gr.Button("Make variations", size="sm", scale=1, elem_id="hh-variations")
         with gr.Group(elem_classes=["hh-frame"]):
             which = gr.Radio([("Frame on screen now", "now"), ("Last frame", "last")], value="now",
@@ -186,15 +187,15 @@ def wire(ctx: UiContext, ui: ChainUi, selected: gr.State, load: gr.Button, tabs:
 
     def variations(owner, job_id, count, request=None):
         draft = ctx.studio.job(owner, job_id)
-        ctx.confirm_spend(owner, ctx.studio.variations_quote(owner, job_id, int(count)).total, draft.backend,
-                          f"{int(count)} variations of {job_id}", request)
-        made = ctx.studio.make_variations(owner, job_id, int(count), **ctx.paying(request, draft.backend))
+        quote = ctx.studio.variations_quote(owner, job_id, count)  # checks the count too
+        ctx.confirm_spend(owner, quote.total, draft.backend, f"{quote.count} variations of {job_id}", request)
+        made = ctx.studio.make_variations(owner, job_id, quote.count, **ctx.paying(request, draft.backend))
         gr.Info(f"Making {len(made)} variations with new seeds: they arrive together at the top of the gallery.",
                 duration=5)
         return reopen(owner, ctx.studio.job(owner, job_id))
 
     def variations_label(owner, job_id, count):
-        quote = ctx.studio.variations_quote(owner, job_id, int(count))
+        quote = ctx.studio.variations_quote(owner, job_id, count)
         return gr.update(value=f"Make {quote.count} variations · {money(quote.total, ctx.studio.job(owner, job_id))}")
 
     frame_in = [selected, ui.at, ui.which]
@@ -207,7 +208,7 @@ def wire(ctx: UiContext, ui: ChainUi, selected: gr.State, load: gr.Button, tabs:
     ui.trim_first.click(guarded(trim_first), selected, edit_outputs, **private)
     redraw_after(ui.final.click(guarded(final, paid=True), selected, panel_outputs, **private))
     redraw_after(ui.variations.click(guarded(variations, paid=True), [selected, ui.count], panel_outputs, **private))
-    ui.count.release(guarded(variations_label), [selected, ui.count], ui.variations, **private)
+    ui.count.input(guarded(variations_label), [selected, ui.count], ui.variations, **private)
 
 
 def _component(by_name: dict[str, TabUi], tab_name: str, field: str):
