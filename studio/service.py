@@ -348,7 +348,7 @@ class Studio:
         name = backend or job.backend
         name = self.backend_name(name) if key is None else self._own_key_backend(name)
         if key is None and name != "preview":
-            usage = self.ledger.usage(payer or owner, owner, budgets.day_start())
+            usage = self.ledger.spending.usage(payer or owner, owner, budgets.day_start())
             budgets.admit(self.settings.budgets, usage, prepared.quote.total * n, jobs=n)
         made = []
         for seed in chain.new_seeds(n, job.seed):
@@ -483,14 +483,14 @@ class Studio:
     def library(self, owner: str, filter: Filter | None = None, after: str | None = None,
                 limit: int | None = None) -> Page:
         """A page of the owner's jobs, newest first, filtered; `after` is the previous page's next cursor."""
-        return self.ledger.page(owner, filter or Filter(), Cursor.decode(after), page_size(limit))
+        return self.ledger.library.page(owner, filter or Filter(), Cursor.decode(after), page_size(limit))
 
     def gallery_changed(self, owner: str) -> str:
         """A token that changes whenever any of the owner's jobs does: poll it, re-read only on a change."""
-        return self.ledger.changed(owner)
+        return self.ledger.library.changed(owner)
 
     def gallery_backends(self, owner: str) -> list[str]:
-        return self.ledger.backends(owner)
+        return self.ledger.library.backends(owner)
 
     def favourite(self, owner: str, job_id: str, on: bool = True) -> Job:
         """Star a job (or take the star off); only the owner's own jobs."""
@@ -520,10 +520,10 @@ class Studio:
         """Keep the owner's unsent form (prompt, settings, uploaded file names) so a reload restores it."""
         if len(json.dumps(fields, ensure_ascii=False)) > DRAFT_MAX_CHARS:
             raise InputError("The draft is too large to keep: shorten the prompt.")
-        self.ledger.save_draft(owner, fields)
+        self.ledger.library.save_draft(owner, fields)
 
     def draft(self, owner: str) -> dict:
-        return self.ledger.draft(owner)
+        return self.ledger.library.draft(owner)
 
     def resend_unsure(self, owner: str, job_id: str, *, payer: str | None = None, key: str | None = None) -> Job:
         """The user checked the provider console and the task is not there: send the same request again.
@@ -591,7 +591,7 @@ class Studio:
         today = total = 0.0
         providers: set[str] = set()
         tests = 0
-        for backend, base_url, cost, at in self.ledger.charges(owner):
+        for backend, base_url, cost, at in self.ledger.spending.charges(owner):
             if backend == "preview" or is_loopback(base_url):
                 tests += 1
                 continue
@@ -610,7 +610,7 @@ class Studio:
         caps = self.settings.budgets
         if not caps.any:
             return None
-        usage = self.ledger.usage(payer or owner, owner, budgets.day_start())
+        usage = self.ledger.spending.usage(payer or owner, owner, budgets.day_start())
         parts = []
         if caps.user_day is not None:
             parts.append(f"${max(0.0, caps.user_day - usage.payer_today):.2f} of your ${caps.user_day:.2f} left today")
