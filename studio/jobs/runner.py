@@ -15,7 +15,6 @@ it is never re-sent, but marked `unsure` for the user to decide.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import threading
 import time
@@ -26,11 +25,11 @@ from typing import Any
 from studio.backends.base import Backend, JobSpec, TaskState, TaskStatus
 from studio.errors import AmbiguousSubmit, ProviderError, StudioError, TransientError
 from studio.jobs import messages, timing
+from studio.jobs.accounts import Accounts
 from studio.jobs.ledger import Ledger, process_id
 from studio.jobs.limits import BackendLimits
 from studio.jobs.model import Job, JobState
 from studio.jobs.recover import KEY_ERRORS, Recovery
-from studio.jobs.shared_limits import limits_for
 
 log = logging.getLogger("studio.runner")
 
@@ -46,13 +45,9 @@ class Runner(Recovery):
         self.media_dir = Path(media_dir)
         self.time_scale = time_scale  # tests set it near zero
         self.holder = process_id()
-        self._make_backend = make_backend
-        self._max_in_flight = max_in_flight
-        self._requests_per_minute = requests_per_minute
+        self.accounts = Accounts(ledger, make_backend, self.holder, max_in_flight=max_in_flight,
+                                 requests_per_minute=requests_per_minute)
         self._webhook_url = webhook_url or (lambda job: None)
-        self._backends: dict[tuple[str, str], Backend] = {}   # (name, account): the owner's or a user's key
-        self._limits: dict[tuple[str, str], BackendLimits] = {}
-        self._user_keys: dict[str, str] = {}  # job id -> the user's own key, in memory only
         self._tasks: dict[str, asyncio.Task] = {}
         self._wake: dict[str, asyncio.Event] = {}
         self._started: dict[str, float] = {}  # job -> when the provider took it (this process)
@@ -106,7 +101,7 @@ class Runner(Recovery):
 
     def use_key(self, job_id: str, key: str) -> None:
         """Drive this job on the user's own key (kept in memory only: after a restart it is asked for again)."""
-        self._loop.call_soon_threadsafe(self._user_keys.__setitem__, job_id, key)
+        self._loop.call_soon_threadsafe(self.accounts.use_key, job_id, key)
 
     # --- the event loop's side ----------------------------------------------
 
@@ -135,35 +130,7 @@ class Runner(Recovery):
         await asyncio.gather(*self._tasks.values(), return_exceptions=True)
         for job_id in list(self._tasks):
             self.ledger.release(job_id, self.holder)
-        for backend in self._backends.values():
-            await backend.aclose()
-
-    def _backend(self, name: str, key: str | None = None) -> tuple[Backend, BackendLimits]:
-        """The backend for the owner's key, or for a user's own key (its own account, its own limits)."""
-        account = (name, hashlib.sha256(key.encode()).hexdigest() if key else "")
-        if account not in self._backends:
-            backend = self._make_backend(name, key)
-            self._backends[account] = backend
-            self._limits[account] = limits_for(
-                self.ledger, ":".join(account), self.holder, self._max_in_flight or backend.info.max_concurrent,
-                backend.info.requests_per_minute if self._requests_per_minute is None else self._requests_per_minute)
-            backend.on_throttle(self._limits[account].pause)
-        return self._backends[account], self._limits[account]
-
-    def _job_backend(self, job: Job) -> tuple[Backend, BackendLimits] | None:
-        """The backend a job runs on; None while a user-key job waits for its key (after a restart),
-        or while the studio runs without the key the job's backend needs."""
-        if job.key_source != "user":
-            try:
-                return self._backend(job.backend)
-            except ProviderError as e:
-                if e.code != "no_key":
-                    raise
-                return None
-        key = self._user_keys.get(job.id)
-        if key is None:
-            return None
-        return self._backend(job.backend, key)
+        await self.accounts.aclose()
 
     async def _drive(self, job_id: str) -> None:
         if not self.ledger.claim(job_id, self.holder):
@@ -171,11 +138,10 @@ class Runner(Recovery):
         self._wake[job_id] = asyncio.Event()
         try:
             job = self.ledger.get(job_id)
-            chosen = self._job_backend(job)
+            chosen = self.accounts.for_job(job)
             if chosen is None:
                 if job.error_code != "needs_key" and not self._recovering(job):  # an owed clip keeps its words
-                    waiting = messages.needs_key(job) if job.key_source == "user" else messages.needs_config(job)
-                    self.ledger.update(job.id, **waiting)
+                    self.ledger.update(job.id, **self.accounts.waiting(job))
                 return  # driven again once the key is back (Studio.use_key, or a restart with it)
             backend, limits = chosen
             if self._recovering(job):
@@ -211,8 +177,8 @@ class Runner(Recovery):
             self._wake.pop(job_id, None)
             self._started.pop(job_id, None)
             self.ledger.release(job_id, self.holder)
-            if job_id in self._user_keys and self.ledger.get(job_id).state.finished:
-                self._user_keys.pop(job_id, None)  # a user's own key is held no longer than its job
+            if self.accounts.holds_key(job_id) and self.ledger.get(job_id).state.finished:
+                self.accounts.forget_key(job_id)  # a user's own key is held no longer than its job
 
     async def _submit(self, job: Job, backend: Backend, limits: BackendLimits) -> Job | None:
         """Send the create once; only a clear refusal (429, 503, no connection) is tried again.
@@ -401,7 +367,7 @@ class Runner(Recovery):
                 self._stop_driving(job.id)
                 return done
             job = self.ledger.get(job_id)
-        chosen = self._job_backend(job)  # None: a user's key we no longer hold; we can only stop waiting
+        chosen = self.accounts.for_job(job)  # None: a user's key we no longer hold; we can only stop waiting
         live = (JobState.SUBMITTING, JobState.RUNNING, JobState.DOWNLOADING)
         if chosen is not None and await self._try_cancel(chosen[0], job.task_id):
             done = self.ledger.update(job.id, state=JobState.CANCELLED, only_from=live,
