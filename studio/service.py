@@ -16,7 +16,7 @@ import secrets
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from studio import backends, budgets, chain, config, pricing, variants
@@ -102,28 +102,10 @@ class Studio:
     def price(self, variant: str, resolution: str | None = None, duration: int | None = None,
               source_seconds: float | None = None) -> Quote:
         """What a job of this shape would cost, before any file is chosen (an edit needs its source's length)."""
-        try:
-            v = variants.Variant(variant)
-        except ValueError:
-            raise InputError(f"Unknown variant {variant!r}: use one of t2v, i2v, r2v, edit.") from None
-        lo, hi = variants.VIDEO_MIN_SECONDS, variants.VIDEO_MAX_SECONDS
-        if v is variants.Variant.EDIT and not (source_seconds and lo <= source_seconds <= hi):
-            raise InputError(f"An edit is billed on its source clip too: give the source's length in seconds "
-                             f"({lo:g} to {hi:g}).")
-        request = variants.Request(v, resolution=variants.parse_resolution(resolution),
-                                   duration=variants.parse_duration(duration) if v in variants.TAKES_DURATION else None)
-        return pricing.quote(request, source_seconds if v is variants.Variant.EDIT else None)
+        return pricing.quote_shape(variant, resolution, duration, source_seconds)
 
     def backend_name(self, name: str | None) -> str:
-        name = (name or self.settings.backend).lower()
-        available = self.settings.available_backends()
-        if name not in available:
-            key = config.KEY_VARIABLES.get(name)
-            if key:
-                raise InputError(f"The {name} backend needs {key} in the environment; "
-                                 f"available now: {', '.join(available)}.")
-            raise InputError(f"Unknown backend {name!r}: use one of {', '.join(available)}.")
-        return name
+        return self.settings.chosen_backend(name)
 
     # --- jobs -----------------------------------------------------------------
 
@@ -161,7 +143,7 @@ class Studio:
             webhook_secret=secrets.token_urlsafe(24) if name == "inferencesh" else None,
             created_at=now,
             deadline_at=now + self.settings.job_deadline,
-            base_url=self._base_url(name),
+            base_url=self.settings.provider_url(name),
         )
         cost = 0.0 if name == "preview" else prepared.quote.total
         admit = None if key is not None else (lambda usage: budgets.admit(self.settings.budgets, usage, cost))
@@ -398,10 +380,7 @@ class Studio:
         InputError for what would be refused anyway: a reference token naming an
         empty slot, or an image that fails its checks.
         """
-        try:
-            variant = variants.Variant(variant)
-        except ValueError:
-            raise InputError(f"Unknown variant {variant!r}: use one of t2v, i2v, r2v, edit.") from None
+        variant = variants.parse_variant(variant)
         resolution = (resolution or variants.DEFAULT_RESOLUTION).upper()
         if resolution not in variants.RESOLUTIONS:
             raise InputError(f"Resolution {resolution!r} is not offered: choose 720P or 1080P.")
@@ -418,20 +397,7 @@ class Studio:
 
     def in_srgb(self, checked: Checked) -> Checked:
         """The same checked request with non-sRGB images converted to sRGB (and a note saying so)."""
-        req, notes = checked.request, list(checked.notes)
-        first_frame, refs = req.first_frame, list(req.references)
-        if first_frame and (c := quality.to_srgb(first_frame, self.inputs.root)):
-            first_frame = str(inspect.check_first_frame(c.path).path)  # the copy meets the same limits
-            notes.append(f"First frame: converted from {c.profile} to sRGB before sending.")
-        for i, ref in enumerate(refs):
-            if c := quality.to_srgb(ref, self.inputs.root):
-                refs[i] = str(inspect.check_reference(c.path, req.slot(i + 1), req.variant).path)
-                notes.append(f"{variants.slot_label(req.variant, req.slot(i + 1))}: converted from {c.profile} "
-                             "to sRGB before sending.")
-        if first_frame == req.first_frame and refs == list(req.references):
-            return checked
-        return replace(checked, request=replace(req, first_frame=first_frame, references=tuple(refs)),
-                       notes=tuple(notes))
+        return self.inputs.in_srgb(checked)
 
     def close_gaps(self, variant: str, prompt: str, references) -> tuple[str, list[str]]:
         """Move the filled reference slots up to 1..n and renumber the prompt's tokens to match.
@@ -464,19 +430,12 @@ class Studio:
 
     def expected_time(self, owner: str, job_id: str) -> timing.Expected:
         """How long this job's settings usually take at the provider and, while it runs, the time left."""
-        job = self.job(owner, job_id)
-        est = self._estimate(timing.job_shape(job))
-        running = job.state is JobState.RUNNING
-        since = self.ledger.running_since(job.id) if running else None
-        return timing.expected(est, None if since is None else max(0.0, time.time() - since))
+        return timing.expected_of(self.ledger, self.job(owner, job_id))
 
     def expected_time_for(self, prepared: Prepared, backend: str | None = None) -> timing.Expected:
         """Before submitting: how long these settings usually take (seconds None without history)."""
         shape = timing.request_shape(self.backend_name(backend), prepared.request, prepared.quote.output_seconds)
-        return timing.expected(self._estimate(shape))
-
-    def _estimate(self, shape: str) -> timing.Estimate | None:
-        return timing.estimate(self.ledger.run_times(shape, timing.HISTORY))
+        return timing.expected(timing.learned(self.ledger, shape))
 
     # --- the gallery: browse, favourite, delete ---
 
@@ -603,7 +562,7 @@ class Studio:
     def is_test_backend(self, name: str | None = None) -> bool:
         """True when jobs on this backend cost no money: preview, or a provider address on this machine."""
         name = name or self.settings.backend
-        return name == "preview" or is_loopback(self._base_url(name))
+        return name == "preview" or is_loopback(self.settings.provider_url(name))
 
     def allowance(self, owner: str, payer: str | None = None) -> str | None:
         """The caps in force and what is left of them today, in a line; None when no cap is set."""
@@ -641,9 +600,6 @@ class Studio:
         self._woken.add(job_id)
         self.runner.wake(job_id)
         return "accepted"
-
-    def _base_url(self, backend: str) -> str | None:
-        return {"dashscope": self.settings.dashscope_url, "inferencesh": self.settings.inference_url}.get(backend)
 
     def _webhook_url(self, job: Job) -> str | None:
         if job.backend != "inferencesh" or not self.settings.public_url or not job.webhook_secret:

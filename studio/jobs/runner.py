@@ -260,7 +260,7 @@ class Runner(Recovery):
     async def _poll(self, job: Job, backend: Backend, limits: BackendLimits, started: float,
                     read_now: bool) -> TaskStatus | None:
         """Read the status on the learned schedule (studio.jobs.timing), or at once when woken."""
-        est = timing.estimate(self.ledger.run_times(timing.job_shape(job), timing.HISTORY))
+        est = timing.learned(self.ledger, timing.job_shape(job))
         last_read: float | None = None if read_now else started  # unknown after a restart: learn nothing
         dense = False
         try:
