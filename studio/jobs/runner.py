@@ -10,6 +10,9 @@ waits on anything, so a restart resumes from the ledger:
 
 A job left in `submitting` by a crash may or may not have reached the provider:
 it is never re-sent, but marked `unsure` for the user to decide.
+
+Beside it: accounts (which backend and limits a job runs on), recover (a billed
+clip not collected yet, a task past its deadline) and cancel.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from studio.backends.base import Backend, JobSpec, TaskState, TaskStatus
 from studio.errors import AmbiguousSubmit, ProviderError, StudioError, TransientError
 from studio.jobs import messages, timing
 from studio.jobs.accounts import Accounts
+from studio.jobs.cancel import cancel_job, try_cancel
 from studio.jobs.ledger import Ledger, process_id
 from studio.jobs.limits import BackendLimits
 from studio.jobs.model import Job, JobState
@@ -95,7 +99,7 @@ class Runner(Recovery):
         self._loop.call_soon_threadsafe(lambda: self._wake.get(job_id, asyncio.Event()).set())
 
     def cancel(self, job_id: str) -> Job:
-        job = self.call_wait(self._cancel(job_id))
+        job = self.call_wait(cancel_job(self.ledger, self.accounts, job_id, self._stop_driving))
         self.ledger.notify(job_id)  # the replica driving it reads the provider now, not at its next poll
         return job
 
@@ -225,7 +229,7 @@ class Runner(Recovery):
                                        request_id: str | None) -> Job | None:
         """The user cancelled while the create was on its way, and it created a task."""
         self.ledger.update(job.id, task_id=task_id, request_id=request_id)
-        if await self._try_cancel(backend, task_id):
+        if await try_cancel(backend, task_id):
             self._set(job, JobState.CANCELLED, detail="cancelled at the provider", error_code="cancelled",
                       error_message=messages.CANCELLED_AT_PROVIDER)
             return None
@@ -344,41 +348,8 @@ class Runner(Recovery):
             self._set(job, JobState.FAILED, detail=status.error_code, **messages.task_failed(status))
 
     async def _deadline(self, job: Job, backend: Backend) -> None:
-        cancelled = await self._try_cancel(backend, job.task_id)
+        cancelled = await try_cancel(backend, job.task_id)
         self._set(job, JobState.FAILED, detail="deadline", **messages.deadline(cancelled))
-
-    async def _try_cancel(self, backend: Backend, task_id: str | None) -> bool:
-        if not task_id:
-            return False
-        try:
-            return await backend.cancel(task_id)
-        except ProviderError:
-            return False
-
-    async def _cancel(self, job_id: str) -> Job:
-        job = self.ledger.get(job_id)
-        if job.state.finished:
-            return job
-        if job.state is JobState.QUEUED:
-            done = self.ledger.update(job.id, state=JobState.CANCELLED, only_from=(JobState.QUEUED,),
-                                      detail="cancelled before sending", error_code="cancelled",
-                                      error_message=messages.CANCELLED_BEFORE_SEND)
-            if done is not None:
-                self._stop_driving(job.id)
-                return done
-            job = self.ledger.get(job_id)
-        chosen = self.accounts.for_job(job)  # None: a user's key we no longer hold; we can only stop waiting
-        live = (JobState.SUBMITTING, JobState.RUNNING, JobState.DOWNLOADING)
-        if chosen is not None and await self._try_cancel(chosen[0], job.task_id):
-            done = self.ledger.update(job.id, state=JobState.CANCELLED, only_from=live,
-                                      detail="cancelled at the provider", error_code="cancelled",
-                                      error_message=messages.CANCELLED_AT_PROVIDER)
-            if done is not None:
-                self._stop_driving(job.id)
-            return done or self.ledger.get(job.id)
-        # Still being sent, or started and not cancellable: stop waiting, but keep collecting.
-        return self._set(job, JobState.CANCELLED, detail="stopped waiting", only_from=live,
-                         error_code="stopped_waiting", error_message=messages.STOPPED_WAITING)
 
     def _stop_driving(self, job_id: str) -> None:
         task = self._tasks.pop(job_id, None)
