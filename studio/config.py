@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from studio.budgets import Budgets
+from studio.errors import InputError
 
 DASHSCOPE_REGIONS = {
     "singapore": "https://dashscope-intl.aliyuncs.com",
@@ -87,6 +88,22 @@ class Settings:
         if self.inference_key:
             names.append("inferencesh")
         return names
+
+    def chosen_backend(self, name: str | None) -> str:
+        """The backend a job asks for (None: the default), if this studio has its key; InputError if not."""
+        name = (name or self.backend).lower()
+        available = self.available_backends()
+        if name not in available:
+            key = KEY_VARIABLES.get(name)
+            if key:
+                raise InputError(f"The {name} backend needs {key} in the environment; "
+                                 f"available now: {', '.join(available)}.")
+            raise InputError(f"Unknown backend {name!r}: use one of {', '.join(available)}.")
+        return name
+
+    def provider_url(self, backend: str) -> str | None:
+        """The provider address jobs on this backend are sent to (None for preview)."""
+        return {"dashscope": self.dashscope_url, "inferencesh": self.inference_url}.get(backend)
 
 
 def default_data_dir() -> Path:

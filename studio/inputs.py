@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from studio.errors import InputError
-from studio.media import inspect
+from studio.media import inspect, quality
 from studio.variants import (EDIT_OUTPUT_MAX_SECONDS, REFERENCE_RECOMMENDED_SIDE, Request, Variant, nearest_ratio,
                             slot_label)
 
@@ -72,6 +72,23 @@ class InputStore:
             references=tuple(self._keep(r) for r in request.references),
             video=self._keep(request.video),
         )
+
+    def in_srgb(self, checked: Checked) -> Checked:
+        """The same checked request with non-sRGB images converted to sRGB (and a note saying so)."""
+        req, notes = checked.request, list(checked.notes)
+        first_frame, refs = req.first_frame, list(req.references)
+        if first_frame and (c := quality.to_srgb(first_frame, self.root)):
+            first_frame = str(inspect.check_first_frame(c.path).path)  # the copy meets the same limits
+            notes.append(f"First frame: converted from {c.profile} to sRGB before sending.")
+        for i, ref in enumerate(refs):
+            if c := quality.to_srgb(ref, self.root):
+                refs[i] = str(inspect.check_reference(c.path, req.slot(i + 1), req.variant).path)
+                notes.append(f"{slot_label(req.variant, req.slot(i + 1))}: converted from {c.profile} "
+                             "to sRGB before sending.")
+        if first_frame == req.first_frame and refs == list(req.references):
+            return checked
+        return replace(checked, request=replace(req, first_frame=first_frame, references=tuple(refs)),
+                       notes=tuple(notes))
 
     def _keep(self, path: str | None) -> str | None:
         if not path:

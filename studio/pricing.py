@@ -8,6 +8,8 @@ import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from studio import variants
+from studio.errors import InputError
 from studio.variants import EDIT_OUTPUT_MAX_SECONDS, Request, Variant
 
 PRICES_PATH = Path(__file__).with_name("prices.json")
@@ -71,6 +73,19 @@ def quote(request: Request, source_seconds: float | None = None) -> Quote:
         total=round((input_s + output_s) * rate, 2),
         price_date=price_table()["date"],
     )
+
+
+def quote_shape(variant: str, resolution: str | None = None, duration: int | None = None,
+                source_seconds: float | None = None) -> Quote:
+    """What a job of this shape would cost, before any file is chosen (an edit needs its source's length)."""
+    v = variants.parse_variant(variant)
+    lo, hi = variants.VIDEO_MIN_SECONDS, variants.VIDEO_MAX_SECONDS
+    if v is Variant.EDIT and not (source_seconds and lo <= source_seconds <= hi):
+        raise InputError(f"An edit is billed on its source clip too: give the source's length in seconds "
+                         f"({lo:g} to {hi:g}).")
+    request = Request(v, resolution=variants.parse_resolution(resolution),
+                      duration=variants.parse_duration(duration) if v in variants.TAKES_DURATION else None)
+    return quote(request, source_seconds if v is Variant.EDIT else None)
 
 
 def cost(resolution: str, billed_seconds: float) -> float:

@@ -126,6 +126,13 @@ class Request:
         return cls(**d)
 
 
+def parse_variant(value: Variant | str) -> Variant:
+    try:
+        return Variant(value)
+    except ValueError:
+        raise InputError(f"Unknown variant {value!r}: use one of t2v, i2v, r2v, edit.") from None
+
+
 def build(variant: Variant | str, *, prompt: str | None = "", resolution: str | None = None,
           ratio: str | None = None, duration: Any = None, watermark: bool = False,
           seed: Any = None, first_frame: str | None = None, references: Any = (),
@@ -139,10 +146,7 @@ def build(variant: Variant | str, *, prompt: str | None = "", resolution: str | 
     reference_slots and prompt_written) rebuilds to the same request.
     Raises InputError naming the field and what to change.
     """
-    try:
-        variant = Variant(variant)
-    except ValueError:
-        raise InputError(f"Unknown variant {variant!r}: use one of t2v, i2v, r2v, edit.") from None
+    variant = parse_variant(variant)
     if variant is Variant.STITCH:
         raise InputError("A storyboard is not generated: join finished clips with `python -m studio stitch`.")
     prompt = parse_text("The prompt", prompt).strip()

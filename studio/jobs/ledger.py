@@ -21,8 +21,9 @@ from typing import Any
 
 from studio.budgets import Usage, day_start
 from studio.errors import NotFound
-from studio.jobs.library import Cursor, Filter, Page
+from studio.jobs.library import Library
 from studio.jobs.model import Job, JobState
+from studio.jobs.spending import Spending, usage_in
 from studio.jobs.store_sqlite import SqliteStore
 
 MIGRATIONS: list[str] = [
@@ -147,14 +148,6 @@ MIGRATIONS: list[str] = [
     """,
 ]
 
-# What a job counts against a budget: its billed cost once known, its quote while it runs or may
-# have been billed, nothing when it failed or was cancelled in time, nothing on the free preview or
-# on a user's own key.
-SPEND = """CASE WHEN backend = 'preview' OR key_source = 'user' THEN 0
-    WHEN cost_usd IS NOT NULL THEN cost_usd
-    WHEN state IN ('failed', 'cancelled') AND COALESCE(error_code, '') NOT IN ('deadline', 'stopped_waiting') THEN 0
-    ELSE quote_usd END"""
-UNFINISHED = tuple(s.value for s in JobState if not s.finished)
 
 # Seconds a claim from another host stays valid without renewal. The sweeper renews every 15 s
 # (runner.SWEEP_SECONDS) and takes over stale claims on its next sweep: a dead replica's jobs move
@@ -195,6 +188,8 @@ class Ledger:
         self.path = getattr(self.store, "path", None)
         self.shared = self.store.shared  # replicas on other hosts may hold jobs
         self._migrate()
+        self.library = Library(self.store)    # the gallery's pages and the owners' drafts
+        self.spending = Spending(self.store)  # what the caps count, and each job's cost
 
     def _migrate(self) -> None:
         version = self.store.version()
@@ -245,7 +240,7 @@ class Ledger:
                 if twin is not None:
                     return Job.from_row(twin)
             if admit is not None:
-                admit(self._usage(db, job.payer, job.owner, day_start(now)))
+                admit(usage_in(db, job.payer, day_start(now)))
             db.execute(f"INSERT INTO jobs ({cols}) VALUES ({marks})", row)
             db.executemany("INSERT INTO job_links (child_id, parent_id, position) VALUES (?, ?, ?)",
                            [(job.id, parent, i) for i, parent in enumerate(job.parents)])
@@ -337,48 +332,6 @@ class Ledger:
                 f"GROUP BY jobs.id ORDER BY jobs.created_at, {self.store.insertion}", (job_id, owner)).fetchall()
             return _with_parents(db, rows)
 
-    def page(self, owner: str, filter: Filter, after: Cursor | None, limit: int) -> Page:
-        """One page of the owner's jobs, newest first, with the count of all that match."""
-        where, args = filter.where(owner, self.store.prompt)
-        running = ", ".join(f"'{s.value}'" for s in JobState if not s.finished)
-        with self.store.read() as db:
-            total = db.execute(f"SELECT COUNT(*) AS n FROM jobs WHERE {where}", args).fetchone()["n"]
-            unfinished = db.execute(f"SELECT COUNT(*) AS n FROM jobs WHERE owner = ? AND deleted_at IS NULL "
-                                    f"AND state IN ({running})", (owner,)).fetchone()["n"]
-            if after is not None:
-                where += " AND (created_at < ? OR (created_at = ? AND id < ?))"
-                args = [*args, after.created_at, after.created_at, after.job_id]
-            rows = db.execute(f"SELECT * FROM jobs WHERE {where} ORDER BY created_at DESC, id DESC LIMIT ?",
-                              [*args, limit + 1]).fetchall()
-        jobs = [Job.from_row(r) for r in rows[:limit]]
-        more = len(rows) > limit and jobs
-        return Page(jobs, total, Cursor(jobs[-1].created_at, jobs[-1].id) if more else None, unfinished, filter)
-
-    def changed(self, owner: str) -> str:
-        """A short token that changes whenever any of the owner's jobs changes (the gallery polls it)."""
-        with self.store.read() as db:
-            row = db.execute("SELECT MAX(updated_at) AS latest, COUNT(*) AS n FROM jobs WHERE owner = ?",
-                             (owner,)).fetchone()
-        return f"{row['n']}:{row['latest']!r}"
-
-    def save_draft(self, owner: str, fields: dict[str, Any]) -> None:
-        with self.store.tx() as db:
-            db.execute("INSERT INTO drafts (owner, fields, updated_at) VALUES (?, ?, ?) ON CONFLICT(owner) "
-                       "DO UPDATE SET fields = excluded.fields, updated_at = excluded.updated_at",
-                       (owner, json.dumps(fields, ensure_ascii=False), time.time()))
-
-    def draft(self, owner: str) -> dict[str, Any]:
-        with self.store.read() as db:
-            row = db.execute("SELECT fields FROM drafts WHERE owner = ?", (owner,)).fetchone()
-        return json.loads(row["fields"]) if row else {}
-
-    def backends(self, owner: str) -> list[str]:
-        """The backends the owner's jobs ran on (the gallery's backend filter offers these)."""
-        with self.store.read() as db:
-            rows = db.execute("SELECT DISTINCT backend FROM jobs WHERE owner = ? AND deleted_at IS NULL "
-                              "ORDER BY backend", (owner,)).fetchall()
-        return [r["backend"] for r in rows]
-
     def unfinished(self, watch_for: float = 86400) -> list[Job]:
         """Jobs a runner must still drive, including ones whose result we still collect: stopped
         waiting, billed but not collected yet, or past their deadline while the task may still end
@@ -399,23 +352,6 @@ class Ledger:
                               (job_id,)).fetchall()
         return [dict(r) for r in rows]
 
-    def _usage(self, db: Any, payer: str, owner: str, since: float) -> Usage:
-        marks = ", ".join("?" * len(UNFINISHED))
-        return Usage(
-            payer_today=db.execute(f"SELECT COALESCE(SUM({SPEND}), 0) AS n FROM jobs WHERE payer = ? "
-                                   "AND created_at >= ?", (payer, since)).fetchone()["n"],
-            studio_today=db.execute(f"SELECT COALESCE(SUM({SPEND}), 0) AS n FROM jobs WHERE created_at >= ?",
-                                    (since,)).fetchone()["n"],
-            running=db.execute(f"SELECT COUNT(*) AS n FROM jobs WHERE payer = ? AND key_source = 'owner' "
-                               f"AND state IN ({marks})",
-                               (payer, *UNFINISHED)).fetchone()["n"])
-
-    def usage(self, payer: str, owner: str, since: float) -> Usage:
-        """What counts against the caps: the payer's and the studio's spend since `since`, and the payer's
-        running jobs (anonymous identities from one address are one payer)."""
-        with self.store.read() as db:
-            return self._usage(db, payer, owner, since)
-
     def run_times(self, shape: str, limit: int) -> list[float]:
         """The newest provider run times of tasks of this shape, newest first."""
         with self.store.read() as db:
@@ -433,18 +369,6 @@ class Ledger:
             row = db.execute("SELECT at FROM job_events WHERE job_id = ? AND state = ? ORDER BY id LIMIT 1",
                              (job_id, state.value)).fetchone()
         return row["at"] if row else None
-
-    def spent(self, owner: str) -> float:
-        with self.store.read() as db:
-            row = db.execute("SELECT COALESCE(SUM(cost_usd), 0) AS n FROM jobs WHERE owner = ?", (owner,)).fetchone()
-        return float(row["n"])
-
-    def charges(self, owner: str) -> list[tuple[str, str | None, float, float]]:
-        """(backend, base_url, cost_usd, finished at) of each of the owner's jobs that reported a cost."""
-        with self.store.read() as db:
-            rows = db.execute("SELECT backend, base_url, cost_usd, updated_at FROM jobs "
-                              "WHERE owner = ? AND cost_usd IS NOT NULL", (owner,)).fetchall()
-        return [(r["backend"], r["base_url"], r["cost_usd"], r["updated_at"]) for r in rows]
 
 
 def open_store(location: Path | str):

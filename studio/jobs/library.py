@@ -2,11 +2,14 @@
 
 Newest first, by (created_at, id) so a page boundary is stable while new jobs
 arrive: the next page starts after the last job shown (a cursor), never at an
-offset that shifts under the user.
+offset that shifts under the user. The owner's unsent form (a draft) is kept
+here too, so a reload restores it. The SQL is written once for both stores.
 """
 
 from __future__ import annotations
 
+import json
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -103,3 +106,52 @@ def page_size(limit: int | None) -> int:
     if not 1 <= limit <= MAX_PAGE:
         raise InputError(f"A page holds 1 to {MAX_PAGE} jobs, not {limit}.")
     return limit
+
+
+class Library:
+    """The gallery's queries (Ledger.library), over the ledger's store."""
+
+    def __init__(self, store: Any):
+        self.store = store
+
+    def page(self, owner: str, filter: Filter, after: Cursor | None, limit: int) -> Page:
+        """One page of the owner's jobs, newest first, with the count of all that match."""
+        where, args = filter.where(owner, self.store.prompt)
+        running = ", ".join(f"'{s.value}'" for s in JobState if not s.finished)
+        with self.store.read() as db:
+            total = db.execute(f"SELECT COUNT(*) AS n FROM jobs WHERE {where}", args).fetchone()["n"]
+            unfinished = db.execute(f"SELECT COUNT(*) AS n FROM jobs WHERE owner = ? AND deleted_at IS NULL "
+                                    f"AND state IN ({running})", (owner,)).fetchone()["n"]
+            if after is not None:
+                where += " AND (created_at < ? OR (created_at = ? AND id < ?))"
+                args = [*args, after.created_at, after.created_at, after.job_id]
+            rows = db.execute(f"SELECT * FROM jobs WHERE {where} ORDER BY created_at DESC, id DESC LIMIT ?",
+                              [*args, limit + 1]).fetchall()
+        jobs = [Job.from_row(r) for r in rows[:limit]]
+        more = len(rows) > limit and jobs
+        return Page(jobs, total, Cursor(jobs[-1].created_at, jobs[-1].id) if more else None, unfinished, filter)
+
+    def changed(self, owner: str) -> str:
+        """A short token that changes whenever any of the owner's jobs changes (the gallery polls it)."""
+        with self.store.read() as db:
+            row = db.execute("SELECT MAX(updated_at) AS latest, COUNT(*) AS n FROM jobs WHERE owner = ?",
+                             (owner,)).fetchone()
+        return f"{row['n']}:{row['latest']!r}"
+
+    def backends(self, owner: str) -> list[str]:
+        """The backends the owner's jobs ran on (the gallery's backend filter offers these)."""
+        with self.store.read() as db:
+            rows = db.execute("SELECT DISTINCT backend FROM jobs WHERE owner = ? AND deleted_at IS NULL "
+                              "ORDER BY backend", (owner,)).fetchall()
+        return [r["backend"] for r in rows]
+
+    def save_draft(self, owner: str, fields: dict[str, Any]) -> None:
+        with self.store.tx() as db:
+            db.execute("INSERT INTO drafts (owner, fields, updated_at) VALUES (?, ?, ?) ON CONFLICT(owner) "
+                       "DO UPDATE SET fields = excluded.fields, updated_at = excluded.updated_at",
+                       (owner, json.dumps(fields, ensure_ascii=False), time.time()))
+
+    def draft(self, owner: str) -> dict[str, Any]:
+        with self.store.read() as db:
+            row = db.execute("SELECT fields FROM drafts WHERE owner = ?", (owner,)).fetchone()
+        return json.loads(row["fields"]) if row else {}

@@ -10,12 +10,14 @@ waits on anything, so a restart resumes from the ledger:
 
 A job left in `submitting` by a crash may or may not have reached the provider:
 it is never re-sent, but marked `unsure` for the user to decide.
+
+Beside it: accounts (which backend and limits a job runs on), recover (a billed
+clip not collected yet, a task past its deadline) and cancel.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import threading
 import time
@@ -26,11 +28,12 @@ from typing import Any
 from studio.backends.base import Backend, JobSpec, TaskState, TaskStatus
 from studio.errors import AmbiguousSubmit, ProviderError, StudioError, TransientError
 from studio.jobs import messages, timing
+from studio.jobs.accounts import Accounts
+from studio.jobs.cancel import cancel_job, try_cancel
 from studio.jobs.ledger import Ledger, process_id
 from studio.jobs.limits import BackendLimits
 from studio.jobs.model import Job, JobState
 from studio.jobs.recover import KEY_ERRORS, Recovery
-from studio.jobs.shared_limits import limits_for
 
 log = logging.getLogger("studio.runner")
 
@@ -46,13 +49,9 @@ class Runner(Recovery):
         self.media_dir = Path(media_dir)
         self.time_scale = time_scale  # tests set it near zero
         self.holder = process_id()
-        self._make_backend = make_backend
-        self._max_in_flight = max_in_flight
-        self._requests_per_minute = requests_per_minute
+        self.accounts = Accounts(ledger, make_backend, self.holder, max_in_flight=max_in_flight,
+                                 requests_per_minute=requests_per_minute)
         self._webhook_url = webhook_url or (lambda job: None)
-        self._backends: dict[tuple[str, str], Backend] = {}   # (name, account): the owner's or a user's key
-        self._limits: dict[tuple[str, str], BackendLimits] = {}
-        self._user_keys: dict[str, str] = {}  # job id -> the user's own key, in memory only
         self._tasks: dict[str, asyncio.Task] = {}
         self._wake: dict[str, asyncio.Event] = {}
         self._started: dict[str, float] = {}  # job -> when the provider took it (this process)
@@ -100,13 +99,13 @@ class Runner(Recovery):
         self._loop.call_soon_threadsafe(lambda: self._wake.get(job_id, asyncio.Event()).set())
 
     def cancel(self, job_id: str) -> Job:
-        job = self.call_wait(self._cancel(job_id))
+        job = self.call_wait(cancel_job(self.ledger, self.accounts, job_id, self._stop_driving))
         self.ledger.notify(job_id)  # the replica driving it reads the provider now, not at its next poll
         return job
 
     def use_key(self, job_id: str, key: str) -> None:
         """Drive this job on the user's own key (kept in memory only: after a restart it is asked for again)."""
-        self._loop.call_soon_threadsafe(self._user_keys.__setitem__, job_id, key)
+        self._loop.call_soon_threadsafe(self.accounts.use_key, job_id, key)
 
     # --- the event loop's side ----------------------------------------------
 
@@ -135,35 +134,7 @@ class Runner(Recovery):
         await asyncio.gather(*self._tasks.values(), return_exceptions=True)
         for job_id in list(self._tasks):
             self.ledger.release(job_id, self.holder)
-        for backend in self._backends.values():
-            await backend.aclose()
-
-    def _backend(self, name: str, key: str | None = None) -> tuple[Backend, BackendLimits]:
-        """The backend for the owner's key, or for a user's own key (its own account, its own limits)."""
-        account = (name, hashlib.sha256(key.encode()).hexdigest() if key else "")
-        if account not in self._backends:
-            backend = self._make_backend(name, key)
-            self._backends[account] = backend
-            self._limits[account] = limits_for(
-                self.ledger, ":".join(account), self.holder, self._max_in_flight or backend.info.max_concurrent,
-                backend.info.requests_per_minute if self._requests_per_minute is None else self._requests_per_minute)
-            backend.on_throttle(self._limits[account].pause)
-        return self._backends[account], self._limits[account]
-
-    def _job_backend(self, job: Job) -> tuple[Backend, BackendLimits] | None:
-        """The backend a job runs on; None while a user-key job waits for its key (after a restart),
-        or while the studio runs without the key the job's backend needs."""
-        if job.key_source != "user":
-            try:
-                return self._backend(job.backend)
-            except ProviderError as e:
-                if e.code != "no_key":
-                    raise
-                return None
-        key = self._user_keys.get(job.id)
-        if key is None:
-            return None
-        return self._backend(job.backend, key)
+        await self.accounts.aclose()
 
     async def _drive(self, job_id: str) -> None:
         if not self.ledger.claim(job_id, self.holder):
@@ -171,11 +142,10 @@ class Runner(Recovery):
         self._wake[job_id] = asyncio.Event()
         try:
             job = self.ledger.get(job_id)
-            chosen = self._job_backend(job)
+            chosen = self.accounts.for_job(job)
             if chosen is None:
                 if job.error_code != "needs_key" and not self._recovering(job):  # an owed clip keeps its words
-                    waiting = messages.needs_key(job) if job.key_source == "user" else messages.needs_config(job)
-                    self.ledger.update(job.id, **waiting)
+                    self.ledger.update(job.id, **self.accounts.waiting(job))
                 return  # driven again once the key is back (Studio.use_key, or a restart with it)
             backend, limits = chosen
             if self._recovering(job):
@@ -211,8 +181,8 @@ class Runner(Recovery):
             self._wake.pop(job_id, None)
             self._started.pop(job_id, None)
             self.ledger.release(job_id, self.holder)
-            if job_id in self._user_keys and self.ledger.get(job_id).state.finished:
-                self._user_keys.pop(job_id, None)  # a user's own key is held no longer than its job
+            if self.accounts.holds_key(job_id) and self.ledger.get(job_id).state.finished:
+                self.accounts.forget_key(job_id)  # a user's own key is held no longer than its job
 
     async def _submit(self, job: Job, backend: Backend, limits: BackendLimits) -> Job | None:
         """Send the create once; only a clear refusal (429, 503, no connection) is tried again.
@@ -259,7 +229,7 @@ class Runner(Recovery):
                                        request_id: str | None) -> Job | None:
         """The user cancelled while the create was on its way, and it created a task."""
         self.ledger.update(job.id, task_id=task_id, request_id=request_id)
-        if await self._try_cancel(backend, task_id):
+        if await try_cancel(backend, task_id):
             self._set(job, JobState.CANCELLED, detail="cancelled at the provider", error_code="cancelled",
                       error_message=messages.CANCELLED_AT_PROVIDER)
             return None
@@ -294,7 +264,7 @@ class Runner(Recovery):
     async def _poll(self, job: Job, backend: Backend, limits: BackendLimits, started: float,
                     read_now: bool) -> TaskStatus | None:
         """Read the status on the learned schedule (studio.jobs.timing), or at once when woken."""
-        est = timing.estimate(self.ledger.run_times(timing.job_shape(job), timing.HISTORY))
+        est = timing.learned(self.ledger, timing.job_shape(job))
         last_read: float | None = None if read_now else started  # unknown after a restart: learn nothing
         dense = False
         try:
@@ -378,41 +348,8 @@ class Runner(Recovery):
             self._set(job, JobState.FAILED, detail=status.error_code, **messages.task_failed(status))
 
     async def _deadline(self, job: Job, backend: Backend) -> None:
-        cancelled = await self._try_cancel(backend, job.task_id)
+        cancelled = await try_cancel(backend, job.task_id)
         self._set(job, JobState.FAILED, detail="deadline", **messages.deadline(cancelled))
-
-    async def _try_cancel(self, backend: Backend, task_id: str | None) -> bool:
-        if not task_id:
-            return False
-        try:
-            return await backend.cancel(task_id)
-        except ProviderError:
-            return False
-
-    async def _cancel(self, job_id: str) -> Job:
-        job = self.ledger.get(job_id)
-        if job.state.finished:
-            return job
-        if job.state is JobState.QUEUED:
-            done = self.ledger.update(job.id, state=JobState.CANCELLED, only_from=(JobState.QUEUED,),
-                                      detail="cancelled before sending", error_code="cancelled",
-                                      error_message=messages.CANCELLED_BEFORE_SEND)
-            if done is not None:
-                self._stop_driving(job.id)
-                return done
-            job = self.ledger.get(job_id)
-        chosen = self._job_backend(job)  # None: a user's key we no longer hold; we can only stop waiting
-        live = (JobState.SUBMITTING, JobState.RUNNING, JobState.DOWNLOADING)
-        if chosen is not None and await self._try_cancel(chosen[0], job.task_id):
-            done = self.ledger.update(job.id, state=JobState.CANCELLED, only_from=live,
-                                      detail="cancelled at the provider", error_code="cancelled",
-                                      error_message=messages.CANCELLED_AT_PROVIDER)
-            if done is not None:
-                self._stop_driving(job.id)
-            return done or self.ledger.get(job.id)
-        # Still being sent, or started and not cancellable: stop waiting, but keep collecting.
-        return self._set(job, JobState.CANCELLED, detail="stopped waiting", only_from=live,
-                         error_code="stopped_waiting", error_message=messages.STOPPED_WAITING)
 
     def _stop_driving(self, job_id: str) -> None:
         task = self._tasks.pop(job_id, None)

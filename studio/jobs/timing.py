@@ -25,11 +25,16 @@ estimates come from measured, already scaled, run times.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from studio.jobs.model import Job
+from studio.jobs.model import Job, JobState
 from studio.variants import Request
+
+if TYPE_CHECKING:
+    from studio.jobs.ledger import Ledger
 
 HISTORY = 50       # newest finished tasks of a shape an estimate looks at
 MIN_SAMPLES = 3    # fewer than this: no estimate, the cold schedule
@@ -87,6 +92,11 @@ def estimate(seconds: Sequence[float]) -> Estimate | None:
     if len(recent) < MIN_SAMPLES:
         return None
     return Estimate(len(recent), quantile(recent, 0.1), quantile(recent, 0.5), quantile(recent, 0.9))
+
+
+def learned(ledger: Ledger, shape: str) -> Estimate | None:
+    """The estimate from the ledger's newest HISTORY run times of tasks of this shape."""
+    return estimate(ledger.run_times(shape, HISTORY))
 
 
 def reading_densely(elapsed: float, est: Estimate | None, scale: float = 1.0) -> bool:
@@ -173,3 +183,9 @@ def expected(est: Estimate | None, elapsed: float | None = None) -> Expected:
     if elapsed is not None and elapsed <= est.high:
         left = max(0.0, est.median - elapsed)
     return Expected(est.median, est.low, est.high, est.samples, elapsed, left)
+
+
+def expected_of(ledger: Ledger, job: Job) -> Expected:
+    """How long the job's settings usually take at the provider and, while it runs there, the time left."""
+    since = ledger.running_since(job.id) if job.state is JobState.RUNNING else None
+    return expected(learned(ledger, job_shape(job)), None if since is None else max(0.0, time.time() - since))

@@ -15,7 +15,7 @@ import gradio as gr
 
 from studio.errors import StudioError
 from studio.jobs.model import Job, JobState
-from studio.service import console_name
+from studio.service_billing import console_name
 from studio.ui import chain_actions, takes, tiles
 from studio.ui.context import UiContext, serve, user_error
 from studio.ui.tiles import esc

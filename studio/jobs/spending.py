@@ -1,0 +1,59 @@
+"""What the ledger says was spent: the usage the caps count, and each job's reported cost.
+
+The SQL is written once for both stores (SQLite and PostgreSQL), like the ledger's own.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from studio.budgets import Usage
+from studio.jobs.model import JobState
+
+# What a job counts against a budget: its billed cost once known, its quote while it runs or may
+# have been billed, nothing when it failed or was cancelled in time, nothing on the free preview or
+# on a user's own key.
+SPEND = """CASE WHEN backend = 'preview' OR key_source = 'user' THEN 0
+    WHEN cost_usd IS NOT NULL THEN cost_usd
+    WHEN state IN ('failed', 'cancelled') AND COALESCE(error_code, '') NOT IN ('deadline', 'stopped_waiting') THEN 0
+    ELSE quote_usd END"""
+UNFINISHED = tuple(s.value for s in JobState if not s.finished)
+
+
+def usage_in(db: Any, payer: str, since: float) -> Usage:
+    """The payer's and the studio's spend since `since`, and the payer's running jobs, read on `db`
+    (the ledger reads it inside the transaction that adds a job)."""
+    marks = ", ".join("?" * len(UNFINISHED))
+    return Usage(
+        payer_today=db.execute(f"SELECT COALESCE(SUM({SPEND}), 0) AS n FROM jobs WHERE payer = ? "
+                               "AND created_at >= ?", (payer, since)).fetchone()["n"],
+        studio_today=db.execute(f"SELECT COALESCE(SUM({SPEND}), 0) AS n FROM jobs WHERE created_at >= ?",
+                                (since,)).fetchone()["n"],
+        running=db.execute(f"SELECT COUNT(*) AS n FROM jobs WHERE payer = ? AND key_source = 'owner' "
+                           f"AND state IN ({marks})",
+                           (payer, *UNFINISHED)).fetchone()["n"])
+
+
+class Spending:
+    """The ledger's spend queries (Ledger.spending), over the ledger's store."""
+
+    def __init__(self, store: Any):
+        self.store = store
+
+    def usage(self, payer: str, owner: str, since: float) -> Usage:
+        """What counts against the caps: the payer's and the studio's spend since `since`, and the payer's
+        running jobs (anonymous identities from one address are one payer)."""
+        with self.store.read() as db:
+            return usage_in(db, payer, since)
+
+    def spent(self, owner: str) -> float:
+        with self.store.read() as db:
+            row = db.execute("SELECT COALESCE(SUM(cost_usd), 0) AS n FROM jobs WHERE owner = ?", (owner,)).fetchone()
+        return float(row["n"])
+
+    def charges(self, owner: str) -> list[tuple[str, str | None, float, float]]:
+        """(backend, base_url, cost_usd, finished at) of each of the owner's jobs that reported a cost."""
+        with self.store.read() as db:
+            rows = db.execute("SELECT backend, base_url, cost_usd, updated_at FROM jobs "
+                              "WHERE owner = ? AND cost_usd IS NOT NULL", (owner,)).fetchall()
+        return [(r["backend"], r["base_url"], r["cost_usd"], r["updated_at"]) for r in rows]

@@ -1,0 +1,56 @@
+"""The gallery (Studio's gallery actions): browse a page, favourite, delete, and keep the unsent form."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from studio.errors import InputError
+from studio.jobs.ledger import Ledger
+from studio.jobs.library import Cursor, Filter, Page, page_size
+from studio.jobs.model import Job, JobState
+
+FINISHED = tuple(s for s in JobState if s.finished)
+DRAFT_MAX_CHARS = 100_000
+
+
+class Gallery:
+    def __init__(self, ledger: Ledger, data_dir: Path):
+        self.ledger = ledger
+        self.data_dir = data_dir
+
+    def page(self, owner: str, filter: Filter | None = None, after: str | None = None,
+             limit: int | None = None) -> Page:
+        """A page of the owner's jobs, newest first, filtered; `after` is the previous page's next cursor."""
+        return self.ledger.library.page(owner, filter or Filter(), Cursor.decode(after), page_size(limit))
+
+    def favourite(self, owner: str, job_id: str, on: bool = True) -> Job:
+        """Star a job (or take the star off); only the owner's own jobs."""
+        self.ledger.get(job_id, owner)
+        return self.ledger.update(job_id, favourite=1 if on else 0)
+
+    def delete(self, owner: str, job_id: str) -> Job:
+        """Delete a finished job from the gallery and its clip and poster from the disk.
+
+        The ledger keeps the row, hidden, so the spend stays true and derived jobs
+        keep their lineage. Input files stay: other jobs may share them.
+        """
+        job = self.ledger.get(job_id, owner)
+        if job.deleted_at:
+            return job
+        if not job.state.finished or job.error_code == "stopped_waiting":
+            raise InputError(f"Job {job.id} is still {job.state.words}: cancel it first, then delete it.")
+        gone = self.ledger.update(job_id, only_from=FINISHED, deleted_at=time.time())
+        if gone is None:
+            raise InputError(f"Job {job.id} changed while you were deleting it: look again, then delete.")
+        for path in (job.output_path, job.poster_path):
+            if path and Path(path).is_relative_to(self.data_dir):
+                Path(path).unlink(missing_ok=True)
+        return gone
+
+    def save_draft(self, owner: str, fields: dict) -> None:
+        """Keep the owner's unsent form (prompt, settings, uploaded file names) so a reload restores it."""
+        if len(json.dumps(fields, ensure_ascii=False)) > DRAFT_MAX_CHARS:
+            raise InputError("The draft is too large to keep: shorten the prompt.")
+        self.ledger.library.save_draft(owner, fields)
