@@ -89,7 +89,7 @@ def main() -> None:
         fill(data_dir / "ledger.sqlite3", n)
         studio = Studio(config.load({"STUDIO_DATA_DIR": str(data_dir)}))
         page = timed(lambda: studio.jobs(OWNERS[3]))
-        spend = timed(lambda: studio.spent(OWNERS[3]))
+        spend = timed(lambda: studio.spend(OWNERS[3]))
         learn = timed(lambda: timing.estimate(studio.ledger.run_times("dashscope/t2v/720P/5s", timing.HISTORY)))
         start = statistics.median(studio_start(data_dir) for _ in range(5))
         app = "-"
