@@ -42,5 +42,5 @@ def close_gaps(variant: str, prompt: str, references) -> tuple[str, list[str]]:
     would silently name a different picture.
     """
     slots = variants.slotted(references)
-    variants.check_tokens(variants.Variant(variant), prompt or "", slots)
+    variants.check_tokens(variants.parse_variant(variant), prompt or "", slots)
     return renumber(prompt or "", variants.compaction(slots)), list(slots.values())

@@ -101,7 +101,7 @@ class Billing:
     # --- spend and the caps -----------------------------------------------------
 
     def spend(self, owner: str) -> Spend:
-        """What the owner spent on real providers, today (from 00:00 UTC, as the caps count) and in total."""
+        """What the owner spent on real providers, today (sent from 00:00 UTC, as the caps count) and in total."""
         midnight = budgets.day_start()  # the caps' day: from 00:00 UTC
         today = total = 0.0
         providers: set[str] = set()
@@ -120,7 +120,7 @@ class Billing:
         caps = self.studio.settings.budgets
         if not caps.any:
             return None
-        usage = self.ledger.spending.usage(payer or owner, owner, budgets.day_start())
+        usage = self.ledger.spending.usage(payer or owner, budgets.day_start())
         parts = []
         if caps.user_day is not None:
             parts.append(f"${max(0.0, caps.user_day - usage.payer_today):.2f} of your ${caps.user_day:.2f} left today")

@@ -40,20 +40,18 @@ class Spending:
     def __init__(self, store: Any):
         self.store = store
 
-    def usage(self, payer: str, owner: str, since: float) -> Usage:
+    def usage(self, payer: str, since: float) -> Usage:
         """What counts against the caps: the payer's and the studio's spend since `since`, and the payer's
         running jobs (anonymous identities from one address are one payer)."""
         with self.store.read() as db:
             return usage_in(db, payer, since)
 
-    def spent(self, owner: str) -> float:
-        with self.store.read() as db:
-            row = db.execute("SELECT COALESCE(SUM(cost_usd), 0) AS n FROM jobs WHERE owner = ?", (owner,)).fetchone()
-        return float(row["n"])
-
     def charges(self, owner: str) -> list[tuple[str, str | None, float, float]]:
-        """(backend, base_url, cost_usd, finished at) of each of the owner's jobs that reported a cost."""
+        """(backend, base_url, cost_usd, sent at) of each of the owner's jobs that reported a cost.
+
+        A job counts on the day it was sent, as the caps count it (usage_in); never on the day it was last
+        touched, or starring yesterday's clip would move its cost into today."""
         with self.store.read() as db:
-            rows = db.execute("SELECT backend, base_url, cost_usd, updated_at FROM jobs "
+            rows = db.execute("SELECT backend, base_url, cost_usd, created_at FROM jobs "
                               "WHERE owner = ? AND cost_usd IS NOT NULL", (owner,)).fetchall()
-        return [(r["backend"], r["base_url"], r["cost_usd"], r["updated_at"]) for r in rows]
+        return [(r["backend"], r["base_url"], r["cost_usd"], r["created_at"]) for r in rows]
