@@ -30,7 +30,7 @@ from studio.media import inspect
 from studio.own_key import own_key_backend, same_key
 from studio.pricing import Quote
 from studio.reference_sets import ReferenceSet, ReferenceSets
-from studio.service_billing import Billing, Spend
+from studio.service_billing import Billing, Spend, console_name  # noqa: F401 (console_name: for the UI)
 from studio.service_chain import ChainActions
 from studio.service_gallery import Gallery
 from studio.variants import Request
@@ -252,6 +252,15 @@ class Studio:
 
     def variations(self, owner: str, job_id: str) -> list[Job]:
         return self._chain.variations(owner, job_id)
+
+    def takes(self, owner: str, job_id: str) -> list[Job]:
+        return self._chain.takes(owner, job_id)
+
+    def pick_take(self, owner: str, job_id: str) -> Job:
+        return self._chain.pick_take(owner, job_id)
+
+    def check_storyboard(self, owner: str, shots: list[chain.StoryShot], crossfades: list[float]) -> float:
+        return self._chain.check_storyboard(owner, shots, crossfades)
 
     def stitch(self, owner: str, shots: list[chain.StoryShot], crossfades: float | list[float] = 0.0) -> Job:
         return self._chain.stitch(owner, shots, crossfades)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from studio import budgets, chain
 from studio.errors import InputError, NotFound
 from studio.jobs.model import Job, MadeAs
-from studio.media import clips, inspect, stitch
+from studio.media import clips, inspect, stitch, stitch_plan
 from studio.media.ffmpeg import FFmpegError
 from studio.own_key import own_key_backend, same_key
 from studio.variants import Request
@@ -123,7 +123,7 @@ class ChainActions:
         name = backend or job.backend
         name = self.studio.backend_name(name) if key is None else own_key_backend(name)
         if key is None and name != "preview":
-            usage = self.ledger.spending.usage(payer or owner, owner, budgets.day_start())
+            usage = self.ledger.spending.usage(payer or owner, budgets.day_start())
             budgets.admit(self.studio.settings.budgets, usage, prepared.quote.total * n, jobs=n)
         return [self.studio.submit(owner, _with_seed(prepared, seed), name, parent_id=job.id,
                                    made_as=MadeAs.VARIATION, payer=payer, key=key)
@@ -132,6 +132,31 @@ class ChainActions:
     def variations(self, owner: str, job_id: str) -> list[Job]:
         """The variations made of a job, oldest first."""
         return [j for j in self.lineage(owner, job_id).children if j.made_as is MadeAs.VARIATION]
+
+    def takes(self, owner: str, job_id: str) -> list[Job]:
+        """The set of takes a clip belongs to: the clip that was varied, then its variations, oldest first
+        ([] when it has none)."""
+        job = self.ledger.get(job_id, owner)
+        base = self._own(owner, job.parent_id) if job.made_as is MadeAs.VARIATION and job.parent_id else job
+        variations = self.variations(owner, base.id) if base else []
+        return [base, *variations] if variations else []
+
+    def pick_take(self, owner: str, job_id: str) -> Job:
+        """Pick one take of a set: it is starred and the others of the set are not."""
+        job = self.ledger.get(job_id, owner)
+        chain.finished_clip(job, "picking a take")
+        for other in self.takes(owner, job_id):
+            if other.id != job.id and other.favourite:
+                self.ledger.update(other.id, favourite=0)
+        return job if job.favourite else self.ledger.update(job.id, favourite=1)
+
+    def check_storyboard(self, owner: str, shots: list[chain.StoryShot], crossfades: list[float]) -> float:
+        """A storyboard's trims and crossfades checked against its clips' lengths, without opening a file
+        (stitch checks again, to the frame); returns the length once joined. Raises InputError."""
+        jobs = [self.ledger.get(s.job_id, owner) for s in shots]
+        lengths = [stitch_plan.Length(j.seconds or 0.0) for j in jobs]
+        spans, fades, _ = stitch_plan.bounds(lengths, shots, [float(f) for f in crossfades])
+        return sum(b - a for a, b in spans) - sum(fades)
 
     def stitch(self, owner: str, shots: list[chain.StoryShot], crossfades: float | list[float] = 0.0) -> Job:
         """Join finished clips in order into one MP4 with sound: a free job of its own, lineage to each shot.

@@ -46,6 +46,14 @@ class Encode:
 
 
 @dataclass(frozen=True)
+class Length:
+    """A clip known only by its length (from the ledger): bounds() checks a plan against it to the millisecond."""
+
+    video_end: float
+    fps: float = 1000.0
+
+
+@dataclass(frozen=True)
 class Plan:
     segments: list        # Copy and Encode, in output order
     seconds: float        # the output's length

@@ -88,11 +88,15 @@ def render() -> ChainUi:
                    edit_note, trim_first, final, count, variations, story)
 
 
-def view(ctx: UiContext, ui: ChainUi, owner: str, job: Job) -> dict:
-    """The chain actions for this job: only a finished clip has them; costs are quoted on the buttons."""
+def view(ctx: UiContext, ui: ChainUi, owner: str, job: Job, redraw: bool = False) -> dict:
+    """The chain actions for this job: only a finished clip has them; costs are quoted on the buttons.
+
+    Drawn again for the same clip (redraw=True, as it follows the job live), what the user set or was
+    offered (the frame's PNG, the edit's note and trim offer, the number of variations) stays as it is."""
     usable = job.state is JobState.SUCCEEDED and job.request.variant.value in TAB_OF
-    out = {ui.box: gr.update(visible=job.state is JobState.SUCCEEDED), ui.png: gr.update(value=None, visible=False),
-           ui.edit_note: "", ui.trim_first: gr.update(visible=False)}
+    out = {ui.box: gr.update(visible=job.state is JobState.SUCCEEDED)}
+    if not redraw:
+        out |= {ui.png: gr.update(value=None, visible=False), ui.edit_note: "", ui.trim_first: gr.update(visible=False)}
     if not usable:
         return out | {ui.final: gr.update(visible=False), ui.variations: gr.update(visible=False),
                       ui.count: gr.update(visible=False)}
@@ -103,8 +107,9 @@ def view(ctx: UiContext, ui: ChainUi, owner: str, job: Job) -> dict:
                                                       f"(the draft was ${final.draft.total:.2f}){free}")
     except StudioError:
         out[ui.final] = gr.update(visible=False)  # already 1080P: it is its own final
-    out[ui.count] = gr.update(visible=True, value=2)
-    out[ui.variations] = gr.update(visible=True, value=f"Make 2 variations · {money(job.quote_usd * 2, job)}")
+    if not redraw:
+        out[ui.count] = gr.update(visible=True, value=2)
+        out[ui.variations] = gr.update(visible=True, value=f"Make 2 variations · {money(job.quote_usd * 2, job)}")
     return out
 
 
@@ -166,8 +171,9 @@ def wire(ctx: UiContext, ui: ChainUi, selected: gr.State, load: gr.Button, tabs:
         start, end = (start or None), (end or None)  # empty (or 0 to 0): the whole clip
         source = ctx.studio.send_to_edit(owner, job_id, start, end)
         gr.Info("The clip is Video edit's source now: write the instruction, then Generate.", duration=5)
-        offer = (f"Trim to the first {EDIT_SECONDS:g} s · ${source.quote_if_first_15:.2f} instead of "
-                 f"${source.untrimmed_quote.total:.2f}")
+        job = ctx.studio.job(owner, job_id)
+        offer = (f"Trim to the first {EDIT_SECONDS:g} s · {money(source.quote_if_first_15, job)} instead of "
+                 f"{money(source.untrimmed_quote.total, job)}")
         return {_component(by_name, "video_edit", "video"): serve(str(source.video)),
                 tab_box: gr.Tabs(selected="edit"), ui.edit_note: source.describe(),
                 ui.trim_first: gr.update(visible=source.trim_suggested, value=offer),

@@ -15,7 +15,7 @@ import gradio as gr
 
 from studio.errors import StudioError
 from studio.jobs.model import Job, JobState
-from studio.service_billing import console_name
+from studio.service import console_name
 from studio.ui import chain_actions, takes, tiles
 from studio.ui.context import UiContext, serve, user_error
 from studio.ui.tiles import esc
@@ -40,7 +40,7 @@ element.addEventListener('click', (e) => {
 class DetailUi:
     panel: gr.Column
     selected: gr.State
-    seen: gr.State          # the selected job's updated_at when last drawn: redraw only on a change
+    seen: gr.State          # what the panel was drawn from (drawn_from): redraw only on a change
     title: gr.HTML
     favourite: gr.Button
     close: gr.Button
@@ -120,8 +120,10 @@ def expected_seconds(ctx: UiContext, owner: str, job: Job) -> float | None:
         return None
 
 
-def view(ctx: UiContext, ui: DetailUi, owner: str, job: Job, expected: float | None = None) -> dict:
-    """Every part of the panel for this job, as it stands now."""
+def view(ctx: UiContext, ui: DetailUi, owner: str, job: Job, expected: float | None = None,
+         redraw: bool = False) -> dict:
+    """Every part of the panel for this job, as it stands now (redraw: the same job drawn again as it changes,
+    keeping what the user set in its chain actions)."""
     if expected is None and not job.state.finished:
         expected = expected_seconds(ctx, owner, job)
     done = job.state is JobState.SUCCEEDED
@@ -130,7 +132,7 @@ def view(ctx: UiContext, ui: DetailUi, owner: str, job: Job, expected: float | N
     generated = job.request.variant.value in chain_actions.TAB_OF
     owed = job.state is JobState.UNCOLLECTED or (job.state is JobState.FAILED and job.error_code == "deadline")
     family = takes_of(ctx, owner, job)
-    return chain_actions.view(ctx, ui.chain, owner, job) | {
+    return chain_actions.view(ctx, ui.chain, owner, job, redraw) | {
         ui.panel: gr.update(visible=True),
         ui.selected: job.id,
         ui.seen: takes.version(family, job),
@@ -322,11 +324,11 @@ def wire(ctx: UiContext, ui: DetailUi, redraw_after) -> Callable[[str, Job], dic
         data = evt._data if isinstance(getattr(evt, "_data", None), dict) else {}
         owner = ctx.owner(request)
         try:
-            job = studio.job(owner, str(data.get("id") or ""))
-            job = job if job.favourite else studio.favourite(owner, job.id, True)
+            job = studio.pick_take(owner, str(data.get("id") or ""))
         except StudioError as e:
             raise user_error(e, "Not picked") from None
-        gr.Info("Picked: starred in the gallery and open here, ready for its final or the next shot.", duration=5)
+        gr.Info("Picked: the only starred take in the gallery, open here for its final or the next shot.",
+                duration=5)
         return open_view(owner, job)
 
     redraw_after(ui.takes.click(pick, None, ui.outputs, **private))

@@ -112,7 +112,7 @@ def wire(ctx: UiContext, live: Live, lib: library.LibraryUi, panel: detail.Detai
                 out.update(detail.closed(panel))
             else:
                 if detail.drawn_from(ctx, owner, job) != seen:
-                    out.update(detail.view(ctx, panel, owner, job, expected.get(job.id)))
+                    out.update(detail.view(ctx, panel, owner, job, expected.get(job.id), redraw=True))
         return out
 
     live.timer.tick(redraw, inputs, outputs, api_visibility="private", show_progress="hidden",

@@ -1,11 +1,12 @@
 """Variations side by side in the clip's panel: the clip that was varied and every variation of it, to
-play together and pick one. Picking stars the take and opens it, ready for its final or the next shot.
+play together and pick one. Picking stars that take alone (Studio.pick_take) and opens it, ready for its
+final or the next shot.
 """
 
 from __future__ import annotations
 
 from studio.errors import StudioError
-from studio.jobs.model import Job, JobState, MadeAs
+from studio.jobs.model import Job, JobState
 from studio.ui import tiles
 from studio.ui.context import UiContext
 from studio.ui.tiles import esc
@@ -23,23 +24,18 @@ element.addEventListener('click', (e) => {
 
 
 def takes_of(ctx: UiContext, owner: str, job: Job) -> list[Job]:
-    """The set this clip belongs to (the varied clip first, then its variations, oldest first); [] if none."""
-    base = job
-    if job.made_as is MadeAs.VARIATION and job.parent_id:
-        try:
-            base = ctx.studio.job(owner, job.parent_id)
-        except StudioError:
-            return []
+    """The set this clip belongs to (the varied clip first, then its variations); [] if none."""
     try:
-        variations = [c for c in ctx.studio.lineage(owner, base.id).children if c.made_as is MadeAs.VARIATION]
+        return ctx.studio.takes(owner, job.id)
     except StudioError:
         return []
-    return [base, *variations] if variations else []
 
 
 def version(takes: list[Job], job: Job) -> str:
-    """What the panel was drawn from: it is drawn again when the clip or any of its takes changes."""
-    return "|".join(f"{j.id}:{j.updated_at}" for j in takes or [job])
+    """What the panel was drawn from: it is drawn again when the clip changes, or another take ends or is
+    starred (not on each step of another take's progress, which would reset what the user is doing)."""
+    others = "|".join(f"{j.id}:{j.state.value}:{j.favourite}" for j in takes if j.id != job.id)
+    return f"{job.id}:{job.updated_at}|{others}"
 
 
 def takes_html(ctx: UiContext, block, job: Job, takes: list[Job]) -> str:
