@@ -28,7 +28,13 @@ class EmulatorControl:
         self._client.close()
 
     def _call(self, method: str, path: str, body: Any = None) -> Any:
-        resp = self._client.request(method, f"{self.base_url}/_emulator/{path}", json=body)
+        try:
+            resp = self._client.request(method, f"{self.base_url}/_emulator/{path}", json=body)
+        except (httpx.ReadError, httpx.RemoteProtocolError):
+            if method != "GET":
+                raise
+            # a kept-alive connection the emulator had closed (a busy machine): a read is safe to ask again
+            resp = self._client.request(method, f"{self.base_url}/_emulator/{path}", json=body)
         if resp.status_code >= 400:
             raise EmulatorError(resp.json().get("error", resp.text) if resp.content else resp.reason_phrase)
         return resp.json()
