@@ -50,7 +50,8 @@ class Gallery:
         return gone
 
     def save_draft(self, owner: str, fields: dict) -> None:
-        """Keep the owner's unsent form (prompt, settings, uploaded file names) so a reload restores it."""
+        """Keep the owner's unsent work (the form's prompt, settings and upload names; the storyboard) so a
+        reload restores it; the fields not given stay as they were."""
         if len(json.dumps(fields, ensure_ascii=False)) > DRAFT_MAX_CHARS:
             raise InputError("The draft is too large to keep: shorten the prompt.")
         self.ledger.library.save_draft(owner, fields)

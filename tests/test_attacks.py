@@ -227,12 +227,15 @@ def test_a_stranger_cannot_pick_star_or_board_another_users_clip_by_forging_even
         assert pick["success"] is False and made_up["success"] is False
         # the same words as for an id that does not exist: no hint that the victim's job is there
         assert pick["output"]["error"].replace(victim["id"], "ID") == made_up["output"]["error"].replace("0" * 16, "ID")
-        forged = [[{"id": victim["id"], "start": 0, "end": None, "fade": 0}]]  # the victim's clip as a shot
-        for data in ({"plan": [{"start": 1, "end": 2, "fade": 1}]}, {"plan": "x" * 10_000}):
-            edit = run_event(shared, stranger, event_of(shared, "hh-board", "input"), data, forged)
+        # The plan is the server's session state (Gradio never takes a State from the request; what a plan
+        # may hold is tested in test_storyboard_plan): hostile event data must neither break nor show a shot.
+        for data in ({"plan": [{"id": victim["id"], "start": 1, "end": 2, "fade": 1}]}, {"plan": "x" * 10_000},
+                     {"plan": [{"id": {"$ne": 1}}] * 500}):
+            edit = run_event(shared, stranger, event_of(shared, "hh-board", "input"), data)
             assert edit["success"] is True, edit
-            assert edit["output"]["data"][1:] == [{"visible": False, "__type__": "update"}, ""]  # no shot shown
-        move = run_event(shared, stranger, event_of(shared, "hh-board", "click"), {"act": "up", "i": 1}, forged)
-        assert move["success"] is True and move["output"]["data"][2] == ""
+            assert edit["output"]["data"][1:3] == [{"visible": False, "__type__": "update"}, ""]  # no shot shown
+        for data in ({"act": "left", "i": 1, "plan": None}, {"act": "remove", "i": -5}, {"act": ["x"], "i": "0"}):
+            move = run_event(shared, stranger, event_of(shared, "hh-board", "click"), data)
+            assert move["success"] is True and move["output"]["data"][2] == "", move
     with sqlite3.connect(shared.data_dir / "ledger.sqlite3") as db:
         assert db.execute("SELECT favourite FROM jobs WHERE id = ?", (victim["id"],)).fetchone() == (0,)

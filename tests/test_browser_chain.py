@@ -9,7 +9,7 @@ from studio.chain import StoryShot
 from studio.service import LOCAL_OWNER, Studio
 from tests.app_fixture import start_app, stop_app
 from tests.gallery_seed import seed_jobs
-from tests.test_browser import DESKTOP, PHONE, browser, open_page, shot  # noqa: F401
+from tests.test_browser import DESKTOP, PHONE, browser, draft_restored, open_page, shot  # noqa: F401
 
 
 @pytest.fixture(scope="module")
@@ -120,6 +120,16 @@ def test_final_variations_and_storyboard_with_lineage_both_ways(browser, chain_a
     panel.get_by_text("This is the variation of").wait_for(timeout=15000)
     assert panel.locator("#hh-detail-fav").inner_text() == "★ Favourite"
     takes.get_by_text("Open now").wait_for(timeout=15000)
+    other = takes.locator("[data-pick]").first  # picking another take moves the star: one pick per set
+    other_id = other.get_attribute("data-pick")
+    other.click()
+    page.wait_for_function("(id) => !document.querySelector(`#hh-takes [data-pick='${id}']`)", arg=other_id,
+                           timeout=15000)
+    page.wait_for_function("[...document.querySelectorAll('#hh-takes .hh-take b')].filter(b => "
+                           "b.innerText.includes('★')).length === 1", timeout=15000)
+    takes.locator(f"[data-pick='{picked_id}']").click()  # and back to the third take
+    page.wait_for_function("(id) => !document.querySelector(`#hh-takes [data-pick='${id}']`)", arg=picked_id,
+                           timeout=15000)
     assert takes.locator(f"[data-pick='{picked_id}']").count() == 0
     page.locator(f"#hh-gallery .hh-tile[data-id='{picked_id}'] .hh-fav[aria-pressed=true]").wait_for(timeout=15000)
     panel.locator("#hh-add-story").click()
@@ -127,19 +137,21 @@ def test_final_variations_and_storyboard_with_lineage_both_ways(browser, chain_a
     open_clip(page, 3)
     panel.locator("#hh-add-story").click()
     board = page.locator("#hh-board")
-    board.get_by_text("Storyboard: 2 shots").wait_for(timeout=15000)
+    page.locator("#hh-story-summary").get_by_text("Storyboard: 2 shots").wait_for(timeout=15000)
     page.locator("#hh-detail-close").click()
 
     def lengths():
         return [float(x) for x in re.findall(r"of ([0-9.]+) s", board.inner_text())]
 
-    def joined(seconds: float):
-        board.get_by_text(f"{seconds:.1f} s once joined").wait_for(timeout=15000)
+    def joined(seconds: float):  # the strip's lengths are rounded to 0.1 s: compare within that
+        page.wait_for_function("""(want) => { const m = /([0-9.]+) s once joined/.exec(
+            document.querySelector('#hh-story-summary').innerText); return m && Math.abs(m[1] - want) <= 0.11; }""",
+                               arg=seconds, timeout=15000)
 
     joined(sum(lengths()))
     second = board.locator(".hh-shot").nth(1)
     moving = second.locator(".hh-shot-body p").first.inner_text().split(" ", 1)[1]  # after its number
-    second.locator("[data-act=up]").click()  # the shot added last comes first
+    second.locator("[data-act=left]").click()  # the shot added last comes first
     page.wait_for_function("(t) => document.querySelector('#hh-board .hh-shot p').innerText === '1 ' + t", arg=moving,
                            timeout=15000)
     first, second_length = lengths()
@@ -148,8 +160,12 @@ def test_final_variations_and_storyboard_with_lineage_both_ways(browser, chain_a
         field.fill(value)
         field.press("Tab")
         joined(total)
+    board.locator(".hh-join select").select_option("2")  # as long as the trimmed shot: said at once
+    summary = page.locator("#hh-story-summary")
+    summary.get_by_text("Before exporting: The crossfade between shots 1 and 2 is 2 s").wait_for(timeout=15000)
     board.locator(".hh-join select").select_option("0.5")
     joined(first + 1.5)
+    assert summary.locator(".hh-story-problem").count() == 0
     shot(page, "storyboard")
     page.locator("#hh-export").click()
     panel.get_by_text("STORY").first.wait_for(timeout=60000)
@@ -158,6 +174,10 @@ def test_final_variations_and_storyboard_with_lineage_both_ways(browser, chain_a
     seconds = float(re.search(r"px · ([0-9.]+) s", info).group(1))
     assert abs(seconds - (first + 1.5)) <= 0.1, info  # the first shot + (2.5 - 0.5) s - a 0.5 s crossfade
     shot(page, "storyboard-exported")
+    page.reload()  # the storyboard stays after an export, and across a reload, trims and joins included
+    draft_restored(page)
+    joined(first + 1.5)
+    assert board.locator(".hh-shot").nth(1).locator("[name=start]").input_value() == "0.5"
     page.close()
 
 

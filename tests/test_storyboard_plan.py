@@ -1,60 +1,104 @@
-"""The page's storyboard plan: what a browser sends is hostile, joins stay between places when shots move."""
+"""The page's storyboard plan: what a browser sends is hostile, joins stay between places when shots move,
+and only the owner's finished clips are ever shots."""
 
 import pytest
 
-from studio.ui.storyboard import edited, moved
+from studio import config
+from studio.chain import StoryShot
+from studio.errors import InputError
+from studio.service import LOCAL_OWNER, Studio
+from studio.ui.context import UiContext
+from studio.ui.storyboard import edited, moved, own_shots
+from tests.gallery_seed import seed_jobs
 
 
 def plan(*fades):
     return [{"id": f"job{n}", "start": 0.0, "end": None, "fade": f} for n, f in enumerate(fades)]
 
 
+def sent(*values):
+    return [{"id": f"job{n}", "start": a, "end": b, "fade": f} for n, (a, b, f) in enumerate(values)]
+
+
 LENGTHS = {"job0": 3.0, "job1": 5.0, "job2": 4.0}
 
 
 def test_edits_set_each_shots_trim_and_the_join_after_it():
-    out = edited(plan(0, 0, 0), LENGTHS, [{"start": "0.5", "end": "2.5", "fade": "0.5"},
-                                          {"start": 1, "end": 5, "fade": 1.5}, {"start": 0, "end": 4, "fade": 0}])
+    out, as_sent = edited(plan(0, 0, 0), LENGTHS, sent(("0.5", "2.5", "0.5"), (1, 5, 1.5), (0, 4, 0)))
     assert [(s["start"], s["end"], s["fade"]) for s in out] == [(0.5, 2.5, 0.5), (1.0, None, 1.5), (0.0, None, 0.0)]
+    assert as_sent  # every value taken as typed: the page leaves its inputs alone
 
 
-@pytest.mark.parametrize("sent", [
-    [{"start": "nan", "end": "inf", "fade": "-1"}] * 3,
-    [{"start": -0.1, "end": 99, "fade": 999}] * 3,
-    [{"start": "/etc/passwd", "end": {"a": 1}, "fade": [1]}] * 3,
-    ["not a shot", None, 7],
-])
-def test_anything_but_a_number_inside_the_clip_keeps_the_old_value(sent):
+def test_edits_are_matched_to_shots_by_id_not_by_place():
+    browser = sent((1, 2, 0), (0, 3, 0))[::-1]  # the browser lists them in another order
+    out, _ = edited(plan(0, 0, 0), LENGTHS, browser)
+    assert [(s["id"], s["start"], s["end"]) for s in out] == [("job0", 1.0, 2.0), ("job1", 0.0, 3.0),
+                                                              ("job2", 0.0, None)]
+
+
+def test_a_trim_outside_the_clip_is_brought_inside_and_the_strip_redrawn():
+    out, as_sent = edited(plan(0, 0, 0), LENGTHS, sent((-1, 99, 0), (0, 5, 0), (0, 4, 0)))
+    assert (out[0]["start"], out[0]["end"]) == (0.0, None) and not as_sent
+
+
+@pytest.mark.parametrize("values", [("nan", "inf", "-1"), ("/etc/passwd", {"a": 1}, [1]), (None, None, 999)])
+def test_anything_but_a_number_keeps_the_old_value(values):
     before = plan(0.5, 0, 0)
-    assert edited(before, LENGTHS, sent) == before
+    out, as_sent = edited(before, LENGTHS, [{"id": "job0", "start": values[0], "end": values[1], "fade": values[2]}])
+    assert out == before and not as_sent
 
 
-@pytest.mark.parametrize("sent", [None, "x", {}, [{"start": 1}], [{"start": 1}] * 4, [{"start": 1}] * 10_000])
-def test_a_plan_of_another_length_is_stale_or_forged_and_changes_nothing(sent):
+@pytest.mark.parametrize("browser", [None, "x", {}, [1, "x", None], [{"id": 5}], [{"id": "job9", "start": 1}],
+                                     [{"id": "x", "start": 1}] * 10_000])
+def test_a_stale_or_forged_plan_changes_nothing(browser):
     before = plan(0, 0, 0)
-    assert edited(before, LENGTHS, sent) == before
-
-
-def test_shot_ids_never_come_from_the_browser():
-    out = edited(plan(0, 0, 0), LENGTHS, [{"id": "someone-elses", "start": 1}] * 3)
-    assert [s["id"] for s in out] == ["job0", "job1", "job2"]
+    assert edited(before, LENGTHS, browser)[0] == before
 
 
 def test_moving_a_shot_keeps_the_joins_between_places():
-    out = moved(plan(0.5, 1.0, 0), "up", 1)
+    out = moved(plan(0.5, 1.0, 0), "left", 1)
     assert [(s["id"], s["fade"]) for s in out] == [("job1", 0.5), ("job0", 1.0), ("job2", 0)]
-    out = moved(plan(0.5, 1.0, 0), "down", 0)
-    assert [s["id"] for s in out] == ["job1", "job0", "job2"]
+    assert [s["id"] for s in moved(plan(0.5, 1.0, 0), "right", 0)] == ["job1", "job0", "job2"]
 
 
-def test_removing_a_shot_removes_the_join_after_it_or_before_the_last():
+def test_removing_a_shot_removes_its_join_and_the_last_shot_never_keeps_one():
     assert [(s["id"], s["fade"]) for s in moved(plan(0.5, 1.0, 0), "remove", 0)] == [("job1", 1.0), ("job2", 0)]
-    assert [(s["id"], s["fade"]) for s in moved(plan(0.5, 1.0, 0), "remove", 2)] == [("job0", 0.5), ("job1", 1.0)]
+    # the crossfade into the removed last shot is gone: it cannot come back when another shot is added
+    assert [(s["id"], s["fade"]) for s in moved(plan(0.5, 1.0, 0), "remove", 2)] == [("job0", 0.5), ("job1", 0.0)]
 
 
-@pytest.mark.parametrize("act, i", [("up", 0), ("down", 2), ("remove", 3), ("remove", -1), ("up", True),
+@pytest.mark.parametrize("act, i", [("left", 0), ("right", 2), ("remove", 3), ("remove", -1), ("left", True),
                                     ("remove", "1"), ("drop table", 1), (None, None)])
 def test_moves_off_the_ends_or_forged_change_nothing(act, i):
     before = plan(0.5, 1.0, 0)
     assert moved(before, act, i) == before
 
+
+@pytest.fixture
+def studio(tmp_path):
+    data = tmp_path / "data"
+    ids = seed_jobs(data, 12)
+    s = Studio(config.load({"STUDIO_DATA_DIR": str(data)}))
+    s.ids = ids
+    yield s
+    s.close()
+
+
+def test_only_the_owners_finished_clips_stay_shots(studio):
+    done = [i for i in studio.ids if studio.job(LOCAL_OWNER, i).output_path][:3]
+    failed = next(i for i in studio.ids if studio.job(LOCAL_OWNER, i).state.value == "failed")
+    studio.delete(LOCAL_OWNER, done[2])
+    shots = [{"id": i, "start": 0, "end": None, "fade": 0.5} for i in [done[0], failed, done[1], done[2], "f" * 16]]
+    jobs, kept, dropped = own_shots(UiContext(studio), LOCAL_OWNER, shots)
+    assert [s["id"] for s in kept] == done[:2] and dropped == 3
+    assert [s["fade"] for s in kept] == [0.5, 0.0]
+    assert own_shots(UiContext(studio), "someone-else", shots)[1:] == ([], 5)
+
+
+def test_the_storyboard_is_checked_before_export_in_the_words_export_would_use(studio):
+    a, b = [i for i in studio.ids if studio.job(LOCAL_OWNER, i).output_path][:2]
+    assert studio.check_storyboard(LOCAL_OWNER, [StoryShot(a), StoryShot(b, 0.5, 2.5)], [0.5]) == pytest.approx(4.5)
+    with pytest.raises(InputError, match="crossfade between shots 1 and 2"):
+        studio.check_storyboard(LOCAL_OWNER, [StoryShot(a), StoryShot(b, 0.5, 1.0)], [1.0])
+    with pytest.raises(InputError, match="trimmed to nothing"):
+        studio.check_storyboard(LOCAL_OWNER, [StoryShot(a, 2.0, 1.0), StoryShot(b)], [0])

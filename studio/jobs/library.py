@@ -146,7 +146,10 @@ class Library:
         return [r["backend"] for r in rows]
 
     def save_draft(self, owner: str, fields: dict[str, Any]) -> None:
+        """Keep these fields of the owner's draft; the fields it holds that are not given stay."""
         with self.store.tx() as db:
+            row = db.execute("SELECT fields FROM drafts WHERE owner = ?", (owner,)).fetchone()
+            fields = {**(json.loads(row["fields"]) if row else {}), **fields}
             db.execute("INSERT INTO drafts (owner, fields, updated_at) VALUES (?, ?, ?) ON CONFLICT(owner) "
                        "DO UPDATE SET fields = excluded.fields, updated_at = excluded.updated_at",
                        (owner, json.dumps(fields, ensure_ascii=False), time.time()))

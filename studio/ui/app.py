@@ -78,7 +78,7 @@ def build(studio: Studio) -> gr.Blocks:
         open_view = detail.wire(ctx, panel, redraw_after)
         chain_actions.wire(ctx, panel.chain, panel.selected, panel.load, tabs, tab_box, redraw_after,
                            open_view, panel.outputs)
-        storyboard.wire(ctx, story, panel.chain.story, panel.selected, open_view, panel.outputs, redraw_after)
+        storyboard.wire(ctx, story, demo, panel.chain.story, panel.selected, open_view, panel.outputs, redraw_after)
         library.wire(ctx, lib, panel, open_view, redraw_after)
         for tab in tabs:
             _wire_tab(demo, tab)

@@ -1,9 +1,10 @@
 """The storyboard above the gallery: finished clips in order, each trimmed at head and tail, a cut or a
 crossfade at each join, exported as one MP4 with sound (Studio.stitch, a free job of its own).
 
-The plan lives on the server (a gr.State of shots); the strip is HTML whose inputs send edits back as
-events. What a browser sends is treated as hostile: only numbers are taken from it, only for shots
-already in the plan, and the service checks every trim and crossfade against the clips before joining.
+The plan lives on the server (a gr.State of shots, kept with the owner's draft so a reload brings it
+back); the strip is HTML whose inputs send the plan back as events. What a browser sends is treated as
+hostile: only numbers are taken from it, matched to the shots by id, only for shots already in the plan
+and still the owner's; Studio.check_storyboard says at once what an export would refuse.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 import gradio as gr
 
 from studio.chain import StoryShot
-from studio.errors import StudioError
+from studio.errors import InputError, StudioError
 from studio.jobs.model import Job, JobState
 from studio.ui import tiles
 from studio.ui.context import UiContext, user_error
@@ -23,10 +24,13 @@ from studio.ui.tiles import esc
 
 MAX_SHOTS = 24
 FADES = (0.0, 0.25, 0.5, 1.0, 1.5, 2.0)  # the join menu's choices; 0 is a cut
+MAX_FADE = 10.0
+DRAFT_KEY = "storyboard"
 
-# Edits go back as one "input" event with the whole plan; the arrows and ✕ as a "click" naming the shot.
+# Edits go back as one "input" event with the whole plan; the arrows and ✕ as a "click" with it too, so a
+# move never runs on a plan older than what is on screen.
 BOARD_JS = """
-const plan = () => [...element.querySelectorAll('.hh-shot')].map(li => ({
+const plan = () => [...element.querySelectorAll('.hh-shot')].map(li => ({id: li.dataset.id,
   start: li.querySelector('[name=start]').value, end: li.querySelector('[name=end]').value,
   fade: (element.querySelector(`.hh-join[data-after="${li.dataset.i}"] select`) || {}).value || '0'}));
 element.addEventListener('change', (e) => {
@@ -34,7 +38,7 @@ element.addEventListener('change', (e) => {
 });
 element.addEventListener('click', (e) => {
   const b = e.target.closest('button[data-act]');
-  if (b) { e.preventDefault(); trigger('click', {act: b.dataset.act, i: Number(b.dataset.i)}); }
+  if (b) { e.preventDefault(); trigger('click', {act: b.dataset.act, i: Number(b.dataset.i), plan: plan()}); }
 });
 """
 
@@ -43,48 +47,58 @@ element.addEventListener('click', (e) => {
 class StoryboardUi:
     box: gr.Column
     shots: gr.State   # [{"id", "start", "end", "fade"}]: the plan, in order; fade is the join after the shot
-    board: gr.HTML
+    summary: gr.HTML  # the length once joined, and what an export would refuse
+    board: gr.HTML    # the strip of shots and joins
     export: gr.Button
     clear: gr.Button
 
 
 def render() -> StoryboardUi:
     with gr.Column(visible=False, elem_id="hh-storyboard") as box:
+        summary = gr.HTML("", elem_id="hh-story-summary")
         board = gr.HTML("", js_on_load=BOARD_JS, elem_id="hh-board")
         with gr.Row(equal_height=True):
             export = gr.Button("Export one MP4 (free)", variant="primary", size="sm", scale=1, elem_id="hh-export")
             clear = gr.Button("Clear", size="sm", scale=0, min_width=70, elem_id="hh-story-clear")
-    return StoryboardUi(box, gr.State([]), board, export, clear)
+    return StoryboardUi(box, gr.State([]), summary, board, export, clear)
 
 
 def shot(job_id: str) -> dict:
     return {"id": job_id, "start": 0.0, "end": None, "fade": 0.0}
 
 
-def number(value, low: float, high: float) -> float | None:
-    """A number a browser sent, inside low..high; None for anything else (the old value stays)."""
+def number(value) -> float | None:
     try:
         x = float(value)
     except (TypeError, ValueError):
         return None
-    return x if math.isfinite(x) and low <= x <= high else None
+    return x if math.isfinite(x) else None
 
 
-def edited(shots: list[dict], lengths: dict[str, float], plan) -> list[dict]:
-    """The plan with a browser's edits applied: one entry per shot, numbers only, within each clip."""
-    if not isinstance(plan, list) or len(plan) != len(shots):
-        return shots  # a stale or forged plan: keep the one the server has
-    out = []
-    for old, new in zip(shots, plan):
-        new = new if isinstance(new, dict) else {}
-        length = lengths.get(old["id"], 0.0)
-        start = number(new.get("start"), 0.0, length)
-        end = number(new.get("end"), 0.0, length)
-        fade = number(new.get("fade"), 0.0, max(FADES))
-        out.append({"id": old["id"], "start": old["start"] if start is None else start,
-                    "end": old["end"] if end is None else (None if abs(end - length) < 1e-6 else end),
-                    "fade": old["fade"] if fade is None else fade})
-    return out
+def edited(shots: list[dict], lengths: dict[str, float], plan) -> tuple[list[dict], bool]:
+    """The plan with a browser's edits applied, and whether every value was taken as sent.
+
+    Entries are matched to shots by id (a shot the browser no longer shows keeps its values); a trim
+    outside the clip is brought inside it; anything that is not a number keeps the old value."""
+    sent = {}
+    for entry in (plan if isinstance(plan, list) else [])[:MAX_SHOTS * 2]:
+        if isinstance(entry, dict) and isinstance(entry.get("id"), str):
+            sent.setdefault(entry["id"], entry)
+    out, as_sent = [], isinstance(plan, list)
+    for old in shots:
+        new, length = sent.get(old["id"]), lengths.get(old["id"], 0.0)
+        if new is None:
+            out.append(old)
+            continue
+        start, end, fade = number(new.get("start")), number(new.get("end")), number(new.get("fade"))
+        as_sent &= None not in (start, end, fade) and 0 <= start <= length and 0 <= end <= length \
+            and 0 <= fade <= MAX_FADE
+        start = old["start"] if start is None else min(max(start, 0.0), length)
+        end = old["end"] if end is None else min(max(end, 0.0), length)
+        fade = old["fade"] if fade is None or not 0 <= fade <= MAX_FADE else fade
+        out.append({"id": old["id"], "start": start, "end": None if end is None or end >= length - 1e-6 else end,
+                    "fade": fade})
+    return out, as_sent
 
 
 def moved(shots: list[dict], act, i) -> list[dict]:
@@ -99,21 +113,56 @@ def moved(shots: list[dict], act, i) -> list[dict]:
     if act == "remove":
         del order[i]
         del fades[min(i, len(fades) - 1)]
-    elif act == "up" and i > 0:
+    elif act in ("up", "left") and i > 0:
         order[i - 1], order[i] = order[i], order[i - 1]
-    elif act == "down" and i < len(shots) - 1:
+    elif act in ("down", "right") and i < len(shots) - 1:
         order[i], order[i + 1] = order[i + 1], order[i]
-    return [{**shots[k], "fade": fade} for k, fade in zip(order, fades)]
+    return tidy([{**shots[k], "fade": fade} for k, fade in zip(order, fades)])
+
+
+def tidy(shots: list[dict]) -> list[dict]:
+    """No join after the last shot: a crossfade removed with its shot never comes back on the next add."""
+    return [*shots[:-1], {**shots[-1], "fade": 0.0}] if shots else []
+
+
+def own_shots(ctx: UiContext, owner: str, shots) -> tuple[list[Job], list[dict], int]:
+    """The plan's shots that are still this owner's finished clips, and how many were dropped."""
+    jobs, kept, dropped = [], [], 0
+    for s in (shots if isinstance(shots, list) else [])[:MAX_SHOTS]:
+        try:
+            job = ctx.studio.job(owner, str(s["id"]))
+        except (StudioError, KeyError, TypeError):
+            dropped += 1
+            continue
+        if job.state is not JobState.SUCCEEDED or job.deleted_at:
+            dropped += 1
+            continue
+        jobs.append(job)
+        kept.append({"id": job.id, "start": number(s.get("start")) or 0.0, "end": number(s.get("end")),
+                     "fade": number(s.get("fade")) or 0.0})
+    return jobs, tidy(kept), dropped
 
 
 def used(s: dict, length: float) -> float:
     return max(0.0, (length if s["end"] is None else s["end"]) - s["start"])
 
 
-def board_html(ctx: UiContext, board: gr.HTML, jobs: list[Job], shots: list[dict]) -> str:
-    """The shots in order with their trims and the join after each, and the length once joined."""
+def summary_html(ctx: UiContext, owner: str, jobs: list[Job], shots: list[dict]) -> str:
     if not jobs:
         return ""
+    count = f'{len(jobs)} shot{"s" * (len(jobs) != 1)}'
+    try:
+        joined = ctx.studio.check_storyboard(owner, [StoryShot(s["id"], s["start"], s["end"]) for s in shots],
+                                             [s["fade"] for s in shots[:-1]])
+        problem = "" if len(jobs) > 1 else "<p class='hh-muted'>Add another clip from its panel to join them.</p>"
+    except InputError as e:
+        joined = sum(used(s, j.seconds or 0.0) for j, s in zip(jobs, shots)) - sum(s["fade"] for s in shots[:-1])
+        problem = f'<p class="hh-story-problem" role="alert">Before exporting: {esc(str(e))}</p>'
+    return f'<p class="hh-story-title">Storyboard: {count} · {max(joined, 0):.1f} s once joined</p>{problem}'
+
+
+def board_html(ctx: UiContext, board: gr.HTML, jobs: list[Job], shots: list[dict]) -> str:
+    """The shots in order with their trims, and the join after each."""
     items = []
     for i, (job, s) in enumerate(zip(jobs, shots)):
         length = job.seconds or 0.0
@@ -122,24 +171,20 @@ def board_html(ctx: UiContext, board: gr.HTML, jobs: list[Job], shots: list[dict
         picture = f'<img src="{esc(poster)}" alt="">' if poster else '<span class="hh-shot-ph"></span>'
         n = i + 1
         items.append(
-            f'<li class="hh-shot" data-i="{i}">{picture}<div class="hh-shot-body">'
+            f'<li class="hh-shot" data-i="{i}" data-id="{esc(job.id)}">{picture}<div class="hh-shot-body">'
             f'<p><b>{n}</b> {esc(tiles.prompt_start(job, 44))}</p>'
             f'<p class="hh-trim"><label>From <input type="number" name="start" min="0" max="{length:g}" '
             f'step="0.1" value="{s["start"]:g}" aria-label="Shot {n} starts at (s)"></label>'
             f'<label>to <input type="number" name="end" min="0" max="{length:g}" step="0.1" value="{end:g}" '
             f'aria-label="Shot {n} ends at (s)"></label> s'
             f'<span class="hh-muted"> of {length:.1f} s</span></p></div>'
-            f'<div class="hh-shot-moves">{_button("up", i, "↑", f"Move shot {n} earlier", i == 0)}'
-            f'{_button("down", i, "↓", f"Move shot {n} later", i == len(jobs) - 1)}'
+            f'<div class="hh-shot-moves">{_button("left", i, "←", f"Move shot {n} earlier", i == 0)}'
+            f'{_button("right", i, "→", f"Move shot {n} later", i == len(jobs) - 1)}'
             f'{_button("remove", i, "✕", f"Take shot {n} out", False)}</div></li>')
         if i < len(jobs) - 1:
             items.append(f'<li class="hh-join" data-after="{i}"><select aria-label="Join after shot {n}">'
                          f'{_fade_options(s["fade"])}</select></li>')
-    joined = sum(used(s, j.seconds or 0.0) for j, s in zip(jobs, shots)) - sum(s["fade"] for s in shots[:-1])
-    count = f'{len(jobs)} shot{"s" * (len(jobs) != 1)}'
-    hint = "" if len(jobs) > 1 else " · add another clip from its panel to join them"
-    return (f'<p class="hh-story-title">Storyboard: {count} · {max(joined, 0):.1f} s once joined{hint}</p>'
-            f'<ol class="hh-story">{"".join(items)}</ol>')
+    return f'<ol class="hh-story">{"".join(items)}</ol>' if items else ""
 
 
 def _button(act: str, i: int, text: str, label: str, disabled: bool) -> str:
@@ -153,38 +198,44 @@ def _fade_options(current: float) -> str:
                    f'{"Cut" if f == 0 else f"Crossfade {f:g} s"}</option>' for f in choices)
 
 
-def wire(ctx: UiContext, ui: StoryboardUi, add: gr.Button, selected: gr.State, reopen: Callable,
+def wire(ctx: UiContext, ui: StoryboardUi, demo: gr.Blocks, add: gr.Button, selected: gr.State, reopen: Callable,
          panel_outputs: list, redraw_after) -> None:
     """Add from the clip's panel; edit, reorder and remove in the strip; export as one free job."""
-    private = dict(api_visibility="private", show_progress="hidden")
-    outputs = [ui.shots, ui.box, ui.board]
+    private = {"api_visibility": "private", "show_progress": "hidden"}
+    outputs = [ui.shots, ui.box, ui.summary, ui.board]
 
-    def own_jobs(owner: str, shots: list[dict]) -> tuple[list[Job], list[dict]]:
-        """The plan's shots that are still this owner's clips (a deleted one drops out)."""
-        jobs, kept = [], []
-        for s in shots or []:
-            try:
-                jobs.append(ctx.studio.job(owner, s["id"]))
-                kept.append(s)
-            except (StudioError, KeyError, TypeError):
-                continue
-        return jobs, kept
+    def shown(owner: str, shots, strip: bool = True) -> tuple:
+        """The plan as it now stands, kept with the draft; the strip is redrawn only when asked."""
+        jobs, shots, dropped = own_shots(ctx, owner, shots)
+        if dropped:
+            gr.Warning(f"{dropped} shot{'s' * (dropped != 1)} left the storyboard: deleted from the gallery or "
+                       "no longer a finished clip.", duration=6)
+        keep(owner, shots)
+        return (shots, gr.update(visible=bool(shots)), summary_html(ctx, owner, jobs, shots),
+                board_html(ctx, ui.board, jobs, shots) if strip or dropped else gr.skip())
 
-    def shown(owner: str, shots: list[dict]) -> tuple:
-        jobs, shots = own_jobs(owner, shots)
-        return shots, gr.update(visible=bool(shots)), board_html(ctx, ui.board, jobs, shots)
+    def keep(owner: str, shots: list[dict]) -> None:
+        try:
+            ctx.studio.save_draft(owner, {DRAFT_KEY: shots})
+        except StudioError:
+            pass  # too large to keep: it still works on this page; only a reload would lose it
+
+    def data_of(evt: gr.EventData) -> dict:
+        return evt._data if isinstance(getattr(evt, "_data", None), dict) else {}
 
     def on_add(job_id, shots, request: gr.Request):
         owner = ctx.owner(request)
-        if not job_id:
-            raise gr.Error("Open a finished clip first.", print_exception=False)
         try:
-            job = ctx.studio.job(owner, str(job_id))
+            job = ctx.studio.job(owner, str(job_id or ""))
         except StudioError as e:
             raise user_error(e, "Not added") from None
         if job.state is not JobState.SUCCEEDED or not job.output_path:
             raise gr.Error("Only a finished clip can be a shot: wait for it to finish.", print_exception=False)
-        shots = [s for s in (shots or []) if s.get("id") != job.id]
+        shots = list(shots or [])
+        place = next((n for n, s in enumerate(shots, start=1) if s.get("id") == job.id), None)
+        if place:
+            gr.Info(f"It is already shot {place} of the storyboard.", duration=4)
+            return shown(owner, shots)
         if len(shots) >= MAX_SHOTS:
             raise gr.Error(f"A storyboard holds up to {MAX_SHOTS} shots: export this one, then start another.",
                            print_exception=False)
@@ -193,28 +244,45 @@ def wire(ctx: UiContext, ui: StoryboardUi, add: gr.Button, selected: gr.State, r
 
     def on_edit(shots, evt: gr.EventData, request: gr.Request):
         owner = ctx.owner(request)
-        jobs, shots = own_jobs(owner, shots)
-        data = evt._data if isinstance(getattr(evt, "_data", None), dict) else {}
-        return shown(owner, edited(shots, {j.id: j.seconds or 0.0 for j in jobs}, data.get("plan")))
+        jobs, shots, _ = own_shots(ctx, owner, shots)
+        plan, as_sent = edited(shots, {j.id: j.seconds or 0.0 for j in jobs}, data_of(evt).get("plan"))
+        return shown(owner, plan, strip=not as_sent)  # a value taken as typed: leave the inputs alone
 
     def on_move(shots, evt: gr.EventData, request: gr.Request):
-        data = evt._data if isinstance(getattr(evt, "_data", None), dict) else {}
-        return shown(ctx.owner(request), moved(shots or [], data.get("act"), data.get("i")))
+        owner = ctx.owner(request)
+        data = data_of(evt)
+        jobs, shots, _ = own_shots(ctx, owner, shots)
+        plan, _ = edited(shots, {j.id: j.seconds or 0.0 for j in jobs}, data.get("plan"))
+        return shown(owner, moved(plan, data.get("act"), data.get("i")))
+
+    def on_restore(request: gr.Request):
+        owner = ctx.owner_or_none(request)
+        stored = ctx.studio.draft(owner).get(DRAFT_KEY) if owner else None
+        return shown(owner, stored) if owner and stored else (gr.skip(),) * len(outputs)
 
     def on_export(shots, request: gr.Request):
         owner = ctx.owner(request)
-        _, shots = own_jobs(owner, shots)
+        _, shots, _ = own_shots(ctx, owner, shots)
         try:
             job = ctx.studio.stitch(owner, [StoryShot(s["id"], s["start"], s["end"]) for s in shots],
                                     [s["fade"] for s in shots[:-1]])
         except StudioError as e:
             raise user_error(e, "Not exported") from None
-        gr.Info(f"Storyboard exported: one {tiles.length(job)} MP4 with sound, first in the gallery.", duration=5)
-        return reopen(owner, job) | {ui.shots: [], ui.box: gr.update(visible=False), ui.board: ""}
+        if job.state is not JobState.SUCCEEDED:  # the plan stays, to change and export again
+            gr.Warning(f"The export failed: {job.error_message or 'no reason given'}", duration=8)
+        else:
+            gr.Info(f"Exported: one {tiles.length(job)} MP4 with sound, first in the gallery. The storyboard "
+                    "stays here to change and export again, or Clear it.", duration=6)
+        return reopen(owner, job)
 
     add.click(on_add, [selected, ui.shots], outputs, **private)
-    ui.board.input(on_edit, ui.shots, outputs, **private)
+    ui.board.input(on_edit, ui.shots, outputs, trigger_mode="always_last", **private)
     ui.board.click(on_move, ui.shots, outputs, **private)
-    redraw_after(ui.export.click(on_export, ui.shots, [*panel_outputs, *outputs],
-                                 **(private | {"show_progress": "minimal"})))
-    ui.clear.click(lambda: ([], gr.update(visible=False), ""), None, outputs, **private)
+    demo.load(on_restore, None, outputs, **private)
+    # Exports run ffmpeg: two at a time for the whole studio, each user's own waits in line with the rest.
+    redraw_after(ui.export.click(on_export, ui.shots, panel_outputs, concurrency_id="stitch",
+                                 concurrency_limit=2, **(private | {"show_progress": "minimal"})))
+    def on_clear(request: gr.Request):
+        return shown(ctx.owner(request), [])
+
+    ui.clear.click(on_clear, None, outputs, **private)
