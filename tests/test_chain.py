@@ -133,6 +133,14 @@ def test_variations_have_new_seeds_one_quote_and_show_together(studio):
     assert len(seeds) == 3 and 9 not in seeds
     assert all(j.request.prompt == job.request.prompt and j.made_as is MadeAs.VARIATION for j in done)
     assert [j.id for j in studio.variations(LOCAL_OWNER, job.id)] == [j.id for j in made]
+    takes = [job.id, *(j.id for j in made)]
+    assert [j.id for j in studio.takes(LOCAL_OWNER, made[1].id)] == takes == \
+        [j.id for j in studio.takes(LOCAL_OWNER, job.id)]
+    for pick in (made[1].id, made[2].id, job.id):  # one pick per set: the star moves
+        assert studio.pick_take(LOCAL_OWNER, pick).favourite
+        assert [i for i in takes if studio.job(LOCAL_OWNER, i).favourite] == [pick]
+    with pytest.raises(NotFound):
+        studio.pick_take("someone-else", made[0].id)
 
 
 def test_lineage_both_ways_in_the_ledger_and_after_a_restart(studio, tmp_path):

@@ -49,3 +49,12 @@ def test_the_header_shows_real_provider_spend_today_and_in_total(tmp_path):
     header = header_html(UiContext(studio), LOCAL_OWNER)
     assert "Spent on DashScope, inference.sh: $0.70 today · $2.10 in total" in header
     assert "2 test runs (preview or emulator): no money" in header
+
+
+def test_starring_or_touching_an_old_job_leaves_its_cost_on_the_day_it_was_sent(tmp_path):
+    studio = Studio(config.load({"STUDIO_DATA_DIR": str(tmp_path / "data")}))
+    charged(studio, "dashscope", "https://dashscope-intl.aliyuncs.com", 0.70, time.time() - 2 * 86400)
+    assert studio.spend(LOCAL_OWNER).today == 0.0
+    studio.favourite(LOCAL_OWNER, "j0", True)  # touches the row today
+    spend = studio.spend(LOCAL_OWNER)
+    assert (spend.today, spend.total) == (0.0, 0.70)

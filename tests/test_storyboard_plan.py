@@ -102,3 +102,12 @@ def test_the_storyboard_is_checked_before_export_in_the_words_export_would_use(s
         studio.check_storyboard(LOCAL_OWNER, [StoryShot(a), StoryShot(b, 0.5, 1.0)], [1.0])
     with pytest.raises(InputError, match="trimmed to nothing"):
         studio.check_storyboard(LOCAL_OWNER, [StoryShot(a, 2.0, 1.0), StoryShot(b)], [0])
+
+
+def test_the_storyboard_and_the_form_are_kept_side_by_side_in_the_owners_draft(studio):
+    board = [{"id": studio.ids[0], "start": 0.5, "end": None, "fade": 0.0}]
+    studio.save_draft(LOCAL_OWNER, {"text_to_video.0": "a horse"})
+    studio.save_draft(LOCAL_OWNER, {"storyboard": board})
+    studio.save_draft(LOCAL_OWNER, {"text_to_video.0": "a horse, dolly in"})  # the form saves as it changes
+    assert studio.draft(LOCAL_OWNER) == {"text_to_video.0": "a horse, dolly in", "storyboard": board}
+    assert studio.draft("someone-else") == {}
