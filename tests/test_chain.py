@@ -303,6 +303,8 @@ def test_cli_chain_frame_final_variations_stitch(tmp_path):
     board = cli_json(data, "stitch", a["id"], b["id"], "--crossfade", "0.5", "--trim", f"{b['id']}=0.5:")
     assert board["parents"] == [a["id"], b["id"]] and board["cost_usd"] == 0 and board["state"] == "succeeded"
     assert abs(probe_video(board["output_path"]).duration - (3 + 2.5 - 0.5)) <= FRAME
+    three = cli_json(data, "stitch", a["id"], b["id"], a["id"], "--crossfade", "0,1")  # one per join
+    assert abs(probe_video(three["output_path"]).duration - (3 + 3 + 3 - 1)) <= FRAME
 
 
 @pytest.mark.parametrize("args, words", [
@@ -314,6 +316,8 @@ def test_cli_chain_frame_final_variations_stitch(tmp_path):
     (["stitch", "JOB", "JOB", "--trim", "JOB=a:b"], "JOB=IN:OUT"),
     (["stitch", "JOB", "JOB", "--trim", "other=1:2"], "not among the shots"),
     (["stitch", "JOB", "JOB", "--crossfade", "5"], "crossfade"),
+    (["stitch", "JOB", "JOB", "--crossfade", "0,0.5"], "one per join"),
+    (["stitch", "JOB", "JOB", "--crossfade", "half"], "not a length in seconds"),
 ])
 def test_cli_chain_refuses_bad_input_and_unknown_jobs_with_exit_2(tmp_path, args, words):
     data = tmp_path / "data"

@@ -3,7 +3,7 @@
   python -m studio frame JOB (--at SECONDS | --last) [--out FILE.png] [--json]
   python -m studio final JOB [--json]
   python -m studio variations JOB --count N [--json]
-  python -m studio stitch JOB JOB ... [--crossfade SECONDS] [--trim JOB=IN:OUT] [--json]
+  python -m studio stitch JOB JOB ... [--crossfade SECONDS[,SECONDS...]] [--trim JOB=IN:OUT] [--json]
 
 An unknown job id is invalid input (exit 2), like any other.
 """
@@ -47,7 +47,8 @@ def add(sub) -> None:
     v.set_defaults(run=variations)
     s = sub.add_parser("stitch", help="join finished clips into one MP4 with sound")
     s.add_argument("job_ids", nargs="+", metavar="JOB")
-    s.add_argument("--crossfade", type=float, default=0.0, metavar="SECONDS", help="at every join (0: cut)")
+    s.add_argument("--crossfade", default="0", metavar="SECONDS",
+                   help="at every join, or one per join separated by commas, e.g. 0,0.5,1 (0: a cut)")
     s.add_argument("--trim", action="append", default=[], metavar="JOB=IN:OUT",
                    help="keep IN to OUT seconds of that clip (either may be empty)")
     s.add_argument("--json", action="store_true")
@@ -109,8 +110,23 @@ def stitch(studio: Studio, args: argparse.Namespace) -> int:
         raise InputError(f"--trim names {', '.join(sorted(unused))}, which is not among the shots: "
                          "trim one of the jobs you are stitching.")
     shots = [StoryShot(j, *trims.get(j, (0.0, None))) for j in args.job_ids]
-    job = studio.stitch(LOCAL_OWNER, shots, args.crossfade)
+    job = studio.stitch(LOCAL_OWNER, shots, parse_crossfades(args.crossfade, len(shots)))
     return _finish(studio, [job], args.json, many=False)
+
+
+def parse_crossfades(text: str, shots: int) -> float | list[float]:
+    """--crossfade 0.5 (every join) or 0,0.5,1 (one per join, in order)."""
+    try:
+        fades = [float(part) for part in str(text).split(",")]
+    except ValueError:
+        raise InputError(f"--crossfade {text!r} is not a length in seconds: write e.g. 0.5, or 0,0.5 for one "
+                         "per join.") from None
+    if len(fades) == 1:
+        return fades[0]
+    if len(fades) != shots - 1:
+        raise InputError(f"--crossfade gives {len(fades)} lengths but {shots} shots have {shots - 1} joins: "
+                         "give one length, or one per join.")
+    return fades
 
 
 def parse_trim(text: str) -> tuple[str, tuple[float, float | None]]:
