@@ -39,6 +39,7 @@ def open_page(browser, url: str, view=DESKTOP):
     page = browser.new_page(viewport={"width": width, "height": height}, color_scheme=scheme)
     page.errors = []
     page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.add_init_script(TOASTS)
     page.goto(url + ("?__theme=dark" if scheme == "dark" else ""))
     draft_restored(page)  # the saved draft is put back on load: let it land before typing over it
     return page
@@ -47,6 +48,21 @@ def open_page(browser, url: str, view=DESKTOP):
 def draft_restored(page) -> None:
     page.get_by_text("Your clips").first.wait_for(timeout=30000)
     page.wait_for_function("document.documentElement.dataset.hhDraft === 'restored'", timeout=30000)
+
+
+# Every toast the page shows is noted, so a test can ask whether one was said even after it faded or was
+# folded into a group of toasts.
+TOASTS = """
+window.hhToasts = [];
+new MutationObserver((changes) => changes.forEach(c => c.addedNodes.forEach(n => {
+  const text = n.textContent || '';
+  if (n.nodeType === 1 && text.length < 400 && text.trim()) window.hhToasts.push(text);
+}))).observe(document, {childList: true, subtree: true});
+"""
+
+
+def toast_said(page, words: str, timeout: float = 30000) -> None:
+    page.wait_for_function("(w) => window.hhToasts.some(t => t.includes(w))", arg=words, timeout=timeout)
 
 
 def shot(page, name: str) -> None:
@@ -98,7 +114,7 @@ def test_generate_sends_at_once_follows_the_job_and_opens_the_clip_in_view(brows
     page.wait_for_timeout(1000)  # a deliberate second take, not a double click (which is sent once)
     again.click()  # a second job from the same tab while the first runs
     page.get_by_text("Seed used:").wait_for(timeout=90000)
-    page.get_by_text("It is first in the gallery").first.wait_for(timeout=30000)
+    toast_said(page, "It is first in the gallery")
     tiles = page.locator("#hh-gallery .hh-tile.hh-s-done")
     page.wait_for_function("document.querySelectorAll('#hh-gallery .hh-tile.hh-s-done').length >= 2",
                            timeout=90000)
@@ -142,7 +158,7 @@ def test_a_running_job_shows_words_elapsed_time_and_a_moving_bar_never_a_frozen_
     assert "0%" not in running.inner_text()
     assert running.locator(".hh-bar").count() == 1
     shot(page, "running")
-    page.get_by_text("It is first in the gallery").first.wait_for(timeout=120000)
+    toast_said(page, "It is first in the gallery", 120000)
     page.close()
 
 
