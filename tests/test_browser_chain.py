@@ -178,6 +178,9 @@ def test_final_variations_and_storyboard_with_lineage_both_ways(browser, chain_a
     draft_restored(page)
     joined(first + 1.5)
     assert board.locator(".hh-shot").nth(1).locator("[name=start]").input_value() == "0.5"
+    page.locator("#hh-story-clear").click()  # asks first
+    page.locator("#hh-story-really").click()
+    page.locator("#hh-storyboard").wait_for(state="hidden", timeout=15000)
     page.close()
 
 

@@ -51,6 +51,9 @@ class StoryboardUi:
     board: gr.HTML    # the strip of shots and joins
     export: gr.Button
     clear: gr.Button
+    confirm: gr.Row   # Clear asks first: a trimmed plan is work
+    really: gr.Button
+    keep_it: gr.Button
 
 
 def render() -> StoryboardUi:
@@ -60,7 +63,11 @@ def render() -> StoryboardUi:
         with gr.Row(equal_height=True):
             export = gr.Button("Export one MP4 (free)", variant="primary", size="sm", scale=1, elem_id="hh-export")
             clear = gr.Button("Clear", size="sm", scale=0, min_width=70, elem_id="hh-story-clear")
-    return StoryboardUi(box, gr.State([]), summary, board, export, clear)
+        with gr.Row(visible=False, elem_classes=["hh-actions", "hh-confirm"]) as confirm:
+            really = gr.Button("Yes, take every shot off (the clips stay in the gallery)", variant="stop",
+                               size="sm", elem_id="hh-story-really")
+            keep_it = gr.Button("Keep the storyboard", size="sm")
+    return StoryboardUi(box, gr.State([]), summary, board, export, clear, confirm, really, keep_it)
 
 
 def shot(job_id: str) -> dict:
@@ -283,6 +290,8 @@ def wire(ctx: UiContext, ui: StoryboardUi, demo: gr.Blocks, add: gr.Button, sele
     redraw_after(ui.export.click(on_export, ui.shots, panel_outputs, concurrency_id="stitch",
                                  concurrency_limit=2, **(private | {"show_progress": "minimal"})))
     def on_clear(request: gr.Request):
-        return shown(ctx.owner(request), [])
+        return (*shown(ctx.owner(request), []), gr.update(visible=False))
 
-    ui.clear.click(on_clear, None, outputs, **private)
+    ui.clear.click(lambda: gr.update(visible=True), None, ui.confirm, **private)
+    ui.keep_it.click(lambda: gr.update(visible=False), None, ui.confirm, **private)
+    ui.really.click(on_clear, None, [*outputs, ui.confirm], **private)
