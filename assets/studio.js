@@ -30,6 +30,10 @@
     });
   }, 1000);
 
+  // The form takes no clicks until the saved draft is back (studio.ui.draft marks <html>), so the draft
+  // never lands over what was just typed; if it is slow, the form opens anyway after a few seconds.
+  setTimeout(() => { document.documentElement.dataset.hhDraft ||= 'late'; }, 6000);
+
   // Ctrl+Enter (Cmd+Enter) in a prompt presses that tab's Generate, when it can be pressed.
   document.addEventListener('keydown', (e) => {
     if (e.key !== 'Enter' || !(e.ctrlKey || e.metaKey) || e.target.tagName !== 'TEXTAREA') return;
