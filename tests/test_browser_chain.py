@@ -9,7 +9,7 @@ from studio.chain import StoryShot
 from studio.service import LOCAL_OWNER, Studio
 from tests.app_fixture import start_app, stop_app
 from tests.gallery_seed import seed_jobs
-from tests.test_browser import DESKTOP, PHONE, browser, draft_restored, open_page, shot  # noqa: F401
+from tests.test_browser import DESKTOP, PHONE, browser, draft_restored, open_page, shot, toast_said  # noqa: F401
 
 
 @pytest.fixture(scope="module")
@@ -196,4 +196,22 @@ def test_a_clip_past_15_s_is_trimmed_for_video_edit_in_one_click(browser, chain_
     panel.get_by_text("Trimmed to 0.00-15.00 s").wait_for(timeout=20000)
     assert "saves $" in panel.inner_text()
     assert not offer.is_visible()
+    page.close()
+
+
+def test_a_shot_deleted_from_the_gallery_leaves_the_storyboard_at_once(browser, chain_app):
+    page = open_page(browser, chain_app.url)
+    panel = page.locator("#hh-detail")
+    for nth in (4, 5):
+        open_clip(page, nth)
+        panel.locator("#hh-add-story").click()
+        page.locator("#hh-detail-close").click()
+    summary = page.locator("#hh-story-summary")
+    summary.get_by_text("Storyboard: 2 shots").wait_for(timeout=15000)
+    gone = open_clip(page, 4)
+    panel.locator("#hh-delete").click()
+    panel.get_by_role("button", name="Yes, delete the clip and its files").click()
+    summary.get_by_text("Storyboard: 1 shot ").wait_for(timeout=20000)  # without another click
+    toast_said(page, "1 shot left the storyboard")
+    assert page.locator(f"#hh-board .hh-shot[data-id='{gone}']").count() == 0
     page.close()

@@ -73,7 +73,7 @@ def build(studio: Studio) -> gr.Blocks:
                 lib = library.render(ctx)
         panel = detail.render()
         follow = live.render()
-        redraw_after, draw = live.wire(ctx, follow, lib, panel, tabs, header,
+        redraw_after, draw = live.wire(ctx, follow, lib, panel, story, tabs, header,
                                        lambda owner, request=None: header_html(ctx, owner, request))
         open_view = detail.wire(ctx, panel, redraw_after)
         chain_actions.wire(ctx, panel.chain, panel.selected, panel.load, tabs, tab_box, redraw_after,

@@ -18,7 +18,7 @@ import gradio as gr
 from studio.errors import NotFound, StudioError
 from studio.jobs.library import Filter
 from studio.jobs.model import Job, JobState
-from studio.ui import detail, library, tiles
+from studio.ui import detail, library, storyboard, tiles
 from studio.ui.context import Submitted, UiContext, serve, user_error
 from studio.ui.controls import TabUi, seed_line
 
@@ -64,17 +64,18 @@ def toast(job: Job) -> None:
         gr.Warning(f"{what} failed: {job.error_message or 'no reason given'}", title="Job failed")
 
 
-def wire(ctx: UiContext, live: Live, lib: library.LibraryUi, panel: detail.DetailUi, tabs: list[TabUi],
-         header: gr.HTML, header_html: Callable[..., str]) -> tuple[Callable, Callable]:
+def wire(ctx: UiContext, live: Live, lib: library.LibraryUi, panel: detail.DetailUi, story: storyboard.StoryboardUi,
+         tabs: list[TabUi], header: gr.HTML, header_html: Callable[..., str]) -> tuple[Callable, Callable]:
     """Connect the timer and every Generate button; returns how to redraw after an event, and on load."""
     by_variant = {tab.api_name: tab for tab in tabs}
     variant_of = {"t2v": "text_to_video", "i2v": "image_to_video", "r2v": "reference_to_video", "edit": "video_edit"}
     tab_outputs = [c for t in tabs for c in (t.result.runs, t.result.latest, t.result.video, t.result.seed_used,
                                              t.result.record)]
-    outputs = [live.token, live.watching, lib.grid, lib.backend, header, *tab_outputs, *panel.outputs]
-    inputs = [live.token, live.watching, lib.shown, lib.after, *lib.filters, panel.selected, panel.seen]
+    outputs = [live.token, live.watching, lib.grid, lib.backend, header, *tab_outputs, *panel.outputs,
+               *story.outputs]
+    inputs = [live.token, live.watching, lib.shown, lib.after, *lib.filters, panel.selected, panel.seen, story.shots]
 
-    def redraw(token, watching, shown, after, variant, state, backend, search, favourites, selected, seen,
+    def redraw(token, watching, shown, after, variant, state, backend, search, favourites, selected, seen, shots,
                request: gr.Request):
         owner = ctx.owner_or_none(request)
         if not owner:
@@ -105,6 +106,7 @@ def wire(ctx: UiContext, live: Live, lib: library.LibraryUi, panel: detail.Detai
                 out.update({tab.result.latest: gr.update(visible=True), tab.result.video: serve(job.output_path),
                             tab.result.seed_used: seed_line(record), tab.result.record: record})
         out[live.watching] = {j.id: j.request.variant.value for j in running}
+        out.update(storyboard.pruned(ctx, story, owner, shots))  # a shot deleted from the gallery leaves it
         if selected:
             try:
                 job = ctx.studio.job(owner, selected)

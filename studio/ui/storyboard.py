@@ -55,6 +55,10 @@ class StoryboardUi:
     really: gr.Button
     keep_it: gr.Button
 
+    @property
+    def outputs(self) -> list:
+        return [self.shots, self.box, self.summary, self.board]
+
 
 def render() -> StoryboardUi:
     with gr.Column(visible=False, elem_id="hh-storyboard") as box:
@@ -205,27 +209,36 @@ def _fade_options(current: float) -> str:
                    f'{"Cut" if f == 0 else f"Crossfade {f:g} s"}</option>' for f in choices)
 
 
+def drawn(ctx: UiContext, ui: StoryboardUi, owner: str, shots, strip: bool = True) -> dict:
+    """The plan as it now stands, kept with the draft; the strip itself is redrawn only when asked, or when
+    shots left it (named in a warning)."""
+    jobs, shots, dropped = own_shots(ctx, owner, shots)
+    if dropped:
+        gr.Warning(f"{dropped} shot{'s' * (dropped != 1)} left the storyboard: deleted from the gallery or "
+                   "no longer a finished clip.", duration=6)
+    try:
+        ctx.studio.save_draft(owner, {DRAFT_KEY: shots})
+    except StudioError:
+        pass  # too large to keep: it still works on this page; only a reload would lose it
+    return {ui.shots: shots, ui.box: gr.update(visible=bool(shots)), ui.summary: summary_html(ctx, owner, jobs, shots),
+            ui.board: board_html(ctx, ui.board, jobs, shots) if strip or dropped else gr.skip()}
+
+
+def pruned(ctx: UiContext, ui: StoryboardUi, owner: str, shots) -> dict:
+    """After the gallery changed: the storyboard without the shots that left it, or nothing to redraw."""
+    if not shots or len(own_shots(ctx, owner, shots)[1]) == len(shots):
+        return {}
+    return drawn(ctx, ui, owner, shots)
+
+
 def wire(ctx: UiContext, ui: StoryboardUi, demo: gr.Blocks, add: gr.Button, selected: gr.State, reopen: Callable,
          panel_outputs: list, redraw_after) -> None:
     """Add from the clip's panel; edit, reorder and remove in the strip; export as one free job."""
     private = {"api_visibility": "private", "show_progress": "hidden"}
-    outputs = [ui.shots, ui.box, ui.summary, ui.board]
+    outputs = ui.outputs
 
     def shown(owner: str, shots, strip: bool = True) -> tuple:
-        """The plan as it now stands, kept with the draft; the strip is redrawn only when asked."""
-        jobs, shots, dropped = own_shots(ctx, owner, shots)
-        if dropped:
-            gr.Warning(f"{dropped} shot{'s' * (dropped != 1)} left the storyboard: deleted from the gallery or "
-                       "no longer a finished clip.", duration=6)
-        keep(owner, shots)
-        return (shots, gr.update(visible=bool(shots)), summary_html(ctx, owner, jobs, shots),
-                board_html(ctx, ui.board, jobs, shots) if strip or dropped else gr.skip())
-
-    def keep(owner: str, shots: list[dict]) -> None:
-        try:
-            ctx.studio.save_draft(owner, {DRAFT_KEY: shots})
-        except StudioError:
-            pass  # too large to keep: it still works on this page; only a reload would lose it
+        return tuple(drawn(ctx, ui, owner, shots, strip)[c] for c in outputs)
 
     def data_of(evt: gr.EventData) -> dict:
         return evt._data if isinstance(getattr(evt, "_data", None), dict) else {}
