@@ -60,8 +60,8 @@ def render() -> ChainUi:
     with gr.Column(visible=False, elem_id="hh-chain", elem_classes=["hh-chain"]) as box:
         gr.Markdown("**Make the next shot from this clip**", elem_classes=["hh-chain-title"])
         final = gr.Button("Final at 1080P", size="sm", variant="primary", elem_id="hh-final")
-        with gr.Row(elem_classes=["hh-actions"], equal_height=True):
-            count = gr.Radio([2, 3, 4], value=2, label="Variations, new seeds", scale=1, min_width=150,
+        with gr.Row(elem_classes=["hh-actions"], equal_height=False):
+            count = gr.Radio([2, 3, 4], value=2, label="Variations, new seeds", scale=1, min_width=200,
                              elem_id="hh-takes-count")
             variations = gr.Button("Make variations", size="sm", scale=1, elem_id="hh-variations")
         with gr.Group(elem_classes=["hh-frame"]):
@@ -76,7 +76,7 @@ def render() -> ChainUi:
                                    elem_id="hh-slot-pick")
                 to_slot = gr.Button("Put in this slot", size="sm", scale=1, elem_id="hh-to-slot")
             png = gr.File(label="Frame (PNG)", visible=False, interactive=False, elem_id="hh-png-file")
-        with gr.Row(elem_classes=["hh-actions"], equal_height=True):
+        with gr.Row(elem_classes=["hh-actions"], equal_height=False):
             trim_in = gr.Number(label="Trim from (s)", value=None, minimum=0, scale=1, min_width=90,
                                 info="0 to 0: the whole clip")
             trim_out = gr.Number(label="to (s)", value=None, minimum=0, scale=1, min_width=90)
