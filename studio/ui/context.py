@@ -50,6 +50,12 @@ def user_error(e: StudioError, title: str = "Check your input") -> gr.Error:
     return gr.Error(str(e), title=title, print_exception=False)
 
 
+def event_data(evt: gr.EventData) -> dict:
+    """What a page's script sent with an event (trigger(name, {...})); {} for anything but a dict."""
+    data = getattr(evt, "_data", None)
+    return data if isinstance(data, dict) else {}
+
+
 @dataclass
 class UiContext:
     studio: Studio

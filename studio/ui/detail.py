@@ -17,7 +17,7 @@ from studio.errors import StudioError
 from studio.jobs.model import Job, JobState
 from studio.service import console_name
 from studio.ui import chain_actions, takes, tiles
-from studio.ui.context import UiContext, serve, user_error
+from studio.ui.context import UiContext, event_data, serve, user_error
 from studio.ui.tiles import esc
 
 LINK_JS = """
@@ -131,7 +131,7 @@ def view(ctx: UiContext, ui: DetailUi, owner: str, job: Job, expected: float | N
     decided = job.state.finished and job.state is not JobState.UNSURE
     generated = job.request.variant.value in chain_actions.TAB_OF
     owed = job.state is JobState.UNCOLLECTED or (job.state is JobState.FAILED and job.error_code == "deadline")
-    family = takes_of(ctx, owner, job)
+    family = takes.takes_of(ctx, owner, job)
     return chain_actions.view(ctx, ui.chain, owner, job, redraw) | {
         ui.panel: gr.update(visible=True),
         ui.selected: job.id,
@@ -159,14 +159,9 @@ def view(ctx: UiContext, ui: DetailUi, owner: str, job: Job, expected: float | N
     }
 
 
-def takes_of(ctx: UiContext, owner: str, job: Job) -> list[Job]:
-    """The variations this clip belongs to, shown side by side (only a generated clip has any)."""
-    return takes.takes_of(ctx, owner, job) if job.request.variant.value in chain_actions.TAB_OF else []
-
-
 def drawn_from(ctx: UiContext, owner: str, job: Job) -> str:
     """The panel is drawn again when this changes: the clip, or any take beside it."""
-    return takes.version(takes_of(ctx, owner, job), job)
+    return takes.version(takes.takes_of(ctx, owner, job), job)
 
 
 def title_html(job: Job) -> str:
@@ -311,7 +306,7 @@ def wire(ctx: UiContext, ui: DetailUi, redraw_after) -> Callable[[str, Job], dic
     ui.keep_it.click(lambda: gr.update(visible=False), None, ui.confirm, **private)
 
     def follow(evt: gr.EventData, request: gr.Request):
-        data = evt._data if isinstance(getattr(evt, "_data", None), dict) else {}
+        data = event_data(evt)
         owner = ctx.owner(request)
         try:
             return open_view(owner, studio.job(owner, str(data.get("id") or "")))
@@ -321,7 +316,7 @@ def wire(ctx: UiContext, ui: DetailUi, redraw_after) -> Callable[[str, Job], dic
     ui.info.click(follow, None, ui.outputs, **private)
 
     def pick(evt: gr.EventData, request: gr.Request):
-        data = evt._data if isinstance(getattr(evt, "_data", None), dict) else {}
+        data = event_data(evt)
         owner = ctx.owner(request)
         try:
             job = studio.pick_take(owner, str(data.get("id") or ""))

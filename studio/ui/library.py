@@ -18,7 +18,7 @@ from studio.errors import StudioError
 from studio.jobs.library import PAGE_SIZE, STATE_GROUPS, Filter, Page
 from studio.jobs.model import JobState
 from studio.ui import tiles
-from studio.ui.context import UiContext, user_error
+from studio.ui.context import UiContext, event_data, user_error
 
 MAX_SHOWN = 480
 LOG_ROWS = 500
@@ -142,7 +142,7 @@ def wire(ctx: UiContext, ui: LibraryUi, panel, open_view, redraw_after) -> None:
         return PAGE_SIZE, None
 
     def clicked(shown, after, variant, state, backend, search, favourites, evt: gr.EventData, request: gr.Request):
-        data = evt._data if isinstance(getattr(evt, "_data", None), dict) else {}
+        data = event_data(evt)
         act, job_id = data.get("act"), str(data.get("id") or "")
         owner = ctx.owner(request)
         if act in ("more", "older", "newest"):

@@ -19,7 +19,7 @@ from studio.chain import StoryShot
 from studio.errors import InputError, StudioError
 from studio.jobs.model import Job, JobState
 from studio.ui import tiles
-from studio.ui.context import UiContext, user_error
+from studio.ui.context import UiContext, event_data, user_error
 from studio.ui.tiles import esc
 
 MAX_SHOTS = 24
@@ -216,10 +216,7 @@ def drawn(ctx: UiContext, ui: StoryboardUi, owner: str, shots, strip: bool = Tru
     if dropped:
         gr.Warning(f"{dropped} shot{'s' * (dropped != 1)} left the storyboard: deleted from the gallery or "
                    "no longer a finished clip.", duration=6)
-    try:
-        ctx.studio.save_draft(owner, {DRAFT_KEY: shots})
-    except StudioError:
-        pass  # too large to keep: it still works on this page; only a reload would lose it
+    ctx.studio.save_draft(owner, {DRAFT_KEY: shots})  # at most MAX_SHOTS short entries: far below the draft's cap
     return {ui.shots: shots, ui.box: gr.update(visible=bool(shots)), ui.summary: summary_html(ctx, owner, jobs, shots),
             ui.board: board_html(ctx, ui.board, jobs, shots) if strip or dropped else gr.skip()}
 
@@ -239,9 +236,6 @@ def wire(ctx: UiContext, ui: StoryboardUi, demo: gr.Blocks, add: gr.Button, sele
 
     def shown(owner: str, shots, strip: bool = True) -> tuple:
         return tuple(drawn(ctx, ui, owner, shots, strip)[c] for c in outputs)
-
-    def data_of(evt: gr.EventData) -> dict:
-        return evt._data if isinstance(getattr(evt, "_data", None), dict) else {}
 
     def on_add(job_id, shots, request: gr.Request):
         owner = ctx.owner(request)
@@ -265,12 +259,12 @@ def wire(ctx: UiContext, ui: StoryboardUi, demo: gr.Blocks, add: gr.Button, sele
     def on_edit(shots, evt: gr.EventData, request: gr.Request):
         owner = ctx.owner(request)
         jobs, shots, _ = own_shots(ctx, owner, shots)
-        plan, as_sent = edited(shots, {j.id: j.seconds or 0.0 for j in jobs}, data_of(evt).get("plan"))
+        plan, as_sent = edited(shots, {j.id: j.seconds or 0.0 for j in jobs}, event_data(evt).get("plan"))
         return shown(owner, plan, strip=not as_sent)  # a value taken as typed: leave the inputs alone
 
     def on_move(shots, evt: gr.EventData, request: gr.Request):
         owner = ctx.owner(request)
-        data = data_of(evt)
+        data = event_data(evt)
         jobs, shots, _ = own_shots(ctx, owner, shots)
         plan, _ = edited(shots, {j.id: j.seconds or 0.0 for j in jobs}, data.get("plan"))
         return shown(owner, moved(plan, data.get("act"), data.get("i")))
