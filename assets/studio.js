@@ -17,7 +17,7 @@
     });
     document.querySelectorAll('.hh-left[data-expect]').forEach((el) => {
       const left = parseFloat(el.dataset.expect) - (serverNow(el) - parseFloat(el.dataset.since));
-      el.textContent = left > 0 ? `about ${clock(left)} left` : 'taking longer than usual';
+      el.textContent = left >= 1 ? `about ${clock(left)} left` : left > 0 ? 'almost done' : 'taking longer than usual';  // tiles.time_left
     });
     document.querySelectorAll('.hh-bar-expected[data-expect]').forEach((el) => {
       const share = (serverNow(el) - parseFloat(el.dataset.since)) / parseFloat(el.dataset.expect);

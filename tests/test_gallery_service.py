@@ -135,6 +135,8 @@ def test_a_running_job_without_progress_shows_elapsed_and_says_there_is_no_histo
     assert "1:15" in words and "no history yet" in words and "0%" not in words
     assert "hh-bar-unknown" in tiles.running_bar(job, None, now)  # a moving bar, not a frozen one
     assert "about 0:45 left" in tiles.running_words(job, 120.0, now)
+    assert "almost done" in tiles.running_words(job, 75.5, now)  # never "about 0:00 left"
+    assert "taking longer than usual" in tiles.running_words(job, 60.0, now)
 
 
 def test_the_newest_page_reads_an_index_not_the_whole_table(seeded):

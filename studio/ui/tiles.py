@@ -131,6 +131,13 @@ def running_bar(job: Job, expected: float | None, now: float) -> str:
     return f'<div class="hh-bar hh-bar-{kind}" {attrs}>{fill}</div>'
 
 
+def time_left(seconds: float) -> str:
+    """The time left in words (studio.js writes the same words as the seconds pass)."""
+    if seconds >= 1:
+        return f"about {clock(seconds)} left"
+    return "almost done" if seconds > 0 else "taking longer than usual"
+
+
 def running_words(job: Job, expected: float | None, now: float) -> str:
     """State in words, elapsed, and the time left from earlier jobs (or that there is no history yet)."""
     pct = f" {job.progress * 100:.0f}%" if job.progress else ""
@@ -138,7 +145,7 @@ def running_words(job: Job, expected: float | None, now: float) -> str:
               f'{clock(now - job.created_at)}</span>'
     if expected:
         left = f'<span class="hh-left" data-since="{job.created_at:.3f}" data-now="{now:.3f}" ' \
-               f'data-expect="{expected:.1f}">about {clock(max(0.0, expected - (now - job.created_at)))} left</span>'
+               f'data-expect="{expected:.1f}">{time_left(expected - (now - job.created_at))}</span>'
     else:
         left = '<span class="hh-left">no history yet</span>'
     return f"{esc(job.state.words)}{pct} · {elapsed} · {left}"
