@@ -7,6 +7,8 @@ thing to fix first (Generate would refuse it with the same words).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import gradio as gr
 
 from studio.advice import AdviceItem, advise_prompt
@@ -39,21 +41,17 @@ def advice_text(ctx: UiContext, variant: str, prompt: str | None, resolution: st
     return markdown(items)
 
 
-def wire(ctx: UiContext, view: gr.Markdown, variant: str, prompt: gr.Textbox,
-         resolution: gr.Radio | None = None, first_frame: gr.Image | None = None,
-         references: list[gr.Image] = ()) -> None:
-    """Update the advice when the prompt, resolution or any image changes."""
-    parts = [c for c in (prompt, resolution, first_frame) if c is not None]
-    inputs = [*parts, *references]
+def follower(ctx: UiContext, variant: str, inputs: list, prompt: gr.Textbox, resolution: gr.Radio,
+             first_frame: gr.Image | None = None, references: list[gr.Image] = ()) -> Callable[..., str]:
+    """Advice for a tab's form, given the values of its `inputs` in order (studio.ui.form calls it)."""
+    at = {id(c): i for i, c in enumerate(inputs)}
 
-    def update(*values):
-        named = dict(zip(("prompt", "resolution", "first_frame"), values[:len(parts)]))
-        if first_frame is None:
-            named.pop("first_frame", None)
-        return advice_text(ctx, variant, references=values[len(parts):], **named)
+    def advise(*values) -> str:
+        return advice_text(ctx, variant, values[at[id(prompt)]], values[at[id(resolution)]],
+                           values[at[id(first_frame)]] if first_frame is not None else None,
+                           [values[at[id(r)]] for r in references])
 
-    gr.on([c.change for c in inputs], update, inputs, view, api_visibility="private", show_progress="hidden",
-          trigger_mode="always_last", preprocess=False)
+    return advise
 
 
 def api_endpoint(ctx: UiContext) -> None:

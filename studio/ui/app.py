@@ -8,11 +8,11 @@ from pathlib import Path
 import gradio as gr
 
 from studio.service import Spend, Studio
-from studio.ui import api, chain_actions, detail, draft, edit_tab, image_tab, library, live, reference_tab, storyboard
-from studio.ui import text_tab
+from studio.ui import api, chain_actions, detail, draft, edit_tab, form, image_tab, library, live, reference_tab
+from studio.ui import storyboard, text_tab
 from studio.ui import own_key as own_key_ui
 from studio.ui.context import UiContext
-from studio.ui.controls import TabUi, document_api, ready, result_api
+from studio.ui.controls import TabUi, document_api, result_api
 from studio.ui.uploads import MAX_UPLOAD_BYTES
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
@@ -81,7 +81,8 @@ def build(studio: Studio) -> gr.Blocks:
         storyboard.wire(ctx, story, demo, panel.chain.story, panel.selected, open_view, panel.outputs, redraw_after)
         library.wire(ctx, lib, panel, open_view, redraw_after)
         for tab in tabs:
-            _wire_tab(demo, tab)
+            form.wire(ctx, demo, tab)
+            _wire_api(tab)
         api.wire(ctx, extra=tuple(api.billing_actions(ctx)))
         if own_key is not None:
             demo.load(own_key.restore, None, own_key.status, api_visibility="private", show_progress="hidden")
@@ -90,19 +91,9 @@ def build(studio: Studio) -> gr.Blocks:
     return demo
 
 
-def _wire_tab(demo: gr.Blocks, tab: TabUi) -> None:
-    """The quote follows the form and gates Generate; the named API endpoint waits for the clip."""
+def _wire_api(tab: TabUi) -> None:
+    """API callers get the finished clip and its record (the page's Generate only sends, see studio.ui.live)."""
     r = tab.result
-
-    def quote(*values):
-        text = tab.quote(*values)
-        return text, gr.update(interactive=ready(text))
-
-    gr.on([c.change for c in tab.inputs], quote, tab.inputs, [r.quote, r.button], api_visibility="private",
-          show_progress="hidden", trigger_mode="always_last", preprocess=False, api_name=f"{tab.api_name}_quote")
-    demo.load(quote, tab.inputs, [r.quote, r.button], api_visibility="private", show_progress="hidden",
-              preprocess=False, api_name=f"{tab.api_name}_quote_on_load")
-    # API callers get the finished clip and its record (the page's Generate only sends, see studio.ui.live).
     document_api(tab.generate, tab.inputs, result_api(r))
     gr.on([], tab.generate, tab.inputs, r.outputs, api_name=tab.api_name, concurrency_limit=None,
           preprocess=False)

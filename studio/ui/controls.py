@@ -61,13 +61,21 @@ class Result:
 
 @dataclass
 class TabUi:
-    """One variant's tab, ready for the app to wire: Generate is its named API endpoint."""
+    """One variant's tab, ready for the app to wire: Generate is its named API endpoint.
+
+    quote and advise take the values of `inputs`, in order; the counter and the advice follow the form
+    (studio.ui.form).
+    """
 
     api_name: str
     result: Result
     inputs: list
     generate: Callable[..., Awaitable]
     quote: Callable[..., str]
+    prompt: gr.Textbox
+    counter: gr.Markdown
+    advice: gr.Markdown
+    advise: Callable[..., str]
 
 
 def image_input(label: str, **kw) -> gr.Image:
@@ -83,10 +91,9 @@ def image_input(label: str, **kw) -> gr.Image:
 
 
 def prompt_box(label: str, placeholder: str, lines: int = 4) -> tuple[gr.Textbox, gr.Markdown]:
+    """The prompt and its length counter (kept current by studio.ui.form)."""
     box = gr.Textbox(label=label, placeholder=placeholder, lines=lines, max_lines=12)
     counter = gr.Markdown(prompt_budget("").label, elem_classes=["hh-counter"])
-    box.change(lambda text: prompt_budget(text).label, box, counter, show_progress="hidden",
-               trigger_mode="always_last", api_visibility="private")
     return box, counter
 
 

@@ -44,25 +44,28 @@ def put_back(value: Any) -> Any:
     return value
 
 
+def save(ctx: UiContext, request: gr.Request, tab: TabUi, values) -> None:
+    """Keep this tab's form in the owner's draft (the other tabs' fields stay as they were)."""
+    owner = ctx.owner_or_none(request)
+    if not owner:
+        return
+    try:
+        ctx.studio.save_draft(owner, {f"{tab.api_name}.{i}": keep(v) for i, v in enumerate(values)})
+    except StudioError as e:  # too large to keep: the form is unchanged, only a reload would lose it
+        gr.Warning(f"{e} A reload would not bring this draft back.", duration=6)
+
+
 def wire(ctx: UiContext, demo: gr.Blocks, tabs: list[TabUi]) -> None:
+    """Put the draft back when the page loads (the form's own listener saves it: studio.ui.form)."""
     fields = [c for tab in tabs for c in tab.inputs]
     names = [f"{tab.api_name}.{i}" for tab in tabs for i in range(len(tab.inputs))]
-
-    def save(request: gr.Request, *values):
-        owner = ctx.owner_or_none(request)
-        if owner:
-            try:
-                ctx.studio.save_draft(owner, {name: keep(v) for name, v in zip(names, values)})
-            except StudioError as e:  # too large to keep: the form is unchanged, only a reload would lose it
-                gr.Warning(f"{e} A reload would not bring this draft back.", duration=6)
 
     def restore(request: gr.Request):
         owner = ctx.owner_or_none(request)
         stored = ctx.studio.draft(owner) if owner else {}
         return [put_back(stored[name]) if name in stored else gr.skip() for name in names]
 
-    private = dict(api_visibility="private", show_progress="hidden")
     # Once the draft is back (or there was none), the page says so: a script or a test that types into the
     # form waits for it instead of guessing how long the restore takes.
-    demo.load(restore, None, fields, **private).then(None, js=RESTORED, **private)
-    gr.on([c.change for c in fields], save, fields, None, preprocess=False, trigger_mode="always_last", **private)
+    demo.load(restore, None, fields, api_visibility="private", show_progress="hidden").then(
+        None, js=RESTORED, api_visibility="private", show_progress="hidden")

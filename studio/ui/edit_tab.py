@@ -41,7 +41,7 @@ def render(ctx: UiContext) -> TabUi:
     with gr.Tab("Video edit", id="edit"):
         video = VideoUpload(label="Source clip", sources=["upload"], height=240)
         facts = gr.Markdown(source_facts(None))
-        prompt, _ = prompt_box("Instruction", "e.g. make the lighting warmer; replace the blue car with a red one",
+        prompt, counter = prompt_box("Instruction", "e.g. make the lighting warmer; replace the blue car with a red one",
                                lines=3)
         advice = advice_view.render()
         builder.render("edit", prompt)
@@ -55,7 +55,9 @@ def render(ctx: UiContext) -> TabUi:
         shape = shape_controls(Variant.EDIT)
         result = result_area("Video edit")
 
-    video.change(source_facts, video, facts, api_visibility="private", show_progress="hidden", preprocess=False)
+    # "multiple": the form's own listener is the one deferred listener on this input (see studio.ui.form)
+    video.change(source_facts, video, facts, api_visibility="private", show_progress="hidden", preprocess=False,
+                 trigger_mode="multiple")
     inputs = [video, prompt, *refs, audio, shape.resolution, shape.watermark, shape.seed]
 
     def quote(video, prompt, *rest):
@@ -93,6 +95,6 @@ def render(ctx: UiContext) -> TabUi:
         return await ctx.generate("edit", request, progress, video=video, prompt=prompt, references=refs,
                                   audio=audio, resolution=resolution, watermark=watermark, seed=seed)
 
-    advice_view.wire(ctx, advice, "edit", prompt, shape.resolution, references=refs)
+    advise = advice_view.follower(ctx, "edit", inputs, prompt, shape.resolution, references=refs)
     reference_sets.wire(ctx, sets, "edit", prompt, refs)
-    return TabUi("video_edit", result, inputs, video_edit, quote)
+    return TabUi("video_edit", result, inputs, video_edit, quote, prompt, counter, advice, advise)

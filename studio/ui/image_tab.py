@@ -34,14 +34,16 @@ def render(ctx: UiContext) -> TabUi:
     with gr.Tab("Image to video", id="i2v"):
         frame = image_input("First frame", height=260)
         facts = gr.Markdown(frame_facts(None))
-        prompt, _ = prompt_box("Prompt (optional)", "What happens: the camera pulls back, wind picks up, light shifts",
+        prompt, counter = prompt_box("Prompt (optional)", "What happens: the camera pulls back, wind picks up, light shifts",
                                lines=3)
         advice = advice_view.render()
         builder.render("i2v", prompt)
         shape = shape_controls(Variant.I2V)
         result = result_area("Image to video")
 
-    frame.change(frame_facts, frame, facts, api_visibility="private", show_progress="hidden", preprocess=False)
+    # "multiple": the form's own listener is the one deferred listener on this input (see studio.ui.form)
+    frame.change(frame_facts, frame, facts, api_visibility="private", show_progress="hidden", preprocess=False,
+                 trigger_mode="multiple")
     inputs = [frame, prompt, shape.resolution, shape.duration, shape.watermark, shape.seed]
 
     def quote(frame, prompt, resolution, duration, watermark, seed):
@@ -70,5 +72,5 @@ def render(ctx: UiContext) -> TabUi:
         return await ctx.generate("i2v", request, progress, first_frame=first_frame, prompt=prompt or "",
                                   resolution=resolution, duration=duration, watermark=watermark, seed=seed)
 
-    advice_view.wire(ctx, advice, "i2v", prompt, shape.resolution, first_frame=frame)
-    return TabUi("image_to_video", result, inputs, image_to_video, quote)
+    advise = advice_view.follower(ctx, "i2v", inputs, prompt, shape.resolution, first_frame=frame)
+    return TabUi("image_to_video", result, inputs, image_to_video, quote, prompt, counter, advice, advise)

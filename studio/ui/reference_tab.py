@@ -27,7 +27,7 @@ def render(ctx: UiContext) -> TabUi:
                     slots.append(image_input(slot_label(Variant.R2V, n), height=150, min_width=100,
                                              elem_classes=["hh-slot"]))
         sets = reference_sets.render()
-        prompt, _ = prompt_box("Prompt", f"{token(1)} rides a bicycle through a sunlit market, tracking shot")
+        prompt, counter = prompt_box("Prompt", f"{token(1)} rides a bicycle through a sunlit market, tracking shot")
         advice = advice_view.render()
         builder.render("r2v", prompt)
         shape = shape_controls(Variant.R2V)
@@ -76,6 +76,6 @@ def render(ctx: UiContext) -> TabUi:
         return await ctx.generate("r2v", request, progress, prompt=prompt, references=refs, resolution=resolution,
                                   ratio=ratio, duration=duration, watermark=watermark, seed=seed)
 
-    advice_view.wire(ctx, advice, "r2v", prompt, shape.resolution, references=slots)
+    advise = advice_view.follower(ctx, "r2v", inputs, prompt, shape.resolution, references=slots)
     reference_sets.wire(ctx, sets, "r2v", prompt, slots)
-    return TabUi("reference_to_video", result, inputs, reference_to_video, quote)
+    return TabUi("reference_to_video", result, inputs, reference_to_video, quote, prompt, counter, advice, advise)

@@ -15,7 +15,7 @@ EXAMPLE = ("Slow tracking shot following a woman walking through morning fog on 
 
 def render(ctx: UiContext) -> TabUi:
     with gr.Tab("Text to video", id="t2v"):
-        prompt, _ = prompt_box("Prompt", f"e.g. {EXAMPLE}")
+        prompt, counter = prompt_box("Prompt", f"e.g. {EXAMPLE}")
         advice = advice_view.render()
         builder.render("t2v", prompt)
         advice_view.api_endpoint(ctx)
@@ -49,5 +49,5 @@ def render(ctx: UiContext) -> TabUi:
         return await ctx.generate("t2v", request, progress, prompt=prompt, resolution=resolution, ratio=ratio,
                                   duration=duration, watermark=watermark, seed=seed)
 
-    advice_view.wire(ctx, advice, "t2v", prompt, shape.resolution)
-    return TabUi("text_to_video", result, inputs, text_to_video, quote)
+    advise = advice_view.follower(ctx, "t2v", inputs, prompt, shape.resolution)
+    return TabUi("text_to_video", result, inputs, text_to_video, quote, prompt, counter, advice, advise)

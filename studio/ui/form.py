@@ -1,0 +1,37 @@
+"""Each tab's form follows itself through one listener: the prompt's length, the advice, the quote that
+gates Generate, and the draft a reload puts back.
+
+One listener, not four. A `.change` listener is "always_last" in Gradio (a change made while it runs is
+sent once more when it ends), and Gradio does that by sending the whole change event again, to every
+listener on the input. Two such listeners on one input therefore re-send each other for as long as the
+page stays open: measured before this module, a tab that had a few quick changes saved its draft twice a
+second until it was closed, loading the server and overwriting what the user typed in another window.
+So every other listener on a form input runs as "multiple" (tests/test_page_events.py holds the rule).
+"""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from studio.prompts import prompt_budget
+from studio.ui import draft
+from studio.ui.context import UiContext
+from studio.ui.controls import TabUi, ready
+
+
+def wire(ctx: UiContext, demo: gr.Blocks, tab: TabUi) -> None:
+    r = tab.result
+    at_prompt = tab.inputs.index(tab.prompt)
+
+    def quote(*values):
+        text = tab.quote(*values)
+        return text, gr.update(interactive=ready(text))
+
+    def follow(request: gr.Request, *values):
+        draft.save(ctx, request, tab, values)
+        return (prompt_budget(values[at_prompt] or "").label, tab.advise(*values), *quote(*values))
+
+    gr.on([c.change for c in tab.inputs], follow, tab.inputs, [tab.counter, tab.advice, r.quote, r.button],
+          api_visibility="private", show_progress="hidden", trigger_mode="always_last", preprocess=False)
+    demo.load(quote, tab.inputs, [r.quote, r.button], api_visibility="private", show_progress="hidden",
+              preprocess=False)
