@@ -1,7 +1,11 @@
-"""Prints the counting suites' table (tests/tally.py) at the end of the run, workers' counts included."""
+"""Prints the counting suites' table (tests/tally.py) at the end of the run, workers' counts included; closes
+the browser pages a test opened."""
 
 import os
+import sys
 import tempfile
+
+import pytest
 
 from tests.tally import dump, gather, table
 
@@ -26,3 +30,12 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("cases tried and passed, by kind")
         for line in lines:
             terminalreporter.write_line(line)
+
+
+@pytest.fixture(autouse=True)
+def _no_browser_page_outlives_its_test():
+    """A page a failed test left open keeps following its studio (and saving its draft) into the next test."""
+    yield
+    pages = sys.modules.get("tests.test_browser")
+    if pages is not None:
+        pages.close_pages()
