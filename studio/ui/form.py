@@ -32,6 +32,8 @@ def wire(ctx: UiContext, demo: gr.Blocks, tab: TabUi) -> None:
         return (prompt_budget(values[at_prompt] or "").label, tab.advise(*values), *quote(*values))
 
     gr.on([c.change for c in tab.inputs], follow, tab.inputs, [tab.counter, tab.advice, r.quote, r.button],
-          api_visibility="private", show_progress="hidden", trigger_mode="always_last", preprocess=False)
+          api_visibility="private", show_progress="hidden", trigger_mode="always_last", preprocess=False,
+          api_name=f"{tab.api_name}_form")
+    # named, so that a private listener never takes a public endpoint's name ("quote") from it
     demo.load(quote, tab.inputs, [r.quote, r.button], api_visibility="private", show_progress="hidden",
-              preprocess=False)
+              preprocess=False, api_name=f"{tab.api_name}_quote_on_load")
