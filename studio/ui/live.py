@@ -4,7 +4,8 @@ Generate only sends the job (Submitted) and returns; the runner owns it. Every
 TICK seconds the page asks the ledger one cheap question ("did any of my jobs
 change?") and, only when the answer is yes, redraws the grid, the header, the
 running jobs under each tab's Generate, the open detail, and says in a toast
-which watched job finished or failed.
+which followed job finished or failed (the server keeps what each page follows:
+studio.ui.watch).
 """
 
 from __future__ import annotations
@@ -31,11 +32,16 @@ RUNS_SHOWN = 4
 class Live:
     timer: gr.Timer
     token: gr.State       # the ledger's change token when the page was last drawn
-    watching: gr.State    # {job id: variant} of unfinished jobs the page is following
 
 
 def render() -> Live:
-    return Live(gr.Timer(TICK), gr.State(""), gr.State({}))
+    return Live(gr.Timer(TICK), gr.State(""))
+
+
+def page_of(owner: str, request: gr.Request) -> tuple[str, str] | None:
+    """Which open page an event came from (its owner too: a borrowed session id reaches no one else's list)."""
+    session = getattr(request, "session_hash", None)
+    return (owner, str(session)) if session else None
 
 
 def runs_html(jobs: list[Job], expected: dict[str, float], now: float) -> str:
@@ -71,11 +77,11 @@ def wire(ctx: UiContext, live: Live, lib: library.LibraryUi, panel: detail.Detai
     variant_of = {"t2v": "text_to_video", "i2v": "image_to_video", "r2v": "reference_to_video", "edit": "video_edit"}
     tab_outputs = [c for t in tabs for c in (t.result.runs, t.result.latest, t.result.video, t.result.seed_used,
                                              t.result.record)]
-    outputs = [live.token, live.watching, lib.grid, lib.backend, header, *tab_outputs, *panel.outputs,
+    outputs = [live.token, lib.grid, lib.backend, header, *tab_outputs, *panel.outputs,
                *story.outputs]
-    inputs = [live.token, live.watching, lib.shown, lib.after, *lib.filters, panel.selected, panel.seen, story.shots]
+    inputs = [live.token, lib.shown, lib.after, *lib.filters, panel.selected, panel.seen, story.shots]
 
-    def redraw(token, watching, shown, after, variant, state, backend, search, favourites, selected, seen, shots,
+    def redraw(token, shown, after, variant, state, backend, search, favourites, selected, seen, shots,
                request: gr.Request):
         owner = ctx.owner_or_none(request)
         if not owner:
@@ -93,11 +99,14 @@ def wire(ctx: UiContext, live: Live, lib: library.LibraryUi, panel: detail.Detai
         for variant_name, tab in by_variant.items():
             mine = [j for j in running if variant_of.get(j.request.variant.value) == variant_name]
             out[tab.result.runs] = runs_html(mine, expected, now)
-        still = {j.id for j in running}
-        for job_id in [i for i in (watching or {}) if i not in still]:
+        page = page_of(owner, request)
+        for job_id in ctx.watch.advance(page, {j.id for j in running}) if page else ():
             try:
                 job = ctx.studio.job(owner, job_id)
             except NotFound:
+                continue
+            if not job.state.finished:  # sent after this redraw read the ledger: still to follow
+                ctx.watch.follow(page, job.id)
                 continue
             toast(job)
             tab = by_variant.get(variant_of.get(job.request.variant.value, ""))
@@ -105,7 +114,6 @@ def wire(ctx: UiContext, live: Live, lib: library.LibraryUi, panel: detail.Detai
                 record = job.public_record()
                 out.update({tab.result.latest: gr.update(visible=True), tab.result.video: serve(job.output_path),
                             tab.result.seed_used: seed_line(record), tab.result.record: record})
-        out[live.watching] = {j.id: j.request.variant.value for j in running}
         out.update(storyboard.pruned(ctx, story, owner, shots))  # a shot deleted from the gallery leaves it
         if selected:
             try:
@@ -131,14 +139,17 @@ def _wire_generate(ctx: UiContext, live: Live, tab: TabUi, redraw, inputs, outpu
 
     sent_at = gr.State(0.0)  # when this tab last sent a job: a second click within DOUBLE_CLICK is the same
 
-    async def start(request: gr.Request, watching, last, *values):
+    async def start(request: gr.Request, last, *values):
         now = time.time()
         again = bool(last) and now - last > DOUBLE_CLICK  # a deliberate "Generate another"
         try:
             _, record = await tab.generate(*values, request=request, progress=Submitted(again=again))
         except StudioError as e:
             raise user_error(e) from None
-        if record["id"] in (watching or {}):
+        page = page_of(ctx.owner(request), request)
+        if page:
+            ctx.watch.follow(page, record["id"])
+        if record["created_at"] < now:  # the studio answered with the twin it made a moment ago
             gr.Info("That is the job you sent a moment ago: a double click is sent once.", duration=4)
         elif record.get("test"):
             gr.Info("Sent to the preview renderer (free). Follow it here and in the gallery." if record.get("preview")
@@ -147,10 +158,9 @@ def _wire_generate(ctx: UiContext, live: Live, tab: TabUi, redraw, inputs, outpu
         else:
             gr.Info(f"Sent: ≈ ${record['quote_usd']:.2f} quoted. Follow it here and in the gallery.",
                     title="Generating", duration=4)
-        return {live.watching: {**(watching or {}), record["id"]: record["variant"]}, live.token: "",
+        return {live.token: "",
                 r.button: gr.update(value=r.button_label(1)), sent_at: now}
 
-    sent = r.button.click(start, [live.watching, sent_at, *tab.inputs],
-                          [live.watching, live.token, r.button, sent_at], api_visibility="private",
+    sent = r.button.click(start, [sent_at, *tab.inputs], [live.token, r.button, sent_at], api_visibility="private",
                           concurrency_limit=None, preprocess=False, show_progress="minimal")
     sent.then(redraw, inputs, outputs, api_visibility="private", show_progress="hidden")
