@@ -56,6 +56,7 @@ def test_a_clip_made_inside_a_cross_site_iframe_is_still_there_after_a_reload(br
     studio.get_by_text("Seed used:").wait_for(timeout=90000)
     page.reload()
     studio = page.frame_locator("#studio")
+    studio.get_by_text("Your clips").first.wait_for(timeout=60000)  # the page inside the frame, under load
     studio.locator("#hh-gallery").get_by_text("T2V 720P 3s").wait_for(timeout=30000)
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "embedded.png"))
