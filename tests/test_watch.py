@@ -3,8 +3,12 @@ or from another owner cannot drop a job's end."""
 
 import threading
 
-from studio.ui.live import page_of
-from studio.ui.watch import Watch
+import gradio as gr
+
+from studio import pricing, variants
+from studio.jobs.model import Job, JobState
+from studio.ui import live
+from studio.ui.watch import Latest, Watch, page_of
 
 PAGE = ("local", "session-a")
 
@@ -62,3 +66,31 @@ def test_redraws_from_many_threads_report_each_end_exactly_once():
     for t in threads:
         t.join()
     assert sorted(ended) == sorted(f"j{n}" for n in range(200))
+
+
+def _job(state: JobState, **fields) -> Job:
+    request = variants.build("t2v", prompt="A kite over dunes", duration=5, resolution="720P")
+    return Job(id="a" * 16, owner="local", request=request, backend="dashscope", state=state,
+               quote_usd=pricing.quote(request).total, base_url="https://dashscope-intl.aliyuncs.com", **fields)
+
+
+def test_the_end_of_a_billed_job_whose_clip_is_still_owed_is_not_called_a_failure(monkeypatch):
+    said = []
+    monkeypatch.setattr(gr, "Warning", lambda text, **kw: said.append((kw.get("title"), text)))
+    monkeypatch.setattr(gr, "Info", lambda text, **kw: said.append((kw.get("title"), text)))
+    job = _job(JobState.UNCOLLECTED, cost_usd=0.70, error_message="The download was refused (HTTP 403).")
+    live.toast(job)
+    title, text = said[-1]
+    assert title == "Clip owed" and "failed" not in text
+    assert "$0.70 billed, clip not collected yet" in text and "no new charge" in text
+    live.toast(_job(JobState.FAILED, error_message="The provider refused the prompt."))
+    assert said[-1] == ("Job failed", "“A kite over dunes” failed: The provider refused the prompt.")
+
+
+def test_only_the_tile_opened_last_is_drawn_when_opens_overlap():
+    latest = Latest(max_pages=2)
+    first, second = latest.take(PAGE), latest.take(PAGE)  # two clicks running side by side
+    assert not latest.is_latest(PAGE, first) and latest.is_latest(PAGE, second)
+    other = ("local", "session-b")
+    assert latest.is_latest(other, latest.take(other))  # another page's clicks are its own
+    assert latest.is_latest(PAGE, second)

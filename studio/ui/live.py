@@ -22,6 +22,7 @@ from studio.jobs.model import Job, JobState
 from studio.ui import detail, library, storyboard, tiles
 from studio.ui.context import Submitted, UiContext, serve, user_error
 from studio.ui.controls import TabUi, seed_line
+from studio.ui.watch import page_of
 
 TICK = 1.5
 DOUBLE_CLICK = 0.8  # seconds: a second Generate sooner than this is a double click, sent once
@@ -37,11 +38,6 @@ class Live:
 def render() -> Live:
     return Live(gr.Timer(TICK), gr.State(""))
 
-
-def page_of(owner: str, request: gr.Request) -> tuple[str, str] | None:
-    """Which open page an event came from (its owner too: a borrowed session id reaches no one else's list)."""
-    session = getattr(request, "session_hash", None)
-    return (owner, str(session)) if session else None
 
 
 def runs_html(jobs: list[Job], expected: dict[str, float], now: float) -> str:
@@ -66,6 +62,8 @@ def toast(job: Job) -> None:
         gr.Warning(f"{what} needs your decision: open it in the gallery.", title="Needs your decision")
     elif job.state is JobState.CANCELLED:
         gr.Info(f"{what} was cancelled. {job.error_message or ''}", title="Cancelled")
+    elif job.state is JobState.UNCOLLECTED:  # billed, not failed: the runner keeps collecting the clip
+        gr.Warning(f"{what}: {tiles.cost_line(job)}.", title="Clip owed")
     else:
         gr.Warning(f"{what} failed: {job.error_message or 'no reason given'}", title="Job failed")
 
