@@ -144,8 +144,8 @@ def test_final_variations_and_storyboard_with_lineage_both_ways(browser, chain_a
         return [float(x) for x in re.findall(r"of ([0-9.]+) s", board.inner_text())]
 
     def joined(seconds: float):  # the strip's lengths are rounded to 0.1 s: compare within that
-        page.wait_for_function("""(want) => { const m = /([0-9.]+) s once joined/.exec(
-            document.querySelector('#hh-story-summary').innerText); return m && Math.abs(m[1] - want) <= 0.11; }""",
+        page.wait_for_function("""(want) => { const el = document.querySelector('#hh-story-summary');
+            const m = el && /([0-9.]+) s once joined/.exec(el.innerText); return m && Math.abs(m[1] - want) <= 0.11; }""",
                                arg=seconds, timeout=15000)
 
     joined(sum(lengths()))

@@ -5,9 +5,11 @@ bench/screenshots/.
 """
 
 import re
+import sqlite3
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.app_fixture import start_app, stop_app
 from tests.gallery_seed import seed_jobs
@@ -138,6 +140,29 @@ def test_states_open_with_the_actions_that_fit_them(browser, library_app, view):
     assert panel.locator(".hh-compare figcaption").all_inner_texts() == ["Before", "After"]
     shot(page, "detail-edit")
     page.close()
+
+
+def test_quick_clicks_on_tiles_and_stars_all_count(browser, library_app):
+    """Clicks sent while the one before is still on its way are taken in order, not dropped."""
+    page = open_page(browser, library_app.url)
+    tiles(page).nth(5).wait_for(timeout=30000)
+    plain = page.evaluate("""[...document.querySelectorAll('#hh-gallery .hh-tile[data-id]')].slice(0, 12)
+        .filter(t => t.querySelector('.hh-fav').innerText !== '★').map(t => t.dataset.id)""")  # earlier tests star
+    starred, picked = plain[:2], plain[2:4]
+    page.evaluate("""async ([stars, opens]) => {  // 30 ms apart: each is sent while the one before runs
+        const tile = (id) => document.querySelector(`#hh-gallery .hh-tile[data-id="${id}"]`);
+        const pause = () => new Promise(done => setTimeout(done, 30));
+        for (const id of stars) { tile(id).querySelector('.hh-fav').click(); await pause(); }
+        for (const id of opens) { tile(id).click(); await pause(); }
+    }""", [starred, picked])
+    panel = page.locator("#hh-detail")
+    last = page.locator(f"#hh-gallery .hh-tile[data-id='{picked[1]}'] .hh-prompt").inner_text()
+    expect(panel).to_contain_text(last, timeout=20000)  # the last tile clicked is the one open
+    page.wait_for_function("""(ids) => ids.every(id => document.querySelector(
+        `#hh-gallery .hh-tile[data-id="${id}"] .hh-fav`).innerText === '★')""", arg=starred, timeout=20000)
+    with sqlite3.connect(library_app.data_dir / "ledger.sqlite3") as db:
+        marks = dict(db.execute("SELECT id, favourite FROM jobs WHERE id IN (?, ?)", starred).fetchall())
+    assert marks == {starred[0]: 1, starred[1]: 1}, marks
 
 
 def test_delete_asks_first_removes_the_files_and_keeps_the_spend(browser, library_app):

@@ -25,7 +25,7 @@ from studio.jobs.model import Job, JobState
 from studio.service import LOCAL_OWNER, Studio
 from studio.ui.identity import OwnKeys, TokenAccounts, anonymous_token, signed_in_name
 from studio.ui.uploads import upload_path, uploads  # noqa: F401  (the tabs import them from here)
-from studio.ui.watch import Watch
+from studio.ui.watch import Latest, Watch
 
 WATCH_INTERVAL = 0.5
 CONFIRM_SECONDS = 30  # a second press within this long confirms a spend above STUDIO_CONFIRM_ABOVE
@@ -66,6 +66,7 @@ class UiContext:
     _urls: dict = field(default_factory=dict, repr=False)  # file (path, mtime, size) -> browser address
     _urls_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     watch: Watch = field(default_factory=Watch)  # the unfinished jobs each open page follows
+    opening: Latest = field(default_factory=Latest)  # which tile each page opened last
 
     def __post_init__(self) -> None:
         self.signer = Signer(studio_secret(self.studio.settings.browser_secret, self.studio.settings.data_dir))

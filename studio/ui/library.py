@@ -19,6 +19,7 @@ from studio.jobs.library import PAGE_SIZE, STATE_GROUPS, Filter, Page
 from studio.jobs.model import JobState
 from studio.ui import tiles
 from studio.ui.context import UiContext, event_data, user_error
+from studio.ui.watch import page_of
 
 MAX_SHOWN = 480
 LOG_ROWS = 500
@@ -157,11 +158,16 @@ def wire(ctx: UiContext, ui: LibraryUi, panel, open_view, redraw_after) -> None:
                 return {ui.grid: draw(shown, after, variant, state, backend, search, favourites, request)}
         except StudioError as e:
             raise user_error(e, "Not found") from None
-        return open_view(owner, job)
+        page = page_of(owner, request)
+        ticket = ctx.opening.take(page) if page else 0
+        view = open_view(owner, job)
+        return view if not page or ctx.opening.is_latest(page, ticket) else {}  # a later tile is opening
 
+    # "multiple": a second tile (or star) clicked while the first click is on its way counts too, in order;
+    # Gradio's default for a click would drop it without a word.
     redraw_after(ui.grid.click(clicked, [ui.shown, ui.after, *ui.filters], [ui.shown, ui.after, ui.grid,
                                                                          *panel.outputs],
-                               api_visibility="private", show_progress="hidden"))
+                               api_visibility="private", show_progress="hidden", trigger_mode="multiple"))
 
     def search_log(text, request: gr.Request):
         return log_rows(ctx, ctx.owner_or_none(request), text)

@@ -289,7 +289,9 @@ def wire(ctx: UiContext, ui: StoryboardUi, demo: gr.Blocks, add: gr.Button, sele
                     "stays here to change and export again, or Clear it.", duration=6)
         return reopen(owner, job)
 
-    add.click(on_add, [selected, ui.shots], outputs, **private)
+    # "multiple": a second clip added while the first add is still on its way is added too, not dropped
+    # (Gradio's default for a click); the adds run one after another, each on the plan the last one left.
+    add.click(on_add, [selected, ui.shots], outputs, trigger_mode="multiple", **private)
     ui.board.input(on_edit, ui.shots, outputs, trigger_mode="always_last", **private)
     ui.board.click(on_move, ui.shots, outputs, **private)
     demo.load(on_restore, None, outputs, **private)

@@ -15,6 +15,12 @@ from collections import OrderedDict
 MAX_PAGES = 10_000  # pages remembered; the least recently seen is forgotten first
 
 
+def page_of(owner: str, request) -> tuple[str, str] | None:
+    """Which open page an event came from (its owner too: a borrowed session id reaches no one else's list)."""
+    session = getattr(request, "session_hash", None)
+    return (owner, str(session)) if session else None
+
+
 class Watch:
     def __init__(self, max_pages: int = MAX_PAGES):
         self._pages: OrderedDict[tuple[str, str], set[str]] = OrderedDict()
@@ -44,3 +50,29 @@ class Watch:
         while len(self._pages) > self._max:
             self._pages.popitem(last=False)
         return jobs
+
+
+class Latest:
+    """Per page, which of several overlapping requests of one kind came last: only its answer is drawn.
+
+    The page's clicks run side by side (the queue's concurrency), so a tile opened a moment ago can
+    finish after the one clicked next; the earlier answer then steps aside instead of replacing it.
+    """
+
+    def __init__(self, max_pages: int = MAX_PAGES):
+        self._last: OrderedDict[tuple[str, str], int] = OrderedDict()
+        self._lock = threading.Lock()
+        self._max = max_pages
+
+    def take(self, page: tuple[str, str]) -> int:
+        with self._lock:
+            ticket = self._last.get(page, 0) + 1
+            self._last[page] = ticket
+            self._last.move_to_end(page)
+            while len(self._last) > self._max:
+                self._last.popitem(last=False)
+            return ticket
+
+    def is_latest(self, page: tuple[str, str], ticket: int) -> bool:
+        with self._lock:
+            return self._last.get(page, ticket) == ticket
