@@ -49,6 +49,8 @@ def test_a_clip_made_inside_a_cross_site_iframe_is_still_there_after_a_reload(br
     page = browser.new_page(viewport={"width": 1440, "height": 1000})
     page.goto(embedding_site)
     studio = page.frame_locator("#studio")
+    # the page puts its saved draft back once loaded: type after that, as open_page() does for the other tests
+    studio.locator("html[data-hh-draft='restored']").wait_for(state="attached", timeout=60000)
     studio.get_by_label("Prompt", exact=True).fill("A chestnut horse in the surf at dawn, tracking shot")
     studio.locator("input[type=number]").first.fill("3")
     studio.locator("input[type=number]").first.press("Enter")
