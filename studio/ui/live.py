@@ -39,7 +39,6 @@ def render() -> Live:
     return Live(gr.Timer(TICK), gr.State(""))
 
 
-
 def runs_html(jobs: list[Job], expected: dict[str, float], now: float) -> str:
     """The compact status beside Generate: each running job of this tab in words, elapsed and time left."""
     if not jobs:

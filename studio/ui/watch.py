@@ -21,16 +21,30 @@ def page_of(owner: str, request) -> tuple[str, str] | None:
     return (owner, str(session)) if session else None
 
 
+class _Pages(OrderedDict):
+    """Something kept per page, for at most `size` pages: the least recently seen is forgotten first."""
+
+    def __init__(self, size: int):
+        super().__init__()
+        self.size = size
+
+    def seen(self, page: tuple[str, str], default):
+        value = self.setdefault(page, default)
+        self.move_to_end(page)
+        while len(self) > self.size:
+            self.popitem(last=False)
+        return value
+
+
 class Watch:
     def __init__(self, max_pages: int = MAX_PAGES):
-        self._pages: OrderedDict[tuple[str, str], set[str]] = OrderedDict()
+        self._pages = _Pages(max_pages)  # page -> ids of the unfinished jobs it follows
         self._lock = threading.Lock()
-        self._max = max_pages
 
     def follow(self, page: tuple[str, str], job_id: str) -> bool:
         """The page follows this job from now on; False if it already did (the same job sent twice)."""
         with self._lock:
-            jobs = self._touch(page)
+            jobs = self._pages.seen(page, set())
             new = job_id not in jobs
             jobs.add(job_id)
             return new
@@ -38,18 +52,11 @@ class Watch:
     def advance(self, page: tuple[str, str], running: set[str]) -> list[str]:
         """The jobs the page followed that are no longer running; from now on it follows `running`."""
         with self._lock:
-            jobs = self._touch(page)
+            jobs = self._pages.seen(page, set())
             ended = sorted(jobs - running)
             jobs.clear()
             jobs.update(running)
             return ended
-
-    def _touch(self, page: tuple[str, str]) -> set[str]:
-        jobs = self._pages.setdefault(page, set())
-        self._pages.move_to_end(page)
-        while len(self._pages) > self._max:
-            self._pages.popitem(last=False)
-        return jobs
 
 
 class Latest:
@@ -60,17 +67,13 @@ class Latest:
     """
 
     def __init__(self, max_pages: int = MAX_PAGES):
-        self._last: OrderedDict[tuple[str, str], int] = OrderedDict()
+        self._last = _Pages(max_pages)  # page -> the ticket of its latest request
         self._lock = threading.Lock()
-        self._max = max_pages
 
     def take(self, page: tuple[str, str]) -> int:
         with self._lock:
-            ticket = self._last.get(page, 0) + 1
+            ticket = self._last.seen(page, 0) + 1
             self._last[page] = ticket
-            self._last.move_to_end(page)
-            while len(self._last) > self._max:
-                self._last.popitem(last=False)
             return ticket
 
     def is_latest(self, page: tuple[str, str], ticket: int) -> bool:
