@@ -48,9 +48,9 @@ def main() -> None:
         studio = Studio(config.load({"STUDIO_DATA_DIR": str(tmp / "data")}))
         frame = photo(tmp / "frame.jpg", 4000, 3000, 0)
         refs = [photo(tmp / f"r{i}.jpg", 1920, 1080, i) for i in range(9)]
-        took = best_of(3, lambda: studio.advise("i2v", "pull back", first_frame=frame, resolution="1080P"))
+        took = best_of(3, lambda: studio.advice.advise("i2v", "pull back", first_frame=frame, resolution="1080P"))
         print(f"i2v advice with a 12 MP JPEG first frame: {took:.2f} s")
-        took = best_of(3, lambda: studio.advise("r2v", "[Image 1] walks, orbit", references=refs))
+        took = best_of(3, lambda: studio.advice.advise("r2v", "[Image 1] walks, orbit", references=refs))
         print(f"r2v advice with nine 1920x1080 JPEG references: {took:.2f} s")
         studio.close()
 

@@ -27,7 +27,7 @@ from studio.jobs import ledger as ledger_mod  # noqa: E402
 from studio.jobs import timing  # noqa: E402
 from studio.jobs.ledger import Ledger  # noqa: E402
 from studio.jobs.model import Job, JobState  # noqa: E402
-from studio.service import Studio  # noqa: E402
+from studio.service import Caller, Studio  # noqa: E402
 from studio.variants import Request, Variant  # noqa: E402
 from tests.app_fixture import start_app, stop_app  # noqa: E402
 
@@ -71,7 +71,7 @@ def timed(fn, runs: int = 20) -> float:
 def studio_start(data_dir: Path) -> float:
     t = time.perf_counter()
     studio = Studio(config.load({"STUDIO_DATA_DIR": str(data_dir)})).start()
-    studio.jobs(OWNERS[0])
+    studio.core.jobs(Caller.of(OWNERS[0]))
     elapsed = (time.perf_counter() - t) * 1000
     studio.close()
     return elapsed
@@ -88,8 +88,8 @@ def main() -> None:
         data_dir = Path(tempfile.mkdtemp(prefix=f"bench-ledger-{n}-"))
         fill(data_dir / "ledger.sqlite3", n)
         studio = Studio(config.load({"STUDIO_DATA_DIR": str(data_dir)}))
-        page = timed(lambda: studio.jobs(OWNERS[3]))
-        spend = timed(lambda: studio.spend(OWNERS[3]))
+        page = timed(lambda: studio.core.jobs(Caller.of(OWNERS[3])))
+        spend = timed(lambda: studio.billing.spend(Caller.of(OWNERS[3])))
         learn = timed(lambda: timing.estimate(studio.ledger.run_times("dashscope/t2v/720P/5s", timing.HISTORY)))
         start = statistics.median(studio_start(data_dir) for _ in range(5))
         app = "-"

@@ -47,7 +47,7 @@ def test_each_bad_upload_is_refused_in_words_or_accepted(corpus, tmp_path):
         for bad, path in corpus.values():
             variant, fields = fields_for(bad, path)
             try:
-                studio.prepare(variant, **fields)
+                studio.core.prepare(variant, **fields)
                 outcome, message = "accept", ""
             except InputError as e:
                 outcome, message = "refuse", str(e)

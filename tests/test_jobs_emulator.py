@@ -12,7 +12,7 @@ from studio import config
 from studio.jobs.model import JobState
 from studio.media.inspect import probe_video
 from studio.errors import NotFound
-from studio.service import LOCAL_OWNER, Studio
+from studio.service import LOCAL, Caller, Studio
 from studio.ui.tiles import cost_line
 from tests.emulator_fixture import emulator  # noqa: F401
 from tests.media_fixtures import make_image, make_video
@@ -44,11 +44,11 @@ def make_studio(emulator, tmp_path):
 
 
 def submit(studio, variant, **fields):
-    return studio.submit(LOCAL_OWNER, studio.prepare(variant, **fields))
+    return studio.core.submit(LOCAL, studio.core.prepare(variant, **fields))
 
 
 def finish(studio, job, timeout=60):
-    return studio.wait(LOCAL_OWNER, job.id, timeout=timeout, interval=0.05)
+    return studio.core.wait(LOCAL, job.id, timeout=timeout, interval=0.05)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -84,7 +84,7 @@ def test_rate_limited_create_waits_and_goes_through_once(make_studio, emulator, 
     job = finish(studio, submit(studio, "t2v", prompt="x", duration=3))
     assert job.state is JobState.SUCCEEDED, job.error_message
     assert emulator.control.creates(backend) == 1
-    assert "provider busy" in " ".join(e["detail"] or "" for e in studio.history(LOCAL_OWNER, job.id))
+    assert "provider busy" in " ".join(e["detail"] or "" for e in studio.core.history(LOCAL, job.id))
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -97,7 +97,7 @@ def test_create_without_an_answer_is_never_sent_again(make_studio, emulator, bac
     studio.close()
     again = make_studio(backend)  # a restart does not re-send it either
     time.sleep(0.5)
-    assert again.job(LOCAL_OWNER, job.id).state is JobState.UNSURE
+    assert again.core.job(LOCAL, job.id).state is JobState.UNSURE
     assert emulator.control.creates(backend) == 1
 
 
@@ -146,9 +146,9 @@ def test_collect_again_brings_the_clip_home_without_a_new_task(make_studio, emul
     owed = wait_for_state(studio, job.id, JobState.UNCOLLECTED)
     assert ".part" not in owed.error_message and "Error" not in owed.error_message
     with pytest.raises(NotFound):
-        studio.collect_again("someone-else", job.id)
+        studio.billing.collect_again(Caller.of("someone-else"), job.id)
     emulator.control.clear_faults()
-    done = studio.collect_again(LOCAL_OWNER, job.id)
+    done = studio.billing.collect_again(LOCAL, job.id)
     done = wait_for_state(studio, job.id, JobState.SUCCEEDED)
     assert done.output_path and done.cost_usd == 0.42
     assert emulator.control.creates("dashscope") == 1
@@ -168,7 +168,7 @@ def test_a_restart_with_another_key_waits_for_the_one_that_made_the_task(make_st
     wait_for_state(first, job.id, JobState.RUNNING)
     first.close()
     other = make_studio("dashscope", DASHSCOPE_API_KEY="sk-another-account")
-    waiting = other.wait(LOCAL_OWNER, job.id, timeout=20, interval=0.05,
+    waiting = other.core.wait(LOCAL, job.id, timeout=20, interval=0.05,
                          until=lambda j: j.error_code == "task_unknown" or j.state.finished)
     assert waiting.state is JobState.RUNNING and "DASHSCOPE_API_KEY changed" in waiting.error_message
     other.close()
@@ -182,7 +182,7 @@ def test_cancel_while_pending_is_not_billed(make_studio, emulator):
     studio = make_studio("dashscope")
     job = submit(studio, "t2v", prompt="x", duration=3)
     wait_for_state(studio, job.id, JobState.RUNNING)
-    cancelled = studio.cancel(LOCAL_OWNER, job.id)
+    cancelled = studio.core.cancel(LOCAL, job.id)
     assert cancelled.state is JobState.CANCELLED and "not billed" in cancelled.error_message
     assert emulator.control.tasks()[cancelled.task_id]["status"] in ("CANCELED", 12)
 
@@ -192,10 +192,10 @@ def test_cancel_while_running_stops_waiting_and_still_collects(make_studio, emul
     studio = make_studio("dashscope")
     job = submit(studio, "t2v", prompt="x", duration=3)
     deadline = time.monotonic() + 10
-    while emulator.control.tasks().get(studio.job(LOCAL_OWNER, job.id).task_id or "", {}).get("status") != "RUNNING":
+    while emulator.control.tasks().get(studio.core.job(LOCAL, job.id).task_id or "", {}).get("status") != "RUNNING":
         assert time.monotonic() < deadline
         time.sleep(0.05)
-    stopped = studio.cancel(LOCAL_OWNER, job.id)
+    stopped = studio.core.cancel(LOCAL, job.id)
     assert stopped.state is JobState.CANCELLED and stopped.error_code == "stopped_waiting"
     assert "may still bill" in stopped.error_message
     arrived = wait_for_state(studio, job.id, JobState.SUCCEEDED, timeout=20)
@@ -216,7 +216,7 @@ def test_keys_never_reach_the_ledger_or_the_records(make_studio, emulator, tmp_p
 def wait_for_state(studio, job_id, state, timeout=20):
     deadline = time.monotonic() + timeout
     while True:
-        job = studio.job(LOCAL_OWNER, job_id)
+        job = studio.core.job(LOCAL, job_id)
         if job.state is state:
             return job
         assert time.monotonic() < deadline, f"still {job.state} ({job.error_message})"
@@ -272,13 +272,13 @@ def test_cancel_while_the_provider_is_refusing_sends_nothing_more(make_studio, e
     studio.runner.time_scale = 1.0  # wait the provider's Retry-After for real
     job = submit(studio, "t2v", prompt="x", duration=3)
     deadline = time.monotonic() + 10
-    while "provider busy" not in " ".join(e["detail"] or "" for e in studio.history(LOCAL_OWNER, job.id)):
+    while "provider busy" not in " ".join(e["detail"] or "" for e in studio.core.history(LOCAL, job.id)):
         assert time.monotonic() < deadline
         time.sleep(0.05)
-    cancelled = studio.cancel(LOCAL_OWNER, job.id)
+    cancelled = studio.core.cancel(LOCAL, job.id)
     assert cancelled.state is JobState.CANCELLED and "nothing was billed" in cancelled.error_message
     time.sleep(2.5)
-    assert studio.job(LOCAL_OWNER, job.id).state is JobState.CANCELLED
+    assert studio.core.job(LOCAL, job.id).state is JobState.CANCELLED
     assert len(emulator.control.requests(protocol="dashscope", method="POST",
                                          path_prefix="/api/v1/services")) == 1
     assert emulator.control.creates("dashscope") == 0
@@ -297,7 +297,7 @@ def test_a_refused_status_read_keeps_the_providers_words_and_waits_for_the_key(m
     studio = make_studio("dashscope")
     job = submit(studio, "t2v", prompt="x", duration=3)
     deadline = time.monotonic() + 20
-    while (waiting := studio.job(LOCAL_OWNER, job.id)).error_code != "key_refused":
+    while (waiting := studio.core.job(LOCAL, job.id)).error_code != "key_refused":
         assert time.monotonic() < deadline
         time.sleep(0.05)
     assert waiting.state is JobState.RUNNING

@@ -149,29 +149,30 @@ def test_a_cancel_received_by_another_replica_stops_the_job_and_clips_are_seen_f
                                                                                          tmp_path):
     from studio.errors import NotFound
     from studio.media.inspect import probe_video
-    from studio.service import Studio
+    from studio.service import Caller, Studio
     from tests.test_jobs_emulator import settings_for
 
     settings = settings_for(emulator, tmp_path, "dashscope", STUDIO_DATABASE_URL=pg_url)  # one data dir
+    ann = Caller.of("user:ann")
     driver = Studio(settings, time_scale=0.05).start()
     other = Studio(settings, time_scale=0.05).start(resume=False)  # takes no jobs: only answers users
     try:
         emulator.control.configure(task_seconds=1.0)
-        done = driver.submit("user:ann", driver.prepare("t2v", prompt="a horse", duration=3))
-        done = driver.wait("user:ann", done.id, timeout=60, interval=0.05)
-        seen = other.job("user:ann", done.id)  # collected by the driver, shown by the other replica
+        done = driver.core.submit(ann, driver.core.prepare("t2v", prompt="a horse", duration=3))
+        done = driver.core.wait(ann, done.id, timeout=60, interval=0.05)
+        seen = other.core.job(ann, done.id)  # collected by the driver, shown by the other replica
         assert seen.state is JobState.SUCCEEDED and probe_video(seen.output_path).video_codec == "h264"
         with pytest.raises(NotFound):
-            other.job("user:bob", done.id)
+            other.core.job(Caller.of("user:bob"), done.id)
 
         emulator.control.configure(task_seconds=600.0)
-        long = driver.submit("user:ann", driver.prepare("t2v", prompt="a slow horse", duration=3))
-        driver.wait_until_sent("user:ann", long.id)
-        stopped = other.cancel("user:ann", long.id)  # the user's cancel lands on the other replica
+        long = driver.core.submit(ann, driver.core.prepare("t2v", prompt="a slow horse", duration=3))
+        driver.core.wait_until_sent(ann, long.id)
+        stopped = other.core.cancel(ann, long.id)  # the user's cancel lands on the other replica
         assert stopped.state is JobState.CANCELLED and stopped.error_code == "cancelled"
         task = emulator.control.stats()["tasks"][stopped.task_id]
         assert task["status"] in ("CANCELED", "CANCELLED"), task
-        ended = driver.wait("user:ann", long.id, timeout=30, interval=0.05)
+        ended = driver.core.wait(ann, long.id, timeout=30, interval=0.05)
         assert ended.state is JobState.CANCELLED and not ended.cost_usd
     finally:
         other.close()

@@ -18,7 +18,7 @@ from studio import config
 from studio.emulator.control import EmulatorControl
 from studio.jobs.ledger import Ledger
 from studio.jobs.model import JobState
-from studio.service import LOCAL_OWNER, Studio
+from studio.service import LOCAL, Studio
 from tests.app_fixture import free_port, start_app, stop_app
 from tests.emulator_fixture import BANNER, ROOT, RunningEmulator, stop_emulator
 from tests.tally import tally
@@ -50,7 +50,7 @@ def env_for(url: str, data: Path, in_flight: int = 25) -> dict[str, str]:
 def queue_jobs(settings: config.Settings) -> list[str]:
     """Record the jobs without driving them: the studio under test picks them up when it starts."""
     studio = Studio(settings)
-    ids = [studio.submit(LOCAL_OWNER, studio.prepare("t2v", prompt=f"soak {i}: a horse, push in", duration=3),
+    ids = [studio.core.submit(LOCAL, studio.core.prepare("t2v", prompt=f"soak {i}: a horse, push in", duration=3),
                          again=True).id for i in range(JOBS)]
     return ids
 

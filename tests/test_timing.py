@@ -16,7 +16,7 @@ from studio.backends.base import TaskState
 from studio.jobs import limits as limits_module
 from studio.jobs.limits import BackendLimits
 from studio.jobs.model import JobState
-from studio.service import LOCAL_OWNER, Studio
+from studio.service import LOCAL, Studio
 from tests.emulator_fixture import emulator  # noqa: F401
 from tests.test_dashscope_protocol import backend as dashscope_backend
 
@@ -159,23 +159,23 @@ def test_finished_jobs_teach_the_expected_time_of_the_next(emulator, tmp_path):
     emulator.control.configure(task_seconds=0.3)
     studio = Studio(config.load(env), time_scale=0.05).start()
     try:
-        prepared = studio.prepare("t2v", prompt="a horse", duration=3)
-        assert studio.expected_time_for(prepared).seconds is None  # nothing learned yet
-        jobs = [studio.submit(LOCAL_OWNER, prepared, again=True) for _ in range(3)]  # three takes, asked for
-        done = [studio.wait(LOCAL_OWNER, j.id, timeout=60, interval=0.05) for j in jobs]
+        prepared = studio.core.prepare("t2v", prompt="a horse", duration=3)
+        assert studio.core.expected_time_for(prepared).seconds is None  # nothing learned yet
+        jobs = [studio.core.submit(LOCAL, prepared, again=True) for _ in range(3)]  # three takes, asked for
+        done = [studio.core.wait(LOCAL, j.id, timeout=60, interval=0.05) for j in jobs]
         assert all(j.state is JobState.SUCCEEDED for j in done)
-        learned = studio.expected_time_for(prepared)
+        learned = studio.core.expected_time_for(prepared)
         assert learned.samples == 3 and learned.seconds > 0
-        assert studio.expected_time_for(studio.prepare("t2v", prompt="x", duration=8)).seconds is None
-        assert studio.expected_time_for(prepared, backend="preview").seconds is None  # per backend
-        finished = studio.expected_time(LOCAL_OWNER, done[0].id)
+        assert studio.core.expected_time_for(studio.core.prepare("t2v", prompt="x", duration=8)).seconds is None
+        assert studio.core.expected_time_for(prepared, backend="preview").seconds is None  # per backend
+        finished = studio.core.expected_time(LOCAL, done[0].id)
         assert finished.seconds == learned.seconds and finished.left is None
-        running = studio.submit(LOCAL_OWNER, prepared, again=True)
+        running = studio.core.submit(LOCAL, prepared, again=True)
         deadline = time.monotonic() + 30
-        while studio.job(LOCAL_OWNER, running.id).state is not JobState.RUNNING:
+        while studio.core.job(LOCAL, running.id).state is not JobState.RUNNING:
             assert time.monotonic() < deadline
             time.sleep(0.01)
-        now = studio.expected_time(LOCAL_OWNER, running.id)
+        now = studio.core.expected_time(LOCAL, running.id)
         assert now.elapsed is not None and (now.left is not None or now.late)
     finally:
         studio.close()

@@ -6,7 +6,7 @@ Mixed into the Runner (it uses the runner's ledger, wake events and limits):
 - billed, not collected: the provider reported the task SUCCEEDED but the download was refused,
   cut short, not an MP4 or a server error. The job is `uncollected` with its cost; the clip is
   tried again with backoff (re-reading the task first, for a fresh link) while the provider's
-  link may be valid, and at once when the user asks (Studio.collect_again).
+  link may be valid, and at once when the user asks (the billing section's collect_again).
 - past its deadline, not cancelled: the task is read now and then until it ends; a clip that
   arrives is collected and billed as the provider says, a task that fails is not billed.
 """

@@ -146,7 +146,7 @@ class Runner(Recovery):
             if chosen is None:
                 if job.error_code != "needs_key" and not self._recovering(job):  # an owed clip keeps its words
                     self.ledger.update(job.id, **self.accounts.waiting(job))
-                return  # driven again once the key is back (Studio.use_key, or a restart with it)
+                return  # driven again once the key is back (Core.resume, or a restart with it)
             backend, limits = chosen
             if self._recovering(job):
                 await self._recover(job, backend, limits)

@@ -179,7 +179,7 @@ def result_api(result: Result) -> dict:
 def quote_text(ctx: UiContext, variant: Variant, **fields) -> str:
     """The quote, or what has to change before there can be one."""
     try:
-        prepared = ctx.studio.prepare(variant, **uploads(fields))
+        prepared = ctx.studio.core.prepare(variant, **uploads(fields))
     except StudioError as e:
         return f"{CANT} {e}"
     lines = [f"**{prepared.quote.describe()}**"]
