@@ -16,6 +16,7 @@ def main() -> None:
 
     import uvicorn
 
+    from studio.edge import forwarded_allow_ips
     from studio.secrets import redact_logs
     from studio.service import Studio
     from studio.web import create_app
@@ -24,7 +25,8 @@ def main() -> None:
     print(f"HappyHorse Studio: data in {settings.data_dir}", flush=True)
     print(f"Backend: {studio.backend_label()}", flush=True)
     app = create_app(studio)
-    server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning",
+                                           forwarded_allow_ips=forwarded_allow_ips()))
     redact_logs([settings.dashscope_key, settings.inference_key])  # uvicorn's handlers exist now
     print(f"Open http://{settings.host}:{settings.port}/ (Ctrl+C stops the studio)", flush=True)
     try:
