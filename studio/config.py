@@ -22,6 +22,9 @@ Environment variables (names are contracts; keep them stable):
   STUDIO_SECRET           signs anonymous identities (replicas must share it)
                           (default: the Space's OAUTH_CLIENT_SECRET, else a random one kept in the data folder)
   STUDIO_CONFIRM_ABOVE    USD above which the page asks before sending a job to a live backend (default 1.00)
+  STUDIO_FRAME_ANCESTORS  origins that may show the studio inside a frame, e.g. https://example.com (default:
+                          none but the studio itself; on a Space, its page on https://huggingface.co too)
+  FORWARDED_ALLOW_IPS     proxies whose X-Forwarded-For counts (read by uvicorn; see studio.edge)
   GRADIO_SERVER_NAME      address to serve on (default 127.0.0.1; a Space sets 0.0.0.0)
   GRADIO_SERVER_PORT      port for python app.py (default 7860)
 """
@@ -37,6 +40,7 @@ from pathlib import Path
 
 from studio.budgets import Budgets
 from studio.errors import InputError
+from studio.framing import frame_ancestors
 
 DASHSCOPE_REGIONS = {
     "singapore": "https://dashscope-intl.aliyuncs.com",
@@ -71,6 +75,7 @@ class Settings:
     persistent: bool = True  # False on a Space without STUDIO_DATA_DIR: clips vanish when it restarts
     browser_secret: str | None = field(default=None, repr=False)  # STUDIO_SECRET (see studio.anonymous)
     database_url: str | None = field(default=None, repr=False)  # PostgreSQL for many replicas (may hold a password)
+    frame_ancestors: tuple[str, ...] = ()  # origins that may show the studio in a frame (studio.framing)
 
     @property
     def ledger_path(self) -> Path:
@@ -158,6 +163,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         persistent=not on_space or bool(get("STUDIO_DATA_DIR")),
         browser_secret=get("STUDIO_SECRET") or get("OAUTH_CLIENT_SECRET"),
         database_url=_database_url(get("STUDIO_DATABASE_URL")),
+        frame_ancestors=frame_ancestors(get("STUDIO_FRAME_ANCESTORS"), on_space),
     )
 
 

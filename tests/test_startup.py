@@ -131,3 +131,9 @@ def test_ctrl_c_while_an_api_caller_follows_a_job_stops_at_once_and_the_next_sta
             stop_app(again)
     finally:
         stop_emulator(emulator)
+
+
+def test_frame_ancestors_must_be_origins(tmp_path):
+    one_line_refusal(start(tmp_path, STUDIO_FRAME_ANCESTORS="https://ok.example javascript:alert(1)"),
+                     "STUDIO_FRAME_ANCESTORS")
+    one_line_refusal(start(tmp_path, STUDIO_FRAME_ANCESTORS="https://x.example/path"), "STUDIO_FRAME_ANCESTORS")
