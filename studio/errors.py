@@ -4,6 +4,7 @@ StudioError
  +-- InputError        the user's input breaks a limit; the message says what to change
  |    +-- BudgetError     the job would pass a spending cap (what is left, when it resets)
  +-- NotFound          no such job for this owner
+ +-- SettingError      a setting (an environment variable) cannot work; the message names it
  +-- ProviderError     the provider refused or failed; keeps its code and request id
       +-- AmbiguousSubmit  a create request may or may not have reached the provider
       +-- TransientError   worth retrying later (rate limits, 5xx, timeouts on reads)
@@ -24,6 +25,10 @@ class InputError(StudioError):
 
 class NotFound(StudioError):
     """No such job, or not one the caller owns."""
+
+
+class SettingError(StudioError):
+    """A setting that cannot work (an unreachable database, a bad address): refused at start, naming the variable."""
 
 
 class ProviderError(StudioError):

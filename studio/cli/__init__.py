@@ -26,7 +26,7 @@ import sys
 
 from studio import config
 from studio.cli import advice, chain, generate, jobs
-from studio.errors import InputError, NotFound, StudioError
+from studio.errors import InputError, NotFound, SettingError, StudioError
 from studio.service import LOCAL, Studio
 
 COMMAND_MODULES = (generate, jobs, chain, advice)
@@ -44,10 +44,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         settings = config.load()
-    except ValueError as e:
+        studio = Studio(settings)
+    except (ValueError, SettingError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    studio = Studio(settings)
     try:
         return args.run(studio, LOCAL, args)
     except InputError as e:

@@ -21,7 +21,7 @@ import time
 
 import gradio as gr
 
-from studio.anonymous import client_address, verified_identity
+from studio.anonymous import address_of, verified_identity
 from studio.config import Settings
 from studio.secrets import remember
 from studio.service import LOCAL, Account, Caller
@@ -72,7 +72,7 @@ class Callers:
         if not token:
             return None
         peer = getattr(getattr(request, "client", None), "host", None)
-        address = client_address(request.headers, peer, self.settings.on_space)
+        address = address_of(request.headers, peer, self.settings.on_space)
         return Caller(_hashed("anon:", token), _hashed("addr:", address))
 
 
