@@ -17,9 +17,8 @@ import math
 from collections.abc import Callable
 
 import gradio as gr
-from gradio.context import get_blocks_context
-
 from studio.errors import InputError, StudioError
+from studio.ui.compat import api_components
 from studio.ui.context import UiContext
 from studio.ui.controls import RECORD_DOC, document_api
 
@@ -118,13 +117,12 @@ def job_ref(job_id) -> str:
 
 def wire(ctx: UiContext, extra: tuple[Callable, ...] = ()) -> None:
     """Register each action as a named API endpoint and MCP tool (inside the Blocks)."""
-    blocks = get_blocks_context().blocks
     for fn in [*job_actions(ctx), *extra]:
         dep = gr.api(plain_errors(fn), api_name=fn.__name__, concurrency_limit=None)
         label, text = RETURNS.get(fn.__name__, ("Job record", RECORD_DOC))
-        (output,) = [blocks[i] for i in dep["outputs"]]
+        inputs, (output,) = api_components(dep)
         output.label = label
-        document_api(fn, [blocks[i] for i in dep["inputs"]], {output: {"description": text}})
+        document_api(fn, inputs, {output: {"description": text}})
 
 
 def plain_errors(fn: Callable) -> Callable:

@@ -21,6 +21,7 @@ import gradio as gr
 from studio.errors import StudioError
 from studio.jobs.model import Job, JobState
 from studio.service import Caller, Studio
+from studio.ui.compat import in_cache
 from studio.ui.identity import Callers
 from studio.ui.uploads import upload_path, uploads  # noqa: F401  (the tabs import them from here)
 from studio.ui.watch import Latest, Watch
@@ -51,12 +52,6 @@ def user_error(e: StudioError, title: str = "Check your input") -> gr.Error:
     return gr.Error(str(e), title=title, print_exception=False)
 
 
-def event_data(evt: gr.EventData) -> dict:
-    """What a page's script sent with an event (trigger(name, {...})); {} for anything but a dict."""
-    data = getattr(evt, "_data", None)
-    return data if isinstance(data, dict) else {}
-
-
 @dataclass
 class UiContext:
     studio: Studio
@@ -85,7 +80,7 @@ class UiContext:
             known = self._urls.get(key)
         if known:
             return known
-        cached = block.move_resource_to_block_cache(serve(path))
+        cached = in_cache(block, serve(path))
         address = "gradio_api/file=" + quote(str(cached))
         with self._urls_lock:
             if len(self._urls) >= URL_MEMORY:

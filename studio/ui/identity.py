@@ -25,6 +25,7 @@ from studio.anonymous import address_of, verified_identity
 from studio.config import Settings
 from studio.secrets import remember
 from studio.service import LOCAL, Account, Caller
+from studio.ui.compat import http_request, oauth_info
 
 HF_TOKEN_TTL = 600.0  # seconds a token's account is remembered
 LOOKUPS_PER_MINUTE = 60  # hub lookups for tokens not seen lately (each blocks its request briefly)
@@ -37,10 +38,7 @@ def signed_in_name(request: gr.Request | None) -> str | None:
         return None
     if getattr(request, "username", None):
         return request.username
-    try:
-        info = request.session.get("oauth_info") or {}
-    except (AttributeError, AssertionError, KeyError):  # no session middleware: no sign-in here
-        return None
+    info = oauth_info(request)
     expires = info.get("expires_at")
     if not isinstance(expires, (int, float)) or expires < time.time():
         return None
@@ -68,7 +66,7 @@ class Callers:
         if name:
             owner = f"user:{name}"
             return Caller(owner, owner, self.own_keys.get(owner))
-        token = verified_identity(getattr(request, "request", None))
+        token = verified_identity(http_request(request))
         if not token:
             return None
         peer = getattr(getattr(request, "client", None), "host", None)
