@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from studio import budgets
 from studio.errors import InputError
 from studio.jobs.ledger import Ledger
-from studio.jobs.model import Job, JobState, is_loopback
+from studio.jobs.model import Job, JobState, Phase, is_loopback
 from studio.service.caller import Caller
 from studio.service.core import Core
 
@@ -86,9 +86,9 @@ class Billing:
         job = self.core.job(caller, job_id)
         if job.state is JobState.SUCCEEDED:
             return job  # already here (a background try got it first)
-        if job.state is JobState.UNCOLLECTED and job.error_code == "link_expired":
+        if job.phase is Phase.LINK_EXPIRED:
             job = self.ledger.update(job.id, error_code="not_collected") or job  # one more try, on request
-        if not (job.state is JobState.UNCOLLECTED or (job.state is JobState.FAILED and job.error_code == "deadline")):
+        if not job.phase.collectable:
             raise InputError(f"Job {job.id} has no billed clip waiting to be collected (it is {job.state.words}); "
                              "collect again is for jobs marked \"billed, clip not collected yet\".")
         before = job.updated_at

@@ -50,7 +50,7 @@ class Gallery:
         job = self.core.job(caller, job_id)
         if job.deleted_at:
             return job
-        if not job.state.finished or job.error_code == "stopped_waiting":
+        if job.phase.at_provider:
             raise InputError(f"Job {job.id} is still {job.state.words}: cancel it first, then delete it.")
         gone = self.ledger.update(job_id, only_from=FINISHED, deleted_at=time.time())
         if gone is None:

@@ -64,7 +64,7 @@ class Studio:
             return "refused"
         if not job.webhook_secret or not hmac.compare_digest(job.webhook_secret.encode(), secret.encode()):
             return "refused"
-        if (job.state.finished and job.error_code != "stopped_waiting") or job_id in self._woken:
+        if not job.phase.at_provider or job_id in self._woken:
             return "ignored"  # a task ends once: a replay changes nothing and costs no provider call
         self._woken.add(job_id)
         self.runner.wake(job_id)

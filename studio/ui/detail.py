@@ -14,11 +14,12 @@ from dataclasses import dataclass
 import gradio as gr
 
 from studio.errors import StudioError
-from studio.jobs.model import Job, JobState
+from studio.jobs.model import Job, JobState, Phase
 from studio.service import Caller
 from studio.service.billing import console_name
 from studio.ui import chain_actions, takes, tiles
-from studio.ui.context import UiContext, event_data, serve, user_error
+from studio.ui.compat import event_data
+from studio.ui.context import UiContext, serve, user_error
 from studio.ui.tiles import esc
 
 LINK_JS = """
@@ -131,7 +132,7 @@ def view(ctx: UiContext, ui: DetailUi, caller: Caller, job: Job, expected: float
     is_edit = job.request.variant.value == "edit" and done and bool(job.request.video)
     decided = job.state.finished and job.state is not JobState.UNSURE
     generated = job.request.variant.value in chain_actions.TAB_OF
-    owed = job.state is JobState.UNCOLLECTED or (job.state is JobState.FAILED and job.error_code == "deadline")
+    owed = job.phase.collectable
     family = takes.takes_of(ctx, caller, job)
     return chain_actions.view(ctx, ui.chain, caller, job, redraw) | {
         ui.panel: gr.update(visible=True),
@@ -184,7 +185,7 @@ def banner_html(job: Job, expected: float | None) -> str:
                 f'{esc(job.error_message or "")}</p><p>Look in the <b>{esc(console_name(job.backend))}</b> for '
                 f'a task created around {esc(time.strftime("%H:%M", time.localtime(job.created_at)))}, '
                 'then tell the studio what you found.</p></div>')
-    if job.state is JobState.CANCELLED or job.error_code == "kept_billed":
+    if job.state is JobState.CANCELLED or job.phase is Phase.KEPT_BILLED:
         return (f'<div class="hh-banner hh-b-cancelled"><p><b>{esc(tiles.state_words(job).capitalize())}.</b> '
                 f'{esc(job.error_message or "")}</p><p>{esc(tiles.cost_line(job))}</p></div>')
     return (f'<div class="hh-banner hh-b-failed"><p><b>{esc(tiles.state_words(job).capitalize())}.</b> '
