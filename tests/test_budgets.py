@@ -13,9 +13,7 @@ from studio import budgets, config
 from studio.errors import BudgetError, InputError
 from studio.jobs.model import JobState
 from studio.service import LOCAL, LOCAL_OWNER, Account, Caller, Studio
-from tests.emulator_fixture import emulator  # noqa: F401
-from tests.pg_fixture import database_env, pg_server, pg_url, store  # noqa: F401
-from tests.test_jobs_emulator import settings_for
+from tests.conftest import database_env, settings_for
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -153,7 +151,7 @@ def test_run_again_twice_quickly_is_one_new_job_and_a_users_key_job_never_reruns
     with pytest.raises(InputError, match="ran on your own dashscope key"):
         studio.core.retry(ann, own.id)
     with pytest.raises(InputError, match="ran on your own dashscope key"):
-        studio.chain.make_final(ann, own.id)
+        studio.chain.send(ann, studio.chain.offer_final(ann, own.id))[0]
     assert studio.core.retry(ann_own, own.id).key_source == "user"
 
 
@@ -161,6 +159,6 @@ def test_variations_pass_the_caps_all_together_or_not_at_all(studio_with, emulat
     studio = studio_with(STUDIO_BUDGET_USER_DAY="2.00")
     draft = studio.core.wait(LOCAL, send(studio, "a horse", duration=3).id, timeout=60, interval=0.05)  # $0.42
     with pytest.raises(BudgetError, match=r"\$1.68 job"):  # four more at $0.42 would reach $2.10
-        studio.chain.make_variations(LOCAL, draft.id, 4)
+        studio.chain.send(LOCAL, studio.chain.offer_variations(LOCAL, draft.id, 4))
     assert emulator.control.creates("dashscope") == 1  # none of the four was sent
-    assert len(studio.chain.make_variations(LOCAL, draft.id, 3)) == 3
+    assert len(studio.chain.send(LOCAL, studio.chain.offer_variations(LOCAL, draft.id, 3))) == 3

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.media import FRAME, frames
 from studio import config
 from studio.chain import StoryShot
 from studio.errors import InputError, NotFound
@@ -18,7 +19,6 @@ from studio.jobs.model import JobState, MadeAs
 from studio.media import inspect
 from studio.media.inspect import probe_video
 from studio.service import LOCAL, LOCAL_OWNER, Caller, Studio
-from tests.media_fixtures import FRAME, frames
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -71,7 +71,7 @@ def test_another_owners_clip_is_neither_usable_nor_shown_in_lineage(studio):
     mine = run(studio)
     theirs = run(studio, owner="someone-else")
     for action in (lambda: studio.chain.grab_frame(LOCAL, theirs.id),
-                   lambda: studio.chain.make_final(LOCAL, theirs.id),
+                   lambda: studio.chain.send(LOCAL, studio.chain.offer_final(LOCAL, theirs.id))[0],
                    lambda: studio.chain.lineage(LOCAL, theirs.id),
                    lambda: studio.chain.stitch(LOCAL, [StoryShot(mine.id), StoryShot(theirs.id)])):
         with pytest.raises(NotFound):
@@ -86,7 +86,7 @@ def test_another_owners_clip_is_neither_usable_nor_shown_in_lineage(studio):
 
 
 def test_load_settings_gives_back_the_request_for_its_tab(studio, tmp_path):
-    from tests.media_fixtures import make_image
+    from harness.media import make_image
 
     refs = [str(make_image(tmp_path / f"r{i}.png", 720, 720)) for i in range(2)]
     job = run(studio, "r2v", references=refs, prompt="[Image 1] meets [Image 2]", ratio="1:1", seed=42,
@@ -102,31 +102,31 @@ def test_load_settings_gives_back_the_request_for_its_tab(studio, tmp_path):
 
 def test_final_is_the_same_request_and_seed_at_1080p_with_both_costs(studio):
     draft = run(studio, duration=4, seed=123)
-    quote = studio.chain.final_quote(LOCAL, draft.id)
+    quote = studio.chain.offer_final(LOCAL, draft.id).quote
     assert (quote.draft.resolution, quote.draft.total) == ("720P", 0.56)
     assert (quote.final.resolution, quote.final.total) == ("1080P", 0.96)
-    final = studio.core.wait(LOCAL, studio.chain.make_final(LOCAL, draft.id).id, timeout=120)
+    final = studio.core.wait(LOCAL, studio.chain.send(LOCAL, studio.chain.offer_final(LOCAL, draft.id))[0].id, timeout=120)
     assert final.state is JobState.SUCCEEDED and final.seed == 123
     assert final.request.resolution == "1080P" and final.request.prompt == draft.request.prompt
     assert (final.width, final.height) == (1920, 1080) and final.quote_usd == 0.96
     assert (final.parent_id, final.made_as) == (draft.id, MadeAs.FINAL)
     with pytest.raises(InputError, match="already at 1080P"):
-        studio.chain.final_quote(LOCAL, final.id)
+        studio.chain.offer_final(LOCAL, final.id).quote
 
 
 @pytest.mark.parametrize("count", [1, 5, "two", 2.5])
 def test_variations_come_in_sets_of_two_to_four(studio, count):
     job = run(studio)
     with pytest.raises(InputError, match="2, 3 or 4"):
-        studio.chain.make_variations(LOCAL, job.id, count)
+        studio.chain.send(LOCAL, studio.chain.offer_variations(LOCAL, job.id, count))
     assert len(studio.core.jobs(LOCAL)) == 1  # nothing was sent
 
 
 def test_variations_have_new_seeds_one_quote_and_show_together(studio):
     job = run(studio, seed=9)
-    quote = studio.chain.variations_quote(LOCAL, job.id, 3)
+    quote = studio.chain.offer_variations(LOCAL, job.id, 3).quote
     assert quote.each.total == 0.42 and quote.total == 1.26
-    made = studio.chain.make_variations(LOCAL, job.id, 3)
+    made = studio.chain.send(LOCAL, studio.chain.offer_variations(LOCAL, job.id, 3))
     done = [studio.core.wait(LOCAL, j.id, timeout=120) for j in made]
     assert all(j.state is JobState.SUCCEEDED for j in done)
     seeds = {j.seed for j in done}
@@ -146,7 +146,7 @@ def test_variations_have_new_seeds_one_quote_and_show_together(studio):
 def test_lineage_both_ways_in_the_ledger_and_after_a_restart(studio, tmp_path):
     root = run(studio, seed=1)
     retry = studio.core.wait(LOCAL, studio.core.retry(LOCAL, root.id).id, timeout=120)
-    final = studio.core.wait(LOCAL, studio.chain.make_final(LOCAL, retry.id).id, timeout=120)
+    final = studio.core.wait(LOCAL, studio.chain.send(LOCAL, studio.chain.offer_final(LOCAL, retry.id))[0].id, timeout=120)
     assert retry.made_as is MadeAs.RETRY
     family = studio.chain.lineage(LOCAL, final.id)
     assert [j.id for j in family.ancestors] == [retry.id, root.id]
@@ -225,7 +225,7 @@ def test_stitch_is_a_free_job_with_lineage_to_every_shot(studio):
     answer = json.loads(json.dumps(studio.chain.lineage(LOCAL, a.id).to_dict()))  # an API can send it as is
     assert answer["children"] == [{"id": board.id, "made_as": "stitch of", "variant": "stitch", "state": "succeeded"}]
     with pytest.raises(InputError, match="storyboard"):
-        studio.chain.make_final(LOCAL, board.id)
+        studio.chain.send(LOCAL, studio.chain.offer_final(LOCAL, board.id))[0]
 
 
 @pytest.mark.parametrize("shots, fades, words", [

@@ -7,8 +7,7 @@ from studio.chain import StoryShot
 from studio.jobs.model import JobState, MadeAs
 from studio.media.inspect import probe_video
 from studio.service import LOCAL
-from tests.emulator_fixture import emulator  # noqa: F401
-from tests.test_jobs_emulator import BACKENDS, finish, make_studio, submit  # noqa: F401
+from tests.conftest import BACKENDS, finish, submit
 
 FRAME = 1 / 24
 
@@ -37,9 +36,9 @@ def test_final_sends_the_same_seed_at_1080p_and_bills_the_final(make_studio, emu
     studio = make_studio(backend)
     draft = finish(studio, submit(studio, "t2v", prompt="a horse at dawn", duration=3, seed=4242))
     assert draft.state is JobState.SUCCEEDED, draft.error_message
-    quote = studio.chain.final_quote(LOCAL, draft.id)
+    quote = studio.chain.offer_final(LOCAL, draft.id).quote
     assert (quote.draft.total, quote.final.total) == (0.42, 0.72)
-    final = finish(studio, studio.chain.make_final(LOCAL, draft.id))
+    final = finish(studio, studio.chain.send(LOCAL, studio.chain.offer_final(LOCAL, draft.id))[0])
     assert final.state is JobState.SUCCEEDED, final.error_message
     assert sent(emulator, final) == {"seed": 4242, "resolution": "1080P"}
     assert (probe_video(final.output_path).width, final.cost_usd, final.backend) == (1920, 0.72, backend)
@@ -51,8 +50,8 @@ def test_final_sends_the_same_seed_at_1080p_and_bills_the_final(make_studio, emu
 def test_variations_are_sent_together_with_new_seeds(make_studio, emulator, backend):
     studio = make_studio(backend)
     job = finish(studio, submit(studio, "t2v", prompt="a horse in rain", duration=3, seed=7))
-    quote = studio.chain.variations_quote(LOCAL, job.id, 2)
-    made = [finish(studio, j) for j in studio.chain.make_variations(LOCAL, job.id, 2)]
+    quote = studio.chain.offer_variations(LOCAL, job.id, 2).quote
+    made = [finish(studio, j) for j in studio.chain.send(LOCAL, studio.chain.offer_variations(LOCAL, job.id, 2))]
     assert all(j.state is JobState.SUCCEEDED for j in made), [j.error_message for j in made]
     seeds = [sent(emulator, j)["seed"] for j in made]
     assert len(set(seeds)) == 2 and 7 not in seeds and seeds == [j.seed for j in made]

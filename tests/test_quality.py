@@ -10,7 +10,7 @@ from PIL import Image, ImageCms
 from studio import config
 from studio.advice import AdviceKind
 from studio.media import quality
-from studio.service import Studio
+from studio.service import LOCAL, Studio
 
 QUALITY_TOLERANCE = 2  # libjpeg-written files come out exact; other encoders land near
 
@@ -109,7 +109,9 @@ def test_a_non_srgb_frame_is_converted_and_the_sRGB_copy_is_what_is_kept(studio,
 
     prepared = studio.core.prepare("i2v", prompt="pull back", first_frame=str(path))
     assert any("converted from Adobe RGB (1998) compatible test profile to sRGB" in n for n in prepared.checked.notes)
-    kept = studio.core.inputs.keep(prepared.request).first_frame
+    inputs = studio.settings.data_dir / "inputs"
+    assert not inputs.exists() or not any(inputs.iterdir())  # a quote writes nothing: converted when sent
+    kept = studio.core.submit(LOCAL, prepared).request.first_frame
     with Image.open(kept) as out:
         name = ImageCms.getProfileDescription(ImageCms.ImageCmsProfile(io.BytesIO(out.info["icc_profile"])))
         grey, green = out.getpixel((100, 100)), out.getpixel((900, 100))
@@ -150,6 +152,7 @@ def test_a_non_srgb_reference_is_converted_and_the_note_names_its_slot(studio, t
     prepared = studio.core.prepare("r2v", prompt="[Image 2] waves, orbit", references=[None, str(path)])
     assert "Image 2: converted from Adobe RGB (1998) compatible test profile to sRGB before sending." in \
         prepared.checked.notes
-    assert prepared.request.references[0] != str(path) and prepared.request.reference_slots == (2,)
-    with Image.open(prepared.request.references[0]) as out:
+    sent = studio.core.submit(LOCAL, prepared).request
+    assert sent.references[0] != str(path) and sent.reference_slots == (2,)
+    with Image.open(sent.references[0]) as out:
         assert quality.profile_name(out) is None  # sRGB now

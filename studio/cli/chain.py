@@ -88,18 +88,18 @@ def frame(studio: Studio, caller: Caller, args: argparse.Namespace) -> int:
 
 @unknown_job_is_input
 def final(studio: Studio, caller: Caller, args: argparse.Namespace) -> int:
-    print(studio.chain.final_quote(caller, args.job_id).describe(), file=sys.stderr)
+    offer = studio.chain.offer_final(caller, args.job_id, args.backend)
+    print(offer.quote.describe(), file=sys.stderr)
     studio.start(resume=False)
-    job = studio.chain.make_final(caller, args.job_id, args.backend)
-    return _finish(studio, caller, [job], args.json, many=False)
+    return _finish(studio, caller, studio.chain.send(caller, offer), args.json, many=False)
 
 
 @unknown_job_is_input
 def variations(studio: Studio, caller: Caller, args: argparse.Namespace) -> int:
-    print(studio.chain.variations_quote(caller, args.job_id, args.count).describe(), file=sys.stderr)
+    offer = studio.chain.offer_variations(caller, args.job_id, args.count, args.backend)
+    print(offer.quote.describe(), file=sys.stderr)
     studio.start(resume=False)
-    jobs = studio.chain.make_variations(caller, args.job_id, args.count, args.backend)
-    return _finish(studio, caller, jobs, args.json, many=True)
+    return _finish(studio, caller, studio.chain.send(caller, offer), args.json, many=True)
 
 
 @unknown_job_is_input

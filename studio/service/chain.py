@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 from studio import budgets, chain
@@ -22,6 +23,23 @@ from studio.service.caller import Caller
 from studio.service.core import Core, Prepared
 
 log = logging.getLogger("studio.service")
+
+
+@dataclass(frozen=True)
+class Offer:
+    """Jobs made from a finished clip (its final, or variations), checked and quoted, ready to send as they
+    stand: what a user confirms is what is sent, with no second check and no second read of the clip's job."""
+
+    parent: Job
+    prepared: Prepared                 # the request, checked and quoted once
+    seeds: tuple[int | None, ...]      # one job per seed
+    made_as: MadeAs
+    backend: str
+    quote: chain.FinalQuote | chain.VariationsQuote
+
+    @property
+    def total(self) -> float:
+        return self.quote.total
 
 
 class Chain:
@@ -77,42 +95,32 @@ class Chain:
         fields = job.request.to_dict() | changes
         return job, self.core.prepare(fields.pop("variant"), **fields)
 
-    def final_quote(self, caller: Caller, job_id: str) -> chain.FinalQuote:
-        """What the 1080P final of a draft costs, beside what the draft cost."""
-        job, prepared = self._again(caller, job_id, "making the final", resolution="1080P", seed=None)
-        if job.request.resolution == "1080P":
-            raise InputError(f"Job {job.id} is already at 1080P: it is its own final.")
-        return chain.FinalQuote(prepared.quote, chain.quote_of(job))
-
-    def make_final(self, caller: Caller, job_id: str, backend: str | None = None) -> Job:
-        """The same request and seed at 1080P, recorded as the final of the draft."""
+    def offer_final(self, caller: Caller, job_id: str, backend: str | None = None) -> Offer:
+        """The 1080P final of a draft: the same request and seed at 1080P, quoted beside what the draft cost."""
         job, prepared = self._again(caller, job_id, "making the final", resolution="1080P")
         if job.request.resolution == "1080P":
             raise InputError(f"Job {job.id} is already at 1080P: it is its own final.")
-        caller.check_key_for(job, backend)
-        return self.core.submit(caller, _with_seed(prepared, job.seed), backend or job.backend, parent_id=job.id,
-                                made_as=MadeAs.FINAL)
+        return Offer(job, prepared, (job.seed,), MadeAs.FINAL, backend or job.backend,
+                     chain.FinalQuote(prepared.quote, chain.quote_of(job)))
 
-    def variations_quote(self, caller: Caller, job_id: str, count: int) -> chain.VariationsQuote:
-        n = chain.variation_count(count)
-        _, prepared = self._again(caller, job_id, "making variations", seed=None)
-        return chain.VariationsQuote(prepared.quote, n)
-
-    def make_variations(self, caller: Caller, job_id: str, count: int, backend: str | None = None) -> list[Job]:
-        """The same request with `count` (2-4) new seeds, sent together, recorded as variations of the job.
-
-        The caps are checked for all of them at once: either every variation is sent or none is.
-        """
+    def offer_variations(self, caller: Caller, job_id: str, count: int, backend: str | None = None) -> Offer:
+        """The same request with `count` (2-4) new seeds, quoted together."""
         n = chain.variation_count(count)
         job, prepared = self._again(caller, job_id, "making variations", seed=None)
-        name = backend or job.backend
-        caller.check_key_for(job, name)
-        if caller.account_for(name) is None and self.core.backend_name(name) != "preview":
+        return Offer(job, prepared, tuple(chain.new_seeds(n, job.seed)), MadeAs.VARIATION, backend or job.backend,
+                     chain.VariationsQuote(prepared.quote, n))
+
+    def send(self, caller: Caller, offer: Offer) -> list[Job]:
+        """Send what was offered, recorded as made from its clip. The caps are checked for all its jobs at
+        once: either every variation is sent or none is."""
+        caller.check_key_for(offer.parent, offer.backend)
+        n = len(offer.seeds)
+        if n > 1 and caller.account_for(offer.backend) is None and self.core.backend_name(offer.backend) != "preview":
             usage = self.ledger.spending.usage(caller.payer, budgets.day_start())
-            budgets.admit(self.core.settings.budgets, usage, prepared.quote.total * n, jobs=n)
-        return [self.core.submit(caller, _with_seed(prepared, seed), name, parent_id=job.id,
-                                 made_as=MadeAs.VARIATION)
-                for seed in chain.new_seeds(n, job.seed)]
+            budgets.admit(self.core.settings.budgets, usage, offer.prepared.quote.total * n, jobs=n)
+        return [self.core.submit(caller, _with_seed(offer.prepared, seed), offer.backend, parent_id=offer.parent.id,
+                                 made_as=offer.made_as)
+                for seed in offer.seeds]
 
     def variations(self, caller: Caller, job_id: str) -> list[Job]:
         """The variations made of a job, oldest first."""

@@ -50,9 +50,10 @@ class Core:
     # --- before money is spent ---------------------------------------------
 
     def prepare(self, variant: str, **fields) -> Prepared:
-        """Build and check a request (every limit, every file by content) and quote it."""
+        """Build and check a request (every limit, every file by content) and quote it. Writes nothing:
+        the files are converted and kept when the job is sent (submit)."""
         request = variants.build(variant, **fields)
-        checked = self.inputs.in_srgb(check_files(request))
+        checked = check_files(request)
         return Prepared(checked, pricing.quote(request, checked.source_seconds))
 
     @staticmethod
@@ -85,7 +86,7 @@ class Core:
         name = account.backend if account else self.backend_name(backend)
         if parent_id is None:
             parent_id, made_as = self._origin(caller, prepared.request)
-        request = self.inputs.keep(prepared.request)
+        request = self.inputs.to_send(prepared.request)
         seed = request.seed if request.seed is not None else random.randint(0, variants.MAX_SEED)
         now = time.time()
         job = Job(

@@ -102,9 +102,9 @@ def view(ctx: UiContext, ui: ChainUi, caller: Caller, job: Job, redraw: bool = F
         return out | {ui.final: gr.update(visible=False), ui.variations: gr.update(visible=False),
                       ui.count: gr.update(visible=False)}
     try:
-        final = ctx.studio.chain.final_quote(caller, job.id)
+        final = ctx.studio.chain.offer_final(caller, job.id).quote
         free = " · free here" if job.is_test else ""
-        out[ui.final] = gr.update(visible=True, value=f"Final at 1080P, same seed · ${final.final.total:.2f} "
+        out[ui.final] = gr.update(visible=True, value=f"Final at 1080P, same seed · ${final.total:.2f} "
                                                       f"(the draft was ${final.draft.total:.2f}){free}")
     except StudioError:
         out[ui.final] = gr.update(visible=False)  # already 1080P: it is its own final
@@ -186,26 +186,23 @@ def wire(ctx: UiContext, ui: ChainUi, selected: gr.State, load: gr.Button, tabs:
         return to_edit(caller, job_id, 0.0, EDIT_SECONDS)
 
     def final(caller, job_id, request=None):
-        draft = ctx.studio.core.job(caller, job_id)
-        ctx.confirm_spend(caller, ctx.studio.chain.final_quote(caller, job_id).final.total, draft.backend,
-                          f"final of {job_id}", request)
-        job = ctx.studio.chain.make_final(caller, job_id)
+        offer = ctx.studio.chain.offer_final(caller, job_id)  # what is confirmed is what is sent
+        ctx.confirm_spend(caller, offer.total, offer.backend, f"final of {job_id}", request)
+        (job,) = ctx.studio.chain.send(caller, offer)
         gr.Info("Making the 1080P final (same prompt and seed): it opens here and leads the gallery.", duration=5)
         return reopen(caller, job)
 
     def variations(caller, job_id, count, request=None):
-        draft = ctx.studio.core.job(caller, job_id)
-        quote = ctx.studio.chain.variations_quote(caller, job_id, count)  # checks the count too
-        ctx.confirm_spend(caller, quote.total, draft.backend, f"{quote.count} variations of {job_id}", request)
-        made = ctx.studio.chain.make_variations(caller, job_id, quote.count)
+        offer = ctx.studio.chain.offer_variations(caller, job_id, count)  # checks the count too
+        ctx.confirm_spend(caller, offer.total, offer.backend, f"{len(offer.seeds)} variations of {job_id}", request)
+        made = ctx.studio.chain.send(caller, offer)
         gr.Info(f"Making {len(made)} variations with new seeds: they arrive together at the top of the gallery.",
                 duration=5)
-        return reopen(caller, ctx.studio.core.job(caller, job_id))
+        return reopen(caller, offer.parent)
 
     def variations_label(caller, job_id, count):
-        quote = ctx.studio.chain.variations_quote(caller, job_id, count)
-        job = ctx.studio.core.job(caller, job_id)
-        return gr.update(value=f"Make {quote.count} variations · {money(quote.total, job)}")
+        offer = ctx.studio.chain.offer_variations(caller, job_id, count)
+        return gr.update(value=f"Make {offer.quote.count} variations · {money(offer.total, offer.parent)}")
 
     frame_in = [selected, ui.at, ui.which]
     redraw_after(ui.to_first.click(guarded(to_first), frame_in, tab_outputs, js=PLAYER_TIME, **private))
