@@ -19,7 +19,8 @@ from studio.jobs.library import PAGE_SIZE, STATE_GROUPS, Filter, Page
 from studio.jobs.model import JobState
 from studio.service import Caller
 from studio.ui import tiles
-from studio.ui.context import UiContext, event_data, user_error
+from studio.ui.compat import event_data
+from studio.ui.context import UiContext, user_error
 from studio.ui.watch import page_of
 
 MAX_SHOWN = 480

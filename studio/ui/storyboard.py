@@ -20,7 +20,8 @@ from studio.errors import InputError, StudioError
 from studio.jobs.model import Job, JobState
 from studio.service import Caller
 from studio.ui import tiles
-from studio.ui.context import UiContext, event_data, user_error
+from studio.ui.compat import event_data
+from studio.ui.context import UiContext, user_error
 from studio.ui.tiles import esc
 
 MAX_SHOTS = 24
