@@ -37,9 +37,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from harness.emulator import start_emulator, stop_emulator  # noqa: E402
 from studio import config  # noqa: E402
 from studio.service import Caller, Studio  # noqa: E402
-from tests.emulator_fixture import start_emulator, stop_emulator  # noqa: E402
 
 SHAPES = (("720P", 3), ("720P", 5), ("1080P", 3))
 OWNER = Caller.of("bench")

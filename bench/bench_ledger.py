@@ -13,8 +13,8 @@ start-up (ledger open, migrations, resume sweep, first page), and with --app
 from __future__ import annotations
 
 import argparse
-import statistics
 import sqlite3
+import statistics
 import sys
 import tempfile
 import time
@@ -22,6 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from harness.app import start_app, stop_app  # noqa: E402
 from studio import config  # noqa: E402
 from studio.jobs import ledger as ledger_mod  # noqa: E402
 from studio.jobs import timing  # noqa: E402
@@ -29,7 +30,6 @@ from studio.jobs.ledger import Ledger  # noqa: E402
 from studio.jobs.model import Job, JobState  # noqa: E402
 from studio.service import Caller, Studio  # noqa: E402
 from studio.variants import Request, Variant  # noqa: E402
-from tests.app_fixture import start_app, stop_app  # noqa: E402
 
 OWNERS = [f"user:{n}" for n in range(20)]
 

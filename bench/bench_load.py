@@ -26,11 +26,11 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from harness.app import free_port  # noqa: E402
+from harness.emulator import start_emulator, stop_emulator  # noqa: E402
 from studio import config  # noqa: E402
 from studio.service import Caller, Studio  # noqa: E402
 from studio.web import create_app  # noqa: E402
-from tests.app_fixture import free_port  # noqa: E402
-from tests.emulator_fixture import start_emulator, stop_emulator  # noqa: E402
 
 OWNERS = [f"user:{n}" for n in range(20)]
 

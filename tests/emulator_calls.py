@@ -1,129 +1,28 @@
-"""The `emulator` fixture: a real emulator process on 127.0.0.1, reset before each test.
+"""Talking to the emulator as a provider's client would, for the tests of its protocols.
 
-    from tests.emulator_fixture import emulator   # in a test module
-
-    def test_something(emulator):
-        emulator.url                    # "http://127.0.0.1:PORT": both DASHSCOPE and INFERENCE base URL
-        emulator.control.add_fault(on="create", kind="http", status=429)
-        emulator.control.configure(task_seconds=0.5)
-
-One process serves the whole pytest session (started on first use, stopped
-when pytest ends); every test gets it freshly reset: no tasks, files or faults,
-task_seconds back to 0.2. The process's log is at `emulator.log_path`.
-
-Helpers for tests that talk to it: make_image / make_video (input media),
-probe (read an MP4 with PyAV), oss_upload / inference_upload (each provider's
-upload flow), and raw protocol calls ds / ds_get / ds_wait, inf / inf_get / inf_wait.
+Raw protocol calls (ds / ds_get / ds_wait, inf / inf_get / inf_wait), each provider's upload flow
+(oss_upload, inference_upload), and probe / assert_clip to read the MP4s it returns. The emulator itself
+is the `emulator` fixture (tests/conftest.py).
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import tempfile
-import threading
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import pytest
 
-from studio.emulator.control import EmulatorControl
+from tests.conftest import wait_until
 
 DS_KEY, INF_KEY = "sk-emulator-test", "inf_emulator_test"
 CREATE = "/api/v1/services/aigc/video-generation/video-synthesis"
 DS_TERMINAL = {"SUCCEEDED", "FAILED", "CANCELED", "UNKNOWN"}
 APP = "alibaba/happyhorse-1-0-"
-ROOT = Path(__file__).resolve().parents[1]
-TASK_SECONDS = 0.2
-START_TIMEOUT = 30.0
-BANNER = "emulator listening on "
-
-
-@dataclass
-class RunningEmulator:
-    url: str
-    control: EmulatorControl
-    process: subprocess.Popen
-    log_path: Path
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-
-def start_emulator(task_seconds: float = TASK_SECONDS) -> RunningEmulator:
-    """Start `python -m studio.emulator --port 0` and read its address from the first line."""
-    log_path = Path(tempfile.mkstemp(prefix="emulator-", suffix=".log")[1])
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "studio.emulator", "--port", "0", "--task-seconds", str(task_seconds),
-             "--parent-pid", str(os.getpid())],
-            cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log, text=True)
-    first: list[str] = []
-    reader = threading.Thread(target=lambda: first.append(proc.stdout.readline()), daemon=True)  # type: ignore[union-attr]
-    reader.start()
-    reader.join(START_TIMEOUT)
-    line = first[0].strip() if first else ""
-    if not line.startswith(BANNER):
-        proc.kill()
-        proc.wait()
-        raise RuntimeError(f"the emulator did not start (first line {line!r}); log:\n{log_path.read_text()[-3000:]}")
-    url = line[len(BANNER):]
-    return RunningEmulator(url=url, control=EmulatorControl(url), process=proc, log_path=log_path)
-
-
-def stop_emulator(running: RunningEmulator) -> None:
-    proc = running.process
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-    if proc.stdout:
-        proc.stdout.close()
 
 
 HTTP = httpx.Client(timeout=30)  # one pool for the helpers: a new client per call costs ~40 ms
 
-_shared: dict[str, RunningEmulator] = {}
 
-
-@pytest.fixture
-def emulator(request: pytest.FixtureRequest) -> RunningEmulator:
-    running = _shared.get("process")
-    if running is None or running.process.poll() is not None:
-        running = start_emulator()
-        _shared["process"] = running
-        request.config.add_cleanup(lambda: stop_emulator(_shared.pop("process", running)))
-    running.control.reset()
-    return running
-
-
-# ---- media and upload helpers for tests that talk to the emulator ---------------
-
-def make_image(path: Path, width: int, height: int, fmt: str = "PNG") -> Path:
-    """A small gradient image of the given size, in the given Pillow format."""
-    from PIL import Image
-
-    img = Image.linear_gradient("L").resize((width, height)).convert("RGB")
-    img.save(path, format=fmt)
-    return path
-
-
-def make_video(path: Path, width: int = 640, height: int = 360, seconds: float = 4.0, fps: int = 24) -> Path:
-    """An H.264 + AAC clip (container from the suffix: .mp4, .mov, .mkv ...)."""
-    from studio.media.ffmpeg import run_sync
-
-    run_sync(["-f", "lavfi", "-i", f"testsrc2=size={width}x{height}:rate={fps}:duration={seconds}",
-              "-f", "lavfi", "-i", f"sine=frequency=220:duration={seconds}",
-              "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac",
-              "-shortest", str(path)])
-    return path
+# ---- reading clips and uploading inputs as a client does ----------------------------------
 
 
 def probe(data: bytes) -> dict:
@@ -182,13 +81,8 @@ def ds_get(emulator, task_id, key=DS_KEY):
 
 
 def ds_wait(emulator, task_id, timeout=30):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        body = ds_get(emulator, task_id).json()
-        if body["output"]["task_status"] in DS_TERMINAL:
-            return body
-        time.sleep(0.05)
-    raise AssertionError(f"task {task_id} did not end")
+    return wait_until(lambda: (body := ds_get(emulator, task_id).json())["output"]["task_status"] in DS_TERMINAL
+                      and body, timeout, f"task {task_id} ended")
 
 
 def inf(emulator, app, inp, key=INF_KEY, **extra):
@@ -201,13 +95,8 @@ def inf_get(emulator, task_id):
 
 
 def inf_wait(emulator, task_id, timeout=30):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        task = inf_get(emulator, task_id).json()["data"]
-        if task["status"] >= 10:
-            return task
-        time.sleep(0.05)
-    raise AssertionError(f"task {task_id} did not end")
+    return wait_until(lambda: (task := inf_get(emulator, task_id).json()["data"])["status"] >= 10 and task,
+                      timeout, f"task {task_id} ended")
 
 
 def assert_clip(data, width, height, seconds):

@@ -5,13 +5,20 @@ from pathlib import Path
 
 import pytest
 
+from harness.media import make_image, make_video
 from studio import config, variants
 from studio.advice import AdviceKind, advise_prompt
 from studio.cli import main
 from studio.errors import InputError
-from studio.prompts import BuilderFields, compose, examples, insert, reference_tokens, renumber
+from studio.prompts import (
+    BuilderFields,
+    compose,
+    examples,
+    insert,
+    reference_tokens,
+    renumber,
+)
 from studio.service import LOCAL, Caller, Studio
-from tests.media_fixtures import make_image, make_video
 
 CINEMATIC = [
     "Slow tracking shot following a woman walking through morning fog on a cobblestone street, warm "

@@ -12,7 +12,6 @@ from gradio_client import Client, handle_file
 from studio import config
 from studio.errors import InputError
 from studio.service import Studio
-from tests.app_fixture import studio_app  # noqa: F401
 from tests.bad_uploads import CORPUS
 from tests.tally import tally
 

@@ -5,7 +5,6 @@ is collected and shows its cost.
 """
 
 
-import time
 
 import pytest
 
@@ -13,8 +12,7 @@ from studio.jobs.model import JobState
 from studio.media.inspect import probe_video
 from studio.service import LOCAL, Studio
 from studio.ui.tiles import cost_line
-from tests.emulator_fixture import emulator  # noqa: F401
-from tests.test_jobs_emulator import make_studio, settings_for, submit, wait_for_state  # noqa: F401
+from tests.conftest import settings_for, submit, wait_for_state, wait_until
 
 
 def test_a_restart_without_the_key_waits_for_it_and_then_collects(make_studio, emulator, tmp_path):
@@ -71,7 +69,7 @@ def test_a_clip_that_is_not_an_mp4_is_billed_and_names_no_file(make_studio, emul
 def test_collect_again_through_the_api_for_your_own_job_only(emulator, tmp_path):
     from gradio_client import Client
 
-    from tests.app_fixture import start_app, stop_app
+    from harness.app import start_app, stop_app
 
     emulator.control.add_fault(on="download", protocol="dashscope", kind="forbidden", times=-1)
     app = start_app(tmp_path / "app-data", {"STUDIO_BACKEND": "dashscope", "DASHSCOPE_API_KEY": "sk-test",
@@ -105,7 +103,7 @@ def test_an_owed_clip_survives_a_restart_without_the_key_and_comes_home_with_it(
     first.close()
     keyless = Studio(settings_for(emulator, tmp_path, "preview", DASHSCOPE_API_KEY=""), time_scale=0.05).start()
     try:
-        time.sleep(1.5)  # a few sweeps
+        wait_until(lambda: keyless.runner.looked_at(job.id), 20, "the keyless studio done with the job for now")
         kept = keyless.core.job(LOCAL, job.id)
         assert kept.state is JobState.UNCOLLECTED and kept.error_code == "not_collected"
     finally:

@@ -4,12 +4,12 @@ import re
 
 import pytest
 
+from harness.app import start_app, stop_app
+from harness.gallery import seed_jobs
 from studio import config
 from studio.chain import StoryShot
 from studio.service import LOCAL, Studio
-from tests.app_fixture import start_app, stop_app
-from tests.gallery_seed import seed_jobs
-from tests.test_browser import DESKTOP, PHONE, browser, draft_restored, open_page, shot, toast_said  # noqa: F401
+from tests.pages import DESKTOP, PHONE, draft_restored, open_page, shot, toast_said
 
 
 @pytest.fixture(scope="module")

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.app_fixture import start_app, stop_app
-from tests.gallery_seed import seed_jobs
-from tests.media_fixtures import make_image
-from tests.test_browser import DESKTOP, PHONE, VIEWS, browser, in_view, open_page, shot  # noqa: F401
+from harness.app import start_app, stop_app
+from harness.gallery import seed_jobs
+from harness.media import make_image
+from tests.pages import DESKTOP, PHONE, VIEWS, in_view, open_page, shot
 
 SEEDED = 60
 

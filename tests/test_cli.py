@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from tests.media_fixtures import make_image, make_video
-from tests.test_studio import cli
+from harness.media import make_image, make_video
+from tests.conftest import cli
 
 
 @pytest.fixture(scope="module")

@@ -14,12 +14,12 @@ import pytest
 
 from studio.backends import dashscope as ds
 from studio.backends.base import JobSpec, TaskState, TaskStatus
-from studio.backends.http import RetryPolicy
 from studio.config import Settings
 from studio.errors import AmbiguousSubmit, ProviderError, TransientError
 from studio.variants import AudioMode, Request, Variant
+from tests.fake_transport import DASHSCOPE_KEY, Fake, Sleeps, dashscope_backend
 
-KEY = "sk-SECRET-do-not-leak-1234"
+KEY = DASHSCOPE_KEY
 FRAME = "https://cdn.example/frame.png"
 REFS = ("https://cdn.example/a.png", "https://cdn.example/b.png")
 CLIP = "https://cdn.example/clip.mp4"
@@ -180,30 +180,8 @@ def test_error_without_json_still_says_something():
 # -- over an in-process transport ------------------------------------------------------------
 
 
-class Fake:
-    """A scripted transport: handler(request) -> Response or raises; every request recorded."""
-
-    def __init__(self, handler):
-        self.handler, self.requests = handler, []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        return self.handler(request)
-
-    def paths(self, method: str | None = None) -> list[str]:
-        return [r.url.path for r in self.requests if method in (None, r.method)]
-
-
-class Sleeps(list):
-    async def __call__(self, seconds: float) -> None:
-        self.append(seconds)
-
-
 def backend(handler, sleeps=None) -> tuple[ds.DashScopeBackend, Fake]:
-    fake = Fake(handler)
-    retry = RetryPolicy(tries=3, base=0.0, cap=0.0, sleep=Sleeps() if sleeps is None else sleeps)
-    return ds.DashScopeBackend(KEY, "http://ds.test", "singapore", retry=retry,
-                               transport=httpx.MockTransport(fake)), fake
+    return dashscope_backend(handler, sleeps)
 
 
 def run(coro):

@@ -20,9 +20,8 @@ import pytest
 from studio.jobs.model import JobState
 from studio.service import LOCAL, Studio
 from studio.ui.tiles import cost_line
-from tests.emulator_fixture import emulator  # noqa: F401
+from tests.conftest import settings_for
 from tests.tally import tally
-from tests.test_jobs_emulator import settings_for
 
 BACKENDS = ("dashscope", "inferencesh")
 JOBS_PER_CASE = 2

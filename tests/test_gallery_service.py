@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.gallery import seed_jobs
 from studio import config
 from studio.errors import InputError, NotFound
 from studio.jobs.library import Filter
@@ -12,7 +13,6 @@ from studio.jobs.model import Job, JobState
 from studio.service import LOCAL, LOCAL_OWNER, Caller, Studio
 from studio.ui import tiles
 from studio.variants import build
-from tests.gallery_seed import seed_jobs
 
 
 @pytest.fixture

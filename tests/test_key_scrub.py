@@ -7,10 +7,9 @@ import logging
 import pytest
 
 from studio.jobs.model import JobState
-from studio.service import LOCAL
 from studio.secrets import RedactingFilter, redact
-from tests.emulator_fixture import emulator  # noqa: F401
-from tests.test_jobs_emulator import finish, make_studio, submit  # noqa: F401
+from studio.service import LOCAL
+from tests.conftest import finish, submit
 
 KEYS = {"dashscope": "sk-test-secret-0001", "inferencesh": "inf_test-secret-0002"}
 

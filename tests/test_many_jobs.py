@@ -6,7 +6,7 @@ import time
 from studio import config
 from studio.jobs.model import JobState
 from studio.service import Caller, Studio
-from tests.emulator_fixture import emulator  # noqa: F401
+from tests.conftest import wait_until
 
 JOBS = 200
 OWNERS = [f"user:{n}" for n in range(10)]
@@ -26,15 +26,14 @@ def test_two_hundred_jobs_at_once(emulator, tmp_path):
             owner = OWNERS[i % len(OWNERS)]
             prepared = studio.core.prepare("t2v", prompt=f"shot {i}", duration=3, ratio="16:9")
             jobs.append(studio.core.submit(Caller.of(owner), prepared, backend="dashscope" if i % 2 else "inferencesh"))
-        peak_threads = threads_before
-        deadline = time.monotonic() + 300
-        while True:
-            peak_threads = max(peak_threads, threading.active_count())
-            states = [studio.core.job(Caller.of(j.owner), j.id).state for j in jobs]
-            if all(s.finished for s in states):
-                break
-            assert time.monotonic() < deadline, f"unfinished after 300 s: {sum(not s.finished for s in states)}"
-            time.sleep(0.2)
+        threads = [threads_before]
+
+        def all_finished() -> bool:
+            threads.append(threading.active_count())
+            return all(studio.core.job(Caller.of(j.owner), j.id).state.finished for j in jobs)
+
+        wait_until(all_finished, 300, "every job finished", interval=0.2)
+        peak_threads = max(threads)
         elapsed = time.monotonic() - started
         done = [studio.core.job(Caller.of(j.owner), j.id) for j in jobs]
     finally:

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import time
-
 import httpx
 import pytest
 
 from studio.errors import BudgetError
 from studio.jobs.model import JobState
 from studio.service import Account, Caller, Studio
-from tests.emulator_fixture import emulator  # noqa: F401
-from tests.test_jobs_emulator import settings_for
+from tests.conftest import settings_for, wait_until
 
 ANN_KEY = "sk-ann-own-key-5150"
 ANN = Caller.of("user:ann")                                       # on the studio's key
@@ -50,18 +47,15 @@ def test_after_a_restart_a_users_key_job_waits_for_the_key_instead_of_using_the_
     emulator.control.configure(task_seconds=4)
     first = make(emulator, tmp_path)
     job = first.core.submit(ANN_OWN, first.core.prepare("t2v", prompt="a horse", duration=3))
-    deadline = time.monotonic() + 20
-    while first.core.job(ANN, job.id).state is not JobState.RUNNING and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: first.core.job(ANN, job.id).state is JobState.RUNNING, 20, "the job running")
     first.close()  # the restart: the key was only in memory
 
     again = make(emulator, tmp_path)
     try:
-        deadline = time.monotonic() + 20
-        while (waiting := again.core.job(ANN, job.id)).error_code != "needs_key" and time.monotonic() < deadline:
-            time.sleep(0.05)
+        waiting = wait_until(lambda: (j := again.core.job(ANN, job.id)).error_code == "needs_key" and j, 20,
+                             "the job waiting for its key")
         assert waiting.state is JobState.RUNNING and "Waiting for your dashscope key" in waiting.error_message
-        time.sleep(0.5)
+        wait_until(lambda: again.runner.looked_at(job.id), 20, "the runner done with the job for now")
         assert again.core.job(ANN, job.id).state is JobState.RUNNING  # not driven on the owner's key
         assert again.core.resume(ANN_OWN) == 1
         done = again.core.wait(ANN, job.id, timeout=60, interval=0.05)

@@ -9,39 +9,27 @@ user must see all their jobs, and nobody else's, from either replica.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from pathlib import Path
 
 import pytest
-from gradio_client import Client
 
-from studio.anonymous import Signer, studio_secret
+from harness.app import start_app, stop_app
+from harness.replicas import SECRET, client, identities, owner_of
 from studio.jobs.ledger import Ledger
 from studio.jobs.model import JobState
-from tests.app_fixture import start_app, stop_app
-from tests.emulator_fixture import emulator  # noqa: F401
-from tests.pg_fixture import pg_server, pg_url  # noqa: F401
+from tests.conftest import wait_until
 
 JOBS = 50
-SECRET = "replica-test-secret"  # STUDIO_SECRET of both replicas: identities are signed with it
-USERS = [Signer(studio_secret(SECRET, Path("."))).mint() for _ in range(5)]  # five browsers' identity cookies
+USERS = identities(5)  # five browsers' identity cookies
 RATE = 600       # calls a minute to the account, for both replicas together: one each 0.1 s
 IN_FLIGHT = 6    # tasks at the provider at once, for both replicas together
 CREATE = "/api/v1/services"
 STATUS = "/api/v1/tasks/"
 
 
-def owner_of(token: str) -> str:
-    return "anon:" + hashlib.sha256(token.encode()).hexdigest()[:24]
-
-
 def prompt(i: int) -> str:
     return f"a horse on a beach, take {i:02d} of the replica test"
-
-
-def client(app, token: str) -> Client:
-    return Client(app.url, verbose=False, headers={"Cookie": f"happyhorse_studio_id={token}"})
 
 
 def replica_env(emulator, url: str) -> dict[str, str]:
@@ -56,16 +44,6 @@ def all_jobs(ledger: Ledger):
 
 def finished(jobs):
     return jobs if all(j.state.finished for j in jobs) else None
-
-
-def wait_until(check, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def most_in_any_window(times: list[float], window: float) -> int:
@@ -150,7 +128,7 @@ def test_a_cancel_received_by_another_replica_stops_the_job_and_clips_are_seen_f
     from studio.errors import NotFound
     from studio.media.inspect import probe_video
     from studio.service import Caller, Studio
-    from tests.test_jobs_emulator import settings_for
+    from tests.conftest import settings_for
 
     settings = settings_for(emulator, tmp_path, "dashscope", STUDIO_DATABASE_URL=pg_url)  # one data dir
     ann = Caller.of("user:ann")

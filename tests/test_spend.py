@@ -9,7 +9,6 @@ from studio.service import LOCAL, LOCAL_OWNER, Studio
 from studio.ui.app import header_html
 from studio.ui.context import UiContext
 from studio.variants import build
-from tests.emulator_fixture import emulator  # noqa: F401
 
 
 def charged(studio, backend, base_url, cost, at):

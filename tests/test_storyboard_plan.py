@@ -3,13 +3,13 @@ and only the owner's finished clips are ever shots."""
 
 import pytest
 
+from harness.gallery import seed_jobs
 from studio import config
 from studio.chain import StoryShot
 from studio.errors import InputError
 from studio.service import LOCAL, Caller, Studio
 from studio.ui.context import UiContext
 from studio.ui.storyboard import edited, moved, own_shots
-from tests.gallery_seed import seed_jobs
 
 
 def plan(*fades):

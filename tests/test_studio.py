@@ -1,18 +1,16 @@
 """The studio end to end on the preview backend: service, CLI, and restarts."""
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from harness.media import make_image, make_video
 from studio import config
 from studio.jobs.model import JobState
 from studio.media.inspect import probe_video
 from studio.service import LOCAL, Studio
-from tests.media_fixtures import make_image, make_video
+from tests.conftest import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -75,14 +73,6 @@ def test_inputs_are_kept_after_the_upload_is_gone(studio, tmp_path):
     assert kept.exists() and kept.parent == studio.settings.data_dir / "inputs"
     again = studio.core.wait(LOCAL, studio.core.retry(LOCAL, job.id).id, timeout=120)
     assert again.state is JobState.SUCCEEDED and again.parent_id == job.id
-
-
-def cli(data_dir, *args, env=None):
-    env = {**os.environ, "STUDIO_DATA_DIR": str(data_dir), **(env or {})}
-    env.pop("DASHSCOPE_API_KEY", None), env.pop("INFERENCE_API_KEY", None), env.pop("STUDIO_BACKEND", None)
-    proc = subprocess.run([sys.executable, "-m", "studio", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=180)
-    return proc
 
 
 def test_cli_generate_prints_the_record_and_the_ledger_survives(tmp_path):

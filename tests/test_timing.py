@@ -5,20 +5,19 @@ finishes at a known moment; nothing here measures wall-clock time.
 """
 
 import asyncio
-import time
 
 import httpx
 import pytest
 
 from studio import config
-from studio.jobs import timing
 from studio.backends.base import TaskState
 from studio.jobs import limits as limits_module
+from studio.jobs import timing
 from studio.jobs.limits import BackendLimits
 from studio.jobs.model import JobState
 from studio.service import LOCAL, Studio
-from tests.emulator_fixture import emulator  # noqa: F401
-from tests.test_dashscope_protocol import backend as dashscope_backend
+from tests.conftest import wait_until
+from tests.fake_transport import dashscope_backend
 
 
 def sdk_reads(finish: float) -> list[float]:
@@ -171,10 +170,8 @@ def test_finished_jobs_teach_the_expected_time_of_the_next(emulator, tmp_path):
         finished = studio.core.expected_time(LOCAL, done[0].id)
         assert finished.seconds == learned.seconds and finished.left is None
         running = studio.core.submit(LOCAL, prepared, again=True)
-        deadline = time.monotonic() + 30
-        while studio.core.job(LOCAL, running.id).state is not JobState.RUNNING:
-            assert time.monotonic() < deadline
-            time.sleep(0.01)
+        wait_until(lambda: studio.core.job(LOCAL, running.id).state is JobState.RUNNING, 30, "the job running",
+                   interval=0.01)
         now = studio.core.expected_time(LOCAL, running.id)
         assert now.elapsed is not None and (now.left is not None or now.late)
     finally:
@@ -182,7 +179,8 @@ def test_finished_jobs_teach_the_expected_time_of_the_next(emulator, tmp_path):
 
 
 def test_the_emulator_times_a_task_by_its_settings_and_seed():
-    from studio.emulator.state import Config, Job as EmulatedJob
+    from studio.emulator.state import Config
+    from studio.emulator.state import Job as EmulatedJob
 
     def job(resolution, seconds, seed):
         return EmulatedJob(variant="t2v", prompt="x", resolution=resolution, ratio=None, duration=seconds,

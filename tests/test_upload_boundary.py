@@ -13,6 +13,7 @@ from pathlib import Path
 import gradio as gr
 import pytest
 
+from harness.media import make_image
 from studio import config
 from studio.errors import InputError
 from studio.service import LOCAL, Studio
@@ -20,7 +21,6 @@ from studio.ui import uploads
 from studio.ui.context import UiContext
 from studio.ui.edit_tab import source_facts
 from studio.ui.image_tab import frame_facts
-from tests.media_fixtures import make_image
 
 
 @pytest.fixture
