@@ -80,9 +80,8 @@ class FileReferences:
         self.upload_path = upload_path
 
     async def __call__(self, scope, receive, send):
-        path = scope["path"]
-        if scope["type"] != "http" or scope.get("method") != "POST" or path == self.upload_path or \
-                path.startswith(UNGUARDED):
+        if scope["type"] != "http" or scope.get("method") != "POST" or scope["path"] == self.upload_path or \
+                scope["path"].startswith(UNGUARDED):  # (a lifespan scope has no path: it must pass untouched)
             return await self.app(scope, receive, send)
         body, too_big = await _read_body(receive, EVENT_BODY_MAX)
         if too_big:
