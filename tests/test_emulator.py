@@ -39,7 +39,7 @@ def media(tmp_path_factory):
         "gif": make_image(d / "anim.gif", 640, 480, "GIF"), "wide": make_image(d / "wide.png", 1500, 400),
         "ref_small": make_image(d / "ref_small.jpg", 350, 350, "JPEG"),
         "source": make_video(d / "source.mp4", 640, 360, 4), "short": make_video(d / "short.mp4", 640, 360, 2),
-        "mkv": make_video(d / "source.mkv", 640, 360, 4),
+        "mkv": make_video(d / "source.mkv", 640, 360, 4, fmt="matroska"),
     }
 
 
