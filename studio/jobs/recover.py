@@ -59,11 +59,17 @@ class Recovery:
         leaves the job `uncollected` with its cost (it was billed). True when the clip is here."""
         billed = status.billed_seconds if status.billed_seconds is not None else job.quote.get("billed_seconds")
         cost = 0.0 if job.is_preview else messages.cost(job, billed)
+        marked = None  # 'downloading' is written while the clip comes, not before it starts
         if job.state is not JobState.UNCOLLECTED:
-            await self._set(job, JobState.DOWNLOADING, detail=status.request_id,
-                      only_from=(JobState.RUNNING, JobState.DOWNLOADING, JobState.CANCELLED, JobState.FAILED))
+            marked = asyncio.ensure_future(self._set(
+                job, JobState.DOWNLOADING, detail=status.request_id,
+                only_from=(JobState.RUNNING, JobState.DOWNLOADING, JobState.CANCELLED, JobState.FAILED)))
         try:
-            got = await collect(job, backend, status, self.media_dir, retry_delay=self.time_scale)
+            try:
+                got = await collect(job, backend, status, self.media_dir, retry_delay=self.time_scale)
+            finally:
+                if marked is not None:
+                    await marked  # (its event comes before the outcome's)
         except ProviderError as e:
             since = await self.db.entered(job.id, JobState.UNCOLLECTED) or time.time()
             await self._set(job, JobState.UNCOLLECTED, detail=f"not collected ({e.code})",

@@ -32,6 +32,7 @@ from studio.errors import AmbiguousSubmit, ProviderError, StudioError, Transient
 from studio.jobs import messages, timing
 from studio.jobs.accounts import Accounts
 from studio.jobs.cancel import cancel_job, try_cancel
+from studio.jobs.collect import warm_up
 from studio.jobs.ledger import Ledger, process_id
 from studio.jobs.limits import BackendLimits
 from studio.jobs.model import Job, JobState
@@ -70,6 +71,7 @@ class Runner(Recovery):
     # --- called from any thread --------------------------------------------
 
     def start(self, resume: bool = True) -> None:
+        threading.Thread(target=warm_up, name="studio-warm-up", daemon=True).start()
         self._thread.start()
         self._unlisten = self.ledger.listen(self._wake_here)
         if resume:
