@@ -21,6 +21,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from studio.anonymous import AnonymousIdentity, Signer, studio_secret
+from studio.compress import Compress
 from studio.guards import LOOPBACK_HOSTS, FileReferences, SameOrigin, UploadLimits
 from studio.service import Studio
 from studio.ui.app import build, launch_options
@@ -51,4 +52,5 @@ def create_app(studio: Studio) -> FastAPI:
         app.add_middleware(AnonymousIdentity, signer=signer, trust_forwarded=studio.settings.on_space)
     on_loopback = studio.settings.host in LOOPBACK_HOSTS
     app.add_middleware(SameOrigin, public_url=studio.settings.public_url, hosts=LOOPBACK_HOSTS if on_loopback else None)
+    app.add_middleware(Compress)  # outermost: the guards read answers before they are compressed
     return app
