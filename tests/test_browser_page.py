@@ -7,9 +7,8 @@ At 1440x900 and 390x844, light and dark; every view is photographed into bench/s
 import pytest
 from playwright.sync_api import expect
 
-from tests.app_fixture import start_app, stop_app
+from tests.app_fixture import seeded_app
 from tests.browser_fixture import DESKTOP, VIEWS, browser, in_view, open_page, shot  # noqa: F401
-from tests.gallery_seed import seed_jobs
 
 SEEDED = 60  # three pages of tiles: the gallery is several screens tall
 PROMPT = "A red kite hangs over the dunes at noon, slow pan left"
@@ -17,11 +16,7 @@ PROMPT = "A red kite hangs over the dunes at noon, slow pan left"
 
 @pytest.fixture(scope="module")
 def page_app(tmp_path_factory):
-    data = tmp_path_factory.mktemp("page") / "data"
-    seed_jobs(data, SEEDED)
-    app = start_app(data)
-    yield app
-    stop_app(app)
+    yield from seeded_app(tmp_path_factory, "page", SEEDED)
 
 
 def ready_to_generate(page):
