@@ -21,6 +21,7 @@ and the parsed arguments and returns the exit code.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from studio import config
@@ -60,5 +61,12 @@ def main(argv: list[str] | None = None) -> int:
     except StudioError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("interrupted: jobs already sent stay in the ledger and resume with the studio or `wait JOB`.",
+              file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # the reader went away (`show JOB | head`): what it wanted was printed
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return 0
     finally:
         studio.close()
