@@ -308,9 +308,9 @@ def test_cli_chain_frame_final_variations_stitch(tmp_path):
 
 
 @pytest.mark.parametrize("args, words", [
-    (["frame", "0123456789abcdef", "--last"], "No job"),
-    (["final", "nope"], "No job"),
-    (["stitch", "nope", "nada"], "No job"),
+    (["frame", "0123456789abcdef", "--last"], "no job '0123456789abcdef' in "),
+    (["final", "nope"], "(STUDIO_DATA_DIR): list the jobs there with `jobs`"),
+    (["stitch", "nope", "nada"], "no job 'nope' in "),
     (["variations", "JOB", "--count", "6"], "2, 3 or 4"),
     (["frame", "JOB", "--at", "99"], "outside it"),
     (["stitch", "JOB", "JOB", "--trim", "JOB=a:b"], "JOB=IN:OUT"),

@@ -26,7 +26,7 @@ import sys
 
 from studio import config
 from studio.cli import advice, chain, generate, jobs
-from studio.errors import InputError, NotFound, SettingError, StudioError
+from studio.errors import InputError, NotFound, SettingError, StudioError, shown_id
 from studio.service import Studio
 
 COMMAND_MODULES = (generate, jobs, chain, advice)
@@ -54,9 +54,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except NotFound as e:
-        what = f"no job {args.job_id!r}" if getattr(args, "job_id", None) else str(e)
-        print(f"error: {what} in {settings.data_dir} (STUDIO_DATA_DIR): list the jobs there with `jobs`.",
-              file=sys.stderr)
+        print(f"error: no job {shown_id(e.job_id)} in {settings.data_dir} (STUDIO_DATA_DIR): list the jobs "
+              "there with `jobs`.", file=sys.stderr)
         return 2
     except StudioError as e:
         print(f"error: {e}", file=sys.stderr)
