@@ -60,6 +60,9 @@ def frame(studio: Studio, args: argparse.Namespace) -> int:
         out = Path(args.out)
         if out.suffix.lower() != ".png":
             raise InputError(f"--out {out.name}: a frame is saved as PNG; name the file .png.")
+        if not out.resolve().parent.is_dir():
+            raise InputError(f"--out {out}: there is no folder {out.resolve().parent}: create it first, "
+                             "or save the frame elsewhere.")
         with atomic_path(out) as part:
             shutil.copyfile(path, part)
         path = out.resolve()
