@@ -5,32 +5,53 @@ from __future__ import annotations
 import sys
 
 
+SETTING_REFUSED = 2  # the exit code of a setting that cannot work, as the CLI's for invalid input
+
+
+def refuse(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr, flush=True)
+    return SETTING_REFUSED
+
+
 def main() -> None:
     from studio import config
+    from studio.errors import SettingError
 
     try:
         settings = config.load()
         config.check_serving(settings)
     except ValueError as e:
-        sys.exit(f"error: {e}")
+        sys.exit(refuse(str(e)))
 
-    import uvicorn
-
-    from studio.secrets import redact_logs
     from studio.service import Studio
+    from studio.serving import serve
     from studio.web import create_app
 
-    studio = Studio(settings).start()
+    try:
+        studio = Studio(settings)
+    except SettingError as e:
+        sys.exit(refuse(str(e)))
+    studio.start()
     print(f"HappyHorse Studio: data in {settings.data_dir}", flush=True)
+    print(f"Ledger: {studio.ledger.store}", flush=True)
     print(f"Backend: {studio.backend_label()}", flush=True)
     app = create_app(studio)
-    server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning"))
-    redact_logs([settings.dashscope_key, settings.inference_key])  # uvicorn's handlers exist now
     print(f"Open http://{settings.host}:{settings.port}/ (Ctrl+C stops the studio)", flush=True)
     try:
-        server.run()
+        closed = serve(app, settings.host, settings.port, [settings.dashscope_key, settings.inference_key])
     finally:
+        print(stopping_words(len(studio.ledger.unfinished())), flush=True)
         studio.close()
+    if closed:
+        print(f"({closed} open connection{'s' if closed != 1 else ''} closed.)", flush=True)
+
+
+def stopping_words(unfinished: int) -> str:
+    if not unfinished:
+        return "Stopped."
+    jobs = "1 unfinished job" if unfinished == 1 else f"{unfinished} unfinished jobs"
+    return (f"Stopped. {jobs} stay with the provider and in the ledger: the next start follows them again "
+            "(nothing is sent twice).")
 
 
 if __name__ == "__main__":

@@ -38,6 +38,7 @@ IDENTITY_WINDOW = 3600.0
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 IDENTITY_PAGES = ("/", "", "/config")  # the page, and what gradio_client reads first (it keeps those cookies)
 UNGUARDED = ("/studio/webhook/", "/studio/health")
+ADDRESS_HEADER = "x-studio-address"  # the caller's address as the edge decided it (studio.edge)
 
 
 class Signer:
@@ -93,6 +94,12 @@ def client_address(headers, peer: str | None, trust_forwarded: bool) -> str:
     if ip.version == 6 and not ip.is_loopback:
         return str(ipaddress.ip_network(f"{ip}/64", strict=False))
     return str(ip)
+
+
+def address_of(headers, peer: str | None, trust_forwarded: bool) -> str:
+    """The caller's address group: as studio.edge decided it for this request, else from the raw headers."""
+    decided = headers.get(ADDRESS_HEADER) if headers is not None else None
+    return decided or client_address(headers if headers is not None else {}, peer, trust_forwarded)
 
 
 class NewIdentityLimit:
@@ -170,7 +177,7 @@ class AnonymousIdentity:
         if identity_token(headers.get("cookie"), self.signer) or not _needs_identity(scope):
             return await self.app(scope, receive, send)
         peer = scope["client"][0] if scope.get("client") else None
-        if not self.limit.allow(client_address(headers, peer, self.trust_forwarded)):
+        if not self.limit.allow(address_of(headers, peer, self.trust_forwarded)):
             refusal = JSONResponse({"error": "Too many new sessions from your address. Keep the studio's cookie "
                                              "between calls (gradio_client does), or sign in, and try again later."},
                                    status_code=429)

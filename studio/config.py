@@ -22,6 +22,9 @@ Environment variables (names are contracts; keep them stable):
   STUDIO_SECRET           signs anonymous identities (replicas must share it)
                           (default: the Space's OAUTH_CLIENT_SECRET, else a random one kept in the data folder)
   STUDIO_CONFIRM_ABOVE    USD above which the page asks before sending a job to a live backend (default 1.00)
+  STUDIO_FRAME_ANCESTORS  origins that may show the studio inside a frame, e.g. https://example.com (default:
+                          none but the studio itself; on a Space, its page on https://huggingface.co too)
+  FORWARDED_ALLOW_IPS     proxies whose X-Forwarded-For counts (read by uvicorn; see studio.edge)
   GRADIO_SERVER_NAME      address to serve on (default 127.0.0.1; a Space sets 0.0.0.0)
   GRADIO_SERVER_PORT      port for python app.py (default 7860)
 """
@@ -37,6 +40,7 @@ from pathlib import Path
 
 from studio.budgets import Budgets
 from studio.errors import InputError
+from studio.framing import frame_ancestors
 
 DASHSCOPE_REGIONS = {
     "singapore": "https://dashscope-intl.aliyuncs.com",
@@ -71,6 +75,7 @@ class Settings:
     persistent: bool = True  # False on a Space without STUDIO_DATA_DIR: clips vanish when it restarts
     browser_secret: str | None = field(default=None, repr=False)  # STUDIO_SECRET (see studio.anonymous)
     database_url: str | None = field(default=None, repr=False)  # PostgreSQL for many replicas (may hold a password)
+    frame_ancestors: tuple[str, ...] = ()  # origins that may show the studio in a frame (studio.framing)
 
     @property
     def ledger_path(self) -> Path:
@@ -143,13 +148,13 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         inference_key=inf_key,
         inference_url=(get("INFERENCE_BASE_URL") or INFERENCE_DEFAULT_URL).rstrip("/"),
         public_url=public.rstrip("/") if public else None,
-        job_deadline=float(get("STUDIO_JOB_DEADLINE") or 1800),
+        job_deadline=_seconds(get, "STUDIO_JOB_DEADLINE", 1800.0),
         on_space=on_space,
         multi_user=on_space or (get("STUDIO_MULTI_USER") or "") in ("1", "true", "yes"),
-        max_in_flight=int(get("STUDIO_MAX_IN_FLIGHT")) if get("STUDIO_MAX_IN_FLIGHT") else None,
-        requests_per_minute=int(get("STUDIO_REQUESTS_PER_MINUTE")) if get("STUDIO_REQUESTS_PER_MINUTE") else None,
+        max_in_flight=_whole(get, "STUDIO_MAX_IN_FLIGHT"),
+        requests_per_minute=_whole(get, "STUDIO_REQUESTS_PER_MINUTE"),
         host=get("GRADIO_SERVER_NAME") or "127.0.0.1",
-        port=int(get("GRADIO_SERVER_PORT") or 7860),
+        port=_port(get("GRADIO_SERVER_PORT")),
         budgets=Budgets(
             user_day=_money(get, "STUDIO_BUDGET_USER_DAY", SPACE_USER_DAY if on_space else None),
             studio_day=_money(get, "STUDIO_BUDGET_DAY", SPACE_STUDIO_DAY if on_space else None),
@@ -158,6 +163,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         persistent=not on_space or bool(get("STUDIO_DATA_DIR")),
         browser_secret=get("STUDIO_SECRET") or get("OAUTH_CLIENT_SECRET"),
         database_url=_database_url(get("STUDIO_DATABASE_URL")),
+        frame_ancestors=frame_ancestors(get("STUDIO_FRAME_ANCESTORS"), on_space),
     )
 
 
@@ -168,6 +174,34 @@ def _database_url(raw: str | None) -> str | None:
         raise ValueError("STUDIO_DATABASE_URL must start with postgresql:// (e.g. postgresql://studio@db/studio), "
                          "or be left unset to keep the ledger in a SQLite file.")
     return raw
+
+
+def _port(raw: str | None) -> int:
+    if raw is None:
+        return 7860
+    if not raw.isdigit() or not 1 <= int(raw) <= 65535:
+        raise ValueError(f"GRADIO_SERVER_PORT={raw!r} is not a port: use a whole number from 1 to 65535 (default 7860).")
+    return int(raw)
+
+
+def _seconds(get, name: str, default: float) -> float:
+    raw = get(name)
+    try:
+        value = float(raw) if raw is not None else default
+    except ValueError:
+        value = -1.0
+    if not (value > 0 and value < 1e9):
+        raise ValueError(f"{name}={raw!r} must be a number of seconds above 0 (default {default:g}).")
+    return value
+
+
+def _whole(get, name: str) -> int | None:
+    raw = get(name)
+    if raw is None:
+        return None
+    if not raw.isdigit():
+        raise ValueError(f"{name}={raw!r} must be a whole number of 0 or more, or left unset.")
+    return int(raw)
 
 
 def _money(get, name: str, default: float | None) -> float | None:

@@ -4,6 +4,7 @@ StudioError
  +-- InputError        the user's input breaks a limit; the message says what to change
  |    +-- BudgetError     the job would pass a spending cap (what is left, when it resets)
  +-- NotFound          no such job for this owner
+ +-- SettingError      a setting (an environment variable) cannot work; the message names it
  +-- ProviderError     the provider refused or failed; keeps its code and request id
       +-- AmbiguousSubmit  a create request may or may not have reached the provider
       +-- TransientError   worth retrying later (rate limits, 5xx, timeouts on reads)
@@ -23,7 +24,23 @@ class InputError(StudioError):
 
 
 class NotFound(StudioError):
-    """No such job, or not one the caller owns."""
+    """No such job, or not one the caller owns (the same answer for both: nothing is learned of another's).
+
+    str() is the page's words; the API and the command line word it for their callers (job_words)."""
+
+    def __init__(self, job_id: str):
+        self.job_id = job_id
+        super().__init__(f"No job {shown_id(job_id)} here: pick one from the gallery.")
+
+
+def shown_id(job_id: str) -> str:
+    """A job id as a message may quote it: bounded, whatever length a caller sent."""
+    text = str(job_id)
+    return repr(text) if len(text) <= 40 else f"{text[:16]!r}… ({len(text)} characters)"
+
+
+class SettingError(StudioError):
+    """A setting that cannot work (an unreachable database, a bad address): refused at start, naming the variable."""
 
 
 class ProviderError(StudioError):

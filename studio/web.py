@@ -9,6 +9,10 @@ launch(), and with it Gradio's check that a file sent to an event came from
 its upload folder; the app marks the Blocks as launched so that check runs,
 and studio.ui.uploads checks every path again itself.
 
+With MCP on (GRADIO_MCP_SERVER=true), Gradio's MCP server serves each tool call by calling this
+server again: that call always goes to the studio's own address (own_url), never to one a caller's
+headers name, and carries only the caller's own credentials (studio.ui.compat, studio.edge).
+
 The webhook is only a hint: a valid call wakes the job's runner, which reads
 the task's status from the provider itself. A call with a wrong secret is
 refused; a repeated call for a finished job is acknowledged and ignored.
@@ -22,9 +26,12 @@ from fastapi.responses import JSONResponse
 
 from studio.anonymous import AnonymousIdentity, Signer, studio_secret
 from studio.compress import Compress
+from studio.edge import EdgeAddress
+from studio.framing import FramePolicy
 from studio.guards import LOOPBACK_HOSTS, FileReferences, SameOrigin, UploadLimits
 from studio.service import Studio
 from studio.ui.app import build, launch_options
+from studio.ui.compat import pin_mcp_client
 
 
 def create_app(studio: Studio) -> FastAPI:
@@ -43,6 +50,7 @@ def create_app(studio: Studio) -> FastAPI:
     demo = build(studio).queue(default_concurrency_limit=8)
     app = gr.mount_gradio_app(app, demo, path="/", **launch_options(studio))
     demo.has_launched = True  # what launch() would set: Gradio then refuses files it did not receive
+    pin_mcp_client(demo, own_url(studio.settings.host, studio.settings.port))
 
     # Starlette runs the last one added first: origin check, identity, file references, upload limits.
     app.add_middleware(UploadLimits)
@@ -52,5 +60,16 @@ def create_app(studio: Studio) -> FastAPI:
         app.add_middleware(AnonymousIdentity, signer=signer, trust_forwarded=studio.settings.on_space)
     on_loopback = studio.settings.host in LOOPBACK_HOSTS
     app.add_middleware(SameOrigin, public_url=studio.settings.public_url, hosts=LOOPBACK_HOSTS if on_loopback else None)
-    app.add_middleware(Compress)  # outermost: the guards read answers before they are compressed
+    app.add_middleware(Compress)  # outside the guards: they read answers before they are compressed
+    app.add_middleware(FramePolicy, ancestors=studio.settings.frame_ancestors)  # no clickjacking
+    app.add_middleware(EdgeAddress, trust_forwarded=studio.settings.on_space)  # outermost: decides the address
     return app
+
+
+def own_url(host: str, port: int) -> str:
+    """The studio's own address for its calls to itself: loopback when it listens on every address."""
+    if host in ("0.0.0.0", "", "localhost"):
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"

@@ -2,14 +2,18 @@
 
 The embedding page is served from http://localhost:PORT and the studio from
 http://127.0.0.1:PORT2: two different sites, so the studio runs in a
-cross-site iframe, where a browser keeps no SameSite=Lax cookie.
+cross-site iframe, where a browser keeps no SameSite=Lax cookie. The studio
+lets that site frame it only because STUDIO_FRAME_ANCESTORS names it, as a
+Space's page is allowed; any other site's frame is refused (clickjacking).
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import httpx
 import pytest
 
 from tests.app_fixture import free_port, start_app, stop_app
@@ -17,15 +21,21 @@ from tests.test_browser import SHOTS, browser  # noqa: F401
 
 
 @pytest.fixture(scope="module")
-def shared_studio(tmp_path_factory):
-    app = start_app(tmp_path_factory.mktemp("embed") / "data", {"STUDIO_MULTI_USER": "1"})
+def site_port():
+    return free_port()
+
+
+@pytest.fixture(scope="module")
+def shared_studio(tmp_path_factory, site_port):
+    app = start_app(tmp_path_factory.mktemp("embed") / "data",
+                    {"STUDIO_MULTI_USER": "1", "STUDIO_FRAME_ANCESTORS": f"http://localhost:{site_port}"})
     yield app
     stop_app(app)
 
 
-@pytest.fixture(scope="module")
-def embedding_site(shared_studio):
-    page = (f'<html><body style="margin:0"><iframe id="studio" src="{shared_studio.url}" '
+def serve_frame(port: int, src: str) -> ThreadingHTTPServer:
+    """A page on http://localhost:PORT that shows `src` in an iframe."""
+    page = (f'<html><body style="margin:0"><iframe id="studio" src="{src}" '
             'style="width:1440px;height:1000px;border:0"></iframe></body></html>').encode()
 
     class Page(BaseHTTPRequestHandler):
@@ -38,10 +48,41 @@ def embedding_site(shared_studio):
         def log_message(self, *args):
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Page)
+    server = ThreadingHTTPServer(("127.0.0.1", port), Page)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://localhost:{server.server_address[1]}/"
+    return server
+
+
+@pytest.fixture(scope="module")
+def embedding_site(shared_studio, site_port):
+    server = serve_frame(site_port, shared_studio.url)
+    yield f"http://localhost:{site_port}/"
     server.shutdown()
+
+
+def test_every_answer_says_who_may_frame_it(shared_studio, site_port, tmp_path):
+    answer = httpx.get(shared_studio.url)
+    assert answer.headers["content-security-policy"] == f"frame-ancestors 'self' http://localhost:{site_port}"
+    alone = start_app(tmp_path / "data")  # nobody allowed: the studio itself only, old browsers told too
+    try:
+        answer = httpx.get(alone.url)
+        assert answer.headers["content-security-policy"] == "frame-ancestors 'self'"
+        assert answer.headers["x-frame-options"] == "SAMEORIGIN"
+    finally:
+        stop_app(alone)
+
+
+def test_a_site_the_owner_did_not_allow_cannot_frame_the_studio(browser, shared_studio):
+    other = serve_frame(free_port(), shared_studio.url)
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    page.goto(f"http://localhost:{other.server_address[1]}/")
+    deadline = time.monotonic() + 30
+    while not any(f.url.startswith("chrome-error://") for f in page.frames):  # Chromium's blocked-frame page
+        assert time.monotonic() < deadline, [f.url for f in page.frames]
+        page.wait_for_timeout(100)
+    assert page.frame_locator("#studio").locator("#hh-header").count() == 0
+    page.close()
+    other.shutdown()
 
 
 def test_a_clip_made_inside_a_cross_site_iframe_is_still_there_after_a_reload(browser, embedding_site,

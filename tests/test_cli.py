@@ -1,6 +1,7 @@
 """The command line's words and exit codes for each case a user meets (0 done, 1 job failed, 2 bad input)."""
 
 import json
+import time
 
 import pytest
 
@@ -45,6 +46,11 @@ def test_no_wait_then_wait_show_open_and_cancel(tmp_path):
     assert sent.returncode == 0, sent.stderr
     job_id = sent.stdout.strip()
     assert len(job_id) == 16 and f"wait {job_id}" in sent.stderr
+    assert "Task was destroyed" not in sent.stderr and "Traceback" not in sent.stderr, sent.stderr
+    deadline = time.monotonic() + 90  # nobody waits: the background follower renders and collects it
+    while json.loads(cli(data, "show", job_id, "--json").stdout)["state"] != "succeeded":
+        assert time.monotonic() < deadline, cli(data, "show", job_id).stdout
+        time.sleep(0.5)
 
     waited = cli(data, "wait", job_id)
     assert waited.returncode == 0, waited.stderr

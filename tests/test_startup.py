@@ -1,11 +1,20 @@
 """Start-up refuses a configuration that cannot work, before serving, naming the variable to change."""
 
+import asyncio
 import os
+import signal
 import socket
 import subprocess
 import sys
+import time
 
-from tests.app_fixture import ROOT, free_port
+from gradio_client import Client
+from mcp import ClientSession
+from mcp.client.streamable_http import streamable_http_client
+
+from studio.jobs.ledger import Ledger
+from tests.app_fixture import ROOT, free_port, start_app, stop_app
+from tests.emulator_fixture import start_emulator, stop_emulator
 
 
 def start(tmp_path, **env):
@@ -30,3 +39,101 @@ def test_a_busy_port_is_refused_in_words(tmp_path):
         proc = start(tmp_path, GRADIO_SERVER_PORT=str(port))
     assert proc.returncode != 0 and f"Port {port} on 127.0.0.1 is already in use" in proc.stderr
     assert "GRADIO_SERVER_PORT" in proc.stderr and "Errno" not in proc.stderr and "Open http" not in proc.stdout
+
+
+def one_line_refusal(proc, variable: str) -> str:
+    """A refusal is one line naming the variable, exit 2, no traceback."""
+    assert proc.returncode == 2, (proc.returncode, proc.stderr)
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: ") and variable in lines[0], proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout and "Open http" not in proc.stdout
+    return lines[0]
+
+
+def test_a_ledger_url_that_cannot_be_reached_is_refused_at_once_in_one_line(tmp_path):
+    with socket.socket() as closed:  # a port nobody listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    url = f"postgresql://studio:pw-secret-123@127.0.0.1:{port}/studio"
+    for command in (["app.py"], ["-m", "studio", "jobs"]):
+        started = time.monotonic()
+        proc = subprocess.run([sys.executable, *command], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                              env={**os.environ, "STUDIO_DATA_DIR": str(tmp_path / "data"),
+                                   "GRADIO_SERVER_PORT": str(free_port()), "STUDIO_DATABASE_URL": url})
+        line = one_line_refusal(proc, "STUDIO_DATABASE_URL")
+        assert time.monotonic() - started < 20  # not the half-minute hang it was
+        assert f"127.0.0.1:{port}" in line and "pw-secret-123" not in proc.stderr + proc.stdout
+
+
+def test_settings_out_of_range_are_refused_naming_the_variable(tmp_path):
+    for variable, value in (("GRADIO_SERVER_PORT", "99999"), ("GRADIO_SERVER_PORT", "web"),
+                            ("STUDIO_JOB_DEADLINE", "soon"), ("STUDIO_MAX_IN_FLIGHT", "-3"),
+                            ("STUDIO_REQUESTS_PER_MINUTE", "lots")):
+        one_line_refusal(start(tmp_path, **{variable: value}), f"{variable}={value!r}")
+
+
+def test_the_start_says_which_ledger_it_uses(tmp_path):
+    app = start_app(tmp_path / "data")
+    try:
+        assert f"Ledger: SQLite file {tmp_path / 'data' / 'ledger.sqlite3'}" in app.log()
+    finally:
+        stop_app(app)
+
+
+def wait_until(check, timeout: float) -> None:
+    end = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < end, f"not within {timeout} s"
+        time.sleep(0.1)
+
+
+def stop_with_ctrl_c(app) -> tuple[float, str]:
+    started = time.monotonic()
+    app.process.send_signal(signal.SIGINT)
+    app.process.wait(timeout=30)
+    return time.monotonic() - started, app.log()
+
+
+def test_ctrl_c_stops_a_studio_serving_mcp_promptly_and_quietly(tmp_path):
+    app = start_app(tmp_path / "data", {"GRADIO_MCP_SERVER": "true"})
+
+    async def one_call():
+        async with streamable_http_client(app.url + "gradio_api/mcp/") as (read, write, _):
+            async with ClientSession(read, write) as session:
+                await session.initialize()
+                return await session.call_tool("quote", {"variant": "t2v"})
+
+    assert not asyncio.run(one_call()).isError
+    took, log = stop_with_ctrl_c(app)
+    assert took < 10 and app.process.returncode == 0, (took, log)
+    assert "Stopped." in log and "Traceback" not in log and "KeyboardInterrupt" not in log, log
+
+
+def test_ctrl_c_while_an_api_caller_follows_a_job_stops_at_once_and_the_next_start_finishes_it(tmp_path):
+    emulator = start_emulator(task_seconds=8)
+    env = {"DASHSCOPE_API_KEY": "sk-test-key-1", "DASHSCOPE_BASE_URL": emulator.url}
+    try:
+        app = start_app(tmp_path / "data", env)
+        Client(app.url, verbose=False).submit("a horse at dusk", "720P", "16:9", 3, False, "",
+                                                       api_name="/text_to_video")
+        ledger = Ledger(tmp_path / "data" / "ledger.sqlite3")
+        wait_until(lambda: any(j.task_id for j in ledger.unfinished()), timeout=60)
+        took, log = stop_with_ctrl_c(app)
+        assert took < 10, (took, log)
+        assert "1 unfinished job stay" in log and "Traceback" not in log, log
+        (job,) = ledger.unfinished()
+        again = start_app(tmp_path / "data", env)  # the same data folder: the job is followed again
+        try:
+            wait_until(lambda: ledger.get(job.id).state.finished, timeout=90)
+            assert ledger.get(job.id).state.value == "succeeded"
+            assert emulator.control.stats()["creates"]["dashscope"] == 1  # followed again, never sent twice
+        finally:
+            stop_app(again)
+    finally:
+        stop_emulator(emulator)
+
+
+def test_frame_ancestors_must_be_origins(tmp_path):
+    one_line_refusal(start(tmp_path, STUDIO_FRAME_ANCESTORS="https://ok.example javascript:alert(1)"),
+                     "STUDIO_FRAME_ANCESTORS")
+    one_line_refusal(start(tmp_path, STUDIO_FRAME_ANCESTORS="https://x.example/path"), "STUDIO_FRAME_ANCESTORS")

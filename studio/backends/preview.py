@@ -104,6 +104,14 @@ class PreviewBackend(Backend):
             raise ProviderError("The preview render is missing; retry the job.", code="expired")
         await asyncio.to_thread(shutil.copyfile, src, dest)
 
+    async def aclose(self) -> None:
+        """Stop the renders this process runs; their specs stay, so the next process renders them again."""
+        renders = [entry.task for entry in self._renders.values()]
+        self._renders.clear()
+        for task in renders:
+            task.cancel()
+        await asyncio.gather(*renders, return_exceptions=True)
+
     def forget(self, task_id: str) -> None:
         """Drop the render's working files once the studio has its own copy."""
         self._out_path(task_id).unlink(missing_ok=True)

@@ -21,11 +21,12 @@ and the parsed arguments and returns the exit code.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from studio import config
 from studio.cli import advice, chain, generate, jobs
-from studio.errors import InputError, NotFound, StudioError
+from studio.errors import InputError, NotFound, SettingError, StudioError, shown_id
 from studio.service import Studio
 
 COMMAND_MODULES = (generate, jobs, chain, advice)
@@ -43,22 +44,28 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         settings = config.load()
-    except ValueError as e:
+        studio = Studio(settings)
+    except (ValueError, SettingError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    studio = Studio(settings)
     try:
         return args.run(studio, args)
     except InputError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except NotFound as e:
-        what = f"no job {args.job_id!r}" if getattr(args, "job_id", None) else str(e)
-        print(f"error: {what} in {settings.data_dir} (STUDIO_DATA_DIR): list the jobs there with `jobs`.",
-              file=sys.stderr)
+        print(f"error: no job {shown_id(e.job_id)} in {settings.data_dir} (STUDIO_DATA_DIR): list the jobs "
+              "there with `jobs`.", file=sys.stderr)
         return 2
     except StudioError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("interrupted: jobs already sent stay in the ledger and resume with the studio or `wait JOB`.",
+              file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # the reader went away (`show JOB | head`): what it wanted was printed
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return 0
     finally:
         studio.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -55,7 +56,8 @@ def add(sub) -> None:
         g.add_argument("--json", action="store_true", help="print the job record (or quote) as JSON")
         if name == "generate":
             g.add_argument("--no-wait", action="store_true",
-                           help="return as soon as the provider has the job; print its id (follow it with wait)")
+                           help="return as soon as the provider has the job and print its id; a background "
+                                "`wait` collects the clip")
         g.set_defaults(run=run)
 
 
@@ -130,6 +132,18 @@ def generate(studio: Studio, args: argparse.Namespace) -> int:
     if args.no_wait:
         job = studio.wait_until_sent(LOCAL_OWNER, job.id)
         print(json.dumps(job.record(), indent=2, ensure_ascii=False) if args.json else job.id)
-        print(f"follow it with: .venv/bin/python -m studio wait {job.id}", file=sys.stderr)
+        if not job.state.finished:
+            studio.close()  # lets go of the job (a preview render stops here) for the follower to take it
+            follow_in_background(job.id)
+            print(f"a background `wait {job.id}` collects the clip when it is ready; follow it yourself with: "
+                  f".venv/bin/python -m studio wait {job.id}", file=sys.stderr)
         return 0 if not job.state.finished or job.state.value == "succeeded" else 1
     return follow(studio, job, as_json=args.json)
+
+
+def follow_in_background(job_id: str) -> None:
+    """`wait JOB` in a process of its own that outlives this command, so the clip is collected (a preview is
+    rendered) without anyone waiting; with the studio running too, one of the two drives the job."""
+    subprocess.Popen([sys.executable, "-m", "studio", "wait", job_id], cwd=Path(__file__).resolve().parents[2],
+                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                     start_new_session=True)

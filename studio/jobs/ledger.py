@@ -314,7 +314,7 @@ class Ledger:
         with self.store.read() as db:
             row = db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
             if row is None or (owner is not None and row["owner"] != owner):
-                raise NotFound(f"No job {job_id!r} here: pick one from the gallery.")
+                raise NotFound(job_id)
             return _with_parents(db, [row])[0]
 
     def list(self, owner: str, limit: int = 200) -> list[Job]:

@@ -20,12 +20,15 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
+from studio.errors import SettingError
+
 log = logging.getLogger("studio.ledger")
 
 CHANNEL = "studio_jobs"
 MIGRATION_LOCK = 0x5743_0001  # advisory lock ids: one replica migrates at a time
 WRITE_LOCK = 0x5743_0002      # budget checks and twin detection see every insert before theirs
 IDLE_CONNECTIONS = 8
+CONNECT_TIMEOUT = 5  # seconds; a URL's own connect_timeout wins
 
 _SQLITE_ONLY = re.compile(r"\b(PRAGMA|INSERT OR|rowid|WITHOUT ROWID|GLOB)\b", re.IGNORECASE)
 _TYPES = [
@@ -44,6 +47,15 @@ def migration(script: str) -> str:
     for pattern, spelling in _TYPES:
         script = pattern.sub(spelling, script)
     return script
+
+
+def _reason(error: psycopg.Error, info: dict) -> str:
+    """psycopg's first line, without its prefixes and never with the password."""
+    line = (str(error).strip().splitlines() or [type(error).__name__])[0]
+    for prefix in ("connection failed: ", "connection is bad: "):
+        line = line.removeprefix(prefix)
+    password = info.get("password")
+    return line.replace(password, "***") if password else line
 
 
 def placeholders(sql: str) -> str:
@@ -77,16 +89,31 @@ class PostgresStore:
     def __init__(self, url: str):
         self.url = url
         self._idle: queue.SimpleQueue[psycopg.Connection] = queue.SimpleQueue()
+        self._info: dict = {}
+        try:
+            self._info = psycopg.conninfo.conninfo_to_dict(url)
+            self._give_back(self._take())  # reachable now, or refused in words at start
+        except psycopg.Error as e:
+            raise SettingError(f"STUDIO_DATABASE_URL: cannot open the PostgreSQL ledger at {self.where} "
+                               f"({_reason(e, self._info)}): check its host, port, user, password and database, "
+                               "or unset it to keep the ledger in a SQLite file.") from None
+
+    @property
+    def where(self) -> str:
+        info = self._info
+        host = info.get("host") or "the local socket"
+        return f"database {info.get('dbname', '?')} on {host}" + (f":{info['port']}" if info.get("port") else "")
 
     def __str__(self) -> str:
-        return "PostgreSQL database " + psycopg.conninfo.conninfo_to_dict(self.url).get("dbname", "?")
+        return "PostgreSQL " + self.where
 
     def _take(self) -> psycopg.Connection:
         while True:
             try:
                 conn = self._idle.get_nowait()
             except queue.Empty:
-                return psycopg.connect(self.url, autocommit=True, row_factory=dict_row)
+                timeout = {} if "connect_timeout" in self._info else {"connect_timeout": CONNECT_TIMEOUT}
+                return psycopg.connect(self.url, autocommit=True, row_factory=dict_row, **timeout)
             if not conn.closed:
                 return conn
 

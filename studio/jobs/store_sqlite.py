@@ -26,7 +26,7 @@ class SqliteStore:
             db.execute("PRAGMA journal_mode=WAL")
 
     def __str__(self) -> str:
-        return str(self.path)
+        return f"SQLite file {self.path}"
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None)

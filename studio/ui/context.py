@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 import gradio as gr
 
-from studio.anonymous import Signer, client_address, studio_secret
+from studio.anonymous import Signer, address_of, studio_secret
 from studio.errors import StudioError
 from studio.jobs.model import Job, JobState
 from studio.service import LOCAL_OWNER, Studio
@@ -113,8 +113,7 @@ class UiContext:
         if not owner.startswith("anon:"):
             return owner
         peer = getattr(getattr(request, "client", None), "host", None)
-        address = client_address(request.headers if request is not None else {}, peer,
-                                 self.studio.settings.on_space)
+        address = address_of(request.headers if request is not None else None, peer, self.studio.settings.on_space)
         return "addr:" + hashlib.sha256(address.encode()).hexdigest()[:24]
 
     def owner_or_none(self, request: gr.Request | None) -> str | None:
