@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.app_fixture import start_app, stop_app  # noqa: E402
 from tests.gallery_seed import seed_jobs  # noqa: E402
-from tests.test_browser import ARGS, CHROMIUM  # noqa: E402
+from tests.browser_fixture import ARGS, CHROMIUM  # noqa: E402
 
 USABLE = """() => {
     const tiles = [...document.querySelectorAll('#hh-gallery .hh-tile[data-id]')];

@@ -69,6 +69,18 @@ def stop_app(app: RunningApp, kill: bool = False) -> None:
             app.process.wait(10)
 
 
+def seeded_app(tmp_path_factory, name: str, jobs: int, states: bool = True):
+    """A studio whose ledger holds `jobs` finished jobs (of every state unless states=False: see
+    tests.gallery_seed), for a module fixture to `yield from`."""
+    from tests.gallery_seed import seed_jobs
+
+    data = tmp_path_factory.mktemp(name) / "data"
+    seed_jobs(data, jobs, states=states)
+    app = start_app(data)
+    yield app
+    stop_app(app)
+
+
 @pytest.fixture(scope="module")
 def studio_app(tmp_path_factory):
     app = start_app(tmp_path_factory.mktemp("studio") / "data")

@@ -36,6 +36,6 @@ def pytest_terminal_summary(terminalreporter):
 def _no_browser_page_outlives_its_test():
     """A page a failed test left open keeps following its studio (and saving its draft) into the next test."""
     yield
-    pages = sys.modules.get("tests.test_browser")
+    pages = sys.modules.get("tests.browser_fixture")
     if pages is not None:
         pages.close_pages()

@@ -1,0 +1,109 @@
+"""Headless Chromium (Debian's package) for the browser tests and bench/: how it is launched, how a page of
+the studio is opened and photographed. Not a test module, so tests and benchmarks import it freely.
+
+A page opened here is noted and closed after its test even when the test fails (tests/conftest.py): a page
+left open keeps following the same studio and saving its draft into the next test.
+"""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-quic"]
+SHOTS = Path(__file__).resolve().parents[1] / "bench" / "screenshots"
+DESKTOP = (1440, 900, "light")
+PHONE = (390, 844, "dark")
+VIEWS = [DESKTOP, (1440, 900, "dark"), (390, 844, "light"), PHONE]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "install Debian's chromium (apt-get install chromium) for the browser test"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+OPEN_PAGES = []
+
+
+def open_page(browser, url: str, view=DESKTOP):
+    width, height, scheme = view
+    page = browser.new_page(viewport={"width": width, "height": height}, color_scheme=scheme)
+    OPEN_PAGES.append(page)  # closed after the test even when it fails (conftest): a page left open keeps
+    page.errors = []         # following the same studio and saving its draft into the next test
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.add_init_script(DRAWN + SENT)
+    page.goto(url + ("?__theme=dark" if scheme == "dark" else ""))
+    draft_restored(page)  # the saved draft is put back on load: let it land before typing over it
+    return page
+
+
+def close_pages() -> None:
+    while OPEN_PAGES:
+        page = OPEN_PAGES.pop()
+        if not page.is_closed():
+            page.close()
+
+
+def draft_restored(page) -> None:
+    page.get_by_text("Your clips").first.wait_for(timeout=30000)
+    page.wait_for_function("document.documentElement.dataset.hhDraft === 'restored'", timeout=30000)
+
+
+# Every toast and status line the page draws is noted as [class, text], so a test can ask what was shown
+# even after it faded, was folded into a group of toasts, or was redrawn away (a running job's status
+# leaves the page the moment the job ends, however soon that is).
+DRAWN = """
+window.hhDrawn = [];
+const hhNote = (n) => {
+  const text = n.textContent || '';
+  if (text.trim() && text.length < 400) window.hhDrawn.push([String(n.className || ''), text]);
+};
+new MutationObserver((changes) => changes.forEach(c => c.addedNodes.forEach(n => {
+  if (n.nodeType !== 1) return;
+  hhNote(n);
+  n.querySelectorAll('.hh-runlist').forEach(hhNote);
+}))).observe(document, {childList: true, subtree: true});
+"""
+
+# What the page asks the server to run: [time, listener id], and when it last asked for anything but its
+# timer's tick.
+SENT = """
+window.hhSent = [];
+window.hhLastEvent = Date.now();
+const hhFetch = window.fetch;
+window.fetch = function (url, options) {
+  try {
+    if (String(url).includes('/queue/join')) {
+      const fn = JSON.parse(options.body).fn_index;
+      const ticks = (window.gradio_config.dependencies || []).filter(d => d.targets.some(t => t[1] === 'tick'));
+      window.hhSent.push([Date.now(), fn]);
+      if (!ticks.some(d => d.id === fn)) window.hhLastEvent = Date.now();
+    }
+  } catch (e) {}
+  return hhFetch.apply(this, arguments);
+};
+"""
+
+
+def shot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    size = page.viewport_size
+    scheme = "dark" if "__theme=dark" in page.url else "light"
+    page.screenshot(path=str(SHOTS / f"{name}-{size['width']}-{scheme}.png"))
+
+
+def in_view(page, locator) -> bool:
+    box = locator.bounding_box()
+    size = page.viewport_size
+    return box is not None and box["y"] >= -1 and box["y"] + box["height"] <= size["height"] + 1 \
+        and box["x"] >= -1 and box["x"] + box["width"] <= size["width"] + 1
+
+
