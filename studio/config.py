@@ -22,6 +22,10 @@ Environment variables (names are contracts; keep them stable):
   STUDIO_SECRET           signs anonymous identities (replicas must share it)
                           (default: the Space's OAUTH_CLIENT_SECRET, else a random one kept in the data folder)
   STUDIO_CONFIRM_ABOVE    USD above which the page asks before sending a job to a live backend (default 1.00)
+  STUDIO_MEDIA_URL        where clips, posters and other kept files live: s3://bucket/prefix, gs://bucket/prefix
+                          or a folder (default: the data folder); AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID,
+                          AWS_SECRET_ACCESS_KEY (a secret), AWS_REGION, AWS_ALLOW_HTTP reach the bucket;
+                          STUDIO_MEDIA_CACHE_MB bounds its local copy (studio.media.store.settings)
   GRADIO_SERVER_NAME      address to serve on (default 127.0.0.1; a Space sets 0.0.0.0)
   GRADIO_SERVER_PORT      port for python app.py (default 7860)
 """
@@ -37,6 +41,8 @@ from pathlib import Path
 
 from studio.budgets import Budgets
 from studio.errors import InputError
+from studio.media.store.settings import MediaSettings
+from studio.media.store.settings import from_env as media_from_env
 
 DASHSCOPE_REGIONS = {
     "singapore": "https://dashscope-intl.aliyuncs.com",
@@ -71,6 +77,7 @@ class Settings:
     persistent: bool = True  # False on a Space without STUDIO_DATA_DIR: clips vanish when it restarts
     browser_secret: str | None = field(default=None, repr=False)  # STUDIO_SECRET (see studio.anonymous)
     database_url: str | None = field(default=None, repr=False)  # PostgreSQL for many replicas (may hold a password)
+    media: MediaSettings = field(default_factory=MediaSettings)  # STUDIO_MEDIA_URL: the data folder, or a bucket
 
     @property
     def ledger_path(self) -> Path:
@@ -158,6 +165,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         persistent=not on_space or bool(get("STUDIO_DATA_DIR")),
         browser_secret=get("STUDIO_SECRET") or get("OAUTH_CLIENT_SECRET"),
         database_url=_database_url(get("STUDIO_DATABASE_URL")),
+        media=media_from_env(get),
     )
 
 
@@ -198,6 +206,19 @@ def _count(get, name: str, default: int | None) -> int | None:
 KEY_VARIABLES = {"dashscope": "DASHSCOPE_API_KEY", "inferencesh": "INFERENCE_API_KEY"}
 
 
+def check_storage(settings: Settings, *, reach_media: bool = True, mountinfo: Path | None = None) -> None:
+    """Refuse a SQLite ledger on a network or FUSE mount, and (reach_media) a media store that cannot be
+    written (a bucket is tried within seconds); the message names the variable to change."""
+    if settings.database_url is None:
+        from studio.jobs.filesystem import MOUNTINFO, check_ledger_disk
+
+        check_ledger_disk(settings.ledger_path, mountinfo or MOUNTINFO)
+    if reach_media:
+        from studio.media.store import open_media
+
+        open_media(settings).check()
+
+
 def check_serving(settings: Settings) -> None:
     """Refuse, before serving, a configuration that cannot work; the message names the variable to change."""
     key = KEY_VARIABLES.get(settings.backend)
@@ -214,3 +235,4 @@ def check_serving(settings: Settings) -> None:
                                  f"running already?): stop that, or set GRADIO_SERVER_PORT to a free port.") from None
             raise ValueError(f"Cannot serve on {settings.host}:{settings.port} ({e.strerror}): "
                              f"check GRADIO_SERVER_NAME and GRADIO_SERVER_PORT.") from None
+    check_storage(settings)

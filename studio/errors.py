@@ -4,6 +4,7 @@ StudioError
  +-- InputError        the user's input breaks a limit; the message says what to change
  |    +-- BudgetError     the job would pass a spending cap (what is left, when it resets)
  +-- NotFound          no such job for this owner
+ +-- StoreError        the media store (the data folder or a bucket) could not keep or give back a file
  +-- ProviderError     the provider refused or failed; keeps its code and request id
       +-- AmbiguousSubmit  a create request may or may not have reached the provider
       +-- TransientError   worth retrying later (rate limits, 5xx, timeouts on reads)
@@ -24,6 +25,15 @@ class InputError(StudioError):
 
 class NotFound(StudioError):
     """No such job, or not one the caller owns."""
+
+
+class StoreError(StudioError):
+    """The media store could not keep or give back a file; code says which: unreachable (the bucket did
+    not answer), refused (credentials or permissions), missing (no such file), incomplete (sizes differ)."""
+
+    def __init__(self, message: str, *, code: str = "unreachable"):
+        super().__init__(message)
+        self.code = code
 
 
 class ProviderError(StudioError):
