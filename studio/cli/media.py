@@ -33,6 +33,7 @@ def add(sub) -> None:
 def move_command(studio, args: argparse.Namespace) -> int:
     settings = studio.settings
     target = open_store(_target(args.to), settings.data_dir)
+    target.variable = "--to"
     try:
         target.check()
     except ValueError as e:

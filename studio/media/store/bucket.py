@@ -51,6 +51,7 @@ class BucketStore(MediaStore):
         self.url = media.url
         self.settings = media
         self.retry_delay = RETRY_DELAY  # tests set it to 0
+        self.variable = "STUDIO_MEDIA_URL"  # the setting that names this bucket (named when it cannot be used)
         self._store = open_obstore(media, quick=False)
         digest = hashlib.sha256(media.url.encode()).hexdigest()[:12]
         self.cache = LocalCache(Path(data_dir) / "cache" / digest, media.cache_bytes)
@@ -200,8 +201,8 @@ def store_error(e: BaseException, url: str, doing: str) -> StoreError:
         return StoreError(f"The bucket {url} refused {doing} (HTTP {status.group(1) if status else 403}): check "
                           f"{names} and what they may do there.", code="refused")
     if isinstance(e, FileNotFoundError) and "NoSuchBucket" in text:
-        return StoreError(f"There is no bucket {url.split('/')[2]} at the server: create it, or correct "
-                          "STUDIO_MEDIA_URL.", code="missing")
+        return StoreError(f"There is no bucket {url.split('/')[2]} at the server: create it, or name the bucket "
+                          "that holds the studio's media.", code="missing")
     if isinstance(e, FileNotFoundError):
         return StoreError(f"Nothing at {url} for {doing}.", code="missing")
     kind = re.search(r"kind: (\w+)", text)
