@@ -25,7 +25,8 @@ def main() -> None:
     print(f"Backend: {studio.backend_label()}", flush=True)
     app = create_app(studio)
     server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning"))
-    redact_logs([settings.dashscope_key, settings.inference_key])  # uvicorn's handlers exist now
+    redact_logs([settings.dashscope_key, settings.inference_key,  # uvicorn's handlers exist now
+                 settings.media.access.secret_access_key])
     print(f"Open http://{settings.host}:{settings.port}/ (Ctrl+C stops the studio)", flush=True)
     try:
         server.run()
