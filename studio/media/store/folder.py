@@ -92,7 +92,8 @@ class FolderStore(MediaStore):
             path.unlink(missing_ok=True)
 
     def list(self, prefix: str = "") -> Iterator[Entry]:
-        for folder, dirs, files in os.walk(self.root):
+        start = self.root / prefix.rpartition("/")[0] if "/" in prefix else self.root  # only the folders it names
+        for folder, dirs, files in os.walk(start):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             for name in sorted(files):
                 if name.startswith("."):
