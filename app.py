@@ -22,6 +22,8 @@ def main() -> None:
 
     studio = Studio(settings).start()
     print(f"HappyHorse Studio: data in {settings.data_dir}", flush=True)
+    if settings.media.url:
+        print(f"Clips and posters kept in {settings.media.url}", flush=True)
     print(f"Backend: {studio.backend_label()}", flush=True)
     app = create_app(studio)
     server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning"))

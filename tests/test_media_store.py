@@ -3,6 +3,7 @@ by obstore) behind one interface. Writes are whole or absent, large files go up 
 upload is tried again, a killed one leaves nothing, and the local cache stays within its bound."""
 
 import hashlib
+import logging
 import os
 import signal
 import subprocess
@@ -15,7 +16,7 @@ import pytest
 
 from studio.errors import StoreError
 from studio.media.store import FolderStore, open_store
-from tests.s3_fixture import bucket, proxy, s3_server  # noqa: F401
+from tests.s3_fixture import SECRET, bucket, proxy, s3_server  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[1]
 MB = 2**20
@@ -124,7 +125,8 @@ def test_an_upload_cut_mid_way_is_sent_again_and_lands_whole(bucket, proxy, tmp_
 
 
 @pytest.mark.parametrize("size", [3 * MB, 12 * MB], ids=["one request", "in parts"])
-def test_an_upload_that_never_gets_through_leaves_nothing_in_the_bucket(bucket, proxy, tmp_path, size):
+def test_an_upload_that_never_gets_through_leaves_nothing_in_the_bucket(bucket, proxy, tmp_path, size, caplog):
+    caplog.set_level(logging.DEBUG)
     store = store_for(bucket, tmp_path, endpoint=proxy.endpoint)
     src = data(tmp_path / "clip.mp4", size, seed=5)
     proxy.cut_after(MB)  # every connection dies after 1 MB of its request
@@ -135,6 +137,7 @@ def test_an_upload_that_never_gets_through_leaves_nothing_in_the_bucket(bucket, 
     proxy.heal()
     assert bucket.objects() == {}  # no half object at the key, nor anywhere else
     assert not bucket.server.client.list_multipart_uploads(Bucket=bucket.name).get("Uploads")  # parts aborted
+    assert "try 1 of 3 failed" in caplog.text and SECRET not in caplog.text + str(refused.value)
     assert store.size(store.location("media/never.mp4")) is None
 
 

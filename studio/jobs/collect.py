@@ -61,8 +61,8 @@ async def collect(job: Job, backend: Backend, status: TaskStatus, media: MediaSt
             silent = work / f".{job.id}.silent.mp4"
             await asyncio.to_thread(clips.strip_audio, part, silent)
             os.replace(silent, part)
-        kept_poster = await asyncio.to_thread(media.put, poster_key, poster, take=True)
-        kept_clip = await asyncio.to_thread(media.put, clip_key, part, take=True)
+        kept_poster = await media.put_async(poster_key, poster, take=True)
+        kept_clip = await media.put_async(clip_key, part, take=True)
     finally:
         part.unlink(missing_ok=True)
         poster.unlink(missing_ok=True)

@@ -23,6 +23,7 @@ move, on this machine).
 from __future__ import annotations
 
 import abc
+import asyncio
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -94,6 +95,10 @@ class MediaStore(abc.ABC):
         """Keep a local file whole under `key`; until it returns, nobody sees a part of it at that key.
         take: the store may take the file itself (moved into the folder, or kept as the local copy of
         the uploaded object); otherwise it is copied and left as it was. Raises StoreError."""
+
+    async def put_async(self, key: str, source: Path, *, take: bool = False) -> Stored:
+        """put() for the runner's event loop (a worker thread here; a bucket uploads without one)."""
+        return await asyncio.to_thread(self.put, key, source, take=take)
 
     @abc.abstractmethod
     def size(self, location: str) -> int | None:

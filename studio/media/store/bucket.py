@@ -14,12 +14,12 @@ Rows from before the bucket (absolute local paths) are read from this machine's 
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import os
 import re
 import socket
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -68,14 +68,19 @@ class BucketStore(MediaStore):
         return self.cache.incoming
 
     def put(self, key: str, source: Path, *, take: bool = False) -> Stored:
+        return asyncio.run(self.put_async(key, source, take=take))
+
+    async def put_async(self, key: str, source: Path, *, take: bool = False) -> Stored:
+        """put() without a thread: a slow bucket holds no worker thread the runner needs for other jobs."""
         source = Path(source)
         size = source.stat().st_size
         for attempt in range(1, PUT_TRIES + 1):
             try:
-                obstore.put(self._store, check_key(key), source, chunk_size=PART_BYTES, max_concurrency=PARTS_AT_ONCE)
-                kept = obstore.head(self._store, key)["size"]
+                await obstore.put_async(self._store, check_key(key), source, chunk_size=PART_BYTES,
+                                        max_concurrency=PARTS_AT_ONCE)
+                kept = (await obstore.head_async(self._store, key))["size"]
                 if kept != size:  # never seen: S3 completes whole; checked so a caller never trusts a short object
-                    obstore.delete(self._store, key)
+                    await obstore.delete_async(self._store, key)
                     raise StoreError(f"The bucket kept {kept} of {size} bytes of {key}.", code="incomplete")
                 break
             except (ObstoreError, OSError, StoreError) as e:
@@ -83,7 +88,7 @@ class BucketStore(MediaStore):
                 if error.code in ("refused", "missing") or attempt == PUT_TRIES:
                     raise error from None
                 log.warning("%s: try %d of %d failed (%s); trying again", key, attempt, PUT_TRIES, error)
-                time.sleep(self.retry_delay * attempt)
+                await asyncio.sleep(self.retry_delay * attempt)
         if take:
             self.cache.adopt(key, source)
         return Stored(self.location(key), size)
@@ -192,7 +197,8 @@ class BucketStore(MediaStore):
 def store_error(e: BaseException, url: str, doing: str) -> StoreError:
     """obstore's error in words (its own text has request dumps, never a secret, and stays in the log)."""
     text = str(e)
-    log.info("%s: %s failed: %s", url, doing, text.splitlines()[0] if text else type(e).__name__)
+    first = text.split("<?xml", 1)[0].splitlines()[0] if text.strip() else type(e).__name__  # no response body
+    log.info("%s: %s failed: %s", url, doing, first)
     status = re.search(r"status code: (\d{3})", text)
     if isinstance(e, (PermissionDeniedError, UnauthenticatedError)) or \
             (status and status.group(1) in ("401", "403")):
@@ -219,8 +225,10 @@ def open_obstore(media: MediaSettings, quick: bool):
     """obstore's store for the bucket, from the parsed settings only (never echoed: it holds the secret)."""
     scheme, _, rest = media.url.partition("://")
     bucket, _, prefix = rest.partition("/")
+    # A stalled connection is given up after 30 s without a byte; a whole request (a part, or a clip
+    # fetched for the cache) after 10 minutes.
     client = {"connect_timeout": "3s" if quick else "10s", "timeout": "10s" if quick else "600s",
-              "allow_http": media.access.allow_http}
+              "read_timeout": "10s" if quick else "30s", "allow_http": media.access.allow_http}
     retry = {"max_retries": 1 if quick else 5, "retry_timeout": timedelta(seconds=5 if quick else 120),
              "backoff": {"init_backoff": timedelta(milliseconds=100), "max_backoff": timedelta(seconds=5),
                          "base": 2}}
