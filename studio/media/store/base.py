@@ -94,7 +94,8 @@ class MediaStore(abc.ABC):
     def put(self, key: str, source: Path, *, take: bool = False) -> Stored:
         """Keep a local file whole under `key`; until it returns, nobody sees a part of it at that key.
         take: the store may take the file itself (moved into the folder, or kept as the local copy of
-        the uploaded object); otherwise it is copied and left as it was. Raises StoreError."""
+        the uploaded object); otherwise it is copied and left as it was. Raises StoreError.
+        Not from a coroutine (a bucket runs its own event loop here): await put_async there."""
 
     async def put_async(self, key: str, source: Path, *, take: bool = False) -> Stored:
         """put() for the runner's event loop (a worker thread here; a bucket uploads without one)."""
