@@ -25,6 +25,10 @@ Environment variables (names are contracts; keep them stable):
   STUDIO_FRAME_ANCESTORS  origins that may show the studio inside a frame, e.g. https://example.com (default:
                           none but the studio itself; on a Space, its page on https://huggingface.co too)
   FORWARDED_ALLOW_IPS     proxies whose X-Forwarded-For counts (read by uvicorn; see studio.edge)
+  STUDIO_MEDIA_URL        where clips, posters and other kept files live: s3://bucket/prefix, gs://bucket/prefix
+                          or a folder (default: the data folder); AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID,
+                          AWS_SECRET_ACCESS_KEY (a secret), AWS_REGION, AWS_ALLOW_HTTP reach the bucket;
+                          STUDIO_MEDIA_CACHE_MB bounds its local copy (studio.media.store.settings)
   GRADIO_SERVER_NAME      address to serve on (default 127.0.0.1; a Space sets 0.0.0.0)
   GRADIO_SERVER_PORT      port for python app.py (default 7860)
 """
@@ -41,6 +45,8 @@ from pathlib import Path
 from studio.budgets import Budgets
 from studio.errors import InputError
 from studio.framing import frame_ancestors
+from studio.media.store.settings import MediaSettings
+from studio.media.store.settings import from_env as media_from_env
 
 DASHSCOPE_REGIONS = {
     "singapore": "https://dashscope-intl.aliyuncs.com",
@@ -76,6 +82,7 @@ class Settings:
     browser_secret: str | None = field(default=None, repr=False)  # STUDIO_SECRET (see studio.anonymous)
     database_url: str | None = field(default=None, repr=False)  # PostgreSQL for many replicas (may hold a password)
     frame_ancestors: tuple[str, ...] = ()  # origins that may show the studio in a frame (studio.framing)
+    media: MediaSettings = field(default_factory=MediaSettings)  # STUDIO_MEDIA_URL: the data folder, or a bucket
 
     @property
     def ledger_path(self) -> Path:
@@ -164,6 +171,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         browser_secret=get("STUDIO_SECRET") or get("OAUTH_CLIENT_SECRET"),
         database_url=_database_url(get("STUDIO_DATABASE_URL")),
         frame_ancestors=frame_ancestors(get("STUDIO_FRAME_ANCESTORS"), on_space),
+        media=media_from_env(get),
     )
 
 
@@ -232,6 +240,19 @@ def _count(get, name: str, default: int | None) -> int | None:
 KEY_VARIABLES = {"dashscope": "DASHSCOPE_API_KEY", "inferencesh": "INFERENCE_API_KEY"}
 
 
+def check_storage(settings: Settings, *, reach_media: bool = True, mountinfo: Path | None = None) -> None:
+    """Refuse a SQLite ledger on a network or FUSE mount, and (reach_media) a media store that cannot be
+    written (a bucket is tried within seconds); the message names the variable to change."""
+    if settings.database_url is None:
+        from studio.jobs.filesystem import MOUNTINFO, check_ledger_disk
+
+        check_ledger_disk(settings.ledger_path, mountinfo or MOUNTINFO)
+    if reach_media:
+        from studio.media.store import open_media
+
+        open_media(settings).check()
+
+
 def check_serving(settings: Settings) -> None:
     """Refuse, before serving, a configuration that cannot work; the message names the variable to change."""
     key = KEY_VARIABLES.get(settings.backend)
@@ -248,3 +269,4 @@ def check_serving(settings: Settings) -> None:
                                  f"running already?): stop that, or set GRADIO_SERVER_PORT to a free port.") from None
             raise ValueError(f"Cannot serve on {settings.host}:{settings.port} ({e.strerror}): "
                              f"check GRADIO_SERVER_NAME and GRADIO_SERVER_PORT.") from None
+    check_storage(settings)

@@ -5,6 +5,7 @@ StudioError
  |    +-- BudgetError     the job would pass a spending cap (what is left, when it resets)
  +-- NotFound          no such job for this owner
  +-- SettingError      a setting (an environment variable) cannot work; the message names it
+ +-- StoreError        the media store (the data folder or a bucket) could not keep or give back a file
  +-- ProviderError     the provider refused or failed; keeps its code and request id
       +-- AmbiguousSubmit  a create request may or may not have reached the provider
       +-- TransientError   worth retrying later (rate limits, 5xx, timeouts on reads)
@@ -41,6 +42,15 @@ def shown_id(job_id: str) -> str:
 
 class SettingError(StudioError):
     """A setting that cannot work (an unreachable database, a bad address): refused at start, naming the variable."""
+
+
+class StoreError(StudioError):
+    """The media store could not keep or give back a file; code says which: unreachable (the bucket did
+    not answer), refused (credentials or permissions), missing (no such file), incomplete (sizes differ)."""
+
+    def __init__(self, message: str, *, code: str = "unreachable"):
+        super().__init__(message)
+        self.code = code
 
 
 class ProviderError(StudioError):

@@ -27,6 +27,7 @@ from studio.jobs.library import Filter, Page
 from studio.jobs.model import Job, JobState, MadeAs, is_loopback
 from studio.jobs.runner import Runner
 from studio.media import inspect
+from studio.media.store import open_media
 from studio.own_key import own_key_backend, same_key
 from studio.pricing import Quote
 from studio.reference_sets import ReferenceSet, ReferenceSets
@@ -59,8 +60,9 @@ class Studio:
         self.inputs = InputStore(settings.data_dir / "inputs")
         self.reference_sets = ReferenceSets(settings.data_dir / "reference_sets")
         self._woken: set[str] = set()  # jobs a webhook has already woken in this process
+        self.media = open_media(settings)  # where collected clips are kept: the data folder, or a bucket
         self.runner = Runner(self.ledger, lambda name, key=None: backends.make_backend(name, settings, key),
-                             settings.data_dir / "media", time_scale=time_scale, webhook_url=self._webhook_url,
+                             self.media, time_scale=time_scale, webhook_url=self._webhook_url,
                              max_in_flight=settings.max_in_flight,
                              requests_per_minute=settings.requests_per_minute)
         self._chain = ChainActions(self)

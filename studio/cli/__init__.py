@@ -9,6 +9,7 @@
   .venv/bin/python -m studio refs save "Captain Mara" front.png side.png; .venv/bin/python -m studio refs list
   .venv/bin/python -m studio frame JOB --last --out frame.png | final JOB | variations JOB --count 3
   .venv/bin/python -m studio stitch JOB JOB ... [--crossfade 0.5] [--trim JOB=IN:OUT]
+  .venv/bin/python -m studio media move --to s3://bucket/prefix [--keep]
 
 Exit codes, every command: 0 done; 1 the job failed, was cancelled or needs a decision (generate, wait),
 or has no clip (open); 2 invalid input: a bad flag or value, a missing file, an unknown job id.
@@ -25,11 +26,11 @@ import os
 import sys
 
 from studio import config
-from studio.cli import advice, chain, generate, jobs
+from studio.cli import advice, chain, generate, jobs, media
 from studio.errors import InputError, NotFound, SettingError, StudioError, shown_id
 from studio.service import Studio
 
-COMMAND_MODULES = (generate, jobs, chain, advice)
+COMMAND_MODULES = (generate, jobs, chain, advice, media)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -44,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         settings = config.load()
+        config.check_storage(settings, reach_media=False)  # a ledger on a network mount: refused in words
         studio = Studio(settings)
     except (ValueError, SettingError) as e:
         print(f"error: {e}", file=sys.stderr)

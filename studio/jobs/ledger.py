@@ -22,6 +22,7 @@ from typing import Any
 from studio.budgets import Usage, day_start
 from studio.errors import NotFound
 from studio.jobs.library import Library
+from studio.jobs.locations import Locations
 from studio.jobs.model import Job, JobState
 from studio.jobs.spending import Spending, usage_in
 from studio.jobs.store_sqlite import SqliteStore
@@ -190,6 +191,7 @@ class Ledger:
         self._migrate()
         self.library = Library(self.store)    # the gallery's pages and the owners' drafts
         self.spending = Spending(self.store)  # what the caps count, and each job's cost
+        self.locations = Locations(self.store)  # where jobs' clips and posters live (media move)
 
     def _migrate(self) -> None:
         version = self.store.version()

@@ -18,7 +18,7 @@ import logging
 import time
 
 from studio.backends.base import Backend, TaskState, TaskStatus
-from studio.errors import ProviderError
+from studio.errors import ProviderError, StoreError
 from studio.jobs import messages
 from studio.jobs.collect import collect
 from studio.jobs.limits import BackendLimits
@@ -36,7 +36,7 @@ class Recovery:
     """The runner's patient side (see the module docstring)."""
 
     ledger: object
-    media_dir: object
+    media: object  # studio.media.store.MediaStore
     time_scale: float
     _wake: dict[str, asyncio.Event]
     _known: set[str]
@@ -64,15 +64,15 @@ class Recovery:
             self._set(job, JobState.DOWNLOADING, detail=status.request_id,
                       only_from=(JobState.RUNNING, JobState.DOWNLOADING, JobState.CANCELLED, JobState.FAILED))
         try:
-            got = await collect(job, backend, status, self.media_dir, retry_delay=self.time_scale)
-        except ProviderError as e:
+            got = await collect(job, backend, status, self.media, retry_delay=self.time_scale)
+        except (ProviderError, StoreError) as e:  # the provider's file, or keeping it: tried again later
             since = self.ledger.entered(job.id, JobState.UNCOLLECTED) or time.time()
             self._set(job, JobState.UNCOLLECTED, detail=f"not collected ({e.code})",
                       billed_seconds=billed, cost_usd=cost, progress=1.0,
                       **messages.not_collected(job, e, None if job.is_test else cost, attempt, since + LINK_SECONDS))
             return False
         self._set(job, JobState.SUCCEEDED, detail=detail,
-                  output_path=str(got.video), poster_path=str(got.poster), width=got.width,
+                  output_path=got.video, poster_path=got.poster, width=got.width,
                   height=got.height, seconds=got.seconds, billed_seconds=billed, cost_usd=cost,
                   progress=1.0, error_code=None, error_message=None)
         backend.forget(job.task_id)
