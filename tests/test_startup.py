@@ -30,3 +30,12 @@ def test_a_busy_port_is_refused_in_words(tmp_path):
         proc = start(tmp_path, GRADIO_SERVER_PORT=str(port))
     assert proc.returncode != 0 and f"Port {port} on 127.0.0.1 is already in use" in proc.stderr
     assert "GRADIO_SERVER_PORT" in proc.stderr and "Errno" not in proc.stderr and "Open http" not in proc.stdout
+
+
+def test_a_bad_region_or_workspace_is_refused_in_one_line_naming_the_variable(tmp_path):
+    for env, words in ((dict(DASHSCOPE_REGION="mars"), "DASHSCOPE_REGION='mars' is unknown"),
+                       (dict(DASHSCOPE_REGION="frankfurt"), "DASHSCOPE_REGION=frankfurt has only workspace hosts"),
+                       (dict(DASHSCOPE_WORKSPACE_ID="ws/1"), "DASHSCOPE_WORKSPACE_ID='ws/1' is not a workspace id")):
+        proc = start(tmp_path, GRADIO_SERVER_PORT=str(free_port()), **env)
+        assert proc.returncode != 0 and words in proc.stderr and "Traceback" not in proc.stderr
+        assert len(proc.stderr.strip().splitlines()) == 1 and "Open http" not in proc.stdout
