@@ -17,11 +17,11 @@ from typing import Any
 
 from studio import model_choice, models
 from studio.errors import InputError
-from studio.parse import MAX_SEED, parse_bool, parse_path, parse_paths, parse_seconds, parse_seed, parse_text, shown
+from studio.parse import MAX_SEED  # noqa: F401 (the studio names it variants.MAX_SEED)
+from studio.parse import parse_bool, parse_path, parse_paths, parse_seconds, parse_seed, parse_text, shown
 from studio.prompts import prompt_budget, reference_tokens, renumber
 # The variants' names live one layer down (studio.model_choice needs them too); the studio imports them from here.
-from studio.variant_kinds import (PROMPT_REQUIRED, TAKES_DURATION, TAKES_RATIO, TITLES,  # noqa: F401
-                                  AudioMode, Variant)
+from studio.variant_kinds import PROMPT_REQUIRED, TAKES_DURATION, TAKES_RATIO, AudioMode, Variant  # noqa: F401
 
 # The catalogue as the studio started with it: the choices the page and the CLI list. Every check reads
 # the catalogue as it is now (studio.model_choice), so an edited limit counts at once.

@@ -23,10 +23,13 @@ LEGACY = "happyhorse-1.0"   # every job recorded before the catalogue existed ra
 
 
 class _Loaded:
-    """The last catalogue read, kept with the text it was read from (immutable, shared by every user)."""
+    """The last catalogue read, with the file's identity and text it was read from (immutable data,
+    shared by every user). A changed file (time, size or inode) is read again and parsed if its text
+    changed."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
+        self.stamp: tuple | None = None
         self.source: tuple[Path, str] | None = None
         self.catalogue: Catalogue | None = None
 
@@ -38,6 +41,11 @@ def catalogue() -> Catalogue:
     """The catalogue in PATH; an edited file is read again on the next call (an owner's new price counts at once)."""
     path = PATH
     try:
+        st = path.stat()
+        stamp = (path, st.st_mtime_ns, st.st_size, st.st_ino)
+        with _LOADED.lock:
+            if stamp == _LOADED.stamp and _LOADED.catalogue is not None:
+                return _LOADED.catalogue
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise CatalogueError(f"The model catalogue {path} cannot be read ({e}): restore it from the "
@@ -45,6 +53,7 @@ def catalogue() -> Catalogue:
     with _LOADED.lock:
         if _LOADED.source != (path, text):
             _LOADED.catalogue, _LOADED.source = parse(text, path), (path, text)
+        _LOADED.stamp = stamp
         return _LOADED.catalogue
 
 
