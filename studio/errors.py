@@ -9,6 +9,8 @@ StudioError
  +-- ProviderError     the provider refused or failed; keeps its code and request id
       +-- AmbiguousSubmit  a create request may or may not have reached the provider
       +-- TransientError   worth retrying later (rate limits, 5xx, timeouts on reads)
+      +-- AccountError     the account cannot run jobs until its owner acts (plan credits used up,
+                           free tier only): never retried or paused for, whatever its HTTP status
 
 Messages are written for the user and never contain secrets.
 """
@@ -70,6 +72,10 @@ class TransientError(ProviderError):
     def __init__(self, message: str, *, retry_after: float | None = None, **kw):
         super().__init__(message, **kw)
         self.retry_after = retry_after
+
+
+class AccountError(ProviderError):
+    """The provider account cannot run jobs until its owner acts in the console; retrying will not help."""
 
 
 class AmbiguousSubmit(ProviderError):

@@ -80,7 +80,7 @@ class Studio:
 
     def prepare(self, variant: str, **fields) -> Prepared:
         """Build and check a request (every limit, every file by content) and quote it."""
-        request = variants.build(variant, **fields)
+        request = variants.build(variant, **({"backend": self.settings.backend} | fields))  # its default model
         checked = self.in_srgb(check_files(request))
         return Prepared(checked, pricing.quote(request, checked.source_seconds))
 

@@ -104,11 +104,11 @@ def test_final_is_the_same_request_and_seed_at_1080p_with_both_costs(studio):
     draft = run(studio, duration=4, seed=123)
     quote = studio.final_quote(LOCAL_OWNER, draft.id)
     assert (quote.draft.resolution, quote.draft.total) == ("720P", 0.56)
-    assert (quote.final.resolution, quote.final.total) == ("1080P", 0.96)
+    assert (quote.final.resolution, quote.final.total) == ("1080P", 0.72)  # HappyHorse 1.1: $0.18/s
     final = studio.wait(LOCAL_OWNER, studio.make_final(LOCAL_OWNER, draft.id).id, timeout=120)
     assert final.state is JobState.SUCCEEDED and final.seed == 123
     assert final.request.resolution == "1080P" and final.request.prompt == draft.request.prompt
-    assert (final.width, final.height) == (1920, 1080) and final.quote_usd == 0.96
+    assert (final.width, final.height) == (1920, 1080) and final.quote_usd == 0.72
     assert (final.parent_id, final.made_as) == (draft.id, MadeAs.FINAL)
     with pytest.raises(InputError, match="already at 1080P"):
         studio.final_quote(LOCAL_OWNER, final.id)

@@ -143,3 +143,12 @@ def test_frame_ancestors_must_be_origins(tmp_path):
     one_line_refusal(start(tmp_path, STUDIO_FRAME_ANCESTORS="https://ok.example javascript:alert(1)"),
                      "STUDIO_FRAME_ANCESTORS")
     one_line_refusal(start(tmp_path, STUDIO_FRAME_ANCESTORS="https://x.example/path"), "STUDIO_FRAME_ANCESTORS")
+
+
+def test_a_bad_region_or_workspace_is_refused_in_one_line_naming_the_variable(tmp_path):
+    for env, words in ((dict(DASHSCOPE_REGION="mars"), "DASHSCOPE_REGION='mars' is unknown"),
+                       (dict(DASHSCOPE_REGION="frankfurt"), "DASHSCOPE_REGION=frankfurt has only workspace hosts"),
+                       (dict(DASHSCOPE_WORKSPACE_ID="ws/1"), "DASHSCOPE_WORKSPACE_ID='ws/1' is not a workspace id")):
+        proc = start(tmp_path, GRADIO_SERVER_PORT=str(free_port()), **env)
+        assert proc.returncode != 0 and words in proc.stderr and "Traceback" not in proc.stderr
+        assert len(proc.stderr.strip().splitlines()) == 1 and "Open http" not in proc.stdout

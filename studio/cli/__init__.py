@@ -4,6 +4,7 @@
   .venv/bin/python -m studio generate --variant t2v --prompt "..." --no-wait    # prints the job id
   .venv/bin/python -m studio wait JOB_ID | show JOB_ID | open JOB_ID | cancel JOB_ID
   .venv/bin/python -m studio quote --variant edit --prompt "warmer" --video clip.mp4
+  .venv/bin/python -m studio quote --variant t2v --prompt "..." --model wan2.7 --negative-prompt "text" --no-prompt-extend
   .venv/bin/python -m studio jobs --json
   .venv/bin/python -m studio advise --variant r2v --prompt "[Image 1] waves" --reference a.png --json
   .venv/bin/python -m studio refs save "Captain Mara" front.png side.png; .venv/bin/python -m studio refs list

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
+from studio import models
 from studio.cli import advice
 from studio.cli.progress import follow
 from studio.errors import InputError
@@ -53,6 +54,11 @@ def add(sub) -> None:
         g.add_argument("--seed", help="0-2147483647; omit for random")
         g.add_argument("--watermark", action="store_true", help="add the provider's watermark")
         g.add_argument("--backend", help="preview, dashscope or inferencesh")
+        g.add_argument("--model", choices=list(models.catalogue().families),
+                       help="default: HappyHorse 1.1 (1.0 for edit, and where the backend has no 1.1)")
+        g.add_argument("--negative-prompt", help="Wan 2.7: what the clip should not show")
+        g.add_argument("--prompt-extend", action=argparse.BooleanOptionalAction, default=None,
+                       help="Wan 2.7: let the provider rewrite the prompt (default: off; always sent)")
         g.add_argument("--json", action="store_true", help="print the job record (or quote) as JSON")
         if name == "generate":
             g.add_argument("--no-wait", action="store_true",
@@ -102,17 +108,18 @@ def image_kind(path: str) -> str | None:
         return None
 
 
-def fields(a: argparse.Namespace) -> dict:
+def fields(a: argparse.Namespace, backend: str) -> dict:
+    """The request's fields; the backend too, so the model is one it has (and its default)."""
     return dict(prompt=a.prompt, resolution=a.resolution, ratio=a.ratio, duration=a.duration,
                 watermark=a.watermark, seed=a.seed, first_frame=a.first_frame, references=a.reference,
-                video=a.video, audio=a.audio)
+                video=a.video, audio=a.audio, model=a.model, negative_prompt=a.negative_prompt,
+                prompt_extend=a.prompt_extend, backend=backend)
 
 
 def quote(studio: Studio, args: argparse.Namespace) -> int:
     advice.expand_reference_set(studio, args)
     check_flags(args)
-    prepared = studio.prepare(args.variant, **fields(args))
-    studio.backend_name(args.backend)
+    prepared = studio.prepare(args.variant, **fields(args, studio.backend_name(args.backend)))
     print(json.dumps(prepared.quote.to_dict()) if args.json else prepared.quote.describe())
     return 0
 
@@ -121,8 +128,8 @@ def generate(studio: Studio, args: argparse.Namespace) -> int:
     advice.expand_reference_set(studio, args)
     check_flags(args)
     advice.advice_to_stderr(studio, args)
-    prepared = studio.prepare(args.variant, **fields(args))
     backend = studio.backend_name(args.backend)
+    prepared = studio.prepare(args.variant, **fields(args, backend))
     for note in prepared.checked.notes:
         print(f"note: {note}", file=sys.stderr)
     print(f"{prepared.quote.describe()} — backend: {studio.backend_label(backend)}", file=sys.stderr)

@@ -147,6 +147,16 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (account, job_id)
     );
     """,
+    # 9: the model each job runs on (HappyHorse 1.1, 1.0, Wan 2.7), so the gallery filters by it; every
+    #    job before it ran on HappyHorse 1.0 (a storyboard runs on none), and so did every learned run
+    #    time (studio.jobs.timing keys them by model now); the prompt as the provider rewrote it
+    """
+    ALTER TABLE jobs ADD COLUMN model TEXT;
+    ALTER TABLE jobs ADD COLUMN actual_prompt TEXT;
+    UPDATE jobs SET model = 'happyhorse-1.0' WHERE variant <> 'stitch';
+    CREATE INDEX jobs_owner_model ON jobs(owner, model, created_at DESC);
+    UPDATE task_times SET shape = shape || '/happyhorse-1.0';
+    """,
 ]
 
 
@@ -155,7 +165,7 @@ MIGRATIONS: list[str] = [
 # to a live one within a minute.
 CLAIM_LEASE = 45.0
 
-_COLUMNS = [f.name for f in fields(Job) if f.name != "parents"] + ["variant"]
+_COLUMNS = [f.name for f in fields(Job) if f.name != "parents"] + ["variant", "model"]
 _COLUMNS.remove("request")
 _COLUMNS.append("request")
 

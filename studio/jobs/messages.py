@@ -9,7 +9,7 @@ from studio.backends.base import TaskStatus
 from studio.config import KEY_VARIABLES
 from studio.errors import AmbiguousSubmit, ProviderError, StoreError
 from studio.jobs.model import Job
-from studio.pricing import cost as price_cost
+from studio.pricing import recorded_cost
 
 CANCELLED_BEFORE_SEND = "Cancelled before it was sent to the provider: nothing was billed."
 CANCELLED_AT_PROVIDER = "Cancelled at the provider before it started: not billed."
@@ -143,6 +143,7 @@ def internal(e: Exception) -> dict[str, Any]:
 
 
 def cost(job: Job, billed_seconds: float | None) -> float | None:
+    """What the billed seconds cost at the price the job was quoted at (its model's)."""
     if billed_seconds is None:
         return None
-    return price_cost(job.request.resolution, billed_seconds)
+    return recorded_cost(job.quote, job.request.resolution, billed_seconds, job.request.model)

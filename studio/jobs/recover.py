@@ -60,6 +60,7 @@ class Recovery:
         leaves the job `uncollected` with its cost (it was billed). True when the clip is here."""
         billed = status.billed_seconds if status.billed_seconds is not None else job.quote.get("billed_seconds")
         cost = 0.0 if job.is_preview else messages.cost(job, billed)
+        rewritten = status.actual_prompt or job.actual_prompt  # the provider's rewrite, shown beside the clip
         if job.state is not JobState.UNCOLLECTED:
             self._set(job, JobState.DOWNLOADING, detail=status.request_id,
                       only_from=(JobState.RUNNING, JobState.DOWNLOADING, JobState.CANCELLED, JobState.FAILED))
@@ -68,13 +69,13 @@ class Recovery:
         except (ProviderError, StoreError) as e:  # the provider's file, or keeping it: tried again later
             since = self.ledger.entered(job.id, JobState.UNCOLLECTED) or time.time()
             self._set(job, JobState.UNCOLLECTED, detail=f"not collected ({e.code})",
-                      billed_seconds=billed, cost_usd=cost, progress=1.0,
+                      billed_seconds=billed, cost_usd=cost, progress=1.0, actual_prompt=rewritten,
                       **messages.not_collected(job, e, None if job.is_test else cost, attempt, since + LINK_SECONDS))
             return False
         self._set(job, JobState.SUCCEEDED, detail=detail,
                   output_path=got.video, poster_path=got.poster, width=got.width,
                   height=got.height, seconds=got.seconds, billed_seconds=billed, cost_usd=cost,
-                  progress=1.0, error_code=None, error_message=None)
+                  progress=1.0, error_code=None, error_message=None, actual_prompt=rewritten)
         backend.forget(job.task_id)
         return True
 
