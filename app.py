@@ -34,11 +34,14 @@ def main() -> None:
     studio.start()
     print(f"HappyHorse Studio: data in {settings.data_dir}", flush=True)
     print(f"Ledger: {studio.ledger.store}", flush=True)
+    if settings.media.url:
+        print(f"Clips and posters kept in {settings.media.url}", flush=True)
     print(f"Backend: {studio.backend_label()}", flush=True)
     app = create_app(studio)
     print(f"Open http://{settings.host}:{settings.port}/ (Ctrl+C stops the studio)", flush=True)
     try:
-        closed = serve(app, settings.host, settings.port, [settings.dashscope_key, settings.inference_key])
+        closed = serve(app, settings.host, settings.port,
+                       [settings.dashscope_key, settings.inference_key, settings.media.access.secret_access_key])
     finally:
         print(stopping_words(len(studio.ledger.unfinished())), flush=True)
         studio.close()

@@ -34,6 +34,29 @@
   // never lands over what was just typed; if it is slow, the form opens anyway after a few seconds.
   setTimeout(() => { document.documentElement.dataset.hhDraft ||= 'late'; }, 6000);
 
+  // On a phone the Generate bar is fixed at the foot of the screen (studio.css): the page keeps room below
+  // the gallery as tall as the bar, so the last clips and "Show more" never sit under it.
+  const keepRoom = () => {
+    const bar = [...document.querySelectorAll('.hh-gobar')].find((b) => b.getClientRects().length);
+    const room = bar && getComputedStyle(bar).position === 'fixed' ? bar.offsetHeight : 0;
+    document.documentElement.style.setProperty('--hh-gobar-h', `${room}px`);
+  };
+  // On a wide screen the form column sticks beside the gallery (studio.css) and reaches down to the window's
+  // foot wherever the page is scrolled, so its Generate bar sits there, not a header's height above it.
+  const fitColumn = () => {
+    const column = document.getElementById('hh-workbench');
+    if (!column) return;
+    const top = Math.max(8, column.getBoundingClientRect().top);
+    document.documentElement.style.setProperty('--hh-column-h', `${Math.max(320, innerHeight - top - 8)}px`);
+  };
+  const fit = () => { keepRoom(); fitColumn(); };
+  let fitting = false;
+  addEventListener('scroll', () => {
+    if (!fitting) { fitting = true; requestAnimationFrame(() => { fitting = false; fitColumn(); }); }
+  }, {passive: true});
+  setInterval(fit, 500);
+  addEventListener('resize', fit);
+
   // Ctrl+Enter (Cmd+Enter) in a prompt presses that tab's Generate, when it can be pressed.
   document.addEventListener('keydown', (e) => {
     if (e.key !== 'Enter' || !(e.ctrlKey || e.metaKey) || e.target.tagName !== 'TEXTAREA') return;

@@ -60,10 +60,11 @@ def cut(path: Path, fraction: float) -> Path:
     return path
 
 
-def make_video(path: Path, width: int = 480, height: int = 320, seconds: float = 3.0, fps: float = 24,
+def make_video(path: Path, width: int = 540, height: int = 360, seconds: float = 3.0, fps: float = 24,
                audio: bool = True, tone: int = 1000, codec: str = "libx264", fmt: str = "mp4",
                rotation: int | None = None, source: str = "testsrc2", vf: str | None = None) -> Path:
-    """A test pattern clip (and a sine tone) of the given shape, length and container;
+    """A test pattern clip (and a sine tone) of the given shape, length and container (by default the
+    smallest an edit takes: 360 px on the short side);
     vf is an optional filter on the picture (e.g. to soften the pattern's colours)."""
     rate = str(Fraction(fps).limit_denominator(1000))
     args = ["-f", "lavfi", "-i", f"{source}=s={width}x{height}:r={rate}:d={seconds}"]  # source: testsrc2, color...

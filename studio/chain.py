@@ -3,12 +3,17 @@
 Frames and trimmed edit sources are kept in the data directory under names that
 carry the job they came from (frames/JOB-MS.png, edits/JOB-IN-OUT.mp4), so a job
 submitted with one as an input records its lineage ("frame of", "edit of")
-without the caller having to say so.
+without the caller having to say so. A grabbed frame is also noted by its
+content (frames/.by-content/SHA256 holds its job's id), so the same picture
+given back from elsewhere (`frame --out frame.png`, a download uploaded again)
+is still known as a frame of its job.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import random
 import re
 import time
@@ -29,6 +34,9 @@ EDIT_SECONDS = variants.EDIT_OUTPUT_MAX_SECONDS
 _FRAME = re.compile(r"^([0-9a-f]{16})-(\d+|last)\.png$")
 _EDIT = re.compile(r"^([0-9a-f]{16})-(\d+)-(\d+)\.mp4$")
 _CLIP = re.compile(r"^([0-9a-f]{16})\.mp4$")
+_JOB_ID = re.compile(r"^[0-9a-f]{16}$")
+BY_CONTENT = ".by-content"
+DIGEST_MAX_BYTES = 64 * 1024 * 1024  # inputs larger than any image the models take are not looked up
 
 
 @dataclass(frozen=True)
@@ -158,6 +166,34 @@ def edit_path(data_dir: Path, job_id: str, start: float, end: float) -> Path:
     return data_dir / "edits" / f"{job_id}-{int(round(start * 1000))}-{int(round(end * 1000))}.mp4"
 
 
+def remember_frame(data_dir: Path, job_id: str, frame: Path) -> None:
+    """Note a grabbed frame by its content, so a copy of it is known later as a frame of this job."""
+    index = Path(data_dir) / "frames" / BY_CONTENT
+    index.mkdir(parents=True, exist_ok=True)
+    note = index / content_digest(frame)
+    part = note.with_name(f".{note.name}.{os.getpid()}.part")
+    part.write_text(job_id, encoding="ascii")
+    os.replace(part, note)
+
+
+def content_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _frame_by_content(data_dir: Path, image: Path) -> str | None:
+    try:
+        if not image.is_file() or image.stat().st_size > DIGEST_MAX_BYTES:
+            return None
+        noted = (data_dir / "frames" / BY_CONTENT / content_digest(image)).read_text(encoding="ascii").strip()
+    except OSError:
+        return None
+    return noted if _JOB_ID.match(noted) else None
+
+
 def origin(data_dir: Path, request: variants.Request) -> tuple[str, MadeAs] | None:
     """The job a request's inputs came from (a grabbed frame, a clip or its trim), if any."""
     data_dir = Path(data_dir).resolve()
@@ -173,6 +209,10 @@ def origin(data_dir: Path, request: variants.Request) -> tuple[str, MadeAs] | No
             m = _FRAME.match(p.name) if p.parent == data_dir / "frames" else None
             if m:
                 return m.group(1), MadeAs.FRAME
+    for image in (request.first_frame, *request.references):
+        job_id = _frame_by_content(data_dir, Path(image)) if image else None
+        if job_id:
+            return job_id, MadeAs.FRAME
     return None
 
 

@@ -5,10 +5,14 @@ Environment variables (names are contracts; keep them stable):
   STUDIO_DATABASE_URL     postgresql://user:password@host/db: keep the ledger in PostgreSQL, shared by many
                           replicas (default: a SQLite file in STUDIO_DATA_DIR; the URL is a secret)
   STUDIO_BACKEND          preview | dashscope | inferencesh (default: first with a key, else preview)
-  DASHSCOPE_API_KEY       DashScope key (a secret: never stored or shown)
-  DASHSCOPE_BASE_URL      DashScope base URL, e.g. https://dashscope-intl.aliyuncs.com
+  DASHSCOPE_API_KEY       DashScope key (a secret: never stored or shown); a key works only in its own region
+  DASHSCOPE_REGION        singapore | beijing | virginia | hongkong | frankfurt (default singapore), or the
+                          region's code (ap-southeast-1, cn-beijing, us-east-1, cn-hongkong, eu-central-1)
+  DASHSCOPE_WORKSPACE_ID  your Model Studio workspace id: jobs go to the workspace host
+                          https://{WorkspaceId}.{region code}.maas.aliyuncs.com (higher limits; Frankfurt has
+                          only workspace hosts, so it needs this or DASHSCOPE_BASE_URL)
+  DASHSCOPE_BASE_URL      DashScope base URL, e.g. https://dashscope-intl.aliyuncs.com (wins over the two above)
   DASHSCOPE_HTTP_BASE_URL the official SDK's override (includes /api/v1); accepted too
-  DASHSCOPE_REGION        singapore | beijing | virginia (default singapore)
   INFERENCE_API_KEY       inference.sh key (a secret)
   INFERENCE_BASE_URL      inference.sh base URL (default https://api.inference.sh)
   STUDIO_PUBLIC_URL       public address of this studio (webhooks); on a Space it follows from SPACE_HOST
@@ -25,6 +29,10 @@ Environment variables (names are contracts; keep them stable):
   STUDIO_FRAME_ANCESTORS  origins that may show the studio inside a frame, e.g. https://example.com (default:
                           none but the studio itself; on a Space, its page on https://huggingface.co too)
   FORWARDED_ALLOW_IPS     proxies whose X-Forwarded-For counts (read by uvicorn; see studio.edge)
+  STUDIO_MEDIA_URL        where clips, posters and other kept files live: s3://bucket/prefix, gs://bucket/prefix
+                          or a folder (default: the data folder); AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID,
+                          AWS_SECRET_ACCESS_KEY (a secret), AWS_REGION, AWS_ALLOW_HTTP reach the bucket;
+                          STUDIO_MEDIA_CACHE_MB bounds its local copy (studio.media.store.settings)
   GRADIO_SERVER_NAME      address to serve on (default 127.0.0.1; a Space sets 0.0.0.0)
   GRADIO_SERVER_PORT      port for python app.py (default 7860)
 """
@@ -33,20 +41,33 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from studio import models
 from studio.budgets import Budgets
 from studio.errors import InputError
 from studio.framing import frame_ancestors
+from studio.media.store.settings import MediaSettings
+from studio.media.store.settings import from_env as media_from_env
 
-DASHSCOPE_REGIONS = {
+DASHSCOPE_REGIONS = {  # each region's shared DashScope host (Frankfurt has none: only workspace hosts)
     "singapore": "https://dashscope-intl.aliyuncs.com",
     "beijing": "https://dashscope.aliyuncs.com",
     "virginia": "https://dashscope-us.aliyuncs.com",
+    "hongkong": "https://cn-hongkong.dashscope.aliyuncs.com",
 }
+# Region codes in workspace hosts ({WorkspaceId}.{code}.maas.aliyuncs.com). PROTOCOLS.md confirms
+# ap-southeast-1 (Singapore, also Alibaba's Wan API reference), eu-central-1 (Frankfurt) and cn-hongkong
+# (Hong Kong's DashScope host); cn-beijing and us-east-1 are Alibaba Cloud's usual ids for Beijing and
+# Virginia, not confirmed for Model Studio workspace hosts.
+REGION_CODES = {"singapore": "ap-southeast-1", "beijing": "cn-beijing", "virginia": "us-east-1",
+                "hongkong": "cn-hongkong", "frankfurt": "eu-central-1"}
+WORKSPACE_HOST = "https://{workspace}.{code}.maas.aliyuncs.com"
+_WORKSPACE_ID = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")  # one DNS label
 INFERENCE_DEFAULT_URL = "https://api.inference.sh"
 BACKENDS = ("preview", "dashscope", "inferencesh")
 # Caps a public Space gets unless its owner sets them (a stranger's clicks spend the owner's key).
@@ -60,6 +81,7 @@ class Settings:
     dashscope_key: str | None = field(default=None, repr=False)
     dashscope_url: str = DASHSCOPE_REGIONS["singapore"]
     dashscope_region: str = "singapore"
+    dashscope_workspace: str | None = None  # DASHSCOPE_WORKSPACE_ID: jobs go to its workspace host
     inference_key: str | None = field(default=None, repr=False)
     inference_url: str = INFERENCE_DEFAULT_URL
     public_url: str | None = None
@@ -76,6 +98,7 @@ class Settings:
     browser_secret: str | None = field(default=None, repr=False)  # STUDIO_SECRET (see studio.anonymous)
     database_url: str | None = field(default=None, repr=False)  # PostgreSQL for many replicas (may hold a password)
     frame_ancestors: tuple[str, ...] = ()  # origins that may show the studio in a frame (studio.framing)
+    media: MediaSettings = field(default_factory=MediaSettings)  # STUDIO_MEDIA_URL: the data folder, or a bucket
 
     @property
     def ledger_path(self) -> Path:
@@ -122,11 +145,9 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
     get = lambda k: (env.get(k) or "").strip() or None  # noqa: E731
 
     data_dir = Path(get("STUDIO_DATA_DIR") or default_data_dir()).expanduser().resolve()
-    region = (get("DASHSCOPE_REGION") or "singapore").lower()
-    if region not in DASHSCOPE_REGIONS:
-        raise ValueError(f"DASHSCOPE_REGION={region!r} is unknown: use one of {', '.join(DASHSCOPE_REGIONS)}.")
-    ds_url = get("DASHSCOPE_BASE_URL") or get("DASHSCOPE_HTTP_BASE_URL") or DASHSCOPE_REGIONS[region]
-    ds_url = ds_url.rstrip("/").removesuffix("/api/v1")
+    region = _region(get("DASHSCOPE_REGION"))
+    workspace = _workspace(get("DASHSCOPE_WORKSPACE_ID"))
+    ds_url = _dashscope_url(get, region, workspace)
     ds_key, inf_key = get("DASHSCOPE_API_KEY"), get("INFERENCE_API_KEY")
 
     backend = (get("STUDIO_BACKEND") or "").lower()
@@ -145,8 +166,9 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         dashscope_key=ds_key,
         dashscope_url=ds_url,
         dashscope_region=region,
+        dashscope_workspace=workspace,
         inference_key=inf_key,
-        inference_url=(get("INFERENCE_BASE_URL") or INFERENCE_DEFAULT_URL).rstrip("/"),
+        inference_url=_url("INFERENCE_BASE_URL", get("INFERENCE_BASE_URL") or INFERENCE_DEFAULT_URL),
         public_url=public.rstrip("/") if public else None,
         job_deadline=_seconds(get, "STUDIO_JOB_DEADLINE", 1800.0),
         on_space=on_space,
@@ -164,7 +186,61 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         browser_secret=get("STUDIO_SECRET") or get("OAUTH_CLIENT_SECRET"),
         database_url=_database_url(get("STUDIO_DATABASE_URL")),
         frame_ancestors=frame_ancestors(get("STUDIO_FRAME_ANCESTORS"), on_space),
+        media=media_from_env(get),
     )
+
+
+def _region(raw: str | None) -> str:
+    """A region's name (singapore, ...) from its name or its code (ap-southeast-1, ...)."""
+    value = (raw or "singapore").lower()
+    by_code = {code: name for name, code in REGION_CODES.items()}
+    if value in REGION_CODES or value in by_code:
+        return by_code.get(value, value)
+    raise ValueError(f"DASHSCOPE_REGION={raw!r} is unknown: use one of {', '.join(REGION_CODES)} "
+                     f"(or their codes {', '.join(REGION_CODES.values())}).")
+
+
+def _workspace(raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    if not _WORKSPACE_ID.match(raw.lower()):
+        raise ValueError(f"DASHSCOPE_WORKSPACE_ID={raw[:80]!r} is not a workspace id (letters, digits and hyphens, "
+                         "as on the Workspace Details page of the Model Studio console): copy it from there.")
+    return raw.lower()
+
+
+def _dashscope_url(get, region: str, workspace: str | None) -> str:
+    """The DashScope base URL: an explicit one, else the workspace host, else the region's shared host."""
+    for name in ("DASHSCOPE_BASE_URL", "DASHSCOPE_HTTP_BASE_URL"):
+        if get(name):
+            return _url(name, get(name)).removesuffix("/api/v1")
+    if workspace:
+        return WORKSPACE_HOST.format(workspace=workspace, code=REGION_CODES[region])
+    if region not in DASHSCOPE_REGIONS:
+        raise ValueError(f"DASHSCOPE_REGION={region} has only workspace hosts: set DASHSCOPE_WORKSPACE_ID (from "
+                         "the Model Studio console), or DASHSCOPE_BASE_URL.")
+    return DASHSCOPE_REGIONS[region]
+
+
+def _url(name: str, raw: str) -> str:
+    """An http(s) address with a host, without its trailing slash."""
+    url = raw.strip().rstrip("/")
+    if not re.match(r"^https?://[^/\s?#]+", url):
+        raise ValueError(f"{name}={raw[:80]!r} is not an http(s) address: write e.g. https://host.example.")
+    return url
+
+
+def _seconds(get, name: str, default: float) -> float:
+    raw = get(name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < 1e9:
+        raise ValueError(f"{name}={raw!r} must be a number of seconds above 0, e.g. 1800.")
+    return value
 
 
 def _database_url(raw: str | None) -> str | None:
@@ -232,12 +308,26 @@ def _count(get, name: str, default: int | None) -> int | None:
 KEY_VARIABLES = {"dashscope": "DASHSCOPE_API_KEY", "inferencesh": "INFERENCE_API_KEY"}
 
 
+def check_storage(settings: Settings, *, reach_media: bool = True, mountinfo: Path | None = None) -> None:
+    """Refuse a SQLite ledger on a network or FUSE mount, and (reach_media) a media store that cannot be
+    written (a bucket is tried within seconds); the message names the variable to change."""
+    if settings.database_url is None:
+        from studio.jobs.filesystem import MOUNTINFO, check_ledger_disk
+
+        check_ledger_disk(settings.ledger_path, mountinfo or MOUNTINFO)
+    if reach_media:
+        from studio.media.store import open_media
+
+        open_media(settings).check()
+
+
 def check_serving(settings: Settings) -> None:
     """Refuse, before serving, a configuration that cannot work; the message names the variable to change."""
     key = KEY_VARIABLES.get(settings.backend)
     if key and settings.backend not in settings.available_backends():
         raise ValueError(f"STUDIO_BACKEND={settings.backend} needs {key} in the environment: set it, "
                          f"or use STUDIO_BACKEND=preview to try the studio for free.")
+    models.catalogue()  # an unusable model catalogue is refused here, naming its key (CatalogueError)
     with socket.socket(socket.AF_INET6 if ":" in settings.host else socket.AF_INET) as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does: only a listener blocks
         try:
@@ -248,3 +338,4 @@ def check_serving(settings: Settings) -> None:
                                  f"running already?): stop that, or set GRADIO_SERVER_PORT to a free port.") from None
             raise ValueError(f"Cannot serve on {settings.host}:{settings.port} ({e.strerror}): "
                              f"check GRADIO_SERVER_NAME and GRADIO_SERVER_PORT.") from None
+    check_storage(settings)

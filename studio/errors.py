@@ -5,9 +5,12 @@ StudioError
  |    +-- BudgetError     the job would pass a spending cap (what is left, when it resets)
  +-- NotFound          no such job for this owner
  +-- SettingError      a setting (an environment variable) cannot work; the message names it
+ +-- StoreError        the media store (the data folder or a bucket) could not keep or give back a file
  +-- ProviderError     the provider refused or failed; keeps its code and request id
       +-- AmbiguousSubmit  a create request may or may not have reached the provider
       +-- TransientError   worth retrying later (rate limits, 5xx, timeouts on reads)
+      +-- AccountError     the account cannot run jobs until its owner acts (plan credits used up,
+                           free tier only): never retried or paused for, whatever its HTTP status
 
 Messages are written for the user and never contain secrets.
 """
@@ -24,11 +27,32 @@ class InputError(StudioError):
 
 
 class NotFound(StudioError):
-    """No such job, or not one the caller owns."""
+    """No such job, or not one the caller owns (the same answer for both: nothing is learned of another's).
+
+    str() is the page's words; the API and the command line word it for their callers (job_words)."""
+
+    def __init__(self, job_id: str):
+        self.job_id = job_id
+        super().__init__(f"No job {shown_id(job_id)} here: pick one from the gallery.")
+
+
+def shown_id(job_id: str) -> str:
+    """A job id as a message may quote it: bounded, whatever length a caller sent."""
+    text = str(job_id)
+    return repr(text) if len(text) <= 40 else f"{text[:16]!r}… ({len(text)} characters)"
 
 
 class SettingError(StudioError):
     """A setting that cannot work (an unreachable database, a bad address): refused at start, naming the variable."""
+
+
+class StoreError(StudioError):
+    """The media store could not keep or give back a file; code says which: unreachable (the bucket did
+    not answer), refused (credentials or permissions), missing (no such file), incomplete (sizes differ)."""
+
+    def __init__(self, message: str, *, code: str = "unreachable"):
+        super().__init__(message)
+        self.code = code
 
 
 class ProviderError(StudioError):
@@ -48,6 +72,10 @@ class TransientError(ProviderError):
     def __init__(self, message: str, *, retry_after: float | None = None, **kw):
         super().__init__(message, **kw)
         self.retry_after = retry_after
+
+
+class AccountError(ProviderError):
+    """The provider account cannot run jobs until its owner acts in the console; retrying will not help."""
 
 
 class AmbiguousSubmit(ProviderError):

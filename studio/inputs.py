@@ -39,19 +39,20 @@ def check_files(request: Request) -> Checked:
     """Check each file by content. Raises InputError naming the file and the fix."""
     notes: list[str] = []
     source_seconds = implied = None
+    limits = request.family.limits  # the request's model's limits where models differ
     for path in _paths(request):
         if not Path(path).is_file():
             raise InputError(f"The file {Path(path).name!r} is not there any more: upload it again.")
     if request.first_frame:
-        info = inspect.check_first_frame(request.first_frame)
+        info = inspect.check_first_frame(request.first_frame, limits=limits)
         implied = nearest_ratio(info.width, info.height)
     for i, ref in enumerate(request.references, start=1):
-        info = inspect.check_reference(ref, request.slot(i), request.variant)
+        info = inspect.check_reference(ref, request.slot(i), request.variant, limits)
         if request.variant is Variant.R2V and min(info.width, info.height) < REFERENCE_RECOMMENDED_SIDE:
             notes.append(f"{slot_label(request.variant, request.slot(i))} is {info.width}x{info.height}: {REFERENCE_RECOMMENDED_SIDE} px or more "
                          "on the short side keeps the subject more faithful.")
     if request.video:
-        video = inspect.check_source_video(request.video)
+        video = inspect.check_source_video(request.video, limits=limits)
         source_seconds = video.duration
         if video.duration > EDIT_OUTPUT_MAX_SECONDS:
             notes.append(f"The source is {video.duration:.1f} s: the edit covers its first {EDIT_OUTPUT_MAX_SECONDS:.0f} s, "

@@ -20,6 +20,17 @@ from studio.secrets import redact_logs
 SHUTDOWN_GRACE = 3  # seconds
 
 
+class _Server(uvicorn.Server):
+    """uvicorn raises the signal it caught once it has stopped serving (written against uvicorn 0.55): for
+    SIGTERM that kills the process before the studio lets go of its jobs. The studio stops on its own."""
+
+    def handle_exit(self, sig, frame) -> None:
+        super().handle_exit(sig, frame)
+        captured = getattr(self, "_captured_signals", None)
+        if isinstance(captured, list):
+            captured.clear()
+
+
 class _QuietStop(logging.Filter):
     """Drops uvicorn's own lines about closing open requests at shutdown; the studio says it once."""
 
@@ -42,14 +53,14 @@ def serve(app, host: str, port: int, secrets: list[str | None]) -> int:
     """Serve until Ctrl+C (or SIGTERM); returns how many open requests were closed at the end.
 
     secrets: values no log line may show (the provider keys)."""
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
-                                           forwarded_allow_ips=forwarded_allow_ips(),
-                                           timeout_graceful_shutdown=SHUTDOWN_GRACE))
+    server = _Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
+                                    forwarded_allow_ips=forwarded_allow_ips(),
+                                    timeout_graceful_shutdown=SHUTDOWN_GRACE))
     redact_logs(secrets)  # uvicorn's handlers exist now
     quiet = _QuietStop(server)
     logging.getLogger("uvicorn.error").addFilter(quiet)
     try:
         server.run()
-    except KeyboardInterrupt:  # uvicorn raises the Ctrl+C it caught once it has stopped serving
+    except KeyboardInterrupt:  # a Ctrl+C before serving began
         pass
     return quiet.closed

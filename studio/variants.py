@@ -1,66 +1,40 @@
-"""The four HappyHorse variants: their parameters, limits and defaults.
+"""The four variants as a checked request: parameters, limits, defaults, and the model it runs on.
 
-Limits come from PROTOCOLS.md. Each is a constant here so a wrong guess is a
-one-line change. Validation of media content lives in studio.media.inspect;
-this module checks everything that needs no file access and says which
-parameters each variant takes.
+Limits come from PROTOCOLS.md. Those that differ between models (ratios,
+durations, resolutions, prices, some input limits) are data in the model
+catalogue (studio/models/catalogue.toml) and checked in studio.model_choice;
+the rest are constants here, so a wrong guess is a one-line change. Validation
+of media content lives in studio.media.inspect; this module checks everything
+that needs no file access and says which parameters each variant takes.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-import os
 from dataclasses import dataclass
-from enum import Enum
 from typing import Any
 
+from studio import model_choice, models
 from studio.errors import InputError
+from studio.parse import MAX_SEED  # noqa: F401 (the studio names it variants.MAX_SEED)
+from studio.parse import parse_bool, parse_path, parse_paths, parse_seconds, parse_seed, parse_text, shown
 from studio.prompts import prompt_budget, reference_tokens, renumber
+# The variants' names live one layer down (studio.model_choice needs them too); the studio imports them from here.
+from studio.variant_kinds import PROMPT_REQUIRED, TAKES_DURATION, TAKES_RATIO, AudioMode, Variant  # noqa: F401
 
-
-class Variant(str, Enum):
-    T2V = "t2v"
-    I2V = "i2v"
-    R2V = "r2v"
-    EDIT = "edit"
-    STITCH = "stitch"  # a storyboard the studio joined from finished clips; never sent to a provider
-
-    @property
-    def title(self) -> str:
-        return TITLES[self]
-
-
-TITLES = {
-    Variant.T2V: "Text to video",
-    Variant.I2V: "Image to video",
-    Variant.R2V: "Reference to video",
-    Variant.EDIT: "Video edit",
-    Variant.STITCH: "Storyboard",
-}
-
-
-class AudioMode(str, Enum):
-    AUTO = "auto"      # the model decides whether to regenerate sound
-    RETAIN = "retain"  # keep the source clip's sound (the API's "origin")
-    REMOVE = "remove"  # the studio strips the sound from the result
-
-    @property
-    def api_value(self) -> str:
-        """What the provider's audio_setting gets; remove is done by the studio."""
-        return "origin" if self is AudioMode.RETAIN else "auto"
-
-
-RESOLUTIONS = ("720P", "1080P")
-SHORT_SIDE = {"720P": 720, "1080P": 1080}
-RATIOS = ("16:9", "9:16", "1:1", "4:3", "3:4")
+# The catalogue as the studio started with it: the choices the page and the CLI list. Every check reads
+# the catalogue as it is now (studio.model_choice), so an edited limit counts at once.
+_STARTED_WITH = models.catalogue()
+RESOLUTIONS = _STARTED_WITH.all_resolutions()
+SHORT_SIDE = {r: int(r[:-1]) for r in RESOLUTIONS}
+RATIOS = _STARTED_WITH.all_ratios()    # every ratio some model takes; each model takes its own
 DEFAULT_RESOLUTION = "720P"  # drafts at 720P; the providers' own default is 1080P
-DEFAULT_RATIO = "16:9"
-MIN_SECONDS, MAX_SECONDS, DEFAULT_SECONDS = 3, 15, 5
-MAX_SEED = 2_147_483_647
+DEFAULT_RATIO = model_choice.DEFAULT_RATIO
+MIN_SECONDS, MAX_SECONDS, DEFAULT_SECONDS = 3, 15, model_choice.DEFAULT_SECONDS  # HappyHorse's (Wan 2.7 from 2)
 
 IMAGE_FORMATS = ("JPEG", "PNG", "BMP", "WEBP")
-IMAGE_MAX_BYTES = 10 * 1024 * 1024
+IMAGE_MAX_BYTES = _STARTED_WITH.limits.image_max_bytes  # shared limits in force; a model may set its own
 FIRST_FRAME_MIN_SIDE = 300
 REFERENCE_MIN_SIDE = 400
 REFERENCE_RECOMMENDED_SIDE = 720
@@ -72,14 +46,10 @@ MIN_REFERENCES = {"r2v": 1, "edit": 0}
 VIDEO_CONTAINERS = ("mp4", "mov")
 VIDEO_MAX_BYTES = 100 * 1024 * 1024
 VIDEO_MIN_SECONDS, VIDEO_MAX_SECONDS = 3.0, 60.0
-VIDEO_MAX_LONG_SIDE, VIDEO_MIN_SHORT_SIDE = 2160, 320
+VIDEO_MAX_LONG_SIDE = _STARTED_WITH.limits.edit_video_max_long_side
+VIDEO_MIN_SHORT_SIDE = _STARTED_WITH.limits.edit_video_min_short_side
 VIDEO_MIN_FPS = 8.0
 EDIT_OUTPUT_MAX_SECONDS = 15.0  # the model edits the first 15 s
-
-# Which parameters each variant takes (the UI shows only these).
-TAKES_RATIO = {Variant.T2V, Variant.R2V}
-TAKES_DURATION = {Variant.T2V, Variant.I2V, Variant.R2V}
-PROMPT_REQUIRED = {Variant.T2V, Variant.R2V, Variant.EDIT}
 
 
 @dataclass(frozen=True)
@@ -102,6 +72,17 @@ class Request:
     reference_slots: tuple[int, ...] = ()
     # The prompt as the user wrote it, when renumbering the tokens changed it.
     prompt_written: str | None = None
+    model: str | None = None            # the model family (a catalogue id); empty: the variant's default
+    negative_prompt: str | None = None  # what the clip should not show (Wan 2.7 only)
+    prompt_extend: bool | None = None   # the provider rewrites the prompt: always sent where a model can
+
+    def __post_init__(self) -> None:
+        if self.model is None and self.variant is not Variant.STITCH:
+            object.__setattr__(self, "model", model_choice.default_model(self.variant))
+
+    @property
+    def family(self) -> models.Family:
+        return models.family(self.model)
 
     def slot(self, i: int) -> int:
         """The on-screen slot of reference i (1-based as sent)."""
@@ -123,6 +104,8 @@ class Request:
         d["references"] = tuple(d.get("references") or ())
         d["reference_slots"] = tuple(d.get("reference_slots") or ())
         d["audio"] = AudioMode(d["audio"]) if d.get("audio") else None
+        if "model" not in d and d["variant"] is not Variant.STITCH:
+            d["model"] = models.LEGACY  # recorded before the studio knew models: HappyHorse 1.0
         return cls(**d)
 
 
@@ -137,13 +120,17 @@ def build(variant: Variant | str, *, prompt: str | None = "", resolution: str | 
           ratio: str | None = None, duration: Any = None, watermark: bool = False,
           seed: Any = None, first_frame: str | None = None, references: Any = (),
           video: str | None = None, audio: str | AudioMode | None = None,
-          reference_slots: Any = None, prompt_written: str | None = None) -> Request:
+          reference_slots: Any = None, prompt_written: str | None = None, model: str | None = None,
+          backend: str | None = None, negative_prompt: str | None = None, prompt_extend: Any = None) -> Request:
     """Turn loosely typed input (widgets, CLI, API) into a checked Request.
 
     Parameters a variant does not take are dropped; defaults fill the rest.
     `references` is by on-screen slot: None (or "") marks an empty slot, so
     slot numbers stay what the user saw. A stored request (with
     reference_slots and prompt_written) rebuilds to the same request.
+    `model` is a catalogue id (empty: the variant's default on `backend`); each
+    model's own ratios, durations and fields are checked, and on a backend only
+    models it has an id or app for are taken (None: the backend is not chosen yet).
     Raises InputError naming the field and what to change.
     """
     variant = parse_variant(variant)
@@ -160,13 +147,13 @@ def build(variant: Variant | str, *, prompt: str | None = "", resolution: str | 
     if takes_refs:
         check_tokens(variant, prompt, slots)
     sent_prompt = renumber(prompt, compaction(slots)) if takes_refs else prompt
-    resolution = parse_resolution(resolution)
+    fam = model_choice.resolve(variant, model, backend)
     req = Request(
         variant=variant,
         prompt=sent_prompt,
-        resolution=resolution,
-        ratio=_ratio(ratio) if variant in TAKES_RATIO else None,
-        duration=parse_duration(duration) if variant in TAKES_DURATION else None,
+        resolution=parse_resolution(resolution, fam),
+        ratio=model_choice.parse_ratio(ratio, fam) if variant in TAKES_RATIO else None,
+        duration=model_choice.parse_duration(duration, fam) if variant in TAKES_DURATION else None,
         watermark=parse_bool("Watermark", watermark),
         seed=parse_seed(seed),
         first_frame=first_frame or None if variant is Variant.I2V else None,
@@ -175,6 +162,9 @@ def build(variant: Variant | str, *, prompt: str | None = "", resolution: str | 
         prompt_written=prompt if sent_prompt != prompt else None,
         video=video or None if variant is Variant.EDIT else None,
         audio=_audio(audio) if variant is Variant.EDIT else None,
+        model=fam.id,
+        negative_prompt=model_choice.parse_negative_prompt(negative_prompt, fam),
+        prompt_extend=model_choice.parse_prompt_extend(prompt_extend, fam),
     )
     check_prompt(req)
     _check_inputs_present(req)
@@ -221,59 +211,16 @@ def check_tokens(variant: Variant, prompt: str, slots: dict[int, str]) -> None:
                          f"{label}, or change {token.text} in the prompt.")
 
 
-def parse_bool(name: str, value: Any, default: bool = False) -> bool:
-    """true or false only (a real boolean, or the words in any case); empty means the default."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return default
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    raise InputError(f"{name} {_shown(value)} is not true or false: give true or false.")
-
-
-def parse_text(name: str, value: Any) -> str:
-    """Text that is valid Unicode (no lone surrogate, no NUL); empty for None."""
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise InputError(f"{name} must be text, not {_shown(value)}: put it in quotes.")
-    for i, ch in enumerate(value):
-        if "\ud800" <= ch <= "\udfff" or ch == "\x00":
-            raise InputError(f"{name} has a character that is not valid text at position {i + 1} (a broken "
-                             "or half-copied character): retype the text around it, or remove it.")
-    return value
-
-
-def parse_path(name: str, value: Any) -> str | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, os.PathLike):
-        value = os.fspath(value)
-    return parse_text(name, value) or None
-
-
-def parse_paths(values: Any) -> Any:
-    """Reference paths: a list (or tuple) of paths, None or "" for an empty slot."""
-    if values is None or values == "":
-        return ()
-    if isinstance(values, (str, bytes)) or not isinstance(values, (list, tuple)):
-        raise InputError(f"References must be a list of images, not {_shown(values)}: give one path per slot.")
-    return [parse_path(f"Reference {i}", v) for i, v in enumerate(values, start=1)]
-
-
-def _shown(value: Any) -> str:
-    """A value as a refusal quotes it: short, and safe to print."""
-    text = repr(value).encode("ascii", "backslashreplace").decode()
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def parse_resolution(value: str | None) -> str:
+def parse_resolution(value: str | None, fam: models.Family | None = None) -> str:
+    offered = fam.resolutions if fam else RESOLUTIONS
+    choices = " or ".join(offered)
     if value is not None and not isinstance(value, str):
-        raise InputError(f"Resolution {_shown(value)} is not offered: give it as text, \"720P\" or \"1080P\".")
+        quoted = " or ".join(f'"{r}"' for r in offered)
+        raise InputError(f"Resolution {shown(value)} is not offered: give it as text, {quoted}.")
     resolution = (value or DEFAULT_RESOLUTION).strip().upper()
-    if resolution not in RESOLUTIONS:
-        raise InputError(f"Resolution {_shown(resolution)} is not offered: choose 720P or 1080P.")
+    if resolution not in offered:
+        on = f" on {fam.label}" if fam and resolution in RESOLUTIONS else ""
+        raise InputError(f"Resolution {shown(resolution)} is not offered{on}: choose {choices}.")
     return resolution
 
 
@@ -303,48 +250,11 @@ def _check_inputs_present(req: Request) -> None:
                              f"{max(req.reference_slots)}: move that picture to a free slot.")
 
 
-def _ratio(ratio: str | None) -> str:
-    if ratio is not None and not isinstance(ratio, str):
-        raise InputError(f"Aspect ratio {_shown(ratio)} is not offered: give it as text, one of {', '.join(RATIOS)}.")
-    ratio = (ratio or DEFAULT_RATIO).strip()
-    if ratio not in RATIOS:
-        raise InputError(f"Aspect ratio {_shown(ratio)} is not offered: choose one of {', '.join(RATIOS)}.")
-    return ratio
-
-
-def parse_duration(value: Any) -> int:
-    """Whole seconds from 3 to 15; empty means the default."""
-    if value is None or value == "":
-        return DEFAULT_SECONDS
-    try:
-        if isinstance(value, bool):
-            raise TypeError
-        f = float(value)
-    except (TypeError, ValueError):
-        raise InputError(f"Duration {_shown(value)} is not a number: give whole seconds from 3 to 15.") from None
-    if not math.isfinite(f):
-        raise InputError(f"Duration {_shown(value)} is not a number of seconds: give whole seconds from 3 to 15.")
-    if f != int(f):
-        raise InputError(f"Duration must be whole seconds; {value} is not: use 3 to 15.")
-    if not MIN_SECONDS <= f <= MAX_SECONDS:
-        raise InputError(f"Duration {int(f)} s is out of range: give whole seconds from 3 to 15.")
-    return int(f)
-
-
-def parse_seed(value: Any) -> int | None:
-    """Empty means random. Otherwise a whole number from 0 to 2147483647."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    try:
-        if isinstance(value, bool):
-            raise TypeError
-        f = float(value)
-        seed = int(f)
-    except (TypeError, ValueError, OverflowError):
-        raise InputError(f"Seed {_shown(value)} is not a whole number: leave it empty for random, or use 0 to {MAX_SEED}.") from None
-    if seed != f or not 0 <= seed <= MAX_SEED:
-        raise InputError(f"Seed {_shown(value)} is out of range: leave it empty for random, or use 0 to {MAX_SEED}.")
-    return seed
+def parse_duration(value: Any, fam: models.Family | None = None) -> int:
+    """Whole seconds in the model's range (HappyHorse 3 to 15 when no model is given); empty means 5."""
+    if fam is not None:
+        return model_choice.parse_duration(value, fam)
+    return parse_seconds(value, MIN_SECONDS, MAX_SECONDS, DEFAULT_SECONDS)
 
 
 def _audio(value: str | AudioMode | None) -> AudioMode:
@@ -353,7 +263,7 @@ def _audio(value: str | AudioMode | None) -> AudioMode:
     try:
         return AudioMode(str(value.value if isinstance(value, AudioMode) else value).lower())
     except ValueError:
-        raise InputError(f"Audio {_shown(value)} is not offered: choose auto, retain or remove.") from None
+        raise InputError(f"Audio {shown(value)} is not offered: choose auto, retain or remove.") from None
 
 
 def even(n: float) -> int:

@@ -25,6 +25,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from studio.anonymous import AnonymousIdentity, Signer, studio_secret
+from studio.compress import Compress
 from studio.edge import EdgeAddress
 from studio.framing import FramePolicy
 from studio.guards import LOOPBACK_HOSTS, FileReferences, SameOrigin
@@ -60,6 +61,7 @@ def create_app(studio: Studio) -> FastAPI:
         app.add_middleware(AnonymousIdentity, signer=signer, trust_forwarded=studio.settings.on_space)
     on_loopback = studio.settings.host in LOOPBACK_HOSTS
     app.add_middleware(SameOrigin, public_url=studio.settings.public_url, hosts=LOOPBACK_HOSTS if on_loopback else None)
+    app.add_middleware(Compress)  # outside the guards: they read answers before they are compressed
     app.add_middleware(FramePolicy, ancestors=studio.settings.frame_ancestors)  # no clickjacking
     app.add_middleware(EdgeAddress, trust_forwarded=studio.settings.on_space)  # outermost: decides the address
     return app

@@ -22,11 +22,14 @@ import pytest
 
 from harness.app import ROOT, start_app, stop_app
 from harness.emulator import RunningEmulator, start_emulator, stop_emulator
+from harness.gallery import seed_jobs
 from harness.postgres import start_pg, stop_pg
 from studio import config, variants
 from studio.jobs.model import Job, JobState
 from studio.service import LOCAL, Studio
 from tests.tally import dump, gather, table
+
+pytest_plugins = ["tests.s3_fixture"]  # its fixtures (s3_server, bucket, proxy), registered here for every test
 
 TALLY_DIR = "HAPPYHORSE_TALLY_DIR"
 STORES = ["sqlite", "postgresql"]
@@ -54,6 +57,16 @@ def wait_until(check, timeout: float = 30, what: str = "the expected state", int
 def studio_app(tmp_path_factory):
     """A studio process (python app.py) on the free preview backend, for the tests of one module."""
     app = start_app(tmp_path_factory.mktemp("studio") / "data")
+    yield app
+    stop_app(app)
+
+
+def seeded_app(tmp_path_factory, name: str, jobs: int, states: bool = True):
+    """A studio whose ledger holds `jobs` finished jobs (of every state unless states=False: see
+    harness.gallery), for a module fixture to `yield from`."""
+    data = tmp_path_factory.mktemp(name) / "data"
+    seed_jobs(data, jobs, states=states)
+    app = start_app(data)
     yield app
     stop_app(app)
 
@@ -214,6 +227,6 @@ def pytest_terminal_summary(terminalreporter):
 def _no_browser_page_outlives_its_test():
     """A page a failed test left open keeps following its studio (and saving its draft) into the next test."""
     yield
-    pages = sys.modules.get("tests.pages")
+    pages = sys.modules.get("tests.browser_fixture")
     if pages is not None:
         pages.close_pages()

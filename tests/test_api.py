@@ -140,3 +140,17 @@ def test_gallery_actions_refuse_values_of_the_wrong_kind_in_words(studio_app):
         event = httpx.post(f"{studio_app.url}gradio_api/call/{name}", json={"data": data}).json()["event_id"]
         answer = httpx.get(f"{studio_app.url}gradio_api/call/{name}/{event}").text
         assert "event: error" in answer and ("wrong kind" in answer or "Check your input" in answer), (name, answer)
+
+
+def test_an_unknown_or_endless_job_id_is_refused_in_one_bounded_line_that_names_the_door(studio_app, client):
+    with pytest.raises(Exception, match="among your jobs: list_jobs gives their ids") as unknown:
+        client.predict(job_id="0123456789abcdef", api_name="/job_status")
+    assert "gallery" not in str(unknown.value)  # an API caller has no gallery
+    log_before = len(studio_app.log())
+    endless = "x" * 1_000_000
+    for endpoint in ("/job_status", "/cancel_job", "/collect_again"):
+        with pytest.raises(Exception, match="16 letters and digits") as refused:
+            client.predict(job_id=endless, api_name=endpoint)
+        assert len(str(refused.value)) < 500
+    grown = studio_app.log()[log_before:]
+    assert len(grown) < 5_000 and "Traceback" not in grown  # a line per refusal, not the id, not a traceback

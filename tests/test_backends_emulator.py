@@ -80,17 +80,20 @@ def media(tmp_path_factory) -> dict[str, str]:
             "clip": str(clip)}
 
 
-def request(variant: str, media: dict[str, str], protocol: str = "dashscope") -> variants.Request:
-    token = (ds.REFERENCE_TOKEN if protocol == "dashscope" else inf.REFERENCE_TOKEN).format
+def request(variant: str, media: dict[str, str], protocol: str | None = None) -> variants.Request:
+    """A request for the variant on the protocol's default model (HappyHorse 1.1 on DashScope, 1.0 on
+    inference.sh); without a protocol, on the default every backend runs (the fault tests send it to either)."""
+    token = (inf.REFERENCE_TOKEN if protocol == "inferencesh" else ds.REFERENCE_TOKEN).format
+    on = {"backend": protocol}
     if variant == "t2v":
-        return variants.build("t2v", prompt="a horse on a beach at sunset", ratio="16:9", duration=3)
+        return variants.build("t2v", prompt="a horse on a beach at sunset", ratio="16:9", duration=3, **on)
     if variant == "i2v":
-        return variants.build("i2v", first_frame=media["frame"], duration=3)
+        return variants.build("i2v", first_frame=media["frame"], duration=3, **on)
     if variant == "r2v":
         return variants.build("r2v", prompt=f"{token(n=1)} and {token(n=2)} gallop along the shore",
-                              references=[media["ref1"], media["ref2"]], ratio="9:16", duration=3)
+                              references=[media["ref1"], media["ref2"]], ratio="9:16", duration=3, **on)
     return variants.build("edit", prompt="make it snow", video=media["clip"], references=[media["ref1"]],
-                          audio="retain", resolution="720P")
+                          audio="retain", resolution="720P", **on)
 
 
 EXPECTED = {"t2v": (1280, 720, 3.0), "i2v": (1280, 720, 3.0), "r2v": (720, 1280, 3.0), "edit": (1280, 720, 4.0)}

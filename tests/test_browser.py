@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.pages import (
+from tests.browser_fixture import (
     DESKTOP,
     PHONE,
     PROMPT,

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from harness.app import free_port, start_app, stop_app
-from tests.pages import SHOTS
+from tests.browser_fixture import SHOTS
 
 
 @pytest.fixture(scope="module")

@@ -11,21 +11,16 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from harness.app import start_app, stop_app
-from harness.gallery import seed_jobs
 from harness.media import make_image
-from tests.pages import DESKTOP, PHONE, VIEWS, in_view, open_page, shot
+from tests.browser_fixture import DESKTOP, PHONE, VIEWS, in_view, open_page, shot
+from tests.conftest import seeded_app
 
 SEEDED = 60
 
 
 @pytest.fixture(scope="module")
 def library_app(tmp_path_factory):
-    data = tmp_path_factory.mktemp("library") / "data"
-    seed_jobs(data, SEEDED)
-    app = start_app(data)
-    yield app
-    stop_app(app)
+    yield from seeded_app(tmp_path_factory, "library", SEEDED)
 
 
 def tiles(page):
@@ -230,11 +225,7 @@ def drop(page, target, files: list[Path]) -> None:
 
 @pytest.fixture(scope="module")
 def big_app(tmp_path_factory):
-    data = tmp_path_factory.mktemp("big") / "data"
-    seed_jobs(data, 520, states=False)
-    app = start_app(data)
-    yield app
-    stop_app(app)
+    yield from seeded_app(tmp_path_factory, "big", 520, states=False)
 
 
 def test_scrolling_reaches_every_clip_past_the_newest_480(browser, big_app):

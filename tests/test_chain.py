@@ -104,11 +104,11 @@ def test_final_is_the_same_request_and_seed_at_1080p_with_both_costs(studio):
     draft = run(studio, duration=4, seed=123)
     quote = studio.chain.offer_final(LOCAL, draft.id).quote
     assert (quote.draft.resolution, quote.draft.total) == ("720P", 0.56)
-    assert (quote.final.resolution, quote.final.total) == ("1080P", 0.96)
+    assert (quote.final.resolution, quote.final.total) == ("1080P", 0.72)  # HappyHorse 1.1: $0.18/s
     final = studio.core.wait(LOCAL, studio.chain.send(LOCAL, studio.chain.offer_final(LOCAL, draft.id))[0].id, timeout=120)
     assert final.state is JobState.SUCCEEDED and final.seed == 123
     assert final.request.resolution == "1080P" and final.request.prompt == draft.request.prompt
-    assert (final.width, final.height) == (1920, 1080) and final.quote_usd == 0.96
+    assert (final.width, final.height) == (1920, 1080) and final.quote_usd == 0.72
     assert (final.parent_id, final.made_as) == (draft.id, MadeAs.FINAL)
     with pytest.raises(InputError, match="already at 1080P"):
         studio.chain.offer_final(LOCAL, final.id).quote
@@ -308,9 +308,9 @@ def test_cli_chain_frame_final_variations_stitch(tmp_path):
 
 
 @pytest.mark.parametrize("args, words", [
-    (["frame", "0123456789abcdef", "--last"], "No job"),
-    (["final", "nope"], "No job"),
-    (["stitch", "nope", "nada"], "No job"),
+    (["frame", "0123456789abcdef", "--last"], "no job '0123456789abcdef' in "),
+    (["final", "nope"], "(STUDIO_DATA_DIR): list the jobs there with `jobs`"),
+    (["stitch", "nope", "nada"], "no job 'nope' in "),
     (["variations", "JOB", "--count", "6"], "2, 3 or 4"),
     (["frame", "JOB", "--at", "99"], "outside it"),
     (["stitch", "JOB", "JOB", "--trim", "JOB=a:b"], "JOB=IN:OUT"),
@@ -324,3 +324,19 @@ def test_cli_chain_refuses_bad_input_and_unknown_jobs_with_exit_2(tmp_path, args
     job = cli_json(data, "generate", "--variant", "t2v", "--prompt", "a horse", "--duration", "3")
     proc = cli(data, *[job["id"] if a == "JOB" else a.replace("JOB=", job["id"] + "=") for a in args])
     assert proc.returncode == 2 and words in proc.stderr, proc.stderr
+
+
+def test_the_readmes_chain_keeps_its_lineage_through_a_frame_saved_elsewhere(tmp_path):
+    data = tmp_path / "data"
+    shot = cli_json(data, "generate", "--variant", "t2v", "--prompt", "a horse on a hill", "--duration", "3")
+    saved = tmp_path / "frame.png"
+    grabbed = cli(data, "frame", shot["id"], "--last", "--out", str(saved))
+    assert grabbed.returncode == 0, grabbed.stderr
+    nxt = cli_json(data, "generate", "--variant", "i2v", "--first-frame", str(saved), "--prompt", "orbit left",
+                   "--duration", "3")
+    assert (nxt["parent_id"], nxt["made_as"]) == (shot["id"], "frame of")  # known by its content
+
+    missing = tmp_path / "no-such-folder" / "frame.png"
+    refused = cli(data, "frame", shot["id"], "--last", "--out", str(missing))
+    assert refused.returncode == 2 and "there is no folder" in refused.stderr
+    assert not missing.parent.exists()  # nothing created on the user's disk by a typo

@@ -26,11 +26,11 @@ def ctx(tmp_path):
 
 
 def test_a_costly_job_from_the_page_asks_first_then_goes_on_the_second_press(ctx):
-    final = ctx.studio.core.prepare("t2v", prompt="a horse", duration=10, resolution="1080P")  # $2.40
+    final = ctx.studio.core.prepare("t2v", prompt="a horse", duration=10, resolution="1080P")  # $1.80 on 1.1
     page = PageRequest("http://127.0.0.1:7860")
     with pytest.raises(gr.Error) as asked:
         ctx.confirm_spend(LOCAL, final.quote.total, "dashscope", "final", page)
-    assert "$2.40 on dashscope" in asked.value.message and "Press the button again" in asked.value.message
+    assert "$1.80 on dashscope" in asked.value.message and "Press the button again" in asked.value.message
     ctx.confirm_spend(LOCAL, final.quote.total, "dashscope", "final", page)  # the second press sends it
     with pytest.raises(gr.Error):
         ctx.confirm_spend(LOCAL, final.quote.total, "dashscope", "final", page)  # and a third job asks again

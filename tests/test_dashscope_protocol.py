@@ -17,7 +17,13 @@ from studio.backends.base import JobSpec, TaskState, TaskStatus
 from studio.config import Settings
 from studio.errors import AmbiguousSubmit, ProviderError, TransientError
 from studio.variants import AudioMode, Request, Variant
-from tests.fake_transport import DASHSCOPE_KEY, Fake, Sleeps, dashscope_backend
+from tests.fake_transport import (
+    DASHSCOPE_KEY,
+    Fake,
+    Sleeps,
+    dashscope_backend,
+    no_retry_wait,
+)
 
 KEY = DASHSCOPE_KEY
 FRAME = "https://cdn.example/frame.png"
@@ -390,3 +396,73 @@ def test_an_upload_whose_first_try_landed_unseen_is_not_an_error(tmp_path):
                       else oss.pop(0) if r.url.host == "oss.test" else httpx.Response(200, json=CREATED))
     assert run(_submit(b, spec(Variant.I2V, first_frame=str(tmp_path / "f.png")))).task_id == "t-1"
     assert [r.url.host for r in fake.requests] == ["ds.test", "oss.test", "oss.test", "ds.test"]
+
+
+# -- models: HappyHorse 1.1, Wan 2.7, and the account's own answers ------------------------
+
+
+def test_each_model_sends_its_catalogue_id_and_wan_its_own_fields():
+    body = ds.build_create_body(spec(Variant.T2V, prompt="a horse", ratio="21:9", duration=5,
+                                     model="happyhorse-1.1"), {})
+    assert body["model"] == "happyhorse-1.1-t2v" and body["parameters"]["ratio"] == "21:9"
+    assert "prompt_extend" not in body["parameters"] and "negative_prompt" not in body["input"]
+    wan = ds.build_create_body(spec(Variant.EDIT, prompt="snow", video=CLIP, model="wan2.7",
+                                    negative_prompt="blur", prompt_extend=False), {})
+    assert wan["model"] == "wan2.7-videoedit"
+    assert wan["input"]["negative_prompt"] == "blur" and wan["parameters"]["prompt_extend"] is False
+
+
+def test_a_model_dashscope_has_no_id_for_is_refused_before_anything_is_sent():
+    b, fake = backend(lambda r: httpx.Response(200, json=CREATED))
+    with pytest.raises(ProviderError, match="Video edit runs on HappyHorse 1.0 or Wan 2.7: there is no 1.1 edit"):
+        run(_submit(b, spec(Variant.EDIT, prompt="snow", video="/tmp/clip.mp4", model="happyhorse-1.1")))
+    assert fake.requests == []
+
+
+def test_the_rewritten_prompt_is_read_from_actual_prompt():
+    st = ds.parse_task({"output": {"task_status": "SUCCEEDED", "video_url": "https://x/v.mp4",
+                                   "orig_prompt": "a horse", "actual_prompt": "a horse. Golden light."}})
+    assert st.actual_prompt == "a horse. Golden light."
+    plain = ds.parse_task({"output": {"task_status": "SUCCEEDED", "video_url": "https://x/v.mp4", "orig_prompt": "a"}})
+    assert plain.actual_prompt is None  # orig_prompt is the prompt as sent, not a rewrite
+
+
+PLAN_KEY = "sk-sp-SECRET-plan-key-5678"
+QUOTA = {"code": "Throttling.AllocationQuota", "message": "Allocated quota exceeded, please increase your quota limit.",
+         "request_id": "q"}
+
+
+def test_a_plans_used_up_credits_are_said_in_words_and_never_waited_out():
+    paused = []
+    fake = Fake(lambda r: httpx.Response(429, headers={"Retry-After": "5"}, json=QUOTA))
+    b = ds.DashScopeBackend(PLAN_KEY, "http://ds.test", "singapore", transport=httpx.MockTransport(fake),
+                            retry=no_retry_wait())
+    b.on_throttle(paused.append)
+    with pytest.raises(ProviderError) as info:
+        run(_submit(b, T2V))
+    assert not isinstance(info.value, TransientError) and info.value.code == "Throttling.AllocationQuota"
+    assert "your plan's credits are used up" in str(info.value) and "slow" not in str(info.value)
+    assert PLAN_KEY not in str(info.value) and len(fake.requests) == 1
+    b2 = ds.DashScopeBackend(PLAN_KEY, "http://ds.test", "singapore", transport=httpx.MockTransport(fake),
+                             retry=no_retry_wait())
+    b2.on_throttle(paused.append)
+    with pytest.raises(ProviderError, match="plan's credits"):
+        run(b2.status("t"))  # a read is not retried or paused for either
+    assert paused == [] and len(fake.requests) == 2
+
+
+def test_the_same_quota_answer_on_a_pay_as_you_go_key_is_a_slow_down():
+    err = ds.parse_error(429, QUOTA)
+    assert isinstance(err, TransientError) and "rate limiting" in str(err)
+
+
+def test_free_tier_only_tells_the_user_to_switch_it_off_in_the_console():
+    answer = {"code": "AllocationQuota.FreeTierOnly", "request_id": "q",
+              "message": "The free tier of the model has been exhausted."}
+    for status in (403, 429):
+        err = ds.parse_error(status, answer)
+        assert not isinstance(err, TransientError)
+        assert "free-tier-only setting off in the Model Studio console" in str(err)
+    failed = ds.parse_task({"output": {"task_status": "FAILED", "code": "Throttling.AllocationQuota",
+                                       "message": "Allocated quota exceeded"}}, plan_key=True)
+    assert "plan's credits are used up" in failed.error_message

@@ -312,3 +312,47 @@ def test_a_base_url_without_a_scheme_is_refused_up_front():
     with pytest.raises(ProviderError, match="https://") as info:
         inf.InferenceShBackend(KEY, "api.inference.sh")
     assert info.value.code == "bad_base_url" and KEY not in str(info.value)
+
+
+# -- models: only the apps inference.sh has, Wan's fields, the rewritten prompt ----------------
+
+
+async def _submit(b, s):
+    try:
+        return await b.submit(s)
+    finally:
+        await b.aclose()
+
+
+def test_wan_runs_its_own_app_with_its_fields_always_deciding_the_rewrite():
+    body = inf.build_create_body(spec(Variant.T2V, prompt="a horse", ratio="1:1", duration=2, model="wan2.7",
+                                      negative_prompt="blur", prompt_extend=False), {})
+    assert body["app"] == "alibaba/wan-2-7-t2v"
+    assert (body["input"]["negative_prompt"], body["input"]["prompt_extend"], body["input"]["duration"]) == (
+        "blur", False, 2)
+    assert "prompt_extend" not in inf.build_create_body(spec(Variant.T2V, prompt="a horse"), {})["input"]
+
+
+def test_1_1_is_refused_in_words_before_anything_is_sent():
+    b, fake = backend(lambda r: httpx.Response(200, json={"data": {"id": "t", "status": 1}}))
+    with pytest.raises(ProviderError) as info:
+        run(_submit(b, spec(Variant.I2V, first_frame="/tmp/f.png", model="happyhorse-1.1")))
+    assert info.value.code == "no_app" and "inference.sh has no HappyHorse 1.1 app" in str(info.value)
+    assert "choose happyhorse-1.0 or wan2.7" in str(info.value) and fake.requests == []
+
+
+def test_an_app_inference_sh_does_not_have_is_said_in_words():
+    problem = {"type": "https://api.inference.sh/problems/not_found", "title": "Not found", "status": 404,
+               "detail": "app alibaba/wan-2-7-t2v not found"}
+    b, fake = backend(lambda r: httpx.Response(404, json=problem))
+    with pytest.raises(ProviderError) as info:
+        run(_submit(b, spec(Variant.T2V, prompt="a horse", model="wan2.7")))
+    words = str(info.value)
+    assert info.value.code == "no_app" and "inference.sh has no app alibaba/wan-2-7-t2v" in words
+    assert "Nothing was started" in words and "choose happyhorse-1.0" in words and len(fake.requests) == 1
+
+
+def test_the_rewritten_prompt_comes_back_with_the_clip():
+    st = inf.parse_task({"status": 10, "output": {"video": "https://x/v.mp4", "actual_prompt": " a horse. Dusk. "}})
+    assert st.actual_prompt == "a horse. Dusk."
+    assert inf.parse_task({"status": 10, "output": {"video": "https://x/v.mp4"}}).actual_prompt is None

@@ -157,7 +157,7 @@ def test_exif_orientation_gives_the_displayed_size(tmp_path):
 
 LONG, SHORT = VIDEO_MAX_LONG_SIDE, VIDEO_MIN_SHORT_SIDE
 WIDEST = int(SHORT * MAX_ASPECT)
-SMALL_AND_CHEAP = dict(width=320, height=320, fps=10, source="color")
+SMALL_AND_CHEAP = dict(width=SHORT, height=SHORT, fps=10, source="color")
 VIDEO_LIMITS = {  # limit: (just inside, just outside, the refusal)
     "shortest": (dict(seconds=VIDEO_MIN_SECONDS), dict(seconds=VIDEO_MIN_SECONDS - 0.125),
                  rf"^Source video is {VIDEO_MIN_SECONDS - 0.125:.2f} s long; it must be at least "
@@ -221,7 +221,7 @@ def test_a_text_file_named_mp4_is_refused(tmp_path):
 
 
 def test_hevc_is_accepted_with_a_note(tmp_path):
-    info = check_source_video(make_video(tmp_path / "hevc.mp4", 320, 320, audio=False, codec="libx265"))
+    info = check_source_video(make_video(tmp_path / "hevc.mp4", SHORT, SHORT, audio=False, codec="libx265"))
     assert info.video_codec == "hevc" and not info.is_h264
     assert "H.264 is recommended" in info.note
     assert probe_video(make_video(tmp_path / "h264.mp4")).note is None

@@ -51,19 +51,25 @@ def one_line_refusal(proc, variable: str) -> str:
     return lines[0]
 
 
-def test_a_ledger_url_that_cannot_be_reached_is_refused_at_once_in_one_line(tmp_path):
-    with socket.socket() as closed:  # a port nobody listens on
+def test_a_ledger_url_that_cannot_be_reached_is_refused_in_one_line_instead_of_hanging(tmp_path):
+    with socket.socket() as closed:  # a port nobody listens on: refused at once
         closed.bind(("127.0.0.1", 0))
-        port = closed.getsockname()[1]
-    url = f"postgresql://studio:pw-secret-123@127.0.0.1:{port}/studio"
-    for command in (["app.py"], ["-m", "studio", "jobs"]):
-        started = time.monotonic()
-        proc = subprocess.run([sys.executable, *command], cwd=ROOT, capture_output=True, text=True, timeout=60,
-                              env={**os.environ, "STUDIO_DATA_DIR": str(tmp_path / "data"),
-                                   "GRADIO_SERVER_PORT": str(free_port()), "STUDIO_DATABASE_URL": url})
-        line = one_line_refusal(proc, "STUDIO_DATABASE_URL")
-        assert time.monotonic() - started < 20  # not the half-minute hang it was
-        assert f"127.0.0.1:{port}" in line and "pw-secret-123" not in proc.stderr + proc.stdout
+        refused_port = closed.getsockname()[1]
+    silent = socket.socket()  # a server that takes the connection and never answers: without a connect
+    silent.bind(("127.0.0.1", 0))  # timeout the studio would wait for it forever
+    silent.listen()
+    try:
+        for port in (refused_port, silent.getsockname()[1]):
+            url = f"postgresql://studio:pw-secret-123@127.0.0.1:{port}/studio"
+            for command in (["app.py"], ["-m", "studio", "jobs"]):
+                proc = subprocess.run([sys.executable, *command], cwd=ROOT, capture_output=True, text=True,
+                                      timeout=180, env={**os.environ, "STUDIO_DATA_DIR": str(tmp_path / "data"),
+                                                        "GRADIO_SERVER_PORT": str(free_port()),
+                                                        "STUDIO_DATABASE_URL": url})
+                line = one_line_refusal(proc, "STUDIO_DATABASE_URL")
+                assert f"127.0.0.1:{port}" in line and "pw-secret-123" not in proc.stderr + proc.stdout
+    finally:
+        silent.close()
 
 
 def test_settings_out_of_range_are_refused_naming_the_variable(tmp_path):
@@ -84,7 +90,7 @@ def test_the_start_says_which_ledger_it_uses(tmp_path):
 def stop_with_ctrl_c(app) -> tuple[float, str]:
     started = time.monotonic()
     app.process.send_signal(signal.SIGINT)
-    app.process.wait(timeout=30)
+    app.process.wait(timeout=120)
     return time.monotonic() - started, app.log()
 
 
@@ -98,13 +104,13 @@ def test_ctrl_c_stops_a_studio_serving_mcp_promptly_and_quietly(tmp_path):
                 return await session.call_tool("quote", {"variant": "t2v"})
 
     assert not asyncio.run(one_call()).isError
-    took, log = stop_with_ctrl_c(app)
-    assert took < 10 and app.process.returncode == 0, (took, log)
+    took, log = stop_with_ctrl_c(app)  # it used to wait for the MCP client's open stream forever
+    assert took < 30 and app.process.returncode == 0, (took, log)
     assert "Stopped." in log and "Traceback" not in log and "KeyboardInterrupt" not in log, log
 
 
 def test_ctrl_c_while_an_api_caller_follows_a_job_stops_at_once_and_the_next_start_finishes_it(tmp_path):
-    emulator = start_emulator(task_seconds=8)
+    emulator = start_emulator(task_seconds=45)
     env = {"DASHSCOPE_API_KEY": "sk-test-key-1", "DASHSCOPE_BASE_URL": emulator.url}
     try:
         app = start_app(tmp_path / "data", env)
@@ -113,12 +119,12 @@ def test_ctrl_c_while_an_api_caller_follows_a_job_stops_at_once_and_the_next_sta
         ledger = Ledger(tmp_path / "data" / "ledger.sqlite3")
         wait_until(lambda: any(j.task_id for j in ledger.unfinished()), 60, "a job at the provider")
         took, log = stop_with_ctrl_c(app)
-        assert took < 10, (took, log)
+        assert took < 30, (took, log)  # not until the job ends (45 s at the provider)
         assert "1 unfinished job stay" in log and "Traceback" not in log, log
         (job,) = ledger.unfinished()
         again = start_app(tmp_path / "data", env)  # the same data folder: the job is followed again
         try:
-            wait_until(lambda: ledger.get(job.id).state.finished, 90, "the job finished by the next start")
+            wait_until(lambda: ledger.get(job.id).state.finished, 180, "the job finished by the next start")
             assert ledger.get(job.id).state.value == "succeeded"
             assert emulator.control.stats()["creates"]["dashscope"] == 1  # followed again, never sent twice
         finally:
@@ -131,3 +137,12 @@ def test_frame_ancestors_must_be_origins(tmp_path):
     one_line_refusal(start(tmp_path, STUDIO_FRAME_ANCESTORS="https://ok.example javascript:alert(1)"),
                      "STUDIO_FRAME_ANCESTORS")
     one_line_refusal(start(tmp_path, STUDIO_FRAME_ANCESTORS="https://x.example/path"), "STUDIO_FRAME_ANCESTORS")
+
+
+def test_a_bad_region_or_workspace_is_refused_in_one_line_naming_the_variable(tmp_path):
+    for env, words in ((dict(DASHSCOPE_REGION="mars"), "DASHSCOPE_REGION='mars' is unknown"),
+                       (dict(DASHSCOPE_REGION="frankfurt"), "DASHSCOPE_REGION=frankfurt has only workspace hosts"),
+                       (dict(DASHSCOPE_WORKSPACE_ID="ws/1"), "DASHSCOPE_WORKSPACE_ID='ws/1' is not a workspace id")):
+        proc = start(tmp_path, GRADIO_SERVER_PORT=str(free_port()), **env)
+        assert proc.returncode != 0 and words in proc.stderr and "Traceback" not in proc.stderr
+        assert len(proc.stderr.strip().splitlines()) == 1 and "Open http" not in proc.stdout

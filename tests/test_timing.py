@@ -192,3 +192,32 @@ def test_the_emulator_times_a_task_by_its_settings_and_seed():
     times = [spread.seconds_for(job("720P", 3, seed)) for seed in range(200)]
     assert all(16 <= t <= 24 for t in times) and min(times) < 17 and max(times) > 23
     assert spread.seconds_for(job("720P", 3, 42)) == spread.seconds_for(job("720P", 3, 42))  # same seed, same time
+
+
+def test_run_times_are_kept_per_model_and_old_ones_are_happyhorse_1_0s():
+    from studio import variants
+
+    hh11 = variants.build("t2v", prompt="x", duration=15, resolution="1080P", model="happyhorse-1.1")
+    wan = variants.build("t2v", prompt="x", duration=15, resolution="1080P", model="wan2.7")
+    assert timing.request_shape("dashscope", hh11, 15) == "dashscope/t2v/1080P/15s/happyhorse-1.1"
+    assert timing.request_shape("dashscope", hh11, 15) != timing.request_shape("dashscope", wan, 15)
+    assert timing.shape_key("dashscope", "t2v", "1080P", 15) == "dashscope/t2v/1080P/15s/happyhorse-1.0"
+
+
+def test_without_history_a_real_job_is_expected_to_take_its_models_typical_time():
+    from studio import pricing, variants
+    from studio.jobs.model import Job
+
+    def job(model, backend="dashscope", base_url="https://dashscope-intl.aliyuncs.com", seconds=15):
+        request = variants.build("t2v", prompt="x", duration=seconds, resolution="1080P", model=model)
+        return Job(id="j", owner="o", request=request, backend=backend, base_url=base_url,
+                   quote=pricing.quote(request).to_dict())
+
+    assert timing.typical_seconds(job("happyhorse-1.1")) == 12 * 60  # not "done in 5 minutes"
+    assert timing.typical_seconds(job("happyhorse-1.0")) == 14 * 60
+    assert timing.typical_seconds(job("happyhorse-1.1", seconds=5)) == 4 * 60
+    assert timing.typical_seconds(job("wan2.7", backend="preview", base_url=None)) is None   # seconds, free
+    assert timing.typical_seconds(job("wan2.7", base_url="http://127.0.0.1:9")) is None      # an emulator
+    told = timing.expected(None, elapsed=100, typical=720)
+    assert (told.seconds, told.left, told.samples, told.late) == (720, 620, 0, False)
+    assert timing.expected(None, elapsed=900, typical=720).left is None  # later than usual: no countdown

@@ -47,7 +47,7 @@ def test_resolution_and_ratio_are_checked():
     with pytest.raises(InputError, match="720P or 1080P"):
         v.build("t2v", prompt="x", resolution="4K")
     with pytest.raises(InputError, match="16:9"):
-        v.build("r2v", prompt="x", references=["a.png"], ratio="21:9")
+        v.build("r2v", prompt="x", references=["a.png"], ratio="7:3")
     assert v.build("t2v", prompt="x", resolution="1080p").resolution == "1080P"
 
 

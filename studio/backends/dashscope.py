@@ -8,23 +8,24 @@ sends them through the shared HttpDriver. See PROTOCOLS.md, "DashScope".
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from studio.backends import uploads
 from studio.backends.base import Backend, BackendInfo, JobSpec, Submitted, TaskState, TaskStatus
 from studio.backends.http import HttpDriver, RetryPolicy, Timeouts
+from studio import model_choice
 from studio.config import DASHSCOPE_REGIONS, Settings
-from studio.errors import ProviderError, TransientError
-from studio.variants import TAKES_DURATION, TAKES_RATIO, Variant
+from studio.errors import AccountError, ProviderError, TransientError
+from studio.variants import TAKES_DURATION, TAKES_RATIO, Request, Variant
 
 PROVIDER = "DashScope"
-MODELS = {
-    Variant.T2V: "happyhorse-1.0-t2v",
-    Variant.I2V: "happyhorse-1.0-i2v",
-    Variant.R2V: "happyhorse-1.0-r2v",
-    Variant.EDIT: "happyhorse-1.0-video-edit",
-}
+BACKEND = "dashscope"  # the model ids sent come from the catalogue (studio/models/catalogue.toml)
+# Where Wan 2.7's negative prompt goes. PROTOCOLS.md says parameters.negative_prompt; Alibaba's Wan
+# text-to-video API reference (and the Comfy router that mirrors the body) put it in input: a one-line change.
+NEGATIVE_PROMPT_IN = "input"
+PLAN_KEY_PREFIX = "sk-sp-"  # a subscription ("Token Plan") key: its quota answer means its credits are used up
 # How an r2v prompt names its references: "character1", "character2"...
 REFERENCE_TOKEN = "character{n}"
 
@@ -62,6 +63,16 @@ ERROR_WORDS = {
     "InternalServerError": "DashScope had an internal error. Try again shortly.",
 }
 THROTTLED = "DashScope is rate limiting requests ({code}). Wait a minute and try again."
+# Answers about the account, not the moment: retrying does not help, so they never pause or back off.
+ACCOUNT_WORDS = {
+    "plan": ("your plan's credits are used up (DashScope answered {code}: {message}). Top up or renew the "
+             "plan in the Model Studio console, or use a pay-as-you-go key, then try again."),
+    "AllocationQuota.FreeTierOnly": (
+        "your account is set to use only its free tier, and this model's free quota is used up or it has "
+        "none ({code}). Switch the free-tier-only setting off in the Model Studio console (Model Studio > "
+        "Models > free tier only), then try again."),
+}
+PLAN_CREDITS_CODE = "Throttling.AllocationQuota"
 UNKNOWN_TASK = ("DashScope no longer knows this task: task ids and results live 24 hours. "
                 "Generate the clip again.")
 
@@ -82,6 +93,16 @@ def build_media(spec: JobSpec, media_urls: Mapping[str, str]) -> list[dict[str, 
     return media
 
 
+def model_id(request: Request) -> str:
+    """The DashScope model id for the request's model and variant, from the catalogue; ProviderError in
+    words when the catalogue has none (nothing is sent)."""
+    pid = request.family.provider_id(request.variant.value, BACKEND)
+    if pid is None:
+        why = model_choice.why_not(request.family, request.variant, BACKEND) or "the catalogue has no id for it"
+        raise ProviderError(f"Not sent to DashScope: {why}", code="no_model")
+    return pid
+
+
 def build_parameters(spec: JobSpec) -> dict[str, Any]:
     req = spec.request
     params: dict[str, Any] = {"resolution": req.resolution}
@@ -93,6 +114,10 @@ def build_parameters(spec: JobSpec) -> dict[str, Any]:
     params["seed"] = int(spec.seed)
     if req.variant is Variant.EDIT:
         params["audio_setting"] = req.audio.api_value if req.audio else "auto"
+    if req.prompt_extend is not None:  # a model that rewrites prompts is always told whether to
+        params["prompt_extend"] = bool(req.prompt_extend)
+    if req.negative_prompt and NEGATIVE_PROMPT_IN == "parameters":
+        params["negative_prompt"] = req.negative_prompt
     return params
 
 
@@ -102,10 +127,12 @@ def build_create_body(spec: JobSpec, media_urls: Mapping[str, str]) -> dict[str,
     inp: dict[str, Any] = {}
     if req.prompt:
         inp["prompt"] = req.prompt
+    if req.negative_prompt and NEGATIVE_PROMPT_IN == "input":
+        inp["negative_prompt"] = req.negative_prompt
     media = build_media(spec, media_urls)
     if media:
         inp["media"] = media
-    return {"model": MODELS[req.variant], "input": inp, "parameters": build_parameters(spec)}
+    return {"model": model_id(req), "input": inp, "parameters": build_parameters(spec)}
 
 
 def create_headers(body: Mapping[str, Any]) -> dict[str, str]:
@@ -125,9 +152,18 @@ def parse_created(data: Any) -> Submitted:
     return Submitted(task_id=task_id, request_id=data.get("request_id"))
 
 
-def explain(code: str | None, message: str | None) -> str:
-    """A provider error code in words a user understands."""
+def account_problem(code: str | None, plan_key: bool) -> str | None:
+    """Which account answer this is ("plan" or the code), or None for an ordinary error."""
+    if code == PLAN_CREDITS_CODE and plan_key:
+        return "plan"
+    return code if code in ACCOUNT_WORDS else None
+
+
+def explain(code: str | None, message: str | None, plan_key: bool = False) -> str:
+    """A provider error code in words a user understands (plan_key: the key is a subscription's, sk-sp-)."""
     message = (message or "").strip() or "no details given"
+    if (account := account_problem(code, plan_key)) is not None:
+        return "DashScope refused the job: " + ACCOUNT_WORDS[account].format(code=code, message=message)
     if code and code.startswith("Throttling"):
         return THROTTLED.format(code=code)
     if code == "InternalServerError":
@@ -137,19 +173,22 @@ def explain(code: str | None, message: str | None) -> str:
     return f"DashScope reported an error ({code or 'no code'}): {message}"
 
 
-def parse_error(status: int, data: Any) -> ProviderError:
+def parse_error(status: int, data: Any, plan_key: bool = False) -> ProviderError:
     """The studio error for a DashScope error answer {"request_id", "code", "message"}."""
     data = data if isinstance(data, dict) else {}
     code = data.get("code") or None
     message = data.get("message")
     request_id = data.get("request_id")
-    text = explain(code, message) if code else f"DashScope answered HTTP {status}: {message or 'no details given'}"
+    text = explain(code, message, plan_key) if code else f"DashScope answered HTTP {status}: {message or 'no details given'}"
     transient = status == 429 or status >= 500 or (code or "").startswith("Throttling")
-    cls = TransientError if transient else ProviderError
+    if account_problem(code, plan_key) is not None:
+        cls = AccountError  # not a slow-down: the owner must act, so nothing pauses or retries
+    else:
+        cls = TransientError if transient else ProviderError
     return cls(text, code=code or f"http_{status}", request_id=request_id, status=status)
 
 
-def parse_task(data: Any) -> TaskStatus:
+def parse_task(data: Any, plan_key: bool = False) -> TaskStatus:
     """A GET /api/v1/tasks/{id} answer as a TaskStatus. Raises ValueError when unreadable."""
     if not isinstance(data, dict) or not isinstance(data.get("output"), dict):
         raise ValueError("no output object")
@@ -170,7 +209,7 @@ def parse_task(data: Any) -> TaskStatus:
                           actual_prompt=out.get("actual_prompt"), **common)
     if state is TaskState.FAILED:
         code = out.get("code") or "failed"
-        return TaskStatus(state, error_code=code, error_message=explain(code, out.get("message")), **common)
+        return TaskStatus(state, error_code=code, error_message=explain(code, out.get("message"), plan_key), **common)
     if state is TaskState.UNKNOWN:
         return TaskStatus(state, error_code="expired", error_message=UNKNOWN_TASK, **common)
     if state is TaskState.CANCELED:
@@ -219,9 +258,10 @@ class DashScopeBackend(Backend):
             requests_per_minute=240,  # the reported quota is about 300 a minute; keep headroom
             extra={"reference_token": REFERENCE_TOKEN, "base_url": base_url},
         )
+        self.plan_key = api_key.startswith(PLAN_KEY_PREFIX)  # only this fact about the key is kept beside it
         self.http = HttpDriver(provider=PROVIDER, base_url=base_url, api_key=api_key,
-                               parse_error=parse_error, retry=retry, timeouts=timeouts,
-                               transport=transport)
+                               parse_error=partial(parse_error, plan_key=self.plan_key), retry=retry,
+                               timeouts=timeouts, transport=transport)
 
     @classmethod
     def from_settings(cls, settings: Settings, key: str | None = None, **kw: Any) -> "DashScopeBackend":
@@ -231,6 +271,7 @@ class DashScopeBackend(Backend):
         return f"DashScopeBackend(region={self.info.region!r}, base_url={self.info.extra['base_url']!r})"
 
     async def submit(self, spec: JobSpec) -> Submitted:
+        model_id(spec.request)  # a model DashScope has no id for is refused before any upload
         media_urls = await self.upload_inputs(spec)
         body = build_create_body(spec, media_urls)
         return await self.http.create(CREATE_PATH, body, parse=parse_created, headers=create_headers(body))
@@ -238,7 +279,7 @@ class DashScopeBackend(Backend):
     async def status(self, task_id: str) -> TaskStatus:
         data = await self.http.read_json("GET", TASK_PATH.format(task_id=task_id))
         try:
-            return self.http.scrub_status(parse_task(data))
+            return self.http.scrub_status(parse_task(data, self.plan_key))
         except ValueError as exc:
             raise self.http.unreadable(str(exc)) from exc
 
@@ -278,7 +319,7 @@ class DashScopeBackend(Backend):
         local = uploads.local_media(spec.request)
         if not local:
             return {}
-        model = MODELS[spec.request.variant]
+        model = model_id(spec.request)
         data = await self.http.read_json("GET", POLICY_PATH, params={"action": "getPolicy", "model": model})
         try:
             policy = parse_policy(data)

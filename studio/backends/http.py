@@ -35,7 +35,7 @@ from typing import Any
 import httpx
 
 from studio.backends.base import TaskStatus
-from studio.errors import AmbiguousSubmit, ProviderError, TransientError
+from studio.errors import AccountError, AmbiguousSubmit, ProviderError, TransientError
 from studio.secrets import redact
 
 log = logging.getLogger(__name__)
@@ -164,10 +164,11 @@ class HttpDriver:
         return dataclasses.replace(status, error_message=redact(status.error_message, self._secrets))
 
     def error(self, resp: httpx.Response) -> ProviderError:
-        """The studio error for a non-2xx answer; 429 and 5xx are always TransientError."""
+        """The studio error for a non-2xx answer; 429 and 5xx are TransientError, unless the account itself
+        cannot run jobs (AccountError: waiting would not help)."""
         err = self.parse_error(resp.status_code, body_json(resp))
         retry_after = parse_retry_after(resp.headers.get("Retry-After"))
-        if resp.status_code == 429 or resp.status_code >= 500:
+        if (resp.status_code == 429 or resp.status_code >= 500) and not isinstance(err, AccountError):
             if not isinstance(err, TransientError):
                 err = TransientError(str(err), code=err.code, request_id=err.request_id,
                                      status=resp.status_code)
@@ -214,7 +215,7 @@ class HttpDriver:
             else:
                 log.debug("%s %s %s -> %d (try %d/%d)", self.provider, method, _path(url),
                           resp.status_code, attempt, tries)
-                if resp.status_code not in RETRY_STATUSES:
+                if resp.status_code not in RETRY_STATUSES or self._account_refused(resp):
                     return resp
                 retry_after = parse_retry_after(resp.headers.get("Retry-After"))
                 if attempt == tries or (retry_after or 0) > self.retry.max_retry_after:
@@ -226,6 +227,10 @@ class HttpDriver:
                 continue
             await self.retry.sleep(self.retry.delay(attempt))
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _account_refused(self, resp: httpx.Response) -> bool:
+        """A 429 that is about the account (plan credits used up), not the pace: not retried, not paused for."""
+        return resp.status_code == 429 and isinstance(self.parse_error(429, body_json(resp)), AccountError)
 
     async def read_json(self, method: str, url: str, **kw: Any) -> Any:
         return self.ok_json(await self.read(method, url, **kw))

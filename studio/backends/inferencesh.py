@@ -17,17 +17,16 @@ from typing import Any
 from studio.backends import uploads
 from studio.backends.base import Backend, BackendInfo, JobSpec, Submitted, TaskState, TaskStatus
 from studio.backends.http import HttpDriver, RetryPolicy, Timeouts
+from studio import model_choice
 from studio.config import INFERENCE_DEFAULT_URL, Settings
 from studio.errors import ProviderError, TransientError
-from studio.variants import TAKES_DURATION, TAKES_RATIO, Variant
+from studio.variants import TAKES_DURATION, TAKES_RATIO, Request, Variant
 
 PROVIDER = "inference.sh"
-APPS = {
-    Variant.T2V: "alibaba/happyhorse-1-0-t2v",
-    Variant.I2V: "alibaba/happyhorse-1-0-i2v",
-    Variant.R2V: "alibaba/happyhorse-1-0-r2v",
-    Variant.EDIT: "alibaba/happyhorse-1-0-video-edit",
-}
+BACKEND = "inferencesh"  # the apps run come from the catalogue (studio/models/catalogue.toml)
+# The output field that may carry the prompt as the model rewrote it (Wan 2.7's prompt_extend): inference.sh
+# documents none, so DashScope's name is read; an output without it gave none.
+REWRITTEN_PROMPT = "actual_prompt"
 # How an r2v prompt names its references: "[Image 1]", "[Image 2]"...
 REFERENCE_TOKEN = "[Image {n}]"
 INFRA = "cloud"
@@ -76,12 +75,36 @@ HEARTBEAT = "heartbeat"
 # -- request -------------------------------------------------------------------------
 
 
+def app_of(request: Request) -> str:
+    """The inference.sh app for the request's model and variant; ProviderError in words when there is none
+    (nothing is sent)."""
+    app = request.family.provider_id(request.variant.value, BACKEND)
+    if app is None:
+        why = model_choice.why_not(request.family, request.variant, BACKEND) or "the catalogue has no app for it"
+        raise ProviderError(f"Not sent to inference.sh: {why}", code="no_app")
+    return app
+
+
+def missing_app(request: Request, err: ProviderError) -> ProviderError:
+    """inference.sh answered 404 to a run: the catalogue names an app it does not have (any more)."""
+    fam, there = request.family, model_choice.runs_on(request.variant, BACKEND)
+    others = [f.id for f in there if f.id != fam.id]
+    instead = f"choose {' or '.join(others)}, or " if others else ""
+    return ProviderError(f"inference.sh has no app {app_of(request)} (it answered 404, not found): {fam.label} "
+                         f"may not be published there yet. Nothing was started; {instead}use DashScope for "
+                         f"{fam.label}.", code="no_app", request_id=err.request_id, status=404)
+
+
 def build_input(spec: JobSpec, media_urls: Mapping[str, str]) -> dict[str, Any]:
     """The app input: first_frame, reference_images and video are file URIs."""
     req = spec.request
     inp: dict[str, Any] = {}
     if req.prompt:
         inp["prompt"] = req.prompt
+    if req.negative_prompt:
+        inp["negative_prompt"] = req.negative_prompt
+    if req.prompt_extend is not None:  # a model that rewrites prompts is always told whether to
+        inp["prompt_extend"] = bool(req.prompt_extend)
     if req.variant is Variant.I2V and req.first_frame:
         inp["first_frame"] = uploads.resolve(req.first_frame, media_urls)
     if req.variant is Variant.EDIT and req.video:
@@ -102,7 +125,7 @@ def build_input(spec: JobSpec, media_urls: Mapping[str, str]) -> dict[str, Any]:
 
 def build_create_body(spec: JobSpec, media_urls: Mapping[str, str]) -> dict[str, Any]:
     """The JSON for POST /apps/run."""
-    body: dict[str, Any] = {"app": APPS[spec.request.variant], "input": build_input(spec, media_urls),
+    body: dict[str, Any] = {"app": app_of(spec.request), "input": build_input(spec, media_urls),
                             "infra": INFRA}
     if spec.webhook_url:
         body["webhook"] = spec.webhook_url
@@ -177,7 +200,9 @@ def parse_task(data: Any) -> TaskStatus:
         if not url:
             return TaskStatus(TaskState.FAILED, error_code="no_output",
                               error_message="inference.sh finished the task but gave no video.")
-        return TaskStatus(state, progress=1.0, video_url=url, video_bytes=size)
+        rewritten = task["output"].get(REWRITTEN_PROMPT) if isinstance(task.get("output"), dict) else None
+        return TaskStatus(state, progress=1.0, video_url=url, video_bytes=size,
+                          actual_prompt=rewritten.strip() or None if isinstance(rewritten, str) else None)
     if state is TaskState.FAILED:
         error = str(task.get("error") or "no details given").strip()
         return TaskStatus(state, error_code="failed", error_message=f"inference.sh says the task failed: {error}")
@@ -253,9 +278,15 @@ class InferenceShBackend(Backend):
         return f"InferenceShBackend(base_url={self.info.extra['base_url']!r})"
 
     async def submit(self, spec: JobSpec) -> Submitted:
+        app_of(spec.request)  # a model with no app here is refused before any upload
         media_urls = await self.upload_inputs(spec)
         body = build_create_body(spec, media_urls)
-        return await self.http.create(RUN_PATH, body, parse=parse_created)
+        try:
+            return await self.http.create(RUN_PATH, body, parse=parse_created)
+        except ProviderError as e:
+            if e.status == 404 and e.code == "not_found":
+                raise missing_app(spec.request, e) from e
+            raise
 
     async def status(self, task_id: str) -> TaskStatus:
         resp = await self.http.read("GET", TASK_PATH.format(task_id=task_id))

@@ -1,5 +1,8 @@
 """The preview backend: offline, free, and plainly labelled as not HappyHorse output.
 
+It renders for any model in the catalogue; each clip's badge says which model it stands in for
+("PREVIEW of Wan 2.7"), never that it is that model's output.
+
 It speaks the same contract as the real adapters. A submit writes the job's
 spec next to the render and starts rendering in the runner's event loop; a
 status read after a restart finds the spec and renders again (it is free and
@@ -15,9 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from studio import models
 from studio.backends.base import Backend, BackendInfo, JobSpec, Submitted, TaskState, TaskStatus
 from studio.errors import ProviderError
-from studio.media import inspect, render
+from studio.media import inspect, look, render
 from studio.variants import Request, Variant, ratio_size, shape_size
 
 
@@ -104,6 +108,14 @@ class PreviewBackend(Backend):
             raise ProviderError("The preview render is missing; retry the job.", code="expired")
         await asyncio.to_thread(shutil.copyfile, src, dest)
 
+    async def aclose(self) -> None:
+        """Stop the renders this process runs; their specs stay, so the next process renders them again."""
+        renders = [entry.task for entry in self._renders.values()]
+        self._renders.clear()
+        for task in renders:
+            task.cancel()
+        await asyncio.gather(*renders, return_exceptions=True)
+
     def forget(self, task_id: str) -> None:
         """Drop the render's working files once the studio has its own copy."""
         self._out_path(task_id).unlink(missing_ok=True)
@@ -121,11 +133,17 @@ def output_size(request: Request) -> tuple[int, int]:
     return ratio_size(request.resolution, request.ratio or "16:9")
 
 
+def badge_label(request: Request) -> str:
+    """What the clip's badge says: a preview, of which model ("PREVIEW of HappyHorse 1.1")."""
+    name = models.label(request.model)
+    return f"{look.BADGE_LABEL} of {name}" if name else look.BADGE_LABEL
+
+
 async def render_request(request: Request, seed: int, dest: Path,
                          on_progress: Callable[[float], None]) -> None:
     width, height = await asyncio.to_thread(output_size, request)
     common = dict(prompt=request.prompt, width=width, height=height,
-                  watermark=request.watermark, on_progress=on_progress)
+                  watermark=request.watermark, on_progress=on_progress, badge=badge_label(request))
     if request.variant is Variant.T2V:
         await render.render_text(dest, seconds=request.duration, seed=seed, **common)
     elif request.variant is Variant.I2V:

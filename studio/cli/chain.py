@@ -11,14 +11,13 @@ An unknown job id is invalid input (exit 2), like any other.
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import shutil
 import sys
 from pathlib import Path
 
 from studio.chain import StoryShot
-from studio.errors import InputError, NotFound
+from studio.errors import InputError
 from studio.jobs.model import Job, JobState
 from studio.media.clips import atomic_path
 from studio.media.inspect import inspect_image
@@ -55,25 +54,15 @@ def add(sub) -> None:
     s.set_defaults(run=stitch)
 
 
-def unknown_job_is_input(run):
-    """An id that names no job of yours is a mistake in the input: exit 2."""
-    @functools.wraps(run)
-    def wrapped(studio: Studio, caller: Caller, args: argparse.Namespace) -> int:
-        try:
-            return run(studio, caller, args)
-        except NotFound as e:
-            print(f"error: {e}", file=sys.stderr)
-            return 2
-    return wrapped
-
-
-@unknown_job_is_input
 def frame(studio: Studio, caller: Caller, args: argparse.Namespace) -> int:
     path = studio.chain.grab_frame(caller, args.job_id, None if args.last else args.at)
     if args.out:
         out = Path(args.out)
         if out.suffix.lower() != ".png":
             raise InputError(f"--out {out.name}: a frame is saved as PNG; name the file .png.")
+        if not out.resolve().parent.is_dir():
+            raise InputError(f"--out {out}: there is no folder {out.resolve().parent}: create it first, "
+                             "or save the frame elsewhere.")
         with atomic_path(out) as part:
             shutil.copyfile(path, part)
         path = out.resolve()
@@ -86,7 +75,6 @@ def frame(studio: Studio, caller: Caller, args: argparse.Namespace) -> int:
     return 0
 
 
-@unknown_job_is_input
 def final(studio: Studio, caller: Caller, args: argparse.Namespace) -> int:
     offer = studio.chain.offer_final(caller, args.job_id, args.backend)
     print(offer.quote.describe(), file=sys.stderr)
@@ -94,7 +82,6 @@ def final(studio: Studio, caller: Caller, args: argparse.Namespace) -> int:
     return _finish(studio, caller, studio.chain.send(caller, offer), args.json, many=False)
 
 
-@unknown_job_is_input
 def variations(studio: Studio, caller: Caller, args: argparse.Namespace) -> int:
     offer = studio.chain.offer_variations(caller, args.job_id, args.count, args.backend)
     print(offer.quote.describe(), file=sys.stderr)
@@ -102,7 +89,6 @@ def variations(studio: Studio, caller: Caller, args: argparse.Namespace) -> int:
     return _finish(studio, caller, studio.chain.send(caller, offer), args.json, many=True)
 
 
-@unknown_job_is_input
 def stitch(studio: Studio, caller: Caller, args: argparse.Namespace) -> int:
     trims = dict(parse_trim(t) for t in args.trim)
     unused = set(trims) - set(args.job_ids)

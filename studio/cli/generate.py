@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
 from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
+from studio import models
 from studio.cli import advice
 from studio.cli.progress import follow
 from studio.errors import InputError
@@ -52,10 +54,16 @@ def add(sub) -> None:
         g.add_argument("--seed", help="0-2147483647; omit for random")
         g.add_argument("--watermark", action="store_true", help="add the provider's watermark")
         g.add_argument("--backend", help="preview, dashscope or inferencesh")
+        g.add_argument("--model", choices=list(models.catalogue().families),
+                       help="default: HappyHorse 1.1 (1.0 for edit, and where the backend has no 1.1)")
+        g.add_argument("--negative-prompt", help="Wan 2.7: what the clip should not show")
+        g.add_argument("--prompt-extend", action=argparse.BooleanOptionalAction, default=None,
+                       help="Wan 2.7: let the provider rewrite the prompt (default: off; always sent)")
         g.add_argument("--json", action="store_true", help="print the job record (or quote) as JSON")
         if name == "generate":
             g.add_argument("--no-wait", action="store_true",
-                           help="return as soon as the provider has the job; print its id (follow it with wait)")
+                           help="return as soon as the provider has the job and print its id; a background "
+                                "`wait` collects the clip")
         g.set_defaults(run=run)
 
 
@@ -100,17 +108,18 @@ def image_kind(path: str) -> str | None:
         return None
 
 
-def fields(a: argparse.Namespace) -> dict:
+def fields(a: argparse.Namespace, backend: str) -> dict:
+    """The request's fields; the backend too, so the model is one it has (and its default)."""
     return dict(prompt=a.prompt, resolution=a.resolution, ratio=a.ratio, duration=a.duration,
                 watermark=a.watermark, seed=a.seed, first_frame=a.first_frame, references=a.reference,
-                video=a.video, audio=a.audio)
+                video=a.video, audio=a.audio, model=a.model, negative_prompt=a.negative_prompt,
+                prompt_extend=a.prompt_extend, backend=backend)
 
 
 def quote(studio: Studio, caller: Caller, args: argparse.Namespace) -> int:
     advice.expand_reference_set(studio, caller, args)
     check_flags(args)
-    prepared = studio.core.prepare(args.variant, **fields(args))
-    studio.core.backend_name(args.backend)
+    prepared = studio.core.prepare(args.variant, **fields(args, studio.core.backend_name(args.backend)))
     print(json.dumps(prepared.quote.to_dict()) if args.json else prepared.quote.describe())
     return 0
 
@@ -119,8 +128,8 @@ def generate(studio: Studio, caller: Caller, args: argparse.Namespace) -> int:
     advice.expand_reference_set(studio, caller, args)
     check_flags(args)
     advice.advice_to_stderr(studio, args)
-    prepared = studio.core.prepare(args.variant, **fields(args))
     backend = studio.core.backend_name(args.backend)
+    prepared = studio.core.prepare(args.variant, **fields(args, backend))
     for note in prepared.checked.notes:
         print(f"note: {note}", file=sys.stderr)
     print(f"{prepared.quote.describe()} — backend: {studio.backend_label(backend)}", file=sys.stderr)
@@ -130,6 +139,18 @@ def generate(studio: Studio, caller: Caller, args: argparse.Namespace) -> int:
     if args.no_wait:
         job = studio.core.wait_until_sent(caller, job.id)
         print(json.dumps(job.record(), indent=2, ensure_ascii=False) if args.json else job.id)
-        print(f"follow it with: .venv/bin/python -m studio wait {job.id}", file=sys.stderr)
+        if not job.state.finished:
+            studio.close()  # lets go of the job (a preview render stops here) for the follower to take it
+            follow_in_background(job.id)
+            print(f"a background `wait {job.id}` collects the clip when it is ready; follow it yourself with: "
+                  f".venv/bin/python -m studio wait {job.id}", file=sys.stderr)
         return 0 if not job.state.finished or job.state.value == "succeeded" else 1
     return follow(studio, caller, job, as_json=args.json)
+
+
+def follow_in_background(job_id: str) -> None:
+    """`wait JOB` in a process of its own that outlives this command, so the clip is collected (a preview is
+    rendered) without anyone waiting; with the studio running too, one of the two drives the job."""
+    subprocess.Popen([sys.executable, "-m", "studio", "wait", job_id], cwd=Path(__file__).resolve().parents[2],
+                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                     start_new_session=True)

@@ -25,7 +25,7 @@ from studio.emulator.faults import Fault, after, gate
 from studio.emulator.keys import bearer_key, key_accepted
 from studio.emulator.media import Invalid, MediaInfo, check
 from studio.emulator.runner import drive, end
-from studio.emulator.spec import DASHSCOPE_MODELS, check_counts, check_params, finish_job, usage
+from studio.emulator.spec import DASHSCOPE_MODELS, Model, check_counts, check_params, finish_job, rewritten, usage
 from studio.emulator.state import (DASHSCOPE_STATUS, Job, Policy, Task, Upload, client_request, dashscope_time,
                                    native_status)
 
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from studio.emulator.server import Emulator
 
 P = "dashscope"
-PARAMS = ("resolution", "ratio", "duration", "seed", "watermark", "audio_setting")
+PARAMS = ("resolution", "ratio", "duration", "seed", "watermark", "audio_setting", "prompt_extend")
 MEDIA_TYPES = ("first_frame", "reference_image", "video")
 OSS_ACCESS_KEY_ID = "LTAI5tEmulatorOssKey"
 POLICY_SECONDS = 300
@@ -116,11 +116,11 @@ class DashScope:
         model = body.get("model")
         if not isinstance(model, str) or not model:
             return error(400, "InvalidParameter", "Field required: model")
-        variant = DASHSCOPE_MODELS.get(model)
-        if variant is None:
+        spec = DASHSCOPE_MODELS.get(model)
+        if spec is None:
             return error(404, "ModelNotFound", f"Model not exist: {model}")
         try:
-            job = await self._job(request, body, model, variant, owner)
+            job = await self._job(request, body, model, spec, owner)
         except Invalid as exc:
             return error(400, "InvalidParameter", str(exc))
         task = Task(id=str(uuid.uuid4()), protocol=P, model=model, owner=owner, job=job,
@@ -146,7 +146,8 @@ class DashScope:
                                     "message": failure.message or "Output data may contain inappropriate content."}
         self.store.spawn(drive(self.store, self.emu.clips, task, self.render))
 
-    async def _job(self, request: Request, body: dict[str, Any], model: str, variant: str, owner: str) -> Job:
+    async def _job(self, request: Request, body: dict[str, Any], model: str, spec: Model, owner: str) -> Job:
+        variant = spec.variant
         inp = body.get("input")
         if not isinstance(inp, dict):
             raise Invalid("Field required: input")
@@ -155,8 +156,11 @@ class DashScope:
             params = {}
         if not isinstance(params, dict):
             raise Invalid("Field parameters must be an object.")
-        job = check_params(variant, {"prompt": inp.get("prompt"), **{k: params.get(k) for k in PARAMS}},
-                           where="parameters.")
+        if "negative_prompt" in params:
+            raise Invalid("Field parameters.negative_prompt is not a parameter: the negative prompt goes in "
+                          "input.negative_prompt.")
+        job = check_params(spec, {"prompt": inp.get("prompt"), "negative_prompt": inp.get("negative_prompt"),
+                                  **{k: params.get(k) for k in PARAMS}}, where="parameters.", negative_where="input.")
         media = inp.get("media")
         media = [] if media is None else media
         if not isinstance(media, list) or not all(isinstance(m, dict) for m in media):
@@ -205,6 +209,8 @@ class DashScope:
         body: dict[str, Any] = {"request_id": str(uuid.uuid4()), "output": out}
         if status == "SUCCEEDED":
             out["orig_prompt"] = task.job.prompt
+            if task.job.prompt_extend:
+                out["actual_prompt"] = rewritten(task.job.prompt)
             out["video_url"] = self.result_url(task)
             body["usage"] = usage(task.job)
         elif status == "FAILED":

@@ -19,6 +19,12 @@ null or a negative number means until reset). Kinds:
 
 Optional `task_id` limits a fault to one task; stream faults take `after_lines`
 (drop after sending that many lines).
+
+Named account answers (DashScope, on create unless `on` says otherwise; any field may be overridden):
+
+  plan_credits     429 Throttling.AllocationQuota "Allocated quota exceeded": what a subscription
+                   key (sk-sp-) gets when its plan's credits are used up
+  free_tier_only   403 AllocationQuota.FreeTierOnly: the account allows only its free tier
 """
 
 from __future__ import annotations
@@ -34,6 +40,16 @@ PROTOCOLS = ("dashscope", "inferencesh", "any")
 DEFAULT_ON = {"fail_task": "create", "truncate": "download", "forbidden": "download", "unknown": "status"}
 ONLY_ON = {"fail_task": ("create",), "truncate": ("download",), "forbidden": ("download",),
            "unknown": ("create", "status", "stream", "cancel")}
+PRESETS = {  # account answers seen in the wild (PROTOCOLS.md), as http faults
+    "plan_credits": {"kind": "http", "protocol": "dashscope", "on": "create", "status": 429,
+                     "code": "Throttling.AllocationQuota",
+                     "message": "Allocated quota exceeded, please increase your quota limit."},
+    "free_tier_only": {"kind": "http", "protocol": "dashscope", "on": "create", "status": 403,
+                       "code": "AllocationQuota.FreeTierOnly",
+                       "message": "The free tier of the model has been exhausted. If you wish to continue access the "
+                                  "model on a paid basis, please disable the \"use free tier only\" mode in the "
+                                  "management console."},
+}
 
 
 @dataclass
@@ -56,9 +72,11 @@ def parse_fault(spec: dict[str, Any]) -> Fault:
     """Check a fault as sent to the control API; raise ValueError saying what is wrong."""
     if not isinstance(spec, dict):
         raise ValueError("each fault must be an object")
+    if spec.get("kind") in PRESETS:
+        spec = PRESETS[spec["kind"]] | {k: val for k, val in spec.items() if k != "kind"}
     kind = spec.get("kind")
     if kind not in KINDS:
-        raise ValueError(f"kind must be one of {', '.join(KINDS)}; got {kind!r}")
+        raise ValueError(f"kind must be one of {', '.join(KINDS + tuple(PRESETS))}; got {kind!r}")
     on = spec.get("on") or DEFAULT_ON.get(kind)
     if on not in OPERATIONS:
         raise ValueError(f"on must be one of {', '.join(OPERATIONS)}; got {on!r}")

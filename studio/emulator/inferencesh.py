@@ -22,7 +22,7 @@ from studio.emulator.faults import Fault, abort, after, gate
 from studio.emulator.keys import bearer_key, key_accepted
 from studio.emulator.media import Invalid, MediaInfo, check
 from studio.emulator.runner import drive, end
-from studio.emulator.spec import app_variant, check_counts, check_params, finish_job
+from studio.emulator.spec import Model, app_model, check_counts, check_params, finish_job, rewritten
 from studio.emulator.state import STATUS_CODES, Job, Task, Upload, client_request, iso, new_id
 
 if TYPE_CHECKING:
@@ -38,7 +38,8 @@ TITLES = {"invalid_request": "Invalid request", "validation_error": "Validation 
 DEFAULT_CODES = {400: "invalid_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                  409: "conflict", 412: "requirements_not_met", 422: "validation_error",
                  429: "rate_limited", 503: "service_unavailable"}
-PARAMS = ("prompt", "resolution", "ratio", "duration", "watermark", "seed", "audio_setting")
+PARAMS = ("prompt", "resolution", "ratio", "duration", "watermark", "seed", "audio_setting", "negative_prompt",
+          "prompt_extend")
 MEDIA_FIELDS = {"first_frame": {"i2v"}, "reference_images": {"r2v", "edit"}, "video": {"edit"}}
 INFRAS = ("cloud", "private", "private_first")
 
@@ -108,12 +109,12 @@ class InferenceSh:
         app = body.get("app")
         if not isinstance(app, str) or not app:
             return problem(400, "invalid_request", "app is required")
-        variant = app_variant(app)
-        if variant is None:
+        spec = app_model(app)
+        if spec is None:
             return problem(404, "not_found", f"app {app} not found")
         try:
             webhook = self._run_options(body)
-            job = await self._job(body.get("input"), app, variant)
+            job = await self._job(body.get("input"), app, spec)
         except Invalid as exc:
             return problem(422, "validation_error", str(exc))
         task = Task(id=new_id(), protocol=P, model=app, owner=owner, job=job, input=body["input"],
@@ -148,13 +149,14 @@ class InferenceSh:
                                     "message": failure.message or "content moderation: the output was blocked"}
         self.store.spawn(drive(self.store, self.emu.clips, task, self.webhook_body))
 
-    async def _job(self, inp: Any, app: str, variant: str) -> Job:
+    async def _job(self, inp: Any, app: str, spec: Model) -> Job:
+        variant = spec.variant
         if not isinstance(inp, dict):
             raise Invalid("input is required and must be an object")
         for name, takers in MEDIA_FIELDS.items():
             if name in inp and inp[name] is not None and variant not in takers:
                 raise Invalid(f"input.{name} is not an input of {app}")
-        job = check_params(variant, {k: inp.get(k) for k in PARAMS}, where="input.")
+        job = check_params(spec, {k: inp.get(k) for k in PARAMS}, where="input.")
         refs = inp.get("reference_images")
         refs = [] if refs is None else refs
         if not isinstance(refs, list):
@@ -199,6 +201,8 @@ class InferenceSh:
             url = f"{self.store.base_url}/results/{task.id}.mp4"
             output = {"video": url if self.store.config.output_as_string else
                       {"uri": url, "filename": f"{task.id}.mp4", "content_type": "video/mp4", "size": task.clip_size}}
+            if task.job.prompt_extend:
+                output["actual_prompt"] = rewritten(task.job.prompt)
         return {
             "id": task.id, "status": status(STATUS_CODES[task.stage]), "app": task.model, "infra": "cloud",
             "created_at": iso(task.created), "updated_at": iso(task.updated), "input": task.input,

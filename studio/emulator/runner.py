@@ -92,7 +92,7 @@ async def _sleep_until(t: float) -> None:
 _STAGE_LOGS = {
     "queued": "Queued",
     "dispatched": "Dispatched to a worker",
-    "setting_up": "Loading HappyHorse 1.0 ({j.variant})",
+    "setting_up": "Loading {j.model} ({j.variant})",
     "running": "Generating {j.width}x{j.height}, {j.seconds:g} s",
 }
 _END_LOGS = {"completed": "Completed", "failed": "Failed", "cancelled": "Cancelled", "rejected": "Rejected"}

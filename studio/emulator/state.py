@@ -91,6 +91,9 @@ class Job:
     height: int = 0
     seconds: float = 0.0
     input_seconds: float | None = None  # edit: the part of the source the model used
+    model: str = ""                     # the model's name, for the task's logs
+    negative_prompt: str | None = None  # Wan 2.7
+    prompt_extend: bool | None = None   # Wan 2.7: the prompt is rewritten (actual_prompt in the answer)
 
 
 @dataclass

@@ -1,9 +1,10 @@
 """Bring a finished clip home: stream it to a temporary file, check it once (its poster
-drawn alongside), apply the studio's own post-processing, and move it into place atomically.
-Decoding, encoding and fsync run in worker threads: the runner's event loop never waits on them.
+drawn alongside), apply the studio's own post-processing, then keep both in the media store
+(the data folder, or a bucket: studio.media.store), poster first, each whole or not at all.
+Decoding, encoding and uploads run in worker threads: the runner's event loop never waits on them.
 
-A job is marked done only after its file is in place, so a crash can never
-leave a job done without its clip.
+A job is marked done only after its clip is kept, so a crash can never leave a job done
+without its clip; the locations returned are what the ledger records.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from studio.backends.base import Backend, TaskStatus
 from studio.errors import ProviderError, StudioError, TransientError
 from studio.jobs.model import Job
 from studio.media import clips
+from studio.media.store import MediaStore
 from studio.variants import AudioMode
 
 DOWNLOAD_TRIES = 3
@@ -24,8 +26,8 @@ DOWNLOAD_TRIES = 3
 
 @dataclass(frozen=True)
 class Collected:
-    video: Path
-    poster: Path
+    video: str   # the clip's location (studio.media.store.base: a local path, or the bucket's URL and key)
+    poster: str
     width: int
     height: int
     seconds: float
@@ -40,12 +42,14 @@ def warm_up() -> None:
     Image.init()
 
 
-async def collect(job: Job, backend: Backend, status: TaskStatus, media_dir: Path,
+async def collect(job: Job, backend: Backend, status: TaskStatus, media: MediaStore,
                   retry_delay: float = 1.0) -> Collected:
-    media_dir.mkdir(parents=True, exist_ok=True)
-    part = media_dir / f".{job.id}.part.mp4"
-    final = media_dir / f"{job.id}.mp4"
-    poster = media_dir / f"{job.id}.jpg"
+    """The clip fetched, checked and kept; raises ProviderError (the provider's file), StoreError (keeping it)."""
+    clip_key, poster_key = f"media/{job.id}.mp4", f"media/{job.id}.jpg"
+    work = media.staging_dir(clip_key)
+    work.mkdir(parents=True, exist_ok=True)
+    part = work / f".{job.id}.part.mp4"
+    poster = work / f".{job.id}.poster.jpg"
     try:
         await _download(backend, status, part, retry_delay)
         # Check the clip and draw its poster side by side, off the event loop: the poster
@@ -54,7 +58,6 @@ async def collect(job: Job, backend: Backend, status: TaskStatus, media_dir: Pat
                                               asyncio.to_thread(clips.make_poster, part, poster),
                                               return_exceptions=True)
         if isinstance(checked, BaseException):
-            poster.unlink(missing_ok=True)
             if isinstance(checked, StudioError):
                 # The check names the file it read: a temporary one, which means nothing to a user.
                 why = str(checked).split(": ", 1)[-1]
@@ -64,14 +67,15 @@ async def collect(job: Job, backend: Backend, status: TaskStatus, media_dir: Pat
             raise drawn
         info = checked
         if job.request.audio is AudioMode.REMOVE:
-            silent = media_dir / f".{job.id}.silent.mp4"
+            silent = work / f".{job.id}.silent.mp4"
             await asyncio.to_thread(clips.strip_audio, part, silent)
             os.replace(silent, part)
-        await asyncio.to_thread(_fsync, part)
-        os.replace(part, final)
+        kept_poster = await media.put_async(poster_key, poster, take=True)
+        kept_clip = await media.put_async(clip_key, part, take=True)
     finally:
         part.unlink(missing_ok=True)
-    return Collected(final, poster, info.width, info.height, info.duration)
+        poster.unlink(missing_ok=True)
+    return Collected(kept_clip.location, kept_poster.location, info.width, info.height, info.duration)
 
 
 async def _download(backend: Backend, status: TaskStatus, part: Path, retry_delay: float) -> None:
@@ -84,11 +88,3 @@ async def _download(backend: Backend, status: TaskStatus, part: Path, retry_dela
             if attempt == DOWNLOAD_TRIES:
                 raise
             await asyncio.sleep(retry_delay * attempt)
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

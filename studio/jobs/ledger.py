@@ -22,6 +22,7 @@ from typing import Any
 from studio.budgets import Usage, day_start
 from studio.errors import NotFound
 from studio.jobs.library import Library
+from studio.jobs.locations import Locations
 from studio.jobs.model import Job, JobState, Phase, phase_sql
 from studio.jobs.spending import Spending, usage_in
 from studio.jobs.store_sqlite import SqliteStore
@@ -146,6 +147,16 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (account, job_id)
     );
     """,
+    # 9: the model each job runs on (HappyHorse 1.1, 1.0, Wan 2.7), so the gallery filters by it; every
+    #    job before it ran on HappyHorse 1.0 (a storyboard runs on none), and so did every learned run
+    #    time (studio.jobs.timing keys them by model now); the prompt as the provider rewrote it
+    """
+    ALTER TABLE jobs ADD COLUMN model TEXT;
+    ALTER TABLE jobs ADD COLUMN actual_prompt TEXT;
+    UPDATE jobs SET model = 'happyhorse-1.0' WHERE variant <> 'stitch';
+    CREATE INDEX jobs_owner_model ON jobs(owner, model, created_at DESC);
+    UPDATE task_times SET shape = shape || '/happyhorse-1.0';
+    """,
 ]
 
 
@@ -154,7 +165,7 @@ MIGRATIONS: list[str] = [
 # to a live one within a minute.
 CLAIM_LEASE = 45.0
 
-_COLUMNS = [f.name for f in fields(Job) if f.name != "parents"] + ["variant"]
+_COLUMNS = [f.name for f in fields(Job) if f.name != "parents"] + ["variant", "model"]
 _COLUMNS.remove("request")
 _COLUMNS.append("request")
 
@@ -190,6 +201,7 @@ class Ledger:
         self._migrate()
         self.library = Library(self.store)    # the gallery's pages and the owners' drafts
         self.spending = Spending(self.store)  # what the caps count, and each job's cost
+        self.locations = Locations(self.store)  # where jobs' clips and posters live (media move)
 
     def _migrate(self) -> None:
         version = self.store.version()
@@ -314,7 +326,7 @@ class Ledger:
         with self.store.read() as db:
             row = db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
             if row is None or (owner is not None and row["owner"] != owner):
-                raise NotFound(f"No job {job_id!r} here: pick one from the gallery.")
+                raise NotFound(job_id)
             return _with_parents(db, [row])[0]
 
     def list(self, owner: str, limit: int = 200) -> list[Job]:

@@ -38,6 +38,7 @@ class Filter:
     backend: str | None = None
     search: str = ""                  # words in the prompt, or the start of a job id
     favourites: bool = False
+    model: str | None = None          # a catalogue id: happyhorse-1.1, happyhorse-1.0, wan2.7
 
     def __post_init__(self) -> None:
         if self.state and self.state not in STATE_GROUPS:
@@ -56,6 +57,9 @@ class Filter:
         if self.backend:
             sql.append("backend = ?")
             args.append(self.backend)
+        if self.model:
+            sql.append("model = ?")
+            args.append(self.model)
         if self.favourites:
             sql.append("favourite = 1")
         for word in self.search.split():
@@ -144,6 +148,13 @@ class Library:
             rows = db.execute("SELECT DISTINCT backend FROM jobs WHERE owner = ? AND deleted_at IS NULL "
                               "ORDER BY backend", (owner,)).fetchall()
         return [r["backend"] for r in rows]
+
+    def models(self, owner: str) -> list[str]:
+        """The models the owner's jobs ran on (for the gallery's model filter), in name order."""
+        with self.store.read() as db:
+            rows = db.execute("SELECT DISTINCT model FROM jobs WHERE owner = ? AND deleted_at IS NULL "
+                              "AND model IS NOT NULL ORDER BY model", (owner,)).fetchall()
+        return [r["model"] for r in rows]
 
     def save_draft(self, owner: str, fields: dict[str, Any]) -> None:
         """Keep these fields of the owner's draft; the fields it holds that are not given stay."""

@@ -7,9 +7,9 @@ from typing import Any
 
 from studio.backends.base import TaskStatus
 from studio.config import KEY_VARIABLES
-from studio.errors import AmbiguousSubmit, ProviderError
+from studio.errors import AmbiguousSubmit, ProviderError, StoreError
 from studio.jobs.model import Job
-from studio.pricing import cost as price_cost
+from studio.pricing import recorded_cost
 
 CANCELLED_BEFORE_SEND = "Cancelled before it was sent to the provider: nothing was billed."
 CANCELLED_AT_PROVIDER = "Cancelled at the provider before it started: not billed."
@@ -58,12 +58,17 @@ NOT_COLLECTED_WHY = {
     "download_cut_short": "the download was cut short",
     "bad_result": "the file that arrived is not a playable MP4",
     "no_output": "the provider gave no usable download link",
+    "unreachable": "the media bucket did not take it",
+    "refused": "the media bucket refused it (check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)",
+    "incomplete": "the media bucket kept only part of it",
+    "missing": "the media bucket is not there (check STUDIO_MEDIA_URL)",
 }
 
 
-def not_collected(job: Job, e: ProviderError, cost_usd: float | None, attempt: int, until: float) -> dict[str, Any]:
+def not_collected(job: Job, e: ProviderError | StoreError, cost_usd: float | None, attempt: int, until: float) -> dict[str, Any]:
     """The provider finished (and billed) the task but the clip could not be brought home yet."""
-    why = NOT_COLLECTED_WHY.get(e.code or "", f"the download failed (HTTP {e.status})" if e.status
+    status = getattr(e, "status", None)
+    why = NOT_COLLECTED_WHY.get(e.code or "", f"the download failed (HTTP {status})" if status
                                 else "the download failed")
     billed = f"billed ${cost_usd:.2f}" if cost_usd is not None else "billed"
     left = max(0.0, until - time.time()) / 3600
@@ -138,6 +143,7 @@ def internal(e: Exception) -> dict[str, Any]:
 
 
 def cost(job: Job, billed_seconds: float | None) -> float | None:
+    """What the billed seconds cost at the price the job was quoted at (its model's)."""
     if billed_seconds is None:
         return None
-    return price_cost(job.request.resolution, billed_seconds)
+    return recorded_cost(job.quote, job.request.resolution, billed_seconds, job.request.model)

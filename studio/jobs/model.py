@@ -9,6 +9,7 @@ from enum import Enum
 from typing import Any
 from urllib.parse import urlsplit
 
+from studio import models
 from studio.variants import Request
 
 
@@ -180,6 +181,7 @@ class Job:
     base_url: str | None = None  # where the job was sent (None for preview): a loopback one is an emulator
     favourite: bool = False              # starred in the gallery
     deleted_at: float | None = None      # deleted from the gallery (files gone; the row keeps the money record)
+    actual_prompt: str | None = None     # the prompt as the provider rewrote it (Wan 2.7's prompt rewrite)
 
     @property
     def variant(self):
@@ -188,6 +190,11 @@ class Job:
     @property
     def phase(self) -> Phase:
         return phase_of(self.state, self.error_code)
+
+    @property
+    def model(self) -> str | None:
+        """The model family the job runs on (None for a storyboard the studio joined)."""
+        return self.request.model
 
     @property
     def is_preview(self) -> bool:
@@ -204,6 +211,8 @@ class Job:
              if f.name not in ("webhook_secret", "claimed_by", "claimed_at", "request", "payer")}
         d["state"] = self.state.value
         d["variant"] = self.request.variant.value
+        d["model"] = self.model
+        d["model_label"] = models.label(self.model)
         d["request"] = self.request.to_dict()
         d["made_as"] = self.made_as.value if self.made_as else None
         d["parents"] = list(self.parents)
@@ -237,6 +246,7 @@ class Job:
         d["quote"] = json.dumps(self.quote)
         d["state"] = self.state.value
         d["variant"] = self.request.variant.value
+        d["model"] = self.model
         return {k: int(v) if isinstance(v, bool) else v for k, v in d.items()}  # INTEGER columns in both stores
 
     @classmethod

@@ -18,7 +18,7 @@ import logging
 import time
 
 from studio.backends.base import Backend, TaskState, TaskStatus
-from studio.errors import ProviderError
+from studio.errors import ProviderError, StoreError
 from studio.jobs import messages
 from studio.jobs.collect import collect
 from studio.jobs.limits import BackendLimits
@@ -36,7 +36,7 @@ class Recovery:
     """The runner's patient side (see the module docstring)."""
 
     db: object  # the ledger, awaited (studio.jobs.offloop.LoopLedger)
-    media_dir: object
+    media: object  # studio.media.store.MediaStore
     time_scale: float
     _wake: dict[str, asyncio.Event]
     _known: set[str]
@@ -59,6 +59,7 @@ class Recovery:
         leaves the job `uncollected` with its cost (it was billed). True when the clip is here."""
         billed = status.billed_seconds if status.billed_seconds is not None else job.quote.get("billed_seconds")
         cost = 0.0 if job.is_preview else messages.cost(job, billed)
+        rewritten = status.actual_prompt or job.actual_prompt  # the provider's rewrite, shown beside the clip
         marked = None  # 'downloading' is written while the clip comes, not before it starts
         if job.state is not JobState.UNCOLLECTED:
             marked = asyncio.ensure_future(self._set(
@@ -66,21 +67,21 @@ class Recovery:
                 only_from=(JobState.RUNNING, JobState.DOWNLOADING, JobState.CANCELLED, JobState.FAILED)))
         try:
             try:
-                got = await collect(job, backend, status, self.media_dir, retry_delay=self.time_scale)
+                got = await collect(job, backend, status, self.media, retry_delay=self.time_scale)
             finally:
                 if marked is not None:
                     await marked  # (its event comes before the outcome's)
-        except ProviderError as e:
+        except (ProviderError, StoreError) as e:  # the provider's file, or keeping it: tried again later
             since = await self.db.entered(job.id, JobState.UNCOLLECTED) or time.time()
             await self._set(job, JobState.UNCOLLECTED, detail=f"not collected ({e.code})",
-                            billed_seconds=billed, cost_usd=cost, progress=1.0,
+                            billed_seconds=billed, cost_usd=cost, progress=1.0, actual_prompt=rewritten,
                             **messages.not_collected(job, e, None if job.is_test else cost, attempt,
                                                      since + LINK_SECONDS))
             return False
         await self._set(job, JobState.SUCCEEDED, detail=detail,
-                        output_path=str(got.video), poster_path=str(got.poster), width=got.width,
+                        output_path=got.video, poster_path=got.poster, width=got.width,
                         height=got.height, seconds=got.seconds, billed_seconds=billed, cost_usd=cost,
-                        progress=1.0, error_code=None, error_message=None)
+                        progress=1.0, error_code=None, error_message=None, actual_prompt=rewritten)
         backend.forget(job.task_id)
         return True
 

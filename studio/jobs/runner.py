@@ -24,7 +24,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Coroutine
-from pathlib import Path
 from typing import Any
 
 from studio.backends.base import Backend, JobSpec, TaskState, TaskStatus
@@ -38,6 +37,7 @@ from studio.jobs.limits import BackendLimits
 from studio.jobs.model import Job, JobState
 from studio.jobs.offloop import LoopLedger, OffLoop
 from studio.jobs.recover import KEY_ERRORS, Recovery
+from studio.media.store import MediaStore
 
 log = logging.getLogger("studio.runner")
 
@@ -46,13 +46,13 @@ SWEEP_SECONDS = 15.0
 
 
 class Runner(Recovery):
-    def __init__(self, ledger: Ledger, make_backend: Callable[[str, str | None], Backend], media_dir: Path,
+    def __init__(self, ledger: Ledger, make_backend: Callable[[str, str | None], Backend], media: MediaStore,
                  *, time_scale: float = 1.0, webhook_url: Callable[[Job], str | None] | None = None,
                  max_in_flight: int | None = None, requests_per_minute: int | None = None):
         self.ledger = ledger  # for calls from other threads; the event loop's side uses self.db
         self.off = OffLoop()
         self.db = LoopLedger(ledger, self.off)
-        self.media_dir = Path(media_dir)
+        self.media = media  # where collected clips are kept (studio.media.store)
         self.time_scale = time_scale  # tests set it near zero
         self.holder = process_id()
         self.accounts = Accounts(ledger, make_backend, self.holder, self.off, max_in_flight=max_in_flight,

@@ -1,9 +1,13 @@
 """Learned timing: how long a task with these settings takes, and when to ask about it.
 
 The ledger keeps each finished task's provider run time (create answered ->
-provider reported it done) under its shape: backend, variant, resolution and
-output length. From the newest HISTORY of them, estimate() takes robust
-quantiles (10th, 50th, 90th percentile: one or two odd tasks move nothing).
+provider reported it done) under its shape: backend, variant, resolution,
+output length and model (rows from before models are HappyHorse 1.0's).
+From the newest HISTORY of them, estimate() takes robust quantiles (10th,
+50th, 90th percentile: one or two odd tasks move nothing). Without history,
+what a user is told comes from the model's typical render time in the
+catalogue (typical_seconds): a 15 s 1080P clip takes about 12 minutes on
+HappyHorse 1.1, so nothing assumes a clip is done in 5.
 
 next_delay() plans status reads from that estimate, as a pure function of the
 time since the task was created:
@@ -30,6 +34,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from studio import models
 from studio.jobs.model import Job, JobState
 from studio.variants import Request
 
@@ -49,14 +54,17 @@ LATE_GROWTH = 0.25  # after the window, the gap grows by this share of the laten
 EARLY_MAX = 30.0   # longest gap before the window (a task that fails early is seen within this)
 
 
-def shape_key(backend: str, variant: str, resolution: str, seconds: float | int | None) -> str:
-    """The settings a task's run time depends on, as one string the ledger indexes."""
+def shape_key(backend: str, variant: str, resolution: str, seconds: float | int | None,
+              model: str | None = None) -> str:
+    """The settings a task's run time depends on, as one string the ledger indexes (the model last, so
+    the ledger's migration 9 could mark every earlier run time as HappyHorse 1.0's)."""
     length = f"{float(seconds or 0):g}"
-    return f"{backend}/{variant}/{resolution}/{length}s"
+    return f"{backend}/{variant}/{resolution}/{length}s/{model or models.LEGACY}"
 
 
 def request_shape(backend: str, request: Request, output_seconds: float | int | None) -> str:
-    return shape_key(backend, request.variant.value, request.resolution, output_seconds or request.duration)
+    return shape_key(backend, request.variant.value, request.resolution, output_seconds or request.duration,
+                     request.model)
 
 
 def job_shape(job: Job) -> str:
@@ -176,9 +184,21 @@ class Expected:
         return self.high is not None and self.elapsed is not None and self.elapsed > self.high
 
 
-def expected(est: Estimate | None, elapsed: float | None = None) -> Expected:
+def typical_seconds(job: Job) -> float | None:
+    """Before this studio has history for a shape: the catalogue's render time for the job's model
+    (a 15 s 1080P clip takes about 12 min on HappyHorse 1.1). None for a preview or an emulator."""
+    family = models.catalogue().families.get(job.model or "")
+    seconds = job.quote.get("output_seconds") or job.request.duration
+    if job.is_test or family is None or not seconds or job.request.resolution not in family.render_seconds:
+        return None
+    return family.render_time(job.request.resolution, float(seconds))
+
+
+def expected(est: Estimate | None, elapsed: float | None = None, typical: float | None = None) -> Expected:
+    """What to tell the user: from the learned estimate, else from the model's typical time (no range)."""
     if est is None:
-        return Expected(None, elapsed=elapsed)
+        left = None if typical is None or elapsed is None or elapsed > typical else typical - elapsed
+        return Expected(typical, elapsed=elapsed, left=left)
     left = None
     if elapsed is not None and elapsed <= est.high:
         left = max(0.0, est.median - elapsed)
@@ -188,4 +208,5 @@ def expected(est: Estimate | None, elapsed: float | None = None) -> Expected:
 def expected_of(ledger: Ledger, job: Job) -> Expected:
     """How long the job's settings usually take at the provider and, while it runs there, the time left."""
     since = ledger.running_since(job.id) if job.state is JobState.RUNNING else None
-    return expected(learned(ledger, job_shape(job)), None if since is None else max(0.0, time.time() - since))
+    return expected(learned(ledger, job_shape(job)), None if since is None else max(0.0, time.time() - since),
+                    typical_seconds(job))

@@ -3,7 +3,8 @@
 Images are opened with Pillow, videos with PyAV; the container of a video is
 read from its ftyp box. Every check raises InputError with a message that
 names the input ("First frame", "Image 3", "Reference 3", "Source video") and says what
-to change. Limits come from studio.variants.
+to change. Limits come from studio.variants; those that may differ between models (image bytes,
+an edit source's sides) come from the request's model in the catalogue when given.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from PIL import Image, UnidentifiedImageError
 
 from studio.errors import InputError
+from studio.models import Limits
 from studio.variants import (
     EDIT_REFERENCE_MIN_SIDE, FIRST_FRAME_MIN_SIDE, IMAGE_FORMATS, IMAGE_MAX_BYTES, MAX_ASPECT,
     REFERENCE_MIN_SIDE, REFERENCE_RECOMMENDED_SIDE, VIDEO_CONTAINERS, VIDEO_MAX_BYTES,
@@ -134,9 +136,9 @@ def _image_format(path: str | Path, label: str) -> str:
     return fmt
 
 
-def check_first_frame(path: str | Path, label: str = "First frame") -> ImageInfo:
+def check_first_frame(path: str | Path, label: str = "First frame", limits: Limits | None = None) -> ImageInfo:
     """An image-to-video first frame: format, size, each side and aspect."""
-    _check_image_bytes(path, label)
+    _check_image_bytes(path, label, limits)
     info = inspect_image(path, label)
     if info.short_side < FIRST_FRAME_MIN_SIDE:
         raise InputError(f"{label} is {info.width}x{info.height} px; each side must be at least "
@@ -145,7 +147,7 @@ def check_first_frame(path: str | Path, label: str = "First frame") -> ImageInfo
     return info
 
 
-def check_reference(path: str | Path, slot: int, variant: Variant | str) -> ImageInfo:
+def check_reference(path: str | Path, slot: int, variant: Variant | str, limits: Limits | None = None) -> ImageInfo:
     """The reference image in on-screen slot `slot` (from 1) for reference-to-video or video edit.
 
     Messages name the slot as the screen labels it ("Image 3", "Reference 3").
@@ -157,7 +159,7 @@ def check_reference(path: str | Path, slot: int, variant: Variant | str) -> Imag
     else:
         min_side = REFERENCE_MIN_SIDE
         best = f" ({REFERENCE_RECOMMENDED_SIDE} px or more is best)"
-    _check_image_bytes(path, label)
+    _check_image_bytes(path, label, limits)
     info = inspect_image(path, label)
     if info.short_side < min_side:
         raise InputError(f"{label} is {info.width}x{info.height} px; references need a shortest side of "
@@ -166,10 +168,10 @@ def check_reference(path: str | Path, slot: int, variant: Variant | str) -> Imag
     return info
 
 
-def _check_image_bytes(path: str | Path, label: str) -> None:
-    size = file_size(path, label)
-    if size > IMAGE_MAX_BYTES:
-        raise InputError(f"{label} is {_mb(size)}; images may be at most {_mb(IMAGE_MAX_BYTES)}: "
+def _check_image_bytes(path: str | Path, label: str, limits: Limits | None = None) -> None:
+    size, most = file_size(path, label), limits.image_max_bytes if limits else IMAGE_MAX_BYTES
+    if size > most:
+        raise InputError(f"{label} is {_mb(size)}; images may be at most {_mb(most)}: "
                          f"save it smaller (JPEG or WEBP, or fewer pixels).")
 
 
@@ -296,7 +298,7 @@ def _rotation(c, stream) -> int:
     return 0
 
 
-def check_source_video(path: str | Path, label: str = "Source video") -> VideoInfo:
+def check_source_video(path: str | Path, label: str = "Source video", limits: Limits | None = None) -> VideoInfo:
     """A video edit source: MP4 or MOV, length, size, shape, frame rate and bytes."""
     size = file_size(path, label)
     if size > VIDEO_MAX_BYTES:
@@ -314,7 +316,7 @@ def check_source_video(path: str | Path, label: str = "Source video") -> VideoIn
     if info.video_codec is None or not info.width:
         raise InputError(f"{label} has no picture (no video stream): upload a video clip.")
     _check_video_length(info, label)
-    _check_video_size(info, label)
+    _check_video_size(info, label, limits)
     if info.fps <= VIDEO_MIN_FPS:
         raise InputError(f"{label} runs at {info.fps:.3g} fps; it must be above {VIDEO_MIN_FPS:g} fps: "
                          f"export it at 24 fps or more.")
@@ -330,14 +332,16 @@ def _check_video_length(info: VideoInfo, label: str) -> None:
                          f"{VIDEO_MAX_SECONDS:g} s: trim it (only the first 15 s are edited).")
 
 
-def _check_video_size(info: VideoInfo, label: str) -> None:
+def _check_video_size(info: VideoInfo, label: str, limits: Limits | None = None) -> None:
     long, short = max(info.width, info.height), min(info.width, info.height)
-    if long > VIDEO_MAX_LONG_SIDE:
-        scale = VIDEO_MAX_LONG_SIDE / long
+    most = limits.edit_video_max_long_side if limits else VIDEO_MAX_LONG_SIDE
+    least = limits.edit_video_min_short_side if limits else VIDEO_MIN_SHORT_SIDE
+    if long > most:
+        scale = most / long
         w, h = (int(info.width * scale) // 2 * 2, int(info.height * scale) // 2 * 2)
         raise InputError(f"{label} is {info.width}x{info.height} px; the longer side may be at most "
-                         f"{VIDEO_MAX_LONG_SIDE} px: export it at {w}x{h} or smaller.")
-    if short < VIDEO_MIN_SHORT_SIDE:
+                         f"{most} px: export it at {w}x{h} or smaller.")
+    if short < least:
         raise InputError(f"{label} is {info.width}x{info.height} px; the shorter side must be at least "
-                         f"{VIDEO_MIN_SHORT_SIDE} px: use a higher-resolution clip.")
+                         f"{least} px: use a higher-resolution clip.")
     _check_aspect(info.width, info.height, label, "video")

@@ -168,17 +168,21 @@ def _margin(width: int, height: int) -> int:
     return max(4, _even(min(width, height) * 0.03))
 
 
-def badge(width: int, height: int) -> tuple[Image.Image, tuple[int, int]]:
-    """The PREVIEW badge and where its top-left corner goes (bottom-left of the frame)."""
+def badge(width: int, height: int, label: str = BADGE_LABEL) -> tuple[Image.Image, tuple[int, int]]:
+    """The PREVIEW badge and where its top-left corner goes (bottom-left of the frame). A longer label
+    ("PREVIEW of Wan 2.7") that would not fit in half the frame's width is shortened to PREVIEW."""
     unit = _unit(width, height)
     font = ImageFont.load_default(size=max(8, round(unit * 0.62)))
-    left, top, right, bottom = font.getbbox(BADGE_LABEL)
     pad = max(3, unit // 3)
+    left, top, right, bottom = font.getbbox(label)
+    if right - left + 2 * pad > width // 2:
+        label = BADGE_LABEL
+        left, top, right, bottom = font.getbbox(label)
     w, h = _even_up(right - left + 2 * pad), unit
     img = Image.new("RGBA", (w, h), (0, 0, 0, 0))
     draw = ImageDraw.Draw(img)
     draw.rounded_rectangle((0, 0, w - 1, h - 1), radius=max(2, unit // 5), fill=(*BADGE_FILL, 255))
-    draw.text((pad - left, (h - (bottom - top)) / 2 - top), BADGE_LABEL, font=font, fill=(*BADGE_TEXT, 255))
+    draw.text((pad - left, (h - (bottom - top)) / 2 - top), label, font=font, fill=(*BADGE_TEXT, 255))
     margin = _margin(width, height)
     return img, (margin, height - margin - h)
 

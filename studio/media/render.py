@@ -3,7 +3,8 @@
 Stills (a drawn backdrop, a first frame, reference images) are moved by the
 prompt's camera move (studio.media.camera); a source clip is trimmed, scaled
 and graded (studio.media.look). Every output is 24 fps, exactly width x height,
-carries a fixed PREVIEW badge (and the HappyHorse mark when asked) and a sound
+carries a fixed PREVIEW badge (naming the model it stands in for, when given; and the HappyHorse mark when
+asked) and a sound
 track. Output is written under a temporary name next to dest and moved into
 place at the end, so dest is never half-written. The same inputs and seed give
 the same file.
@@ -38,37 +39,39 @@ AUDIO_SETTINGS = ("auto", "origin")
 
 
 async def render_text(dest: str | Path, *, prompt: str, width: int, height: int, seconds: float,
-                      seed: int, watermark: bool, on_progress: Progress = None) -> None:
+                      seed: int, watermark: bool, on_progress: Progress = None, badge: str = look.BADGE_LABEL) -> None:
     """An animatic of the prompt: a drawn backdrop in its palette, moved as it asks."""
     _check_shape(width, height, seconds)
     canvas = await asyncio.to_thread(look.text_canvas, prompt, seed, width, height)
     await _render_stills(dest, [canvas], prompt=prompt, width=width, height=height, seconds=seconds,
-                         seed=seed, watermark=watermark, on_progress=on_progress)
+                         seed=seed, watermark=watermark, on_progress=on_progress, badge=badge)
 
 
 async def render_image(dest: str | Path, *, image: str | Path, prompt: str, width: int, height: int,
-                       seconds: float, seed: int, watermark: bool, on_progress: Progress = None) -> None:
+                       seconds: float, seed: int, watermark: bool, on_progress: Progress = None,
+                       badge: str = look.BADGE_LABEL) -> None:
     """The first frame, covering width x height, moved by the prompt's camera move."""
     _check_shape(width, height, seconds)
     canvas = await asyncio.to_thread(_image_canvas, image, width, height)
     await _render_stills(dest, [canvas], prompt=prompt, width=width, height=height, seconds=seconds,
-                         seed=seed, watermark=watermark, on_progress=on_progress)
+                         seed=seed, watermark=watermark, on_progress=on_progress, badge=badge)
 
 
 async def render_references(dest: str | Path, *, images: Sequence[str | Path], prompt: str, width: int,
                             height: int, seconds: float, seed: int, watermark: bool,
-                            on_progress: Progress = None) -> None:
+                            on_progress: Progress = None, badge: str = look.BADGE_LABEL) -> None:
     """The references in order, an equal slice each, crossfaded, each moved by the camera."""
     _check_shape(width, height, seconds)
     if not images:
         raise InputError("Reference to video needs at least 1 reference image: add one.")
     canvases = await asyncio.gather(*(asyncio.to_thread(_image_canvas, path, width, height) for path in images))
     await _render_stills(dest, list(canvases), prompt=prompt, width=width, height=height, seconds=seconds,
-                         seed=seed, watermark=watermark, on_progress=on_progress)
+                         seed=seed, watermark=watermark, on_progress=on_progress, badge=badge)
 
 
 async def render_edit(dest: str | Path, *, video: str | Path, prompt: str, width: int, height: int,
-                      audio_setting: str, watermark: bool, on_progress: Progress = None) -> None:
+                      audio_setting: str, watermark: bool, on_progress: Progress = None,
+                      badge: str = look.BADGE_LABEL) -> None:
     """The source's first 15 s at width x height, with the grades the prompt names.
 
     audio_setting "auto" puts a new synthesized soundtrack in place of the source's;
@@ -93,7 +96,7 @@ async def render_edit(dest: str | Path, *, video: str | Path, prompt: str, width
         graph.append(ambience(seconds, zlib.crc32(prompt.encode()), prompt, "snd"))
     with _workdir(dest) as work:
         inputs = ["-t", f"{seconds:.6f}", "-i", str(video)]
-        marks, overlay = _marks(work, width, height, watermark, first_input=1)
+        marks, overlay = _marks(work, width, height, watermark, first_input=1, badge=badge)
         graph.append(overlay)
         await _encode(dest, work, inputs + marks, graph, frames, seconds, on_progress)
 
@@ -120,7 +123,7 @@ def _image_canvas(path: str | Path, width: int, height: int) -> Image.Image:
 
 async def _render_stills(dest: str | Path, canvases: list[Image.Image], *, prompt: str, width: int,
                          height: int, seconds: float, seed: int, watermark: bool,
-                         on_progress: Progress) -> None:
+                         on_progress: Progress, badge: str = look.BADGE_LABEL) -> None:
     """Move over each canvas in turn, join them with crossfades, add marks and ambience."""
     frames = _frames(seconds)
     move = camera_move(prompt)
@@ -134,7 +137,7 @@ async def _render_stills(dest: str | Path, canvases: list[Image.Image], *, promp
         graph = [f"[{i}:v]format=yuv420p,{move_filter(move, width, height, n)},setsar=1[seg{i}]"
                  for i, n in enumerate(segments)]
         graph += _crossfades(segments, fade, "pic")
-        marks, overlay = _marks(work, width, height, watermark, first_input=len(canvases))
+        marks, overlay = _marks(work, width, height, watermark, first_input=len(canvases), badge=badge)
         graph += [overlay, ambience(seconds, seed, prompt, "snd")]
         await _encode(dest, work, inputs + marks, graph, frames, seconds, on_progress)
 
@@ -163,9 +166,10 @@ def _crossfades(segments: list[int], fade: int, out: str) -> list[str]:
     return graph
 
 
-def _marks(work: Path, width: int, height: int, watermark: bool, first_input: int) -> tuple[list[str], str]:
+def _marks(work: Path, width: int, height: int, watermark: bool, first_input: int,
+           badge: str = look.BADGE_LABEL) -> tuple[list[str], str]:
     """Inputs and the overlay step that put the PREVIEW badge (and the watermark) on [pic] -> [vid]."""
-    picture, (x, y) = look.badge(width, height)
+    picture, (x, y) = look.badge(width, height, badge)
     picture.save(work / "badge.png")
     inputs = ["-i", str(work / "badge.png")]
     steps = f"[pic][{first_input}:v]overlay={x}:{y}"

@@ -79,6 +79,7 @@ class Chain:
         dest = chain.frame_path(self.data_dir, job.id, seconds)
         clips.grab_frame(video, at, dest)
         inspect.check_first_frame(dest, "The grabbed frame")
+        chain.remember_frame(self.data_dir, job.id, dest)
         return dest
 
     def send_to_edit(self, caller: Caller, job_id: str, start: float | None = None, end: float | None = None,

@@ -52,7 +52,7 @@ class Core:
     def prepare(self, variant: str, **fields) -> Prepared:
         """Build and check a request (every limit, every file by content) and quote it. Writes nothing:
         the files are converted and kept when the job is sent (submit)."""
-        request = variants.build(variant, **fields)
+        request = variants.build(variant, **({"backend": self.settings.backend} | fields))  # its default model
         checked = check_files(request)
         return Prepared(checked, pricing.quote(request, checked.source_seconds))
 

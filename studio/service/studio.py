@@ -15,6 +15,7 @@ from studio.inputs import InputStore
 from studio.jobs.ledger import Ledger
 from studio.jobs.model import Job, is_loopback
 from studio.jobs.runner import Runner
+from studio.media.store import open_media
 from studio.reference_sets import ReferenceSets
 from studio.service.advice import Advice
 from studio.service.billing import Billing
@@ -30,8 +31,9 @@ class Studio:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.ledger = Ledger(settings.ledger_location)
         self._woken: set[str] = set()  # jobs a webhook has already woken in this process
+        self.media = open_media(settings)  # where collected clips are kept: the data folder, or a bucket
         self.runner = Runner(self.ledger, lambda name, key=None: backends.make_backend(name, settings, key),
-                             settings.data_dir / "media", time_scale=time_scale, webhook_url=self._webhook_url,
+                             self.media, time_scale=time_scale, webhook_url=self._webhook_url,
                              max_in_flight=settings.max_in_flight,
                              requests_per_minute=settings.requests_per_minute)
         self.core = Core(settings, self.ledger, self.runner, InputStore(settings.data_dir / "inputs"))

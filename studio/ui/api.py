@@ -17,9 +17,10 @@ import math
 from collections.abc import Callable
 
 import gradio as gr
-from studio.errors import InputError, StudioError
+
+from studio.errors import InputError, NotFound, StudioError, shown_id
 from studio.ui.compat import api_components
-from studio.ui.context import UiContext
+from studio.ui.context import UiContext, user_error
 from studio.ui.controls import RECORD_DOC, document_api
 
 RETURNS = {  # name: (label, description); the rest return one job record
@@ -109,9 +110,13 @@ def whole_number(name: str, value, lo: int, hi: int) -> int:
     return int(number)
 
 
+JOB_ID_MAX = 64  # ids are 16 characters; anything far longer is refused before it is looked up or quoted
+
+
 def job_ref(job_id) -> str:
-    if not isinstance(job_id, str) or not job_id.strip():
-        raise InputError("job_id must be a job's id as text: take it from list_jobs or a generate call.")
+    if not isinstance(job_id, str) or not job_id.strip() or len(job_id) > JOB_ID_MAX:
+        raise InputError("job_id must be a job's id as text (16 letters and digits): take it from list_jobs "
+                         "or a generate call.")
     return job_id.strip()
 
 
@@ -131,9 +136,12 @@ def plain_errors(fn: Callable) -> Callable:
     def call(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
+        except NotFound as e:
+            raise user_error(InputError(f"No job {shown_id(e.job_id)} among your jobs: list_jobs gives their ids.")
+                             ) from None
         except StudioError as e:
-            raise gr.Error(str(e), title="Check your input" if isinstance(e, InputError) else "Error") from None
+            raise user_error(e, "Check your input" if isinstance(e, InputError) else "Error") from None
         except (TypeError, ValueError, AttributeError):  # a value of the wrong kind from a hand-made call
-            raise gr.Error(f"{fn.__name__} got a value of the wrong kind: see view_api() for its parameters.",
-                           title="Check your input") from None
+            raise user_error(InputError(f"{fn.__name__} got a value of the wrong kind: see view_api() for its "
+                                        "parameters.")) from None
     return call

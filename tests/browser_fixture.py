@@ -1,6 +1,9 @@
-"""Pages of the studio in headless Chromium, as the browser tests open, read and photograph them.
+"""Pages of the studio in headless Chromium, as the browser tests open, read and photograph them (the
+`browser` fixture itself is in tests/conftest.py; Chromium's launch in harness/browser.py). Not a test module.
 
-Each view is photographed into bench/screenshots/ (not committed) at the size and colour scheme it ran in.
+Each view is photographed into bench/screenshots/ (not committed) at the size and colour scheme it ran in. A
+page opened here is closed after its test even when the test fails (tests/conftest.py): a page left open
+keeps following the same studio and saving its draft into the next test.
 """
 
 import sqlite3

@@ -1,0 +1,185 @@
+"""The page as a tool, in Chromium: Generate stays in reach while the gallery scrolls, the main colours read at
+WCAG AA, and focus shows on the prompt and the selected radio.
+
+At 1440x900 and 390x844, light and dark; every view is photographed into bench/screenshots/ (page-*.png).
+"""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser_fixture import DESKTOP, VIEWS, in_view, open_page, shot
+from tests.conftest import seeded_app
+
+SEEDED = 60  # three pages of tiles: the gallery is several screens tall
+PROMPT = "A red kite hangs over the dunes at noon, slow pan left"
+
+
+@pytest.fixture(scope="module")
+def page_app(tmp_path_factory):
+    yield from seeded_app(tmp_path_factory, "page", SEEDED)
+
+
+def ready_to_generate(page):
+    """Type a prompt and wait until Generate can be pressed; returns the visible Generate button."""
+    page.get_by_label("Prompt", exact=True).fill(PROMPT)
+    page.get_by_text(f"{len(PROMPT)} / 5000 characters").wait_for(timeout=15000)
+    button = page.locator("button.hh-generate").filter(visible=True).first
+    expect(button).to_be_enabled(timeout=15000)
+    return button
+
+
+def settled(page, element) -> None:
+    """Wait until the element's transitions (a fade, a focus ring growing in) have ended: measure what stays."""
+    page.wait_for_function("(el) => el.getAnimations().every((a) => a.playState === 'finished')", arg=element,
+                           timeout=10000)
+
+
+def takes_a_click(page, locator) -> bool:
+    """Nothing covers the middle of this element: a click there reaches it."""
+    return locator.evaluate("""(el) => { const r = el.getBoundingClientRect();
+        const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+        return !!hit && (hit === el || el.contains(hit)); }""")
+
+
+@pytest.mark.parametrize("view", VIEWS, ids=lambda v: f"{v[0]}-{v[2]}")
+def test_generate_stays_in_view_and_takes_a_click_while_the_gallery_scrolls(browser, page_app, view):
+    page = open_page(browser, page_app.url, view)
+    page.locator("#hh-gallery .hh-tile[data-id]").first.wait_for(timeout=30000)
+    button = ready_to_generate(page)
+    shot(page, "page-top")
+    width, height, _ = view
+    page.mouse.move(width - 60 if width > 720 else width // 2, height // 2)  # over the gallery (on a phone:
+    page.mouse.wheel(0, 2600)                                                # the page, the gallery below the form)
+    page.wait_for_function("window.scrollY > 1500", timeout=10000)
+    first_tile = page.locator("#hh-gallery .hh-tile[data-id]").first
+    assert first_tile.bounding_box()["y"] + first_tile.bounding_box()["height"] < 0, "the gallery did not scroll"
+    page.wait_for_timeout(300)
+    assert in_view(page, button), f"Generate scrolled away: {button.bounding_box()}"
+    assert takes_a_click(page, button), "something covers Generate"
+    if width > 720:  # two columns: the whole form column stays beside the gallery, its prompt in reach
+        prompt = page.get_by_label("Prompt", exact=True)
+        assert in_view(page, prompt) and takes_a_click(page, prompt), "the form column scrolled away"
+    shot(page, "page-scrolled")
+
+    # to the very end of the gallery: nothing of it stays under the Generate bar
+    end = page.locator("#hh-gallery .hh-end")
+    for _ in range(12):
+        if end.count():
+            break
+        page.mouse.wheel(0, 4000)
+        page.wait_for_timeout(400)
+    end.wait_for(timeout=20000)
+    page.evaluate("window.scrollTo(0, document.scrollingElement.scrollHeight)")
+    page.wait_for_timeout(700)  # the page's room for the bar follows it within half a second
+    bar = page.locator(".hh-gobar").filter(visible=True).first.bounding_box()
+    for what in ("#hh-gallery .hh-tile[data-id] >> nth=-1", "#hh-gallery .hh-end"):  # the last clip, the end line
+        box = page.locator(what).bounding_box()
+        assert box["y"] + box["height"] <= bar["y"] + 1 or width > 720, f"{what} ends under the Generate bar"
+    assert in_view(page, button) and takes_a_click(page, button)
+    shot(page, "page-end")
+    assert not page.errors, page.errors
+    page.close()
+
+
+# The colour a reader sees: the element's colour (faded by its own and its ancestors' opacity) over the
+# backgrounds behind it, composited up to the first opaque one.
+CONTRAST = """([name, el, need, pseudo, against]) => {
+  const parse = (c) => {
+    let m = c.match(/^rgba?\\(([^)]+)\\)/);
+    if (m) { const p = m[1].split(/[\\s,\\/]+/).filter(Boolean).map(Number);
+             return {r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1}; }
+    m = c.match(/^color\\(srgb ([^)]+)\\)/);
+    if (m) { const p = m[1].split(/[\\s\\/]+/).filter(Boolean).map(Number);
+             return {r: p[0] * 255, g: p[1] * 255, b: p[2] * 255, a: p.length > 3 ? p[3] : 1}; }
+    throw new Error(`unreadable colour ${c} (${name})`);
+  };
+  const over = (top, under) => ({r: top.r * top.a + under.r * (1 - top.a), g: top.g * top.a + under.g * (1 - top.a),
+                                 b: top.b * top.a + under.b * (1 - top.a), a: 1});
+  const behind = (node) => {
+    const layers = [];
+    for (let e = node; e; e = e.parentElement) {
+      const c = parse(getComputedStyle(e).backgroundColor);
+      if (c.a > 0) { layers.push(c); if (c.a >= 1) break; }
+    }
+    return layers.reverse().reduce((under, layer) => over(layer, under), {r: 255, g: 255, b: 255, a: 1});
+  };
+  const faded = (node) => { let o = 1; for (let e = node; e; e = e.parentElement) o *= parseFloat(getComputedStyle(e).opacity); return o; };
+  const lum = (c) => { const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+                       return 0.2126 * f(c.r) + 0.7152 * f(c.g) + 0.0722 * f(c.b); };
+  const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+  let fg, bg;
+  if (against === 'parent') {        // a control's fill (or its focus ring) against what surrounds it
+    bg = behind(el.parentElement);
+    fg = pseudo === 'outline' ? parse(getComputedStyle(el).outlineColor) : behind(el);
+    fg = over({...fg, a: (fg.a ?? 1) * faded(el)}, bg);
+  } else {                           // text against the background behind it
+    bg = behind(el);
+    const c = parse(getComputedStyle(el, pseudo || null).color);
+    fg = over({...c, a: c.a * faded(el)}, bg);
+  }
+  const hex = (c) => '#' + [c.r, c.g, c.b].map((v) => Math.round(v).toString(16).padStart(2, '0')).join('');
+  return {name, ratio: Math.round(ratio(fg, bg) * 100) / 100, need, fg: hex(fg), bg: hex(bg)};
+}"""
+
+# what to measure: a name, how to find it on the page, the ratio it needs, a pseudo element, and against what
+TEXT, CONTROL = 4.5, 3.0
+MEASURED = [
+    ("the prompt's label", "[data-testid=block-info]:text-is(\"Prompt\")", TEXT, None, None),
+    ("a helper line under a label", "text=Billed per second.", TEXT, None, None),
+    ("the prompt's placeholder", "#hh-workbench textarea >> nth=0", TEXT, "::placeholder", None),
+    ("the search box's placeholder", "#hh-search input", TEXT, "::placeholder", None),
+    ("the selected variant tab", "#hh-tabs [role=tab][aria-selected=true]", TEXT, None, None),
+    ("another variant tab", "#hh-tabs [role=tab][aria-selected=false] >> nth=0", TEXT, None, None),
+    ("the selected radio's words", "#hh-workbench label.selected span >> nth=0", TEXT, None, None),
+    ("the selected radio's fill", "#hh-workbench label.selected >> nth=0", CONTROL, None, "parent"),
+    ("Generate's words (white on orange)", "button.hh-generate >> visible=true", TEXT, None, None),
+    ("Generate's fill", "button.hh-generate >> visible=true", CONTROL, None, "parent"),
+    ("the prompt's counter", ".hh-counter p >> nth=0", TEXT, None, None),
+    ("the gallery's count", "#hh-gallery .hh-count", TEXT, None, None),
+    ("a tile's meta line", "#hh-gallery .hh-tmeta >> nth=0", TEXT, None, None),
+]
+
+
+@pytest.mark.parametrize("view", [DESKTOP, (1440, 900, "dark")], ids=["light", "dark"])
+def test_the_main_colours_read_at_wcag_aa_and_focus_shows(browser, page_app, view):
+    page = open_page(browser, page_app.url, view)
+    page.locator("#hh-gallery .hh-tile[data-id]").first.wait_for(timeout=30000)
+    ready_to_generate(page)
+    page.get_by_label("Prompt", exact=True).fill("")  # the placeholder shows...
+    page.locator("body").click(position={"x": 5, "y": 5})
+    measured = []
+    for name, where, need, pseudo, against in MEASURED:
+        if name.startswith("Generate"):
+            ready_to_generate(page)  # ...and Generate is measured when it can be pressed (disabled is exempt)
+        target = page.locator(where).first
+        target.wait_for(timeout=15000)
+        settled(page, target.element_handle())
+        measured.append(target.evaluate(f"(el, a) => ({CONTRAST})([a[0], el, a[1], a[2], a[3]])",
+                                        [name, need, pseudo, against]))
+    low = [m for m in measured if m["ratio"] < m["need"]]
+    assert not low, "below WCAG AA: " + "; ".join(f"{m['name']} {m['ratio']}:1 ({m['fg']} on {m['bg']}, needs "
+                                                   f"{m['need']})" for m in low)
+
+    # focus from the keyboard shows, with a ring that stands out from what is around it
+    page.locator("body").click(position={"x": 5, "y": 5})
+    prompt = page.get_by_label("Prompt", exact=True)
+    prompt.focus()
+    settled(page, prompt.element_handle())
+    ring = prompt.evaluate(f"(el) => ({CONTRAST})(['the prompt\\'s focus ring', el, {CONTROL}, 'outline', 'parent'])")
+    assert prompt.evaluate("(el) => getComputedStyle(el).outlineStyle") != "none", "the prompt shows no focus"
+    assert ring["ratio"] >= CONTROL, ring
+    radio = None
+    for _ in range(25):  # Tab from the prompt to the first radio group: focus lands on its selected radio
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.type === 'radio'"):
+            radio = page.evaluate_handle("document.activeElement.closest('label')")
+            break
+    assert radio is not None, "Tab never reached a radio"
+    assert radio.evaluate("(l) => l.classList.contains('selected')"), "Tab landed on a radio that is not selected"
+    settled(page, radio)
+    assert radio.evaluate("(l) => getComputedStyle(l).outlineStyle") != "none", "the selected radio shows no focus"
+    ring = radio.evaluate(f"(el) => ({CONTRAST})(['the radio\\'s focus ring', el, {CONTROL}, 'outline', 'parent'])")
+    assert ring["ratio"] >= CONTROL, ring
+    shot(page, "page-focus")
+    assert not page.errors, page.errors
+    page.close()
