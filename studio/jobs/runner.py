@@ -150,6 +150,12 @@ class Runner(Recovery):
         for job_id in list(self._tasks):
             await self.db.release(job_id, self.holder)
         await self.accounts.aclose()
+        # whatever those left behind (an ffmpeg progress reader whose cancel is still on its way) ends too:
+        # a task still pending when the loop stops is reported destroyed
+        rest = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in rest:
+            task.cancel()
+        await asyncio.gather(*rest, return_exceptions=True)
 
     async def _drive(self, job_id: str) -> None:
         if not await self.db.claim(job_id, self.holder):
