@@ -191,7 +191,7 @@ def first_collect_seconds(emu, root: Path) -> float:
     code = (f"import sys; sys.path.insert(0, {str(Path(__file__).resolve().parents[1])!r}); "
             "from bench.bench_collect import run_studio; from harness.emulator import RunningEmulator; "
             "from studio.emulator.control import EmulatorControl; from pathlib import Path; "
-            f"emu = RunningEmulator({emu.url!r}, EmulatorControl({emu.url!r}), None, Path('.')); "
+            f"emu = RunningEmulator(url={emu.url!r}, process=None, log_path=Path('.'), control=EmulatorControl({emu.url!r})); "
             f"print(run_studio(emu, Path({str(root)!r}), 1, 1)['total'][0])")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     if done.returncode:

@@ -12,20 +12,14 @@ from pathlib import Path
 
 import httpx
 
-from harness.process import Starting
+from harness.process import Running, Starting
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @dataclass
-class RunningApp:
-    url: str
-    data_dir: Path
-    process: subprocess.Popen
-    log_path: Path
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
+class RunningApp(Running):
+    data_dir: Path = Path()
 
 
 def free_port() -> int:
@@ -50,7 +44,7 @@ def start_app(data_dir: Path, extra_env: dict[str, str] | None = None, port: int
     while True:
         try:
             if httpx.get(url + "gradio_api/info", timeout=5).status_code == 200:
-                return RunningApp(url, data_dir, proc, log_path)
+                return RunningApp(url=url, process=proc, log_path=log_path, data_dir=data_dir)
         except httpx.HTTPError:
             pass
         starting.check()

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.app import ROOT
-from harness.process import Starting
+from harness.process import Running, Starting
 from studio.emulator.control import EmulatorControl
 
 TASK_SECONDS = 0.2
@@ -19,14 +19,8 @@ BANNER = "emulator listening on "
 
 
 @dataclass
-class RunningEmulator:
-    url: str
-    control: EmulatorControl
-    process: subprocess.Popen
-    log_path: Path
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
+class RunningEmulator(Running):
+    control: EmulatorControl | None = None
 
 
 def start_emulator(task_seconds: float = TASK_SECONDS, port: int = 0, log_path: Path | None = None,

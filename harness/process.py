@@ -11,10 +11,23 @@ from __future__ import annotations
 import os
 import subprocess
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 QUIET = 60.0    # seconds without any progress: stuck
 LIMIT = 900.0   # seconds in all: however loaded the machine, a start this long is a failure
+
+
+@dataclass
+class Running:
+    """A process the harness started, where it answers, and its log."""
+
+    url: str
+    process: subprocess.Popen
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
 
 
 def cpu_seconds(pid: int) -> float | None:
