@@ -180,7 +180,7 @@ def test_reference_sets_are_per_owner_and_survive_the_upload(studio, tmp_path):
     for p in imgs:
         p.unlink()
     loaded = studio.references.get(Caller.of("alice"), "Captain Mara")
-    assert loaded.images == saved.images and all(studio.inputs.root in Path(p).parents
+    assert loaded.images == saved.images and all(studio.core.inputs.root in Path(p).parents
                                                  for p in loaded.images)
     assert [s.name for s in studio.references.list(Caller.of("alice"))] == ["Captain Mara"]
     assert studio.references.list(Caller.of("bob")) == []

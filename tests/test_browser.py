@@ -84,7 +84,7 @@ def test_a_running_job_shows_words_elapsed_time_and_a_moving_bar_never_a_frozen_
     page.get_by_label("Prompt", exact=True).fill("A slow aerial orbit over a misty lake at dawn")
     page.get_by_text("1080P", exact=True).first.click()
     write_prompt(page, "A slow aerial orbit over a misty lake at dawn", seconds=15)
-    page.get_by_text("$3.60 on HappyHorse").first.wait_for(timeout=15000)
+    page.get_by_text("$2.70 on HappyHorse").first.wait_for(timeout=15000)
     generate_button(page).click()
     tile, bar = page.wait_for_function(  # read at once: the tile is redrawn as the job moves on
         "() => { const t = document.querySelector('#hh-gallery .hh-tile.hh-s-running');"
@@ -138,7 +138,7 @@ def test_a_page_left_alone_after_quick_changes_sends_only_its_timer(browser, stu
     page.wait_for_function("[...document.querySelectorAll('textarea')].some(t => t.value.includes('red kite'))",
                            timeout=15000)
     assert page.get_by_label("Seed").input_value() == "77"
-    page.get_by_text("$1.68 on HappyHorse").first.wait_for(timeout=15000)  # 1080P, 7 s, as left
+    page.get_by_text("$1.26 on HappyHorse").first.wait_for(timeout=15000)  # 1080P, 7 s, as left (1.1: $0.18/s)
 
 
 def test_every_tab_shows_its_controls_without_script_errors(browser, studio_app):

@@ -24,8 +24,9 @@ def test_two_hundred_jobs_at_once(emulator, tmp_path):
         jobs = []
         for i in range(JOBS):
             owner = OWNERS[i % len(OWNERS)]
-            prepared = studio.core.prepare("t2v", prompt=f"shot {i}", duration=3, ratio="16:9")
-            jobs.append(studio.core.submit(Caller.of(owner), prepared, backend="dashscope" if i % 2 else "inferencesh"))
+            backend = "dashscope" if i % 2 else "inferencesh"  # each request built for the backend it runs on
+            prepared = studio.core.prepare("t2v", prompt=f"shot {i}", duration=3, ratio="16:9", backend=backend)
+            jobs.append(studio.core.submit(Caller.of(owner), prepared, backend=backend))
         threads = [threads_before]
 
         def all_finished() -> bool:

@@ -14,6 +14,7 @@ from PIL import Image
 
 from harness.media import (
     FRAME,
+    assert_clip,
     audio_samples,
     badge_mask,
     colour_name,
@@ -58,7 +59,6 @@ from studio.variants import (
     VIDEO_MIN_SECONDS,
     VIDEO_MIN_SHORT_SIDE,
 )
-from tests.emulator_calls import assert_clip
 
 
 def mb(n):
