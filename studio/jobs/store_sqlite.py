@@ -13,6 +13,7 @@ from pathlib import Path
 
 
 class SqliteStore:
+    dialect = "sqlite"    # which spelling of a migration (studio.jobs.ledger.MIGRATIONS) it takes
     shared = False        # one machine: processes see each other's pids
     skip_locked = ""      # BEGIN IMMEDIATE already holds the whole file
     row_lock = ""
