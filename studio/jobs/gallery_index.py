@@ -128,8 +128,11 @@ _POSTGRESQL = _BOTH + """
 # The migration, in each store's spelling (studio.jobs.ledger.MIGRATIONS takes either form).
 MIGRATION = {"sqlite": _SQLITE, "postgresql": _POSTGRESQL}
 
-# One search word's index lookup (its one parameter is the word as typed), per store.
+# One search word, per store: the index narrows the rows, the LIKE that defined the search decides (its
+# parameters: the word as typed, then the same LIKE pattern for the prompt and the id prefix as before).
 SEARCH = {
-    "sqlite": "jobs.id IN (SELECT id FROM jobs_search WHERE jobs_search MATCH '\"' || replace(?, '\"', '\"\"') || '\"')",
-    "postgresql": "studio_search_trigrams(request, id) @> studio_trigrams(?)",
+    "sqlite": "jobs.id IN (SELECT id FROM jobs_search WHERE jobs_search MATCH '\"' || replace(?, '\"', '\"\"') "
+              "|| '\"' AND (prompt LIKE ? ESCAPE '\\' OR id LIKE ? ESCAPE '\\'))",
+    "postgresql": "studio_search_trigrams(request, id) @> studio_trigrams(?) AND ((request::json ->> 'prompt') "
+                  "LIKE ? ESCAPE '\\' OR id LIKE ? ESCAPE '\\')",
 }

@@ -69,12 +69,13 @@ class Filter:
         if self.favourites:
             sql.append("favourite = 1")
         for word in self.search.split():
-            if search and len(word) >= SEARCH_MIN:  # narrows the rows by the index; the LIKE below decides
-                sql.append(search)
-                args.append(word)
             like = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            sql.append(f"({prompt} LIKE ? ESCAPE '\\' OR id LIKE ? ESCAPE '\\')")
-            args += [like, like.lstrip("%")]
+            if search and len(word) >= SEARCH_MIN:  # the same LIKE, on the rows the index names
+                sql.append(search)
+                args += [word, like, like.lstrip("%")]
+            else:
+                sql.append(f"({prompt} LIKE ? ESCAPE '\\' OR id LIKE ? ESCAPE '\\')")
+                args += [like, like.lstrip("%")]
         return " AND ".join(sql), args
 
 
