@@ -30,24 +30,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from studio.media import render  # noqa: E402
-from studio.media.clips import atomic_path, grab_frame  # noqa: E402
+from studio.media.clips import atomic_path, frame_at, grab_frame  # noqa: E402
 from studio.media.ffmpeg import ffmpeg_exe  # noqa: E402
 
 
 def before(video: Path, seconds: float, dest: Path) -> None:
-    """grab_frame as it was: single-threaded decode, PIL's default PNG level."""
-    import av
-
-    with av.open(str(video)) as c:
-        stream = c.streams.video[0]
-        c.seek(int(seconds / stream.time_base), stream=stream, backward=True)
-        chosen = None
-        for frame in c.decode(stream):
-            if chosen is not None and frame.time is not None and frame.time > seconds + 1e-6:
-                break
-            chosen = frame
+    """grab_frame as it was: one decoding thread, PIL's default PNG level."""
     with atomic_path(dest) as part:
-        chosen.to_image().save(part, format="PNG")
+        frame_at(video, seconds, threads="NONE").save(part, format="PNG")
 
 
 def by_hand(video: Path, dest: Path) -> None:

@@ -65,7 +65,7 @@ def with_moviepy(shots: list[Shot], fade: float, dest: Path) -> None:
         else:
             joined = concatenate_videoclips(clips)
         joined.write_videofile(str(dest), codec="libx264", audio_codec="aac", preset=ANCHOR.preset,
-                               fps=24, logger=None)
+                               fps=24, logger=None, temp_audiofile_path=str(dest.parent))
     finally:
         for c in clips:
             c.close()

@@ -31,6 +31,14 @@ _BOTH = f"""
     CREATE INDEX jobs_unfinished_payer ON jobs(payer, key_source) WHERE {UNFINISHED};
 """
 
+# SQLite: the new row's job counted into its owner's day (a trigger's body, after the old one is taken out)
+_SQLITE_ADD_NEW = """
+        INSERT INTO owner_days (owner, backend, base_url, day, shown, changes, charged, cost)
+        VALUES (new.owner, new.backend, COALESCE(new.base_url, ''), CAST(new.created_at / 86400 AS INTEGER),
+                new.deleted_at IS NULL, 1, new.cost_usd IS NOT NULL, COALESCE(new.cost_usd, 0))
+        ON CONFLICT (owner, backend, base_url, day) DO UPDATE SET shown = shown + excluded.shown,
+            changes = changes + 1, charged = charged + excluded.charged, cost = cost + excluded.cost;"""
+
 _SQLITE = _BOTH + """
     CREATE TABLE owner_days (
         owner TEXT NOT NULL,
@@ -48,11 +56,7 @@ _SQLITE = _BOTH + """
                SUM(deleted_at IS NULL), COUNT(*), COUNT(cost_usd), COALESCE(SUM(cost_usd), 0)
         FROM jobs GROUP BY 1, 2, 3, 4;
     CREATE TRIGGER owner_days_added AFTER INSERT ON jobs BEGIN
-        INSERT INTO owner_days (owner, backend, base_url, day, shown, changes, charged, cost)
-        VALUES (new.owner, new.backend, COALESCE(new.base_url, ''), CAST(new.created_at / 86400 AS INTEGER),
-                new.deleted_at IS NULL, 1, new.cost_usd IS NOT NULL, COALESCE(new.cost_usd, 0))
-        ON CONFLICT (owner, backend, base_url, day) DO UPDATE SET shown = shown + excluded.shown,
-            changes = changes + 1, charged = charged + excluded.charged, cost = cost + excluded.cost;
+{add_new}
     END;
     CREATE TRIGGER owner_days_changed AFTER UPDATE OF updated_at, deleted_at, cost_usd, owner, backend,
             base_url, created_at ON jobs BEGIN
@@ -60,11 +64,7 @@ _SQLITE = _BOTH + """
             charged = charged - (old.cost_usd IS NOT NULL), cost = cost - COALESCE(old.cost_usd, 0)
         WHERE owner = old.owner AND backend = old.backend AND base_url = COALESCE(old.base_url, '')
             AND day = CAST(old.created_at / 86400 AS INTEGER);
-        INSERT INTO owner_days (owner, backend, base_url, day, shown, changes, charged, cost)
-        VALUES (new.owner, new.backend, COALESCE(new.base_url, ''), CAST(new.created_at / 86400 AS INTEGER),
-                new.deleted_at IS NULL, 1, new.cost_usd IS NOT NULL, COALESCE(new.cost_usd, 0))
-        ON CONFLICT (owner, backend, base_url, day) DO UPDATE SET shown = shown + excluded.shown,
-            changes = changes + 1, charged = charged + excluded.charged, cost = cost + excluded.cost;
+{add_new}
     END;
     CREATE VIRTUAL TABLE jobs_search USING fts5(prompt, id, tokenize = 'trigram');
     INSERT INTO jobs_search (prompt, id) SELECT json_extract(request, '$.prompt'), id FROM jobs;
@@ -78,7 +78,7 @@ _SQLITE = _BOTH + """
     CREATE TRIGGER jobs_search_removed AFTER DELETE ON jobs BEGIN
         DELETE FROM jobs_search WHERE jobs_search MATCH 'id : "' || replace(old.id, '"', '""') || '"' AND id = old.id;
     END;
-"""
+""".replace("{add_new}", _SQLITE_ADD_NEW)
 
 _POSTGRESQL = _BOTH + """
     CREATE TABLE owner_days (

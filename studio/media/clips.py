@@ -59,8 +59,10 @@ def grab_frame(video: str | Path, seconds: float, dest_png: str | Path) -> Path:
     return Path(dest_png)
 
 
-def frame_at(video: str | Path, seconds: float) -> Image.Image:
-    """The frame on screen at `seconds`, upright; the first or last frame outside the clip."""
+def frame_at(video: str | Path, seconds: float, threads: str = "AUTO") -> Image.Image:
+    """The frame on screen at `seconds`, upright; the first or last frame outside the clip.
+
+    threads: how PyAV decodes ("AUTO": on every core; the pixels are the same either way)."""
     import av
 
     try:
@@ -68,7 +70,7 @@ def frame_at(video: str | Path, seconds: float) -> Image.Image:
             if not c.streams.video:
                 raise InputError(f"{Path(video).name} has no picture to take a frame from.")
             stream = c.streams.video[0]
-            stream.thread_type = "AUTO"  # decode on every core: the frames from the keyframe on, bit for bit
+            stream.thread_type = threads
             target = max(0.0, float(seconds))
             c.seek(int(target / stream.time_base), stream=stream, backward=True)
             chosen = None
