@@ -31,6 +31,7 @@ from __future__ import annotations
 import heapq
 import tempfile
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -52,6 +53,7 @@ class X264:
 # Joins sit among the provider's frames: superfast CRF 16 scores as medium CRF 18 does against a full
 # medium re-encode (VMAF, SSIM: bench/bench_join_quality.py, bench/RESULTS.md) for far less encoding.
 JOINS = X264("superfast", 16)
+JOINS_AT_ONCE = 2  # ffmpeg runs re-encoding joins side by side (each short: start-up and decoding leave cores idle)
 AUDIO_BITRATE = "192k"
 DEFAULT_AUDIO = (48000, "stereo")
 _PROFILES = {"Constrained Baseline": "baseline", "Baseline": "baseline", "Main": "main", "High": "high"}
@@ -187,10 +189,10 @@ def stitch(shots: Sequence[Shot], crossfades: Sequence[float], dest: str | Path,
         shots, clips, conformed = _conform(list(shots), clips, target, work, x264)
         audio_copy = all(c.audio == first.audio and c.audio and c.audio[0] == "aac" for c in clips)
         plan = plan_copy(clips, shots, crossfades)
-        pieces = {}
-        for n, seg in enumerate(plan.segments):
-            if isinstance(seg, Encode):
-                pieces[n] = _encode(seg, clips, target, work / f"piece{n}.mp4", x264, audio=audio_copy)
+        runs = {n: seg for n, seg in enumerate(plan.segments) if isinstance(seg, Encode)}
+        with ThreadPoolExecutor(JOINS_AT_ONCE) as pool:  # a short encode leaves cores idle: run two
+            pieces = dict(zip(runs, pool.map(
+                lambda n: _encode(runs[n], clips, target, work / f"piece{n}.mp4", x264, audio=audio_copy), runs)))
         sound = None
         if not audio_copy:
             sound = _encode(plan_encode(clips, shots, crossfades).segments[0], clips, target,
