@@ -1,6 +1,7 @@
 """How good the stitcher's re-encoded joins look at each x264 preset and CRF, and what each costs.
 
-    python bench/bench_join_quality.py [--clips 3] [--seconds 15]
+    python bench/bench_join_quality.py [--clips 3] [--seconds 15] [--runs 3] [--picture NAME]
+                                       [--candidates superfast:16,veryfast:18]
 
 For two kinds of picture (testsrc2's sharp synthetic motion, and the same with
 moving film grain, the hardest case for an encoder), a storyboard of 1080P clips
@@ -78,9 +79,16 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--clips", type=int, default=3)
     ap.add_argument("--seconds", type=float, default=15.0)
+    ap.add_argument("--runs", type=int, default=3, help="timed stitches per candidate")
+    ap.add_argument("--picture", choices=list(PICTURES), action="append", help="only these pictures")
+    ap.add_argument("--candidates", help="preset:crf,... after medium:18 (default: the list in this file)")
     args = ap.parse_args()
+    candidates = CANDIDATES if not args.candidates else (REFERENCE,) + tuple(
+        X264(p, int(c)) for p, c in (pair.split(":") for pair in args.candidates.split(",")))
     work = Path(tempfile.mkdtemp(prefix="bench-joins-"))
     for name, source in PICTURES.items():
+        if args.picture and name not in args.picture:
+            continue
         shots = [Shot(make_clip(work / f"{n}.mp4", source, args.seconds, n)) for n in range(args.clips)]
         fades = [1.0] * (len(shots) - 1)
         spans = joins(shots, fades)
@@ -92,10 +100,10 @@ def main() -> None:
         print("| joins at | stitch wall | stitch CPU | CPU ratio to medium 18 | VMAF | SSIM |\n"
               "|---|---|---|---|---|---|")
         base = None
-        for x264 in CANDIDATES:
+        for x264 in candidates:
             out = work / f"{x264.preset}-{x264.crf}.mp4"
             took, used = [], []
-            for _ in range(3):
+            for _ in range(args.runs):
                 start, cpu = time.perf_counter(), cpu_seconds()
                 stitch(shots, fades, out, x264=x264)
                 took.append(time.perf_counter() - start)

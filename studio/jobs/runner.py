@@ -288,8 +288,7 @@ class Runner(Recovery):
                     before, last_read = last_read, time.time()
                     self._progress(job, status)
                     if status.state.terminal:
-                        if status.ran_seconds is not None or before is not None:  # else: nothing to go on
-                            self._learn(job, status, None if before is None else (before + last_read) / 2 - started)
+                        self._learn(job, status, None if before is None else (before + last_read) / 2 - started)
                         return status
                 if self._time_left(job) == 0:
                     await self._deadline(job, backend)
