@@ -50,8 +50,8 @@ class X264:
     crf: int
 
 
-# Joins sit among the provider's frames: superfast CRF 16 scores as medium CRF 18 does against a full
-# medium re-encode (VMAF, SSIM: bench/bench_join_quality.py, bench/RESULTS.md) for far less encoding.
+# Joins sit among the provider's frames: superfast CRF 16 keeps medium CRF 18's VMAF against a full medium
+# re-encode for a third of its CPU (bench/bench_join_quality.py; SSIM too, but on film grain: RESULTS.md).
 JOINS = X264("superfast", 16)
 JOINS_AT_ONCE = 2  # ffmpeg runs re-encoding joins side by side (each short: start-up and decoding leave cores idle)
 AUDIO_BITRATE = "192k"
