@@ -28,8 +28,9 @@ SUBJECT = re.compile("|".join([rf"\b{re.escape(w)}\b" for w in SUBJECTS_EN]
                                  for w in SUBJECTS_ZH]), re.IGNORECASE)
 MANY_EN = re.compile(
     r"\b(?P<count>three|four|five|six|seven|eight|nine|ten|dozens? of|a crowd of|a group of|several|many|[3-9]|\d{2,})"
-    r"\s+(?P<rest>(?:[a-z-]+\s+)?(?:people|men|women|children|kids|dogs|cats|horses|birds|dancers|soldiers|"
-    r"characters|friends|players|robots|persons))\b", re.IGNORECASE)
+    r"\s+(?P<rest>(?:[a-z-]+\s+)?(?:people|men|women|children|kids|boys|girls|dogs|cats|horses|birds|dancers|"
+    r"soldiers|characters|friends|players|robots|persons|musicians|students|tourists|workers|knights|warriors|"
+    r"monks|riders|runners|cyclists|guests|singers|actors|animals))\b", re.IGNORECASE)
 MANY_ZH = re.compile(r"(?P<count>[三四五六七八九十几多数]+)(?P<mw>个|位|只|匹|名)(?=人|男人|女人|孩子|狗|猫|马|舞者|士兵)"
                      r"|一群|(?:拥挤的|熙熙攘攘的|熙攘的)?人群")
 SEQUENCE = re.compile(r"\b(?:then|after that|afterwards|meanwhile|while|finally|next(?!\s+to\b)|and also)\b"
@@ -175,7 +176,7 @@ def _mend_list(text: str, at: int) -> str:
 
 def _drop_mention_zh(text: str, m: re.Match, keep: set[str]) -> str | None:
     start = noun_phrase_start(text, m)
-    joined = re.search(r"(?:和|与|跟|以及|及|、|还有|同)$", text[:start])
+    joined = re.search(r"(?:和|与|跟|以及|及|、|同)$", text[:start])  # 还有 starts a clause of its own
     if joined:
         text = text[:joined.start()] + text[m.end():]
         head = text[:joined.start()]

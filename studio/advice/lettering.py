@@ -60,7 +60,7 @@ def _without_words(text: str, m: re.Match) -> str | None:
     if m.re is WRITTEN_ZH:
         return _without_written_zh(text, m)
     if m.re is NOUNS_ZH and m.group("with"):
-        return cut(text, m.start(), m.end())
+        return _without_attached_zh(text, m)
     if m.re is NOUNS and (joined := WITH_NOUN.search(text[:m.start()])):
         return cut(text, joined.start(), m.end())
     return _without_clause(text, m)
@@ -94,6 +94,18 @@ def _without_written_zh(text: str, m: re.Match) -> str | None:
     if between and text[end - 1] == "的":  # 墙上写着“欢迎光临”的招牌 -> 墙上的招牌
         return text[:m.start()] + "的" + text[end:]
     return cut(text, m.start(), end)
+
+
+def _without_attached_zh(text: str, m: re.Match) -> str:
+    """配上字幕 goes; so does the rest of its clause when only a few characters would be left
+    ("画面下方配上字幕" says nothing without its 字幕)."""
+    starts = [c.end() for c in _CLAUSE.finditer(text, 0, m.start())]
+    start = starts[-1] if starts else 0
+    stop = _CLAUSE.search(text, m.end())
+    end = stop.start() if stop else len(text)
+    left = (text[start:m.start()] + text[m.end():end]).strip()
+    whole = len(left) <= 4 and (start, end) != (0, len(text))
+    return cut(text, start, end) if whole else cut(text, m.start(), m.end())
 
 
 def _without_clause(text: str, m: re.Match) -> str | None:

@@ -223,8 +223,9 @@ WIDER_FILL = "is framed in a medium close-up"  # "her face fills the frame"
 def _close_ups_of_faces(prompt: str) -> list[re.Match]:
     if not FACE.search(prompt):
         return []
-    return [m for m in CLOSE_UP.finditer(prompt)
-            if EXTREME.fullmatch(m.group(0)) or FACE.search(prompt[m.end():m.end() + 25])]
+    return [m for m in CLOSE_UP.finditer(prompt)  # "close-up of her face", "her face in close-up", "眼睛特写"
+            if EXTREME.fullmatch(m.group(0)) or FACE.search(prompt[m.end():m.end() + 25])
+            or FACE.search(prompt[max(0, m.start() - 12):m.start()])]
 
 
 def face_close_up_fires(prompt: str) -> bool:
@@ -238,9 +239,14 @@ def face_close_up(prompt: str, lang: str) -> Draft:
         found = _close_ups_of_faces(rewrite)
         if not found:
             break
-        m = found[0]
-        wider = WIDER_FILL if m.group(0).lower() == "fills the frame" else WIDER["zh" if is_cjk(m.group(0)[0]) else "en"]
-        rewrite = replace(rewrite, m.start(), m.end(), first_upper(wider, m.group(0)))
+        m, start = found[0], found[0].start()
+        if is_cjk(m.group(0)[0]):  # 女孩的脸部大特写 -> 女孩的中近景: a medium shot is of her, not of her face
+            face = re.search(f"(?:{FACE.pattern})$", rewrite[max(0, start - 3):start])
+            start -= len(face.group(0)) if face else 0
+            wider = WIDER["zh"]
+        else:
+            wider = WIDER_FILL if m.group(0).lower() == "fills the frame" else WIDER["en"]
+        rewrite = replace(rewrite, start, m.end(), first_upper(wider, m.group(0)))
     return Draft(say(lang, f"“{shown}” of a face: faces in tight close-up are a known weak spot (small "
                            "inconsistencies in eyes, teeth and expression).",
                      f"“{shown}”拍人脸：人脸大特写是已知弱项（眼睛、牙齿和表情容易出现细小的不一致）。"),
