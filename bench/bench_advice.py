@@ -24,6 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from studio import config  # noqa: E402
 from studio.advice import advise_prompt  # noqa: E402
+from studio.errors import InputError  # noqa: E402
+from studio.media import quality  # noqa: E402
 from studio.service import Studio  # noqa: E402
 
 BIG = (8100, 6000)  # 48.6 MP, under the 50 MP the studio decodes at all
@@ -78,7 +80,7 @@ def prompt_rules() -> None:
     chinese = "清晨的薄雾中，一位女子走过石板街道，镜头缓慢跟拍，商店橱窗透出温暖的侧光，浅景深。" * 30
     crowded = "Five dancers, a dog, a cat and a horse on a stage with no lights, then they bow, then leave. " * 8
     for name, text in (("English", english), ("Chinese", chinese), ("English, every rule firing", crowded)):
-        took = best_of(20, lambda: advise_prompt(text, "r2v"))
+        took = best_of(20, lambda text=text: advise_prompt(text, "r2v"))
         print(f"prompt rules, {len(text)} {name} chars: {took * 1000:.2f} ms")
 
 
@@ -92,15 +94,41 @@ def small_images(studio: Studio, tmp: Path) -> None:
 
 
 def huge_references(studio: Studio, tmp: Path) -> None:
+    """CPU of one request's references: the anchor (Pillow open+load of each file), studio.advise as the
+    service calls the checks today, and quality.reference_advice (cap, each distinct file once, one
+    decode each), which the service is to call."""
     source = big_png(tmp / "big.png")
-    sets = {"nine copies of one 48.6 MP PNG": [shutil.copy(source, tmp / f"copy{i}.png") for i in range(9)],
+    photo_jpeg = tmp / "big.jpg"
+    with Image.open(source) as img:
+        img.save(photo_jpeg, quality=92)
+    copies = [str(shutil.copy(source, tmp / f"copy{i}.png")) for i in range(12)]
+    sets = {"nine copies of one 48.6 MP PNG": copies[:9],
             "nine different 48.6 MP PNGs": [str(with_text_chunk(source, tmp / f"other{i}.png", b"%d" % i))
-                                            for i in range(9)]}
+                                            for i in range(9)],
+            "nine different 48.6 MP JPEGs": [str(with_jpeg_comment(photo_jpeg, tmp / f"other{i}.jpg", i))
+                                             for i in range(9)],
+            "twelve copies of one 48.6 MP PNG (the issue's request)": copies}
     for name, refs in sets.items():
-        anchor = cpu_of(lambda: [Image.open(p).load() for p in refs])
-        service = cpu_of(lambda: studio.advise("r2v", "[Image 1] walks, orbit", references=refs))
-        print(f"{name}: anchor (Pillow open+load of each) {anchor:.2f} s CPU; "
-              f"studio.advise {service:.2f} s CPU ({service / anchor:.2f}x the anchor)")
+        anchor = cpu_of(lambda refs=refs: [Image.open(p).load() for p in refs])
+        service = cpu_of(lambda refs=refs: studio.advise("r2v", "[Image 1] walks, orbit", references=refs))
+        capped = cpu_of(lambda refs=refs: refused(lambda: quality.reference_advice("r2v", dict(enumerate(refs, 1)))))
+        print(f"{name}: anchor {anchor:.2f} s CPU; studio.advise {service:.2f} s ({service / anchor:.2f}x); "
+              f"quality.reference_advice {capped:.2f} s ({capped / anchor:.3f}x)")
+
+
+def with_jpeg_comment(src: Path, dest: Path, n: int) -> Path:
+    """The same JPEG with a comment segment after SOI: other bytes, the same pixels."""
+    data = src.read_bytes()
+    text = b"copy %d" % n
+    dest.write_bytes(data[:2] + b"\xff\xfe" + struct.pack(">H", len(text) + 2) + text + data[2:])
+    return dest
+
+
+def refused(fn) -> None:
+    try:
+        fn()
+    except InputError as e:
+        print(f"  refused: {e}")
 
 
 def main() -> None:

@@ -18,8 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from studio.advice import AdviceKind, advise_prompt, language
-from studio.advice import rules
+from studio.advice import AdviceKind, advise_prompt, language, rules
 from studio.prompts import prompt_budget
 from tests.advice_corpus import CORPUS, prompt_of, words_of
 from tests.tally import tally
@@ -117,7 +116,7 @@ def unbalanced(text: str) -> int:
                 stack.pop()
             else:
                 bad += 1
-    singles = re.sub(r"(?<=[A-Za-z])'(?=[A-Za-z])", "", text).count("'")
+    singles = re.sub(r"(?<=[A-Za-z\]])'(?=[A-Za-z])", "", text).count("'")  # don't, [Image 1]'s
     return bad + len(stack) + text.count('"') % 2 + singles % 2
 
 

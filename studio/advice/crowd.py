@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from studio.advice.draft import Draft, first_upper
+from studio.advice.draft import Draft, first_upper, words
 from studio.advice.edit import SENTENCE_END, cut, is_cjk, tidy
 from studio.advice.items import say
 from studio.advice.rules import CAMERA
@@ -23,9 +23,7 @@ SUBJECTS_ZH = ("男人", "女人", "男孩", "女孩", "孩子", "老人", "小�
 PLURAL = frozenset(("men", "women", "boys", "girls", "children", "kids", "people", "dogs", "cats", "horses", "birds",
                     "soldiers", "dancers", "robots", "couple", "family", "team", "一家人"))
 _NOT_AFTER_ZH = {"马": "路上桶达尾赛", "鸟": "瞰", "猫": "眼"}  # 马路 is a road, 鸟瞰 a bird's-eye view
-SUBJECT = re.compile("|".join([rf"\b{re.escape(w)}\b" for w in SUBJECTS_EN]
-                              + [re.escape(w) + (f"(?![{_NOT_AFTER_ZH[w]}])" if w in _NOT_AFTER_ZH else "")
-                                 for w in SUBJECTS_ZH]), re.IGNORECASE)
+SUBJECT = words(*SUBJECTS_EN, *SUBJECTS_ZH, chinese_not_before=_NOT_AFTER_ZH)
 MANY_EN = re.compile(
     r"\b(?P<count>three|four|five|six|seven|eight|nine|ten|dozens? of|a crowd of|a group of|several|many|[3-9]|\d{2,})"
     r"\s+(?P<rest>(?:[a-z-]+\s+)?(?:people|men|women|children|kids|boys|girls|dogs|cats|horses|birds|dancers|"
@@ -52,7 +50,7 @@ def names(prompt: str) -> list[str]:
 def on_screen(prompt: str) -> int:
     """How many subjects the prompt puts on screen: a plural name or a Chinese "两个…" counts as two."""
     two_zh = {m.group(0) for m in SUBJECT.finditer(prompt)
-              if re.search(r"[两俩二][个位只匹名条头]?$", prompt[:m.start()])}
+              if re.search(r"[两俩二][个位只匹名条头]?$", prompt[max(0, m.start() - 2):m.start()])}
     return sum(2 if n in PLURAL or n in two_zh else 1 for n in names(prompt))
 
 
@@ -157,8 +155,8 @@ def _drop_mention(text: str, m: re.Match, keep: set[str]) -> str | None:
 
 def _ends_with_subject(text: str) -> bool:
     """Does the text end with a subject ("a dog, a cat"), so that what follows "and" is one more in a list?"""
-    text = text.rstrip()
-    return any(m.end() == len(text) for m in SUBJECT.finditer(text))
+    tail = text.rstrip()[-20:]
+    return any(m.end() == len(tail) for m in SUBJECT.finditer(tail))
 
 
 def _mend_list(text: str, at: int) -> str:

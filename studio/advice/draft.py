@@ -19,9 +19,18 @@ class Draft:
     change: str = ""            # the change in words, when a diff would say it badly
 
 
-def words(*items: str) -> re.Pattern:
-    """Whole English words or phrases, or Chinese words anywhere (Chinese has no spaces)."""
-    parts = [re.escape(w) if _HAN.search(w) else rf"\b{re.escape(w)}\b" for w in items]
+def words(*items: str, chinese_not_before: dict[str, str] | None = None) -> re.Pattern:
+    """Whole English words or phrases, or Chinese words anywhere (Chinese has no spaces), the longest first.
+
+    `chinese_not_before` {word: characters}: a Chinese word that is not itself when one of these follows
+    (马 in 马路 is a road). One group per script keeps the pattern fast on long prompts.
+    """
+    guard = chinese_not_before or {}
+    latin = sorted((w for w in items if not _HAN.search(w)), key=len, reverse=True)
+    han = sorted((w for w in items if _HAN.search(w)), key=len, reverse=True)
+    parts = [r"\b(?:" + "|".join(map(re.escape, latin)) + r")\b"] if latin else []
+    if han:
+        parts.append("|".join(re.escape(w) + (f"(?![{guard[w]}])" if w in guard else "") for w in han))
     return re.compile("|".join(parts), re.IGNORECASE)
 
 

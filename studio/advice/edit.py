@@ -126,7 +126,14 @@ _PIECES = re.compile(r"\[[^\]\n]{1,20}\]|[A-Za-z0-9][A-Za-z0-9'’-]*|[\u3400-\u
 
 def describe_change(before: str, after: str, lang: str, most: int = 3) -> str:
     """The edits that turn `before` into `after`, in words: “no cars” → “an empty road”; remove “…”."""
-    a, b = _PIECES.findall(before), _PIECES.findall(after)
+    head, tail = _unchanged_ends(before, after)
+    old, new = before[head:len(before) - tail], after[head:len(after) - tail]
+    if len(old) <= 80 and len(new) <= 80:  # one change in a few words: said as one
+        if old.strip() and new.strip() and len(old.split()) == 1 and not is_cjk(old.strip()[0]):
+            more = re.match(r"\s+\S+", before[len(before) - tail:])  # "Five" -> "Two": "Five people" -> "Two people"
+            old, new = (old + more.group(0), new + more.group(0)) if more else (old, new)
+        return _edit(old, new, lang)
+    a, b = _PIECES.findall(old), _PIECES.findall(new)
     groups: list[list[int]] = []
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if tag == "equal":
@@ -142,6 +149,24 @@ def describe_change(before: str, after: str, lang: str, most: int = 3) -> str:
     if more > 0:
         text += f"（另有 {more} 处改动）" if lang == "zh" else f" (and {more} more changes)"
     return text
+
+
+def _unchanged_ends(before: str, after: str) -> tuple[int, int]:
+    """How many characters at the start and at the end both texts share, backed off to whole words (so a
+    change is diffed as words, and only its own part of the prompt is diffed)."""
+    def inside_word(text: str, at: int) -> bool:  # a token such as [Image 2] counts as one word
+        return 0 < at < len(text) and all(re.match(r"[A-Za-z0-9\[\]@<>_'’-]", c) for c in text[at - 1:at + 1])
+
+    most = min(len(before), len(after))
+    head = next((i for i in range(most) if before[i] != after[i]), most)
+    while inside_word(before, head) or inside_word(after, head):
+        head -= 1
+    if head and before[head:head + 1] in (",", ";") and after[head:head + 1] not in (",", ";"):  # "dog, a cat"
+        head = max((m.end() for m in re.finditer(r"\s", before[:head].rstrip(" ,;"))), default=0)
+    tail = next((i for i in range(most - head) if before[-1 - i] != after[-1 - i]), most - head)
+    while tail and (inside_word(before, len(before) - tail) or inside_word(after, len(after) - tail)):
+        tail -= 1
+    return head, tail
 
 
 def _in_context(a: list[str]):

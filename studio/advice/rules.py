@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 
 from studio.advice.draft import Draft, first_upper, words
+from studio.advice.edit import CLAUSE_MARK, SENTENCE_END, cut, defects, is_cjk, join, replace
 from studio.advice.items import say
 from studio.prompts import CJK_LIMIT, PROMPT_UNITS, prompt_budget
-from studio.advice.edit import CLAUSE_MARK, SENTENCE_END, cut, defects, is_cjk, join, replace
 
 CAMERA = words(
     "dolly", "push in", "push-in", "pushes in", "pull back", "pulls back", "pull-back", "pull out", "tracking",
