@@ -132,7 +132,7 @@ _WORD = r"(?:image|img|picture|pic|photo|ref|reference|character|char)"
 _ZH_WORD = r"(?:参考图片|参考图|图片|图像|照片|角色|(?<![构地蓝插截试意草])图)"
 _LOOKS_LIKE = re.compile(
     rf"\[\s*image\s*(?P<canon>\d+)\s*\]"                                     # [Image 2], [image2]
-    rf"|[\[(（{{<【]\s*@?\s*(?:{_WORD}|{_ZH_WORD})[\s_-]?(?P<bracket>\d{{1,2}})\s*[\])）}}>】]"  # (image 2), 【图片2】
+    rf"|[\[(（{{<【]\s*@?\s*(?:{_WORD}|{_ZH_WORD})[\s_-]?(?P<bracket>\d{{1,2}})\s*[\])）}}>】]"  # (image 2), 【图2】
     rf"|@\s?{_WORD}[\s_-]?(?P<at>\d{{1,2}})(?!\d)"                            # @image2, @Image 2
     rf"|@?{_ZH_WORD}\s?(?P<zh>\d{{1,2}})(?!\d)"                                # 图2, 图片 2, @图1
     rf"|\bcharacter[\s_-]?(?P<character>\d{{1,2}})(?!\d)"                       # character1, Character 2

@@ -145,7 +145,8 @@ def problems(prompt: str, rewrite: str, chinese_words: set[str] | None) -> list[
     plain = re.sub(r"\[[^\]]*\]|character\d+", "", rewrite)
     if language(prompt) == "en" and _CJK_RUN.search(plain) and not _CJK_RUN.search(prompt):
         found.append("Chinese brought into an English prompt")
-    if language(prompt) == "zh" and {w.lower() for w in _LATIN.findall(plain)} - {w.lower() for w in _LATIN.findall(prompt)}:
+    latin_before = {w.lower() for w in _LATIN.findall(prompt)}
+    if language(prompt) == "zh" and {w.lower() for w in _LATIN.findall(plain)} - latin_before:
         found.append("English brought into a Chinese prompt")
     if prompt_budget(rewrite).over and not prompt_budget(prompt).over:
         found.append("rewrite over the length limit")

@@ -195,7 +195,7 @@ def test_file_advice_says_what_the_creator_will_see_without_jargon(tmp_path, lan
 
 def test_references_are_capped_at_the_variants_limit_before_any_file_is_read(tmp_path):
     missing = [str(tmp_path / f"not-there-{i}.png") for i in range(12)]
-    with pytest.raises(InputError, match=r"^Reference to video takes at most 9 reference images; you gave 12: remove 3"):
+    with pytest.raises(InputError, match=r"^Reference to video takes at most 9 reference images; you gave 12: remove"):
         quality.check_reference_count("r2v", missing)
     with pytest.raises(InputError, match=r"takes at most 9 reference images; you gave 10"):
         quality.reference_advice("r2v", dict(enumerate(missing[:10], start=1)))
@@ -205,6 +205,8 @@ def test_references_are_capped_at_the_variants_limit_before_any_file_is_read(tmp
         quality.check_reference_count("r2v", [None] * 11 + [missing[0]])
     quality.check_reference_count("r2v", missing[:9] + [None, ""])  # nine filled slots, two empty: fine
     quality.check_reference_count("edit", [])
+    with pytest.raises(InputError, match=r"References must be a list of images, not 'abc': give one path per slot"):
+        quality.check_reference_count("r2v", "abc")
 
 
 def test_identical_references_are_checked_and_hashed_once(tmp_path, monkeypatch):
@@ -214,8 +216,11 @@ def test_identical_references_are_checked_and_hashed_once(tmp_path, monkeypatch)
         Path(path).write_bytes(source.read_bytes())
     checked = []
     real = quality.inspect.check_reference
-    monkeypatch.setattr(quality.inspect, "check_reference",
-                        lambda path, slot, variant, preview=None: checked.append(slot) or real(path, slot, variant, preview))
+    def counted(path, slot, variant, preview=None):
+        checked.append(slot)
+        return real(path, slot, variant, preview)
+
+    monkeypatch.setattr(quality.inspect, "check_reference", counted)
     items = quality.reference_advice("r2v", copies)
     assert checked == [1]
     assert [(i.about, i.reason) for i in items] == [(

@@ -112,7 +112,8 @@ def defects(text: str) -> Counter:
                           ("ends with a comma", r"[,;，；、:：]\s*$"),
                           ("ends with a joining word", r"(?:\b(?:and|or|with|of|the|a|an|then|while)|[和与的及])\s*[.。]?$"),
                           ("joining word before a stop", r"\b(?:and|or|with|of|the|an?|then|while)\s*[,;.!?]"),
-                          ("doubled joining word", r"\b(?:and|or|with|of|then)\s+(?:and|or|with|of|then)\b|\b(?:the|an?)\s+(?:the|an?)\b"),
+                          ("doubled joining word",
+                           r"\b(?:and|or|with|of|then)\s+(?:and|or|with|of|then)\b|\b(?:the|an?)\s+(?:the|an?)\b"),
                           ("empty brackets or quotes", r"\(\s*\)|\[\s*\]|“\s*”|\"\s*\"|（\s*）"),
                           ("doubled space", r"[^\s] {2,}[^\s]")):
         found[name] += len(re.findall(pattern, text, re.IGNORECASE))

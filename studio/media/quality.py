@@ -40,7 +40,7 @@ from studio.advice import AdviceItem, AdviceKind
 from studio.advice.items import say
 from studio.errors import InputError
 from studio.media import inspect
-from studio.variants import IMAGE_MAX_BYTES, MAX_REFERENCES, Variant, slot_label
+from studio.variants import IMAGE_MAX_BYTES, MAX_REFERENCES, Variant, parse_paths, slot_label
 
 # Reading a file afresh, nothing above this is decoded (a 40 MP PNG is about 160 MB in memory); inspect
 # refuses above MAX_DECODE_PIXELS (50 MP), and reference_advice hashes the copy inspect already made.
@@ -251,8 +251,10 @@ def check_reference_count(variant: Variant | str, references) -> None:
     most = MAX_REFERENCES.get(variant.value)
     if most is None:
         return
-    items = references.items() if isinstance(references, Mapping) else enumerate(references or (), start=1)
-    filled = sorted(int(slot) for slot, path in items if path)
+    if isinstance(references, Mapping):
+        filled = sorted(int(slot) for slot, path in references.items() if path)
+    else:  # a list in slot order; anything else is refused in words (variants.parse_paths)
+        filled = [slot for slot, path in enumerate(parse_paths(references), start=1) if path]
     if len(filled) > most:
         raise InputError(f"{variant.title} takes at most {most} reference images; you gave {len(filled)}: "
                          f"remove {len(filled) - most}.")
