@@ -1,13 +1,22 @@
 """Ledger growth: a user's newest page, their spend, and the studio's start-up, at 1k / 10k / 100k jobs.
 
-    python bench/bench_ledger.py [--sizes 1000,10000,100000] [--app]
+    python bench/bench_ledger.py [--sizes 1000,10000,100000] [--one-owner 0,1000,10000,100000] [--app]
 
-Each ledger holds finished jobs (and their events and run times) from 20 users,
-written straight into SQLite. Per size: the gallery's newest page of one user
-(service.jobs: 200 jobs), their spend (service.spent), a run-time estimate
-(what the runner reads before polling a task), the studio object's
+Many owners: each ledger holds finished jobs (and their events and run times)
+from 20 users, written straight into SQLite. Per size: the gallery's newest page
+of one user (service.jobs: 200 jobs), their spend (service.spent), a run-time
+estimate (what the runner reads before polling a task), the studio object's
 start-up (ledger open, migrations, resume sweep, first page), and with --app
 `python app.py` to its first answer on that data directory.
+
+One owner (the default single-user studio keeps every job under one owner): the
+same owner's jobs at each size, 4 of them still running, prompts that differ per
+job; a caps-on studio (a Space's). Per size: the gallery's newest page of 24 with
+its counts, a whole redraw's ledger work (studio.ui.live: the change token, the
+running list, each running job's expected time, the header's spend and caps, the
+grid's page, the backend filter's choices), the spend line alone, and a prompt
+search (a word in a fifth of the prompts, and one in a single prompt). The anchor
+is the same call on an empty ledger and at 1,000 jobs: "flat" is the ratio to it.
 """
 
 from __future__ import annotations
@@ -24,14 +33,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from harness.app import start_app, stop_app  # noqa: E402
 from studio import config  # noqa: E402
+from studio.budgets import day_start  # noqa: E402
 from studio.jobs import ledger as ledger_mod  # noqa: E402
 from studio.jobs import timing  # noqa: E402
 from studio.jobs.ledger import Ledger  # noqa: E402
+from studio.jobs.library import Filter  # noqa: E402
 from studio.jobs.model import Job, JobState  # noqa: E402
 from studio.service import Caller, Studio  # noqa: E402
 from studio.variants import Request, Variant  # noqa: E402
 
 OWNERS = [f"user:{n}" for n in range(20)]
+ONE = "local"
+WORDS = ["chestnut horse gallops through the surf", "neon rain on a Tokyo alley", "a paper boat drifts",
+         "morning fog over a mountain lake", "a potter's hands shape wet clay"]
 
 
 def fill(path: Path, n: int) -> None:
@@ -58,13 +72,82 @@ def fill(path: Path, n: int) -> None:
     db.close()
 
 
-def timed(fn, runs: int = 20) -> float:
-    """Median milliseconds of fn() over runs."""
+def fill_one_owner(path: Path, n: int) -> None:
+    """n jobs of one owner, newest last, the 4 newest still running; each with its own prompt."""
+    Ledger(path)  # schema, and the triggers that keep the counts
+    start = time.time() - n * 60
+    rows, runs = [], []
+    for i in range(n):
+        running = i >= n - 4
+        prompt = f"{WORDS[i % 5]}{' and a zebra' if i % 1000 == 500 else ''} (take {i})"
+        job = Job(id=f"{i:016x}", owner=ONE, request=Request(Variant.T2V, prompt=prompt, duration=5),
+                  backend="dashscope", state=JobState.RUNNING if running else JobState.SUCCEEDED, quote_usd=0.7,
+                  quote={"output_seconds": 5}, seed=i, task_id=f"task-{i}", cost_usd=None if running else 0.7,
+                  created_at=start + i * 60, updated_at=start + i * 60 + 40, base_url="https://dashscope.example")
+        rows.append(job.to_row())
+        runs.append((job.id, "dashscope/t2v/720P/5s", 30.0 + i % 7, job.updated_at))
+    cols = ledger_mod._COLUMNS
+    db = sqlite3.connect(path)
+    with db:
+        db.executemany(f"INSERT INTO jobs ({', '.join(cols)}) VALUES ({', '.join(':' + c for c in cols)})", rows)
+        db.executemany("INSERT INTO job_events (job_id, at, state, detail) SELECT id, created_at, state, NULL "
+                       "FROM jobs WHERE id = ?", [(r[0],) for r in runs[-4:]])
+        db.executemany("INSERT INTO task_times (job_id, shape, seconds, finished_at) VALUES (?, ?, ?, ?)", runs)
+    db.close()
+
+
+def redraw(studio: Studio, kept_spend: bool = False) -> None:
+    """The ledger work of one redraw of the page (studio.ui.live, header and grid), as the UI calls it;
+    kept_spend: the header's spend read from the sums kept per day (Spending.charges_by_backend) instead
+    of every charged job (Spending.charges, which the service's spend line still reads)."""
+    studio.gallery.changed(Caller.of(ONE))
+    running = studio.gallery.page(Caller.of(ONE), Filter(state="running"), limit=100).jobs
+    for job in running:
+        studio.core.expected_time(Caller.of(ONE), job.id)
+    if kept_spend:
+        studio.ledger.spending.charges_by_backend(ONE, day_start())
+    else:
+        studio.billing.spend(Caller.of(ONE))
+    studio.billing.allowance(Caller.of(ONE), ONE)
+    studio.gallery.page(Caller.of(ONE), Filter(), limit=24)
+    studio.gallery.backends(Caller.of(ONE))
+
+
+def one_owner(sizes: list[int]) -> None:
+    print("\nOne owner: medians of 20, CPU ms of this process (the machine's load inflates wall time, not this); "
+          "in brackets the ratio to the empty ledger / to 1,000 jobs")
+    print("| jobs of one owner | newest page of 24 with counts | redraw's ledger work | the same, spend from kept "
+          "sums | spend line (charges) | search, a fifth match | search, one in 1,000 |")
+    print("|---|---|---|---|---|---|---|")
+    anchors: dict[str, list[float]] = {}
+    for n in sizes:
+        data_dir = Path(tempfile.mkdtemp(prefix=f"bench-ledger-one-{n}-"))
+        fill_one_owner(data_dir / "ledger.sqlite3", n)
+        studio = Studio(config.load({"STUDIO_DATA_DIR": str(data_dir), "STUDIO_BUDGET_USER_DAY": "5",
+                                     "STUDIO_BUDGET_DAY": "20", "STUDIO_MAX_RUNNING_PER_USER": "2"}))
+        cpu = time.process_time
+        figures = {"page": timed(lambda: studio.gallery.page(Caller.of(ONE), Filter(), limit=24), clock=cpu),
+                   "redraw": timed(lambda: redraw(studio), clock=cpu),
+                   "redraw kept": timed(lambda: redraw(studio, kept_spend=True), clock=cpu),
+                   "spend": timed(lambda: studio.billing.spend(Caller.of(ONE)), clock=cpu),
+                   "common": timed(lambda: studio.gallery.page(Caller.of(ONE), Filter(search="chestnut"), limit=24), clock=cpu),
+                   "rare": timed(lambda: studio.gallery.page(Caller.of(ONE), Filter(search="zebra"), limit=24), clock=cpu)}
+        cells = []
+        for name, ms in figures.items():
+            base = anchors.setdefault(name, [])
+            base.append(ms)
+            ratios = " / ".join(f"{ms / b:.1f}x" for b in base[:2] if b > 0)
+            cells.append(f"{ms:.2f} ms ({ratios})")
+        print(f"| {n:,} | " + " | ".join(cells) + " |", flush=True)
+
+
+def timed(fn, runs: int = 20, clock=time.perf_counter) -> float:
+    """Median milliseconds of fn() over runs (clock: wall by default; time.process_time for CPU)."""
     times = []
     for _ in range(runs):
-        t = time.perf_counter()
+        t = clock()
         fn()
-        times.append((time.perf_counter() - t) * 1000)
+        times.append((clock() - t) * 1000)
     return statistics.median(times)
 
 
@@ -79,12 +162,13 @@ def studio_start(data_dir: Path) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--sizes", default="1000,10000,100000", help="many owners' ledgers ('' for none)")
+    parser.add_argument("--one-owner", default="0,1000,10000,100000", help="one owner's ledgers ('' for none)")
     parser.add_argument("--app", action="store_true", help="also time `python app.py` to its first answer")
     args = parser.parse_args()
     print("| jobs in the ledger | newest page (200) | spend | run-time estimate | studio start-up | python app.py |")
     print("|---|---|---|---|---|---|")
-    for n in [int(s) for s in args.sizes.split(",")]:
+    for n in [int(s) for s in args.sizes.split(",") if s]:
         data_dir = Path(tempfile.mkdtemp(prefix=f"bench-ledger-{n}-"))
         fill(data_dir / "ledger.sqlite3", n)
         studio = Studio(config.load({"STUDIO_DATA_DIR": str(data_dir)}))
@@ -99,6 +183,7 @@ def main() -> None:
             app = f"{time.perf_counter() - t:.1f} s"
             stop_app(running)
         print(f"| {n:,} | {page:.1f} ms | {spend:.2f} ms | {learn:.2f} ms | {start:.0f} ms | {app} |", flush=True)
+    one_owner([int(s) for s in args.one_owner.split(",") if s])
 
 
 if __name__ == "__main__":

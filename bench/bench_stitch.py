@@ -1,27 +1,44 @@
-"""Stitching ten 15 s 1080P clips: stream copy against a full re-encode of the same clips, same run.
+"""Stitching ten 15 s 1080P clips: the studio against what a user would run instead, same call.
 
-    python bench/bench_stitch.py [--clips 10] [--seconds 15]
+    python bench/bench_stitch.py [--clips 10] [--seconds 15] [--runs 3] [--moviepy-runs 1]
 
-Prints wall-clock figures for: cuts (no trims), cuts with trims off the
-keyframes, and a 1 s crossfade at every join, each beside a full re-encode of
-the same storyboard (studio.media.stitch with reencode=True: the same x264
-settings the stitcher uses for the stretches it must re-encode).
+    (moviepy is a benchmark-only dependency: pip install --no-deps -r bench/requirements.txt)
+
+Three storyboards (cuts; cuts with every shot trimmed off its keyframes; a 1 s
+crossfade at every join), each made by:
+
+  studio            studio.media.stitch: stream copy, re-encoding only the joins (x264 at JOINS)
+  ffmpeg veryfast   the anchor: one full re-encode of the same plan at libx264 veryfast and
+                    x264's default CRF 23, concat or xfade/acrossfade in one filter graph
+                    (studio.media.stitch with reencode=True, the command a user would type)
+  moviepy           concatenate_videoclips (crossfades: CrossFadeIn and audio fades on clips
+                    overlapped by 1 s) and write_videofile at libx264 veryfast (cuts and
+                    crossfades only)
+
+Rounds alternate the contenders, so the machine's load falls on all of them;
+ratios are each round's anchor over the studio's time, reported as a median and range,
+for wall time and for CPU time (this process and its ffmpeg children: what a shared
+machine's load inflates least).
 """
 
 from __future__ import annotations
 
 import argparse
-import platform
+import resource
+import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from studio.media.ffmpeg import run_sync  # noqa: E402
 from studio.media.inspect import read_video  # noqa: E402
-from studio.media.stitch import Shot, stitch  # noqa: E402
+from studio.media.stitch import JOINS, Shot, X264, stitch  # noqa: E402
+
+ANCHOR = X264("veryfast", 23)
 
 
 def make_clip(path: Path, seconds: float, n: int) -> Path:
@@ -33,42 +50,87 @@ def make_clip(path: Path, seconds: float, n: int) -> Path:
     return path
 
 
-def timed(label: str, shots, fades, dest: Path, reencode: bool = False) -> float:
-    start = time.perf_counter()
-    result = stitch(shots, fades, dest, reencode=reencode)
-    took = time.perf_counter() - start
+def with_moviepy(shots: list[Shot], fade: float, dest: Path) -> None:
+    """The same storyboard as a moviepy user writes it (untrimmed shots)."""
+    from moviepy import VideoFileClip, afx, concatenate_videoclips, vfx
+
+    clips = [VideoFileClip(str(s.path)) for s in shots]
+    try:
+        if fade:
+            clips = [clips[0].with_effects([afx.AudioFadeOut(fade)])] + [
+                c.with_effects([vfx.CrossFadeIn(fade), afx.AudioFadeIn(fade)]
+                               + ([afx.AudioFadeOut(fade)] if i < len(clips) - 1 else []))
+                for i, c in enumerate(clips[1:], start=1)]
+            joined = concatenate_videoclips(clips, method="compose", padding=-fade)
+        else:
+            joined = concatenate_videoclips(clips)
+        joined.write_videofile(str(dest), codec="libx264", audio_codec="aac", preset=ANCHOR.preset,
+                               fps=24, logger=None, temp_audiofile_path=str(dest.parent))
+    finally:
+        for c in clips:
+            c.close()
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and its finished children (the ffmpeg runs), user and system."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def timed(make: Callable[[Path], object], dest: Path) -> tuple[float, float, str]:
+    """Wall and CPU seconds of make(dest), and what it made."""
+    start, cpu = time.perf_counter(), cpu_seconds()
+    make(dest)
+    took, used = time.perf_counter() - start, cpu_seconds() - cpu
     info = read_video(dest)
-    print(f"  {label:<28} {took:8.2f} s   {info.width}x{info.height} {info.duration:.2f} s "
-          f"(copied {result.copied_seconds:.1f} s, encoded {result.encoded_seconds:.1f} s)", flush=True)
-    return took
+    return took, used, f"{info.width}x{info.height} {info.duration:.2f} s, sound {info.audio_codec or 'none'}"
+
+
+def spread(values: list[float], unit: str = "s", digits: int = 2) -> str:
+    if len(values) == 1:
+        return f"{values[0]:.{digits}f} {unit}"
+    return f"{statistics.median(values):.{digits}f} {unit} ({min(values):.{digits}f}-{max(values):.{digits}f})"
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--clips", type=int, default=10)
     ap.add_argument("--seconds", type=float, default=15.0)
+    ap.add_argument("--runs", type=int, default=3, help="rounds of studio and ffmpeg anchor")
+    ap.add_argument("--moviepy-runs", type=int, default=1, help="rounds that also run moviepy (0: none)")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-stitch-"))
-    print(f"{platform.machine()}, python {platform.python_version()}; making {args.clips} clips of "
-          f"{args.seconds:g} s at 1080P in {work}", flush=True)
+    print(f"making {args.clips} clips of {args.seconds:g} s at 1080P in {work}; joins at {JOINS}, "
+          f"anchor {ANCHOR}", flush=True)
     clips = [make_clip(work / f"clip{n}.mp4", args.seconds, n) for n in range(args.clips)]
-    cuts = [0.0] * (len(clips) - 1)
-    fades = [1.0] * (len(clips) - 1)
     plain = [Shot(c) for c in clips]
-    trimmed = [Shot(c, 0.3, args.seconds - 0.7) for c in clips]
-    out = work / "out.mp4"
-
-    print("cuts, no trims:")
-    copy = timed("stream copy", plain, cuts, out)
-    full = timed("full re-encode", plain, cuts, out, reencode=True)
-    print(f"  => {full / copy:.0f}x faster (goal 100x)")
-    print("cuts, each shot trimmed 0.3 s in and 0.7 s out (off the keyframes):")
-    trim = timed("stream copy + re-encoded ends", trimmed, cuts, out)
-    print(f"  => {full / trim:.0f}x faster than the full re-encode of the untrimmed clips")
-    print("1 s crossfade at every join:")
-    fade_copy = timed("copy + re-encoded joins", plain, fades, out)
-    fade_full = timed("full re-encode", plain, fades, out, reencode=True)
-    print(f"  => {fade_full / fade_copy:.1f}x faster (goal 5x)")
+    boards = {"cuts": (plain, 0.0),
+              "cuts, each shot trimmed 0.3 s in / 0.7 s out": ([Shot(c, 0.3, args.seconds - 0.7) for c in clips], 0.0),
+              "1 s crossfade at every join": (plain, 1.0)}
+    times: dict[tuple[str, str, str], list[float]] = {}
+    for run in range(args.runs):
+        for board, (shots, fade) in boards.items():
+            fades = [fade] * (len(shots) - 1)
+            contenders = {"studio": lambda d: stitch(shots, fades, d),
+                          "ffmpeg veryfast": lambda d: stitch(shots, fades, d, reencode=True, x264=ANCHOR)}
+            if run < args.moviepy_runs and "trimmed" not in board:
+                contenders["moviepy"] = lambda d: with_moviepy(shots, fade, d)
+            for name, make in contenders.items():
+                took, used, what = timed(make, work / f"out-{name.replace(' ', '-')}.mp4")
+                times.setdefault((board, name, "wall"), []).append(took)
+                times.setdefault((board, name, "cpu"), []).append(used)
+                print(f"  round {run + 1}, {board}, {name}: {took:.2f} s wall, {used:.2f} s CPU -> {what}",
+                      flush=True)
+    for clock in ("wall", "cpu"):
+        print(f"\n{clock} time\n| storyboard | studio | ffmpeg veryfast (anchor) | anchor / studio | moviepy "
+              "| moviepy / studio |\n|---|---|---|---|---|---|")
+        for board in boards:
+            ours, anchor = times[(board, "studio", clock)], times[(board, "ffmpeg veryfast", clock)]
+            movie = times.get((board, "moviepy", clock), [])
+            ratio = [a / s for s, a in zip(ours, anchor)]
+            movie_ratio = [m / s for s, m in zip(ours, movie)]
+            print(f"| {board} | {spread(ours)} | {spread(anchor)} | {spread(ratio, 'x', 1)} | "
+                  f"{spread(movie) if movie else '-'} | {spread(movie_ratio, 'x', 0) if movie else '-'} |")
 
 
 if __name__ == "__main__":

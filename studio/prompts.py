@@ -125,6 +125,37 @@ def reference_tokens(prompt: str) -> list[Token]:
     return [Token(m.group(0), int(m.group(1) or m.group(2))) for m in _TOKEN.finditer(prompt or "")]
 
 
+# What creators write for a reference besides the documented styles: "@image2", "image 2", "Image2",
+# "(img 2)", "<picture 2>", "图2", "图片 2", "@参考图1". No backend reads these as a reference, so advice
+# names them and rewrites them in the active backend's style (restyle).
+_WORD = r"(?:image|img|picture|pic|photo|ref|reference|character|char)"
+_ZH_WORD = r"(?:参考图片|参考图|图片|图像|照片|角色|(?<![构地蓝插截试意草])图)"
+_LOOKS_LIKE = re.compile(
+    rf"\[\s*image\s*(?P<canon>\d+)\s*\]"                                     # [Image 2], [image2]
+    rf"|[\[(（{{<【]\s*@?\s*(?:{_WORD}|{_ZH_WORD})[\s_-]?(?P<bracket>\d{{1,2}})\s*[\])）}}>】]"  # (image 2), 【图2】
+    rf"|@\s?{_WORD}[\s_-]?(?P<at>\d{{1,2}})(?!\d)"                            # @image2, @Image 2
+    rf"|@?{_ZH_WORD}\s?(?P<zh>\d{{1,2}})(?!\d)"                                # 图2, 图片 2, @图1
+    rf"|\bcharacter[\s_-]?(?P<character>\d{{1,2}})(?!\d)"                       # character1, Character 2
+    rf"|\b{_WORD}[\s_-]?(?P<bare>[1-9])(?![\d%]|[.,:]\d|\s*(?:px|mm|cm|k)\b)",   # image 2, Image2, img_3
+    re.IGNORECASE)
+
+
+def reference_mentions(prompt: str) -> list[tuple[int, int, Token]]:
+    """Every way the prompt names a reference slot, documented style or not: (start, end, token), in order."""
+    return [(m.start(), m.end(), Token(m.group(0), int(next(g for g in m.groups() if g))))
+            for m in _LOOKS_LIKE.finditer(prompt or "")]
+
+
+def restyle(prompt: str, style: str) -> str:
+    """The prompt with every reference mention written in `style` (e.g. "[Image {n}]", "character{n}")."""
+    return _LOOKS_LIKE.sub(lambda m: style.format(n=int(next(g for g in m.groups() if g))), prompt or "")
+
+
+def without_references(prompt: str) -> str:
+    """The prompt with its reference mentions taken out (to judge which language the words are in)."""
+    return _LOOKS_LIKE.sub(" ", prompt or "")
+
+
 def renumber(prompt: str, numbers: dict[int, int]) -> str:
     """The prompt with each token naming slot k rewritten to name numbers[k] (same style)."""
     def swap(m: re.Match) -> str:

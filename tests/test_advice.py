@@ -71,16 +71,27 @@ def test_each_rule_fires_with_a_reason_and_a_rewrite(kind, prompt):
 
 def test_rewrites_say_what_to_want_instead():
     def rewrite(kind, prompt):
-        return next(i for i in advise_prompt(prompt) if i.kind is kind).suggestion
+        return next(i for i in advise_prompt(prompt) if i.kind is kind).rewrite
 
-    assert "an empty, deserted scene" in rewrite(AdviceKind.NEGATIVE, "A street with no people, tracking shot")
-    assert "晴朗干燥的天气" in rewrite(AdviceKind.NEGATIVE, "街道上不要下雨，镜头跟拍")
-    assert "soft golden-hour side light" in rewrite(AdviceKind.VAGUE_LIGHT, "A street with good lighting, dolly in")
-    assert "two people dance" in rewrite(AdviceKind.CROWDED, "Five people dance in a park, tracking shot")
-    assert "两个人在广场" in rewrite(AdviceKind.CROWDED, "一群人在广场上跳舞，航拍")
-    assert "medium close-up of her face" in rewrite(AdviceKind.FACE_CLOSE_UP, "Extreme close-up of her face, pan")
-    assert "OPEN" not in rewrite(AdviceKind.ON_SCREEN_TEXT, 'A neon sign that reads "OPEN" above a diner, pan')
-    assert rewrite(AdviceKind.NO_CAMERA, "一个男人在雨中奔跑").endswith("镜头缓慢推进”.")
+    assert rewrite(AdviceKind.NEGATIVE, "A street with no people, tracking shot") == \
+        "A street with an empty, deserted scene, tracking shot"
+    assert rewrite(AdviceKind.NEGATIVE, "街道上不要下雨，镜头跟拍") == "街道上晴朗干燥的天气，镜头跟拍"
+    assert rewrite(AdviceKind.VAGUE_LIGHT, "A street with good lighting, dolly in") == \
+        "A street with soft golden-hour side light, dolly in"
+    assert rewrite(AdviceKind.CROWDED, "Five people dance in a park, tracking shot") == \
+        "Two people dance in a park, tracking shot"
+    assert rewrite(AdviceKind.CROWDED, "一群人在广场上跳舞，航拍") == "两个人在广场上跳舞，航拍"
+    assert rewrite(AdviceKind.FACE_CLOSE_UP, "Extreme close-up of her face, pan") == "Medium close-up of her face, pan"
+    assert rewrite(AdviceKind.ON_SCREEN_TEXT, 'A neon sign that reads "OPEN" above a diner, pan') == \
+        "A neon sign above a diner, pan"
+    assert rewrite(AdviceKind.NO_CAMERA, "一个男人在雨中奔跑") == "一个男人在雨中奔跑，镜头缓慢推进"
+
+
+def test_the_suggestion_names_the_change_and_the_rewrite_is_the_whole_prompt():
+    item = advise_prompt("A city street with no cars at night, static camera")[0]
+    assert item.suggestion == "Say what you want instead: “no cars” → “an empty road”."
+    assert item.rewrite == "A city street with an empty road at night, static camera"
+    assert item.to_dict()["rewrite"] == item.rewrite
 
 
 def test_edit_instructions_are_not_asked_for_a_camera_move():
@@ -203,7 +214,7 @@ def test_cli_advise_prints_items_and_exits_0_or_2(monkeypatch, capsys, tmp_path)
                            "A street with no people", "--json")
     items = json.loads(out)
     assert code == 0 and {i["kind"] for i in items} == {"negative", "no_camera"}
-    assert all(set(i) == {"kind", "about", "reason", "suggestion"} for i in items)
+    assert all(set(i) == {"kind", "about", "reason", "suggestion", "rewrite"} for i in items)
     ref = str(make_image(tmp_path / "r.png", 800, 800))
     code, _, err = run_cli(monkeypatch, capsys, tmp_path, "advise", "--variant", "r2v", "--prompt",
                            "[Image 2] waves, orbit", "--reference", ref)

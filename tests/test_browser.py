@@ -10,20 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser_fixture import (
-    DESKTOP,
-    PHONE,
-    PROMPT,
-    draft_restored,
-    draft_saved,
-    drawn,
-    generate_button,
-    in_view,
-    open_page,
-    shot,
-    toast_said,
-    write_prompt,
-)
+from tests.browser_fixture import DESKTOP, draft_restored, draft_saved, drawn, generate_button, in_view, open_page, PHONE, PROMPT, shot, toast_said, write_prompt
 
 
 @pytest.mark.parametrize("view", [DESKTOP, PHONE], ids=["desktop-light", "phone-dark"])

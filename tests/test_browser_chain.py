@@ -9,14 +9,7 @@ from harness.gallery import seed_jobs
 from studio import config
 from studio.chain import StoryShot
 from studio.service import LOCAL, Studio
-from tests.browser_fixture import (
-    DESKTOP,
-    PHONE,
-    draft_restored,
-    open_page,
-    shot,
-    toast_said,
-)
+from tests.browser_fixture import DESKTOP, draft_restored, open_page, PHONE, shot, toast_said
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from harness.media import make_image
-from tests.browser_fixture import DESKTOP, PHONE, VIEWS, in_view, open_page, shot
+from tests.browser_fixture import DESKTOP, in_view, open_page, PHONE, shot, VIEWS
 from tests.conftest import seeded_app
 
 SEEDED = 60

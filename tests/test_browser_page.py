@@ -7,7 +7,7 @@ At 1440x900 and 390x844, light and dark; every view is photographed into bench/s
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser_fixture import DESKTOP, VIEWS, in_view, open_page, shot
+from tests.browser_fixture import DESKTOP, in_view, open_page, shot, VIEWS
 from tests.conftest import seeded_app
 
 SEEDED = 60  # three pages of tiles: the gallery is several screens tall

@@ -140,6 +140,14 @@ def test_succeeded_task_gives_url_billed_seconds_and_actual_prompt():
                             request_id="r", actual_prompt="ap")
 
 
+def test_a_finished_task_says_how_long_it_ran_by_the_providers_clock():
+    out = {"task_status": "SUCCEEDED", "video_url": "https://x/v.mp4", "submit_time": "2025-09-25 17:28:20.000",
+           "scheduled_time": "2025-09-25 17:28:21.500", "end_time": "2025-09-25 17:28:48.123"}
+    assert ds.parse_task({"output": out}).ran_seconds == pytest.approx(28.123)
+    for missing in ({"end_time": None}, {"submit_time": "soon"}, {"end_time": "2025-09-25 17:28:10.000"}):
+        assert ds.parse_task({"output": {**out, **missing}}).ran_seconds is None  # unknown, never made up
+
+
 def test_succeeded_without_a_link_is_a_failure():
     st = ds.parse_task({"output": {"task_status": "SUCCEEDED"}})
     assert st.state is TaskState.FAILED and st.error_code == "no_output"

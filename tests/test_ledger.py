@@ -178,7 +178,8 @@ def test_a_migration_only_sqlite_understands_is_refused_for_postgresql():
     with pytest.raises(ValueError, match="SQLite-only 'INSERT OR'"):
         migration("INSERT OR IGNORE INTO jobs (id) VALUES ('x');")
     for script in ledger_mod.MIGRATIONS:  # every migration in the list serves both stores
-        migration(script)
+        migration(script if isinstance(script, str) else script["postgresql"])
+        assert isinstance(script, str) or set(script) == {"sqlite", "postgresql"}  # spelled for each store
 
 
 def test_lineage_keeps_every_parent_in_order_and_children_per_owner(ledger_location):

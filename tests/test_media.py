@@ -406,6 +406,23 @@ def test_grab_frame_takes_the_frame_at_that_time_clamped_to_the_clip(tmp_path, r
         assert colour_name(np.asarray(img.convert("RGB"), dtype=float)) == expected
 
 
+def test_a_grabbed_frame_has_exactly_the_pixels_of_that_frame_decoded_from_the_start(tmp_path):
+    import av
+
+    video = tmp_path / "gop.mp4"  # B-frames and a keyframe every 1.25 s: seeking lands mid-GOP
+    run_sync(["-f", "lavfi", "-i", "testsrc2=s=640x360:r=24:d=4", "-c:v", "libx264", "-preset", "veryfast",
+              "-bf", "3", "-g", "30", "-pix_fmt", "yuv420p", str(video)])
+    with av.open(str(video)) as c:  # every frame in order, one decoding thread, no seek
+        stream = c.streams.video[0]
+        stream.thread_type = "NONE"
+        frames = [(f.time, f.to_image()) for f in c.decode(stream)]
+    for seconds in (0.0, 1.3, 2.51, 4.0):
+        expected = [image for at, image in frames if at <= seconds + 1e-6][-1]
+        with Image.open(grab_frame(video, seconds, tmp_path / "f.png")) as got:
+            assert (got.mode, got.size) == (expected.mode, expected.size)
+            assert got.tobytes() == expected.tobytes(), seconds
+
+
 @pytest.mark.parametrize("rotation", [90, 180])
 def test_rotated_clips_are_probed_and_grabbed_as_displayed(tmp_path, rotation):
     video = make_video(tmp_path / "phone.mp4", 480, 320, rotation=rotation)

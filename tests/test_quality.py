@@ -1,15 +1,19 @@
 """First-frame and reference advice with measured reasons; sRGB conversion of non-sRGB inputs."""
 
 import io
+import re
 import struct
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image, ImageCms
 
 from studio import config
-from studio.advice import AdviceKind
+from studio.advice import AdviceKind, language
+from studio.errors import InputError
 from studio.media import quality
+from harness.media import make_image
 from studio.service import LOCAL, Studio
 
 QUALITY_TOLERANCE = 2  # libjpeg-written files come out exact; other encoders land near
@@ -72,7 +76,7 @@ def test_noise_is_measured_within_a_fifth_of_the_added_noise(sigma):
 def test_a_noisy_frame_is_advised(tmp_path):
     Image.fromarray(gradient(1280, 720, noise=12)).save(tmp_path / "noisy.png")
     items = quality.first_frame_advice(tmp_path / "noisy.png", 720, "720P")
-    assert [i.kind for i in items] == [AdviceKind.NOISY] and "σ ≈ 1" in items[0].reason
+    assert [i.kind for i in items] == [AdviceKind.NOISY] and re.search(r"about 1[0-4] of 255", items[0].reason)
 
 
 def adobe_rgb_like_profile() -> bytes:
@@ -156,3 +160,89 @@ def test_a_non_srgb_reference_is_converted_and_the_note_names_its_slot(studio, t
     assert sent.references[0] != str(path) and sent.reference_slots == (2,)
     with Image.open(sent.references[0]) as out:
         assert quality.profile_name(out) is None  # sRGB now
+
+
+JARGON = re.compile(r"perceptual|hash|dhash|σ|sigma|icc|srgb|quantis|profile", re.IGNORECASE)
+
+
+def every_kind_of_file_advice(tmp_path, lang):
+    """Advice of every kind the files can get: compressed, small, noisy, other colours, same picture and angle."""
+    scene(tmp_path / "bad.jpg", fmt="JPEG", quality=35, size=(640, 480))
+    Image.fromarray(gradient(1280, 720, noise=12)).save(tmp_path / "noisy.png")
+    Image.new("RGB", (1280, 720), (60, 160, 60)).save(tmp_path / "adobe.png", icc_profile=adobe_rgb_like_profile())
+    a, other = scene(tmp_path / "a.png"), scene(tmp_path / "other.png", shift=250)
+    same = scene(tmp_path / "same.jpg", size=(1000, 750), fmt="JPEG", quality=80)
+    copy = tmp_path / "copy.png"
+    copy.write_bytes(Path(a).read_bytes())
+    items = []
+    for name in ("bad.jpg", "noisy.png", "adobe.png"):
+        items += quality.first_frame_advice(tmp_path / name, 720, "720P", lang=lang)
+    items += quality.reference_advice("r2v", {1: a, 2: other, 3: same, 4: str(copy)}, lang)
+    return items
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_file_advice_says_what_the_creator_will_see_without_jargon(tmp_path, lang):
+    items = every_kind_of_file_advice(tmp_path, lang)
+    kinds = {i.kind for i in items}
+    assert kinds == {AdviceKind.COMPRESSED, AdviceKind.SMALL, AdviceKind.NOISY, AdviceKind.COLOUR_SPACE,
+                     AdviceKind.SAME_ANGLE}
+    for item in items:
+        ours = (item.reason + item.suggestion).replace("Adobe RGB (1998) compatible test profile", "")  # its name
+        assert not JARGON.search(ours), item
+        assert language(item.reason) == lang and language(item.suggestion) == lang, item
+    same = [i for i in items if i.kind is AdviceKind.SAME_ANGLE]
+    assert [(i.about, i.reason.startswith(("These are the same picture", "这几张是同一张图片"))) for i in same] == [
+        ("Image 1 and Image 4", True), ("Image 1 and Image 3", False)]
+
+
+def test_references_are_capped_at_the_variants_limit_before_any_file_is_read(tmp_path):
+    missing = [str(tmp_path / f"not-there-{i}.png") for i in range(12)]
+    with pytest.raises(InputError, match=r"^Reference to video takes at most 9 reference images; you gave 12: remove"):
+        quality.check_reference_count("r2v", missing)
+    with pytest.raises(InputError, match=r"takes at most 9 reference images; you gave 10"):
+        quality.reference_advice("r2v", dict(enumerate(missing[:10], start=1)))
+    with pytest.raises(InputError, match=r"^Video edit takes at most 5 reference images; you gave 6: remove 1"):
+        quality.check_reference_count("edit", missing[:6])
+    with pytest.raises(InputError, match=r"has reference slots 1 to 9; there is no slot 12"):
+        quality.check_reference_count("r2v", [None] * 11 + [missing[0]])
+    quality.check_reference_count("r2v", missing[:9] + [None, ""])  # nine filled slots, two empty: fine
+    quality.check_reference_count("edit", [])
+    with pytest.raises(InputError, match=r"References must be a list of images, not 'abc': give one path per slot"):
+        quality.check_reference_count("r2v", "abc")
+
+
+def test_identical_references_are_checked_and_hashed_once(tmp_path, monkeypatch):
+    source = Path(scene(tmp_path / "a.png", size=(900, 700)))
+    copies = {n: str(tmp_path / f"copy{n}.png") for n in range(1, 10)}
+    for path in copies.values():
+        Path(path).write_bytes(source.read_bytes())
+    checked = []
+    real = quality.inspect.check_reference
+    def counted(path, slot, variant, limits=None, preview=None):
+        checked.append(slot)
+        return real(path, slot, variant, limits, preview)
+
+    monkeypatch.setattr(quality.inspect, "check_reference", counted)
+    items = quality.reference_advice("r2v", copies)
+    assert checked == [1]
+    assert [(i.about, i.reason) for i in items] == [(
+        "Image 1, Image 2, Image 3, Image 4, Image 5, Image 6, Image 7, Image 8 and Image 9",
+        "These are the same picture, so the model gets no second view of the subject.")]
+
+
+def test_a_reference_that_fails_its_check_is_named_by_its_slot(tmp_path):
+    small = str(make_image(tmp_path / "small.png", 300, 300))
+    with pytest.raises(InputError, match=r"^Image 2 is 300x300 px"):
+        quality.reference_advice("r2v", {2: small})
+
+
+def test_analysis_runs_on_a_copy_shrunk_to_the_videos_size(tmp_path, monkeypatch):
+    Image.fromarray(gradient(4000, 3000, noise=3)).convert("RGB").save(tmp_path / "big.jpg", quality=95)
+    seen = []
+    real = quality.noise_sigma
+    monkeypatch.setattr(quality, "noise_sigma", lambda img: seen.append(img.size) or real(img))
+    quality.first_frame_advice(tmp_path / "big.jpg", 720, "720P")
+    assert seen == [(960, 720)]
+    with Image.open(tmp_path / "big.jpg") as img:
+        assert quality._shrunk(img, (quality.HASH_SIDE, quality.HASH_SIDE)).size == (64, 48)

@@ -69,13 +69,34 @@ def test_history_with_a_spread_beats_the_sdk_on_wait_and_requests():
     assert ours < sdk
 
 
-def test_wide_history_keeps_reads_inside_the_window_no_sparser_than_two_seconds():
+def test_wide_history_spreads_the_reads_the_sdk_allows_evenly_over_the_window():
     est = timing.estimate([10, 12, 15, 20, 25, 30, 35, 40])
     start, end = est.window
     reads = timing.reads_until(end, est)
     inside = [b - a for a, b in zip(reads, reads[1:]) if start <= a <= end]
-    assert inside and max(inside) <= timing.MAX_DENSE + 1e-9
+    assert inside and max(inside) - min(inside) < 1e-6  # even: no stretch of the window read less often
+    assert len(reads) <= len(sdk_reads(end))            # and never more often than the SDK by its end
+    assert max(inside) <= (end - start) / (timing.sdk_reads_by(end) - 2) + 1e-6  # all it had left (2 spent)
     assert reads[0] < start  # still one early read, for tasks that fail quickly
+    narrow = timing.estimate(spread(60.0, width=0.05))  # later and tighter: the SDK's count leaves reads to spare
+    reads = timing.reads_until(narrow.window[1], narrow)
+    dense = [b - a for a, b in zip(reads, reads[1:]) if a >= narrow.window[0]]
+    assert dense and max(dense) <= timing.MAX_DENSE + 1e-9
+
+
+@pytest.mark.parametrize("history", [None, [20.0] * 19 + [20.2], spread(24.0), spread(24.0, width=0.02),
+                                     [10, 12, 15, 20, 25, 30, 35, 40], [1, 2, 3, 50, 80], spread(3.0),
+                                     spread(300.0), [0.2, 0.3, 0.25, 0.4]])
+@pytest.mark.parametrize("scale", [1.0, 0.25])
+def test_a_task_never_gets_more_status_reads_than_the_sdk_would_send_by_the_same_time(history, scale):
+    est = None if history is None else timing.estimate([h * scale for h in history])
+    for finish in [i * 0.05 for i in range(1, 2000)] + [150.5, 299.9, 600.0]:
+        ours = timing.reads_until(finish * scale, est, scale=scale)
+        assert len(ours) <= len(sdk_reads(finish)), (finish, ours)
+        for k, at in enumerate(ours, start=1):  # read by read, never ahead of the SDK's
+            assert at >= timing.sdk_read_time(k) * scale - 1e-9
+    for k in range(1, 40):
+        assert timing.sdk_reads_by(timing.sdk_read_time(k)) == k == len(sdk_reads(timing.sdk_read_time(k)))
 
 
 def test_a_task_far_slower_than_expected_backs_off_but_never_waits_more_than_five_seconds():
@@ -163,6 +184,9 @@ def test_finished_jobs_teach_the_expected_time_of_the_next(emulator, tmp_path):
         jobs = [studio.core.submit(LOCAL, prepared, again=True) for _ in range(3)]  # three takes, asked for
         done = [studio.core.wait(LOCAL, j.id, timeout=60, interval=0.05) for j in jobs]
         assert all(j.state is JobState.SUCCEEDED for j in done)
+        tasks = emulator.control.stats()["tasks"]  # learned from the provider's own clock: exact, not bracketed
+        ran = sorted(tasks[j.task_id]["ended"] - tasks[j.task_id]["created"] for j in done)
+        assert sorted(studio.ledger.run_times(timing.job_shape(done[0]), 10)) == pytest.approx(ran, abs=0.002)
         learned = studio.core.expected_time_for(prepared)
         assert learned.samples == 3 and learned.seconds > 0
         assert studio.core.expected_time_for(studio.core.prepare("t2v", prompt="x", duration=8)).seconds is None

@@ -62,6 +62,7 @@ class TaskStatus:
     error_message: str | None = None
     request_id: str | None = None
     actual_prompt: str | None = None
+    ran_seconds: float | None = None     # submitted to done, by the provider's own clock, when it says
 
 
 @dataclass

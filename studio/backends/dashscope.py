@@ -8,6 +8,7 @@ sends them through the shared HttpDriver. See PROTOCOLS.md, "DashScope".
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -188,6 +189,16 @@ def parse_error(status: int, data: Any, plan_key: bool = False) -> ProviderError
     return cls(text, code=code or f"http_{status}", request_id=request_id, status=status)
 
 
+def ran_seconds(out: dict) -> float | None:
+    """end_time less submit_time ('2025-09-25 17:28:48.123', both the provider's clock), or None."""
+    try:
+        ended, sent = (datetime.fromisoformat(str(out[k])) for k in ("end_time", "submit_time"))
+    except (KeyError, ValueError):
+        return None
+    seconds = (ended - sent).total_seconds()
+    return seconds if seconds > 0 else None
+
+
 def parse_task(data: Any, plan_key: bool = False) -> TaskStatus:
     """A GET /api/v1/tasks/{id} answer as a TaskStatus. Raises ValueError when unreadable."""
     if not isinstance(data, dict) or not isinstance(data.get("output"), dict):
@@ -206,7 +217,7 @@ def parse_task(data: Any, plan_key: bool = False) -> TaskStatus:
         billed = usage.get("duration") if isinstance(usage, dict) else None
         return TaskStatus(state, progress=1.0, video_url=url,
                           billed_seconds=float(billed) if isinstance(billed, (int, float)) else None,
-                          actual_prompt=out.get("actual_prompt"), **common)
+                          actual_prompt=out.get("actual_prompt"), ran_seconds=ran_seconds(out), **common)
     if state is TaskState.FAILED:
         code = out.get("code") or "failed"
         return TaskStatus(state, error_code=code, error_message=explain(code, out.get("message"), plan_key), **common)

@@ -21,13 +21,14 @@ from typing import Any
 
 from studio.budgets import Usage, day_start
 from studio.errors import NotFound
+from studio.jobs import gallery_index
 from studio.jobs.library import Library
 from studio.jobs.locations import Locations
 from studio.jobs.model import Job, JobState, Phase, phase_sql
 from studio.jobs.spending import Spending, usage_in
 from studio.jobs.store_sqlite import SqliteStore
 
-MIGRATIONS: list[str] = [
+MIGRATIONS: list[str | dict[str, str]] = [  # a dict: the script in each store's spelling (store.dialect)
     # 1: jobs and their history
     """
     CREATE TABLE jobs (
@@ -157,6 +158,9 @@ MIGRATIONS: list[str] = [
     CREATE INDEX jobs_owner_model ON jobs(owner, model, created_at DESC);
     UPDATE task_times SET shape = shape || '/happyhorse-1.0';
     """,
+    # 10: the gallery at 100,000 jobs of one owner: counts, spend and backends kept per owner and day as
+    #    jobs change, a partial index on unfinished jobs, and a substring index for the prompt search
+    gallery_index.MIGRATION,
 ]
 
 
@@ -208,7 +212,7 @@ class Ledger:
         if version > len(MIGRATIONS):
             raise RuntimeError(f"{self.store} was written by a newer studio (schema {version}); upgrade the studio.")
         for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-            self.store.apply(script, number)
+            self.store.apply(script if isinstance(script, str) else script[self.store.dialect], number)
 
     @property
     def schema_version(self) -> int:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from studio.errors import InputError
+from studio.jobs.gallery_index import SEARCH, SEARCH_MIN, UNFINISHED
 from studio.jobs.model import Job, JobState
 
 PAGE_SIZE = 24
@@ -27,6 +28,10 @@ STATE_GROUPS: dict[str, tuple[JobState, ...]] = {
     "cancelled": (JobState.CANCELLED,),
     "decide": (JobState.UNSURE,),
 }
+# Each group as SQL, its states spelled out (constants, never user text): "running" is then word for word
+# the predicate of the partial index on unfinished jobs, which both stores use only on an exact match.
+STATE_SQL = {name: "state IN (%s)" % ", ".join(f"'{s.value}'" for s in states)
+             for name, states in STATE_GROUPS.items()}
 
 
 @dataclass(frozen=True)
@@ -44,16 +49,21 @@ class Filter:
         if self.state and self.state not in STATE_GROUPS:
             raise InputError(f"Unknown state filter {self.state!r}: use one of {', '.join(STATE_GROUPS)}.")
 
-    def where(self, owner: str, prompt: str = "json_extract(request, '$.prompt')") -> tuple[str, list[Any]]:
-        """The WHERE clause (without the word) and its parameters; `prompt` is the store's SQL for a prompt."""
+    @property
+    def everything(self) -> bool:
+        """True when nothing is filtered out (but deleted jobs)."""
+        return not (self.variant or self.state or self.backend or self.model or self.search.split() or self.favourites)
+
+    def where(self, owner: str, prompt: str = "json_extract(request, '$.prompt')",
+              search: str | None = None) -> tuple[str, list[Any]]:
+        """The WHERE clause (without the word) and its parameters; `prompt` is the store's SQL for a prompt,
+        `search` its index lookup for one search word (gallery_index.SEARCH; None: LIKE alone)."""
         sql, args = ["owner = ?", "deleted_at IS NULL"], [owner]
         if self.variant:
             sql.append("variant = ?")
             args.append(self.variant)
         if self.state:
-            states = STATE_GROUPS[self.state]
-            sql.append("state IN (%s)" % ", ".join("?" * len(states)))
-            args += [s.value for s in states]
+            sql.append(STATE_SQL[self.state])
         if self.backend:
             sql.append("backend = ?")
             args.append(self.backend)
@@ -64,8 +74,12 @@ class Filter:
             sql.append("favourite = 1")
         for word in self.search.split():
             like = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            sql.append(f"({prompt} LIKE ? ESCAPE '\\' OR id LIKE ? ESCAPE '\\')")
-            args += [like, like.lstrip("%")]
+            if search and len(word) >= SEARCH_MIN:  # the same LIKE, on the rows the index names
+                sql.append(search)
+                args += [word, like, like.lstrip("%")]
+            else:
+                sql.append(f"({prompt} LIKE ? ESCAPE '\\' OR id LIKE ? ESCAPE '\\')")
+                args += [like, like.lstrip("%")]
         return " AND ".join(sql), args
 
 
@@ -120,12 +134,15 @@ class Library:
 
     def page(self, owner: str, filter: Filter, after: Cursor | None, limit: int) -> Page:
         """One page of the owner's jobs, newest first, with the count of all that match."""
-        where, args = filter.where(owner, self.store.prompt)
-        running = ", ".join(f"'{s.value}'" for s in JobState if not s.finished)
+        where, args = filter.where(owner, self.store.prompt, SEARCH[self.store.dialect])
         with self.store.read() as db:
-            total = db.execute(f"SELECT COUNT(*) AS n FROM jobs WHERE {where}", args).fetchone()["n"]
+            if filter.everything:  # kept as jobs change (gallery_index): no count of every job
+                total = int(db.execute("SELECT COALESCE(SUM(shown), 0) AS n FROM owner_days WHERE owner = ?",
+                                       (owner,)).fetchone()["n"])
+            else:
+                total = db.execute(f"SELECT COUNT(*) AS n FROM jobs WHERE {where}", args).fetchone()["n"]
             unfinished = db.execute(f"SELECT COUNT(*) AS n FROM jobs WHERE owner = ? AND deleted_at IS NULL "
-                                    f"AND state IN ({running})", (owner,)).fetchone()["n"]
+                                    f"AND {UNFINISHED}", (owner,)).fetchone()["n"]
             if after is not None:
                 where += " AND (created_at < ? OR (created_at = ? AND id < ?))"
                 args = [*args, after.created_at, after.created_at, after.job_id]
@@ -136,17 +153,18 @@ class Library:
         return Page(jobs, total, Cursor(jobs[-1].created_at, jobs[-1].id) if more else None, unfinished, filter)
 
     def changed(self, owner: str) -> str:
-        """A short token that changes whenever any of the owner's jobs changes (the gallery polls it)."""
+        """A short token that changes whenever any of the owner's jobs changes (the gallery polls it): the
+        owner's count of job inserts and changes, kept by the database as they happen (gallery_index)."""
         with self.store.read() as db:
-            row = db.execute("SELECT MAX(updated_at) AS latest, COUNT(*) AS n FROM jobs WHERE owner = ?",
+            row = db.execute("SELECT COALESCE(SUM(changes), 0) AS n FROM owner_days WHERE owner = ?",
                              (owner,)).fetchone()
-        return f"{row['n']}:{row['latest']!r}"
+        return str(int(row["n"]))
 
     def backends(self, owner: str) -> list[str]:
         """The backends the owner's jobs ran on (the gallery's backend filter offers these)."""
         with self.store.read() as db:
-            rows = db.execute("SELECT DISTINCT backend FROM jobs WHERE owner = ? AND deleted_at IS NULL "
-                              "ORDER BY backend", (owner,)).fetchall()
+            rows = db.execute("SELECT backend FROM owner_days WHERE owner = ? GROUP BY backend "
+                              "HAVING SUM(shown) > 0 ORDER BY backend", (owner,)).fetchall()
         return [r["backend"] for r in rows]
 
     def models(self, owner: str) -> list[str]:

@@ -289,6 +289,10 @@ class Runner(Recovery):
         """Read the status on the learned schedule (studio.jobs.timing), or at once when woken."""
         est = await self.off(timing.learned, self.ledger, timing.job_shape(job))
         last_read: float | None = None if read_now else started  # unknown after a restart: learn nothing
+        # A provider's task reads no more often than the SDK's loop by the same time; after a restart,
+        # as if it had read as often as that loop until now.
+        reads = None if backend.info.is_preview else \
+            0 if not read_now else timing.sdk_reads_by((time.time() - started) / self.time_scale)
         dense = False
         try:
             while True:
@@ -296,9 +300,11 @@ class Runner(Recovery):
                     elapsed = time.time() - started
                     dense = limits.reading(timing.reading_densely(elapsed, est, self.time_scale), dense)
                     delay = timing.next_delay(elapsed, est, scale=self.time_scale, longest=backend.info.poll_max,
-                                              min_gap=limits.share(), paused_for=await limits.paused_for())
+                                              min_gap=limits.share(), paused_for=await limits.paused_for(),
+                                              reads=reads)
                     await self._sleep(job, delay)
                 read_now = False
+                reads = None if reads is None else reads + 1
                 status = await self._read(job, backend, limits)
                 if status is False:
                     return None
@@ -306,8 +312,7 @@ class Runner(Recovery):
                     before, last_read = last_read, time.time()
                     await self._progress(job, status)
                     if status.state.terminal:
-                        if before is not None:  # it ended between the two reads: the midpoint is the best guess
-                            await self._learn(job, status, (before + last_read) / 2 - started)
+                        await self._learn(job, status, None if before is None else (before + last_read) / 2 - started)
                         return status
                 if self._time_left(job) == 0:
                     await self._deadline(job, backend)
@@ -340,9 +345,11 @@ class Runner(Recovery):
             await self._set(job, JobState.FAILED, detail=e.code, **messages.provider(e))
             return False
 
-    async def _learn(self, job: Job, status: TaskStatus, seconds: float) -> None:
-        """A task that succeeded teaches how long the next of its shape will take."""
-        if status.state is TaskState.SUCCEEDED and seconds > 0:
+    async def _learn(self, job: Job, status: TaskStatus, seconds: float | None) -> None:
+        """A task that succeeded teaches how long the next of its shape will take: the provider's own
+        run time when it says (exact), else what the reads bracket (`seconds`)."""
+        seconds = status.ran_seconds if status.ran_seconds is not None else seconds
+        if status.state is TaskState.SUCCEEDED and seconds is not None and seconds > 0:
             await self.db.record_run(job.id, timing.job_shape(job), seconds)
 
     @staticmethod

@@ -1,18 +1,25 @@
 """The SQLite store: the embedded default, one file on one machine.
 
 WAL mode, short transactions (BEGIN IMMEDIATE serialises writers, so it is also the lock a
-claim or a budget check needs), the schema version in PRAGMA user_version.
+claim or a budget check needs), the schema version in PRAGMA user_version. Connections are
+kept for the next read or write (opening one reads the whole schema, which costs more than
+most of the gallery's queries); each is used by one thread at a time.
 """
 
 from __future__ import annotations
 
+import os
+import queue
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+IDLE_CONNECTIONS = 4  # kept open for the next read or write
+
 
 class SqliteStore:
+    dialect = "sqlite"    # which spelling of a migration (studio.jobs.ledger.MIGRATIONS) it takes
     shared = False        # one machine: processes see each other's pids
     skip_locked = ""      # BEGIN IMMEDIATE already holds the whole file
     row_lock = ""
@@ -22,6 +29,8 @@ class SqliteStore:
     def __init__(self, path: Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._idle: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
+        self._pid = os.getpid()
         with self.read() as db:
             db.execute("PRAGMA journal_mode=WAL")
 
@@ -29,23 +38,37 @@ class SqliteStore:
         return f"SQLite file {self.path}"
 
     def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
         db.row_factory = sqlite3.Row
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute("PRAGMA foreign_keys=ON")
         return db
 
+    def _take(self) -> sqlite3.Connection:
+        if self._pid != os.getpid():  # a forked child never shares its parent's connections
+            self._idle, self._pid = queue.SimpleQueue(), os.getpid()
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            return self._connect()
+
+    def _give_back(self, db: sqlite3.Connection) -> None:
+        if db.in_transaction or self._idle.qsize() >= IDLE_CONNECTIONS or self._pid != os.getpid():
+            db.close()
+        else:
+            self._idle.put(db)
+
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
-        db = self._connect()
+        db = self._take()
         try:
             yield db
         finally:
-            db.close()
+            self._give_back(db)
 
     @contextmanager
     def tx(self) -> Iterator[sqlite3.Connection]:
-        db = self._connect()
+        db = self._take()
         try:
             db.execute("BEGIN IMMEDIATE")
         except BaseException:
@@ -58,7 +81,7 @@ class SqliteStore:
             db.execute("ROLLBACK")
             raise
         finally:
-            db.close()
+            self._give_back(db)
 
     def serialize(self, db: sqlite3.Connection) -> None:
         """Writers already run one at a time (BEGIN IMMEDIATE)."""

@@ -17,11 +17,15 @@ time since the task was created:
                          minus its read at 0 s
     before the window    one sparse read halfway (at most EARLY_MAX apart), then
                          the window's start
-    in the window        dense reads, the window split into about DENSE_READS
+    in the window        dense reads, the window split into about DENSE_READS,
+                         or into the reads the SDK would have made by its end
     after the window     gaps growing with the lateness, up to the cold 5 s
 
-Every delay is at least the job's share of the backend's request rate, and
-at least what is left of a 429 pause. Times in the constants are model
+A provider's task never gets more status reads than the SDK's loop would have
+sent by the same time: the k-th read waits for the SDK's k-th (sdk_read_time),
+so at any finish time T the studio has read at most as often (reads saved early
+are spent in the window). Every delay is also at least the job's share of the
+backend's request rate, and at least what is left of a 429 pause. Times in the constants are model
 seconds; `scale` shrinks them (tests and benchmarks run time faster), while
 estimates come from measured, already scaled, run times.
 """
@@ -52,6 +56,7 @@ WIDEN = 0.15       # the window reaches this share of its width beyond the 10th/
 MARGIN = 0.03      # ... and this share of the median, for tight histories
 LATE_GROWTH = 0.25  # after the window, the gap grows by this share of the lateness
 EARLY_MAX = 30.0   # longest gap before the window (a task that fails early is seen within this)
+SDK_READS = (0.0, 1.0, 2.0, 4.0, 6.0, 8.0, 12.0, 16.0, 20.0)  # the SDK's first reads; then every COLD_MAX
 
 
 def shape_key(backend: str, variant: str, resolution: str, seconds: float | int | None,
@@ -112,6 +117,22 @@ def reading_densely(elapsed: float, est: Estimate | None, scale: float = 1.0) ->
     return est is None or elapsed >= est.window[0] - dense_gap(est, scale)
 
 
+def sdk_read_time(k: int) -> float:
+    """When the official SDK's k-th status read goes out (k from 1: its first is at once), model seconds."""
+    if k <= len(SDK_READS):
+        return SDK_READS[k - 1]
+    return SDK_READS[-1] + COLD_MAX * (k - len(SDK_READS))
+
+
+def sdk_reads_by(t: float) -> int:
+    """How many status reads the official SDK has sent by model second t (at or before it)."""
+    if t < 0:
+        return 0
+    if t < SDK_READS[-1] + COLD_MAX:
+        return sum(1 for at in SDK_READS if at <= t + 1e-9)
+    return len(SDK_READS) + int((t - SDK_READS[-1]) / COLD_MAX + 1e-9)
+
+
 def dense_gap(est: Estimate, scale: float = 1.0) -> float:
     start, end = est.window
     return min(max((end - start) / DENSE_READS, MIN_GAP * scale), MAX_DENSE * scale)
@@ -124,11 +145,14 @@ def cold_gap(elapsed: float, scale: float = 1.0, longest: float = COLD_MAX) -> f
     return min(COLD_MAX, longest) * scale
 
 
-def planned_gap(elapsed: float, est: Estimate | None, scale: float = 1.0, longest: float = COLD_MAX) -> float:
+def planned_gap(elapsed: float, est: Estimate | None, scale: float = 1.0, longest: float = COLD_MAX,
+                reads: int | None = None) -> float:
     """Seconds from now to the next status read, from the estimate alone.
 
     longest (model seconds) caps the gaps of the cold and late phases: a local
     backend asks more often. The early phase stays sparse, up to EARLY_MAX.
+    reads: the status reads this task has had, when it reads no more than the SDK
+    (the window is then split into the reads the SDK would have left).
     """
     if est is None:
         return cold_gap(elapsed, scale, longest)
@@ -140,28 +164,33 @@ def planned_gap(elapsed: float, est: Estimate | None, scale: float = 1.0, longes
             return halfway - elapsed
         return max(start - elapsed, MIN_GAP * scale)
     if elapsed <= end:
-        return gap
+        left = None if reads is None else sdk_reads_by(end / scale) - reads
+        return gap if left is None or left <= 0 else max(gap, (end - elapsed) / left)
     return min(gap + LATE_GROWTH * (elapsed - end), max(gap, min(COLD_MAX, longest) * scale))
 
 
 def next_delay(elapsed: float, est: Estimate | None, *, scale: float = 1.0, longest: float = COLD_MAX,
-               min_gap: float = 0.0, paused_for: float = 0.0) -> float:
-    """The delay before the next status read, within the shared rate and any 429 pause.
+               min_gap: float = 0.0, paused_for: float = 0.0, reads: int | None = None) -> float:
+    """The delay before the next status read, within the shared rate, any 429 pause and the SDK's count.
 
     min_gap is this task's share of the backend's request rate (seconds between
     calls times the tasks reading densely now, see BackendLimits.share);
-    paused_for is what is left of a pause.
+    paused_for is what is left of a pause; reads is how many status reads the
+    task has had (None: a local backend, not held to the SDK's count).
     """
-    return max(planned_gap(elapsed, est, scale, longest), min_gap, paused_for)
+    planned = max(planned_gap(elapsed, est, scale, longest, reads), min_gap, paused_for)
+    if reads is None:
+        return planned
+    return max(planned, sdk_read_time(reads + 1) * scale - elapsed)
 
 
 def reads_until(finish: float, est: Estimate | None, *, scale: float = 1.0, min_gap: float = 0.0,
                 limit: int = 10_000) -> list[float]:
-    """The read times a task finishing at `finish` gets (the last one sees it done)."""
+    """The read times a provider's task finishing at `finish` gets (the last one sees it done)."""
     times: list[float] = []
     t = 0.0
     while len(times) < limit:
-        t += next_delay(t, est, scale=scale, min_gap=min_gap)
+        t += next_delay(t, est, scale=scale, min_gap=min_gap, reads=len(times))
         times.append(t)
         if t >= finish:
             break

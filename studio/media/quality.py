@@ -1,27 +1,35 @@
-"""First-frame and reference advice, each with the measured reason.
+"""First-frame and reference advice, each with the measured reason, said the way a creator sees it.
 
-Call studio.media.inspect first (format, size and decode checks); these
-functions then analyse an image that passed. None of them decodes an image
-whose header declares more than MAX_ANALYSE_PIXELS: such a file gets no
-quality advice rather than a large allocation.
+Call studio.media.inspect first (format, size and decode checks); these functions then analyse an
+image that passed. The work per image is bounded whatever size it declares: nothing above
+MAX_ANALYSE_PIXELS is decoded at all, a JPEG is decoded at a fraction of its size (Image.draft), and
+the analyses run on a shrunk copy (noise at the size the video uses, the hash at 64 px). A request's
+references are capped at the variant's limit and identical files are analysed once (reference_advice).
 
 - JPEG quality: estimated from the luminance quantisation table the way
   libjpeg / ImageMagick do: the table is compared with the IJG standard table
   scaled for each quality 1..100 and the closest wins (exact for files written
   by libjpeg, nearest for other encoders).
 - Noise: Immerkær's fast noise estimate (a Laplacian-difference kernel) per
-  32 px tile, taking a low percentile so texture and edges do not count.
+  32 px tile, taking a low percentile so texture and edges do not count, on the
+  picture shrunk to the video's size (the grain that survives into the video).
 - Colour space: an embedded ICC profile that is not sRGB is converted to sRGB
   with PIL.ImageCms; the converted file is what is kept and sent.
 - Near-duplicates: a 64-bit difference hash (dHash); two references within
-  DUPLICATE_DISTANCE bits show the same angle.
+  DUPLICATE_DISTANCE bits show the same angle. Identical files are found by
+  their SHA-256 and named as the same picture.
+
+What the creator reads names none of this: no hashes, no sigma, no profiles.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
+import math
 import os
 import tempfile
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,8 +37,15 @@ import numpy as np
 from PIL import Image, ImageCms, ImageOps
 
 from studio.advice import AdviceItem, AdviceKind
+from studio.advice.items import say
+from studio.errors import InputError
+from studio.media import inspect
+from studio.variants import IMAGE_MAX_BYTES, MAX_REFERENCES, Variant, parse_paths, slot_label
 
+# Reading a file afresh, nothing above this is decoded (a 40 MP PNG is about 160 MB in memory); inspect
+# refuses above MAX_DECODE_PIXELS (50 MP), and reference_advice hashes the copy inspect already made.
 MAX_ANALYSE_PIXELS = 40_000_000
+HASH_SIDE = 64               # the hash is taken from a copy at most this many pixels a side
 LOW_JPEG_QUALITY = 70        # below this, block artefacts are visible at video sizes
 NOISY_SIGMA = 6.0            # noise standard deviation on a 0-255 scale
 DUPLICATE_DISTANCE = 6       # of 64 hash bits
@@ -152,18 +167,33 @@ def _save(img: Image.Image, fmt: str, out_dir: Path, icc: bytes) -> Path:
     return dest
 
 
-def _digest(path: str) -> str:
-    import hashlib
+def file_digest(path: str | Path) -> str:
+    """SHA-256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:24]
+
+def _digest(path: str) -> str:
+    return file_digest(path)[:24]
 
 
 def _too_big(img: Image.Image) -> bool:
     return img.size[0] * img.size[1] > MAX_ANALYSE_PIXELS
 
 
+def _shrunk(img: Image.Image, box: tuple[int, int]) -> Image.Image:
+    """The picture decoded to fit `box` (a JPEG at a fraction of its size), EXIF orientation applied."""
+    if img.format in ("JPEG", "MPO"):
+        img.draft(img.mode, box)
+    img.thumbnail(box)
+    return ImageOps.exif_transpose(img)
+
+
 def first_frame_advice(path: str | Path, target_short_side: int, resolution: str,
-                       about: str = "First frame") -> list[AdviceItem]:
+                       about: str = "First frame", lang: str = "en") -> list[AdviceItem]:
     """Compression, size, noise and colour space of an image that passed inspect's checks."""
     items: list[AdviceItem] = []
     with Image.open(path) as img:
@@ -171,30 +201,39 @@ def first_frame_advice(path: str | Path, target_short_side: int, resolution: str
             return items
         quality = jpeg_quality(img)
         name = profile_name(img)
-        img = ImageOps.exif_transpose(img)
         width, height = img.size
-        sigma = noise_sigma(img)
+        if img.getexif().get(0x0112) in (5, 6, 7, 8):  # a quarter turn: shown the other way round
+            width, height = height, width
+        scale = min(1.0, target_short_side / min(width, height))
+        sigma = noise_sigma(_shrunk(img, (math.ceil(img.size[0] * scale), math.ceil(img.size[1] * scale))))
     if quality is not None and quality < LOW_JPEG_QUALITY:
-        items.append(AdviceItem(AdviceKind.COMPRESSED, about,
-                                f"It is a heavily compressed JPEG (quality about {quality}, estimated from its "
-                                "quantisation tables): the model spends effort on block artefacts instead of motion.",
-                                "Export it again at quality 90 or more, or as PNG."))
+        items.append(AdviceItem(AdviceKind.COMPRESSED, about, say(
+            lang, f"It is saved with heavy JPEG compression (quality about {quality} of 100): the model spends its "
+                  "effort on blocky patches instead of motion.",
+            f"它是高度压缩的 JPEG（质量约 {quality}/100）：模型会把力气花在方块状的压缩痕迹上，而不是动作上。"),
+            say(lang, "Export it again at quality 90 or more, or as PNG.", "以 90 以上的质量重新导出，或存成 PNG。")))
     if min(width, height) < target_short_side:
-        scale = target_short_side / min(width, height)
-        items.append(AdviceItem(AdviceKind.SMALL, about,
-                                f"It is {width}×{height} px; a {resolution} video is {target_short_side} px on the "
-                                f"short side, so the frame is enlarged {scale:.1f}× and looks soft.",
-                                f"Use a frame at least {target_short_side} px on its short side, or draft at 720P."))
+        enlarged = target_short_side / min(width, height)
+        items.append(AdviceItem(AdviceKind.SMALL, about, say(
+            lang, f"It is {width}×{height} px; a {resolution} video is {target_short_side} px on the short side, so "
+                  f"the frame is enlarged {enlarged:.1f}× and looks soft.",
+            f"它是 {width}×{height} 像素；{resolution} 视频的短边是 {target_short_side} 像素，画面会被放大 "
+            f"{enlarged:.1f} 倍，看起来发虚。"),
+            say(lang, f"Use a frame at least {target_short_side} px on its short side, or draft at 720P.",
+                f"换一张短边至少 {target_short_side} 像素的图，或者先用 720P 出草稿。")))
     if sigma > NOISY_SIGMA:
-        items.append(AdviceItem(AdviceKind.NOISY, about,
-                                f"It is noisy (measured noise σ ≈ {sigma:.1f} of 255 in its flat areas): grain "
-                                "turns into shimmering in the video.",
-                                "Use a cleaner exposure or denoise it before uploading."))
+        items.append(AdviceItem(AdviceKind.NOISY, about, say(
+            lang, f"It is grainy (its flat areas vary by about {sigma:.0f} of 255 brightness levels at the video's "
+                  "size): grain turns into shimmering in the video.",
+            f"画面颗粒感重（按视频尺寸看，平坦区域的亮度起伏约 {sigma:.0f}/255）：颗粒在视频里会变成闪烁。"),
+            say(lang, "Use a cleaner exposure, or denoise it before uploading.", "换一张曝光更干净的图，或先降噪再上传。")))
     if name:
-        items.append(AdviceItem(AdviceKind.COLOUR_SPACE, about,
-                                f"Its colours are in {name}, not sRGB; sent as is, they would look dull or shifted.",
-                                "The studio converts it to sRGB from its ICC profile before sending; "
-                                "nothing to do unless you want to convert it yourself."))
+        items.append(AdviceItem(AdviceKind.COLOUR_SPACE, about, say(
+            lang, f"Its colours are stored as {name}, a wider range than video uses; sent as is, they would look "
+                  "dull or shifted.",
+            f"它的颜色按 {name} 保存，色域比视频宽；直接发送会显得发灰或偏色。"),
+            say(lang, "Nothing to do: the studio converts its colours to the video range before sending.",
+                "无需操作：发送前工作室会把颜色转换成视频的色域。")))
     return items
 
 
@@ -203,32 +242,99 @@ def dhash(path: str | Path) -> int | None:
     with Image.open(path) as img:
         if _too_big(img):
             return None
-        img.draft("L", (64, 64))  # JPEG: decode at a fraction of the size
-        small = np.asarray(ImageOps.exif_transpose(img).convert("L").resize((9, 8), Image.Resampling.LANCZOS),
-                           dtype=np.int16)
+        return _hash_of(_shrunk(img, (HASH_SIDE, HASH_SIDE)))
+
+
+def _hash_of(img: Image.Image) -> int:
+    small = np.asarray(img.convert("L").resize((9, 8), Image.Resampling.LANCZOS), dtype=np.int16)
     bits = (small[:, :-1] > small[:, 1:]).flatten()
     return int("".join("1" if b else "0" for b in bits), 2)
 
 
 def distance(a: int, b: int) -> int:
-    return bin(a ^ b).count("1")
+    return (a ^ b).bit_count()
 
 
-def duplicate_advice(refs: dict[int, str], label) -> list[AdviceItem]:
-    """Groups of references (by on-screen slot) that show the same angle."""
-    hashes = {slot: h for slot, path in refs.items() if (h := dhash(path)) is not None}
-    groups: list[list[int]] = []
+def check_reference_count(variant: Variant | str, references) -> None:
+    """Refuse more references than the variant takes (reference to video 9, video edit 5), before any file
+    is read. `references` in slot order (None for an empty slot), or {slot: path}."""
+    variant = Variant(variant)
+    most = MAX_REFERENCES.get(variant.value)
+    if most is None:
+        return
+    if isinstance(references, Mapping):
+        filled = sorted(int(slot) for slot, path in references.items() if path)
+    else:  # a list in slot order; anything else is refused in words (variants.parse_paths)
+        filled = [slot for slot, path in enumerate(parse_paths(references), start=1) if path]
+    if len(filled) > most:
+        raise InputError(f"{variant.title} takes at most {most} reference images; you gave {len(filled)}: "
+                         f"remove {len(filled) - most}.")
+    if filled and filled[-1] > most:
+        raise InputError(f"{variant.title} has reference slots 1 to {most}; there is no slot {filled[-1]}: "
+                         "move that picture to a free slot.")
+
+
+def reference_advice(variant: Variant | str, references: Mapping[int, str], lang: str = "en") -> list[AdviceItem]:
+    """Check a request's references ({on-screen slot: path}) and say which show the same picture or angle.
+
+    Refuses more than the variant takes before reading a file (check_reference_count), checks each
+    distinct file once (identical files, by SHA-256, are one picture) with inspect.check_reference, and
+    hashes the small copy that check already decoded. Raises InputError as inspect does.
+    """
+    variant = Variant(variant)
+    check_reference_count(variant, references)
+    digests = {slot: _identity(path) for slot, path in references.items()}
+    hashes: dict[int, int] = {}
+    for slot, path in references.items():
+        if digests[slot] not in {digests[s] for s in hashes}:
+            info = inspect.check_reference(path, slot, variant, preview=HASH_SIDE)
+            hashes[slot] = _hash_of(info.preview)
+    return _same_pictures(digests, hashes, lambda n: slot_label(variant, n), lang)
+
+
+def duplicate_advice(refs: Mapping[int, str], label: Callable[[int], str], lang: str = "en") -> list[AdviceItem]:
+    """Groups of references (by on-screen slot) that show the same picture or angle; each distinct file
+    is decoded once, shrunk."""
+    digests = {slot: _identity(path) for slot, path in refs.items()}
+    firsts = {digest: slot for slot, digest in reversed(list(digests.items()))}
+    hashes = {slot: h for slot in sorted(firsts.values()) if (h := dhash(refs[slot])) is not None}
+    return _same_pictures(digests, hashes, label, lang)
+
+
+def _identity(path: str) -> str:
+    """What makes two reference files the same picture: their content, when it is small enough to be a
+    reference at all (a bigger or missing file is left to inspect to refuse)."""
+    try:
+        if os.path.getsize(path) <= IMAGE_MAX_BYTES:
+            return file_digest(path)
+    except OSError:
+        pass
+    return f"unread:{path}"
+
+
+def _same_pictures(digests: dict[int, str], hashes: dict[int, int], label: Callable[[int], str],
+                   lang: str) -> list[AdviceItem]:
+    """Identical files as one group each, then near-duplicate angles among the distinct pictures."""
+    groups: list[tuple[list[int], bool]] = []
+    for digest in dict.fromkeys(digests.values()):
+        same = [slot for slot, d in digests.items() if d == digest]
+        if len(same) > 1:
+            groups.append((same, True))
+    near: list[list[int]] = []
     for slot, h in hashes.items():
-        group = next((g for g in groups if distance(hashes[g[0]], h) <= DUPLICATE_DISTANCE), None)
-        group.append(slot) if group else groups.append([slot])
-    items = []
-    for group in (g for g in groups if len(g) > 1):
-        names = [label(s) for s in group]
-        about = ", ".join(names[:-1]) + " and " + names[-1]
-        worst = max(distance(hashes[group[0]], hashes[s]) for s in group[1:])
-        items.append(AdviceItem(AdviceKind.SAME_ANGLE, about,
-                                f"These look like the same picture or angle (perceptual hashes differ by at most "
-                                f"{worst} of 64 bits): they add no new view of the subject.",
-                                "Keep one, and add other angles (side, back, three-quarter, full body) so the "
-                                "subject stays itself in new shots."))
-    return items
+        group = next((g for g in near if distance(hashes[g[0]], h) <= DUPLICATE_DISTANCE), None)
+        group.append(slot) if group else near.append([slot])
+    groups += [(g, False) for g in near if len(g) > 1]
+    return [_same_picture_item([label(s) for s in slots], identical, lang) for slots, identical in groups]
+
+
+def _same_picture_item(names: list[str], identical: bool, lang: str) -> AdviceItem:
+    about = ", ".join(names[:-1]) + " and " + names[-1]
+    reason = (say(lang, "These are the same picture, so the model gets no second view of the subject.",
+                  "这几张是同一张图片，模型得不到主体的第二个视角。") if identical else
+              say(lang, "These look like the same picture or the same angle, so they add no new view of the subject.",
+                  "这几张看起来是同一张图或同一个角度，没有提供主体的新视角。"))
+    return AdviceItem(AdviceKind.SAME_ANGLE, about, reason, say(
+        lang, "Keep one, and use the other slots for other angles (side, back, three-quarter, full body) so the "
+              "subject stays itself in new shots.",
+        "只保留一张，其余槽位换成其他角度（侧面、背面、四分之三侧面、全身），主体在新镜头里才能保持一致。"))

@@ -20,6 +20,10 @@ copied (not H.264 4:2:0, or turned by rotation metadata) everything is re-encode
 Sound is copied along with the picture when every clip has the same audio layout;
 otherwise the sound alone is re-encoded in one pass (cheap), with silence for a
 clip that has none, so picture and sound stay in sync.
+
+PyAV and the ffmpeg binary, not moviepy (the design card's first choice): moviepy decodes
+every frame and re-encodes it all, never copying a packet; bench/bench_stitch.py runs both on
+the same storyboards, and bench/RESULTS.md ("Stitching ten 15 s 1080P clips") has the ratios.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from __future__ import annotations
 import heapq
 import tempfile
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -36,8 +41,19 @@ from studio.media.clips import atomic_path
 from studio.media.ffmpeg import run_sync
 from studio.media.stitch_plan import Copy, Encode, Plan, Span, bounds, plan_copy, plan_encode
 
-ENCODE_PRESET = "medium"   # re-encoded frames sit among the provider's: x264's default balance
-ENCODE_CRF = "18"
+
+@dataclass(frozen=True)
+class X264:
+    """The x264 settings of re-encoded frames."""
+
+    preset: str
+    crf: int
+
+
+# Joins sit among the provider's frames: superfast CRF 16 keeps medium CRF 18's VMAF against a full medium
+# re-encode for a third of its CPU (bench/bench_join_quality.py; SSIM too, but on film grain: RESULTS.md).
+JOINS = X264("superfast", 16)
+JOINS_AT_ONCE = 2  # ffmpeg runs re-encoding joins side by side (each short: start-up and decoding leave cores idle)
 AUDIO_BITRATE = "192k"
 DEFAULT_AUDIO = (48000, "stereo")
 _PROFILES = {"Constrained Baseline": "baseline", "Baseline": "baseline", "Main": "main", "High": "high"}
@@ -148,10 +164,11 @@ def _rotation(c, v) -> int:
 
 
 def stitch(shots: Sequence[Shot], crossfades: Sequence[float], dest: str | Path,
-           reencode: bool = False) -> Stitched:
+           reencode: bool = False, x264: X264 = JOINS) -> Stitched:
     """Join the shots in order; crossfades[i] is the fade between shot i and i+1 (0: a cut).
 
-    reencode=True re-encodes everything (what stitching costs without stream copy).
+    reencode=True re-encodes everything (what stitching costs without stream copy);
+    x264 is how re-encoded frames are encoded.
     """
     clips = [read_clip(s.path, f"Shot {i}") for i, s in enumerate(shots, start=1)]
     first = clips[0]
@@ -163,29 +180,29 @@ def stitch(shots: Sequence[Shot], crossfades: Sequence[float], dest: str | Path,
     if reencode or not copyable:
         plan = plan_encode(clips, shots, crossfades)
         with atomic_path(dest) as part:
-            _encode(plan.segments[0], clips, target, part, faststart=True)
+            _encode(plan.segments[0], clips, target, part, x264, faststart=True)
         return _result(dest, plan, target, audio_copied=False, conformed=not copyable)
     plan_encode(clips, shots, crossfades)  # check every trim and fade before encoding anything
     Path(dest).parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".stitch.", dir=Path(dest).parent) as scratch:
         work = Path(scratch)
-        shots, clips, conformed = _conform(list(shots), clips, target, work)
+        shots, clips, conformed = _conform(list(shots), clips, target, work, x264)
         audio_copy = all(c.audio == first.audio and c.audio and c.audio[0] == "aac" for c in clips)
         plan = plan_copy(clips, shots, crossfades)
-        pieces = {}
-        for n, seg in enumerate(plan.segments):
-            if isinstance(seg, Encode):
-                pieces[n] = _encode(seg, clips, target, work / f"piece{n}.mp4", audio=audio_copy)
+        runs = {n: seg for n, seg in enumerate(plan.segments) if isinstance(seg, Encode)}
+        with ThreadPoolExecutor(JOINS_AT_ONCE) as pool:  # a short encode leaves cores idle: run two
+            pieces = dict(zip(runs, pool.map(
+                lambda n: _encode(runs[n], clips, target, work / f"piece{n}.mp4", x264, audio=audio_copy), runs)))
         sound = None
         if not audio_copy:
             sound = _encode(plan_encode(clips, shots, crossfades).segments[0], clips, target,
-                            work / "sound.mp4", video=False)
+                            work / "sound.mp4", x264, video=False)
         with atomic_path(dest) as part:
             _mux(plan, clips, pieces, sound, part)
     return _result(dest, plan, target, audio_copied=audio_copy, conformed=conformed)
 
 
-def _conform(shots: list[Shot], clips: list[Clip], target: "_Target", work: Path):
+def _conform(shots: list[Shot], clips: list[Clip], target: "_Target", work: Path, x264: X264):
     """Re-encode each shot whose picture differs from the first's into a matching clip (its trim
     applied, letterboxed), so the rest can still be copied; returns the new shots and clips."""
     first, conformed = clips[0], False
@@ -194,7 +211,7 @@ def _conform(shots: list[Shot], clips: list[Clip], target: "_Target", work: Path
             continue
         spans, _, _ = bounds(clips, shots, [0.0] * (len(shots) - 1))
         run = Encode([Span(i, *spans[i])], [], 0.0)
-        path = _encode(run, clips, target, work / f"conform{i}.mp4", keyint=max(1, round(target.fps)))
+        path = _encode(run, clips, target, work / f"conform{i}.mp4", x264, keyint=max(1, round(target.fps)))
         shots[i], clips[i], conformed = Shot(path), read_clip(path), True
     return shots, clips, conformed
 
@@ -222,7 +239,7 @@ class _Target:
     profile: str | None
 
 
-def _encode(run: Encode, clips: list[Clip], t: _Target, dest: Path, *, video: bool = True,
+def _encode(run: Encode, clips: list[Clip], t: _Target, dest: Path, x264: X264, *, video: bool = True,
             audio: bool = True, faststart: bool = False, keyint: int | None = None) -> Path:
     """Encode a run of stretches, joined by cuts or crossfades, into an MP4 of exactly run.seconds."""
     inputs, graph = [], []
@@ -251,7 +268,7 @@ def _encode(run: Encode, clips: list[Clip], t: _Target, dest: Path, *, video: bo
         v, a, length = f"vj{k}", f"aj{k}", length + run.parts[k].seconds - fade
     args = [*inputs, "-filter_complex", ";".join(graph)]
     if video:
-        args += ["-map", f"[{v}]", "-c:v", "libx264", "-preset", ENCODE_PRESET, "-crf", ENCODE_CRF,
+        args += ["-map", f"[{v}]", "-c:v", "libx264", "-preset", x264.preset, "-crf", str(x264.crf),
                  "-pix_fmt", "yuv420p", "-r", str(t.fps)] + (["-profile:v", t.profile] if t.profile else []) \
             + (["-g", str(keyint)] if keyint else [])
     if audio:
