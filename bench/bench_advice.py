@@ -87,9 +87,9 @@ def prompt_rules() -> None:
 def small_images(studio: Studio, tmp: Path) -> None:
     frame = photo(tmp / "frame.jpg", 4000, 3000, 0)
     refs = [photo(tmp / f"r{i}.jpg", 1920, 1080, i) for i in range(9)]
-    took = best_of(3, lambda: studio.advise("i2v", "pull back", first_frame=frame, resolution="1080P"))
+    took = best_of(3, lambda: studio.advice.advise("i2v", "pull back", first_frame=frame, resolution="1080P"))
     print(f"i2v advice with a 12 MP JPEG first frame: {took:.2f} s")
-    took = best_of(3, lambda: studio.advise("r2v", "[Image 1] walks, orbit", references=refs))
+    took = best_of(3, lambda: studio.advice.advise("r2v", "[Image 1] walks, orbit", references=refs))
     print(f"r2v advice with nine 1920x1080 JPEG references: {took:.2f} s")
 
 
@@ -110,7 +110,7 @@ def huge_references(studio: Studio, tmp: Path) -> None:
             "twelve copies of one 48.6 MP PNG (the issue's request)": copies}
     for name, refs in sets.items():
         anchor = cpu_of(lambda refs=refs: [Image.open(p).load() for p in refs])
-        service = cpu_of(lambda refs=refs: studio.advise("r2v", "[Image 1] walks, orbit", references=refs))
+        service = cpu_of(lambda refs=refs: studio.advice.advise("r2v", "[Image 1] walks, orbit", references=refs))
         capped = cpu_of(lambda refs=refs: refused(lambda: quality.reference_advice("r2v", dict(enumerate(refs, 1)))))
         print(f"{name}: anchor {anchor:.2f} s CPU; studio.advise {service:.2f} s ({service / anchor:.2f}x); "
               f"quality.reference_advice {capped:.2f} s ({capped / anchor:.3f}x)")

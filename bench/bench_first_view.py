@@ -40,9 +40,9 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.app_fixture import free_port, start_app, stop_app  # noqa: E402
-from tests.browser_fixture import ARGS, CHROMIUM  # noqa: E402
-from tests.gallery_seed import seed_jobs  # noqa: E402
+from harness.app import free_port, start_app, stop_app  # noqa: E402
+from harness.browser import ARGS, CHROMIUM  # noqa: E402
+from harness.gallery import seed_jobs  # noqa: E402
 
 # The prompt of the open tab (the bare app's only textbox), ready for a click: on the page, visible, enabled,
 # and the element a click at its centre would reach.

@@ -2,7 +2,7 @@
 
     python bench/bench_gallery.py [--jobs 500 5000] [--runs 3]
 
-For each ledger size: seed a data directory (tests.gallery_seed), start the
+For each ledger size: seed a data directory (harness.gallery), start the
 studio (python app.py), then in Debian's Chromium, with a fresh profile per
 run (nothing cached), measure from navigation until the first page of tiles
 is drawn and the posters in view have loaded ("usable"), and the bytes the
@@ -22,9 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.app_fixture import start_app, stop_app  # noqa: E402
-from tests.gallery_seed import seed_jobs  # noqa: E402
-from tests.browser_fixture import ARGS, CHROMIUM  # noqa: E402
+from harness.app import start_app, stop_app  # noqa: E402
+from harness.browser import ARGS, CHROMIUM  # noqa: E402
+from harness.gallery import seed_jobs  # noqa: E402
 
 USABLE = """() => {
     const tiles = [...document.querySelectorAll('#hh-gallery .hh-tile[data-id]')];

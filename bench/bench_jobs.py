@@ -15,9 +15,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from harness.emulator import start_emulator, stop_emulator  # noqa: E402
 from studio import config  # noqa: E402
-from studio.service import Studio  # noqa: E402
-from tests.emulator_fixture import start_emulator, stop_emulator  # noqa: E402
+from studio.service import LOCAL, Studio  # noqa: E402
 
 
 def main() -> None:
@@ -33,13 +33,13 @@ def main() -> None:
     studio = Studio(config.load(env), time_scale=0.1).start()
     try:
         start = time.monotonic()
-        jobs = [studio.submit("local", studio.prepare("t2v", prompt=f"shot {i}", duration=3),
+        jobs = [studio.core.submit(LOCAL, studio.core.prepare("t2v", prompt=f"shot {i}", duration=3),
                               backend="dashscope" if i % 2 else "inferencesh") for i in range(args.jobs)]
         submitted = time.monotonic() - start
         peak = 0
         while True:
             peak = max(peak, threading.active_count())
-            done = [studio.job("local", j.id) for j in jobs]
+            done = [studio.core.job(LOCAL, j.id) for j in jobs]
             if all(j.state.finished for j in done):
                 break
             time.sleep(0.1)

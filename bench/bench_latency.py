@@ -37,12 +37,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from harness.emulator import start_emulator, stop_emulator  # noqa: E402
 from studio import config  # noqa: E402
-from studio.service import Studio  # noqa: E402
-from tests.emulator_fixture import start_emulator, stop_emulator  # noqa: E402
+from studio.service import Caller, Studio  # noqa: E402
 
 SHAPES = (("720P", 3), ("720P", 5), ("1080P", 3))
-OWNER = "bench"
+OWNER = Caller.of("bench")
 DS_KEY = "sk-bench-latency"
 MEASURED_SEED, WARM_SEED = 1000, 5000
 
@@ -77,21 +77,21 @@ def make_studio(emu, data_dir: Path, scale: float, in_flight: int) -> Studio:
 
 
 def run_studio(studio: Studio, emu, backend: str, batch: list[tuple[str, int, int]], scale: float) -> Result:
-    jobs = [studio.submit(OWNER, studio.prepare("t2v", prompt=f"shot {seed}", resolution=res, duration=dur,
+    jobs = [studio.core.submit(OWNER, studio.core.prepare("t2v", prompt=f"shot {seed}", resolution=res, duration=dur,
                                                  seed=seed), backend=backend) for res, dur, seed in batch]
     deadline = time.monotonic() + 120 + 60 * scale * len(batch)
-    while not all(studio.job(OWNER, j.id).state.finished for j in jobs):
+    while not all(studio.core.job(OWNER, j.id).state.finished for j in jobs):
         if time.monotonic() > deadline:
             raise SystemExit("the studio did not finish its jobs in time")
         time.sleep(0.1)
     stats = emu.control.stats()
     added, waited, reads = [], [], []
     for job in jobs:
-        job = studio.job(OWNER, job.id)
+        job = studio.core.job(OWNER, job.id)
         if job.state.value != "succeeded":
             raise SystemExit(f"job {job.id} {job.state.value}: {job.error_message}")
         ended = stats["tasks"][job.task_id]["ended"]
-        at = {e["state"]: e["at"] for e in studio.history(OWNER, job.id)}
+        at = {e["state"]: e["at"] for e in studio.core.history(OWNER, job.id)}
         wait = (at["downloading"] - ended) / scale
         waited.append(wait)
         added.append(wait + at["succeeded"] - at["downloading"])

@@ -22,8 +22,8 @@ is the same call on an empty ledger and at 1,000 jobs: "flat" is the ratio to it
 from __future__ import annotations
 
 import argparse
-import statistics
 import sqlite3
+import statistics
 import sys
 import tempfile
 import time
@@ -31,6 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from harness.app import start_app, stop_app  # noqa: E402
 from studio import config  # noqa: E402
 from studio.budgets import day_start  # noqa: E402
 from studio.jobs import ledger as ledger_mod  # noqa: E402
@@ -38,9 +39,8 @@ from studio.jobs import timing  # noqa: E402
 from studio.jobs.ledger import Ledger  # noqa: E402
 from studio.jobs.library import Filter  # noqa: E402
 from studio.jobs.model import Job, JobState  # noqa: E402
-from studio.service import Studio  # noqa: E402
+from studio.service import Caller, Studio  # noqa: E402
 from studio.variants import Request, Variant  # noqa: E402
-from tests.app_fixture import start_app, stop_app  # noqa: E402
 
 OWNERS = [f"user:{n}" for n in range(20)]
 ONE = "local"
@@ -100,17 +100,17 @@ def redraw(studio: Studio, kept_spend: bool = False) -> None:
     """The ledger work of one redraw of the page (studio.ui.live, header and grid), as the UI calls it;
     kept_spend: the header's spend read from the sums kept per day (Spending.charges_by_backend) instead
     of every charged job (Spending.charges, which the service's spend line still reads)."""
-    studio.gallery_changed(ONE)
-    running = studio.library(ONE, Filter(state="running"), limit=100).jobs
+    studio.gallery.changed(Caller.of(ONE))
+    running = studio.gallery.page(Caller.of(ONE), Filter(state="running"), limit=100).jobs
     for job in running:
-        studio.expected_time(ONE, job.id)
+        studio.core.expected_time(Caller.of(ONE), job.id)
     if kept_spend:
         studio.ledger.spending.charges_by_backend(ONE, day_start())
     else:
-        studio.spend(ONE)
-    studio.allowance(ONE, ONE)
-    studio.library(ONE, Filter(), limit=24)
-    studio.gallery_backends(ONE)
+        studio.billing.spend(Caller.of(ONE))
+    studio.billing.allowance(Caller.of(ONE), ONE)
+    studio.gallery.page(Caller.of(ONE), Filter(), limit=24)
+    studio.gallery.backends(Caller.of(ONE))
 
 
 def one_owner(sizes: list[int]) -> None:
@@ -126,12 +126,12 @@ def one_owner(sizes: list[int]) -> None:
         studio = Studio(config.load({"STUDIO_DATA_DIR": str(data_dir), "STUDIO_BUDGET_USER_DAY": "5",
                                      "STUDIO_BUDGET_DAY": "20", "STUDIO_MAX_RUNNING_PER_USER": "2"}))
         cpu = time.process_time
-        figures = {"page": timed(lambda: studio.library(ONE, Filter(), limit=24), clock=cpu),
+        figures = {"page": timed(lambda: studio.gallery.page(Caller.of(ONE), Filter(), limit=24), clock=cpu),
                    "redraw": timed(lambda: redraw(studio), clock=cpu),
                    "redraw kept": timed(lambda: redraw(studio, kept_spend=True), clock=cpu),
-                   "spend": timed(lambda: studio.spend(ONE), clock=cpu),
-                   "common": timed(lambda: studio.library(ONE, Filter(search="chestnut"), limit=24), clock=cpu),
-                   "rare": timed(lambda: studio.library(ONE, Filter(search="zebra"), limit=24), clock=cpu)}
+                   "spend": timed(lambda: studio.billing.spend(Caller.of(ONE)), clock=cpu),
+                   "common": timed(lambda: studio.gallery.page(Caller.of(ONE), Filter(search="chestnut"), limit=24), clock=cpu),
+                   "rare": timed(lambda: studio.gallery.page(Caller.of(ONE), Filter(search="zebra"), limit=24), clock=cpu)}
         cells = []
         for name, ms in figures.items():
             base = anchors.setdefault(name, [])
@@ -154,7 +154,7 @@ def timed(fn, runs: int = 20, clock=time.perf_counter) -> float:
 def studio_start(data_dir: Path) -> float:
     t = time.perf_counter()
     studio = Studio(config.load({"STUDIO_DATA_DIR": str(data_dir)})).start()
-    studio.jobs(OWNERS[0])
+    studio.core.jobs(Caller.of(OWNERS[0]))
     elapsed = (time.perf_counter() - t) * 1000
     studio.close()
     return elapsed
@@ -172,8 +172,8 @@ def main() -> None:
         data_dir = Path(tempfile.mkdtemp(prefix=f"bench-ledger-{n}-"))
         fill(data_dir / "ledger.sqlite3", n)
         studio = Studio(config.load({"STUDIO_DATA_DIR": str(data_dir)}))
-        page = timed(lambda: studio.jobs(OWNERS[3]))
-        spend = timed(lambda: studio.spend(OWNERS[3]))
+        page = timed(lambda: studio.core.jobs(Caller.of(OWNERS[3])))
+        spend = timed(lambda: studio.billing.spend(Caller.of(OWNERS[3])))
         learn = timed(lambda: timing.estimate(studio.ledger.run_times("dashscope/t2v/720P/5s", timing.HISTORY)))
         start = statistics.median(studio_start(data_dir) for _ in range(5))
         app = "-"

@@ -26,11 +26,11 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from harness.app import free_port  # noqa: E402
+from harness.emulator import start_emulator, stop_emulator  # noqa: E402
 from studio import config  # noqa: E402
-from studio.service import Studio  # noqa: E402
+from studio.service import Caller, Studio  # noqa: E402
 from studio.web import create_app  # noqa: E402
-from tests.app_fixture import free_port  # noqa: E402
-from tests.emulator_fixture import start_emulator, stop_emulator  # noqa: E402
 
 OWNERS = [f"user:{n}" for n in range(20)]
 
@@ -80,7 +80,7 @@ def main() -> None:
     page.get("/").raise_for_status()  # the first render builds caches: not a user's wait
     rss_idle, threads_idle = rss_mb(), threading.active_count()
     try:
-        jobs = [studio.submit(OWNERS[i % len(OWNERS)], studio.prepare("t2v", prompt=f"shot {i}", duration=3),
+        jobs = [studio.core.submit(Caller.of(OWNERS[i % len(OWNERS)]), studio.core.prepare("t2v", prompt=f"shot {i}", duration=3),
                               backend="dashscope" if i % 2 else "inferencesh") for i in range(args.jobs)]
         quotes, pages, peak_threads = [], [], 0
         began, cpu_before = time.monotonic(), cpu_seconds()
@@ -90,7 +90,7 @@ def main() -> None:
             if time.monotonic() - began < 5:
                 burst += 1
             t = time.perf_counter()
-            studio.prepare("t2v", prompt="a horse at dawn", duration=5, resolution="1080P")
+            studio.core.prepare("t2v", prompt="a horse at dawn", duration=5, resolution="1080P")
             quotes.append((time.perf_counter() - t) * 1000)
             t = time.perf_counter()
             page.get("/").raise_for_status()
@@ -98,7 +98,7 @@ def main() -> None:
             peak_threads = max(peak_threads, threading.active_count())
             time.sleep(0.05)
         cpu_share = (cpu_seconds() - cpu_before) / (time.monotonic() - began)
-        unfinished = sum(not studio.job(j.owner, j.id).state.finished for j in jobs)
+        unfinished = sum(not studio.core.job(Caller.of(j.owner), j.id).state.finished for j in jobs)
         print(f"{args.jobs} jobs from {len(OWNERS)} users, {unfinished} unfinished at the end of sampling")
         print(f"quote (service.prepare): {percentiles(quotes)}")
         print(f"page (GET /):            {percentiles(pages)}")

@@ -14,9 +14,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from harness.media import make_image, make_video  # noqa: E402
 from studio.media import render  # noqa: E402
 from studio.media.inspect import probe_video  # noqa: E402
-from tests.media_fixtures import make_image, make_video  # noqa: E402
 
 
 async def timed(label: str, coro, dest: Path) -> None:

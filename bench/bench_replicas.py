@@ -25,14 +25,13 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from studio.anonymous import Signer, studio_secret  # noqa: E402
+from harness.app import start_app, stop_app  # noqa: E402
+from harness.emulator import start_emulator, stop_emulator  # noqa: E402
+from harness.postgres import start_pg, stop_pg  # noqa: E402
+from harness.replicas import SECRET, client, identities, owner_of  # noqa: E402
 from studio.jobs.ledger import Ledger  # noqa: E402
-from tests.app_fixture import start_app, stop_app  # noqa: E402
-from tests.emulator_fixture import start_emulator, stop_emulator  # noqa: E402
-from tests.pg_fixture import start_pg, stop_pg  # noqa: E402
-from tests.test_replicas import SECRET, USERS, client, owner_of  # noqa: E402
 
-USERS_HERE = USERS + [Signer(studio_secret(SECRET, Path("."))).mint()]  # signed like the replicas sign
+USERS_HERE = identities(6)  # browsers' identity cookies, signed as the replicas sign
 
 
 def env_for(emulator_url: str, url: str) -> dict[str, str]:

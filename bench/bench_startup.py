@@ -24,7 +24,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.app_fixture import free_port, start_app, stop_app  # noqa: E402
+from harness.app import free_port, start_app, stop_app  # noqa: E402
 
 BARE_APP = """
 import os

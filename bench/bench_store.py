@@ -33,11 +33,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from harness.emulator import start_emulator, stop_emulator  # noqa: E402
 from studio import config  # noqa: E402
-from studio.service import Studio  # noqa: E402
-from tests.emulator_fixture import start_emulator, stop_emulator  # noqa: E402
+from studio.service import Caller, Studio  # noqa: E402
 
-OWNER = "bench"
+OWNER = Caller.of("bench")
 KEY_ID, SECRET = "bench-key", "bench-secret"
 
 
@@ -73,12 +73,12 @@ def make_studio(emu, data_dir: Path, media: dict) -> Studio:
 
 def to_playable(studio: Studio, seed: int) -> float:
     """One 15 s 1080P job; seconds from the runner seeing it finished to the clip kept."""
-    job = studio.submit(OWNER, studio.prepare("t2v", prompt=f"shot {seed}", resolution="1080P", duration=15,
+    job = studio.core.submit(OWNER, studio.core.prepare("t2v", prompt=f"shot {seed}", resolution="1080P", duration=15,
                                               seed=seed), backend="dashscope")
-    job = studio.wait(OWNER, job.id, timeout=600)
+    job = studio.core.wait(OWNER, job.id, timeout=600)
     if job.state.value != "succeeded":
         raise SystemExit(f"job {job.id} {job.state.value}: {job.error_message}")
-    at = {e["state"]: e["at"] for e in studio.history(OWNER, job.id)}
+    at = {e["state"]: e["at"] for e in studio.core.history(OWNER, job.id)}
     return at["succeeded"] - at["downloading"]
 
 

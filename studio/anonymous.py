@@ -36,6 +36,7 @@ ANON_MAX_AGE = 365 * 24 * 3600
 NEW_IDENTITIES_PER_ADDRESS = 30  # per IDENTITY_WINDOW seconds (a classroom behind one NAT fits)
 IDENTITY_WINDOW = 3600.0
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+IDENTITY_STATE = "studio_identity"  # where the middleware leaves a request's verified token (scope["state"])
 IDENTITY_PAGES = ("/", "", "/config")  # the page, and what gradio_client reads first (it keeps those cookies)
 UNGUARDED = ("/studio/webhook/", "/studio/health")
 ADDRESS_HEADER = "x-studio-address"  # the caller's address as the edge decided it (studio.edge)
@@ -174,8 +175,9 @@ class AnonymousIdentity:
         if scope["type"] not in ("http", "websocket") or scope["path"].startswith(UNGUARDED):
             return await self.app(scope, receive, send)
         headers = Headers(scope=scope)
-        if identity_token(headers.get("cookie"), self.signer) or not _needs_identity(scope):
-            return await self.app(scope, receive, send)
+        token = identity_token(headers.get("cookie"), self.signer)
+        if token or not _needs_identity(scope):
+            return await self.app(_with_identity(scope, token), receive, send)
         peer = scope["client"][0] if scope.get("client") else None
         if not self.limit.allow(address_of(headers, peer, self.trust_forwarded)):
             refusal = JSONResponse({"error": "Too many new sessions from your address. Keep the studio's cookie "
@@ -188,7 +190,7 @@ class AnonymousIdentity:
                 if c.strip() and c.split("=", 1)[0].strip() not in (ANON_COOKIE, EMBED_COOKIE)]
         value = "; ".join([*(c.strip() for c in kept), f"{ANON_COOKIE}={token}"])
         raw = [(k, v) for k, v in scope["headers"] if k != b"cookie"]
-        scope = dict(scope, headers=[*raw, (b"cookie", value.encode("latin-1"))])
+        scope = _with_identity(dict(scope, headers=[*raw, (b"cookie", value.encode("latin-1"))]), token)
         set_cookies = [(b"set-cookie", v.encode("latin-1"))
                        for v in identity_cookies(token, secure_context(scope, headers))]
 
@@ -198,6 +200,20 @@ class AnonymousIdentity:
             await send(message)
 
         return await self.app(scope, receive, send_with_cookie)
+
+
+def _with_identity(scope, token: str | None):
+    """The request with its verified identity token in its state: handlers read it there (verified_identity)
+    instead of parsing and checking the cookie again."""
+    if token is None:
+        return scope
+    return dict(scope, state={**scope.get("state", {}), IDENTITY_STATE: token})
+
+
+def verified_identity(request) -> str | None:
+    """The identity token this middleware verified (or minted) for a Starlette request, if any."""
+    scope = getattr(request, "scope", None) or {}
+    return (scope.get("state") or {}).get(IDENTITY_STATE)
 
 
 def _needs_identity(scope) -> bool:

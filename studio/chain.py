@@ -100,6 +100,10 @@ class FinalQuote:
     final: Quote
     draft: Quote
 
+    @property
+    def total(self) -> float:
+        return self.final.total
+
     def describe(self) -> str:
         return (f"Final at 1080P: {_money(self.final.total)} (the {self.draft.resolution} draft was "
                 f"{_money(self.draft.total)}), same prompt and seed.")

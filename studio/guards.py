@@ -8,31 +8,28 @@
   their name. Requests without an Origin (gradio_client, curl, the provider's
   webhook) and top-level navigations pass.
 - AnonymousIdentity (studio.anonymous): who a caller without a sign-in is.
-- FileReferences: an event's data may name a file only by a path inside this
-  server's upload folder (studio.ui.uploads.confined): a server path, another
-  user's clip, /proc, /dev, a FIFO or a symlink out is refused with a plain
-  message before Gradio copies anything, and so is a URL (the server would
-  fetch it). Handlers check their files again themselves.
-- UploadLimits: an upload request carries at most MAX_UPLOAD_FILES files;
-  one with more is refused and every file it wrote is removed. (The size of
-  each file is capped by Gradio's max_file_size, which removes partial files.)
+- FileReferences: denies by default. Every POST to Gradio but its upload route
+  (studio.upload_guard guards that one) is checked, whatever its route, so a
+  route a Gradio upgrade adds is checked the day it arrives: its body must be
+  JSON (or empty), at most EVENT_BODY_MAX, and may name a file only by a path
+  inside this server's upload folder (studio.ui.uploads.confined). A server
+  path, another user's clip, /proc, /dev, a FIFO or a symlink out is refused
+  with a plain message before Gradio copies anything, and so is a URL (the
+  server would fetch it). Handlers check their files again themselves.
 """
 
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 
-MAX_UPLOAD_FILES = 9                  # the most one form takes at once (nine reference slots)
+from studio.ui.compat import UPLOAD_ROUTE
+
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 EVENT_BODY_MAX = 4 * 1024 * 1024      # an event's JSON (files travel by upload, not inline)
-EVENT_PATHS = ("/gradio_api/queue/join", "/gradio_api/call/", "/gradio_api/run/", "/gradio_api/api/",
-               "/gradio_api/component_server", "/gradio_api/mcp/")
 UNGUARDED = ("/studio/webhook/", "/studio/health")  # server-to-server; they check their own secret
 
 
@@ -77,59 +74,14 @@ class SameOrigin:
         return await self.app(scope, receive, send)
 
 
-class UploadLimits:
-    def __init__(self, app, upload_path: str = "/gradio_api/upload", upload_root: Path | None = None):
+class FileReferences:
+    def __init__(self, app, upload_path: str = UPLOAD_ROUTE):
         self.app = app
         self.upload_path = upload_path
-        self.upload_root = upload_root
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope["path"] != self.upload_path or scope.get("method") != "POST":
-            return await self.app(scope, receive, send)
-        held: list[dict] = []
-
-        async def hold(message):
-            held.append(message)
-
-        await self.app(scope, receive, hold)  # background copies finish before this returns
-        files = _listed_files(held)
-        if files is not None and len(files) > MAX_UPLOAD_FILES:
-            self._remove(files)
-            response = _refuse(400, f"At most {MAX_UPLOAD_FILES} files can be uploaded at once: "
-                                    "send fewer files per request.")
-            return await response(scope, receive, send)
-        for message in held:
-            await send(message)
-
-    def _remove(self, files: list[str]) -> None:
-        from studio.ui.uploads import upload_folder
-
-        root = self.upload_root or upload_folder()
-        for name in files:
-            real = Path(os.path.realpath(name))
-            if root in real.parents and real.is_file():
-                real.unlink(missing_ok=True)
-
-
-def _listed_files(messages: list[dict]) -> list[str] | None:
-    """The file paths an upload answer lists, or None when it is not such an answer."""
-    start = next((m for m in messages if m["type"] == "http.response.start"), None)
-    if start is None or start.get("status") != 200:
-        return None
-    body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.response.body")
-    try:
-        data = json.loads(body)
-    except ValueError:
-        return None
-    return [p for p in data if isinstance(p, str)] if isinstance(data, list) else None
-
-
-class FileReferences:
-    def __init__(self, app):
-        self.app = app
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope.get("method") != "POST" or not scope["path"].startswith(EVENT_PATHS):
+        if scope["type"] != "http" or scope.get("method") != "POST" or scope["path"] == self.upload_path or \
+                scope["path"].startswith(UNGUARDED):  # (a lifespan scope has no path: it must pass untouched)
             return await self.app(scope, receive, send)
         body, too_big = await _read_body(receive, EVENT_BODY_MAX)
         if too_big:
@@ -173,8 +125,8 @@ def _file_problem(body: bytes) -> str | None:
 
     try:
         data = json.loads(body or b"null")
-    except ValueError:
-        return None  # not JSON: Gradio refuses it on its own terms, with nothing to open
+    except ValueError:  # nothing here takes anything but JSON: a body the studio cannot read is not let by
+        return "This studio takes JSON here (files are sent to its upload route): send the request as JSON."
     for path in _paths(data):
         if "://" in path or path.startswith(("data:", "//")):
             return "Files must be uploaded to this studio first; links are not fetched by the server."

@@ -1,8 +1,11 @@
 """Checks every input file against the API's limits and keeps a durable copy.
 
-Uploads arrive as temporary files (Gradio's cache, a CLI path). A job must
-outlive them, so accepted inputs are copied into the data directory under a
-name derived from their content: the same image used twice is stored once.
+Checking writes nothing (a quote is asked for on every change of a form): it
+reads the files and says what will happen to them. Uploads arrive as temporary
+files (Gradio's cache, a CLI path); a job must outlive them, so when a job is
+sent its inputs are converted to sRGB where needed and copied into the data
+directory under a name derived from their content: the same image used twice
+is stored once.
 """
 
 from __future__ import annotations
@@ -54,7 +57,19 @@ def check_files(request: Request) -> Checked:
         if video.duration > EDIT_OUTPUT_MAX_SECONDS:
             notes.append(f"The source is {video.duration:.1f} s: the edit covers its first {EDIT_OUTPUT_MAX_SECONDS:.0f} s, "
                          "but the whole clip is billed as input.")
-    return Checked(request, source_seconds, implied, tuple(notes))
+    return Checked(request, source_seconds, implied, tuple(notes + _srgb_notes(request)))
+
+
+def _srgb_notes(request: Request) -> list[str]:
+    """What sending will convert to sRGB (InputStore.to_send does it), said before anything is written."""
+    notes = []
+    if request.first_frame and (profile := quality.needs_srgb(request.first_frame)):
+        notes.append(f"First frame: converted from {profile} to sRGB before sending.")
+    for i, ref in enumerate(request.references, start=1):
+        if profile := quality.needs_srgb(ref):
+            notes.append(f"{slot_label(request.variant, request.slot(i))}: converted from {profile} "
+                         "to sRGB before sending.")
+    return notes
 
 
 def _paths(request: Request) -> list[str]:
@@ -65,6 +80,11 @@ class InputStore:
     def __init__(self, root: Path):
         self.root = Path(root)
 
+    def to_send(self, request: Request) -> Request:
+        """The request as a job sends it: non-sRGB images converted to sRGB (each copy meets the same
+        limits), every file a durable copy."""
+        return self.keep(self._in_srgb(request))
+
     def keep(self, request: Request) -> Request:
         """The same request, pointing at durable copies of its files."""
         return replace(
@@ -74,22 +94,14 @@ class InputStore:
             video=self._keep(request.video),
         )
 
-    def in_srgb(self, checked: Checked) -> Checked:
-        """The same checked request with non-sRGB images converted to sRGB (and a note saying so)."""
-        req, notes = checked.request, list(checked.notes)
+    def _in_srgb(self, req: Request) -> Request:
         first_frame, refs = req.first_frame, list(req.references)
         if first_frame and (c := quality.to_srgb(first_frame, self.root)):
             first_frame = str(inspect.check_first_frame(c.path).path)  # the copy meets the same limits
-            notes.append(f"First frame: converted from {c.profile} to sRGB before sending.")
         for i, ref in enumerate(refs):
             if c := quality.to_srgb(ref, self.root):
                 refs[i] = str(inspect.check_reference(c.path, req.slot(i + 1), req.variant).path)
-                notes.append(f"{slot_label(req.variant, req.slot(i + 1))}: converted from {c.profile} "
-                             "to sRGB before sending.")
-        if first_frame == req.first_frame and refs == list(req.references):
-            return checked
-        return replace(checked, request=replace(req, first_frame=first_frame, references=tuple(refs)),
-                       notes=tuple(notes))
+        return replace(req, first_frame=first_frame, references=tuple(refs))
 
     def _keep(self, path: str | None) -> str | None:
         if not path:

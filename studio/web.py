@@ -28,10 +28,11 @@ from studio.anonymous import AnonymousIdentity, Signer, studio_secret
 from studio.compress import Compress
 from studio.edge import EdgeAddress
 from studio.framing import FramePolicy
-from studio.guards import LOOPBACK_HOSTS, FileReferences, SameOrigin, UploadLimits
+from studio.guards import LOOPBACK_HOSTS, FileReferences, SameOrigin
+from studio.upload_guard import UploadGuard
 from studio.service import Studio
 from studio.ui.app import build, launch_options
-from studio.ui.compat import pin_mcp_client
+from studio.ui.compat import mark_launched, pin_mcp_client
 
 
 def create_app(studio: Studio) -> FastAPI:
@@ -49,11 +50,11 @@ def create_app(studio: Studio) -> FastAPI:
 
     demo = build(studio).queue(default_concurrency_limit=8)
     app = gr.mount_gradio_app(app, demo, path="/", **launch_options(studio))
-    demo.has_launched = True  # what launch() would set: Gradio then refuses files it did not receive
+    mark_launched(demo)  # what launch() would set: Gradio then refuses files it did not receive
     pin_mcp_client(demo, own_url(studio.settings.host, studio.settings.port))
 
-    # Starlette runs the last one added first: origin check, identity, file references, upload limits.
-    app.add_middleware(UploadLimits)
+    # Starlette runs the last one added first: edge, framing, origin check, identity, file references, uploads.
+    app.add_middleware(UploadGuard)
     app.add_middleware(FileReferences)
     if studio.settings.multi_user:
         signer = Signer(studio_secret(studio.settings.browser_secret, studio.settings.data_dir))

@@ -11,8 +11,8 @@ from typing import Callable
 
 from PIL import Image
 
+from harness.media import cut, make_image, make_video
 from studio.media.ffmpeg import run_sync
-from tests.media_fixtures import cut, make_image, make_video
 
 
 @dataclass(frozen=True)

@@ -1,33 +1,21 @@
-"""Headless Chromium (Debian's package) for the browser tests and bench/: how it is launched, how a page of
-the studio is opened and photographed. Not a test module, so tests and benchmarks import it freely.
+"""Pages of the studio in headless Chromium, as the browser tests open, read and photograph them (the
+`browser` fixture itself is in tests/conftest.py; Chromium's launch in harness/browser.py). Not a test module.
 
-A page opened here is noted and closed after its test even when the test fails (tests/conftest.py): a page
-left open keeps following the same studio and saving its draft into the next test.
+Each view is photographed into bench/screenshots/ (not committed) at the size and colour scheme it ran in. A
+page opened here is closed after its test even when the test fails (tests/conftest.py): a page left open
+keeps following the same studio and saving its draft into the next test.
 """
 
-import shutil
+import sqlite3
 from pathlib import Path
 
-import pytest
+from tests.conftest import wait_until
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
 SHOTS = Path(__file__).resolve().parents[1] / "bench" / "screenshots"
 DESKTOP = (1440, 900, "light")
 PHONE = (390, 844, "dark")
 VIEWS = [DESKTOP, (1440, 900, "dark"), (390, 844, "light"), PHONE]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    assert Path(CHROMIUM).exists(), "install Debian's chromium (apt-get install chromium) for the browser test"
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
+PROMPT = "A chestnut horse gallops through the surf at sunset, tracking shot"
 
 
 OPEN_PAGES = []
@@ -93,6 +81,26 @@ window.fetch = function (url, options) {
 """
 
 
+def drawn(page, words: str, kind: str = "", timeout: float = 30000) -> list:
+    """The first [class, text] the page drew with `kind` in its class and `words` in its text."""
+    return page.wait_for_function(
+        "([w, k]) => window.hhDrawn.find(([c, t]) => c.includes(k) && t.includes(w))",
+        arg=[words, kind], timeout=timeout).json_value()
+
+
+def toast_said(page, words: str, timeout: float = 30000) -> None:
+    drawn(page, words, timeout=timeout)
+
+
+def draft_saved(app, *words: str, timeout: float = 30.0) -> None:
+    """Wait until the studio has kept a draft holding all these words (it saves as the form changes)."""
+    def kept() -> bool:
+        with sqlite3.connect(app.data_dir / "ledger.sqlite3") as db:
+            rows = [r[0] for r in db.execute("SELECT fields FROM drafts")]
+        return any(all(w in row for w in words) for row in rows)
+    wait_until(kept, timeout, f"a draft with {words}", interval=0.2)
+
+
 def shot(page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     size = page.viewport_size
@@ -107,3 +115,14 @@ def in_view(page, locator) -> bool:
         and box["x"] >= -1 and box["x"] + box["width"] <= size["width"] + 1
 
 
+def generate_button(page, another: bool = False):
+    name = f"Generate{' another' if another else ''} · Text to video"
+    return page.get_by_role("button", name=name, exact=True)
+
+
+def write_prompt(page, text: str = PROMPT, seconds: int = 3) -> None:
+    page.get_by_label("Prompt", exact=True).fill(text)
+    page.get_by_text(f"{len(text)} / 5000 characters").wait_for(timeout=15000)
+    number = page.locator("input[type=number]").first
+    number.fill(str(seconds))
+    number.press("Enter")

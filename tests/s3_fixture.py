@@ -2,7 +2,6 @@
 ThreadedMotoServer: a werkzeug HTTP server speaking the S3 REST API), a fresh bucket per test, and
 a TCP proxy in front of it that can cut or stall uploads the way a bad network does.
 
-    from tests.s3_fixture import bucket, s3_server  # noqa: F401
 
     def test_something(bucket):   # bucket.settings() -> MediaSettings for s3://<fresh bucket>
 

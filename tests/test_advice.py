@@ -5,13 +5,20 @@ from pathlib import Path
 
 import pytest
 
+from harness.media import make_image, make_video
 from studio import config, variants
 from studio.advice import AdviceKind, advise_prompt
 from studio.cli import main
 from studio.errors import InputError
-from studio.prompts import BuilderFields, compose, examples, insert, reference_tokens, renumber
-from studio.service import LOCAL_OWNER, Studio
-from tests.media_fixtures import make_image, make_video
+from studio.prompts import (
+    BuilderFields,
+    compose,
+    examples,
+    insert,
+    reference_tokens,
+    renumber,
+)
+from studio.service import LOCAL, Caller, Studio
 
 CINEMATIC = [
     "Slow tracking shot following a woman walking through morning fog on a cobblestone street, warm "
@@ -152,9 +159,9 @@ def test_empty_slots_compact_for_the_provider_and_the_request_remembers_both():
 def test_the_service_advises_and_refuses_a_token_naming_an_empty_slot(studio, tmp_path):
     ref = str(make_image(tmp_path / "r.png", 800, 800))
     with pytest.raises(InputError, match="slot Image 1 is empty"):
-        studio.advise("r2v", "[Image 1] waves, orbit", references=[None, ref])
-    assert studio.advise("r2v", "[Image 2] waves, orbit", references=[None, ref]) == []
-    job = studio.submit(LOCAL_OWNER, studio.prepare("r2v", prompt="[Image 2] waves, orbit", references=[None, ref],
+        studio.advice.advise("r2v", "[Image 1] waves, orbit", references=[None, ref])
+    assert studio.advice.advise("r2v", "[Image 2] waves, orbit", references=[None, ref]) == []
+    job = studio.core.submit(LOCAL, studio.core.prepare("r2v", prompt="[Image 2] waves, orbit", references=[None, ref],
                                                     duration=3))
     record = job.record()["request"]
     assert record["prompt"] == "[Image 1] waves, orbit" and record["prompt_written"] == "[Image 2] waves, orbit"
@@ -164,34 +171,34 @@ def test_the_service_advises_and_refuses_a_token_naming_an_empty_slot(studio, tm
 def test_a_bad_reference_is_named_by_its_slot(studio, tmp_path):
     small = str(make_image(tmp_path / "small.png", 300, 300))
     with pytest.raises(InputError, match=r"^Image 3 is 300x300 px"):
-        studio.prepare("r2v", prompt="[Image 3] waves", references=[None, None, small])
+        studio.core.prepare("r2v", prompt="[Image 3] waves", references=[None, None, small])
     with pytest.raises(InputError, match=r"^Reference 3 is 200x300 px"):
-        studio.prepare("edit", prompt="warmer", video=str(make_video(tmp_path / "v.mp4", 640, 360, seconds=3)),
+        studio.core.prepare("edit", prompt="warmer", video=str(make_video(tmp_path / "v.mp4", 640, 360, seconds=3)),
                        references=[None, None,
                        str(make_image(tmp_path / "e.png", 200, 300))])
 
 
 def test_close_gaps_moves_pictures_up_and_renumbers_the_prompt(studio):
-    assert studio.close_gaps("r2v", "[Image 3] meets [Image 2]", [None, "b", "c"]) == (
+    assert studio.advice.close_gaps("r2v", "[Image 3] meets [Image 2]", [None, "b", "c"]) == (
         "[Image 2] meets [Image 1]", ["b", "c"])
     with pytest.raises(InputError, match="slot Image 1 is empty"):
-        studio.close_gaps("r2v", "[Image 1] meets [Image 2]", [None, "b"])
+        studio.advice.close_gaps("r2v", "[Image 1] meets [Image 2]", [None, "b"])
 
 
 def test_reference_sets_are_per_owner_and_survive_the_upload(studio, tmp_path):
     imgs = [make_image(tmp_path / f"{i}.png", 800, 800 + i * 50) for i in range(3)]
-    saved = studio.save_reference_set("alice", "Captain Mara", [str(p) for p in imgs])
+    saved = studio.references.save(Caller.of("alice"), "Captain Mara", [str(p) for p in imgs])
     for p in imgs:
         p.unlink()
-    loaded = studio.reference_set("alice", "Captain Mara")
-    assert loaded.images == saved.images and all(studio.inputs.root in Path(p).parents
+    loaded = studio.references.get(Caller.of("alice"), "Captain Mara")
+    assert loaded.images == saved.images and all(studio.core.inputs.root in Path(p).parents
                                                  for p in loaded.images)
-    assert [s.name for s in studio.list_reference_sets("alice")] == ["Captain Mara"]
-    assert studio.list_reference_sets("bob") == []
+    assert [s.name for s in studio.references.list(Caller.of("alice"))] == ["Captain Mara"]
+    assert studio.references.list(Caller.of("bob")) == []
     with pytest.raises(InputError, match="no reference set named"):
-        studio.reference_set("bob", "Captain Mara")
+        studio.references.get(Caller.of("bob"), "Captain Mara")
     with pytest.raises(InputError, match="needs at least one image"):
-        studio.save_reference_set("alice", "Empty", [None, None])
+        studio.references.save(Caller.of("alice"), "Empty", [None, None])
 
 
 def run_cli(monkeypatch, capsys, tmp_path, *argv):

@@ -3,12 +3,11 @@
 import pytest
 from gradio_client import Client, handle_file
 
+from harness.media import make_image
 from studio import config
 from studio.service import Studio
 from studio.ui import advice_view, builder
 from studio.ui.context import UiContext
-from tests.app_fixture import studio_app  # noqa: F401
-from tests.media_fixtures import make_image
 
 
 @pytest.fixture

@@ -1,7 +1,5 @@
 """The prompt builder and live advice in headless Chromium: insert at the caret, never replace."""
 
-from tests.app_fixture import studio_app  # noqa: F401
-from tests.test_browser import browser  # noqa: F401
 
 
 def test_builder_inserts_at_the_caret_and_advice_updates_as_you_type(browser, studio_app):  # noqa: F811
@@ -25,7 +23,7 @@ def test_builder_inserts_at_the_caret_and_advice_updates_as_you_type(browser, st
 
 
 def test_reference_slots_keep_their_numbers_close_gaps_and_sets(browser, studio_app, tmp_path):  # noqa: F811
-    from tests.media_fixtures import make_image
+    from harness.media import make_image
 
     picture = make_image(tmp_path / "mara.png", 800, 800)
     page = browser.new_page(viewport={"width": 1440, "height": 1400})

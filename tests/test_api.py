@@ -3,8 +3,8 @@
 import pytest
 from gradio_client import Client, handle_file
 
-from tests.app_fixture import start_app, stop_app
-from tests.media_fixtures import make_image, make_video
+from harness.app import start_app, stop_app
+from harness.media import make_image, make_video
 
 ESSENTIAL = {
     "/text_to_video": ["prompt"],

@@ -6,9 +6,9 @@ import sys
 
 from gradio_client import Client, handle_file
 
+from harness.app import ROOT, start_app, stop_app
+from harness.media import make_image, make_video
 from studio.media.inspect import probe_video
-from tests.app_fixture import ROOT, start_app, stop_app, studio_app  # noqa: F401
-from tests.media_fixtures import make_image, make_video
 
 
 def video_path(value) -> str:

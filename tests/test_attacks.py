@@ -20,7 +20,7 @@ import httpx
 import pytest
 from gradio_client import Client
 
-from tests.app_fixture import start_app, stop_app
+from harness.app import start_app, stop_app
 
 FILE_TYPES = ("image", "video", "file", "gallery")
 

@@ -1,8 +1,9 @@
 """Both adapters over real loopback HTTP against the emulator.
 
 Every variant goes submit -> status/watch -> download -> a real MP4 probed with
-PyAV; every injected fault checks what the adapter raises or returns, and the
-emulator's own request log proves a create was never sent twice.
+PyAV; every injected fault checks what the adapter raises or returns, and what
+the adapter sent (counted by its transport as it goes) proves a create was
+never sent twice.
 """
 
 from __future__ import annotations
@@ -16,15 +17,16 @@ import pytest
 from PIL import Image
 
 from studio import variants
-from studio.backends.base import JobSpec, TaskState, TaskStatus
 from studio.backends import dashscope as ds
 from studio.backends import inferencesh as inf
+from studio.backends.base import JobSpec, TaskState, TaskStatus
 from studio.backends.dashscope import DashScopeBackend
 from studio.backends.http import RetryPolicy, Timeouts
 from studio.backends.inferencesh import InferenceShBackend
 from studio.errors import AmbiguousSubmit, ProviderError, TransientError
 from studio.media.ffmpeg import run_sync
-from tests.emulator_fixture import emulator  # noqa: F401  (the fixture)
+from tests.conftest import wait_until
+from tests.fake_transport import Recorded, Sleeps
 
 KEYS = {"dashscope": "sk-test", "inferencesh": "inf_test"}
 CREATE_PATHS = {"dashscope": "/api/v1/services/aigc/video-generation/video-synthesis",
@@ -32,19 +34,16 @@ CREATE_PATHS = {"dashscope": "/api/v1/services/aigc/video-generation/video-synth
 PROTOCOLS = ("dashscope", "inferencesh")
 
 
-class Sleeps(list):
-    """Records the backoff the driver asked for, without waiting."""
-
-    async def __call__(self, seconds: float) -> None:
-        self.append(seconds)
-        await asyncio.sleep(0)
-
-
 def make(protocol: str, url: str, key: str | None = None, sleeps: Sleeps | None = None, **kw):
+    """The adapter on the emulator; backend.recorded is what it sent and was answered."""
     retry = RetryPolicy(tries=3, base=0.01, cap=0.02, sleep=Sleeps() if sleeps is None else sleeps)
+    recorded = Recorded()
     if protocol == "dashscope":
-        return DashScopeBackend(key or KEYS[protocol], url, "singapore", retry=retry, **kw)
-    return InferenceShBackend(key or KEYS[protocol], url, retry=retry, **kw)
+        backend = DashScopeBackend(key or KEYS[protocol], url, "singapore", retry=retry, transport=recorded, **kw)
+    else:
+        backend = InferenceShBackend(key or KEYS[protocol], url, retry=retry, transport=recorded, **kw)
+    backend.recorded = recorded
+    return backend
 
 
 def run(coro):
@@ -58,21 +57,8 @@ async def closing(backend, coro):
         await backend.aclose()
 
 
-def logged(emu, keep, expect: int = 1) -> int:
-    """How many logged requests keep(entry) accepts. The emulator logs a request when its handler
-    ends, which can be just after the client saw the answer (or gave up): wait for `expect`, then a bit."""
-    def count() -> int:
-        return sum(1 for r in emu.control.requests() if keep(r))
-
-    deadline = time.monotonic() + 5
-    while count() < expect and time.monotonic() < deadline:
-        time.sleep(0.02)
-    time.sleep(0.1)
-    return count()
-
-
-def creates_sent(emu, protocol: str, expect: int = 1) -> int:
-    return logged(emu, lambda r: r["method"] == "POST" and r["path"] == CREATE_PATHS[protocol], expect)
+def creates_sent(backend, protocol: str) -> int:
+    return backend.recorded.count("POST", CREATE_PATHS[protocol])
 
 
 def no_key(exc: BaseException) -> None:
@@ -161,7 +147,7 @@ def test_every_variant_end_to_end(emulator, media, tmp_path, protocol, variant):
     w, h, s = EXPECTED[variant]
     assert (width, height) == (w, h) and abs(seconds - s) < 0.3 and audio
     assert progress and progress[-1] == 1.0
-    assert emulator.control.creates(protocol) == 1 and creates_sent(emulator, protocol) == 1
+    assert emulator.control.creates(protocol) == 1 and creates_sent(b, protocol) == 1
     task = emulator.control.tasks()[sub.task_id]
     assert task["variant"] == variant
     if protocol == "dashscope":
@@ -192,7 +178,7 @@ def test_a_refused_create_is_transient_and_nothing_was_created(emulator, media, 
     with pytest.raises(TransientError) as info:
         run(closing(b, b.submit(JobSpec("j", request("t2v", media), seed=1))))
     assert not isinstance(info.value, AmbiguousSubmit) and info.value.retry_after == 3.0
-    assert creates_sent(emulator, protocol) == 1 and emulator.control.creates(protocol) == 0
+    assert creates_sent(b, protocol) == 1 and emulator.control.creates(protocol) == 0
     no_key(info.value)
 
 
@@ -205,7 +191,7 @@ def test_an_ambiguous_create_is_never_resent(emulator, media, protocol, fault):
     with pytest.raises(AmbiguousSubmit) as info:
         run(closing(b, b.submit(JobSpec("j", request("i2v", media), seed=1))))
     no_key(info.value)
-    assert creates_sent(emulator, protocol) == 1
+    assert creates_sent(b, protocol) == 1
     if fault["kind"] != "http":  # drop and malformed act after the task was created
         assert emulator.control.creates(protocol) == 1
 
@@ -216,10 +202,9 @@ def test_a_create_that_times_out_is_ambiguous_and_never_resent(emulator, media, 
     b = make(protocol, emulator.url, timeouts=Timeouts.all(0.3))
     with pytest.raises(AmbiguousSubmit):
         run(closing(b, b.submit(JobSpec("j", request("t2v", media), seed=1))))
-    deadline = time.monotonic() + 5  # the task appears when the slow answer is done, after we gave up
-    while emulator.control.creates(protocol) == 0 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert emulator.control.creates(protocol) == 1 and creates_sent(emulator, protocol) == 1
+    # the task appears when the slow answer is done, after we gave up
+    wait_until(lambda: emulator.control.creates(protocol), 10, "the slow create's task at the emulator")
+    assert emulator.control.creates(protocol) == 1 and creates_sent(b, protocol) == 1
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
@@ -227,7 +212,7 @@ def test_upload_failures_are_retried_and_the_create_goes_once(emulator, media, t
     emulator.control.add_fault(on="upload", protocol=protocol, kind="http", status=503)
     b = make(protocol, emulator.url)
     _, final, _, _ = run(closing(b, generate(b, JobSpec("j", request("edit", media), seed=1), tmp_path / "o.mp4")))
-    assert final.state is TaskState.SUCCEEDED and creates_sent(emulator, protocol) == 1
+    assert final.state is TaskState.SUCCEEDED and creates_sent(b, protocol) == 1
 
 
 @pytest.mark.parametrize("protocol, on", [("dashscope", "policy"), ("inferencesh", "files")])
@@ -236,7 +221,7 @@ def test_a_failure_before_create_sends_no_create(emulator, media, protocol, on):
     b = make(protocol, emulator.url)
     with pytest.raises(TransientError) as info:
         run(closing(b, b.submit(JobSpec("j", request("i2v", media), seed=1))))
-    assert not isinstance(info.value, AmbiguousSubmit) and creates_sent(emulator, protocol, expect=0) == 0
+    assert not isinstance(info.value, AmbiguousSubmit) and creates_sent(b, protocol) == 0
 
 
 @pytest.mark.parametrize("protocol, words", [("dashscope", "DASHSCOPE_API_KEY"), ("inferencesh", "INFERENCE_API_KEY")])
@@ -290,8 +275,7 @@ def test_status_gives_up_with_transient_error_when_always_rate_limited(emulator,
     b = make(protocol, emulator.url)
     with pytest.raises(TransientError):
         run(closing(b, read_with_fault(b, media, protocol, emulator, kind="http", status=429, times=-1)))
-    refused = logged(emulator, lambda r: r["protocol"] == protocol and r["status"] == 429, expect=3)
-    assert refused == 3  # bounded: the policy's three tries, then TransientError
+    assert b.recorded.statuses.count(429) == 3  # bounded: the policy's three tries, then TransientError
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)

@@ -12,7 +12,6 @@ from gradio_client import Client, handle_file
 from studio import config
 from studio.errors import InputError
 from studio.service import Studio
-from tests.app_fixture import studio_app  # noqa: F401
 from tests.bad_uploads import CORPUS
 from tests.tally import tally
 
@@ -47,7 +46,7 @@ def test_each_bad_upload_is_refused_in_words_or_accepted(corpus, tmp_path):
         for bad, path in corpus.values():
             variant, fields = fields_for(bad, path)
             try:
-                studio.prepare(variant, **fields)
+                studio.core.prepare(variant, **fields)
                 outcome, message = "accept", ""
             except InputError as e:
                 outcome, message = "refuse", str(e)

@@ -5,16 +5,14 @@ is collected and shows its cost.
 """
 
 
-import time
 
 import pytest
 
 from studio.jobs.model import JobState
 from studio.media.inspect import probe_video
-from studio.service import LOCAL_OWNER, Studio
+from studio.service import LOCAL, Studio
 from studio.ui.tiles import cost_line
-from tests.emulator_fixture import emulator  # noqa: F401
-from tests.test_jobs_emulator import make_studio, settings_for, submit, wait_for_state  # noqa: F401
+from tests.conftest import settings_for, submit, wait_for_state, wait_until
 
 
 def test_a_restart_without_the_key_waits_for_it_and_then_collects(make_studio, emulator, tmp_path):
@@ -26,7 +24,7 @@ def test_a_restart_without_the_key_waits_for_it_and_then_collects(make_studio, e
     keyless = settings_for(emulator, tmp_path, "preview", DASHSCOPE_API_KEY="")
     second = Studio(keyless, time_scale=0.05).start()
     try:
-        waiting = second.wait(LOCAL_OWNER, job.id, timeout=20, interval=0.05,
+        waiting = second.core.wait(LOCAL, job.id, timeout=20, interval=0.05,
                               until=lambda j: j.error_code == "needs_key" or j.state.finished)
         assert waiting.state is JobState.RUNNING
         assert "needs the DASHSCOPE_API_KEY to continue" in waiting.error_message
@@ -45,13 +43,13 @@ def test_a_task_that_finishes_after_the_deadline_is_collected_and_billed(make_st
                                code="UnsupportedOperation", message="task is running", times=-1)
     studio = make_studio("dashscope", STUDIO_JOB_DEADLINE="1")
     job = submit(studio, "t2v", prompt="x", duration=3)
-    late = studio.wait(LOCAL_OWNER, job.id, timeout=20, interval=0.05, until=lambda j: j.state.finished)
+    late = studio.core.wait(LOCAL, job.id, timeout=20, interval=0.05, until=lambda j: j.state.finished)
     assert late.state is JobState.FAILED and late.error_code == "deadline"
     assert "may" in cost_line(late) or "no money" in cost_line(late)
     assert "keeps checking" in late.error_message
     done = wait_for_state(studio, job.id, JobState.SUCCEEDED, timeout=30)
     assert done.cost_usd == 0.42 and probe_video(done.output_path).video_codec == "h264"
-    assert "arrived after the deadline" in [e["detail"] for e in studio.history(LOCAL_OWNER, job.id)]
+    assert "arrived after the deadline" in [e["detail"] for e in studio.core.history(LOCAL, job.id)]
     assert emulator.control.creates("dashscope") == 1
 
 
@@ -63,7 +61,7 @@ def test_a_clip_that_is_not_an_mp4_is_billed_and_names_no_file(make_studio, emul
     assert owed.cost_usd == 0.42 and "not a playable MP4" in owed.error_message
     assert job.id not in owed.error_message and ".mp4" not in owed.error_message
     emulator.control.clear_faults()
-    assert studio.collect_again(LOCAL_OWNER, job.id).state in (JobState.SUCCEEDED, JobState.UNCOLLECTED)
+    assert studio.billing.collect_again(LOCAL, job.id).state in (JobState.SUCCEEDED, JobState.UNCOLLECTED)
     assert wait_for_state(studio, job.id, JobState.SUCCEEDED).output_path
     assert emulator.control.creates("dashscope") == 1
 
@@ -71,7 +69,7 @@ def test_a_clip_that_is_not_an_mp4_is_billed_and_names_no_file(make_studio, emul
 def test_collect_again_through_the_api_for_your_own_job_only(emulator, tmp_path):
     from gradio_client import Client
 
-    from tests.app_fixture import start_app, stop_app
+    from harness.app import start_app, stop_app
 
     emulator.control.add_fault(on="download", protocol="dashscope", kind="forbidden", times=-1)
     app = start_app(tmp_path / "app-data", {"STUDIO_BACKEND": "dashscope", "DASHSCOPE_API_KEY": "sk-test",
@@ -105,8 +103,8 @@ def test_an_owed_clip_survives_a_restart_without_the_key_and_comes_home_with_it(
     first.close()
     keyless = Studio(settings_for(emulator, tmp_path, "preview", DASHSCOPE_API_KEY=""), time_scale=0.05).start()
     try:
-        time.sleep(1.5)  # a few sweeps
-        kept = keyless.job(LOCAL_OWNER, job.id)
+        wait_until(lambda: keyless.runner.looked_at(job.id), 20, "the keyless studio done with the job for now")
+        kept = keyless.core.job(LOCAL, job.id)
         assert kept.state is JobState.UNCOLLECTED and kept.error_code == "not_collected"
     finally:
         keyless.close()

@@ -6,53 +6,11 @@ test_browser_library.py.
 """
 
 import re
-import sqlite3
-import time
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.app_fixture import studio_app  # noqa: F401
-from tests.browser_fixture import (  # noqa: F401  (re-exported: other browser modules import them from here)
-    ARGS, CHROMIUM, DESKTOP, PHONE, SHOTS, VIEWS, browser, close_pages, draft_restored, in_view, open_page, shot)
-
-PROMPT = "A chestnut horse gallops through the surf at sunset, tracking shot"
-
-
-def drawn(page, words: str, kind: str = "", timeout: float = 30000) -> list:
-    """The first [class, text] the page drew with `kind` in its class and `words` in its text."""
-    return page.wait_for_function(
-        "([w, k]) => window.hhDrawn.find(([c, t]) => c.includes(k) && t.includes(w))",
-        arg=[words, kind], timeout=timeout).json_value()
-
-
-def toast_said(page, words: str, timeout: float = 30000) -> None:
-    drawn(page, words, timeout=timeout)
-
-
-def draft_saved(app, *words: str, timeout: float = 30.0) -> None:
-    """Wait until the studio has kept a draft holding all these words (it saves as the form changes)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with sqlite3.connect(app.data_dir / "ledger.sqlite3") as db:
-            rows = [r[0] for r in db.execute("SELECT fields FROM drafts")]
-        if any(all(w in row for w in words) for row in rows):
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"no draft with {words} was kept within {timeout:g} s")
-
-
-def generate_button(page, another: bool = False):
-    name = f"Generate{' another' if another else ''} · Text to video"
-    return page.get_by_role("button", name=name, exact=True)
-
-
-def write_prompt(page, text: str = PROMPT, seconds: int = 3) -> None:
-    page.get_by_label("Prompt", exact=True).fill(text)
-    page.get_by_text(f"{len(text)} / 5000 characters").wait_for(timeout=15000)
-    number = page.locator("input[type=number]").first
-    number.fill(str(seconds))
-    number.press("Enter")
+from tests.browser_fixture import DESKTOP, draft_restored, draft_saved, drawn, generate_button, in_view, open_page, PHONE, PROMPT, shot, toast_said, write_prompt
 
 
 @pytest.mark.parametrize("view", [DESKTOP, PHONE], ids=["desktop-light", "phone-dark"])
@@ -113,7 +71,7 @@ def test_a_running_job_shows_words_elapsed_time_and_a_moving_bar_never_a_frozen_
     page.get_by_label("Prompt", exact=True).fill("A slow aerial orbit over a misty lake at dawn")
     page.get_by_text("1080P", exact=True).first.click()
     write_prompt(page, "A slow aerial orbit over a misty lake at dawn", seconds=15)
-    page.get_by_text("$3.60 on HappyHorse").first.wait_for(timeout=15000)
+    page.get_by_text("$2.70 on HappyHorse").first.wait_for(timeout=15000)
     generate_button(page).click()
     tile, bar = page.wait_for_function(  # read at once: the tile is redrawn as the job moves on
         "() => { const t = document.querySelector('#hh-gallery .hh-tile.hh-s-running');"
@@ -167,7 +125,7 @@ def test_a_page_left_alone_after_quick_changes_sends_only_its_timer(browser, stu
     page.wait_for_function("[...document.querySelectorAll('textarea')].some(t => t.value.includes('red kite'))",
                            timeout=15000)
     assert page.get_by_label("Seed").input_value() == "77"
-    page.get_by_text("$1.68 on HappyHorse").first.wait_for(timeout=15000)  # 1080P, 7 s, as left
+    page.get_by_text("$1.26 on HappyHorse").first.wait_for(timeout=15000)  # 1080P, 7 s, as left (1.1: $0.18/s)
 
 
 def test_every_tab_shows_its_controls_without_script_errors(browser, studio_app):

@@ -4,12 +4,12 @@ import re
 
 import pytest
 
+from harness.app import start_app, stop_app
+from harness.gallery import seed_jobs
 from studio import config
 from studio.chain import StoryShot
-from studio.service import LOCAL_OWNER, Studio
-from tests.app_fixture import start_app, stop_app
-from tests.gallery_seed import seed_jobs
-from tests.test_browser import DESKTOP, PHONE, browser, draft_restored, open_page, shot, toast_said  # noqa: F401
+from studio.service import LOCAL, Studio
+from tests.browser_fixture import DESKTOP, draft_restored, open_page, PHONE, shot, toast_said
 
 
 @pytest.fixture(scope="module")
@@ -26,8 +26,8 @@ def chain_app(tmp_path_factory):
 def long_cut(data, ids: list[str]) -> str:
     """An 18 s storyboard of six seeded shots: longer than the 15 s Video edit takes."""
     studio = Studio(config.load({"STUDIO_DATA_DIR": str(data)}))
-    done = [i for i in ids if studio.job(LOCAL_OWNER, i).output_path][:6]
-    job = studio.stitch(LOCAL_OWNER, [StoryShot(i) for i in done], 0.0)
+    done = [i for i in ids if studio.core.job(LOCAL, i).output_path][:6]
+    job = studio.chain.stitch(LOCAL, [StoryShot(i) for i in done], 0.0)
     studio.close()
     return job.id
 

@@ -16,8 +16,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
-from tests.app_fixture import free_port, start_app, stop_app
-from tests.test_browser import SHOTS, browser  # noqa: F401
+from harness.app import free_port, start_app, stop_app
+from tests.browser_fixture import SHOTS
 
 
 @pytest.fixture(scope="module")

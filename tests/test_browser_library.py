@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.app_fixture import seeded_app
-from tests.media_fixtures import make_image
-from tests.test_browser import DESKTOP, PHONE, VIEWS, browser, in_view, open_page, shot  # noqa: F401
+from harness.media import make_image
+from tests.browser_fixture import DESKTOP, in_view, open_page, PHONE, shot, VIEWS
+from tests.conftest import seeded_app
 
 SEEDED = 60
 

@@ -7,8 +7,8 @@ At 1440x900 and 390x844, light and dark; every view is photographed into bench/s
 import pytest
 from playwright.sync_api import expect
 
-from tests.app_fixture import seeded_app
-from tests.browser_fixture import DESKTOP, VIEWS, browser, in_view, open_page, shot  # noqa: F401
+from tests.browser_fixture import DESKTOP, in_view, open_page, shot, VIEWS
+from tests.conftest import seeded_app
 
 SEEDED = 60  # three pages of tiles: the gallery is several screens tall
 PROMPT = "A red kite hangs over the dunes at noon, slow pan left"

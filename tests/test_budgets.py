@@ -12,10 +12,8 @@ import pytest
 from studio import budgets, config
 from studio.errors import BudgetError, InputError
 from studio.jobs.model import JobState
-from studio.service import LOCAL_OWNER, Studio
-from tests.emulator_fixture import emulator  # noqa: F401
-from tests.pg_fixture import database_env, pg_server, pg_url, store  # noqa: F401
-from tests.test_jobs_emulator import settings_for
+from studio.service import LOCAL, LOCAL_OWNER, Account, Caller, Studio
+from tests.conftest import database_env, settings_for
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -36,19 +34,20 @@ def studio_with(emulator, tmp_path, store, request):
 
 
 def send(studio, prompt, owner=LOCAL_OWNER, payer=None, duration=5, **kw):
-    return studio.submit(owner, studio.prepare("t2v", prompt=prompt, duration=duration), payer=payer, **kw)
+    caller = Caller(owner, payer or owner)
+    return studio.core.submit(caller, studio.core.prepare("t2v", prompt=prompt, duration=duration), **kw)
 
 
 def test_a_job_that_would_pass_the_users_daily_cap_is_refused_before_sending(studio_with, emulator):
     studio = studio_with(STUDIO_BUDGET_USER_DAY="1.00")
-    first = studio.wait(LOCAL_OWNER, send(studio, "a horse").id, timeout=60, interval=0.05)
+    first = studio.core.wait(LOCAL, send(studio, "a horse").id, timeout=60, interval=0.05)
     assert first.state is JobState.SUCCEEDED and first.cost_usd == 0.70
     with pytest.raises(BudgetError) as refused:
         send(studio, "a pony")
     words = str(refused.value)
     assert "$1.00" in words and "$0.30 is left" in words and "$0.70 job" in words and "00:00 UTC" in words
     assert emulator.control.creates("dashscope") == 1  # nothing was sent for the refused job
-    assert "$0.30 of your $1.00 left today" in studio.allowance(LOCAL_OWNER)
+    assert "$0.30 of your $1.00 left today" in studio.billing.allowance(LOCAL)
     with pytest.raises(BudgetError, match=r"\$0.42 job"):  # a shorter clip does not fit either
         send(studio, "a pony", duration=3)
 
@@ -57,14 +56,14 @@ def test_running_jobs_count_their_quote_and_failed_ones_nothing(studio_with, emu
     studio = studio_with(STUDIO_BUDGET_USER_DAY="1.50")
     emulator.control.add_fault(on="create", protocol="dashscope", kind="fail_task", code="InternalError",
                                message="boom")
-    failed = studio.wait(LOCAL_OWNER, send(studio, "a horse").id, timeout=60, interval=0.05)
+    failed = studio.core.wait(LOCAL, send(studio, "a horse").id, timeout=60, interval=0.05)
     assert failed.state is JobState.FAILED
     emulator.control.configure(task_seconds=30)
     running = send(studio, "a pony")  # $0.70 while it runs
     send(studio, "a foal")            # $1.40 committed
     with pytest.raises(BudgetError, match=r"\$0.10 is left"):
         send(studio, "a mare")
-    studio.cancel(LOCAL_OWNER, running.id)
+    studio.core.cancel(LOCAL, running.id)
 
 
 def test_the_studio_cap_holds_across_users_and_anonymous_identities_share_their_address(studio_with):
@@ -101,7 +100,7 @@ def test_the_running_cap_counts_unfinished_jobs(studio_with, emulator):
     with pytest.raises(BudgetError, match="1 job running"):
         send(studio, "a pony")
     send(studio, "a pony", owner="user:other")  # another user's jobs do not count
-    studio.cancel(LOCAL_OWNER, first.id)
+    studio.core.cancel(LOCAL, first.id)
     assert send(studio, "a pony").state is JobState.QUEUED
 
 
@@ -113,7 +112,7 @@ def test_the_same_request_twice_in_a_few_seconds_is_one_job_unless_asked(studio_
     assert c.id != a.id
     assert send(studio, "a horse", owner="user:other").id not in (a.id, c.id)
     for job in (a, c):
-        studio.wait(LOCAL_OWNER, job.id, timeout=60, interval=0.05)
+        studio.core.wait(LOCAL, job.id, timeout=60, interval=0.05)
     assert emulator.control.creates("dashscope") == 3
 
 
@@ -143,23 +142,23 @@ def test_the_cli_refuses_a_job_over_the_daily_budget_with_exit_2(emulator, tmp_p
 
 def test_run_again_twice_quickly_is_one_new_job_and_a_users_key_job_never_reruns_on_the_owners(studio_with):
     studio = studio_with()
-    first = studio.wait(LOCAL_OWNER, send(studio, "a horse").id, timeout=60, interval=0.05)
-    again, twice = studio.retry(LOCAL_OWNER, first.id), studio.retry(LOCAL_OWNER, first.id)
+    first = studio.core.wait(LOCAL, send(studio, "a horse").id, timeout=60, interval=0.05)
+    again, twice = studio.core.retry(LOCAL, first.id), studio.core.retry(LOCAL, first.id)
     assert again.id != first.id and twice.id == again.id
-    own = studio.submit("user:ann", studio.prepare("t2v", prompt="a foal", duration=3), "dashscope",
-                        key="sk-ann-own-0001")
-    studio.wait("user:ann", own.id, timeout=60, interval=0.05)
+    ann, ann_own = Caller.of("user:ann"), Caller.of("user:ann", Account("dashscope", "sk-ann-own-0001"))
+    own = studio.core.submit(ann_own, studio.core.prepare("t2v", prompt="a foal", duration=3))
+    studio.core.wait(ann, own.id, timeout=60, interval=0.05)
     with pytest.raises(InputError, match="ran on your own dashscope key"):
-        studio.retry("user:ann", own.id)
+        studio.core.retry(ann, own.id)
     with pytest.raises(InputError, match="ran on your own dashscope key"):
-        studio.make_final("user:ann", own.id)
-    assert studio.retry("user:ann", own.id, key="sk-ann-own-0001").key_source == "user"
+        studio.chain.send(ann, studio.chain.offer_final(ann, own.id))[0]
+    assert studio.core.retry(ann_own, own.id).key_source == "user"
 
 
 def test_variations_pass_the_caps_all_together_or_not_at_all(studio_with, emulator):
     studio = studio_with(STUDIO_BUDGET_USER_DAY="2.00")
-    draft = studio.wait(LOCAL_OWNER, send(studio, "a horse", duration=3).id, timeout=60, interval=0.05)  # $0.42
+    draft = studio.core.wait(LOCAL, send(studio, "a horse", duration=3).id, timeout=60, interval=0.05)  # $0.42
     with pytest.raises(BudgetError, match=r"\$1.68 job"):  # four more at $0.42 would reach $2.10
-        studio.make_variations(LOCAL_OWNER, draft.id, 4)
+        studio.chain.send(LOCAL, studio.chain.offer_variations(LOCAL, draft.id, 4))
     assert emulator.control.creates("dashscope") == 1  # none of the four was sent
-    assert len(studio.make_variations(LOCAL_OWNER, draft.id, 3)) == 3
+    assert len(studio.chain.send(LOCAL, studio.chain.offer_variations(LOCAL, draft.id, 3))) == 3

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.media import FRAME, frames
 from studio import config
 from studio.chain import StoryShot
 from studio.errors import InputError, NotFound
@@ -17,8 +18,7 @@ from studio.jobs.ledger import MIGRATIONS, Ledger
 from studio.jobs.model import JobState, MadeAs
 from studio.media import inspect
 from studio.media.inspect import probe_video
-from studio.service import LOCAL_OWNER, Studio
-from tests.media_fixtures import FRAME, frames
+from studio.service import LOCAL, LOCAL_OWNER, Caller, Studio
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -32,16 +32,16 @@ def studio(tmp_path):
 
 def run(studio, variant="t2v", owner=LOCAL_OWNER, **fields):
     fields = {"prompt": "a horse on a ridge, slow pan", "duration": 3, "ratio": "16:9", **fields}
-    job = studio.submit(owner, studio.prepare(variant, **fields))
-    done = studio.wait(owner, job.id, timeout=120, interval=0.05)
+    job = studio.core.submit(Caller.of(owner), studio.core.prepare(variant, **fields))
+    done = studio.core.wait(Caller.of(owner), job.id, timeout=120, interval=0.05)
     assert done.state is JobState.SUCCEEDED, done.error_message
     return done
 
 
 def test_a_grabbed_frame_is_a_full_size_first_frame_and_the_next_clip_records_it(studio):
     clip = run(studio, seed=3)
-    last = studio.grab_frame(LOCAL_OWNER, clip.id)
-    mid = studio.grab_frame(LOCAL_OWNER, clip.id, 1.5)
+    last = studio.chain.grab_frame(LOCAL, clip.id)
+    mid = studio.chain.grab_frame(LOCAL, clip.id, 1.5)
     for path in (last, mid):
         info = inspect.check_first_frame(path)
         assert (info.format, info.width, info.height) == ("PNG", 1280, 720)
@@ -53,7 +53,7 @@ def test_a_grabbed_frame_is_a_full_size_first_frame_and_the_next_clip_records_it
     assert abs(got_last - want_last).mean() < 1 and abs(got_mid - want_mid).mean() < 1
     assert abs(got_last - want_mid).mean() > 1  # a real difference between the two times
     with pytest.raises(InputError, match="outside it"):
-        studio.grab_frame(LOCAL_OWNER, clip.id, 7)
+        studio.chain.grab_frame(LOCAL, clip.id, 7)
     follow = run(studio, "i2v", first_frame=str(last), prompt="from here, orbit")
     assert (follow.parent_id, follow.made_as, follow.parents) == (clip.id, MadeAs.FRAME, (clip.id,))
     refs = run(studio, "r2v", references=[str(mid)], prompt="[Image 1] at night")
@@ -70,87 +70,87 @@ def frames_of_png(path):
 def test_another_owners_clip_is_neither_usable_nor_shown_in_lineage(studio):
     mine = run(studio)
     theirs = run(studio, owner="someone-else")
-    for action in (lambda: studio.grab_frame(LOCAL_OWNER, theirs.id),
-                   lambda: studio.make_final(LOCAL_OWNER, theirs.id),
-                   lambda: studio.lineage(LOCAL_OWNER, theirs.id),
-                   lambda: studio.stitch(LOCAL_OWNER, [StoryShot(mine.id), StoryShot(theirs.id)])):
+    for action in (lambda: studio.chain.grab_frame(LOCAL, theirs.id),
+                   lambda: studio.chain.send(LOCAL, studio.chain.offer_final(LOCAL, theirs.id))[0],
+                   lambda: studio.chain.lineage(LOCAL, theirs.id),
+                   lambda: studio.chain.stitch(LOCAL, [StoryShot(mine.id), StoryShot(theirs.id)])):
         with pytest.raises(NotFound):
             action()
     # their frame used by me links nothing: lineage never reveals another owner's job
-    frame = studio.grab_frame("someone-else", theirs.id)
+    frame = studio.chain.grab_frame(Caller.of("someone-else"), theirs.id)
     used = run(studio, "i2v", first_frame=str(frame))
     assert used.parent_id is None and used.made_as is None
-    child = run(studio, "i2v", owner="someone-else", first_frame=str(studio.grab_frame(LOCAL_OWNER, mine.id)))
+    child = run(studio, "i2v", owner="someone-else", first_frame=str(studio.chain.grab_frame(LOCAL, mine.id)))
     assert child.parent_id is None
-    assert studio.lineage(LOCAL_OWNER, mine.id).children == []
+    assert studio.chain.lineage(LOCAL, mine.id).children == []
 
 
 def test_load_settings_gives_back_the_request_for_its_tab(studio, tmp_path):
-    from tests.media_fixtures import make_image
+    from harness.media import make_image
 
     refs = [str(make_image(tmp_path / f"r{i}.png", 720, 720)) for i in range(2)]
     job = run(studio, "r2v", references=refs, prompt="[Image 1] meets [Image 2]", ratio="1:1", seed=42,
               watermark=True)
-    loaded = studio.load_settings(LOCAL_OWNER, job.id)
+    loaded = studio.chain.load_settings(LOCAL, job.id)
     assert loaded.variant.value == "r2v" and loaded.seed_used == 42
     assert loaded.fields["prompt"] == "[Image 1] meets [Image 2]" and loaded.fields["ratio"] == "1:1"
     assert loaded.fields["watermark"] is True and len(loaded.fields["references"]) == 2
-    again = studio.prepare(loaded.variant, **(loaded.fields | {"prompt": "[Image 1] leaves"}))
+    again = studio.core.prepare(loaded.variant, **(loaded.fields | {"prompt": "[Image 1] leaves"}))
     assert again.request.references == job.request.references and again.request.ratio == "1:1"
     assert json.loads(json.dumps(loaded.to_dict()))["fields"]["seed"] == 42
 
 
 def test_final_is_the_same_request_and_seed_at_1080p_with_both_costs(studio):
     draft = run(studio, duration=4, seed=123)
-    quote = studio.final_quote(LOCAL_OWNER, draft.id)
+    quote = studio.chain.offer_final(LOCAL, draft.id).quote
     assert (quote.draft.resolution, quote.draft.total) == ("720P", 0.56)
     assert (quote.final.resolution, quote.final.total) == ("1080P", 0.72)  # HappyHorse 1.1: $0.18/s
-    final = studio.wait(LOCAL_OWNER, studio.make_final(LOCAL_OWNER, draft.id).id, timeout=120)
+    final = studio.core.wait(LOCAL, studio.chain.send(LOCAL, studio.chain.offer_final(LOCAL, draft.id))[0].id, timeout=120)
     assert final.state is JobState.SUCCEEDED and final.seed == 123
     assert final.request.resolution == "1080P" and final.request.prompt == draft.request.prompt
     assert (final.width, final.height) == (1920, 1080) and final.quote_usd == 0.72
     assert (final.parent_id, final.made_as) == (draft.id, MadeAs.FINAL)
     with pytest.raises(InputError, match="already at 1080P"):
-        studio.final_quote(LOCAL_OWNER, final.id)
+        studio.chain.offer_final(LOCAL, final.id).quote
 
 
 @pytest.mark.parametrize("count", [1, 5, "two", 2.5])
 def test_variations_come_in_sets_of_two_to_four(studio, count):
     job = run(studio)
     with pytest.raises(InputError, match="2, 3 or 4"):
-        studio.make_variations(LOCAL_OWNER, job.id, count)
-    assert len(studio.jobs(LOCAL_OWNER)) == 1  # nothing was sent
+        studio.chain.send(LOCAL, studio.chain.offer_variations(LOCAL, job.id, count))
+    assert len(studio.core.jobs(LOCAL)) == 1  # nothing was sent
 
 
 def test_variations_have_new_seeds_one_quote_and_show_together(studio):
     job = run(studio, seed=9)
-    quote = studio.variations_quote(LOCAL_OWNER, job.id, 3)
+    quote = studio.chain.offer_variations(LOCAL, job.id, 3).quote
     assert quote.each.total == 0.42 and quote.total == 1.26
-    made = studio.make_variations(LOCAL_OWNER, job.id, 3)
-    done = [studio.wait(LOCAL_OWNER, j.id, timeout=120) for j in made]
+    made = studio.chain.send(LOCAL, studio.chain.offer_variations(LOCAL, job.id, 3))
+    done = [studio.core.wait(LOCAL, j.id, timeout=120) for j in made]
     assert all(j.state is JobState.SUCCEEDED for j in done)
     seeds = {j.seed for j in done}
     assert len(seeds) == 3 and 9 not in seeds
     assert all(j.request.prompt == job.request.prompt and j.made_as is MadeAs.VARIATION for j in done)
-    assert [j.id for j in studio.variations(LOCAL_OWNER, job.id)] == [j.id for j in made]
+    assert [j.id for j in studio.chain.variations(LOCAL, job.id)] == [j.id for j in made]
     takes = [job.id, *(j.id for j in made)]
-    assert [j.id for j in studio.takes(LOCAL_OWNER, made[1].id)] == takes == \
-        [j.id for j in studio.takes(LOCAL_OWNER, job.id)]
+    assert [j.id for j in studio.chain.takes(LOCAL, made[1].id)] == takes == \
+        [j.id for j in studio.chain.takes(LOCAL, job.id)]
     for pick in (made[1].id, made[2].id, job.id):  # one pick per set: the star moves
-        assert studio.pick_take(LOCAL_OWNER, pick).favourite
-        assert [i for i in takes if studio.job(LOCAL_OWNER, i).favourite] == [pick]
+        assert studio.chain.pick_take(LOCAL, pick).favourite
+        assert [i for i in takes if studio.core.job(LOCAL, i).favourite] == [pick]
     with pytest.raises(NotFound):
-        studio.pick_take("someone-else", made[0].id)
+        studio.chain.pick_take(Caller.of("someone-else"), made[0].id)
 
 
 def test_lineage_both_ways_in_the_ledger_and_after_a_restart(studio, tmp_path):
     root = run(studio, seed=1)
-    retry = studio.wait(LOCAL_OWNER, studio.retry(LOCAL_OWNER, root.id).id, timeout=120)
-    final = studio.wait(LOCAL_OWNER, studio.make_final(LOCAL_OWNER, retry.id).id, timeout=120)
+    retry = studio.core.wait(LOCAL, studio.core.retry(LOCAL, root.id).id, timeout=120)
+    final = studio.core.wait(LOCAL, studio.chain.send(LOCAL, studio.chain.offer_final(LOCAL, retry.id))[0].id, timeout=120)
     assert retry.made_as is MadeAs.RETRY
-    family = studio.lineage(LOCAL_OWNER, final.id)
+    family = studio.chain.lineage(LOCAL, final.id)
     assert [j.id for j in family.ancestors] == [retry.id, root.id]
-    assert [j.id for j in studio.lineage(LOCAL_OWNER, root.id).children] == [retry.id]
+    assert [j.id for j in studio.chain.lineage(LOCAL, root.id).children] == [retry.id]
     studio.close()
     with sqlite3.connect(studio.settings.ledger_path) as db:
         rows = db.execute("SELECT child_id, parent_id, position FROM job_links ORDER BY child_id").fetchall()
@@ -158,8 +158,8 @@ def test_lineage_both_ways_in_the_ledger_and_after_a_restart(studio, tmp_path):
     assert sorted(rows) == sorted([(retry.id, root.id, 0), (final.id, retry.id, 0)])
     assert made == {root.id: None, retry.id: "retry of", final.id: "final of"}
     again = Studio(studio.settings)
-    assert again.job(LOCAL_OWNER, final.id).record()["made_as"] == "final of"
-    assert again.job(LOCAL_OWNER, final.id).record()["parents"] == [retry.id]
+    assert again.core.job(LOCAL, final.id).record()["made_as"] == "final of"
+    assert again.core.job(LOCAL, final.id).record()["parents"] == [retry.id]
 
 
 def test_migration_3_turns_old_run_again_jobs_into_retries(tmp_path):
@@ -181,15 +181,15 @@ def test_migration_3_turns_old_run_again_jobs_into_retries(tmp_path):
 
 def test_send_to_edit_trims_and_quotes_the_saving(studio):
     clip = run(studio, duration=6)
-    whole = studio.send_to_edit(LOCAL_OWNER, clip.id)
+    whole = studio.chain.send_to_edit(LOCAL, clip.id)
     assert whole.video == Path(clip.output_path) and not whole.trim_suggested
     assert whole.quote.total == 1.68  # 6 s in + 6 s out at $0.14
-    cut = studio.send_to_edit(LOCAL_OWNER, clip.id, 1.0, 4.5)
+    cut = studio.chain.send_to_edit(LOCAL, clip.id, 1.0, 4.5)
     assert abs(cut.seconds - 3.5) <= FRAME and cut.quote.total == 1.12 and cut.saving == 0.56
     info = inspect.check_source_video(cut.video)
     assert (info.width, info.height, info.audio_codec) == (1280, 720, "aac")
     with pytest.raises(InputError, match="at least 3 s apart"):
-        studio.send_to_edit(LOCAL_OWNER, clip.id, 2, 4)
+        studio.chain.send_to_edit(LOCAL, clip.id, 2, 4)
     edit = run(studio, "edit", video=str(cut.video), prompt="warmer", audio="retain")
     assert (edit.parent_id, edit.made_as) == (clip.id, MadeAs.EDIT)
     direct = run(studio, "edit", video=str(whole.video), prompt="colder")
@@ -198,18 +198,18 @@ def test_send_to_edit_trims_and_quotes_the_saving(studio):
 
 def test_a_storyboard_longer_than_15_s_is_offered_the_first_15_s(studio):
     shots = [run(studio, duration=6, seed=s) for s in (1, 2, 3)]
-    board = studio.stitch(LOCAL_OWNER, [StoryShot(j.id) for j in shots])
-    offer = studio.send_to_edit(LOCAL_OWNER, board.id)
+    board = studio.chain.stitch(LOCAL, [StoryShot(j.id) for j in shots])
+    offer = studio.chain.send_to_edit(LOCAL, board.id)
     assert offer.trim_suggested and abs(offer.clip_seconds - 18) <= FRAME
     assert offer.quote.total == round(33 * 0.14, 2) and offer.quote_if_first_15 == round(30 * 0.14, 2)  # 18+15 vs 15+15
     assert "first 15 s" in offer.describe() and json.loads(json.dumps(offer.to_dict()))["trim_suggested"]
-    first = studio.send_to_edit(LOCAL_OWNER, board.id, 0, 15)
+    first = studio.chain.send_to_edit(LOCAL, board.id, 0, 15)
     assert abs(first.seconds - 15) <= FRAME and first.saving == round(3 * 0.14, 2)
 
 
 def test_stitch_is_a_free_job_with_lineage_to_every_shot(studio):
     a, b, c = (run(studio, duration=d, seed=s) for d, s in ((3, 1), (4, 2), (3, 3)))
-    board = studio.stitch(LOCAL_OWNER, [StoryShot(a.id, 0.5), StoryShot(b.id, 0, 3.5), StoryShot(c.id)],
+    board = studio.chain.stitch(LOCAL, [StoryShot(a.id, 0.5), StoryShot(b.id, 0, 3.5), StoryShot(c.id)],
                           crossfades=[0.5, 0])
     assert board.state is JobState.SUCCEEDED and board.cost_usd == 0 and board.backend == "studio"
     assert board.made_as is MadeAs.STITCH and board.parents == (a.id, b.id, c.id)
@@ -218,14 +218,14 @@ def test_stitch_is_a_free_job_with_lineage_to_every_shot(studio):
     assert abs(info.duration - expected) <= FRAME and abs(board.seconds - expected) <= FRAME
     assert (info.width, info.height, info.audio_codec) == (1280, 720, "aac")
     assert Path(board.poster_path).stat().st_size > 0
-    assert board.id in [j.id for j in studio.jobs(LOCAL_OWNER)]
+    assert board.id in [j.id for j in studio.core.jobs(LOCAL)]
     for shot in (a, b, c):
-        assert board.id in [j.id for j in studio.lineage(LOCAL_OWNER, shot.id).children]
-    assert [j.id for j in studio.lineage(LOCAL_OWNER, board.id).parents] == [a.id, b.id, c.id]
-    answer = json.loads(json.dumps(studio.lineage(LOCAL_OWNER, a.id).to_dict()))  # an API can send it as is
+        assert board.id in [j.id for j in studio.chain.lineage(LOCAL, shot.id).children]
+    assert [j.id for j in studio.chain.lineage(LOCAL, board.id).parents] == [a.id, b.id, c.id]
+    answer = json.loads(json.dumps(studio.chain.lineage(LOCAL, a.id).to_dict()))  # an API can send it as is
     assert answer["children"] == [{"id": board.id, "made_as": "stitch of", "variant": "stitch", "state": "succeeded"}]
     with pytest.raises(InputError, match="storyboard"):
-        studio.make_final(LOCAL_OWNER, board.id)
+        studio.chain.send(LOCAL, studio.chain.offer_final(LOCAL, board.id))[0]
 
 
 @pytest.mark.parametrize("shots, fades, words", [
@@ -238,19 +238,19 @@ def test_stitch_is_a_free_job_with_lineage_to_every_shot(studio):
 def test_stitch_refuses_what_cannot_be_joined_and_says_what_to_change(studio, shots, fades, words):
     a, b = run(studio, seed=1), run(studio, seed=2)
     with pytest.raises(InputError, match=words):
-        studio.stitch(LOCAL_OWNER, shots(a.id, b.id), fades)
-    assert len(studio.jobs(LOCAL_OWNER)) == 2  # nothing recorded
+        studio.chain.stitch(LOCAL, shots(a.id, b.id), fades)
+    assert len(studio.core.jobs(LOCAL)) == 2  # nothing recorded
 
 
 def test_stitch_refuses_an_unfinished_or_failed_clip(studio):
     done = run(studio)
-    pending = studio.submit(LOCAL_OWNER, studio.prepare("t2v", prompt="slow one", duration=15, resolution="1080P"))
+    pending = studio.core.submit(LOCAL, studio.core.prepare("t2v", prompt="slow one", duration=15, resolution="1080P"))
     with pytest.raises(InputError, match="finished clip"):
-        studio.stitch(LOCAL_OWNER, [StoryShot(done.id), StoryShot(pending.id)])
-    cancelled = studio.cancel(LOCAL_OWNER, pending.id)
+        studio.chain.stitch(LOCAL, [StoryShot(done.id), StoryShot(pending.id)])
+    cancelled = studio.core.cancel(LOCAL, pending.id)
     assert cancelled.state is JobState.CANCELLED
     with pytest.raises(InputError, match="cancelled"):
-        studio.stitch(LOCAL_OWNER, [StoryShot(done.id), StoryShot(pending.id)])
+        studio.chain.stitch(LOCAL, [StoryShot(done.id), StoryShot(pending.id)])
 
 
 def test_a_storyboard_the_encoder_fails_on_is_a_failed_job_that_says_what_to_try(studio, monkeypatch):
@@ -263,10 +263,10 @@ def test_a_storyboard_the_encoder_fails_on_is_a_failed_job_that_says_what_to_try
         raise FFmpegError("Error opening output /tmp/.out.mp4.x1y2.part: No space left on device")
 
     monkeypatch.setattr(stitching, "stitch", broken)
-    board = studio.stitch(LOCAL_OWNER, [StoryShot(a.id), StoryShot(b.id)], 0.5)
+    board = studio.chain.stitch(LOCAL, [StoryShot(a.id), StoryShot(b.id)], 0.5)
     assert board.state is JobState.FAILED and board.cost_usd == 0
     assert "could not be joined" in board.error_message and ".part" not in board.error_message
-    stored = studio.job(LOCAL_OWNER, board.id)
+    stored = studio.core.job(LOCAL, board.id)
     assert stored.state is JobState.FAILED and stored.parents == (a.id, b.id)
 
 

@@ -6,9 +6,8 @@ import pytest
 from studio.chain import StoryShot
 from studio.jobs.model import JobState, MadeAs
 from studio.media.inspect import probe_video
-from studio.service import LOCAL_OWNER
-from tests.emulator_fixture import emulator  # noqa: F401
-from tests.test_jobs_emulator import BACKENDS, finish, make_studio, submit  # noqa: F401
+from studio.service import LOCAL
+from tests.conftest import BACKENDS, finish, submit
 
 FRAME = 1 / 24
 
@@ -37,10 +36,10 @@ def test_final_sends_the_same_seed_at_1080p_and_bills_the_final(make_studio, emu
     studio = make_studio(backend)
     draft = finish(studio, submit(studio, "t2v", prompt="a horse at dawn", duration=3, seed=4242))
     assert draft.state is JobState.SUCCEEDED, draft.error_message
-    quote = studio.final_quote(LOCAL_OWNER, draft.id)
+    quote = studio.chain.offer_final(LOCAL, draft.id).quote
     at_1080 = {"dashscope": 0.54, "inferencesh": 0.72}[backend]  # the draft's model: 1.1 on DashScope, 1.0 there
     assert (quote.draft.total, quote.final.total) == (0.42, at_1080)
-    final = finish(studio, studio.make_final(LOCAL_OWNER, draft.id))
+    final = finish(studio, studio.chain.send(LOCAL, studio.chain.offer_final(LOCAL, draft.id))[0])
     assert final.state is JobState.SUCCEEDED, final.error_message
     assert sent(emulator, final) == {"seed": 4242, "resolution": "1080P"} and final.model == draft.model
     assert (probe_video(final.output_path).width, final.cost_usd, final.backend) == (1920, at_1080, backend)
@@ -52,20 +51,20 @@ def test_final_sends_the_same_seed_at_1080p_and_bills_the_final(make_studio, emu
 def test_variations_are_sent_together_with_new_seeds(make_studio, emulator, backend):
     studio = make_studio(backend)
     job = finish(studio, submit(studio, "t2v", prompt="a horse in rain", duration=3, seed=7))
-    quote = studio.variations_quote(LOCAL_OWNER, job.id, 2)
-    made = [finish(studio, j) for j in studio.make_variations(LOCAL_OWNER, job.id, 2)]
+    quote = studio.chain.offer_variations(LOCAL, job.id, 2).quote
+    made = [finish(studio, j) for j in studio.chain.send(LOCAL, studio.chain.offer_variations(LOCAL, job.id, 2))]
     assert all(j.state is JobState.SUCCEEDED for j in made), [j.error_message for j in made]
     seeds = [sent(emulator, j)["seed"] for j in made]
     assert len(set(seeds)) == 2 and 7 not in seeds and seeds == [j.seed for j in made]
     assert sum(j.cost_usd for j in made) == quote.total == 0.84
-    assert [j.id for j in studio.variations(LOCAL_OWNER, job.id)] == [j.id for j in made]
+    assert [j.id for j in studio.chain.variations(LOCAL, job.id)] == [j.id for j in made]
     assert emulator.control.creates(backend) == 3
 
 
 def test_provider_clips_stitch_into_one_free_storyboard(make_studio, emulator):
     studio = make_studio("dashscope")
     shots = [finish(studio, submit(studio, "t2v", prompt=p, duration=3)) for p in ("a ridge", "a river")]
-    board = studio.stitch(LOCAL_OWNER, [StoryShot(shots[0].id, 0, 2.5), StoryShot(shots[1].id)], crossfades=0.5)
+    board = studio.chain.stitch(LOCAL, [StoryShot(shots[0].id, 0, 2.5), StoryShot(shots[1].id)], crossfades=0.5)
     assert board.state is JobState.SUCCEEDED and board.cost_usd == 0 and board.backend == "studio"
     info = probe_video(board.output_path)
     assert abs(info.duration - 5.0) <= FRAME and info.audio_codec == "aac"

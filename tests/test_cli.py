@@ -5,8 +5,8 @@ import time
 
 import pytest
 
-from tests.media_fixtures import make_image, make_video
-from tests.test_studio import cli
+from harness.media import make_image, make_video
+from tests.conftest import cli
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +93,7 @@ def cli_on(data_dir, *args, keys):
     import subprocess
     import sys
 
-    from tests.app_fixture import ROOT
+    from harness.app import ROOT
 
     env = {k: v for k, v in os.environ.items() if k not in ("DASHSCOPE_API_KEY", "INFERENCE_API_KEY", "STUDIO_BACKEND")}
     return subprocess.run([sys.executable, "-m", "studio", *args], cwd=ROOT, capture_output=True, text=True,

@@ -8,8 +8,7 @@ import pytest
 from studio import config
 from studio.jobs.model import JobState
 from studio.media.inspect import probe_video
-from studio.service import LOCAL_OWNER, Studio
-from tests.s3_fixture import bucket, proxy, s3_server  # noqa: F401
+from studio.service import LOCAL, Studio
 
 
 @pytest.fixture
@@ -31,8 +30,8 @@ def make_studio(tmp_path):
 
 def test_a_collected_clip_lives_in_the_bucket_and_the_ledger_says_so(bucket, make_studio, tmp_path):
     studio = make_studio(bucket)
-    job = studio.submit(LOCAL_OWNER, studio.prepare("t2v", prompt="a lighthouse at dusk", duration=3))
-    job = studio.wait(LOCAL_OWNER, job.id, timeout=120)
+    job = studio.core.submit(LOCAL, studio.core.prepare("t2v", prompt="a lighthouse at dusk", duration=3))
+    job = studio.core.wait(LOCAL, job.id, timeout=120)
     assert job.state is JobState.SUCCEEDED, job.error_message
     assert job.output_path == f"s3://{bucket.name}/studio/media/{job.id}.mp4"
     assert job.poster_path == f"s3://{bucket.name}/studio/media/{job.id}.jpg"
@@ -50,14 +49,14 @@ def test_a_collected_clip_lives_in_the_bucket_and_the_ledger_says_so(bucket, mak
 def test_a_bucket_that_will_not_take_the_clip_keeps_the_job_uncollected_until_it_does(bucket, proxy, make_studio):
     studio = make_studio(bucket, endpoint=proxy.endpoint)
     proxy.cut_after(4096)  # every upload dies after its first 4 KB
-    job = studio.submit(LOCAL_OWNER, studio.prepare("t2v", prompt="waves on rocks", duration=3))
-    job = studio.wait(LOCAL_OWNER, job.id, timeout=180)
+    job = studio.core.submit(LOCAL, studio.core.prepare("t2v", prompt="waves on rocks", duration=3))
+    job = studio.core.wait(LOCAL, job.id, timeout=180)
     assert job.state is JobState.UNCOLLECTED and job.error_code == "not_collected", job.error_message
     assert "media bucket did not take it" in job.error_message
     assert job.output_path is None and job.poster_path is None
     assert bucket.objects() == {}  # neither a half clip nor a poster without its clip
     proxy.heal()  # the bucket is back: the runner's next try gets the clip in
-    job = studio.wait(LOCAL_OWNER, job.id, timeout=180, until=lambda j: j.state is JobState.SUCCEEDED)
+    job = studio.core.wait(LOCAL, job.id, timeout=180, until=lambda j: j.state is JobState.SUCCEEDED)
     assert job.state is JobState.SUCCEEDED, job.error_message
     assert job.output_path == f"s3://{bucket.name}/studio/media/{job.id}.mp4"
     assert bucket.objects()[f"studio/media/{job.id}.mp4"] == studio.media.size(job.output_path) > 0

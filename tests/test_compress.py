@@ -10,14 +10,14 @@ import gzip
 import json
 import re
 import threading
-import time
 import uuid
 
 import brotli
 import httpx
 import pytest
 
-from tests.app_fixture import free_port, studio_app  # noqa: F401
+from harness.app import free_port
+from tests.conftest import wait_until
 
 BROWSER = {"Accept-Encoding": "gzip, deflate, br, zstd"}  # what Chromium sends
 
@@ -106,10 +106,7 @@ def gated_app():
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "the gated app did not start"
+    wait_until(lambda: server.started, 30, "the gated app started")
     yield f"http://127.0.0.1:{server.config.port}/", word
     server.should_exit = True
     thread.join(20)

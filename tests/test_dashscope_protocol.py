@@ -14,12 +14,18 @@ import pytest
 
 from studio.backends import dashscope as ds
 from studio.backends.base import JobSpec, TaskState, TaskStatus
-from studio.backends.http import RetryPolicy
 from studio.config import Settings
 from studio.errors import AmbiguousSubmit, ProviderError, TransientError
 from studio.variants import AudioMode, Request, Variant
+from tests.fake_transport import (
+    DASHSCOPE_KEY,
+    Fake,
+    Sleeps,
+    dashscope_backend,
+    no_retry_wait,
+)
 
-KEY = "sk-SECRET-do-not-leak-1234"
+KEY = DASHSCOPE_KEY
 FRAME = "https://cdn.example/frame.png"
 REFS = ("https://cdn.example/a.png", "https://cdn.example/b.png")
 CLIP = "https://cdn.example/clip.mp4"
@@ -188,30 +194,8 @@ def test_error_without_json_still_says_something():
 # -- over an in-process transport ------------------------------------------------------------
 
 
-class Fake:
-    """A scripted transport: handler(request) -> Response or raises; every request recorded."""
-
-    def __init__(self, handler):
-        self.handler, self.requests = handler, []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        return self.handler(request)
-
-    def paths(self, method: str | None = None) -> list[str]:
-        return [r.url.path for r in self.requests if method in (None, r.method)]
-
-
-class Sleeps(list):
-    async def __call__(self, seconds: float) -> None:
-        self.append(seconds)
-
-
 def backend(handler, sleeps=None) -> tuple[ds.DashScopeBackend, Fake]:
-    fake = Fake(handler)
-    retry = RetryPolicy(tries=3, base=0.0, cap=0.0, sleep=Sleeps() if sleeps is None else sleeps)
-    return ds.DashScopeBackend(KEY, "http://ds.test", "singapore", retry=retry,
-                               transport=httpx.MockTransport(fake)), fake
+    return dashscope_backend(handler, sleeps)
 
 
 def run(coro):
@@ -460,7 +444,7 @@ def test_a_plans_used_up_credits_are_said_in_words_and_never_waited_out():
     paused = []
     fake = Fake(lambda r: httpx.Response(429, headers={"Retry-After": "5"}, json=QUOTA))
     b = ds.DashScopeBackend(PLAN_KEY, "http://ds.test", "singapore", transport=httpx.MockTransport(fake),
-                            retry=RetryPolicy(tries=3, base=0.0, cap=0.0, sleep=Sleeps()))
+                            retry=no_retry_wait())
     b.on_throttle(paused.append)
     with pytest.raises(ProviderError) as info:
         run(_submit(b, T2V))
@@ -468,7 +452,7 @@ def test_a_plans_used_up_credits_are_said_in_words_and_never_waited_out():
     assert "your plan's credits are used up" in str(info.value) and "slow" not in str(info.value)
     assert PLAN_KEY not in str(info.value) and len(fake.requests) == 1
     b2 = ds.DashScopeBackend(PLAN_KEY, "http://ds.test", "singapore", transport=httpx.MockTransport(fake),
-                             retry=RetryPolicy(tries=3, base=0.0, cap=0.0, sleep=Sleeps()))
+                             retry=no_retry_wait())
     b2.on_throttle(paused.append)
     with pytest.raises(ProviderError, match="plan's credits"):
         run(b2.status("t"))  # a read is not retried or paused for either

@@ -7,17 +7,15 @@ ledger the way the gallery does. After the restart every job must end in the
 right state with its clip, and the emulator must have seen exactly one create.
 """
 
-import time
 
 import pytest
 from gradio_client import Client
 
+from harness.app import start_app, stop_app
 from studio.jobs.ledger import Ledger
 from studio.jobs.model import JobState
 from studio.media.inspect import probe_video
-from tests.app_fixture import start_app, stop_app
-from tests.emulator_fixture import emulator  # noqa: F401
-from tests.pg_fixture import database_env, pg_server, pg_url, store  # noqa: F401
+from tests.conftest import database_env, wait_until
 
 
 def studio_env(emulator):
@@ -32,13 +30,9 @@ def submit_in_background(app):
 
 
 def wait_for(ledger, predicate, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        jobs = ledger.list("local")
-        if jobs and predicate(jobs[0]):
-            return jobs[0]
-        time.sleep(0.05)
-    raise AssertionError(f"job never reached the expected stage: {ledger.list('local')}")
+    """The newest job once predicate(job) holds."""
+    return wait_until(lambda: (jobs := ledger.list("local")) and predicate(jobs[0]) and jobs[0], timeout,
+                      "the job at the expected stage")
 
 
 @pytest.mark.parametrize("stage", ["before create returns", "while running", "while downloading"])
@@ -61,19 +55,15 @@ def test_sigkill_at_each_stage_then_restart(emulator, tmp_path, stage, store, re
         if stage == "while running":
             assert job.task_id, "the task id must be in the ledger before the studio waits on it"
         if stage == "before create returns":  # kill once the create has reached the provider
-            deadline = time.monotonic() + 10
-            while not emulator.control.requests(protocol="dashscope", method="POST", path_prefix="/api/v1/services"):
-                assert time.monotonic() < deadline, "the create never reached the emulator"
-                time.sleep(0.02)
+            wait_until(lambda: emulator.control.requests(protocol="dashscope", method="POST",
+                                                         path_prefix="/api/v1/services"),
+                       10, "the create at the emulator", interval=0.02)
         stop_app(app, kill=True)  # SIGKILL: no cleanup of any kind
         client.close()
     finally:
         stop_app(app, kill=True)
     if stage == "before create returns":
-        deadline = time.monotonic() + 10
-        while emulator.control.creates("dashscope") < 1:  # the provider did get it after all
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
+        wait_until(lambda: emulator.control.creates("dashscope"), 10, "the create done at the provider after all")
 
     again = start_app(data, {**studio_env(emulator), **database})
     try:

@@ -10,9 +10,24 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
-from tests.emulator_fixture import (APP, CREATE, DS_KEY, HTTP, INF_KEY, assert_clip, ds, ds_get, ds_wait,  # noqa: F401
-                                    emulator, inf, inf_get, inf_wait, inference_upload, make_image, make_video,
-                                    oss_upload)
+from harness.media import make_image, make_video
+from tests.conftest import wait_until
+from tests.emulator_calls import (
+    APP,
+    CREATE,
+    DS_KEY,
+    HTTP,
+    INF_KEY,
+    assert_clip,
+    ds,
+    ds_get,
+    ds_wait,
+    inf,
+    inf_get,
+    inf_wait,
+    inference_upload,
+    oss_upload,
+)
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +39,7 @@ def media(tmp_path_factory):
         "gif": make_image(d / "anim.gif", 640, 480, "GIF"), "wide": make_image(d / "wide.png", 1500, 400),
         "ref_small": make_image(d / "ref_small.jpg", 350, 350, "JPEG"),
         "source": make_video(d / "source.mp4", 640, 360, 4), "short": make_video(d / "short.mp4", 640, 360, 2),
-        "mkv": make_video(d / "source.mkv", 640, 360, 4),
+        "mkv": make_video(d / "source.mkv", 640, 360, 4, fmt="matroska"),
     }
 
 
@@ -304,8 +319,7 @@ def test_dashscope_cancels_only_pending_tasks(emulator):
     assert HTTP.post(f"{emulator.url}/api/v1/tasks/{first}/cancel", headers=headers).status_code == 200
     assert ds_get(emulator, first).json()["output"]["task_status"] == "CANCELED"
     second = ds(emulator, T2V, {"prompt": "x"}).json()["output"]["task_id"]
-    while ds_get(emulator, second).json()["output"]["task_status"] == "PENDING":
-        time.sleep(0.05)
+    wait_until(lambda: ds_get(emulator, second).json()["output"]["task_status"] != "PENDING", 10, "the task started")
     refused = HTTP.post(f"{emulator.url}/api/v1/tasks/{second}/cancel", headers=headers)
     assert refused.status_code == 400 and refused.json()["code"] == "UnsupportedOperation"
 
@@ -370,9 +384,7 @@ def test_webhook_gets_the_final_task(emulator):
         task_id = inf(emulator, "t2v", {"prompt": "x", "resolution": "720P", "duration": 3},
                       webhook=hook).json()["data"]["id"]
         inf_wait(emulator, task_id)
-        deadline = time.time() + 5
-        while not received and time.time() < deadline:
-            time.sleep(0.05)
+        wait_until(lambda: received, 5, "the webhook's call")
     finally:
         server.shutdown()
     assert received and received[0]["id"] == task_id and received[0]["status"] == 10

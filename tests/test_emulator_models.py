@@ -6,10 +6,19 @@ from __future__ import annotations
 
 import pytest
 
+from harness.media import make_image
 from studio import models
 from studio.emulator import spec
-from tests.emulator_fixture import (DS_KEY, HTTP, assert_clip, ds, ds_wait, emulator, inf, inf_wait,  # noqa: F401
-                                    oss_upload, make_image)
+from tests.emulator_calls import (
+    DS_KEY,
+    HTTP,
+    assert_clip,
+    ds,
+    ds_wait,
+    inf,
+    inf_wait,
+    oss_upload,
+)
 
 
 def test_every_catalogue_id_is_one_the_emulated_provider_knows_for_that_variant():

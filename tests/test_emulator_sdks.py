@@ -12,7 +12,8 @@ import pytest
 from dashscope import VideoSynthesis
 from inferencesh import Inference
 
-from tests.emulator_fixture import HTTP, emulator, make_image, probe  # noqa: F401
+from harness.media import make_image
+from tests.emulator_calls import HTTP, probe
 
 DS_KEY, INF_KEY = "sk-emulator-sdk", "inf_emulator_sdk"
 APP = "alibaba/happyhorse-1-0-"

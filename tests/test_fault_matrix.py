@@ -18,11 +18,10 @@ from dataclasses import dataclass, field
 import pytest
 
 from studio.jobs.model import JobState
-from studio.service import LOCAL_OWNER, Studio
+from studio.service import LOCAL, Studio
 from studio.ui.tiles import cost_line
-from tests.emulator_fixture import emulator  # noqa: F401
+from tests.conftest import settings_for
 from tests.tally import tally
-from tests.test_jobs_emulator import settings_for
 
 BACKENDS = ("dashscope", "inferencesh")
 JOBS_PER_CASE = 2
@@ -141,11 +140,11 @@ def check(studio: Studio, job, case: Case, creates: int) -> list[str]:
 
 
 def run_case(studio: Studio, emulator, backend: str, case: Case, before: int) -> tuple[list[str], list]:
-    jobs = [studio.submit(LOCAL_OWNER, studio.prepare("t2v", prompt=f"{case.name} {i}", duration=3))
+    jobs = [studio.core.submit(LOCAL, studio.core.prepare("t2v", prompt=f"{case.name} {i}", duration=3))
             for i in range(JOBS_PER_CASE)]
     for job in jobs:
         if case.webhook:
-            studio.wait(LOCAL_OWNER, job.id, timeout=20, interval=0.02, until=lambda j: j.task_id or j.state.finished)
+            studio.core.wait(LOCAL, job.id, timeout=20, interval=0.02, until=lambda j: j.task_id or j.state.finished)
             secret = studio.ledger.get(job.id).webhook_secret or ""
             if case.webhook == "forged":
                 assert studio.webhook(job.id, secret + "x") == "refused"
@@ -153,7 +152,7 @@ def run_case(studio: Studio, emulator, backend: str, case: Case, before: int) ->
                 studio.webhook(job.id, secret)
                 if case.webhook == "replayed":
                     assert studio.webhook(job.id, secret) in ("ignored", "refused")
-    ended = [studio.wait(LOCAL_OWNER, j.id, timeout=40, interval=0.05, until=lambda j: settled(j, case))
+    ended = [studio.core.wait(LOCAL, j.id, timeout=40, interval=0.05, until=lambda j: settled(j, case))
              for j in jobs]
     creates = emulator.control.creates(backend) - before
     return [f"{backend} {case.name}: {w}" for job in ended for w in check(studio, job, case, creates)], ended
@@ -163,8 +162,8 @@ def collect_again_brings_it_home(studio: Studio, emulator, backend: str, owed) -
     before = emulator.control.creates(backend)
     wrong = []
     for job in owed:
-        studio.collect_again(LOCAL_OWNER, job.id, timeout=20)
-        done = studio.wait(LOCAL_OWNER, job.id, timeout=20, interval=0.05,
+        studio.billing.collect_again(LOCAL, job.id, timeout=20)
+        done = studio.core.wait(LOCAL, job.id, timeout=20, interval=0.05,
                            until=lambda j: j.state is JobState.SUCCEEDED)
         if done.state is not JobState.SUCCEEDED or money_label(done) != BILLED:
             wrong.append(f"{backend}: collect again left it {done.state.value} ({done.error_message})")
@@ -203,7 +202,7 @@ def test_every_fault_at_every_stage_ends_where_a_user_expects(studios, emulator)
             tally("fault matrix", f"{case.stage}: {case.name}", not wrong)
             failures += wrong
         for s in studios.values():  # jobs left waiting on purpose are cancelled so the next case starts clean
-            for job in s.jobs(LOCAL_OWNER):
+            for job in s.core.jobs(LOCAL):
                 if not job.state.finished:
-                    s.cancel(LOCAL_OWNER, job.id)
+                    s.core.cancel(LOCAL, job.id)
     assert not failures, "\n".join(failures)

@@ -13,7 +13,6 @@ from studio.jobs.gallery_index import SEARCH
 from studio.jobs.ledger import Ledger, open_store
 from studio.jobs.library import Filter
 from studio.jobs.model import Job, JobState
-from tests.pg_fixture import ledger_location, pg_server, pg_url, store  # noqa: F401
 
 PROMPTS = ["A chestnut horse gallops through the surf at sunset",
            "A seahorse drifts in a kelp forest, macro lens",

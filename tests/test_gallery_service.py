@@ -5,14 +5,14 @@ from pathlib import Path
 
 import pytest
 
+from harness.gallery import seed_jobs
 from studio import config
 from studio.errors import InputError, NotFound
 from studio.jobs.library import Filter
 from studio.jobs.model import Job, JobState
-from studio.service import LOCAL_OWNER, Studio
+from studio.service import LOCAL, LOCAL_OWNER, Caller, Studio
 from studio.ui import tiles
 from studio.variants import build
-from tests.gallery_seed import seed_jobs
 
 
 @pytest.fixture
@@ -31,55 +31,55 @@ def seeded(studio):
 def test_pages_follow_each_other_newest_first_without_gaps_or_repeats(seeded):
     seen, after = [], None
     while True:
-        page = seeded.library(LOCAL_OWNER, after=after, limit=25)
+        page = seeded.gallery.page(LOCAL, after=after, limit=25)
         seen += [j.id for j in page.jobs]
         assert page.total == 61
         if not page.more:
             break
         after = page.next.encode()
     assert len(seen) == len(set(seen)) == 61
-    created = [seeded.job(LOCAL_OWNER, i).created_at for i in seen]
+    created = [seeded.core.job(LOCAL, i).created_at for i in seen]
     assert created == sorted(created, reverse=True)
 
 
 def test_filters_and_search_find_what_a_user_asks_for(seeded):
-    failed = seeded.library(LOCAL_OWNER, Filter(state="failed"), limit=100)
+    failed = seeded.gallery.page(LOCAL, Filter(state="failed"), limit=100)
     assert failed.total > 0 and {j.state for j in failed.jobs} == {JobState.FAILED}
-    boats = seeded.library(LOCAL_OWNER, Filter(search="paper BOAT"), limit=100)
+    boats = seeded.gallery.page(LOCAL, Filter(search="paper BOAT"), limit=100)
     assert boats.total == 12 and all("paper boat" in j.request.prompt for j in boats.jobs)
-    assert seeded.library(LOCAL_OWNER, Filter(search="100%_")).total == 0  # wildcards are literal
-    assert seeded.library(LOCAL_OWNER, Filter(search="000000000000003b")).jobs[0].id == "000000000000003b"
-    assert seeded.library(LOCAL_OWNER, Filter(variant="edit")).total == 1
-    others = [seeded.library(LOCAL_OWNER, Filter(state=s)).total for s in ("cancelled", "decide")]
-    assert seeded.library(LOCAL_OWNER, Filter(backend="dashscope")).total == failed.total + sum(others)
-    assert seeded.library("someone else").total == 0
+    assert seeded.gallery.page(LOCAL, Filter(search="100%_")).total == 0  # wildcards are literal
+    assert seeded.gallery.page(LOCAL, Filter(search="000000000000003b")).jobs[0].id == "000000000000003b"
+    assert seeded.gallery.page(LOCAL, Filter(variant="edit")).total == 1
+    others = [seeded.gallery.page(LOCAL, Filter(state=s)).total for s in ("cancelled", "decide")]
+    assert seeded.gallery.page(LOCAL, Filter(backend="dashscope")).total == failed.total + sum(others)
+    assert seeded.gallery.page(Caller.of("someone else")).total == 0
     with pytest.raises(InputError):
         Filter(state="exploded")
 
 
 def test_favourites_are_the_owners_own(seeded):
-    job_id = seeded.library(LOCAL_OWNER).jobs[0].id
-    assert seeded.favourite(LOCAL_OWNER, job_id).favourite
-    assert [j.id for j in seeded.library(LOCAL_OWNER, Filter(favourites=True)).jobs] == [job_id]
+    job_id = seeded.gallery.page(LOCAL).jobs[0].id
+    assert seeded.gallery.favourite(LOCAL, job_id).favourite
+    assert [j.id for j in seeded.gallery.page(LOCAL, Filter(favourites=True)).jobs] == [job_id]
     with pytest.raises(NotFound):
-        seeded.favourite("someone else", job_id)
-    assert not seeded.favourite(LOCAL_OWNER, job_id, on=False).favourite
+        seeded.gallery.favourite(Caller.of("someone else"), job_id)
+    assert not seeded.gallery.favourite(LOCAL, job_id, on=False).favourite
 
 
 def test_delete_removes_the_files_hides_the_job_and_keeps_the_money_record(seeded):
-    job = seeded.library(LOCAL_OWNER, Filter(state="done")).jobs[1]
+    job = seeded.gallery.page(LOCAL, Filter(state="done")).jobs[1]
     seeded.ledger.update(job.id, backend="dashscope", cost_usd=0.42)  # real money, not a preview
-    spent = seeded.spend(LOCAL_OWNER).total
+    spent = seeded.billing.spend(LOCAL).total
     assert spent >= 0.42
     clip, poster = Path(job.output_path), Path(job.poster_path)
     assert clip.exists() and poster.exists()
     with pytest.raises(NotFound):
-        seeded.delete("someone else", job.id)
-    seeded.delete(LOCAL_OWNER, job.id)
+        seeded.gallery.delete(Caller.of("someone else"), job.id)
+    seeded.gallery.delete(LOCAL, job.id)
     assert not clip.exists() and not poster.exists()
-    assert job.id not in [j.id for j in seeded.library(LOCAL_OWNER, limit=100).jobs]
-    assert job.id not in [j.id for j in seeded.jobs(LOCAL_OWNER)]
-    assert seeded.spend(LOCAL_OWNER).total == spent
+    assert job.id not in [j.id for j in seeded.gallery.page(LOCAL, limit=100).jobs]
+    assert job.id not in [j.id for j in seeded.core.jobs(LOCAL)]
+    assert seeded.billing.spend(LOCAL).total == spent
 
 
 def test_a_running_job_cannot_be_deleted(studio):
@@ -87,7 +87,7 @@ def test_a_running_job_cannot_be_deleted(studio):
               state=JobState.RUNNING, created_at=time.time())
     studio.ledger.add(job)
     with pytest.raises(InputError, match="cancel it first"):
-        studio.delete(LOCAL_OWNER, job.id)
+        studio.gallery.delete(LOCAL, job.id)
 
 
 def unsure_job(studio, backend: str = "preview") -> Job:
@@ -99,28 +99,28 @@ def unsure_job(studio, backend: str = "preview") -> Job:
 
 def test_unsure_not_in_the_console_is_sent_again_with_the_same_seed(studio):
     job = unsure_job(studio.start())
-    again = studio.resend_unsure(LOCAL_OWNER, job.id)
-    studio.wait(LOCAL_OWNER, again.id, timeout=60)
-    old = studio.job(LOCAL_OWNER, job.id)
+    again = studio.billing.resend_unsure(LOCAL, job.id)
+    studio.core.wait(LOCAL, again.id, timeout=60)
+    old = studio.core.job(LOCAL, job.id)
     assert old.state is JobState.CANCELLED and old.cost_usd == 0 and "sent again" in old.error_message
     assert again.parent_id == job.id and again.seed == 77 and again.id != job.id
     assert tiles.state_words(old) == "not sent"
     with pytest.raises(InputError, match="not waiting for your decision"):
-        studio.resend_unsure(LOCAL_OWNER, job.id)
+        studio.billing.resend_unsure(LOCAL, job.id)
 
 
 def test_unsure_that_ran_is_kept_as_billed_and_counts_in_the_spend(studio):
     job = unsure_job(studio, "dashscope")
-    kept = studio.keep_unsure_as_billed(LOCAL_OWNER, job.id)
+    kept = studio.billing.keep_unsure_as_billed(LOCAL, job.id)
     assert kept.cost_usd == 0.42 and kept.billed_seconds == 3 and kept.error_code == "kept_billed"
-    assert studio.spend(LOCAL_OWNER).total == 0.42
+    assert studio.billing.spend(LOCAL).total == 0.42
     assert tiles.state_class(kept) == "kept" and tiles.state_words(kept) == "kept as billed"
     with pytest.raises(NotFound):
-        studio.keep_unsure_as_billed("someone else", job.id)
+        studio.billing.keep_unsure_as_billed(Caller.of("someone else"), job.id)
 
 
 def test_the_record_a_user_sees_names_no_server_path(seeded):
-    job = seeded.job(LOCAL_OWNER, "e" * 16)
+    job = seeded.core.job(LOCAL, "e" * 16)
     text = repr(job.public_record())
     assert str(seeded.settings.data_dir) not in text and "/" not in text.replace("image/", "")
     assert job.public_record()["request"]["inputs"] == {"video": 1} and job.public_record()["has_clip"]

@@ -14,10 +14,10 @@ import pytest
 
 from studio.backends import inferencesh as inf
 from studio.backends.base import JobSpec, TaskState
-from studio.backends.http import RetryPolicy
 from studio.config import Settings
 from studio.errors import AmbiguousSubmit, ProviderError, TransientError
 from studio.variants import AudioMode, Request, Variant
+from tests.fake_transport import Fake, no_retry_wait
 
 KEY = "inf_SECRET-do-not-leak-5678"
 FRAME = "https://cdn.example/frame.png"
@@ -189,23 +189,9 @@ def test_problem_code_falls_back_to_the_http_status():
 # -- over an in-process transport ------------------------------------------------------------
 
 
-class Fake:
-    def __init__(self, handler):
-        self.handler, self.requests = handler, []
-
-    def __call__(self, request):
-        self.requests.append(request)
-        return self.handler(request)
-
-
-async def _nosleep(_):
-    return None
-
-
 def backend(handler, **kw):
     fake = Fake(handler)
-    b = inf.InferenceShBackend(KEY, "http://inf.test", retry=RetryPolicy(tries=3, base=0, cap=0, sleep=_nosleep),
-                               transport=httpx.MockTransport(fake), **kw)
+    b = inf.InferenceShBackend(KEY, "http://inf.test", retry=no_retry_wait(), transport=httpx.MockTransport(fake), **kw)
     return b, fake
 
 

@@ -8,48 +8,15 @@ import time
 
 import pytest
 
-from studio import config
+from harness.media import make_image, make_video
+from studio.errors import NotFound
 from studio.jobs.model import JobState
 from studio.media.inspect import probe_video
-from studio.errors import NotFound
-from studio.service import LOCAL_OWNER, Studio
+from studio.service import LOCAL, Caller
 from studio.ui.tiles import cost_line
-from tests.emulator_fixture import emulator  # noqa: F401
-from tests.media_fixtures import make_image, make_video
+from tests.conftest import BACKENDS, finish, submit, wait_for_state, wait_until
 
-BACKENDS = ("dashscope", "inferencesh")
 PROTOCOL = {"dashscope": "dashscope", "inferencesh": "inferencesh"}
-
-
-def settings_for(emulator, tmp_path, backend, **extra):
-    env = {"STUDIO_DATA_DIR": str(tmp_path / "data"), "STUDIO_BACKEND": backend,
-           "DASHSCOPE_API_KEY": "sk-test-secret-0001", "DASHSCOPE_BASE_URL": emulator.url,
-           "INFERENCE_API_KEY": "inf_test-secret-0002", "INFERENCE_BASE_URL": emulator.url,
-           "STUDIO_REQUESTS_PER_MINUTE": "0", **extra}
-    return config.load(env)
-
-
-@pytest.fixture
-def make_studio(emulator, tmp_path):
-    made = []
-
-    def make(backend, **extra):
-        s = Studio(settings_for(emulator, tmp_path, backend, **extra), time_scale=0.05).start()
-        made.append(s)
-        return s
-
-    yield make
-    for s in made:
-        s.close()
-
-
-def submit(studio, variant, **fields):
-    """As a door does: the request is built for the backend it will run on (its default model is one it has)."""
-    return studio.submit(LOCAL_OWNER, studio.prepare(variant, backend=studio.settings.backend, **fields))
-
-
-def finish(studio, job, timeout=60):
-    return studio.wait(LOCAL_OWNER, job.id, timeout=timeout, interval=0.05)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -88,7 +55,7 @@ def test_rate_limited_create_waits_and_goes_through_once(make_studio, emulator, 
     job = finish(studio, submit(studio, "t2v", prompt="x", duration=3))
     assert job.state is JobState.SUCCEEDED, job.error_message
     assert emulator.control.creates(backend) == 1
-    assert "provider busy" in " ".join(e["detail"] or "" for e in studio.history(LOCAL_OWNER, job.id))
+    assert "provider busy" in " ".join(e["detail"] or "" for e in studio.core.history(LOCAL, job.id))
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -99,10 +66,9 @@ def test_create_without_an_answer_is_never_sent_again(make_studio, emulator, bac
     assert job.state is JobState.UNSURE and job.error_code == "unsure"
     assert "may have started a billed task" in job.error_message
     studio.close()
-    again = make_studio(backend)  # a restart does not re-send it either
-    time.sleep(0.5)
-    assert again.job(LOCAL_OWNER, job.id).state is JobState.UNSURE
-    assert emulator.control.creates(backend) == 1
+    again = make_studio(backend)  # a restart does not re-send it either: it is not among the jobs to drive
+    assert job.id not in {j.id for j in again.ledger.unfinished()}
+    assert again.core.job(LOCAL, job.id).state is JobState.UNSURE and emulator.control.creates(backend) == 1
 
 
 @pytest.mark.parametrize("backend, fault, words", [
@@ -150,9 +116,9 @@ def test_collect_again_brings_the_clip_home_without_a_new_task(make_studio, emul
     owed = wait_for_state(studio, job.id, JobState.UNCOLLECTED)
     assert ".part" not in owed.error_message and "Error" not in owed.error_message
     with pytest.raises(NotFound):
-        studio.collect_again("someone-else", job.id)
+        studio.billing.collect_again(Caller.of("someone-else"), job.id)
     emulator.control.clear_faults()
-    done = studio.collect_again(LOCAL_OWNER, job.id)
+    done = studio.billing.collect_again(LOCAL, job.id)
     done = wait_for_state(studio, job.id, JobState.SUCCEEDED)
     assert done.output_path and done.cost_usd == 0.42
     assert emulator.control.creates("dashscope") == 1
@@ -172,7 +138,7 @@ def test_a_restart_with_another_key_waits_for_the_one_that_made_the_task(make_st
     wait_for_state(first, job.id, JobState.RUNNING)
     first.close()
     other = make_studio("dashscope", DASHSCOPE_API_KEY="sk-another-account")
-    waiting = other.wait(LOCAL_OWNER, job.id, timeout=20, interval=0.05,
+    waiting = other.core.wait(LOCAL, job.id, timeout=20, interval=0.05,
                          until=lambda j: j.error_code == "task_unknown" or j.state.finished)
     assert waiting.state is JobState.RUNNING and "DASHSCOPE_API_KEY changed" in waiting.error_message
     other.close()
@@ -186,7 +152,7 @@ def test_cancel_while_pending_is_not_billed(make_studio, emulator):
     studio = make_studio("dashscope")
     job = submit(studio, "t2v", prompt="x", duration=3)
     wait_for_state(studio, job.id, JobState.RUNNING)
-    cancelled = studio.cancel(LOCAL_OWNER, job.id)
+    cancelled = studio.core.cancel(LOCAL, job.id)
     assert cancelled.state is JobState.CANCELLED and "not billed" in cancelled.error_message
     assert emulator.control.tasks()[cancelled.task_id]["status"] in ("CANCELED", 12)
 
@@ -195,11 +161,9 @@ def test_cancel_while_running_stops_waiting_and_still_collects(make_studio, emul
     emulator.control.configure(task_seconds=1.5)
     studio = make_studio("dashscope")
     job = submit(studio, "t2v", prompt="x", duration=3)
-    deadline = time.monotonic() + 10
-    while emulator.control.tasks().get(studio.job(LOCAL_OWNER, job.id).task_id or "", {}).get("status") != "RUNNING":
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
-    stopped = studio.cancel(LOCAL_OWNER, job.id)
+    wait_until(lambda: emulator.control.tasks().get(studio.core.job(LOCAL, job.id).task_id or "", {}).get("status")
+               == "RUNNING", 10, "the task running at the provider")
+    stopped = studio.core.cancel(LOCAL, job.id)
     assert stopped.state is JobState.CANCELLED and stopped.error_code == "stopped_waiting"
     assert "may still bill" in stopped.error_message
     arrived = wait_for_state(studio, job.id, JobState.SUCCEEDED, timeout=20)
@@ -215,16 +179,6 @@ def test_keys_never_reach_the_ledger_or_the_records(make_studio, emulator, tmp_p
     blobs = b"".join(p.read_bytes() for p in data.rglob("*") if p.is_file())
     assert b"sk-test-secret-0001" not in blobs and b"inf_test-secret-0002" not in blobs
     assert "secret-000" not in str(job.record())
-
-
-def wait_for_state(studio, job_id, state, timeout=20):
-    deadline = time.monotonic() + timeout
-    while True:
-        job = studio.job(LOCAL_OWNER, job_id)
-        if job.state is state:
-            return job
-        assert time.monotonic() < deadline, f"still {job.state} ({job.error_message})"
-        time.sleep(0.05)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -263,7 +217,8 @@ def test_a_clip_finished_while_the_studio_was_down_past_its_deadline_is_still_co
     wait_for_state(first, job.id, JobState.RUNNING)
     first.close()  # the studio goes away (a sleeping laptop, a restart) ...
     first.ledger.update(job.id, deadline_at=time.time() - 1)  # ... for longer than the job's deadline
-    time.sleep(0.5)
+    task = first.ledger.get(job.id).task_id  # and the task ends meanwhile
+    wait_until(lambda: emulator.control.tasks()[task]["status"] == "SUCCEEDED", 10, "the task done at the provider")
     again = make_studio("dashscope")
     done = wait_for_state(again, job.id, JobState.SUCCEEDED)
     assert probe_video(done.output_path).video_codec == "h264"
@@ -275,14 +230,12 @@ def test_cancel_while_the_provider_is_refusing_sends_nothing_more(make_studio, e
     studio = make_studio("dashscope", STUDIO_REQUESTS_PER_MINUTE="0")
     studio.runner.time_scale = 1.0  # wait the provider's Retry-After for real
     job = submit(studio, "t2v", prompt="x", duration=3)
-    deadline = time.monotonic() + 10
-    while "provider busy" not in " ".join(e["detail"] or "" for e in studio.history(LOCAL_OWNER, job.id)):
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
-    cancelled = studio.cancel(LOCAL_OWNER, job.id)
+    wait_until(lambda: "provider busy" in " ".join(e["detail"] or "" for e in studio.core.history(LOCAL, job.id)),
+               10, "the provider's refusal in the job's history")
+    cancelled = studio.core.cancel(LOCAL, job.id)
     assert cancelled.state is JobState.CANCELLED and "nothing was billed" in cancelled.error_message
-    time.sleep(2.5)
-    assert studio.job(LOCAL_OWNER, job.id).state is JobState.CANCELLED
+    wait_until(lambda: studio.runner.looked_at(job.id), 10, "the runner done with the job")  # sends nothing more
+    assert studio.core.job(LOCAL, job.id).state is JobState.CANCELLED
     assert len(emulator.control.requests(protocol="dashscope", method="POST",
                                          path_prefix="/api/v1/services")) == 1
     assert emulator.control.creates("dashscope") == 0
@@ -300,10 +253,8 @@ def test_a_refused_status_read_keeps_the_providers_words_and_waits_for_the_key(m
                                message="Invalid API-key provided.", times=-1)
     studio = make_studio("dashscope")
     job = submit(studio, "t2v", prompt="x", duration=3)
-    deadline = time.monotonic() + 20
-    while (waiting := studio.job(LOCAL_OWNER, job.id)).error_code != "key_refused":
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    waiting = wait_until(lambda: (j := studio.core.job(LOCAL, job.id)).error_code == "key_refused" and j, 20,
+                         "the provider's refusal kept on the job")
     assert waiting.state is JobState.RUNNING
     assert "InvalidApiKey" in waiting.error_message and "DASHSCOPE_API_KEY" in waiting.error_message
     emulator.control.clear_faults()

@@ -13,9 +13,9 @@ import httpx
 import pytest
 from gradio_client import Client, handle_file
 
-from tests.app_fixture import start_app, stop_app
-from tests.emulator_fixture import start_emulator, stop_emulator
-from tests.media_fixtures import make_image, make_video
+from harness.app import start_app, stop_app
+from harness.emulator import start_emulator, stop_emulator
+from harness.media import make_image, make_video
 
 KEY = "sk-DISTINCTIVE-7f3a9c41e2"
 

@@ -8,8 +8,8 @@ import pytest
 
 from studio.jobs.model import JobState
 from studio.secrets import RedactingFilter, redact
-from tests.emulator_fixture import emulator  # noqa: F401
-from tests.test_jobs_emulator import finish, make_studio, submit  # noqa: F401
+from studio.service import LOCAL
+from tests.conftest import finish, submit
 
 KEYS = {"dashscope": "sk-test-secret-0001", "inferencesh": "inf_test-secret-0002"}
 
@@ -23,7 +23,7 @@ def test_a_failed_tasks_message_that_echoes_the_key_is_scrubbed(make_studio, emu
     job = finish(studio, submit(studio, "t2v", prompt="a horse", duration=3))
     assert job.state is JobState.FAILED
     assert key not in job.error_message and "Bearer ***" in job.error_message
-    assert key not in str(job.record()) and key not in str(studio.history("local", job.id))
+    assert key not in str(job.record()) and key not in str(studio.core.history(LOCAL, job.id))
     stored = b"".join(p.read_bytes() for p in (tmp_path / "data").rglob("*") if p.is_file())
     assert key.encode() not in stored
 

@@ -7,22 +7,15 @@ import queue
 import sqlite3
 import subprocess
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from studio import variants as v
 from studio.errors import NotFound
 from studio.jobs import ledger as ledger_mod
 from studio.jobs.ledger import Ledger
-from studio.jobs.model import Job, JobState
-from tests.pg_fixture import ledger_location, pg_server, pg_url, store  # noqa: F401
-
-
-def make_job(i: int, owner: str = "local") -> Job:
-    return Job(id=f"job{i:04d}", owner=owner, request=v.build("t2v", prompt=f"shot {i}"), backend="preview",
-               quote_usd=0.7, quote={"total": 0.7}, seed=i, created_at=1000.0 + i)
+from studio.jobs.model import JobState
+from tests.conftest import make_job, wait_until
 
 
 def test_jobs_survive_reopening_newest_first(ledger_location):
@@ -90,6 +83,26 @@ def test_concurrent_writers_from_several_processes(ledger_location, store):
             assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
+def _open_at_once(path, barrier):
+    barrier.wait(60)  # every process opens the fresh ledger at the same moment
+    Ledger(path)
+
+
+def test_several_processes_opening_a_fresh_ledger_at_once_migrate_it_once(ledger_location):
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(6)
+    procs = [ctx.Process(target=_open_at_once, args=(ledger_location, barrier)) for _ in range(6)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+    assert [p.exitcode for p in procs] == [0] * 6  # before: "duplicate column name" in all but one
+    led = Ledger(ledger_location)
+    assert led.schema_version == len(ledger_mod.MIGRATIONS)
+    led.add(make_job(1))  # and the schema is whole
+    assert led.get("job0001").state is JobState.QUEUED
+
+
 def test_schema_version_and_refusing_a_newer_ledger(ledger_location):
     led = Ledger(ledger_location)
     assert led.schema_version == len(ledger_mod.MIGRATIONS)
@@ -150,10 +163,8 @@ def test_a_change_announced_by_one_replica_reaches_the_others(ledger_location, s
         assert stop is None
         return
     try:
-        deadline = time.monotonic() + 10
-        while heard.empty() and time.monotonic() < deadline:  # the listener may still be connecting
-            here.notify("job0001")
-            time.sleep(0.1)
+        # the listener may still be connecting: say it again until it is heard
+        wait_until(lambda: here.notify("job0001") or not heard.empty(), 10, "the notification heard", interval=0.1)
         assert heard.get(timeout=1) == "job0001"
     finally:
         stop()

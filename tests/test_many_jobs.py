@@ -5,8 +5,8 @@ import time
 
 from studio import config
 from studio.jobs.model import JobState
-from studio.service import Studio
-from tests.emulator_fixture import emulator  # noqa: F401
+from studio.service import Caller, Studio
+from tests.conftest import wait_until
 
 JOBS = 200
 OWNERS = [f"user:{n}" for n in range(10)]
@@ -24,19 +24,19 @@ def test_two_hundred_jobs_at_once(emulator, tmp_path):
         jobs = []
         for i in range(JOBS):
             owner = OWNERS[i % len(OWNERS)]
-            prepared = studio.prepare("t2v", prompt=f"shot {i}", duration=3, ratio="16:9")
-            jobs.append(studio.submit(owner, prepared, backend="dashscope" if i % 2 else "inferencesh"))
-        peak_threads = threads_before
-        deadline = time.monotonic() + 300
-        while True:
-            peak_threads = max(peak_threads, threading.active_count())
-            states = [studio.job(j.owner, j.id).state for j in jobs]
-            if all(s.finished for s in states):
-                break
-            assert time.monotonic() < deadline, f"unfinished after 300 s: {sum(not s.finished for s in states)}"
-            time.sleep(0.2)
+            backend = "dashscope" if i % 2 else "inferencesh"  # each request built for the backend it runs on
+            prepared = studio.core.prepare("t2v", prompt=f"shot {i}", duration=3, ratio="16:9", backend=backend)
+            jobs.append(studio.core.submit(Caller.of(owner), prepared, backend=backend))
+        threads = [threads_before]
+
+        def all_finished() -> bool:
+            threads.append(threading.active_count())
+            return all(studio.core.job(Caller.of(j.owner), j.id).state.finished for j in jobs)
+
+        wait_until(all_finished, 300, "every job finished", interval=0.2)
+        peak_threads = max(threads)
         elapsed = time.monotonic() - started
-        done = [studio.job(j.owner, j.id) for j in jobs]
+        done = [studio.core.job(Caller.of(j.owner), j.id) for j in jobs]
     finally:
         studio.close()
 
@@ -46,7 +46,7 @@ def test_two_hundred_jobs_at_once(emulator, tmp_path):
     assert len({j.output_path for j in done}) == JOBS
     assert emulator.control.creates() == {"dashscope": JOBS // 2, "inferencesh": JOBS // 2}
     for owner in OWNERS:  # each user sees exactly their own twenty
-        assert len(studio.jobs(owner)) == JOBS // len(OWNERS)
+        assert len(studio.core.jobs(Caller.of(owner))) == JOBS // len(OWNERS)
     # No thread per job: the runner is one loop; a few helper threads do blocking media work.
     assert peak_threads - threads_before < 40, peak_threads
     print(f"\n{JOBS} jobs in {elapsed:.1f} s, peak threads {peak_threads} (before: {threads_before})")

@@ -7,7 +7,7 @@ import pytest
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 
-from tests.app_fixture import start_app, stop_app
+from harness.app import start_app, stop_app
 
 GENERATE = ("text_to_video", "image_to_video", "reference_to_video", "video_edit")
 

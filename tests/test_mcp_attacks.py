@@ -20,9 +20,9 @@ from gradio_client import Client
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 
+from harness.app import start_app, stop_app
+from harness.emulator import start_emulator, stop_emulator
 from studio.jobs.ledger import Ledger
-from tests.app_fixture import start_app, stop_app
-from tests.emulator_fixture import start_emulator, stop_emulator
 from tests.fake_hub import start_hub
 
 

@@ -12,23 +12,52 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from harness.media import (
+    FRAME,
+    assert_clip,
+    audio_samples,
+    badge_mask,
+    colour_name,
+    cut,
+    dominant_hz,
+    edit_clip,
+    frames,
+    luma,
+    luma_plane,
+    make_colour_steps,
+    make_image,
+    make_video,
+    pad_mp4,
+    pad_to,
+    saturation,
+    text_clip,
+)
 from studio.errors import InputError, StudioError
 from studio.media import look, render
 from studio.media.camera import MOVES
 from studio.media.clips import grab_frame, make_poster, strip_audio, verify_playable
 from studio.media.ffmpeg import run_sync
 from studio.media.inspect import (
-    check_first_frame, check_reference, check_source_video, inspect_image, probe_video,
+    check_first_frame,
+    check_reference,
+    check_source_video,
+    inspect_image,
+    probe_video,
 )
 from studio.prompts import CAMERA_MOVES
 from studio.variants import (
-    EDIT_REFERENCE_MIN_SIDE, FIRST_FRAME_MIN_SIDE, IMAGE_MAX_BYTES, MAX_ASPECT, REFERENCE_MIN_SIDE,
-    REFERENCE_RECOMMENDED_SIDE, VIDEO_MAX_BYTES, VIDEO_MAX_LONG_SIDE, VIDEO_MAX_SECONDS, VIDEO_MIN_FPS,
-    VIDEO_MIN_SECONDS, VIDEO_MIN_SHORT_SIDE,
-)
-from tests.media_fixtures import (
-    FRAME, assert_clip, audio_samples, badge_mask, colour_name, cut, dominant_hz, edit_clip, frames, luma,
-    luma_plane, make_colour_steps, make_image, make_video, pad_mp4, pad_to, saturation, text_clip,
+    EDIT_REFERENCE_MIN_SIDE,
+    FIRST_FRAME_MIN_SIDE,
+    IMAGE_MAX_BYTES,
+    MAX_ASPECT,
+    REFERENCE_MIN_SIDE,
+    REFERENCE_RECOMMENDED_SIDE,
+    VIDEO_MAX_BYTES,
+    VIDEO_MAX_LONG_SIDE,
+    VIDEO_MAX_SECONDS,
+    VIDEO_MIN_FPS,
+    VIDEO_MIN_SECONDS,
+    VIDEO_MIN_SHORT_SIDE,
 )
 
 

@@ -15,8 +15,7 @@ from studio.jobs.ledger import Ledger
 from studio.jobs.model import Job, JobState
 from studio.media.store import FolderStore, open_store
 from studio.media.store.move import move_media
-from tests.pg_fixture import ledger_location, pg_server, pg_url, store  # noqa: F401
-from tests.s3_fixture import SECRET, bucket, proxy, s3_server  # noqa: F401
+from tests.s3_fixture import SECRET
 
 ROOT = Path(__file__).resolve().parents[1]
 KB = 1024

@@ -10,10 +10,11 @@ import time
 
 import pytest
 
+from harness.app import ROOT, free_port
 from studio import config
 from studio.media.store import FolderStore, open_media
-from tests.app_fixture import ROOT, free_port
-from tests.s3_fixture import SECRET, bucket, s3_server  # noqa: F401
+from tests.s3_fixture import SECRET
+from tests.conftest import wait_until
 
 
 def load(tmp_path, **env):
@@ -136,14 +137,13 @@ def test_the_studio_does_not_start_on_a_bucket_it_cannot_use(s3_server, tmp_path
 
 
 def _wait_listening(port: int) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    def listening() -> bool:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
+            return True
         except OSError:
-            time.sleep(0.1)
-    raise AssertionError(f"moto's server did not listen on {port}")
+            return False
+    wait_until(listening, 60, f"moto's server listening on {port}", interval=0.1)
 
 
 def _env(endpoint: str) -> dict:

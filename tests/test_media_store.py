@@ -16,7 +16,8 @@ import pytest
 
 from studio.errors import StoreError
 from studio.media.store import FolderStore, open_store
-from tests.s3_fixture import SECRET, bucket, proxy, s3_server  # noqa: F401
+from tests.s3_fixture import SECRET
+from tests.conftest import wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 MB = 2**20
@@ -160,9 +161,7 @@ def test_a_process_killed_mid_upload_leaves_no_object(bucket, proxy, tmp_path):
     proc = subprocess.Popen([sys.executable, "-c", UPLOADER, f"s3://{bucket.name}", proxy.endpoint, str(src),
                              str(tmp_path / "data")], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
-        deadline = time.time() + 60
-        while proxy.sent < 10 * MB and time.time() < deadline and proc.poll() is None:
-            time.sleep(0.05)
+        wait_until(lambda: proxy.sent >= 10 * MB or proc.poll() is not None, 60, "a third of the upload sent")
         assert proxy.sent >= 10 * MB, proc.stderr.read() if proc.poll() is not None else "upload never started"
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)

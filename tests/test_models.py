@@ -11,7 +11,8 @@ import shutil
 import pytest
 from PIL import Image
 
-from studio import model_choice, models, variants as v
+from studio import model_choice, models
+from studio import variants as v
 from studio.errors import InputError
 from studio.inputs import check_files
 from studio.jobs.model import Job

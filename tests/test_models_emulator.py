@@ -11,8 +11,7 @@ from studio.jobs.library import Filter
 from studio.jobs.model import JobState
 from studio.media.inspect import probe_video
 from studio.service import LOCAL_OWNER
-from tests.emulator_fixture import emulator  # noqa: F401
-from tests.test_jobs_emulator import finish, make_studio, submit  # noqa: F401
+from tests.conftest import finish, submit
 
 PLAN_KEY = "sk-sp-test-plan-0003"
 

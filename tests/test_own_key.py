@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import time
-
 import httpx
 import pytest
 
 from studio.errors import BudgetError
 from studio.jobs.model import JobState
-from studio.service import Studio
-from tests.emulator_fixture import emulator  # noqa: F401
-from tests.test_jobs_emulator import settings_for
+from studio.service import Account, Caller, Studio
+from tests.conftest import settings_for, wait_until
 
 ANN_KEY = "sk-ann-own-key-5150"
+ANN = Caller.of("user:ann")                                       # on the studio's key
+ANN_OWN = Caller.of("user:ann", Account("dashscope", ANN_KEY))    # on her own key
 
 
 def task_readable(emulator, task_id: str, key: str) -> bool:
@@ -29,17 +28,17 @@ def make(emulator, tmp_path, **env) -> Studio:
 def test_a_job_on_the_users_key_runs_on_their_account_and_skips_the_owners_caps(emulator, tmp_path):
     studio = make(emulator, tmp_path, STUDIO_BUDGET_USER_DAY="0.50")
     try:
-        prepared = studio.prepare("t2v", prompt="a horse", duration=5)
+        prepared = studio.core.prepare("t2v", prompt="a horse", duration=5)
         with pytest.raises(BudgetError):
-            studio.submit("user:ann", prepared)  # $0.70 on the owner's key passes the $0.50 cap
-        job = studio.submit("user:ann", prepared, "dashscope", key=ANN_KEY)
-        done = studio.wait("user:ann", job.id, timeout=60, interval=0.05)
+            studio.core.submit(ANN, prepared)  # $0.70 on the owner's key passes the $0.50 cap
+        job = studio.core.submit(ANN_OWN, prepared)
+        done = studio.core.wait(ANN, job.id, timeout=60, interval=0.05)
         assert done.state is JobState.SUCCEEDED and done.key_source == "user"
         assert task_readable(emulator, done.task_id, ANN_KEY)
         assert not task_readable(emulator, done.task_id, "sk-test-secret-0001")  # not the owner's account
         stored = b"".join(p.read_bytes() for p in (tmp_path / "data").rglob("*") if p.is_file())
         assert ANN_KEY.encode() not in stored
-        assert studio.allowance("user:ann").startswith("$0.50 of your $0.50")  # nothing counted
+        assert studio.billing.allowance(ANN).startswith("$0.50 of your $0.50")  # nothing counted
     finally:
         studio.close()
 
@@ -47,23 +46,20 @@ def test_a_job_on_the_users_key_runs_on_their_account_and_skips_the_owners_caps(
 def test_after_a_restart_a_users_key_job_waits_for_the_key_instead_of_using_the_owners(emulator, tmp_path):
     emulator.control.configure(task_seconds=4)
     first = make(emulator, tmp_path)
-    job = first.submit("user:ann", first.prepare("t2v", prompt="a horse", duration=3), "dashscope", key=ANN_KEY)
-    deadline = time.monotonic() + 20
-    while first.job("user:ann", job.id).state is not JobState.RUNNING and time.monotonic() < deadline:
-        time.sleep(0.05)
+    job = first.core.submit(ANN_OWN, first.core.prepare("t2v", prompt="a horse", duration=3))
+    wait_until(lambda: first.core.job(ANN, job.id).state is JobState.RUNNING, 20, "the job running")
     first.close()  # the restart: the key was only in memory
 
     again = make(emulator, tmp_path)
     try:
-        deadline = time.monotonic() + 20
-        while (waiting := again.job("user:ann", job.id)).error_code != "needs_key" and time.monotonic() < deadline:
-            time.sleep(0.05)
+        waiting = wait_until(lambda: (j := again.core.job(ANN, job.id)).error_code == "needs_key" and j, 20,
+                             "the job waiting for its key")
         assert waiting.state is JobState.RUNNING and "Waiting for your dashscope key" in waiting.error_message
-        time.sleep(0.5)
-        assert again.job("user:ann", job.id).state is JobState.RUNNING  # not driven on the owner's key
-        assert again.use_key("user:ann", "dashscope", ANN_KEY) == 1
-        done = again.wait("user:ann", job.id, timeout=60, interval=0.05)
+        wait_until(lambda: again.runner.looked_at(job.id), 20, "the runner done with the job for now")
+        assert again.core.job(ANN, job.id).state is JobState.RUNNING  # not driven on the owner's key
+        assert again.core.resume(ANN_OWN) == 1
+        done = again.core.wait(ANN, job.id, timeout=60, interval=0.05)
         assert done.state is JobState.SUCCEEDED and done.error_code is None
-        assert again.use_key("user:bob", "dashscope", "sk-bob") == 0  # nobody else's jobs are touched
+        assert again.core.resume(Caller.of("user:bob", Account("dashscope", "sk-bob"))) == 0  # nobody else's jobs are touched
     finally:
         again.close()

@@ -4,8 +4,8 @@ import httpx
 import pytest
 from gradio_client import Client
 
+from harness.app import start_app, stop_app
 from studio.jobs.ledger import Ledger
-from tests.app_fixture import start_app, stop_app
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from collections import defaultdict
 import pytest
 
 from studio import config
-from studio.service import LOCAL_OWNER, Studio
+from studio.service import LOCAL, Studio
 from studio.ui.app import build
 
 
@@ -45,13 +45,13 @@ def test_one_form_change_updates_counter_advice_quote_and_keeps_the_tab_in_the_d
     listeners = [d for d in cfg["dependencies"] if (prompt, "change") in map(tuple, d["targets"])]
     assert len(listeners) == 1  # counter, advice, quote and the draft: one round trip per change
     fn = demo.fns[listeners[0]["id"]].fn
-    studio.save_draft(LOCAL_OWNER, {"image_to_video.1": "kept from the other tab"})
+    studio.gallery.save_draft(LOCAL, {"image_to_video.1": "kept from the other tab"})
     counter, advice, quote, button = fn(None, "A horse, a dog and a cat run and jump and swim", "720P", "16:9", 4,
                                         False, "")
     assert counter == "46 / 5000 characters"
     assert "subjects" in advice.lower()
     assert "$0.00" in quote or "free" in quote.lower()
     assert button["interactive"] is True
-    kept = studio.draft(LOCAL_OWNER)
+    kept = studio.gallery.draft(LOCAL)
     assert kept["text_to_video.0"].startswith("A horse") and kept["text_to_video.3"] == 4
     assert kept["image_to_video.1"] == "kept from the other tab"

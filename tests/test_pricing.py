@@ -2,7 +2,8 @@ import shutil
 
 import pytest
 
-from studio import models, pricing, variants as v
+from studio import models, pricing
+from studio import variants as v
 from studio.errors import InputError
 from studio.jobs import messages
 from studio.jobs.model import Job

@@ -99,7 +99,7 @@ def studio(tmp_path_factory):
        source=st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True)))
 def test_quote_is_a_price_or_a_refusal(studio, variant, resolution, duration, source):
     try:
-        q = studio.price(variant, resolution, duration, source)
+        q = studio.core.price(variant, resolution, duration, source)
     except InputError as e:
         ok = refusal_says_what_to_change(e)
         tally(SUITE, "quote: refused with what to change", ok)

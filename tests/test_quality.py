@@ -13,8 +13,8 @@ from studio import config
 from studio.advice import AdviceKind, language
 from studio.errors import InputError
 from studio.media import quality
-from studio.service import Studio
-from tests.media_fixtures import make_image
+from harness.media import make_image
+from studio.service import LOCAL, Studio
 
 QUALITY_TOLERANCE = 2  # libjpeg-written files come out exact; other encoders land near
 
@@ -108,12 +108,14 @@ def test_a_non_srgb_frame_is_converted_and_the_sRGB_copy_is_what_is_kept(studio,
     img.paste((128, 128, 128), (0, 0, 400, 720))
     path = tmp_path / "adobe.png"
     img.save(path, icc_profile=adobe_rgb_like_profile())
-    advice = studio.advise("i2v", "The camera pulls back, wind picks up", first_frame=str(path))
+    advice = studio.advice.advise("i2v", "The camera pulls back, wind picks up", first_frame=str(path))
     assert [i.kind for i in advice] == [AdviceKind.COLOUR_SPACE] and "Adobe RGB" in advice[0].reason
 
-    prepared = studio.prepare("i2v", prompt="pull back", first_frame=str(path))
+    prepared = studio.core.prepare("i2v", prompt="pull back", first_frame=str(path))
     assert any("converted from Adobe RGB (1998) compatible test profile to sRGB" in n for n in prepared.checked.notes)
-    kept = studio.inputs.keep(prepared.request).first_frame
+    inputs = studio.settings.data_dir / "inputs"
+    assert not inputs.exists() or not any(inputs.iterdir())  # a quote writes nothing: converted when sent
+    kept = studio.core.submit(LOCAL, prepared).request.first_frame
     with Image.open(kept) as out:
         name = ImageCms.getProfileDescription(ImageCms.ImageCmsProfile(io.BytesIO(out.info["icc_profile"])))
         grey, green = out.getpixel((100, 100)), out.getpixel((900, 100))
@@ -127,7 +129,7 @@ def test_an_srgb_frame_is_sent_untouched(studio, tmp_path):
     path = tmp_path / "srgb.png"
     Image.new("RGB", (800, 600), (60, 160, 60)).save(
         path, icc_profile=ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())
-    assert studio.prepare("i2v", prompt="pull back", first_frame=str(path)).request.first_frame == str(path)
+    assert studio.core.prepare("i2v", prompt="pull back", first_frame=str(path)).request.first_frame == str(path)
 
 
 def test_near_duplicate_references_are_found_by_perceptual_hash(studio, tmp_path):
@@ -136,7 +138,7 @@ def test_near_duplicate_references_are_found_by_perceptual_hash(studio, tmp_path
     other = scene(tmp_path / "other.png", shift=250)
     assert quality.distance(quality.dhash(a), quality.dhash(same)) <= quality.DUPLICATE_DISTANCE
     assert quality.distance(quality.dhash(a), quality.dhash(other)) > quality.DUPLICATE_DISTANCE
-    items = studio.advise("r2v", "[Image 1] walks, tracking shot", references=[a, None, other, same])
+    items = studio.advice.advise("r2v", "[Image 1] walks, tracking shot", references=[a, None, other, same])
     assert [(i.kind, i.about) for i in items] == [(AdviceKind.SAME_ANGLE, "Image 1 and Image 4")]
 
 
@@ -151,11 +153,12 @@ def test_an_image_declaring_huge_dimensions_is_not_decoded(tmp_path):
 def test_a_non_srgb_reference_is_converted_and_the_note_names_its_slot(studio, tmp_path):
     path = tmp_path / "adobe-ref.png"
     Image.new("RGB", (800, 800), (60, 160, 60)).save(path, icc_profile=adobe_rgb_like_profile())
-    prepared = studio.prepare("r2v", prompt="[Image 2] waves, orbit", references=[None, str(path)])
+    prepared = studio.core.prepare("r2v", prompt="[Image 2] waves, orbit", references=[None, str(path)])
     assert "Image 2: converted from Adobe RGB (1998) compatible test profile to sRGB before sending." in \
         prepared.checked.notes
-    assert prepared.request.references[0] != str(path) and prepared.request.reference_slots == (2,)
-    with Image.open(prepared.request.references[0]) as out:
+    sent = studio.core.submit(LOCAL, prepared).request
+    assert sent.references[0] != str(path) and sent.reference_slots == (2,)
+    with Image.open(sent.references[0]) as out:
         assert quality.profile_name(out) is None  # sRGB now
 
 

@@ -9,39 +9,27 @@ user must see all their jobs, and nobody else's, from either replica.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from pathlib import Path
 
 import pytest
-from gradio_client import Client
 
-from studio.anonymous import Signer, studio_secret
+from harness.app import start_app, stop_app
+from harness.replicas import SECRET, client, identities, owner_of
 from studio.jobs.ledger import Ledger
 from studio.jobs.model import JobState
-from tests.app_fixture import start_app, stop_app
-from tests.emulator_fixture import emulator  # noqa: F401
-from tests.pg_fixture import pg_server, pg_url  # noqa: F401
+from tests.conftest import wait_until
 
 JOBS = 50
-SECRET = "replica-test-secret"  # STUDIO_SECRET of both replicas: identities are signed with it
-USERS = [Signer(studio_secret(SECRET, Path("."))).mint() for _ in range(5)]  # five browsers' identity cookies
+USERS = identities(5)  # five browsers' identity cookies
 RATE = 600       # calls a minute to the account, for both replicas together: one each 0.1 s
 IN_FLIGHT = 6    # tasks at the provider at once, for both replicas together
 CREATE = "/api/v1/services"
 STATUS = "/api/v1/tasks/"
 
 
-def owner_of(token: str) -> str:
-    return "anon:" + hashlib.sha256(token.encode()).hexdigest()[:24]
-
-
 def prompt(i: int) -> str:
     return f"a horse on a beach, take {i:02d} of the replica test"
-
-
-def client(app, token: str) -> Client:
-    return Client(app.url, verbose=False, headers={"Cookie": f"happyhorse_studio_id={token}"})
 
 
 def replica_env(emulator, url: str) -> dict[str, str]:
@@ -56,16 +44,6 @@ def all_jobs(ledger: Ledger):
 
 def finished(jobs):
     return jobs if all(j.state.finished for j in jobs) else None
-
-
-def wait_until(check, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def most_in_any_window(times: list[float], window: float) -> int:
@@ -149,29 +127,30 @@ def test_a_cancel_received_by_another_replica_stops_the_job_and_clips_are_seen_f
                                                                                          tmp_path):
     from studio.errors import NotFound
     from studio.media.inspect import probe_video
-    from studio.service import Studio
-    from tests.test_jobs_emulator import settings_for
+    from studio.service import Caller, Studio
+    from tests.conftest import settings_for
 
     settings = settings_for(emulator, tmp_path, "dashscope", STUDIO_DATABASE_URL=pg_url)  # one data dir
+    ann = Caller.of("user:ann")
     driver = Studio(settings, time_scale=0.05).start()
     other = Studio(settings, time_scale=0.05).start(resume=False)  # takes no jobs: only answers users
     try:
         emulator.control.configure(task_seconds=1.0)
-        done = driver.submit("user:ann", driver.prepare("t2v", prompt="a horse", duration=3))
-        done = driver.wait("user:ann", done.id, timeout=60, interval=0.05)
-        seen = other.job("user:ann", done.id)  # collected by the driver, shown by the other replica
+        done = driver.core.submit(ann, driver.core.prepare("t2v", prompt="a horse", duration=3))
+        done = driver.core.wait(ann, done.id, timeout=60, interval=0.05)
+        seen = other.core.job(ann, done.id)  # collected by the driver, shown by the other replica
         assert seen.state is JobState.SUCCEEDED and probe_video(seen.output_path).video_codec == "h264"
         with pytest.raises(NotFound):
-            other.job("user:bob", done.id)
+            other.core.job(Caller.of("user:bob"), done.id)
 
         emulator.control.configure(task_seconds=600.0)
-        long = driver.submit("user:ann", driver.prepare("t2v", prompt="a slow horse", duration=3))
-        driver.wait_until_sent("user:ann", long.id)
-        stopped = other.cancel("user:ann", long.id)  # the user's cancel lands on the other replica
+        long = driver.core.submit(ann, driver.core.prepare("t2v", prompt="a slow horse", duration=3))
+        driver.core.wait_until_sent(ann, long.id)
+        stopped = other.core.cancel(ann, long.id)  # the user's cancel lands on the other replica
         assert stopped.state is JobState.CANCELLED and stopped.error_code == "cancelled"
         task = emulator.control.stats()["tasks"][stopped.task_id]
         assert task["status"] in ("CANCELED", "CANCELLED"), task
-        ended = driver.wait("user:ann", long.id, timeout=30, interval=0.05)
+        ended = driver.core.wait(ann, long.id, timeout=30, interval=0.05)
         assert ended.state is JobState.CANCELLED and not ended.cost_usd
     finally:
         other.close()

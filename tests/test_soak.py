@@ -6,40 +6,23 @@ clip collected. Bounded to a few minutes; the figures go to the counted table (t
 
 from __future__ import annotations
 
-import os
 import random
-import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
 
+from harness.app import free_port, start_app, stop_app
+from harness.emulator import start_emulator, stop_emulator
 from studio import config
-from studio.emulator.control import EmulatorControl
 from studio.jobs.ledger import Ledger
 from studio.jobs.model import JobState
-from studio.service import LOCAL_OWNER, Studio
-from tests.app_fixture import free_port, start_app, stop_app
-from tests.emulator_fixture import BANNER, ROOT, RunningEmulator, stop_emulator
+from studio.service import LOCAL, Studio
+from tests.conftest import wait_until
 from tests.tally import tally
 
 JOBS = 50
 KILLS = 4
 END_TIMEOUT = 150.0
-
-
-def emulator_on(port: int, log_path: Path, task_seconds: float) -> RunningEmulator:
-    """An emulator of our own on a fixed port (so the studio finds it again after a restart)."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    with open(log_path, "ab") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "studio.emulator", "--port", str(port), "--task-seconds",
-                                 str(task_seconds), "--parent-pid", str(os.getpid())],
-                                cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log,
-                                text=True)
-    line = proc.stdout.readline().strip()  # type: ignore[union-attr]
-    assert line.startswith(BANNER), f"emulator did not start: {line!r}"
-    url = line[len(BANNER):]
-    return RunningEmulator(url=url, control=EmulatorControl(url), process=proc, log_path=log_path)
 
 
 def env_for(url: str, data: Path, in_flight: int = 25) -> dict[str, str]:
@@ -50,18 +33,21 @@ def env_for(url: str, data: Path, in_flight: int = 25) -> dict[str, str]:
 def queue_jobs(settings: config.Settings) -> list[str]:
     """Record the jobs without driving them: the studio under test picks them up when it starts."""
     studio = Studio(settings)
-    ids = [studio.submit(LOCAL_OWNER, studio.prepare("t2v", prompt=f"soak {i}: a horse, push in", duration=3),
+    ids = [studio.core.submit(LOCAL, studio.core.prepare("t2v", prompt=f"soak {i}: a horse, push in", duration=3),
                          again=True).id for i in range(JOBS)]
     return ids
 
 
 def wait_all_ended(ledger: Ledger, ids: list[str], timeout: float) -> list:
-    end = time.monotonic() + timeout
-    while True:
-        jobs = [ledger.get(i) for i in ids]
-        if all(j.state.finished for j in jobs) or time.monotonic() > end:
-            return jobs
-        time.sleep(0.5)
+    """The jobs once all have ended, or as they stand after `timeout` (the figures then say what was lost)."""
+    def ended() -> bool:
+        return all(ledger.get(i).state.finished for i in ids)
+
+    try:
+        wait_until(ended, timeout, "every job ended", interval=0.5)
+    except AssertionError:
+        pass
+    return [ledger.get(i) for i in ids]
 
 
 def account(name: str, jobs: list, tasks: dict) -> dict:
@@ -92,7 +78,7 @@ def account(name: str, jobs: list, tasks: dict) -> dict:
 
 
 def test_sigkill_the_studio_again_and_again_while_50_jobs_run(tmp_path):
-    emu = emulator_on(0, tmp_path / "emulator.log", task_seconds=2.0)
+    emu = start_emulator(2.0, port=0, log_path=tmp_path / "emulator.log")
     data = tmp_path / "data"
     env = env_for(emu.url, data)
     try:
@@ -117,7 +103,7 @@ def test_sigkill_the_studio_again_and_again_while_50_jobs_run(tmp_path):
 
 def test_sigkill_the_emulator_again_and_again_while_50_jobs_run(tmp_path):
     port = free_port()
-    emu = emulator_on(port, tmp_path / "emulator.log", task_seconds=1.0)
+    emu = start_emulator(1.0, port=port, log_path=tmp_path / "emulator.log")
     env = env_for(emu.url, tmp_path / "data", in_flight=6)  # the jobs span every kill
     studio = Studio(config.load(env), time_scale=0.2)
     before_kills: dict = {}  # tasks each killed emulator had finished (billed) when it died
@@ -131,7 +117,7 @@ def test_sigkill_the_emulator_again_and_again_while_50_jobs_run(tmp_path):
             emu.process.kill()  # the provider vanishes mid-answer, and comes back with nothing in memory
             emu.process.wait(10)
             time.sleep(rng.uniform(0.2, 1.5))
-            emu = emulator_on(port, tmp_path / "emulator.log", task_seconds=1.0)
+            emu = start_emulator(1.0, port=port, log_path=tmp_path / "emulator.log")
         jobs = wait_all_ended(studio.ledger, ids, END_TIMEOUT)
         last = emu.control.tasks()
         figures = account("emulator killed", jobs, {**before_kills, **last})

@@ -20,13 +20,12 @@ import itsdangerous
 import pytest
 from gradio_client import Client
 
+from harness.app import start_app, stop_app
+from harness.emulator import start_emulator, stop_emulator
 from studio import config
 from studio.jobs.ledger import Ledger
 from studio.service import Studio
-from tests.app_fixture import start_app, stop_app
-from tests.emulator_fixture import start_emulator, stop_emulator
 from tests.fake_hub import start_hub
-from tests.test_browser import browser  # noqa: F401
 
 OAUTH_SECRET = "test-oauth-secret"
 T2V = dict(api_name="/text_to_video")

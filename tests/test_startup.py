@@ -12,9 +12,10 @@ from gradio_client import Client
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 
+from harness.app import ROOT, free_port, start_app, stop_app
+from harness.emulator import start_emulator, stop_emulator
 from studio.jobs.ledger import Ledger
-from tests.app_fixture import ROOT, free_port, start_app, stop_app
-from tests.emulator_fixture import start_emulator, stop_emulator
+from tests.conftest import wait_until
 
 
 def start(tmp_path, **env):
@@ -86,13 +87,6 @@ def test_the_start_says_which_ledger_it_uses(tmp_path):
         stop_app(app)
 
 
-def wait_until(check, timeout: float) -> None:
-    end = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < end, f"not within {timeout} s"
-        time.sleep(0.1)
-
-
 def stop_with_ctrl_c(app) -> tuple[float, str]:
     started = time.monotonic()
     app.process.send_signal(signal.SIGINT)
@@ -123,14 +117,14 @@ def test_ctrl_c_while_an_api_caller_follows_a_job_stops_at_once_and_the_next_sta
         Client(app.url, verbose=False).submit("a horse at dusk", "720P", "16:9", 3, False, "",
                                                        api_name="/text_to_video")
         ledger = Ledger(tmp_path / "data" / "ledger.sqlite3")
-        wait_until(lambda: any(j.task_id for j in ledger.unfinished()), timeout=60)
+        wait_until(lambda: any(j.task_id for j in ledger.unfinished()), 60, "a job at the provider")
         took, log = stop_with_ctrl_c(app)
         assert took < 30, (took, log)  # not until the job ends (45 s at the provider)
         assert "1 unfinished job stay" in log and "Traceback" not in log, log
         (job,) = ledger.unfinished()
         again = start_app(tmp_path / "data", env)  # the same data folder: the job is followed again
         try:
-            wait_until(lambda: ledger.get(job.id).state.finished, timeout=180)
+            wait_until(lambda: ledger.get(job.id).state.finished, 180, "the job finished by the next start")
             assert ledger.get(job.id).state.value == "succeeded"
             assert emulator.control.stats()["creates"]["dashscope"] == 1  # followed again, never sent twice
         finally:

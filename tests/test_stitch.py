@@ -6,11 +6,11 @@ import av
 import numpy as np
 import pytest
 
+from harness.media import audio_samples, dominant_hz, frames
 from studio.errors import InputError
 from studio.media.ffmpeg import run_sync
 from studio.media.inspect import probe_video
 from studio.media.stitch import Shot, read_clip, stitch, trim
-from tests.media_fixtures import audio_samples, dominant_hz, frames
 
 FPS = 24
 FRAME = 1 / FPS
@@ -153,7 +153,7 @@ def test_clips_that_differ_are_conformed_to_the_first_letterboxed(tmp_path, thre
 
 
 def test_a_turned_phone_clip_is_joined_upright(tmp_path):
-    from tests.media_fixtures import make_video
+    from harness.media import make_video
 
     turned = make_video(tmp_path / "turned.mp4", 640, 360, seconds=3, rotation=90)
     out = stitch([Shot(turned), Shot(turned)], [0], tmp_path / "out.mp4")

@@ -3,13 +3,13 @@ and only the owner's finished clips are ever shots."""
 
 import pytest
 
+from harness.gallery import seed_jobs
 from studio import config
 from studio.chain import StoryShot
 from studio.errors import InputError
-from studio.service import LOCAL_OWNER, Studio
+from studio.service import LOCAL, Caller, Studio
 from studio.ui.context import UiContext
 from studio.ui.storyboard import edited, moved, own_shots
-from tests.gallery_seed import seed_jobs
 
 
 def plan(*fades):
@@ -85,29 +85,29 @@ def studio(tmp_path):
 
 
 def test_only_the_owners_finished_clips_stay_shots(studio):
-    done = [i for i in studio.ids if studio.job(LOCAL_OWNER, i).output_path][:3]
-    failed = next(i for i in studio.ids if studio.job(LOCAL_OWNER, i).state.value == "failed")
-    studio.delete(LOCAL_OWNER, done[2])
+    done = [i for i in studio.ids if studio.core.job(LOCAL, i).output_path][:3]
+    failed = next(i for i in studio.ids if studio.core.job(LOCAL, i).state.value == "failed")
+    studio.gallery.delete(LOCAL, done[2])
     shots = [{"id": i, "start": 0, "end": None, "fade": 0.5} for i in [done[0], failed, done[1], done[2], "f" * 16]]
-    jobs, kept, dropped = own_shots(UiContext(studio), LOCAL_OWNER, shots)
+    jobs, kept, dropped = own_shots(UiContext(studio), LOCAL, shots)
     assert [s["id"] for s in kept] == done[:2] and dropped == 3
     assert [s["fade"] for s in kept] == [0.5, 0.0]
-    assert own_shots(UiContext(studio), "someone-else", shots)[1:] == ([], 5)
+    assert own_shots(UiContext(studio), Caller.of("someone-else"), shots)[1:] == ([], 5)
 
 
 def test_the_storyboard_is_checked_before_export_in_the_words_export_would_use(studio):
-    a, b = [i for i in studio.ids if studio.job(LOCAL_OWNER, i).output_path][:2]
-    assert studio.check_storyboard(LOCAL_OWNER, [StoryShot(a), StoryShot(b, 0.5, 2.5)], [0.5]) == pytest.approx(4.5)
+    a, b = [i for i in studio.ids if studio.core.job(LOCAL, i).output_path][:2]
+    assert studio.chain.check_storyboard(LOCAL, [StoryShot(a), StoryShot(b, 0.5, 2.5)], [0.5]) == pytest.approx(4.5)
     with pytest.raises(InputError, match="crossfade between shots 1 and 2"):
-        studio.check_storyboard(LOCAL_OWNER, [StoryShot(a), StoryShot(b, 0.5, 1.0)], [1.0])
+        studio.chain.check_storyboard(LOCAL, [StoryShot(a), StoryShot(b, 0.5, 1.0)], [1.0])
     with pytest.raises(InputError, match="trimmed to nothing"):
-        studio.check_storyboard(LOCAL_OWNER, [StoryShot(a, 2.0, 1.0), StoryShot(b)], [0])
+        studio.chain.check_storyboard(LOCAL, [StoryShot(a, 2.0, 1.0), StoryShot(b)], [0])
 
 
 def test_the_storyboard_and_the_form_are_kept_side_by_side_in_the_owners_draft(studio):
     board = [{"id": studio.ids[0], "start": 0.5, "end": None, "fade": 0.0}]
-    studio.save_draft(LOCAL_OWNER, {"text_to_video.0": "a horse"})
-    studio.save_draft(LOCAL_OWNER, {"storyboard": board})
-    studio.save_draft(LOCAL_OWNER, {"text_to_video.0": "a horse, dolly in"})  # the form saves as it changes
-    assert studio.draft(LOCAL_OWNER) == {"text_to_video.0": "a horse, dolly in", "storyboard": board}
-    assert studio.draft("someone-else") == {}
+    studio.gallery.save_draft(LOCAL, {"text_to_video.0": "a horse"})
+    studio.gallery.save_draft(LOCAL, {"storyboard": board})
+    studio.gallery.save_draft(LOCAL, {"text_to_video.0": "a horse, dolly in"})  # the form saves as it changes
+    assert studio.gallery.draft(LOCAL) == {"text_to_video.0": "a horse, dolly in", "storyboard": board}
+    assert studio.gallery.draft(Caller.of("someone-else")) == {}

@@ -1,18 +1,16 @@
 """The studio end to end on the preview backend: service, CLI, and restarts."""
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from harness.media import make_image, make_video
 from studio import config
 from studio.jobs.model import JobState
 from studio.media.inspect import probe_video
-from studio.service import LOCAL_OWNER, Studio
-from tests.media_fixtures import make_image, make_video
+from studio.service import LOCAL, Studio
+from tests.conftest import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -25,8 +23,8 @@ def studio(tmp_path):
 
 
 def run(studio, variant, **fields):
-    job = studio.submit(LOCAL_OWNER, studio.prepare(variant, **fields))
-    return studio.wait(LOCAL_OWNER, job.id, timeout=120)
+    job = studio.core.submit(LOCAL, studio.core.prepare(variant, **fields))
+    return studio.core.wait(LOCAL, job.id, timeout=120)
 
 
 def test_text_to_video_preview_has_the_asked_shape_and_sound(studio):
@@ -73,16 +71,8 @@ def test_inputs_are_kept_after_the_upload_is_gone(studio, tmp_path):
     frame.unlink()
     kept = Path(job.request.first_frame)
     assert kept.exists() and kept.parent == studio.settings.data_dir / "inputs"
-    again = studio.wait(LOCAL_OWNER, studio.retry(LOCAL_OWNER, job.id).id, timeout=120)
+    again = studio.core.wait(LOCAL, studio.core.retry(LOCAL, job.id).id, timeout=120)
     assert again.state is JobState.SUCCEEDED and again.parent_id == job.id
-
-
-def cli(data_dir, *args, env=None):
-    env = {**os.environ, "STUDIO_DATA_DIR": str(data_dir), **(env or {})}
-    env.pop("DASHSCOPE_API_KEY", None), env.pop("INFERENCE_API_KEY", None), env.pop("STUDIO_BACKEND", None)
-    proc = subprocess.run([sys.executable, "-m", "studio", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=180)
-    return proc
 
 
 def test_cli_generate_prints_the_record_and_the_ledger_survives(tmp_path):
@@ -119,9 +109,9 @@ def test_cli_refuses_a_file_that_is_not_what_its_name_says(tmp_path):
 
 def test_reference_hint_follows_the_backends_token_style(tmp_path):
     base = {"STUDIO_DATA_DIR": str(tmp_path / "d")}
-    assert Studio(config.load(base)).reference_token(1) == "[Image 1]"
-    assert Studio(config.load({**base, "INFERENCE_API_KEY": "inf_x"})).reference_token(3) == "[Image 3]"
-    assert Studio(config.load({**base, "DASHSCOPE_API_KEY": "sk-x"})).reference_token(2) == "character2"
+    assert Studio(config.load(base)).advice.reference_token(1) == "[Image 1]"
+    assert Studio(config.load({**base, "INFERENCE_API_KEY": "inf_x"})).advice.reference_token(3) == "[Image 3]"
+    assert Studio(config.load({**base, "DASHSCOPE_API_KEY": "sk-x"})).advice.reference_token(2) == "character2"
 
 
 def test_gallery_says_plainly_what_a_job_cost_or_may_cost():

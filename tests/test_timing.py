@@ -5,20 +5,19 @@ finishes at a known moment; nothing here measures wall-clock time.
 """
 
 import asyncio
-import time
 
 import httpx
 import pytest
 
 from studio import config
-from studio.jobs import timing
 from studio.backends.base import TaskState
 from studio.jobs import limits as limits_module
+from studio.jobs import timing
 from studio.jobs.limits import BackendLimits
 from studio.jobs.model import JobState
-from studio.service import LOCAL_OWNER, Studio
-from tests.emulator_fixture import emulator  # noqa: F401
-from tests.test_dashscope_protocol import backend as dashscope_backend
+from studio.service import LOCAL, Studio
+from tests.conftest import wait_until
+from tests.fake_transport import dashscope_backend
 
 
 def sdk_reads(finish: float) -> list[float]:
@@ -180,33 +179,32 @@ def test_finished_jobs_teach_the_expected_time_of_the_next(emulator, tmp_path):
     emulator.control.configure(task_seconds=0.3)
     studio = Studio(config.load(env), time_scale=0.05).start()
     try:
-        prepared = studio.prepare("t2v", prompt="a horse", duration=3)
-        assert studio.expected_time_for(prepared).seconds is None  # nothing learned yet
-        jobs = [studio.submit(LOCAL_OWNER, prepared, again=True) for _ in range(3)]  # three takes, asked for
-        done = [studio.wait(LOCAL_OWNER, j.id, timeout=60, interval=0.05) for j in jobs]
+        prepared = studio.core.prepare("t2v", prompt="a horse", duration=3)
+        assert studio.core.expected_time_for(prepared).seconds is None  # nothing learned yet
+        jobs = [studio.core.submit(LOCAL, prepared, again=True) for _ in range(3)]  # three takes, asked for
+        done = [studio.core.wait(LOCAL, j.id, timeout=60, interval=0.05) for j in jobs]
         assert all(j.state is JobState.SUCCEEDED for j in done)
         tasks = emulator.control.stats()["tasks"]  # learned from the provider's own clock: exact, not bracketed
         ran = sorted(tasks[j.task_id]["ended"] - tasks[j.task_id]["created"] for j in done)
         assert sorted(studio.ledger.run_times(timing.job_shape(done[0]), 10)) == pytest.approx(ran, abs=0.002)
-        learned = studio.expected_time_for(prepared)
+        learned = studio.core.expected_time_for(prepared)
         assert learned.samples == 3 and learned.seconds > 0
-        assert studio.expected_time_for(studio.prepare("t2v", prompt="x", duration=8)).seconds is None
-        assert studio.expected_time_for(prepared, backend="preview").seconds is None  # per backend
-        finished = studio.expected_time(LOCAL_OWNER, done[0].id)
+        assert studio.core.expected_time_for(studio.core.prepare("t2v", prompt="x", duration=8)).seconds is None
+        assert studio.core.expected_time_for(prepared, backend="preview").seconds is None  # per backend
+        finished = studio.core.expected_time(LOCAL, done[0].id)
         assert finished.seconds == learned.seconds and finished.left is None
-        running = studio.submit(LOCAL_OWNER, prepared, again=True)
-        deadline = time.monotonic() + 30
-        while studio.job(LOCAL_OWNER, running.id).state is not JobState.RUNNING:
-            assert time.monotonic() < deadline
-            time.sleep(0.01)
-        now = studio.expected_time(LOCAL_OWNER, running.id)
+        running = studio.core.submit(LOCAL, prepared, again=True)
+        wait_until(lambda: studio.core.job(LOCAL, running.id).state is JobState.RUNNING, 30, "the job running",
+                   interval=0.01)
+        now = studio.core.expected_time(LOCAL, running.id)
         assert now.elapsed is not None and (now.left is not None or now.late)
     finally:
         studio.close()
 
 
 def test_the_emulator_times_a_task_by_its_settings_and_seed():
-    from studio.emulator.state import Config, Job as EmulatedJob
+    from studio.emulator.state import Config
+    from studio.emulator.state import Job as EmulatedJob
 
     def job(resolution, seconds, seed):
         return EmulatedJob(variant="t2v", prompt="x", resolution=resolution, ratio=None, duration=seconds,

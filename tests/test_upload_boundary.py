@@ -13,14 +13,14 @@ from pathlib import Path
 import gradio as gr
 import pytest
 
+from harness.media import make_image
 from studio import config
 from studio.errors import InputError
-from studio.service import Studio
+from studio.service import LOCAL, Studio
 from studio.ui import uploads
 from studio.ui.context import UiContext
 from studio.ui.edit_tab import source_facts
 from studio.ui.image_tab import frame_facts
-from tests.media_fixtures import make_image
 
 
 @pytest.fixture
@@ -89,7 +89,7 @@ def test_generate_refuses_before_anything_is_recorded(folder, tmp_path):
     ctx = UiContext(studio)
     with pytest.raises(gr.Error, match="First frame was not uploaded"):
         ctx.prepare("i2v", first_frame={"path": "/etc/hostname"}, prompt="", resolution="720P", duration=3)
-    assert studio.jobs("local") == []
+    assert studio.core.jobs(LOCAL) == []
     studio.close()
 
 

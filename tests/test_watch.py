@@ -7,6 +7,7 @@ import gradio as gr
 
 from studio import pricing, variants
 from studio.jobs.model import Job, JobState
+from studio.service import Caller
 from studio.ui import live
 from studio.ui.watch import Latest, Watch, page_of
 
@@ -44,8 +45,8 @@ def test_page_of_needs_a_session_and_names_the_owner():
     class NoSession:
         session_hash = None
 
-    assert page_of("user:ann", Request()) == ("user:ann", "s1")
-    assert page_of("user:ann", NoSession()) is None
+    assert page_of(Caller.of("user:ann"), Request()) == ("user:ann", "s1")
+    assert page_of(Caller.of("user:ann"), NoSession()) is None
 
 
 def test_redraws_from_many_threads_report_each_end_exactly_once():

@@ -1,14 +1,13 @@
 """inference.sh calls the studio back when a task ends; forged and repeated calls change nothing."""
 
-import time
 
 import httpx
+from gradio_client import Client
 
+from harness.app import free_port, start_app, stop_app
 from studio.jobs.ledger import Ledger
 from studio.jobs.model import JobState
-from tests.app_fixture import free_port, start_app, stop_app
-from tests.emulator_fixture import emulator  # noqa: F401
-from gradio_client import Client
+from tests.conftest import wait_until
 
 
 def test_webhook_with_a_per_job_secret(emulator, tmp_path):
@@ -24,10 +23,7 @@ def test_webhook_with_a_per_job_secret(emulator, tmp_path):
         job = Ledger(tmp_path / "data" / "ledger.sqlite3").get(record["id"])
         sent = emulator.control.tasks()[job.task_id]["request"]["body"]["webhook"]
         assert sent.startswith(f"{public}/studio/webhook/{job.id}?secret=") and job.webhook_secret in sent
-        deadline = time.monotonic() + 10
-        while not emulator.control.webhooks():
-            assert time.monotonic() < deadline, "the emulator never called the webhook"
-            time.sleep(0.05)
+        wait_until(emulator.control.webhooks, 10, "the emulator's call to the webhook")
         delivered = emulator.control.webhooks()[0]
         assert delivered["url"] == sent and delivered["status"] in (200, 202)
 

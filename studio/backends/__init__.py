@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 from studio.backends.base import Backend
 from studio.config import Settings
 
@@ -13,10 +11,8 @@ KEY_SETTING = {"dashscope": "dashscope_key", "inferencesh": "inference_key"}
 
 def make_backend(name: str, settings: Settings, key: str | None = None) -> Backend:
     """Build a backend by name, on the owner's key or on a user's own `key`. Adapters are imported only when used."""
-    if key is not None:
-        if name not in KEY_SETTING:
-            raise ValueError(f"the {name} backend takes no key")
-        settings = dataclasses.replace(settings, **{KEY_SETTING[name]: key})
+    if key is not None and name not in KEY_SETTING:
+        raise ValueError(f"the {name} backend takes no key")
     if name == "preview":
         from studio.backends.preview import PreviewBackend as cls
     elif name == "dashscope":
@@ -25,7 +21,7 @@ def make_backend(name: str, settings: Settings, key: str | None = None) -> Backe
         from studio.backends.inferencesh import InferenceShBackend as cls
     else:
         raise ValueError(f"unknown backend {name!r}")
-    return cls.from_settings(settings)
+    return cls.from_settings(settings) if key is None else cls.from_settings(settings, key=key)
 
 
 def reference_token(name: str, n: int) -> str:

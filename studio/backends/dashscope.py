@@ -275,8 +275,8 @@ class DashScopeBackend(Backend):
                                timeouts=timeouts, transport=transport)
 
     @classmethod
-    def from_settings(cls, settings: Settings, **kw: Any) -> "DashScopeBackend":
-        return cls(settings.dashscope_key or "", settings.dashscope_url, settings.dashscope_region, **kw)
+    def from_settings(cls, settings: Settings, key: str | None = None, **kw: Any) -> "DashScopeBackend":
+        return cls(key or settings.dashscope_key or "", settings.dashscope_url, settings.dashscope_region, **kw)
 
     def __repr__(self) -> str:
         return f"DashScopeBackend(region={self.info.region!r}, base_url={self.info.extra['base_url']!r})"

@@ -271,8 +271,8 @@ class InferenceShBackend(Backend):
                                transport=transport)
 
     @classmethod
-    def from_settings(cls, settings: Settings, **kw: Any) -> "InferenceShBackend":
-        return cls(settings.inference_key or "", settings.inference_url, **kw)
+    def from_settings(cls, settings: Settings, key: str | None = None, **kw: Any) -> "InferenceShBackend":
+        return cls(key or settings.inference_key or "", settings.inference_url, **kw)
 
     def __repr__(self) -> str:
         return f"InferenceShBackend(base_url={self.info.extra['base_url']!r})"

@@ -16,8 +16,9 @@ Exit codes, every command: 0 done; 1 the job failed, was cancelled or needs a de
 or has no clip (open); 2 invalid input: a bad flag or value, a missing file, an unknown job id.
 
 Each module in this package adds its own commands: `add(sub)` registers its
-subparsers, each with `set_defaults(run=handler)`; a handler takes the studio
-and the parsed arguments and returns the exit code.
+subparsers, each with `set_defaults(run=handler)`; a handler takes the studio,
+the caller (the local user, worked out once per command) and the parsed
+arguments, and returns the exit code.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import sys
 from studio import config
 from studio.cli import advice, chain, generate, jobs, media
 from studio.errors import InputError, NotFound, SettingError, StudioError, shown_id
-from studio.service import Studio
+from studio.service import LOCAL, Studio
 
 COMMAND_MODULES = (generate, jobs, chain, advice, media)
 
@@ -52,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     try:
-        return args.run(studio, args)
+        return args.run(studio, LOCAL, args)
     except InputError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -16,7 +16,7 @@ import json
 import sys
 
 from studio.errors import InputError
-from studio.service import LOCAL_OWNER, Studio
+from studio.service import Caller, Studio
 from studio.variants import RESOLUTIONS, Variant
 
 
@@ -45,11 +45,11 @@ def add(sub) -> None:
     delete.set_defaults(run=refs_delete)
 
 
-def expand_reference_set(studio: Studio, args: argparse.Namespace) -> None:
+def expand_reference_set(studio: Studio, caller: Caller, args: argparse.Namespace) -> None:
     """Put a --reference-set's images before the --reference images (for generate, quote, advise)."""
     name = getattr(args, "reference_set", None)
     if name:
-        args.reference = [*studio.reference_set(LOCAL_OWNER, name).images, *args.reference]
+        args.reference = [*studio.references.get(caller, name).images, *args.reference]
 
 
 def advice_to_stderr(studio: Studio, args: argparse.Namespace) -> None:
@@ -58,16 +58,16 @@ def advice_to_stderr(studio: Studio, args: argparse.Namespace) -> None:
     Input that would be refused is left to the checks that follow (they say it in their own words).
     """
     try:
-        items = studio.advise(args.variant, args.prompt, args.first_frame, args.reference, args.resolution)
+        items = studio.advice.advise(args.variant, args.prompt, args.first_frame, args.reference, args.resolution)
     except InputError:
         return
     for item in items:
         print(f"advice: {item.line()}", file=sys.stderr)
 
 
-def advise(studio: Studio, args: argparse.Namespace) -> int:
-    expand_reference_set(studio, args)
-    items = studio.advise(args.variant, args.prompt, args.first_frame, args.reference, args.resolution)
+def advise(studio: Studio, caller: Caller, args: argparse.Namespace) -> int:
+    expand_reference_set(studio, caller, args)
+    items = studio.advice.advise(args.variant, args.prompt, args.first_frame, args.reference, args.resolution)
     if args.json:
         print(json.dumps([i.to_dict() for i in items], indent=2, ensure_ascii=False))
     elif not items:
@@ -77,14 +77,14 @@ def advise(studio: Studio, args: argparse.Namespace) -> int:
     return 0
 
 
-def refs_save(studio: Studio, args: argparse.Namespace) -> int:
-    saved = studio.save_reference_set(LOCAL_OWNER, args.name, args.images)
+def refs_save(studio: Studio, caller: Caller, args: argparse.Namespace) -> int:
+    saved = studio.references.save(caller, args.name, args.images)
     print(f"Saved reference set {saved.name!r} with {len(saved.images)} image(s).")
     return 0
 
 
-def refs_list(studio: Studio, args: argparse.Namespace) -> int:
-    sets = studio.list_reference_sets(LOCAL_OWNER)
+def refs_list(studio: Studio, caller: Caller, args: argparse.Namespace) -> int:
+    sets = studio.references.list(caller)
     if args.json:
         print(json.dumps([s.to_dict() for s in sets], indent=2, ensure_ascii=False))
     elif not sets:
@@ -94,7 +94,7 @@ def refs_list(studio: Studio, args: argparse.Namespace) -> int:
     return 0
 
 
-def refs_delete(studio: Studio, args: argparse.Namespace) -> int:
-    studio.delete_reference_set(LOCAL_OWNER, args.name)
+def refs_delete(studio: Studio, caller: Caller, args: argparse.Namespace) -> int:
+    studio.references.delete(caller, args.name)
     print(f"Deleted reference set {args.name!r}.")
     return 0

@@ -21,7 +21,7 @@ from studio.errors import InputError
 from studio.jobs.model import Job, JobState
 from studio.media.clips import atomic_path
 from studio.media.inspect import inspect_image
-from studio.service import LOCAL_OWNER, Studio
+from studio.service import Caller, Studio
 
 
 def add(sub) -> None:
@@ -54,8 +54,8 @@ def add(sub) -> None:
     s.set_defaults(run=stitch)
 
 
-def frame(studio: Studio, args: argparse.Namespace) -> int:
-    path = studio.grab_frame(LOCAL_OWNER, args.job_id, None if args.last else args.at)
+def frame(studio: Studio, caller: Caller, args: argparse.Namespace) -> int:
+    path = studio.chain.grab_frame(caller, args.job_id, None if args.last else args.at)
     if args.out:
         out = Path(args.out)
         if out.suffix.lower() != ".png":
@@ -75,29 +75,29 @@ def frame(studio: Studio, args: argparse.Namespace) -> int:
     return 0
 
 
-def final(studio: Studio, args: argparse.Namespace) -> int:
-    print(studio.final_quote(LOCAL_OWNER, args.job_id).describe(), file=sys.stderr)
+def final(studio: Studio, caller: Caller, args: argparse.Namespace) -> int:
+    offer = studio.chain.offer_final(caller, args.job_id, args.backend)
+    print(offer.quote.describe(), file=sys.stderr)
     studio.start(resume=False)
-    job = studio.make_final(LOCAL_OWNER, args.job_id, args.backend)
-    return _finish(studio, [job], args.json, many=False)
+    return _finish(studio, caller, studio.chain.send(caller, offer), args.json, many=False)
 
 
-def variations(studio: Studio, args: argparse.Namespace) -> int:
-    print(studio.variations_quote(LOCAL_OWNER, args.job_id, args.count).describe(), file=sys.stderr)
+def variations(studio: Studio, caller: Caller, args: argparse.Namespace) -> int:
+    offer = studio.chain.offer_variations(caller, args.job_id, args.count, args.backend)
+    print(offer.quote.describe(), file=sys.stderr)
     studio.start(resume=False)
-    jobs = studio.make_variations(LOCAL_OWNER, args.job_id, args.count, args.backend)
-    return _finish(studio, jobs, args.json, many=True)
+    return _finish(studio, caller, studio.chain.send(caller, offer), args.json, many=True)
 
 
-def stitch(studio: Studio, args: argparse.Namespace) -> int:
+def stitch(studio: Studio, caller: Caller, args: argparse.Namespace) -> int:
     trims = dict(parse_trim(t) for t in args.trim)
     unused = set(trims) - set(args.job_ids)
     if unused:
         raise InputError(f"--trim names {', '.join(sorted(unused))}, which is not among the shots: "
                          "trim one of the jobs you are stitching.")
     shots = [StoryShot(j, *trims.get(j, (0.0, None))) for j in args.job_ids]
-    job = studio.stitch(LOCAL_OWNER, shots, parse_crossfades(args.crossfade, len(shots)))
-    return _finish(studio, [job], args.json, many=False)
+    job = studio.chain.stitch(caller, shots, parse_crossfades(args.crossfade, len(shots)))
+    return _finish(studio, caller, [job], args.json, many=False)
 
 
 def parse_crossfades(text: str, shots: int) -> float | list[float]:
@@ -128,9 +128,9 @@ def parse_trim(text: str) -> tuple[str, tuple[float, float | None]]:
                          "(seconds; leave IN or OUT empty for the start or the end).") from None
 
 
-def _finish(studio: Studio, jobs: list[Job], as_json: bool, many: bool) -> int:
+def _finish(studio: Studio, caller: Caller, jobs: list[Job], as_json: bool, many: bool) -> int:
     """Wait for every job, print the records (or paths), and exit 0 only if all succeeded."""
-    done = [studio.wait(LOCAL_OWNER, j.id) for j in jobs]
+    done = [studio.core.wait(caller, j.id) for j in jobs]
     if as_json:
         records = [j.record() for j in done]
         print(json.dumps(records if many else records[0], indent=2, ensure_ascii=False))

@@ -18,7 +18,7 @@ from studio import models
 from studio.cli import advice
 from studio.cli.progress import follow
 from studio.errors import InputError
-from studio.service import LOCAL_OWNER, Studio
+from studio.service import Caller, Studio
 from studio.variants import AudioMode, RATIOS, RESOLUTIONS, Variant
 
 T2V, I2V, R2V, EDIT = Variant.T2V, Variant.I2V, Variant.R2V, Variant.EDIT
@@ -116,28 +116,28 @@ def fields(a: argparse.Namespace, backend: str) -> dict:
                 prompt_extend=a.prompt_extend, backend=backend)
 
 
-def quote(studio: Studio, args: argparse.Namespace) -> int:
-    advice.expand_reference_set(studio, args)
+def quote(studio: Studio, caller: Caller, args: argparse.Namespace) -> int:
+    advice.expand_reference_set(studio, caller, args)
     check_flags(args)
-    prepared = studio.prepare(args.variant, **fields(args, studio.backend_name(args.backend)))
+    prepared = studio.core.prepare(args.variant, **fields(args, studio.core.backend_name(args.backend)))
     print(json.dumps(prepared.quote.to_dict()) if args.json else prepared.quote.describe())
     return 0
 
 
-def generate(studio: Studio, args: argparse.Namespace) -> int:
-    advice.expand_reference_set(studio, args)
+def generate(studio: Studio, caller: Caller, args: argparse.Namespace) -> int:
+    advice.expand_reference_set(studio, caller, args)
     check_flags(args)
     advice.advice_to_stderr(studio, args)
-    backend = studio.backend_name(args.backend)
-    prepared = studio.prepare(args.variant, **fields(args, backend))
+    backend = studio.core.backend_name(args.backend)
+    prepared = studio.core.prepare(args.variant, **fields(args, backend))
     for note in prepared.checked.notes:
         print(f"note: {note}", file=sys.stderr)
     print(f"{prepared.quote.describe()} — backend: {studio.backend_label(backend)}", file=sys.stderr)
     studio.start(resume=False)
-    job = studio.submit(LOCAL_OWNER, prepared, backend, again=True)  # each command is a deliberate take
+    job = studio.core.submit(caller, prepared, backend, again=True)  # each command is a deliberate take
     print(f"job {job.id} submitted; data in {studio.settings.data_dir}", file=sys.stderr)
     if args.no_wait:
-        job = studio.wait_until_sent(LOCAL_OWNER, job.id)
+        job = studio.core.wait_until_sent(caller, job.id)
         print(json.dumps(job.record(), indent=2, ensure_ascii=False) if args.json else job.id)
         if not job.state.finished:
             studio.close()  # lets go of the job (a preview render stops here) for the follower to take it
@@ -145,7 +145,7 @@ def generate(studio: Studio, args: argparse.Namespace) -> int:
             print(f"a background `wait {job.id}` collects the clip when it is ready; follow it yourself with: "
                   f".venv/bin/python -m studio wait {job.id}", file=sys.stderr)
         return 0 if not job.state.finished or job.state.value == "succeeded" else 1
-    return follow(studio, job, as_json=args.json)
+    return follow(studio, caller, job, as_json=args.json)
 
 
 def follow_in_background(job_id: str) -> None:

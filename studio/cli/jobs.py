@@ -10,7 +10,7 @@ from pathlib import Path
 
 from studio.cli.progress import follow
 from studio.jobs.model import Job, JobState
-from studio.service import LOCAL_OWNER, Studio
+from studio.service import Caller, Studio
 
 
 def add(sub) -> None:
@@ -40,8 +40,8 @@ def cost(job: Job) -> str:
     return f"${job.cost_usd:.2f}" if job.cost_usd is not None else f"≈ ${job.quote_usd:.2f} quoted"
 
 
-def list_jobs(studio: Studio, args: argparse.Namespace) -> int:
-    jobs = studio.jobs(LOCAL_OWNER, args.limit)
+def list_jobs(studio: Studio, caller: Caller, args: argparse.Namespace) -> int:
+    jobs = studio.core.jobs(caller, args.limit)
     if args.json:
         print(json.dumps([j.record() for j in jobs], indent=2, ensure_ascii=False))
     else:
@@ -51,8 +51,8 @@ def list_jobs(studio: Studio, args: argparse.Namespace) -> int:
     return 0
 
 
-def show(studio: Studio, args: argparse.Namespace) -> int:
-    job = studio.job(LOCAL_OWNER, args.job_id)
+def show(studio: Studio, caller: Caller, args: argparse.Namespace) -> int:
+    job = studio.core.job(caller, args.job_id)
     if args.json:
         print_record(job)
         return 0
@@ -67,16 +67,16 @@ def show(studio: Studio, args: argparse.Namespace) -> int:
         lines.append(f"why: {job.error_message}")
     if job.output_path:
         lines.append(f"clip: {job.output_path}")
-    history = studio.history(LOCAL_OWNER, job.id)
+    history = studio.core.history(caller, job.id)
     lines.append("history: " + " -> ".join(
         f"{h['state']} {dt.datetime.fromtimestamp(h['at']).strftime('%H:%M:%S')}" for h in history))
     print("\n".join(lines))
     return 0
 
 
-def open_clip(studio: Studio, args: argparse.Namespace) -> int:
-    show(studio, args)
-    job = studio.job(LOCAL_OWNER, args.job_id)
+def open_clip(studio: Studio, caller: Caller, args: argparse.Namespace) -> int:
+    show(studio, caller, args)
+    job = studio.core.job(caller, args.job_id)
     if job.state is not JobState.SUCCEEDED or not job.output_path:
         print(f"job {job.id} has no clip to open: it is {job.state.words}.")
         return 1
@@ -85,19 +85,19 @@ def open_clip(studio: Studio, args: argparse.Namespace) -> int:
     return 0
 
 
-def wait(studio: Studio, args: argparse.Namespace) -> int:
-    job = studio.job(LOCAL_OWNER, args.job_id)
+def wait(studio: Studio, caller: Caller, args: argparse.Namespace) -> int:
+    job = studio.core.job(caller, args.job_id)
     studio.start(resume=False)
-    return follow(studio, job, as_json=args.json)
+    return follow(studio, caller, job, as_json=args.json)
 
 
-def cancel(studio: Studio, args: argparse.Namespace) -> int:
-    job = studio.job(LOCAL_OWNER, args.job_id)
+def cancel(studio: Studio, caller: Caller, args: argparse.Namespace) -> int:
+    job = studio.core.job(caller, args.job_id)
     if job.state.finished:
         message = f"job {job.id} had already finished ({job.state.words}): nothing to cancel."
     else:
         studio.start(resume=False)
-        job = studio.cancel(LOCAL_OWNER, job.id)
+        job = studio.core.cancel(caller, job.id)
         message = f"job {job.id}: {job.error_message or job.state.words}"
     if args.json:
         print_record(job)
@@ -106,10 +106,10 @@ def cancel(studio: Studio, args: argparse.Namespace) -> int:
     return 0
 
 
-def collect(studio: Studio, args: argparse.Namespace) -> int:
+def collect(studio: Studio, caller: Caller, args: argparse.Namespace) -> int:
     """Exit 0 when the clip is here, 1 when it is still owed (the studio goes on trying)."""
     studio.start(resume=False)
-    job = studio.collect_again(LOCAL_OWNER, args.job_id)
+    job = studio.billing.collect_again(caller, args.job_id)
     if args.json:
         print_record(job)
     else:

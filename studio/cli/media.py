@@ -30,7 +30,7 @@ def add(sub) -> None:
     move.set_defaults(run=move_command)
 
 
-def move_command(studio, args: argparse.Namespace) -> int:
+def move_command(studio, caller, args: argparse.Namespace) -> int:
     settings = studio.settings
     target = open_store(_target(args.to), settings.data_dir)
     target.variable = "--to"

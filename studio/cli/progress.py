@@ -14,7 +14,7 @@ import time
 from typing import TextIO
 
 from studio.jobs.model import Job, JobState
-from studio.service import LOCAL_OWNER, Studio
+from studio.service import Caller, Studio
 
 STEP = 0.1  # plain lines: one per state change and per 10 % of progress
 
@@ -24,13 +24,13 @@ def clock(seconds: float) -> str:
     return f"{m}:{s:02d}"
 
 
-def expected_seconds(studio: Studio, job: Job) -> float | None:
+def expected_seconds(studio: Studio, caller: Caller, job: Job) -> float | None:
     """How long jobs like this one take: the learned provider time (studio.jobs.timing) once there is
     enough history, before that the median of the last few of the same shape that succeeded."""
-    learned = studio.expected_time(LOCAL_OWNER, job.id).seconds
+    learned = studio.core.expected_time(caller, job.id).seconds
     if learned is not None:
         return learned
-    like = [j.updated_at - j.created_at for j in studio.jobs(LOCAL_OWNER, 100)
+    like = [j.updated_at - j.created_at for j in studio.core.jobs(caller, 100)
             if j.id != job.id and j.state is JobState.SUCCEEDED and j.backend == job.backend
             and j.variant is job.variant and j.request.resolution == job.request.resolution
             and j.request.duration == job.request.duration and j.updated_at > j.created_at]
@@ -70,12 +70,12 @@ class Display:
             self.stream.flush()
 
 
-def follow(studio: Studio, job: Job, as_json: bool = False) -> int:
+def follow(studio: Studio, caller: Caller, job: Job, as_json: bool = False) -> int:
     """Show the job's progress until it ends; print the clip's path (or the record); 0 if it succeeded."""
-    studio.follow(LOCAL_OWNER, job.id)
-    display = Display(expected_seconds(studio, job), sys.stderr, live=sys.stderr.isatty() and not as_json)
+    studio.core.follow(caller, job.id)
+    display = Display(expected_seconds(studio, caller, job), sys.stderr, live=sys.stderr.isatty() and not as_json)
     try:
-        job = studio.wait(LOCAL_OWNER, job.id, interval=0.5, on_update=display)
+        job = studio.core.wait(caller, job.id, interval=0.5, on_update=display)
     except KeyboardInterrupt:
         display.close()
         print(f"stopped following job {job.id}; it is kept in the ledger and resumes when the studio or "

@@ -33,6 +33,15 @@ class Collected:
     seconds: float
 
 
+def warm_up() -> None:
+    """Import what a collect needs (PyAV and its FFmpeg libraries, Pillow's codecs) before the first one:
+    run at the runner's start on a thread of its own, so the first clip does not wait for them."""
+    import av  # noqa: F401
+    from PIL import Image
+
+    Image.init()
+
+
 async def collect(job: Job, backend: Backend, status: TaskStatus, media: MediaStore,
                   retry_delay: float = 1.0) -> Collected:
     """The clip fetched, checked and kept; raises ProviderError (the provider's file), StoreError (keeping it)."""

@@ -24,7 +24,7 @@ from studio.errors import NotFound
 from studio.jobs import gallery_index
 from studio.jobs.library import Library
 from studio.jobs.locations import Locations
-from studio.jobs.model import Job, JobState
+from studio.jobs.model import Job, JobState, Phase, phase_sql
 from studio.jobs.spending import Spending, usage_in
 from studio.jobs.store_sqlite import SqliteStore
 
@@ -352,13 +352,11 @@ class Ledger:
         """Jobs a runner must still drive, including ones whose result we still collect: stopped
         waiting, billed but not collected yet, or past their deadline while the task may still end
         (those for `watch_for` seconds after they were made: a provider forgets a task in 24 h)."""
-        names = ", ".join(f"'{s.value}'" for s in JobState if not s.finished)
         with self.store.read() as db:
             rows = db.execute(
-                f"SELECT * FROM jobs WHERE state IN ({names}) OR (task_id IS NOT NULL AND ("
-                "(state = 'cancelled' AND error_code = 'stopped_waiting') OR "
-                "(state = 'uncollected' AND error_code = 'not_collected') OR "
-                "(state = 'failed' AND error_code = 'deadline' AND created_at > ?))) ORDER BY created_at",
+                f"SELECT * FROM jobs WHERE {phase_sql(Phase.WORKING)} OR (task_id IS NOT NULL AND ("
+                f"{phase_sql(Phase.STOPPED_WAITING, Phase.OWED)} OR "
+                f"({phase_sql(Phase.PAST_DEADLINE)} AND created_at > ?))) ORDER BY created_at",
                 (time.time() - watch_for,)).fetchall()
         return [Job.from_row(r) for r in rows]
 

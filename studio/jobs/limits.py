@@ -28,7 +28,7 @@ class BackendLimits:
             await self._slots.wait_for(lambda: self.in_flight < self.max_in_flight)
             self.in_flight += 1
 
-    def hold_slot(self, job_id: str = "") -> None:
+    async def hold_slot(self, job_id: str = "") -> None:
         """Count a task already at the provider (resumed after a restart)."""
         self.in_flight += 1
 
@@ -59,7 +59,7 @@ class BackendLimits:
         self.readers = max(0, self.readers + int(now) - int(before))
         return now
 
-    def paused_for(self) -> float:
+    async def paused_for(self) -> float:
         """What is left of a shared pause, in seconds."""
         return max(0.0, self._paused_until - time.monotonic())
 

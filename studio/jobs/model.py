@@ -34,6 +34,80 @@ class JobState(str, Enum):
         return _WORDS[self]
 
 
+class Phase(str, Enum):
+    """Where a job stands, in one word: its state, told apart where the error code gives the state another
+    meaning (a cancel that only stopped waiting, a failure at the deadline that may still bill...).
+
+    Job.phase reads it from a job; phase_sql() is the same rule as SQL, for the ledger's queries.
+    """
+
+    WORKING = "working"                  # queued, sending, running or downloading: a runner drives it
+    DONE = "done"
+    FAILED = "failed"                    # failed at the provider or here: not billed
+    PAST_DEADLINE = "past its deadline"  # stopped at its deadline; the task may still end (and bill): watched
+    KEPT_BILLED = "kept as billed"       # the user found it in the provider's console: counted as billed
+    CANCELLED = "cancelled"              # cancelled in time (before sending, or at the provider): not billed
+    STOPPED_WAITING = "stopped waiting"  # cancelled once the provider had it: it may bill; its clip is collected
+    NOT_SENT = "not sent"                # the user found no task in the provider's console: not billed
+    UNSURE = "needs your decision"       # the create may or may not have reached the provider
+    OWED = "owed"                        # billed, the clip not here yet: the runner keeps collecting it
+    LINK_EXPIRED = "link expired"        # billed, and the provider's link has expired: collected on request only
+
+    @property
+    def at_provider(self) -> bool:
+        """The provider may still be working on it, and the studio waits for its end."""
+        return self in (Phase.WORKING, Phase.STOPPED_WAITING)
+
+    @property
+    def watched(self) -> bool:
+        """Finished for the user, but a runner still follows it at the provider (its clip may still come)."""
+        return self in (Phase.STOPPED_WAITING, Phase.OWED, Phase.PAST_DEADLINE)
+
+    @property
+    def collectable(self) -> bool:
+        """The provider billed it (or may have) and its clip can be collected again on request."""
+        return self in (Phase.OWED, Phase.LINK_EXPIRED, Phase.PAST_DEADLINE)
+
+    @property
+    def billed(self) -> bool:
+        """Counted as money (at its quote until a cost is known): False only for the ends that bill nothing."""
+        return self not in (Phase.FAILED, Phase.CANCELLED, Phase.NOT_SENT)
+
+
+# Each state's own phase, and the (state, error code) pairs that give it another.
+_PHASE_OF_STATE = {JobState.QUEUED: Phase.WORKING, JobState.SUBMITTING: Phase.WORKING, JobState.RUNNING: Phase.WORKING,
+                   JobState.DOWNLOADING: Phase.WORKING, JobState.SUCCEEDED: Phase.DONE, JobState.FAILED: Phase.FAILED,
+                   JobState.CANCELLED: Phase.CANCELLED, JobState.UNSURE: Phase.UNSURE,
+                   JobState.UNCOLLECTED: Phase.OWED}
+_PHASE_OF_CODE = {(JobState.FAILED, "deadline"): Phase.PAST_DEADLINE,
+                  (JobState.FAILED, "kept_billed"): Phase.KEPT_BILLED,
+                  (JobState.CANCELLED, "stopped_waiting"): Phase.STOPPED_WAITING,
+                  (JobState.CANCELLED, "not_sent"): Phase.NOT_SENT,
+                  (JobState.UNCOLLECTED, "link_expired"): Phase.LINK_EXPIRED}
+
+
+def phase_of(state: JobState, error_code: str | None) -> Phase:
+    return _PHASE_OF_CODE.get((state, error_code), _PHASE_OF_STATE[state])
+
+
+def phase_sql(*phases: Phase) -> str:
+    """A WHERE condition (no parameters, the same in both stores) true for a job in any of `phases`."""
+    parts = []
+    for phase in phases:
+        parts += [f"(state = '{state.value}' AND error_code = '{code}')"
+                  for (state, code), named in _PHASE_OF_CODE.items() if named is phase]
+        states = [state for state, named in _PHASE_OF_STATE.items() if named is phase]
+        if states:
+            codes = [code for (state, code) in _PHASE_OF_CODE if state in states]
+            other = f" AND COALESCE(error_code, '') NOT IN ({_quoted(codes)})" if codes else ""
+            parts.append(f"(state IN ({_quoted(s.value for s in states)}){other})")
+    return "(" + " OR ".join(parts) + ")" if parts else "(1 = 0)"
+
+
+def _quoted(words) -> str:
+    return ", ".join(f"'{w}'" for w in words)
+
+
 class MadeAs(str, Enum):
     """How a derived job was made from its parent(s): its lineage."""
 
@@ -112,6 +186,10 @@ class Job:
     @property
     def variant(self):
         return self.request.variant
+
+    @property
+    def phase(self) -> Phase:
+        return phase_of(self.state, self.error_code)
 
     @property
     def model(self) -> str | None:

@@ -6,7 +6,7 @@ Mixed into the Runner (it uses the runner's ledger, wake events and limits):
 - billed, not collected: the provider reported the task SUCCEEDED but the download was refused,
   cut short, not an MP4 or a server error. The job is `uncollected` with its cost; the clip is
   tried again with backoff (re-reading the task first, for a fresh link) while the provider's
-  link may be valid, and at once when the user asks (Studio.collect_again).
+  link may be valid, and at once when the user asks (the billing section's collect_again).
 - past its deadline, not cancelled: the task is read now and then until it ends; a clip that
   arrives is collected and billed as the provider says, a task that fails is not billed.
 """
@@ -22,7 +22,7 @@ from studio.errors import ProviderError, StoreError
 from studio.jobs import messages
 from studio.jobs.collect import collect
 from studio.jobs.limits import BackendLimits
-from studio.jobs.model import Job, JobState
+from studio.jobs.model import Job, JobState, Phase
 
 log = logging.getLogger("studio.runner")
 
@@ -35,7 +35,7 @@ KEY_ERRORS = {401, 403}         # a status read refused for the key, not for the
 class Recovery:
     """The runner's patient side (see the module docstring)."""
 
-    ledger: object
+    db: object  # the ledger, awaited (studio.jobs.offloop.LoopLedger)
     media: object  # studio.media.store.MediaStore
     time_scale: float
     _wake: dict[str, asyncio.Event]
@@ -43,8 +43,7 @@ class Recovery:
 
     @staticmethod
     def _recovering(job: Job) -> bool:
-        return ((job.state is JobState.UNCOLLECTED and job.error_code == "not_collected")
-                or (job.state is JobState.FAILED and job.error_code == "deadline" and bool(job.task_id)))
+        return job.phase is Phase.OWED or (job.phase is Phase.PAST_DEADLINE and bool(job.task_id))
 
     async def _recover(self, job: Job, backend: Backend, limits: BackendLimits) -> None:
         if job.state is JobState.UNCOLLECTED:
@@ -61,71 +60,78 @@ class Recovery:
         billed = status.billed_seconds if status.billed_seconds is not None else job.quote.get("billed_seconds")
         cost = 0.0 if job.is_preview else messages.cost(job, billed)
         rewritten = status.actual_prompt or job.actual_prompt  # the provider's rewrite, shown beside the clip
+        marked = None  # 'downloading' is written while the clip comes, not before it starts
         if job.state is not JobState.UNCOLLECTED:
-            self._set(job, JobState.DOWNLOADING, detail=status.request_id,
-                      only_from=(JobState.RUNNING, JobState.DOWNLOADING, JobState.CANCELLED, JobState.FAILED))
+            marked = asyncio.ensure_future(self._set(
+                job, JobState.DOWNLOADING, detail=status.request_id,
+                only_from=(JobState.RUNNING, JobState.DOWNLOADING, JobState.CANCELLED, JobState.FAILED)))
         try:
-            got = await collect(job, backend, status, self.media, retry_delay=self.time_scale)
+            try:
+                got = await collect(job, backend, status, self.media, retry_delay=self.time_scale)
+            finally:
+                if marked is not None:
+                    await marked  # (its event comes before the outcome's)
         except (ProviderError, StoreError) as e:  # the provider's file, or keeping it: tried again later
-            since = self.ledger.entered(job.id, JobState.UNCOLLECTED) or time.time()
-            self._set(job, JobState.UNCOLLECTED, detail=f"not collected ({e.code})",
-                      billed_seconds=billed, cost_usd=cost, progress=1.0, actual_prompt=rewritten,
-                      **messages.not_collected(job, e, None if job.is_test else cost, attempt, since + LINK_SECONDS))
+            since = await self.db.entered(job.id, JobState.UNCOLLECTED) or time.time()
+            await self._set(job, JobState.UNCOLLECTED, detail=f"not collected ({e.code})",
+                            billed_seconds=billed, cost_usd=cost, progress=1.0, actual_prompt=rewritten,
+                            **messages.not_collected(job, e, None if job.is_test else cost, attempt,
+                                                     since + LINK_SECONDS))
             return False
-        self._set(job, JobState.SUCCEEDED, detail=detail,
-                  output_path=got.video, poster_path=got.poster, width=got.width,
-                  height=got.height, seconds=got.seconds, billed_seconds=billed, cost_usd=cost,
-                  progress=1.0, error_code=None, error_message=None, actual_prompt=rewritten)
+        await self._set(job, JobState.SUCCEEDED, detail=detail,
+                        output_path=got.video, poster_path=got.poster, width=got.width,
+                        height=got.height, seconds=got.seconds, billed_seconds=billed, cost_usd=cost,
+                        progress=1.0, error_code=None, error_message=None, actual_prompt=rewritten)
         backend.forget(job.task_id)
         return True
 
     async def _collect_until_expired(self, job: Job, backend: Backend, limits: BackendLimits) -> None:
-        since = self.ledger.entered(job.id, JobState.UNCOLLECTED) or job.updated_at
-        attempt = sum(1 for e in self.ledger.events(job.id) if e["state"] == JobState.UNCOLLECTED.value)
+        since = await self.db.entered(job.id, JobState.UNCOLLECTED) or job.updated_at
+        attempt = sum(1 for e in await self.db.events(job.id) if e["state"] == JobState.UNCOLLECTED.value)
         while time.time() < since + LINK_SECONDS:
             attempt += 1
             status = await self._read_quietly(job, backend, limits)
             if status is not None and status.state is TaskState.UNKNOWN:
                 break  # the provider forgot the task: its link went with it
             if status is not None and status.state is TaskState.SUCCEEDED:
-                job = self.ledger.get(job.id)
+                job = await self.db.get(job.id)
                 if job.state is not JobState.UNCOLLECTED:
                     return  # collected meanwhile (another try, another process)
                 if await self._bring_home(job, backend, status, detail="collected again", attempt=attempt):
                     return
             delay = COLLECT_DELAYS[min(attempt - 1, len(COLLECT_DELAYS) - 1)]
             await self._rest(job, delay * self.time_scale)
-            job = self.ledger.get(job.id)
+            job = await self.db.get(job.id)
             if not self._recovering(job):
                 return
-        self._set(job, JobState.UNCOLLECTED, detail="link expired", only_from=(JobState.UNCOLLECTED,),
-                  **messages.link_expired(job))
+        await self._set(job, JobState.UNCOLLECTED, detail="link expired", only_from=(JobState.UNCOLLECTED,),
+                        **messages.link_expired(job))
 
     # --- a task past its deadline ---------------------------------------------------
 
     async def _watch_late(self, job: Job, backend: Backend, limits: BackendLimits) -> None:
-        started = self.ledger.running_since(job.id) or job.created_at
+        started = await self.db.running_since(job.id) or job.created_at
         while time.time() < started + LINK_SECONDS:
             await self._rest(job, LATE_READ_SECONDS * self.time_scale)
             status = await self._read_quietly(job, backend, limits)
             if status is None or not status.state.terminal or status.state is TaskState.UNKNOWN:
                 continue  # unknown within 24 h: most likely read with another key; keep looking
-            job = self.ledger.get(job.id)
+            job = await self.db.get(job.id)
             if not self._recovering(job):
                 return
             if status.state is TaskState.SUCCEEDED:
                 await self._bring_home(job, backend, status, detail="arrived after the deadline")
             else:
-                self._set(job, JobState.FAILED, detail=f"ended after the deadline ({status.state.value})",
-                          only_from=(JobState.FAILED,), **messages.late(status))
+                await self._set(job, JobState.FAILED, detail=f"ended after the deadline ({status.state.value})",
+                                only_from=(JobState.FAILED,), **messages.late(status))
             return
 
     # --- helpers ----------------------------------------------------------------------
 
-    def _maybe_other_key(self, job: Job) -> bool:
+    async def _maybe_other_key(self, job: Job) -> bool:
         """An unknown task that is too young to have expired, first read since a restart: most likely read
         with another key than the one that made it. Wait for that key rather than call it lost."""
-        young = time.time() - (self.ledger.running_since(job.id) or 0) < LINK_SECONDS
+        young = time.time() - (await self.db.running_since(job.id) or 0) < LINK_SECONDS
         return young and job.id not in self._known
 
     async def _read_quietly(self, job: Job, backend: Backend, limits: BackendLimits) -> TaskStatus | None:

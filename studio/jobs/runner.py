@@ -1,8 +1,10 @@
 """The runner: drives every job from the ledger to its end, independent of any browser.
 
 One asyncio event loop in one background thread drives all jobs (no thread
-per job). Each step's result is written to the ledger before the next step
-waits on anything, so a restart resumes from the ledger:
+per job); it never waits on the ledger itself: each ledger call is awaited and
+runs on the ledger's own threads (studio.jobs.offloop). Each step's result is
+written to the ledger before the next step waits on anything, so a restart
+resumes from the ledger:
 
     queued -> submitting -> running -> downloading -> succeeded
                   |            |            |
@@ -29,9 +31,11 @@ from studio.errors import AmbiguousSubmit, ProviderError, StudioError, Transient
 from studio.jobs import messages, timing
 from studio.jobs.accounts import Accounts
 from studio.jobs.cancel import cancel_job, try_cancel
+from studio.jobs.collect import warm_up
 from studio.jobs.ledger import Ledger, process_id
 from studio.jobs.limits import BackendLimits
 from studio.jobs.model import Job, JobState
+from studio.jobs.offloop import LoopLedger, OffLoop
 from studio.jobs.recover import KEY_ERRORS, Recovery
 from studio.media.store import MediaStore
 
@@ -45,17 +49,20 @@ class Runner(Recovery):
     def __init__(self, ledger: Ledger, make_backend: Callable[[str, str | None], Backend], media: MediaStore,
                  *, time_scale: float = 1.0, webhook_url: Callable[[Job], str | None] | None = None,
                  max_in_flight: int | None = None, requests_per_minute: int | None = None):
-        self.ledger = ledger
+        self.ledger = ledger  # for calls from other threads; the event loop's side uses self.db
+        self.off = OffLoop()
+        self.db = LoopLedger(ledger, self.off)
         self.media = media  # where collected clips are kept (studio.media.store)
         self.time_scale = time_scale  # tests set it near zero
         self.holder = process_id()
-        self.accounts = Accounts(ledger, make_backend, self.holder, max_in_flight=max_in_flight,
+        self.accounts = Accounts(ledger, make_backend, self.holder, self.off, max_in_flight=max_in_flight,
                                  requests_per_minute=requests_per_minute)
         self._webhook_url = webhook_url or (lambda job: None)
         self._tasks: dict[str, asyncio.Task] = {}
         self._wake: dict[str, asyncio.Event] = {}
         self._started: dict[str, float] = {}  # job -> when the provider took it (this process)
         self._known: set[str] = set()  # jobs whose task this process created or read (with today's key)
+        self._left: set[str] = set()  # jobs this process drove and has left (for now, or for good)
         self._sweeper: asyncio.Task | None = None
         self._unlisten: Callable[[], None] | None = None  # other replicas' wake-ups (PostgreSQL)
         self._loop = asyncio.new_event_loop()
@@ -64,6 +71,7 @@ class Runner(Recovery):
     # --- called from any thread --------------------------------------------
 
     def start(self, resume: bool = True) -> None:
+        threading.Thread(target=warm_up, name="studio-warm-up", daemon=True).start()
         self._thread.start()
         self._unlisten = self.ledger.listen(self._wake_here)
         if resume:
@@ -77,6 +85,7 @@ class Runner(Recovery):
         self.call_wait(self._shutdown(), timeout=10)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
+        self.off.close()
 
     def call(self, coro: Coroutine) -> "asyncio.Future[Any]":
         return asyncio.run_coroutine_threadsafe(coro, self._loop)
@@ -99,13 +108,19 @@ class Runner(Recovery):
         self._loop.call_soon_threadsafe(lambda: self._wake.get(job_id, asyncio.Event()).set())
 
     def cancel(self, job_id: str) -> Job:
-        job = self.call_wait(cancel_job(self.ledger, self.accounts, job_id, self._stop_driving))
+        job = self.call_wait(cancel_job(self.db, self.accounts, job_id, self._stop_driving))
         self.ledger.notify(job_id)  # the replica driving it reads the provider now, not at its next poll
         return job
 
     def use_key(self, job_id: str, key: str) -> None:
         """Drive this job on the user's own key (kept in memory only: after a restart it is asked for again)."""
         self._loop.call_soon_threadsafe(self.accounts.use_key, job_id, key)
+
+    def looked_at(self, job_id: str) -> bool:
+        """Whether this process has driven the job and left it: it ended, waits for something (a key, the
+        user), or another process holds it. Nothing more happens to it here until something wakes it."""
+        task = self._tasks.get(job_id)
+        return job_id in self._left and (task is None or task.done())
 
     # --- the event loop's side ----------------------------------------------
 
@@ -120,8 +135,8 @@ class Runner(Recovery):
     async def _sweep_forever(self) -> None:
         """Resume unfinished jobs now, and pick up orphans (a killed CLI's) later."""
         while True:
-            self.ledger.renew_claims(self.holder)
-            for job in self.ledger.unfinished():
+            await self.db.renew_claims(self.holder)
+            for job in await self.db.unfinished():
                 if job.id not in self._tasks or self._tasks[job.id].done():
                     self._ensure_driving(job.id)
             await asyncio.sleep(max(0.5, SWEEP_SECONDS * min(1.0, self.time_scale)))
@@ -133,56 +148,64 @@ class Runner(Recovery):
             task.cancel()
         await asyncio.gather(*self._tasks.values(), return_exceptions=True)
         for job_id in list(self._tasks):
-            self.ledger.release(job_id, self.holder)
+            await self.db.release(job_id, self.holder)
         await self.accounts.aclose()
+        # whatever those left behind (an ffmpeg progress reader whose cancel is still on its way) ends too:
+        # a task still pending when the loop stops is reported destroyed
+        rest = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in rest:
+            task.cancel()
+        await asyncio.gather(*rest, return_exceptions=True)
 
     async def _drive(self, job_id: str) -> None:
-        if not self.ledger.claim(job_id, self.holder):
+        if not await self.db.claim(job_id, self.holder):
+            self._left.add(job_id)
             return  # a live process drives it
         self._wake[job_id] = asyncio.Event()
         try:
-            job = self.ledger.get(job_id)
-            chosen = self.accounts.for_job(job)
+            job = await self.db.get(job_id)
+            chosen = await self.accounts.for_job(job)
             if chosen is None:
                 if job.error_code != "needs_key" and not self._recovering(job):  # an owed clip keeps its words
-                    self.ledger.update(job.id, **self.accounts.waiting(job))
-                return  # driven again once the key is back (Studio.use_key, or a restart with it)
+                    await self.db.update(job.id, **self.accounts.waiting(job))
+                return  # driven again once the key is back (Core.resume, or a restart with it)
             backend, limits = chosen
             if self._recovering(job):
                 await self._recover(job, backend, limits)
                 return
             if job.error_code in messages.WAITING:
-                job = self.ledger.update(job.id, error_code=None, error_message=None) or job
+                job = await self.db.update(job.id, error_code=None, error_message=None) or job
             if job.state is JobState.SUBMITTING:
-                self._set(job, JobState.UNSURE, detail="restarted while sending", **messages.unsure(job))
+                await self._set(job, JobState.UNSURE, detail="restarted while sending", **messages.unsure(job))
                 return
             if job.state is JobState.QUEUED:
                 await limits.take_slot(job.id)
             else:
-                limits.hold_slot(job.id)
+                await limits.hold_slot(job.id)
             try:
                 if job.state is JobState.QUEUED:
                     job = await self._submit(job, backend, limits)
                 if job is not None:
                     status = await self._wait(job, backend, limits)
                     if status is not None:
-                        await self._finish(self.ledger.get(job.id), backend, status)
+                        await self._finish(await self.db.get(job.id), backend, status)
             finally:
                 await limits.free_slot(job_id)  # (job is None when the submit ended it)
-            job = self.ledger.get(job_id)
+            job = await self.db.get(job_id)
             if self._recovering(job):  # billed but not collected, or past its deadline: keep after it
                 await self._recover(job, backend, limits)
         except asyncio.CancelledError:
             raise
         except Exception as e:  # a bug must not leave the job hanging silently
             log.exception("job %s crashed", job_id)
-            self._fail(job_id, messages.internal(e))
+            await self._fail(job_id, messages.internal(e))
         finally:
             self._wake.pop(job_id, None)
             self._started.pop(job_id, None)
-            self.ledger.release(job_id, self.holder)
-            if self.accounts.holds_key(job_id) and self.ledger.get(job_id).state.finished:
+            await self.db.release(job_id, self.holder)
+            if self.accounts.holds_key(job_id) and (await self.db.get(job_id)).state.finished:
                 self.accounts.forget_key(job_id)  # a user's own key is held no longer than its job
+            self._left.add(job_id)
 
     async def _submit(self, job: Job, backend: Backend, limits: BackendLimits) -> Job | None:
         """Send the create once; only a clear refusal (429, 503, no connection) is tried again.
@@ -193,33 +216,33 @@ class Runner(Recovery):
         sending = (JobState.SUBMITTING,)
         for attempt in range(1, SUBMIT_TRIES + 1):
             await limits.before_call()
-            if self.ledger.update(job.id, state=JobState.SUBMITTING, only_from=(JobState.QUEUED,)) is None:
+            if await self.db.update(job.id, state=JobState.SUBMITTING, only_from=(JobState.QUEUED,)) is None:
                 return None  # cancelled while waiting for a slot
             spec = JobSpec(job_id=job.id, request=job.request, seed=job.seed, webhook_url=self._webhook_url(job))
             try:
                 sub = await backend.submit(spec)
             except AmbiguousSubmit as e:
-                self._set(job, JobState.UNSURE, detail=str(e), **messages.unsure(job, e))
+                await self._set(job, JobState.UNSURE, detail=str(e), **messages.unsure(job, e))
                 return None
             except TransientError as e:  # clearly not created: safe to send again later
                 delay = e.retry_after or 2.0 * attempt
                 limits.pause(delay * self.time_scale)
                 if attempt == SUBMIT_TRIES:
-                    self._set(job, JobState.FAILED, detail="gave up", only_from=sending, **messages.provider(e))
+                    await self._set(job, JobState.FAILED, detail="gave up", only_from=sending, **messages.provider(e))
                     return None
-                if self.ledger.update(job.id, state=JobState.QUEUED, only_from=sending, **messages.fields(e),
-                                      detail=f"provider busy ({e.code}), retrying") is None:
+                if await self.db.update(job.id, state=JobState.QUEUED, only_from=sending, **messages.fields(e),
+                                        detail=f"provider busy ({e.code}), retrying") is None:
                     return None  # cancelled: nothing was created, nothing to undo
                 await asyncio.sleep(delay * self.time_scale)
                 continue
             except ProviderError as e:
-                self._set(job, JobState.FAILED, detail=e.code, only_from=sending, **messages.provider(e))
+                await self._set(job, JobState.FAILED, detail=e.code, only_from=sending, **messages.provider(e))
                 return None
             self._started[job.id] = time.time()
             self._known.add(job.id)
-            running = self.ledger.update(job.id, state=JobState.RUNNING, detail=f"task {sub.task_id}",
-                                         only_from=sending, task_id=sub.task_id, request_id=sub.request_id,
-                                         error_code=None, error_message=None)
+            running = await self.db.update(job.id, state=JobState.RUNNING, detail=f"task {sub.task_id}",
+                                           only_from=sending, task_id=sub.task_id, request_id=sub.request_id,
+                                           error_code=None, error_message=None)
             if running is not None:
                 return running
             return await self._cancelled_while_sending(job, backend, sub.task_id, sub.request_id)
@@ -228,13 +251,13 @@ class Runner(Recovery):
     async def _cancelled_while_sending(self, job: Job, backend: Backend, task_id: str,
                                        request_id: str | None) -> Job | None:
         """The user cancelled while the create was on its way, and it created a task."""
-        self.ledger.update(job.id, task_id=task_id, request_id=request_id)
+        await self.db.update(job.id, task_id=task_id, request_id=request_id)
         if await try_cancel(backend, task_id):
-            self._set(job, JobState.CANCELLED, detail="cancelled at the provider", error_code="cancelled",
+            await self._set(job, JobState.CANCELLED, detail="cancelled at the provider", error_code="cancelled",
                       error_message=messages.CANCELLED_AT_PROVIDER)
             return None
         # Too late to cancel: keep collecting the clip the user may be billed for.
-        return self._set(job, JobState.CANCELLED, detail="stopped waiting", error_code="stopped_waiting",
+        return await self._set(job, JobState.CANCELLED, detail="stopped waiting", error_code="stopped_waiting",
                          error_message=messages.STOPPED_WAITING)
 
     async def _wait(self, job: Job, backend: Backend, limits: BackendLimits) -> TaskStatus | None:
@@ -244,15 +267,15 @@ class Runner(Recovery):
         finished while the studio was down or asleep is still collected.
         """
         resumed = job.id not in self._started
-        started = self._started.pop(job.id, None) or self.ledger.running_since(job.id) or time.time()
+        started = self._started.pop(job.id, None) or await self.db.running_since(job.id) or time.time()
         stream = backend.watch(job.task_id)
         if stream is not None:
             try:
                 async with asyncio.timeout(self._time_left(job)):
                     async for status in stream:
-                        self._progress(job, status)
+                        await self._progress(job, status)
                         if status.state.terminal:
-                            self._learn(job, status, time.time() - started)
+                            await self._learn(job, status, time.time() - started)
                             return status
             except TimeoutError:
                 log.info("job %s: deadline reached while streaming", job.id)
@@ -264,7 +287,7 @@ class Runner(Recovery):
     async def _poll(self, job: Job, backend: Backend, limits: BackendLimits, started: float,
                     read_now: bool) -> TaskStatus | None:
         """Read the status on the learned schedule (studio.jobs.timing), or at once when woken."""
-        est = timing.learned(self.ledger, timing.job_shape(job))
+        est = await self.off(timing.learned, self.ledger, timing.job_shape(job))
         last_read: float | None = None if read_now else started  # unknown after a restart: learn nothing
         # A provider's task reads no more often than the SDK's loop by the same time; after a restart,
         # as if it had read as often as that loop until now.
@@ -277,7 +300,8 @@ class Runner(Recovery):
                     elapsed = time.time() - started
                     dense = limits.reading(timing.reading_densely(elapsed, est, self.time_scale), dense)
                     delay = timing.next_delay(elapsed, est, scale=self.time_scale, longest=backend.info.poll_max,
-                                              min_gap=limits.share(), paused_for=limits.paused_for(), reads=reads)
+                                              min_gap=limits.share(), paused_for=await limits.paused_for(),
+                                              reads=reads)
                     await self._sleep(job, delay)
                 read_now = False
                 reads = None if reads is None else reads + 1
@@ -286,9 +310,9 @@ class Runner(Recovery):
                     return None
                 if status is not None:
                     before, last_read = last_read, time.time()
-                    self._progress(job, status)
+                    await self._progress(job, status)
                     if status.state.terminal:
-                        self._learn(job, status, None if before is None else (before + last_read) / 2 - started)
+                        await self._learn(job, status, None if before is None else (before + last_read) / 2 - started)
                         return status
                 if self._time_left(job) == 0:
                     await self._deadline(job, backend)
@@ -316,17 +340,17 @@ class Runner(Recovery):
             return None
         except ProviderError as e:
             if e.status in KEY_ERRORS:  # the key cannot read a task the provider has: wait for the right key
-                self.ledger.update(job.id, **messages.key_refused(job, e))
+                await self.db.update(job.id, **messages.key_refused(job, e))
                 return False
-            self._set(job, JobState.FAILED, detail=e.code, **messages.provider(e))
+            await self._set(job, JobState.FAILED, detail=e.code, **messages.provider(e))
             return False
 
-    def _learn(self, job: Job, status: TaskStatus, seconds: float | None) -> None:
+    async def _learn(self, job: Job, status: TaskStatus, seconds: float | None) -> None:
         """A task that succeeded teaches how long the next of its shape will take: the provider's own
         run time when it says (exact), else what the reads bracket (`seconds`)."""
         seconds = status.ran_seconds if status.ran_seconds is not None else seconds
         if status.state is TaskState.SUCCEEDED and seconds is not None and seconds > 0:
-            self.ledger.record_run(job.id, timing.job_shape(job), seconds)
+            await self.db.record_run(job.id, timing.job_shape(job), seconds)
 
     @staticmethod
     def _time_left(job: Job) -> float | None:
@@ -334,43 +358,43 @@ class Runner(Recovery):
             return None
         return max(0.0, job.deadline_at - time.time())
 
-    def _progress(self, job: Job, status: TaskStatus) -> None:
+    async def _progress(self, job: Job, status: TaskStatus) -> None:
         if status.state is not TaskState.UNKNOWN:
             self._known.add(job.id)
         if status.progress is not None and status.progress != job.progress:
             job.progress = status.progress
-            self.ledger.update(job.id, progress=status.progress)
+            await self.db.update(job.id, progress=status.progress)
 
     async def _finish(self, job: Job, backend: Backend, status: TaskStatus) -> None:
         late = job.state is JobState.CANCELLED
         if status.state is TaskState.SUCCEEDED:
             await self._bring_home(job, backend, status, detail="arrived after you stopped waiting" if late else None)
-        elif status.state is TaskState.UNKNOWN and self._maybe_other_key(job):
-            self.ledger.update(job.id, **messages.task_unknown(job))
+        elif status.state is TaskState.UNKNOWN and await self._maybe_other_key(job):
+            await self.db.update(job.id, **messages.task_unknown(job))
         elif status.state is TaskState.CANCELED:
-            self._set(job, JobState.CANCELLED, detail="cancelled at the provider",
-                      error_code="cancelled", error_message=messages.CANCELLED_AT_PROVIDER)
+            await self._set(job, JobState.CANCELLED, detail="cancelled at the provider",
+                            error_code="cancelled", error_message=messages.CANCELLED_AT_PROVIDER)
         else:
-            self._set(job, JobState.FAILED, detail=status.error_code, **messages.task_failed(status))
+            await self._set(job, JobState.FAILED, detail=status.error_code, **messages.task_failed(status))
 
     async def _deadline(self, job: Job, backend: Backend) -> None:
         cancelled = await try_cancel(backend, job.task_id)
-        self._set(job, JobState.FAILED, detail="deadline", **messages.deadline(cancelled))
+        await self._set(job, JobState.FAILED, detail="deadline", **messages.deadline(cancelled))
 
     def _stop_driving(self, job_id: str) -> None:
         task = self._tasks.pop(job_id, None)
         if task is not None and task is not asyncio.current_task():
             task.cancel()
 
-    def _set(self, job: Job, state: JobState, *, detail: str | None = None,
-             only_from: tuple[JobState, ...] | None = None, **values: Any) -> Job:
-        updated = self.ledger.update(job.id, state=state, detail=detail, only_from=only_from, **values)
-        return updated or self.ledger.get(job.id)
+    async def _set(self, job: Job, state: JobState, *, detail: str | None = None,
+                   only_from: tuple[JobState, ...] | None = None, **values: Any) -> Job:
+        updated = await self.db.update(job.id, state=state, detail=detail, only_from=only_from, **values)
+        return updated or await self.db.get(job.id)
 
-    def _fail(self, job_id: str, values: dict[str, Any]) -> None:
+    async def _fail(self, job_id: str, values: dict[str, Any]) -> None:
         try:
-            job = self.ledger.get(job_id)
+            job = await self.db.get(job_id)
             if not job.state.finished:
-                self.ledger.update(job_id, state=JobState.FAILED, detail="internal error", **values)
+                await self.db.update(job_id, state=JobState.FAILED, detail="internal error", **values)
         except StudioError:
             pass

@@ -4,6 +4,8 @@ The same contract as BackendLimits, kept in the ledger's database instead of one
 memory: the account's row (locked while it is read and changed) says when the next call may go
 and until when a 429 pauses every call; provider_slots holds one row per task in flight. A slot
 whose job is no longer at the provider and whose holder died (or lost the job) no longer counts.
+Every query runs on the ledger's own threads (studio.jobs.offloop): waiting for another replica's
+row lock never holds up this replica's event loop.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 
 from studio.jobs.ledger import Ledger, holder_alive
 from studio.jobs.limits import BackendLimits
+from studio.jobs.offloop import OffLoop
 
 SLOT_WAIT = 0.25  # seconds between looks for a free slot
 # A task in these states is at the provider: its slot counts even while its replica is dead and
@@ -22,11 +25,15 @@ AT_PROVIDER = ("submitting", "running", "downloading")
 
 
 class SharedLimits(BackendLimits):
-    def __init__(self, ledger: Ledger, account: str, holder: str, max_in_flight: int, requests_per_minute: int):
+    def __init__(self, ledger: Ledger, account: str, holder: str, off: OffLoop, max_in_flight: int,
+                 requests_per_minute: int):
+        """(Made off the event loop: it writes the account's row.)"""
         super().__init__(max_in_flight, requests_per_minute)
         self.store = ledger.store
         self.account = account
         self.holder = holder
+        self.off = off
+        self._paused_here = 0.0  # this replica's own last pause (wall clock), honoured before the row says it
         with self.store.tx() as db:
             db.execute("INSERT INTO provider_accounts (account) VALUES (?) ON CONFLICT (account) DO NOTHING",
                        (account,))
@@ -37,7 +44,7 @@ class SharedLimits(BackendLimits):
                           f"{self.store.row_lock}", (self.account,)).fetchone()
 
     async def take_slot(self, job_id: str = "") -> None:
-        while not self._try_slot(job_id):
+        while not await self.off(self._try_slot, job_id):
             await asyncio.sleep(SLOT_WAIT)
         self.in_flight += 1
 
@@ -59,49 +66,68 @@ class SharedLimits(BackendLimits):
                        (self.account, job_id, self.holder))
             return True
 
-    def hold_slot(self, job_id: str = "") -> None:
+    async def hold_slot(self, job_id: str = "") -> None:
         """A task already at the provider (taken over, or resumed) counts whatever the limit."""
+        await self.off(self._hold, job_id)
+        self.in_flight += 1
+
+    def _hold(self, job_id: str) -> None:
         with self.store.tx() as db:
             db.execute("INSERT INTO provider_slots (account, job_id, holder) VALUES (?, ?, ?) "
                        "ON CONFLICT (account, job_id) DO UPDATE SET holder = excluded.holder",
                        (self.account, job_id, self.holder))
-        self.in_flight += 1
 
     async def free_slot(self, job_id: str = "") -> None:
+        await self.off(self._free, job_id)
+        self.in_flight = max(0, self.in_flight - 1)
+
+    def _free(self, job_id: str) -> None:
         with self.store.tx() as db:
             db.execute("DELETE FROM provider_slots WHERE account = ? AND job_id = ? AND holder = ?",
                        (self.account, job_id, self.holder))
-        self.in_flight = max(0, self.in_flight - 1)
 
     async def before_call(self) -> None:
         """Take the account's next turn, whichever replica calls; wait for it outside the lock."""
         now = time.time()
-        with self.store.tx() as db:
-            row = self._account_row(db)
-            start = max(now, row["next_call"], row["paused_until"])
-            if self.interval:
-                db.execute("UPDATE provider_accounts SET next_call = ? WHERE account = ?",
-                           (start + self.interval, self.account))
+        start = await self.off(self._next_turn, now)
         if start > now:
             await asyncio.sleep(start - now)
 
-    def paused_for(self) -> float:
+    def _next_turn(self, now: float) -> float:
+        with self.store.tx() as db:
+            row = self._account_row(db)
+            start = max(now, row["next_call"], row["paused_until"], self._paused_here)
+            if self.interval:
+                db.execute("UPDATE provider_accounts SET next_call = ? WHERE account = ?",
+                           (start + self.interval, self.account))
+        return start
+
+    async def paused_for(self) -> float:
+        return await self.off(self._paused_for)
+
+    def _paused_for(self) -> float:
         with self.store.read() as db:
             row = db.execute("SELECT paused_until FROM provider_accounts WHERE account = ?",
                              (self.account,)).fetchone()
-        return max(0.0, row["paused_until"] - time.time())
+        return max(0.0, row["paused_until"] - time.time(), self._paused_here - time.time())
 
-    def pause(self, seconds: float) -> None:
-        """Hold every replica's calls to this account (the provider said 429 / Retry-After)."""
+    def pause(self, seconds: float):
+        """Hold every replica's calls to this account (the provider said 429 / Retry-After): this replica's
+        at once, the others' once the row is written (on the ledger's threads; returns that write)."""
+        until = time.time() + seconds
+        self._paused_here = max(self._paused_here, until)
+        return self.off.pool.submit(self._write_pause, until)
+
+    def _write_pause(self, until: float) -> None:
         with self.store.tx() as db:
             row = self._account_row(db)
-            until = max(row["paused_until"], time.time() + seconds)
-            db.execute("UPDATE provider_accounts SET paused_until = ? WHERE account = ?", (until, self.account))
+            db.execute("UPDATE provider_accounts SET paused_until = ? WHERE account = ?",
+                       (max(row["paused_until"], until), self.account))
 
 
-def limits_for(ledger: Ledger, account: str, holder: str, max_in_flight: int,
+def limits_for(ledger: Ledger, account: str, holder: str, off: OffLoop, max_in_flight: int,
                requests_per_minute: int) -> BackendLimits:
     """One process's limits on a single machine; limits every replica shares on a shared ledger."""
     if ledger.shared:
-        return SharedLimits(ledger, account, holder, max_in_flight, requests_per_minute)
+        return SharedLimits(ledger, account, holder, off, max_in_flight, requests_per_minute)
     return BackendLimits(max_in_flight, requests_per_minute)

@@ -10,13 +10,14 @@ from typing import Any
 
 from studio.budgets import Usage
 from studio.jobs.gallery_index import DAY, UNFINISHED
+from studio.jobs.model import Phase, phase_sql
 
 # What a job counts against a budget: its billed cost once known, its quote while it runs or may
 # have been billed, nothing when it failed or was cancelled in time, nothing on the free preview or
 # on a user's own key.
 SPEND = """CASE WHEN backend = 'preview' OR key_source = 'user' THEN 0
     WHEN cost_usd IS NOT NULL THEN cost_usd
-    WHEN state IN ('failed', 'cancelled') AND COALESCE(error_code, '') NOT IN ('deadline', 'stopped_waiting') THEN 0
+    WHEN """ + phase_sql(*(p for p in Phase if not p.billed)) + """ THEN 0
     ELSE quote_usd END"""
 
 

@@ -91,12 +91,31 @@ class SqliteStore:
             return db.execute("PRAGMA user_version").fetchone()[0]
 
     def apply(self, script: str, number: int) -> None:
-        """Run one migration and record the schema version it reaches, in one transaction."""
-        with self.read() as db:
-            db.executescript(f"BEGIN IMMEDIATE; {script}; PRAGMA user_version={int(number)}; COMMIT;")
+        """Run one migration unless another process just did, and record the version it reaches, in one
+        transaction: the version is read again once the write lock is held, so of several processes
+        opening a fresh ledger at once, one migrates and the others find it done."""
+        with self.tx() as db:
+            if db.execute("PRAGMA user_version").fetchone()[0] >= number:
+                return
+            for statement in statements(script):  # (executescript would commit the transaction first)
+                db.execute(statement)
+            db.execute(f"PRAGMA user_version={int(number)}")
 
     def notify(self, job_id: str) -> None:
         """One machine: the process that drives the job is woken directly."""
 
     def listen(self, callback: Callable[[str], None]) -> Callable[[], None] | None:
         return None
+
+
+def statements(script: str) -> Iterator[str]:
+    """The script's statements one by one (a trigger's body, with its own semicolons, stays whole)."""
+    current = ""
+    for piece in script.split(";"):
+        current += piece + ";"
+        if sqlite3.complete_statement(current):
+            if current.strip(" \n\t;"):
+                yield current
+            current = ""
+    if current.strip(" \n\t;"):
+        yield current

@@ -48,8 +48,8 @@ async def run(args: Sequence[str], *, total_seconds: float | None = None,
                 on_progress(min(1.0, int(m.group(1)) / 1e6 / total_seconds))
 
     try:
-        _, stderr = await asyncio.wait_for(
-            asyncio.gather(read_progress(), proc.stderr.read()), timeout)  # type: ignore[union-attr]
+        async with asyncio.timeout(timeout):  # (wait_for around gather could leave the gather's outcome unread)
+            _, stderr = await asyncio.gather(read_progress(), proc.stderr.read())  # type: ignore[union-attr]
         await proc.wait()
     except BaseException:
         if proc.returncode is None:

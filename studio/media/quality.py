@@ -120,13 +120,24 @@ class Converted:
     profile: str    # the profile it was converted from
 
 
+def needs_srgb(path: str | Path) -> str | None:
+    """The name of the non-sRGB ICC profile an image would be converted from (to_srgb), else None.
+    Reads the header only and writes nothing."""
+    with Image.open(path) as img:
+        return _convertible(img)
+
+
+def _convertible(img: Image.Image) -> str | None:
+    if _too_big(img) or img.mode not in ("RGB", "RGBA", "CMYK"):
+        return None
+    return profile_name(img)
+
+
 def to_srgb(path: str | Path, out_dir: Path) -> Converted | None:
     """An sRGB copy of an image with a non-sRGB ICC profile, written into out_dir; None when already sRGB."""
     with Image.open(path) as img:
-        if _too_big(img):
-            return None
-        name = profile_name(img)
-        if name is None or img.mode not in ("RGB", "RGBA", "CMYK"):
+        name = _convertible(img)
+        if name is None:
             return None
         source = ImageCms.ImageCmsProfile(io.BytesIO(img.info["icc_profile"]))
         srgb = ImageCms.createProfile("sRGB")

@@ -34,9 +34,9 @@ def advice_text(ctx: UiContext, variant: str, prompt: str | None, resolution: st
     """Advice for the tab's current prompt and uploads, as Markdown."""
     refs = [upload_path(r) for r in references]
     try:
-        items = ctx.studio.advise(variant, prompt or "", upload_path(first_frame), refs, resolution)
+        items = ctx.studio.advice.advise(variant, prompt or "", upload_path(first_frame), refs, resolution)
     except StudioError as e:  # still show what the prompt alone teaches
-        items = advise_prompt(prompt or "", variant, ctx.studio.reference_token(1).replace("1", "{n}"))
+        items = advise_prompt(prompt or "", variant, ctx.studio.advice.reference_token(1).replace("1", "{n}"))
         return markdown(items, str(e))
     return markdown(items)
 
@@ -70,7 +70,7 @@ def api_endpoint(ctx: UiContext) -> None:
         """Advice before money is spent. references are in slot order."""
         refs = [upload_path(r) for r in references or ()]
         try:
-            items = ctx.studio.advise(variant, prompt or "", upload_path(first_frame), refs, resolution or None)
+            items = ctx.studio.advice.advise(variant, prompt or "", upload_path(first_frame), refs, resolution or None)
         except StudioError as e:
             raise gr.Error(str(e), title="Check your input") from None
         return [i.to_dict() for i in items]

@@ -1,6 +1,6 @@
 """API (and MCP) endpoints for what the gallery does: list jobs, one job, cancel; and a quote.
 
-Each acts only on the caller's own jobs (UiContext.owner): another user's job
+Each acts only on the caller's own jobs (UiContext.caller): another user's job
 id is answered exactly like an unknown one. The generate endpoints are the
 tabs' Generate buttons (see app._wire_tab); these have no component, so
 gr.api derives their types from the hints and MCP their descriptions from the
@@ -17,9 +17,9 @@ import math
 from collections.abc import Callable
 
 import gradio as gr
-from gradio.context import get_blocks_context
 
 from studio.errors import InputError, NotFound, StudioError, shown_id
+from studio.ui.compat import api_components
 from studio.ui.context import UiContext, user_error
 from studio.ui.controls import RECORD_DOC, document_api
 
@@ -30,7 +30,7 @@ RETURNS = {  # name: (label, description); the rest return one job record
 }
 
 def job_actions(ctx: UiContext) -> list[Callable]:
-    studio = ctx.studio
+    core = ctx.studio.core
 
     def list_jobs(limit: int = 50, request: gr.Request = None) -> list[dict]:
         """List your jobs, newest first, as job records (id, state, progress, variant, cost_usd, quote_usd,
@@ -39,7 +39,7 @@ def job_actions(ctx: UiContext) -> list[Callable]:
         Args:
             limit: how many jobs at most, 1 to 500; default 50
         """
-        return [job.record() for job in studio.jobs(ctx.owner(request), whole_number("limit", limit, 1, 500))]
+        return [job.record() for job in core.jobs(ctx.caller(request), whole_number("limit", limit, 1, 500))]
 
     def job_status(job_id: str, request: gr.Request = None) -> dict:
         """One of your jobs: its record with state (queued, running, succeeded, failed, cancelled, unsure),
@@ -48,7 +48,7 @@ def job_actions(ctx: UiContext) -> list[Callable]:
         Args:
             job_id: the id from a generate call's job record or from list_jobs
         """
-        return studio.job(ctx.owner(request), job_ref(job_id)).record()
+        return core.job(ctx.caller(request), job_ref(job_id)).record()
 
     def cancel_job(job_id: str, request: gr.Request = None) -> dict:
         """Cancel one of your unfinished jobs and return its record. A job cancelled at the provider in time is
@@ -58,11 +58,11 @@ def job_actions(ctx: UiContext) -> list[Callable]:
         Args:
             job_id: the id of the job to cancel
         """
-        owner = ctx.owner(request)
-        job = studio.job(owner, job_ref(job_id))
+        caller = ctx.caller(request)
+        job = core.job(caller, job_ref(job_id))
         if job.state.finished:
             return job.record()
-        return studio.cancel(owner, job.id).record()
+        return core.cancel(caller, job.id).record()
 
     def quote(variant: str, resolution: str = "720P", duration: int = 5,
               source_seconds: float | None = None) -> dict:
@@ -75,14 +75,14 @@ def job_actions(ctx: UiContext) -> list[Callable]:
             duration: clip length in whole seconds, 3 to 15 (not used by edit); default 5
             source_seconds: edit only: the source clip's length in seconds (3 to 60); input and output are both billed
         """
-        return studio.price(variant, resolution, duration, source_seconds).to_dict()
+        return core.price(variant, resolution, duration, source_seconds).to_dict()
 
     return [list_jobs, job_status, cancel_job, quote]
 
 
 def billing_actions(ctx: UiContext) -> list[Callable]:
     """Endpoints for a clip the provider billed but the studio has not collected yet."""
-    studio = ctx.studio
+    billing = ctx.studio.billing
 
     def collect_again(job_id: str, request: gr.Request = None) -> dict:
         """Try now to download the clip of one of your jobs that the provider finished and billed but the
@@ -92,7 +92,7 @@ def billing_actions(ctx: UiContext) -> list[Callable]:
         Args:
             job_id: the id of the job whose clip to collect
         """
-        return studio.collect_again(ctx.owner(request), job_ref(job_id)).record()
+        return billing.collect_again(ctx.caller(request), job_ref(job_id)).record()
 
     return [collect_again]
 
@@ -122,13 +122,12 @@ def job_ref(job_id) -> str:
 
 def wire(ctx: UiContext, extra: tuple[Callable, ...] = ()) -> None:
     """Register each action as a named API endpoint and MCP tool (inside the Blocks)."""
-    blocks = get_blocks_context().blocks
     for fn in [*job_actions(ctx), *extra]:
         dep = gr.api(plain_errors(fn), api_name=fn.__name__, concurrency_limit=None)
         label, text = RETURNS.get(fn.__name__, ("Job record", RECORD_DOC))
-        (output,) = [blocks[i] for i in dep["outputs"]]
+        inputs, (output,) = api_components(dep)
         output.label = label
-        document_api(fn, [blocks[i] for i in dep["inputs"]], {output: {"description": text}})
+        document_api(fn, inputs, {output: {"description": text}})
 
 
 def plain_errors(fn: Callable) -> Callable:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import gradio as gr
 
-from studio.service import Spend, Studio
+from studio.service import Caller, Studio
+from studio.service.billing import Spend
 from studio.ui import api, chain_actions, detail, draft, edit_tab, form, image_tab, library, live, reference_tab
 from studio.ui import storyboard, text_tab
 from studio.ui import own_key as own_key_ui
@@ -21,18 +22,15 @@ ASSETS = Path(__file__).resolve().parents[2] / "assets"
 PROVIDER_NAMES = {"dashscope": "DashScope", "inferencesh": "inference.sh"}
 
 
-def header_html(ctx: UiContext, owner: str | None, request: gr.Request | None = None) -> str:
+def header_html(ctx: UiContext, caller: Caller | None) -> str:
     studio = ctx.studio
     backend = studio.settings.backend
     test = studio.is_test_backend()
     badge = "preview" if test else "live"  # the preview colour: nothing here costs money
     label = html.escape(studio.backend_label() + (" — an emulator on this machine: test runs, no money"
                                                   if test and backend != "preview" else ""))
-    spent = html.escape(spend_words(studio.spend(owner) if owner else Spend(0.0, 0.0, (), 0)))
-    if owner and ctx.own_keys.get(owner):
-        allowance = "your own key: this studio's caps do not apply"
-    else:  # an anonymous browser's budget is its address's (see studio.budgets)
-        allowance = studio.allowance(owner, ctx.payer(request) if request else None) if owner else None
+    spent = html.escape(spend_words(studio.billing.spend(caller) if caller else Spend(0.0, 0.0, (), 0)))
+    allowance = studio.billing.allowance(caller) if caller else None
     caps = f'<span class="hh-caps">{html.escape(allowance)}</span>' if allowance else ""
     return (f'<div class="hh-header"><div class="hh-brand">HappyHorse Studio</div>'
             f'<div class="hh-meta"><span class="hh-badge hh-{badge}">{html.escape(backend)}</span> {label}'
@@ -74,7 +72,7 @@ def build(studio: Studio) -> gr.Blocks:
         panel = detail.render()
         follow = live.render()
         redraw_after, draw = live.wire(ctx, follow, lib, panel, story, tabs, header,
-                                       lambda owner, request=None: header_html(ctx, owner, request))
+                                       lambda caller: header_html(ctx, caller))
         open_view = detail.wire(ctx, panel, redraw_after)
         chain_actions.wire(ctx, panel.chain, panel.selected, panel.load, tabs, tab_box, redraw_after,
                            open_view, panel.outputs)

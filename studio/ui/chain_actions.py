@@ -18,6 +18,7 @@ import gradio as gr
 from studio.chain import EDIT_SECONDS
 from studio.errors import StudioError
 from studio.jobs.model import Job, JobState
+from studio.service import Caller
 from studio.ui.context import UiContext, serve, user_error
 from studio.ui.controls import TabUi
 
@@ -88,7 +89,7 @@ def render() -> ChainUi:
                    edit_note, trim_first, final, count, variations, story)
 
 
-def view(ctx: UiContext, ui: ChainUi, owner: str, job: Job, redraw: bool = False) -> dict:
+def view(ctx: UiContext, ui: ChainUi, caller: Caller, job: Job, redraw: bool = False) -> dict:
     """The chain actions for this job: only a finished clip has them; costs are quoted on the buttons.
 
     Drawn again for the same clip (redraw=True, as it follows the job live), what the user set or was
@@ -101,9 +102,9 @@ def view(ctx: UiContext, ui: ChainUi, owner: str, job: Job, redraw: bool = False
         return out | {ui.final: gr.update(visible=False), ui.variations: gr.update(visible=False),
                       ui.count: gr.update(visible=False)}
     try:
-        final = ctx.studio.final_quote(owner, job.id)
+        final = ctx.studio.chain.offer_final(caller, job.id).quote
         free = " · free here" if job.is_test else ""
-        out[ui.final] = gr.update(visible=True, value=f"Final at 1080P, same seed · ${final.final.total:.2f} "
+        out[ui.final] = gr.update(visible=True, value=f"Final at 1080P, same seed · ${final.total:.2f} "
                                                       f"(the draft was ${final.draft.total:.2f}){free}")
     except StudioError:
         out[ui.final] = gr.update(visible=False)  # already 1080P: it is its own final
@@ -132,32 +133,33 @@ def wire(ctx: UiContext, ui: ChainUi, selected: gr.State, load: gr.Button, tabs:
 
     def guarded(fn, paid: bool = False):
         def run(request: gr.Request, *args):
+            caller = ctx.caller(request)
             try:
-                return fn(ctx.owner(request), *args, request=request) if paid else fn(ctx.owner(request), *args)
+                return fn(caller, *args, request=request) if paid else fn(caller, *args)
             except StudioError as e:
                 raise user_error(e, "Not done") from None
         return run
 
-    def frame_of(owner, job_id, at, which):
-        return ctx.studio.grab_frame(owner, job_id, None if which == "last" or at is None else float(at))
+    def frame_of(caller, job_id, at, which):
+        return ctx.studio.chain.grab_frame(caller, job_id, None if which == "last" or at is None else float(at))
 
-    def to_first(owner, job_id, at, which):
-        path = serve(str(frame_of(owner, job_id, at, which)))
+    def to_first(caller, job_id, at, which):
+        path = serve(str(frame_of(caller, job_id, at, which)))
         gr.Info("The frame is Image to video's first frame now: say what happens next, then Generate.", duration=5)
         return {_component(by_name, "image_to_video", "first_frame"): path, tab_box: gr.Tabs(selected="i2v")}
 
-    def to_slot(owner, job_id, at, which, slot):
+    def to_slot(caller, job_id, at, which, slot):
         tab_name, field = str(slot).split(":")
-        path = serve(str(frame_of(owner, job_id, at, which)))
+        path = serve(str(frame_of(caller, job_id, at, which)))
         gr.Info(f"The frame is in {dict((v, k) for k, v in SLOTS)[slot]} now.", duration=5)
         return {_component(by_name, tab_name, field): path,
                 tab_box: gr.Tabs(selected="r2v" if tab_name == "reference_to_video" else "edit")}
 
-    def as_png(owner, job_id, at, which):
-        return gr.update(value=serve(str(frame_of(owner, job_id, at, which))), visible=True)
+    def as_png(caller, job_id, at, which):
+        return gr.update(value=serve(str(frame_of(caller, job_id, at, which))), visible=True)
 
-    def load_settings(owner, job_id):
-        loaded = ctx.studio.load_settings(owner, job_id)
+    def load_settings(caller, job_id):
+        loaded = ctx.studio.chain.load_settings(caller, job_id)
         tab = by_name[TAB_OF[loaded.variant.value]]
         values = _values(loaded.fields, loaded.seed_used)
         for note in loaded.notes:
@@ -167,11 +169,11 @@ def wire(ctx: UiContext, ui: ChainUi, selected: gr.State, load: gr.Button, tabs:
         return {c: values[name] for c, name in zip(tab.inputs, tab_fields(tab)) if name in values} | \
             {tab_box: gr.Tabs(selected=loaded.variant.value)}
 
-    def to_edit(owner, job_id, start, end):
+    def to_edit(caller, job_id, start, end):
         start, end = (start or None), (end or None)  # empty (or 0 to 0): the whole clip
-        source = ctx.studio.send_to_edit(owner, job_id, start, end)
+        source = ctx.studio.chain.send_to_edit(caller, job_id, start, end)
         gr.Info("The clip is Video edit's source now: write the instruction, then Generate.", duration=5)
-        job = ctx.studio.job(owner, job_id)
+        job = ctx.studio.core.job(caller, job_id)
         offer = (f"Trim to the first {EDIT_SECONDS:g} s · {money(source.quote_if_first_15, job)} instead of "
                  f"{money(source.untrimmed_quote.total, job)}")
         return {_component(by_name, "video_edit", "video"): serve(str(source.video)),
@@ -180,29 +182,27 @@ def wire(ctx: UiContext, ui: ChainUi, selected: gr.State, load: gr.Button, tabs:
                 ui.trim_in: source.start if start is not None else None,
                 ui.trim_out: source.end if end is not None else None}
 
-    def trim_first(owner, job_id):
-        return to_edit(owner, job_id, 0.0, EDIT_SECONDS)
+    def trim_first(caller, job_id):
+        return to_edit(caller, job_id, 0.0, EDIT_SECONDS)
 
-    def final(owner, job_id, request=None):
-        draft = ctx.studio.job(owner, job_id)
-        ctx.confirm_spend(owner, ctx.studio.final_quote(owner, job_id).final.total, draft.backend,
-                          f"final of {job_id}", request)
-        job = ctx.studio.make_final(owner, job_id, **ctx.paying(request, draft.backend))
+    def final(caller, job_id, request=None):
+        offer = ctx.studio.chain.offer_final(caller, job_id)  # what is confirmed is what is sent
+        ctx.confirm_spend(caller, offer.total, offer.backend, f"final of {job_id}", request)
+        (job,) = ctx.studio.chain.send(caller, offer)
         gr.Info("Making the 1080P final (same prompt and seed): it opens here and leads the gallery.", duration=5)
-        return reopen(owner, job)
+        return reopen(caller, job)
 
-    def variations(owner, job_id, count, request=None):
-        draft = ctx.studio.job(owner, job_id)
-        quote = ctx.studio.variations_quote(owner, job_id, count)  # checks the count too
-        ctx.confirm_spend(owner, quote.total, draft.backend, f"{quote.count} variations of {job_id}", request)
-        made = ctx.studio.make_variations(owner, job_id, quote.count, **ctx.paying(request, draft.backend))
+    def variations(caller, job_id, count, request=None):
+        offer = ctx.studio.chain.offer_variations(caller, job_id, count)  # checks the count too
+        ctx.confirm_spend(caller, offer.total, offer.backend, f"{len(offer.seeds)} variations of {job_id}", request)
+        made = ctx.studio.chain.send(caller, offer)
         gr.Info(f"Making {len(made)} variations with new seeds: they arrive together at the top of the gallery.",
                 duration=5)
-        return reopen(owner, ctx.studio.job(owner, job_id))
+        return reopen(caller, offer.parent)
 
-    def variations_label(owner, job_id, count):
-        quote = ctx.studio.variations_quote(owner, job_id, count)
-        return gr.update(value=f"Make {quote.count} variations · {money(quote.total, ctx.studio.job(owner, job_id))}")
+    def variations_label(caller, job_id, count):
+        offer = ctx.studio.chain.offer_variations(caller, job_id, count)
+        return gr.update(value=f"Make {offer.quote.count} variations · {money(offer.total, offer.parent)}")
 
     frame_in = [selected, ui.at, ui.which]
     redraw_after(ui.to_first.click(guarded(to_first), frame_in, tab_outputs, js=PLAYER_TIME, **private))

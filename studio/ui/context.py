@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import logging
 import os
@@ -19,11 +18,11 @@ from urllib.parse import quote
 
 import gradio as gr
 
-from studio.anonymous import Signer, address_of, studio_secret
 from studio.errors import StudioError
 from studio.jobs.model import Job, JobState
-from studio.service import LOCAL_OWNER, Studio
-from studio.ui.identity import OwnKeys, TokenAccounts, anonymous_token, signed_in_name
+from studio.service import Caller, Studio
+from studio.ui.compat import in_cache
+from studio.ui.identity import Callers
 from studio.ui.uploads import upload_path, uploads  # noqa: F401  (the tabs import them from here)
 from studio.ui.watch import Latest, Watch
 
@@ -38,10 +37,12 @@ log = logging.getLogger("studio.ui")
 class Submitted:
     """Passed as generate()'s progress: send the job and return at once (the page follows it from the ledger).
 
+    caller: who the page's event is (worked out once, by the page's own handler).
     again: the user asked for another take on purpose ("Generate another"), so the same request sent
     moments ago makes a new job instead of returning that one (the double-click guard).
     """
 
+    caller: Caller
     again: bool = False
 
 
@@ -51,17 +52,9 @@ def user_error(e: StudioError, title: str = "Check your input") -> gr.Error:
     return gr.Error(str(e), title=title, print_exception=False)
 
 
-def event_data(evt: gr.EventData) -> dict:
-    """What a page's script sent with an event (trigger(name, {...})); {} for anything but a dict."""
-    data = getattr(evt, "_data", None)
-    return data if isinstance(data, dict) else {}
-
-
 @dataclass
 class UiContext:
     studio: Studio
-    tokens: TokenAccounts = field(default_factory=TokenAccounts)
-    own_keys: OwnKeys = field(default_factory=OwnKeys)  # signed-in users' own provider keys, memory only
     _asked: dict = field(default_factory=dict)  # (owner, backend, request) -> when the page was asked to confirm
     _urls: dict = field(default_factory=dict, repr=False)  # file (path, mtime, size) -> browser address
     _urls_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -69,7 +62,7 @@ class UiContext:
     opening: Latest = field(default_factory=Latest)  # which tile each page opened last
 
     def __post_init__(self) -> None:
-        self.signer = Signer(studio_secret(self.studio.settings.browser_secret, self.studio.settings.data_dir))
+        self.callers = Callers(self.studio.settings)
 
     def url(self, block: gr.blocks.Block, path: str | None) -> str | None:
         """A browser address for a studio file, through serve() and Gradio's cache (never the data dir).
@@ -87,7 +80,7 @@ class UiContext:
             known = self._urls.get(key)
         if known:
             return known
-        cached = block.move_resource_to_block_cache(serve(path))
+        cached = in_cache(block, serve(path))
         address = "gradio_api/file=" + quote(str(cached))
         with self._urls_lock:
             if len(self._urls) >= URL_MEMORY:
@@ -95,40 +88,25 @@ class UiContext:
             self._urls[key] = address
         return address
 
-    def owner(self, request: gr.Request | None) -> str:
-        """The local user; or, when the studio serves many, the signed-in user or this browser."""
-        if not self.studio.settings.multi_user:
-            return LOCAL_OWNER
-        name = signed_in_name(request) or (self.tokens.name(request) if self.studio.settings.on_space else None)
-        if name:
-            return f"user:{name}"
-        token = anonymous_token(request, self.signer)
-        if not token:
+    def caller(self, request: gr.Request | None) -> Caller:
+        """Who this event's request is (once per event: every handler passes it down)."""
+        caller = self.callers.caller(request)
+        if caller is None:
             raise gr.Error("This browser has no studio identity: allow cookies for this site, or sign in.")
-        return "anon:" + hashlib.sha256(token.encode()).hexdigest()[:24]
+        return caller
 
-    def payer(self, request: gr.Request | None) -> str:
-        """Whose budget a job counts against: the account, or for anonymous browsers their address."""
-        owner = self.owner(request)
-        if not owner.startswith("anon:"):
-            return owner
-        peer = getattr(getattr(request, "client", None), "host", None)
-        address = address_of(request.headers if request is not None else None, peer, self.studio.settings.on_space)
-        return "addr:" + hashlib.sha256(address.encode()).hexdigest()[:24]
-
-    def owner_or_none(self, request: gr.Request | None) -> str | None:
-        try:
-            return self.owner(request)
-        except gr.Error:
-            return None
+    def caller_or_none(self, request: gr.Request | None) -> Caller | None:
+        """The same, for what a page shows before it has an identity (nothing of anyone's)."""
+        return self.callers.caller(request)
 
     def prepare(self, variant: str, **fields: Any):
         try:
-            return self.studio.prepare(variant, **uploads(fields))
+            return self.studio.core.prepare(variant, **uploads(fields))
         except StudioError as e:
             raise user_error(e) from None
 
-    def confirm_spend(self, owner: str, cost: float, backend: str, what: str, request: gr.Request | None) -> None:
+    def confirm_spend(self, caller: Caller, cost: float, backend: str, what: str,
+                      request: gr.Request | None) -> None:
         """On the page, spending above STUDIO_CONFIRM_ABOVE on a paid backend goes through on the second press.
 
         The first press answers with the price and asks again; the same action (`what`: the request,
@@ -139,19 +117,13 @@ class UiContext:
             return
         now = time.monotonic()
         self._asked = {k: t for k, t in self._asked.items() if now - t < CONFIRM_SECONDS}
-        fingerprint = (owner, backend, what)
+        fingerprint = (caller.owner, backend, what)
         if self._asked.pop(fingerprint, None) is not None:
             return
         self._asked[fingerprint] = now
         raise gr.Error(f"This costs ${cost:.2f} on {backend}, more than the "
                        f"${self.studio.settings.confirm_above:.2f} this studio asks about first. Press the button "
                        f"again within {CONFIRM_SECONDS} s to go ahead.", title="Confirm the spend")
-
-    def paying(self, request: gr.Request | None, backend: str) -> dict[str, Any]:
-        """Who pays for an action on a job of `backend`: the payer, and the user's own key when it is for it."""
-        owner = self.owner(request)
-        own = self.own_keys.get(owner)
-        return {"payer": self.payer(request), "key": own.key if own and own.backend == backend else None}
 
     async def generate(self, variant: str, request: gr.Request | None, progress: gr.Progress | Submitted,
                        **fields: Any) -> tuple[str | None, dict]:
@@ -161,16 +133,14 @@ class UiContext:
         goes away the job runs on and lands in the gallery. The page passes
         Submitted() and gets the new job's record back at once.
         """
-        owner = self.owner(request)
+        caller = progress.caller if isinstance(progress, Submitted) else self.caller(request)
         prepared = await asyncio.to_thread(self.prepare, variant, **fields)  # file checks stay off the loop
-        own = self.own_keys.get(owner)
-        backend = own.backend if own else self.studio.settings.backend
-        self.confirm_spend(owner, prepared.quote.total, backend,
+        backend = caller.account.backend if caller.account else self.studio.settings.backend
+        self.confirm_spend(caller, prepared.quote.total, backend,
                            json.dumps(prepared.request.to_dict(), sort_keys=True), request)
         try:
             again = isinstance(progress, Submitted) and progress.again
-            job = await asyncio.to_thread(self.studio.submit, owner, prepared, own.backend if own else None,
-                                          payer=self.payer(request), key=own.key if own else None, again=again)
+            job = await asyncio.to_thread(self.studio.core.submit, caller, prepared, again=again)
         except StudioError as e:
             raise user_error(e, "Not sent") from None
         if isinstance(progress, Submitted):
@@ -178,7 +148,7 @@ class UiContext:
         progress(0.0, desc=f"{prepared.quote.describe()} — queued")
         while not job.state.finished:
             await asyncio.sleep(WATCH_INTERVAL)
-            job = await asyncio.to_thread(self.studio.job, owner, job.id)
+            job = await asyncio.to_thread(self.studio.core.job, caller, job.id)
             progress(job.progress or 0.0, desc=f"{job.state.words} · {self.studio.backend_label(job.backend)}")
         if job.state is not JobState.SUCCEEDED:
             raise gr.Error(f"{job.state.words.capitalize()}: {job.error_message}", title="The job did not finish",

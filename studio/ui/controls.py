@@ -8,13 +8,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import gradio as gr
-from gradio.utils import get_function_description
 
 from studio import pricing
 from studio.errors import StudioError
 from studio.prompts import prompt_budget
+from studio.ui.compat import document, parameter_descriptions
 from studio.ui.context import UiContext, uploads
-from studio.ui.files import ImageUpload
+from studio.ui.files import image_upload
 from studio.variants import (DEFAULT_RATIO, DEFAULT_RESOLUTION, DEFAULT_SECONDS, MAX_SECONDS, MAX_SEED, MIN_SECONDS,
                              RATIOS, RESOLUTIONS, TAKES_DURATION, TAKES_RATIO, Variant)
 
@@ -87,7 +87,7 @@ def image_input(label: str, **kw) -> gr.Image:
     that is not an image reaches our own checks (and their plain words)
     instead of failing inside Gradio.
     """
-    return ImageUpload(label=label, type="filepath", image_mode=None, sources=["upload", "clipboard"], **kw)
+    return image_upload(label=label, type="filepath", image_mode=None, sources=["upload", "clipboard"], **kw)
 
 
 def prompt_box(label: str, placeholder: str, lines: int = 4) -> tuple[gr.Textbox, gr.Markdown]:
@@ -110,7 +110,7 @@ def shape_controls(variant: Variant) -> Shape:
         seed = gr.Textbox(label="Seed", placeholder="empty = random", max_lines=1, scale=2,
                           info="Same seed + same settings gives a similar take.")
         # A textbox, so "empty = random" shows (gr.Number shows 0); the API takes a whole number or None.
-        _override(seed, "api_info_as_input", type="integer", minimum=0, maximum=MAX_SEED)
+        document(seed, "input", type="integer", minimum=0, maximum=MAX_SEED)
         watermark = gr.Checkbox(label="Watermark", value=False, scale=1,
                                 info="Provider's mark, bottom right.")
     return Shape(resolution, ratio, duration, watermark, seed)
@@ -155,19 +155,14 @@ def document_api(fn: Callable, inputs: list, returns: dict | None = None) -> Non
 
     returns maps an output component to the API schema its value is documented with.
     """
-    _, described, _ = get_function_description(fn)
+    described = parameter_descriptions(fn)
     names = [p.name for p in inspect.signature(fn).parameters.values()
              if p.kind is p.POSITIONAL_OR_KEYWORD]
     for name, component in zip(names, inputs):
         if described.get(name):
-            _override(component, "api_info_as_input", additional_description=described[name])
+            document(component, "input", additional_description=described[name])
     for component, schema in (returns or {}).items():
-        _override(component, "api_info_as_output", **schema)
-
-
-def _override(component: gr.components.Component, method: str, **schema) -> None:
-    info = {**getattr(component, method)(), **schema}
-    setattr(component, method, lambda: info)
+        document(component, "output", **schema)
 
 
 def result_api(result: Result) -> dict:
@@ -179,7 +174,7 @@ def result_api(result: Result) -> dict:
 def quote_text(ctx: UiContext, variant: Variant, **fields) -> str:
     """The quote, or what has to change before there can be one."""
     try:
-        prepared = ctx.studio.prepare(variant, **uploads(fields))
+        prepared = ctx.studio.core.prepare(variant, **uploads(fields))
     except StudioError as e:
         return f"{CANT} {e}"
     lines = [f"**{prepared.quote.describe()}**"]

@@ -14,10 +14,12 @@ from dataclasses import dataclass
 import gradio as gr
 
 from studio.errors import StudioError
-from studio.jobs.model import Job, JobState
-from studio.service import console_name
+from studio.jobs.model import Job, JobState, Phase
+from studio.service import Caller
+from studio.service.billing import console_name
 from studio.ui import chain_actions, takes, tiles
-from studio.ui.context import UiContext, event_data, serve, user_error
+from studio.ui.compat import event_data
+from studio.ui.context import UiContext, serve, user_error
 from studio.ui.tiles import esc
 
 LINK_JS = """
@@ -112,27 +114,27 @@ def closed(ui: DetailUi) -> dict:
             ui.player: gr.update(value=None, visible=False), ui.confirm: gr.update(visible=False)}
 
 
-def expected_seconds(ctx: UiContext, owner: str, job: Job) -> float | None:
+def expected_seconds(ctx: UiContext, caller: Caller, job: Job) -> float | None:
     """How long jobs with these settings usually take (median of earlier ones); None without history."""
     try:
-        return ctx.studio.expected_time(owner, job.id).seconds
+        return ctx.studio.core.expected_time(caller, job.id).seconds
     except StudioError:
         return None
 
 
-def view(ctx: UiContext, ui: DetailUi, owner: str, job: Job, expected: float | None = None,
+def view(ctx: UiContext, ui: DetailUi, caller: Caller, job: Job, expected: float | None = None,
          redraw: bool = False) -> dict:
     """Every part of the panel for this job, as it stands now (redraw: the same job drawn again as it changes,
     keeping what the user set in its chain actions)."""
     if expected is None and not job.state.finished:
-        expected = expected_seconds(ctx, owner, job)
+        expected = expected_seconds(ctx, caller, job)
     done = job.state is JobState.SUCCEEDED
     is_edit = job.request.variant.value == "edit" and done and bool(job.request.video)
     decided = job.state.finished and job.state is not JobState.UNSURE
     generated = job.request.variant.value in chain_actions.TAB_OF
-    owed = job.state is JobState.UNCOLLECTED or (job.state is JobState.FAILED and job.error_code == "deadline")
-    family = takes.takes_of(ctx, owner, job)
-    return chain_actions.view(ctx, ui.chain, owner, job, redraw) | {
+    owed = job.phase.collectable
+    family = takes.takes_of(ctx, caller, job)
+    return chain_actions.view(ctx, ui.chain, caller, job, redraw) | {
         ui.panel: gr.update(visible=True),
         ui.selected: job.id,
         ui.seen: takes.version(family, job),
@@ -154,14 +156,14 @@ def view(ctx: UiContext, ui: DetailUi, owner: str, job: Job, expected: float | N
                             if not job.is_test else f"Run again, new seed · {tiles.money(job)}"),
         ui.delete: gr.update(visible=decided),
         ui.confirm: gr.update(visible=False),
-        ui.info: info_html(ctx, owner, job),
+        ui.info: info_html(ctx, caller, job),
         ui.record: job.public_record(),
     }
 
 
-def drawn_from(ctx: UiContext, owner: str, job: Job) -> str:
+def drawn_from(ctx: UiContext, caller: Caller, job: Job) -> str:
     """The panel is drawn again when this changes: the clip, or any take beside it."""
-    return takes.version(takes.takes_of(ctx, owner, job), job)
+    return takes.version(takes.takes_of(ctx, caller, job), job)
 
 
 def title_html(job: Job) -> str:
@@ -183,7 +185,7 @@ def banner_html(job: Job, expected: float | None) -> str:
                 f'{esc(job.error_message or "")}</p><p>Look in the <b>{esc(console_name(job.backend))}</b> for '
                 f'a task created around {esc(time.strftime("%H:%M", time.localtime(job.created_at)))}, '
                 'then tell the studio what you found.</p></div>')
-    if job.state is JobState.CANCELLED or job.error_code == "kept_billed":
+    if job.state is JobState.CANCELLED or job.phase is Phase.KEPT_BILLED:
         return (f'<div class="hh-banner hh-b-cancelled"><p><b>{esc(tiles.state_words(job).capitalize())}.</b> '
                 f'{esc(job.error_message or "")}</p><p>{esc(tiles.cost_line(job))}</p></div>')
     return (f'<div class="hh-banner hh-b-failed"><p><b>{esc(tiles.state_words(job).capitalize())}.</b> '
@@ -215,9 +217,9 @@ def settings_line(job: Job) -> str:
     return " · ".join(parts)
 
 
-def lineage_html(ctx: UiContext, owner: str, job: Job) -> str:
+def lineage_html(ctx: UiContext, caller: Caller, job: Job) -> str:
     """Where the clip came from and what was made from it, both ways; each step opens in one click."""
-    family = ctx.studio.lineage(owner, job.id)
+    family = ctx.studio.chain.lineage(caller, job.id)
     rows = []
     how = job.made_as.value if job.made_as else "made from"
     for parent in family.parents:
@@ -235,7 +237,7 @@ def link(job: Job) -> str:
             f'<span class="hh-muted">({esc(tiles.spec(job))}, {esc(tiles.state_words(job))})</span>')
 
 
-def info_html(ctx: UiContext, owner: str, job: Job) -> str:
+def info_html(ctx: UiContext, caller: Caller, job: Job) -> str:
     rows = [("Prompt", esc(job.request.prompt or "—")),
             ("Settings", esc(settings_line(job))),
             ("Cost", esc(tiles.cost_line(job)) + (f" · billed {job.billed_seconds:g} s"
@@ -247,8 +249,8 @@ def info_html(ctx: UiContext, owner: str, job: Job) -> str:
     ids = [f"job {job.id}"] + ([f"task {job.task_id}"] if job.task_id else []) + \
           ([f"request {job.request_id}"] if job.request_id else [])
     rows.append(("Ids", esc(" · ".join(ids))))
-    rows.append(("Lineage", lineage_html(ctx, owner, job)))
-    history = ctx.studio.history(owner, job.id)
+    rows.append(("Lineage", lineage_html(ctx, caller, job)))
+    history = ctx.studio.core.history(caller, job.id)
     start = history[0]["at"] if history else job.created_at
     rows.append(("History", "<ol class='hh-history'>" + "".join(
         f"<li><b>{esc(h['state'])}</b> <span>{esc(time.strftime('%H:%M:%S', time.localtime(h['at'])))}"
@@ -258,46 +260,47 @@ def info_html(ctx: UiContext, owner: str, job: Job) -> str:
 
 
 def wire(ctx: UiContext, ui: DetailUi, redraw_after) -> Callable[[str, Job], dict]:
-    """The panel's own buttons; returns open_view(owner, job) for anything that opens a job here."""
+    """The panel's own buttons; returns open_view(caller, job) for anything that opens a job here."""
 
-    def open_view(owner: str, job: Job) -> dict:
-        return view(ctx, ui, owner, job)
+    def open_view(caller: Caller, job: Job) -> dict:
+        return view(ctx, ui, caller, job)
 
     def act(fn, toast: Callable[[Job], str] | None = None):
         def handler(job_id, request: gr.Request):
-            owner = ctx.owner(request)
+            caller = ctx.caller(request)
             if not job_id:
                 raise gr.Error("Open a clip first.", print_exception=False)
             try:
-                job = fn(owner, job_id, request)
+                job = fn(caller, job_id, request)
             except StudioError as e:
                 raise user_error(e, "Not done") from None
             if toast:
                 gr.Info(toast(job))
-            return open_view(owner, job) if job.deleted_at is None else closed(ui)
+            return open_view(caller, job) if job.deleted_at is None else closed(ui)
         return handler
 
     private = dict(api_visibility="private", show_progress="hidden")
-    studio = ctx.studio
+    core, billing, gallery = ctx.studio.core, ctx.studio.billing, ctx.studio.gallery
+
     def spending(method):
-        """A paid action: asked first above the confirm line, paid by the right payer (and own key)."""
-        def run(owner: str, job_id: str, request: gr.Request) -> Job:
-            job = studio.job(owner, job_id)
-            ctx.confirm_spend(owner, job.quote_usd, job.backend, f"{method.__name__} of {job_id}", request)
-            return method(owner, job_id, **ctx.paying(request, job.backend))
+        """A paid action: asked first above the confirm line; the caller pays (on their own key when it fits)."""
+        def run(caller: Caller, job_id: str, request: gr.Request) -> Job:
+            job = core.job(caller, job_id)
+            ctx.confirm_spend(caller, job.quote_usd, job.backend, f"{method.__name__} of {job_id}", request)
+            return method(caller, job_id)
         return run
 
     buttons = [
-        (ui.favourite, lambda o, i, r: studio.favourite(o, i, not studio.job(o, i).favourite), None),
-        (ui.cancel, lambda o, i, r: studio.cancel(o, i), lambda j: j.error_message or f"Job {j.id}: {j.state.words}."),
-        (ui.retry, spending(studio.retry), lambda j: f"Started again as a new job ({tiles.money(j)})."),
-        (ui.resend, spending(studio.resend_unsure),
+        (ui.favourite, lambda c, i, r: gallery.favourite(c, i, not core.job(c, i).favourite), None),
+        (ui.cancel, lambda c, i, r: core.cancel(c, i), lambda j: j.error_message or f"Job {j.id}: {j.state.words}."),
+        (ui.retry, spending(core.retry), lambda j: f"Started again as a new job ({tiles.money(j)})."),
+        (ui.resend, spending(billing.resend_unsure),
          lambda j: "Sent again as a new job; the unsure one is closed, not billed."),
-        (ui.keep, lambda o, i, r: studio.keep_unsure_as_billed(o, i), lambda j: "Kept as billed: it counts in your spend."),
-        (ui.collect, lambda o, i, r: studio.collect_again(o, i, timeout=20),
+        (ui.keep, lambda c, i, r: billing.keep_unsure_as_billed(c, i), lambda j: "Kept as billed: it counts in your spend."),
+        (ui.collect, lambda c, i, r: billing.collect_again(c, i, timeout=20),
          lambda j: "The clip is here." if j.state is JobState.SUCCEEDED else
          "Not collected yet: the studio keeps trying while the provider's link is valid."),
-        (ui.really, lambda o, i, r: studio.delete(o, i), lambda j: "Deleted the clip and its files."),
+        (ui.really, lambda c, i, r: gallery.delete(c, i), lambda j: "Deleted the clip and its files."),
     ]
     for button, fn, words in buttons:
         redraw_after(button.click(act(fn, words), ui.selected, ui.outputs, **private))
@@ -307,9 +310,9 @@ def wire(ctx: UiContext, ui: DetailUi, redraw_after) -> Callable[[str, Job], dic
 
     def follow(evt: gr.EventData, request: gr.Request):
         data = event_data(evt)
-        owner = ctx.owner(request)
+        caller = ctx.caller(request)
         try:
-            return open_view(owner, studio.job(owner, str(data.get("id") or "")))
+            return open_view(caller, core.job(caller, str(data.get("id") or "")))
         except StudioError as e:
             raise user_error(e, "Not found") from None
 
@@ -317,14 +320,14 @@ def wire(ctx: UiContext, ui: DetailUi, redraw_after) -> Callable[[str, Job], dic
 
     def pick(evt: gr.EventData, request: gr.Request):
         data = event_data(evt)
-        owner = ctx.owner(request)
+        caller = ctx.caller(request)
         try:
-            job = studio.pick_take(owner, str(data.get("id") or ""))
+            job = ctx.studio.chain.pick_take(caller, str(data.get("id") or ""))
         except StudioError as e:
             raise user_error(e, "Not picked") from None
         gr.Info("Picked: the only starred take in the gallery, open here for its final or the next shot.",
                 duration=5)
-        return open_view(owner, job)
+        return open_view(caller, job)
 
     redraw_after(ui.takes.click(pick, None, ui.outputs, **private))
     return open_view

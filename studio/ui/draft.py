@@ -1,6 +1,6 @@
 """The draft form survives a reload: every tab's prompt, settings and uploads, kept for this user.
 
-The studio keeps the draft per owner (Studio.save_draft), so it needs no
+The studio keeps the draft per owner (the gallery section's save_draft), so it needs no
 browser storage: inside a cross-site iframe (a Hugging Face Space) a browser
 may refuse local storage, and the page must still work there. An upload is
 kept as the path Gradio gave it and put back only while it is still a
@@ -46,11 +46,11 @@ def put_back(value: Any) -> Any:
 
 def save(ctx: UiContext, request: gr.Request, tab: TabUi, values) -> None:
     """Keep this tab's form in the owner's draft (the other tabs' fields stay as they were)."""
-    owner = ctx.owner_or_none(request)
-    if not owner:
+    caller = ctx.caller_or_none(request)
+    if not caller:
         return
     try:
-        ctx.studio.save_draft(owner, {f"{tab.api_name}.{i}": keep(v) for i, v in enumerate(values)})
+        ctx.studio.gallery.save_draft(caller, {f"{tab.api_name}.{i}": keep(v) for i, v in enumerate(values)})
     except StudioError as e:  # too large to keep: the form is unchanged, only a reload would lose it
         gr.Warning(f"{e} A reload would not bring this draft back.", duration=6)
 
@@ -61,8 +61,8 @@ def wire(ctx: UiContext, demo: gr.Blocks, tabs: list[TabUi]) -> None:
     names = [f"{tab.api_name}.{i}" for tab in tabs for i in range(len(tab.inputs))]
 
     def restore(request: gr.Request):
-        owner = ctx.owner_or_none(request)
-        stored = ctx.studio.draft(owner) if owner else {}
+        caller = ctx.caller_or_none(request)
+        stored = ctx.studio.gallery.draft(caller) if caller else {}
         return [put_back(stored[name]) if name in stored else gr.skip() for name in names]
 
     # Once the draft is back (or there was none), the page says so: a script or a test that types into the

@@ -10,7 +10,7 @@ from studio.media import inspect
 from studio.ui import advice_view, builder, reference_sets
 from studio.ui.context import UiContext, upload_path
 from studio.ui.controls import image_input, priced, TabUi, prompt_box, quote_text, result_area, shape_controls
-from studio.ui.files import VideoUpload, refuse_text
+from studio.ui.files import refuse_text, video_upload
 from studio.variants import EDIT_OUTPUT_MAX_SECONDS, MAX_REFERENCES, AudioMode, Variant, slot_label
 
 SLOTS = MAX_REFERENCES["edit"]
@@ -39,7 +39,7 @@ def source_facts(upload) -> str:
 
 def render(ctx: UiContext) -> TabUi:
     with gr.Tab("Video edit", id="edit"):
-        video = VideoUpload(label="Source clip", sources=["upload"], height=240)
+        video = video_upload(label="Source clip", sources=["upload"], height=240)
         facts = gr.Markdown(source_facts(None))
         prompt, counter = prompt_box("Instruction", "e.g. make the lighting warmer; replace the blue car with a red one",
                                lines=3)

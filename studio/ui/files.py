@@ -3,7 +3,7 @@
 gradio_client sends a plain string as text, not as a file: the caller must
 wrap a local path in handle_file(). Gradio's own data models answer a plain
 string with a pydantic validation dump; these say what to do instead. They
-are drawn by Gradio's own Image and Video (is_template), so the page is
+are Gradio's own Image and Video with another data model, so the page is
 unchanged.
 """
 
@@ -12,9 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 import gradio as gr
-from gradio.data_classes import FileData, ImageData
 from pydantic import model_validator
 from pydantic.json_schema import SkipJsonSchema
+
+from studio.ui.compat import file_models, validated_by
+
+FileData, ImageData = file_models()
 
 HOW = ("wrap the local path in gradio_client's handle_file(), e.g. handle_file({example!r}); "
        "a plain string is sent as text, not as a file")
@@ -58,11 +61,11 @@ def refuse_text(**values: Any) -> None:
                            title="Check your input")
 
 
-class ImageUpload(gr.Image):
-    is_template = True
-    data_model = ImageFile
+def image_upload(**kw) -> gr.Image:
+    """Gradio's own Image, its API parameter refusing a plain string by name (ImageFile)."""
+    return validated_by(gr.Image(**kw), ImageFile)
 
 
-class VideoUpload(gr.Video):
-    is_template = True
-    data_model = VideoFile
+def video_upload(**kw) -> gr.Video:
+    """Gradio's own Video, its API parameter refusing a plain string by name (VideoFile)."""
+    return validated_by(gr.Video(**kw), VideoFile)

@@ -1,4 +1,5 @@
-"""Who is asking: the signed-in account, an API client's Hugging Face token, or an anonymous browser.
+"""Who is asking: the signed-in account, an API client's Hugging Face token, or an anonymous browser;
+worked out once per event as a Caller (studio.service.caller) that every handler passes down.
 
 - Signed in with Hugging Face (Gradio's OAuth on a Space): `user:<name>`, for
   as long as the sign-in token is valid; after it expires, or after sign-out,
@@ -7,8 +8,9 @@
   (gradio_client's Client(token=...)) or `Authorization: Bearer hf_...`: the
   token's account, looked up once
   and remembered for a while (only a hash of the token is kept).
-- Otherwise, when the studio serves many users: the anonymous identity cookie
-  (studio.guards), kept as a hash.
+- Otherwise, when the studio serves many users: the anonymous identity cookie,
+  as the middleware verified it (studio.anonymous), kept as a hash; its budget is
+  its address's.
 """
 
 from __future__ import annotations
@@ -16,12 +18,14 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from dataclasses import dataclass, field
 
 import gradio as gr
 
-from studio.anonymous import Signer, identity_token
+from studio.anonymous import address_of, verified_identity
+from studio.config import Settings
 from studio.secrets import remember
+from studio.service import LOCAL, Account, Caller
+from studio.ui.compat import http_request, oauth_info
 
 HF_TOKEN_TTL = 600.0  # seconds a token's account is remembered
 LOOKUPS_PER_MINUTE = 60  # hub lookups for tokens not seen lately (each blocks its request briefly)
@@ -34,22 +38,40 @@ def signed_in_name(request: gr.Request | None) -> str | None:
         return None
     if getattr(request, "username", None):
         return request.username
-    try:
-        info = request.session.get("oauth_info") or {}
-    except (AttributeError, AssertionError, KeyError):  # no session middleware: no sign-in here
-        return None
+    info = oauth_info(request)
     expires = info.get("expires_at")
     if not isinstance(expires, (int, float)) or expires < time.time():
         return None
     return (info.get("userinfo") or {}).get("preferred_username") or None
 
 
-def anonymous_token(request: gr.Request | None, signer: Signer) -> str | None:
-    """The browser's valid anonymous identity token (minted by studio.anonymous), if any."""
-    try:
-        return identity_token(request.headers.get("cookie"), signer) if request is not None else None
-    except AttributeError:
-        return None
+def _hashed(prefix: str, value: str) -> str:
+    return prefix + hashlib.sha256(value.encode()).hexdigest()[:24]
+
+
+class Callers:
+    """Who an event's request is: the one place a gr.Request becomes a Caller."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.tokens = TokenAccounts()
+        self.own_keys = OwnKeys()  # signed-in users' own provider keys, memory only
+
+    def caller(self, request: gr.Request | None) -> Caller | None:
+        """The local user; or, when the studio serves many, the signed-in user or this browser (None: no
+        identity at all, e.g. a browser that refuses cookies)."""
+        if not self.settings.multi_user:
+            return LOCAL
+        name = signed_in_name(request) or (self.tokens.name(request) if self.settings.on_space else None)
+        if name:
+            owner = f"user:{name}"
+            return Caller(owner, owner, self.own_keys.get(owner))
+        token = verified_identity(http_request(request))
+        if not token:
+            return None
+        peer = getattr(getattr(request, "client", None), "host", None)
+        address = address_of(request.headers, peer, self.settings.on_space)
+        return Caller(_hashed("anon:", token), _hashed("addr:", address))
 
 
 class TokenAccounts:
@@ -107,30 +129,22 @@ def _whoami(token: str) -> str | None:
     return user.get("name") if user.get("type") == "user" else None
 
 
-@dataclass(frozen=True)
-class OwnKey:
-    """A user's own provider key (see studio.ui.own_key); repr never shows it."""
-
-    backend: str
-    key: str = field(repr=False)
-
-
 class OwnKeys:
-    """Signed-in account -> its own key, in this process's memory only."""
+    """Signed-in account -> its own provider account (studio.ui.own_key), in this process's memory only."""
 
     def __init__(self) -> None:
-        self._keys: dict[str, OwnKey] = {}
+        self._keys: dict[str, Account] = {}
         self._lock = threading.Lock()
 
-    def get(self, owner: str) -> OwnKey | None:
+    def get(self, owner: str) -> Account | None:
         with self._lock:
             return self._keys.get(owner)
 
-    def put(self, owner: str, key: OwnKey | None) -> None:
-        if key is not None:
-            remember(key.key)  # never printed in a log from now on
+    def put(self, owner: str, account: Account | None) -> None:
+        if account is not None:
+            remember(account.key)  # never printed in a log from now on
         with self._lock:
-            if key is None:
+            if account is None:
                 self._keys.pop(owner, None)
             else:
-                self._keys[owner] = key
+                self._keys[owner] = account

@@ -17,8 +17,10 @@ import gradio as gr
 from studio.errors import StudioError
 from studio.jobs.library import PAGE_SIZE, STATE_GROUPS, Filter, Page
 from studio.jobs.model import JobState
+from studio.service import Caller
 from studio.ui import tiles
-from studio.ui.context import UiContext, event_data, user_error
+from studio.ui.compat import event_data
+from studio.ui.context import UiContext, user_error
 from studio.ui.watch import page_of
 
 MAX_SHOWN = 480
@@ -73,9 +75,9 @@ def render(ctx: UiContext) -> LibraryUi:
 
             def clip_url(job_id: str, request: gr.Request) -> str | None:
                 """The address of one of the caller's finished clips (for hover play), or None."""
-                owner = ctx.owner_or_none(request)
+                caller = ctx.caller_or_none(request)
                 try:
-                    job = ctx.studio.job(owner, str(job_id)) if owner else None
+                    job = ctx.studio.core.job(caller, str(job_id)) if caller else None
                 except StudioError:
                     return None
                 if job is None or job.state is not JobState.SUCCEEDED:
@@ -94,73 +96,73 @@ def render(ctx: UiContext) -> LibraryUi:
                      log_search, log, log_tab)
 
 
-def grid_html(ctx: UiContext, ui: LibraryUi, owner: str | None, filter: Filter, shown: int,
+def grid_html(ctx: UiContext, ui: LibraryUi, caller: Caller | None, filter: Filter, shown: int,
               expected: dict[str, float] | None = None, after: str | None = None) -> str:
     now = time.time()
-    if not owner:
+    if not caller:
         return tiles.grid(Page([], 0, filter=filter), {}, shown, now)
-    page = ctx.studio.library(owner, filter, after=after, limit=min(shown, MAX_SHOWN))
+    page = ctx.studio.gallery.page(caller, filter, after=after, limit=min(shown, MAX_SHOWN))
     posters = {j.id: ctx.url(ui.grid, j.poster_path) for j in page.jobs if j.state is JobState.SUCCEEDED}
     return tiles.grid(page, posters, shown, now, expected, older=shown >= MAX_SHOWN, newest=after is None)
 
 
-def log_rows(ctx: UiContext, owner: str | None, search: str) -> list[list[str]]:
+def log_rows(ctx: UiContext, caller: Caller | None, search: str) -> list[list[str]]:
     """Every job (newest first, up to LOG_ROWS), searchable: when, id, state, kind, backend, cost, prompt."""
-    if not owner:
+    if not caller:
         return []
-    page = ctx.studio.library(owner, Filter(search=(search or "")[:200]), limit=LOG_ROWS)
+    page = ctx.studio.gallery.page(caller, Filter(search=(search or "")[:200]), limit=LOG_ROWS)
     now = time.time()
     return [[tiles.when(j.created_at, now), j.id, tiles.state_words(j), j.request.variant.title, j.backend,
              tiles.cost_line(j), tiles.prompt_start(j, 80)] for j in page.jobs]
 
 
-def backend_choices(ctx: UiContext, owner: str | None) -> list[tuple[str, str]]:
-    names = ctx.studio.gallery_backends(owner) if owner else []
+def backend_choices(ctx: UiContext, caller: Caller | None) -> list[tuple[str, str]]:
+    names = ctx.studio.gallery.backends(caller) if caller else []
     return [("Any backend", "")] + [(n, n) for n in names]
 
 
 def wire(ctx: UiContext, ui: LibraryUi, panel, open_view, redraw_after) -> None:
     """Filters redraw the grid from the first page; a tile click opens, stars or asks for more."""
 
-    def draw(shown, after, variant, state, backend, search, favourites, request: gr.Request):
-        owner = ctx.owner_or_none(request)
-        return grid_html(ctx, ui, owner, filter_of(variant, state, backend, search, favourites), shown, after=after)
+    def draw(caller, shown, after, variant, state, backend, search, favourites):
+        return grid_html(ctx, ui, caller, filter_of(variant, state, backend, search, favourites), shown, after=after)
 
     def first_page(variant, state, backend, search, favourites, request: gr.Request):
-        return PAGE_SIZE, None, draw(PAGE_SIZE, None, variant, state, backend, search, favourites, request)
+        caller = ctx.caller_or_none(request)
+        return PAGE_SIZE, None, draw(caller, PAGE_SIZE, None, variant, state, backend, search, favourites)
 
     gr.on([ui.variant.change, ui.state.change, ui.backend.input, ui.favourites.change, ui.search.submit,
            ui.search.change], first_page, ui.filters, [ui.shown, ui.after, ui.grid], api_visibility="private",
           show_progress="hidden", trigger_mode="always_last")
 
-    def window(act, shown, after, filter, owner) -> tuple[int, str | None]:
+    def window(act, shown, after, filter, caller) -> tuple[int, str | None]:
         """The next window of the grid: more of this one, the older ones after it, or the newest again."""
         if act == "more":
             return min(int(shown) + PAGE_SIZE, MAX_SHOWN), after
         if act == "older":
-            page = ctx.studio.library(owner, filter, after=after, limit=min(int(shown), MAX_SHOWN))
+            page = ctx.studio.gallery.page(caller, filter, after=after, limit=min(int(shown), MAX_SHOWN))
             return PAGE_SIZE, page.next.encode() if page.next else after
         return PAGE_SIZE, None
 
     def clicked(shown, after, variant, state, backend, search, favourites, evt: gr.EventData, request: gr.Request):
         data = event_data(evt)
         act, job_id = data.get("act"), str(data.get("id") or "")
-        owner = ctx.owner(request)
+        caller = ctx.caller(request)
         if act in ("more", "older", "newest"):
             filter = filter_of(variant, state, backend, search, favourites)
-            shown, after = window(act, shown, after, filter, owner)
+            shown, after = window(act, shown, after, filter, caller)
             return {ui.shown: shown, ui.after: after,
-                    ui.grid: draw(shown, after, variant, state, backend, search, favourites, request)}
+                    ui.grid: draw(caller, shown, after, variant, state, backend, search, favourites)}
         try:
-            job = ctx.studio.job(owner, job_id)
+            job = ctx.studio.core.job(caller, job_id)
             if act == "fav":
-                ctx.studio.favourite(owner, job_id, not job.favourite)
-                return {ui.grid: draw(shown, after, variant, state, backend, search, favourites, request)}
+                ctx.studio.gallery.favourite(caller, job_id, not job.favourite)
+                return {ui.grid: draw(caller, shown, after, variant, state, backend, search, favourites)}
         except StudioError as e:
             raise user_error(e, "Not found") from None
-        page = page_of(owner, request)
+        page = page_of(caller, request)
         ticket = ctx.opening.take(page) if page else 0
-        view = open_view(owner, job)
+        view = open_view(caller, job)
         return view if not page or ctx.opening.is_latest(page, ticket) else {}  # a later tile is opening
 
     # "multiple": a second tile (or star) clicked while the first click is on its way counts too, in order;
@@ -170,7 +172,7 @@ def wire(ctx: UiContext, ui: LibraryUi, panel, open_view, redraw_after) -> None:
                                api_visibility="private", show_progress="hidden", trigger_mode="multiple"))
 
     def search_log(text, request: gr.Request):
-        return log_rows(ctx, ctx.owner_or_none(request), text)
+        return log_rows(ctx, ctx.caller_or_none(request), text)
 
     gr.on([ui.log_tab.select, ui.log_search.change, ui.log_search.submit], search_log, ui.log_search, ui.log,
           api_visibility="private", show_progress="hidden", trigger_mode="always_last")

@@ -80,26 +80,26 @@ def wire(ctx: UiContext, live: Live, lib: library.LibraryUi, panel: detail.Detai
 
     def redraw(token, shown, after, variant, state, backend, search, favourites, selected, seen, shots,
                request: gr.Request):
-        owner = ctx.owner_or_none(request)
-        if not owner:
+        caller = ctx.caller_or_none(request)
+        if not caller:
             return {live.token: gr.skip()}
-        now_token = ctx.studio.gallery_changed(owner)
+        now_token = ctx.studio.gallery.changed(caller)
         if now_token == token:
             return {live.token: gr.skip()}
         now = time.time()
-        running = ctx.studio.library(owner, Filter(state="running"), limit=100).jobs
-        expected = {j.id: s for j in running if (s := detail.expected_seconds(ctx, owner, j))}
-        out = {live.token: now_token, header: header_html(owner, request),
-               lib.grid: library.grid_html(ctx, lib, owner, library.filter_of(variant, state, backend, search,
-                                                                              favourites), shown, expected, after),
-               lib.backend: gr.update(choices=library.backend_choices(ctx, owner))}
+        running = ctx.studio.gallery.page(caller, Filter(state="running"), limit=100).jobs
+        expected = {j.id: s for j in running if (s := detail.expected_seconds(ctx, caller, j))}
+        out = {live.token: now_token, header: header_html(caller),
+               lib.grid: library.grid_html(ctx, lib, caller, library.filter_of(variant, state, backend, search,
+                                                                               favourites), shown, expected, after),
+               lib.backend: gr.update(choices=library.backend_choices(ctx, caller))}
         for variant_name, tab in by_variant.items():
             mine = [j for j in running if variant_of.get(j.request.variant.value) == variant_name]
             out[tab.result.runs] = runs_html(mine, expected, now)
-        page = page_of(owner, request)
+        page = page_of(caller, request)
         for job_id in ctx.watch.advance(page, {j.id for j in running}) if page else ():
             try:
-                job = ctx.studio.job(owner, job_id)
+                job = ctx.studio.core.job(caller, job_id)
             except NotFound:
                 continue
             if not job.state.finished:  # sent after this redraw read the ledger: still to follow
@@ -111,15 +111,15 @@ def wire(ctx: UiContext, live: Live, lib: library.LibraryUi, panel: detail.Detai
                 record = job.public_record()
                 out.update({tab.result.latest: gr.update(visible=True), tab.result.video: serve(job.output_path),
                             tab.result.seed_used: seed_line(record), tab.result.record: record})
-        out.update(storyboard.pruned(ctx, story, owner, shots))  # a shot deleted from the gallery leaves it
+        out.update(storyboard.pruned(ctx, story, caller, shots))  # a shot deleted from the gallery leaves it
         if selected:
             try:
-                job = ctx.studio.job(owner, selected)
+                job = ctx.studio.core.job(caller, selected)
             except NotFound:
                 out.update(detail.closed(panel))
             else:
-                if detail.drawn_from(ctx, owner, job) != seen:
-                    out.update(detail.view(ctx, panel, owner, job, expected.get(job.id), redraw=True))
+                if detail.drawn_from(ctx, caller, job) != seen:
+                    out.update(detail.view(ctx, panel, caller, job, expected.get(job.id), redraw=True))
         return out
 
     live.timer.tick(redraw, inputs, outputs, api_visibility="private", show_progress="hidden",
@@ -139,11 +139,12 @@ def _wire_generate(ctx: UiContext, live: Live, tab: TabUi, redraw, inputs, outpu
     async def start(request: gr.Request, last, *values):
         now = time.time()
         again = bool(last) and now - last > DOUBLE_CLICK  # a deliberate "Generate another"
+        caller = ctx.caller(request)
         try:
-            _, record = await tab.generate(*values, request=request, progress=Submitted(again=again))
+            _, record = await tab.generate(*values, request=request, progress=Submitted(caller, again=again))
         except StudioError as e:
             raise user_error(e) from None
-        page = page_of(ctx.owner(request), request)
+        page = page_of(caller, request)
         if page:
             ctx.watch.follow(page, record["id"])
         if record["created_at"] < now:  # the studio answered with the twin it made a moment ago

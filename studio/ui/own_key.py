@@ -11,14 +11,13 @@ load.)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import gradio as gr
 
 from studio.backends import KEY_SETTING
-from studio.errors import StudioError
+from studio.service import Account, Caller
 from studio.ui.context import UiContext
-from studio.ui.identity import OwnKey
 
 PROVIDERS = [("DashScope (Alibaba Model Studio)", "dashscope"), ("inference.sh", "inferencesh")]
 
@@ -43,40 +42,33 @@ def render(ctx: UiContext) -> OwnKeyUi:
             forget = gr.Button("Forget my key", size="sm")
     status = gr.Markdown(elem_classes=["hh-own-key-status"])  # outside: in view whether the panel is open or not
 
-    def signed_in_owner(request: gr.Request) -> str:
-        owner = ctx.owner(request)
-        if not owner.startswith("user:"):
+    def signed_in(request: gr.Request) -> Caller:
+        caller = ctx.caller(request)
+        if not caller.owner.startswith("user:"):
             raise gr.Error("Sign in first: your own key is tied to your account.", title="Not signed in")
-        return owner
+        return caller
 
     def take(backend: str, key: str, request: gr.Request):
-        owner = signed_in_owner(request)
+        caller = signed_in(request)
         key = (key or "").strip()
         if backend not in KEY_SETTING or not key or len(key) > 512 or any(c.isspace() for c in key):
             raise gr.Error("Paste the whole API key from your provider's console (no spaces).")
-        ctx.own_keys.put(owner, OwnKey(backend, key))
-        resumed = _resume(ctx, owner, OwnKey(backend, key))
+        account = Account(backend, key)
+        ctx.callers.own_keys.put(caller.owner, account)
+        resumed = ctx.studio.core.resume(replace(caller, account=account))
         return "", _in_use(backend, resumed)
 
     def restore(request: gr.Request):
-        owner = ctx.owner_or_none(request)
-        own = ctx.own_keys.get(owner) if owner and owner.startswith("user:") else None
-        return _in_use(own.backend, 0) if own else gr.skip()
+        caller = ctx.caller_or_none(request)
+        return _in_use(caller.account.backend, 0) if caller and caller.account else gr.skip()
 
     def drop(request: gr.Request):
-        ctx.own_keys.put(signed_in_owner(request), None)
+        ctx.callers.own_keys.put(signed_in(request).owner, None)
         return "Your key is forgotten: new jobs use this studio's key and its caps."
 
     use.click(take, [backend, key], [key, status], api_visibility="private")
     forget.click(drop, None, status, api_visibility="private")
     return OwnKeyUi(status, restore)
-
-
-def _resume(ctx: UiContext, owner: str, own: OwnKey) -> int:
-    try:
-        return ctx.studio.use_key(owner, own.backend, own.key)
-    except StudioError as e:
-        raise gr.Error(str(e)) from None
 
 
 def _in_use(backend: str, resumed: int) -> str:

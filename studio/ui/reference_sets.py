@@ -42,20 +42,21 @@ def wire(ctx: UiContext, ui: SetsUi, variant: str, prompt: gr.Textbox, slots: li
     private = dict(api_visibility="private", show_progress="hidden")
 
     def names(request: gr.Request):
-        sets = ctx.studio.list_reference_sets(ctx.owner(request))
+        sets = ctx.studio.references.list(ctx.caller(request))
         return gr.update(choices=[s.name for s in sets])
 
     def save(name: str, request: gr.Request, *images):  # Gradio puts the request at its annotated position
+        caller = ctx.caller(request)
         try:
-            saved = ctx.studio.save_reference_set(ctx.owner(request), name, [upload_path(i) for i in images])
+            saved = ctx.studio.references.save(caller, name, [upload_path(i) for i in images])
         except StudioError as e:
             return gr.update(), f"**Not saved:** {e}"
-        sets = [s.name for s in ctx.studio.list_reference_sets(ctx.owner(request))]
+        sets = [s.name for s in ctx.studio.references.list(caller)]
         return gr.update(choices=sets, value=saved.name), f"Saved **{saved.name}** ({len(saved.images)} images)."
 
     def load(name: str | None, request: gr.Request):
         try:
-            images = ctx.studio.reference_set(ctx.owner(request), name or "").images
+            images = ctx.studio.references.get(ctx.caller(request), name or "").images
         except StudioError as e:
             return *[gr.update()] * len(slots), f"**Not loaded:** {e}"
         shown = [serve(p) for p in images[:len(slots)]]
@@ -65,7 +66,7 @@ def wire(ctx: UiContext, ui: SetsUi, variant: str, prompt: gr.Textbox, slots: li
 
     def close_gaps(text: str, *images):
         try:
-            text, kept = ctx.studio.close_gaps(variant, text, [upload_path(i) for i in images])
+            text, kept = ctx.studio.advice.close_gaps(variant, text, [upload_path(i) for i in images])
         except StudioError as e:
             return gr.update(), *[gr.update()] * len(slots), f"**Gaps not closed:** {e}"
         return text, *kept, *[None] * (len(slots) - len(kept)), "Pictures moved up; the prompt's tokens follow them."

@@ -15,7 +15,7 @@ SLOTS = MAX_REFERENCES["r2v"]
 
 def render(ctx: UiContext) -> TabUi:
     with gr.Tab("Reference to video", id="r2v"):
-        token = ctx.studio.reference_token
+        token = ctx.studio.advice.reference_token
         gr.Markdown("Add 1 to 9 images of your character or product, from varied angles (720 px or more on the "
                     f"short side is best). Refer to them by number in the prompt as {token(1)}, {token(2)}…, "
                     f"e.g. *{token(1)} walks into a café*.")

@@ -1,10 +1,10 @@
 """The storyboard above the gallery: finished clips in order, each trimmed at head and tail, a cut or a
-crossfade at each join, exported as one MP4 with sound (Studio.stitch, a free job of its own).
+crossfade at each join, exported as one MP4 with sound (the chain section's stitch, a free job of its own).
 
 The plan lives on the server (a gr.State of shots, kept with the owner's draft so a reload brings it
 back); the strip is HTML whose inputs send the plan back as events. What a browser sends is treated as
 hostile: only numbers are taken from it, matched to the shots by id, only for shots already in the plan
-and still the owner's; Studio.check_storyboard says at once what an export would refuse.
+and still the owner's; the chain section's check_storyboard says at once what an export would refuse.
 """
 
 from __future__ import annotations
@@ -18,8 +18,10 @@ import gradio as gr
 from studio.chain import StoryShot
 from studio.errors import InputError, StudioError
 from studio.jobs.model import Job, JobState
+from studio.service import Caller
 from studio.ui import tiles
-from studio.ui.context import UiContext, event_data, user_error
+from studio.ui.compat import event_data
+from studio.ui.context import UiContext, user_error
 from studio.ui.tiles import esc
 
 MAX_SHOTS = 24
@@ -136,12 +138,12 @@ def tidy(shots: list[dict]) -> list[dict]:
     return [*shots[:-1], {**shots[-1], "fade": 0.0}] if shots else []
 
 
-def own_shots(ctx: UiContext, owner: str, shots) -> tuple[list[Job], list[dict], int]:
-    """The plan's shots that are still this owner's finished clips, and how many were dropped."""
+def own_shots(ctx: UiContext, caller: Caller, shots) -> tuple[list[Job], list[dict], int]:
+    """The plan's shots that are still the caller's finished clips, and how many were dropped."""
     jobs, kept, dropped = [], [], 0
     for s in (shots if isinstance(shots, list) else [])[:MAX_SHOTS]:
         try:
-            job = ctx.studio.job(owner, str(s["id"]))
+            job = ctx.studio.core.job(caller, str(s["id"]))
         except (StudioError, KeyError, TypeError):
             dropped += 1
             continue
@@ -158,13 +160,13 @@ def used(s: dict, length: float) -> float:
     return max(0.0, (length if s["end"] is None else s["end"]) - s["start"])
 
 
-def summary_html(ctx: UiContext, owner: str, jobs: list[Job], shots: list[dict]) -> str:
+def summary_html(ctx: UiContext, caller: Caller, jobs: list[Job], shots: list[dict]) -> str:
     if not jobs:
         return ""
     count = f'{len(jobs)} shot{"s" * (len(jobs) != 1)}'
     try:
-        joined = ctx.studio.check_storyboard(owner, [StoryShot(s["id"], s["start"], s["end"]) for s in shots],
-                                             [s["fade"] for s in shots[:-1]])
+        joined = ctx.studio.chain.check_storyboard(caller, [StoryShot(s["id"], s["start"], s["end"]) for s in shots],
+                                                   [s["fade"] for s in shots[:-1]])
         problem = "" if len(jobs) > 1 else "<p class='hh-muted'>Add another clip from its panel to join them.</p>"
     except InputError as e:
         joined = sum(used(s, j.seconds or 0.0) for j, s in zip(jobs, shots)) - sum(s["fade"] for s in shots[:-1])
@@ -209,23 +211,23 @@ def _fade_options(current: float) -> str:
                    f'{"Cut" if f == 0 else f"Crossfade {f:g} s"}</option>' for f in choices)
 
 
-def drawn(ctx: UiContext, ui: StoryboardUi, owner: str, shots, strip: bool = True) -> dict:
+def drawn(ctx: UiContext, ui: StoryboardUi, caller: Caller, shots, strip: bool = True) -> dict:
     """The plan as it now stands, kept with the draft; the strip itself is redrawn only when asked, or when
     shots left it (named in a warning)."""
-    jobs, shots, dropped = own_shots(ctx, owner, shots)
+    jobs, shots, dropped = own_shots(ctx, caller, shots)
     if dropped:
         gr.Warning(f"{dropped} shot{'s' * (dropped != 1)} left the storyboard: deleted from the gallery or "
                    "no longer a finished clip.", duration=6)
-    ctx.studio.save_draft(owner, {DRAFT_KEY: shots})  # at most MAX_SHOTS short entries: far below the draft's cap
-    return {ui.shots: shots, ui.box: gr.update(visible=bool(shots)), ui.summary: summary_html(ctx, owner, jobs, shots),
+    ctx.studio.gallery.save_draft(caller, {DRAFT_KEY: shots})  # at most MAX_SHOTS short entries: far below the draft's cap
+    return {ui.shots: shots, ui.box: gr.update(visible=bool(shots)), ui.summary: summary_html(ctx, caller, jobs, shots),
             ui.board: board_html(ctx, ui.board, jobs, shots) if strip or dropped else gr.skip()}
 
 
-def pruned(ctx: UiContext, ui: StoryboardUi, owner: str, shots) -> dict:
+def pruned(ctx: UiContext, ui: StoryboardUi, caller: Caller, shots) -> dict:
     """After the gallery changed: the storyboard without the shots that left it, or nothing to redraw."""
-    if not shots or len(own_shots(ctx, owner, shots)[1]) == len(shots):
+    if not shots or len(own_shots(ctx, caller, shots)[1]) == len(shots):
         return {}
-    return drawn(ctx, ui, owner, shots)
+    return drawn(ctx, ui, caller, shots)
 
 
 def wire(ctx: UiContext, ui: StoryboardUi, demo: gr.Blocks, add: gr.Button, selected: gr.State, reopen: Callable,
@@ -234,13 +236,13 @@ def wire(ctx: UiContext, ui: StoryboardUi, demo: gr.Blocks, add: gr.Button, sele
     private = {"api_visibility": "private", "show_progress": "hidden"}
     outputs = ui.outputs
 
-    def shown(owner: str, shots, strip: bool = True) -> tuple:
-        return tuple(drawn(ctx, ui, owner, shots, strip)[c] for c in outputs)
+    def shown(caller: Caller, shots, strip: bool = True) -> tuple:
+        return tuple(drawn(ctx, ui, caller, shots, strip)[c] for c in outputs)
 
     def on_add(job_id, shots, request: gr.Request):
-        owner = ctx.owner(request)
+        caller = ctx.caller(request)
         try:
-            job = ctx.studio.job(owner, str(job_id or ""))
+            job = ctx.studio.core.job(caller, str(job_id or ""))
         except StudioError as e:
             raise user_error(e, "Not added") from None
         if job.state is not JobState.SUCCEEDED or not job.output_path:
@@ -249,37 +251,37 @@ def wire(ctx: UiContext, ui: StoryboardUi, demo: gr.Blocks, add: gr.Button, sele
         place = next((n for n, s in enumerate(shots, start=1) if s.get("id") == job.id), None)
         if place:
             gr.Info(f"It is already shot {place} of the storyboard.", duration=4)
-            return shown(owner, shots)
+            return shown(caller, shots)
         if len(shots) >= MAX_SHOTS:
             raise gr.Error(f"A storyboard holds up to {MAX_SHOTS} shots: export this one, then start another.",
                            print_exception=False)
         gr.Info(f"Added as shot {len(shots) + 1} of the storyboard (above the gallery).", duration=5)
-        return shown(owner, [*shots, shot(job.id)])
+        return shown(caller, [*shots, shot(job.id)])
 
     def on_edit(shots, evt: gr.EventData, request: gr.Request):
-        owner = ctx.owner(request)
-        jobs, shots, _ = own_shots(ctx, owner, shots)
+        caller = ctx.caller(request)
+        jobs, shots, _ = own_shots(ctx, caller, shots)
         plan, as_sent = edited(shots, {j.id: j.seconds or 0.0 for j in jobs}, event_data(evt).get("plan"))
-        return shown(owner, plan, strip=not as_sent)  # a value taken as typed: leave the inputs alone
+        return shown(caller, plan, strip=not as_sent)  # a value taken as typed: leave the inputs alone
 
     def on_move(shots, evt: gr.EventData, request: gr.Request):
-        owner = ctx.owner(request)
+        caller = ctx.caller(request)
         data = event_data(evt)
-        jobs, shots, _ = own_shots(ctx, owner, shots)
+        jobs, shots, _ = own_shots(ctx, caller, shots)
         plan, _ = edited(shots, {j.id: j.seconds or 0.0 for j in jobs}, data.get("plan"))
-        return shown(owner, moved(plan, data.get("act"), data.get("i")))
+        return shown(caller, moved(plan, data.get("act"), data.get("i")))
 
     def on_restore(request: gr.Request):
-        owner = ctx.owner_or_none(request)
-        stored = ctx.studio.draft(owner).get(DRAFT_KEY) if owner else None
-        return shown(owner, stored) if owner and stored else (gr.skip(),) * len(outputs)
+        caller = ctx.caller_or_none(request)
+        stored = ctx.studio.gallery.draft(caller).get(DRAFT_KEY) if caller else None
+        return shown(caller, stored) if caller and stored else (gr.skip(),) * len(outputs)
 
     def on_export(shots, request: gr.Request):
-        owner = ctx.owner(request)
-        _, shots, _ = own_shots(ctx, owner, shots)
+        caller = ctx.caller(request)
+        _, shots, _ = own_shots(ctx, caller, shots)
         try:
-            job = ctx.studio.stitch(owner, [StoryShot(s["id"], s["start"], s["end"]) for s in shots],
-                                    [s["fade"] for s in shots[:-1]])
+            job = ctx.studio.chain.stitch(caller, [StoryShot(s["id"], s["start"], s["end"]) for s in shots],
+                                          [s["fade"] for s in shots[:-1]])
         except StudioError as e:
             raise user_error(e, "Not exported") from None
         if job.state is not JobState.SUCCEEDED:  # the plan stays, to change and export again
@@ -287,7 +289,7 @@ def wire(ctx: UiContext, ui: StoryboardUi, demo: gr.Blocks, add: gr.Button, sele
         else:
             gr.Info(f"Exported: one {tiles.length(job)} MP4 with sound, first in the gallery. The storyboard "
                     "stays here to change and export again, or Clear it.", duration=6)
-        return reopen(owner, job)
+        return reopen(caller, job)
 
     # "multiple": a second clip added while the first add is still on its way is added too, not dropped
     # (Gradio's default for a click); the adds run one after another, each on the plan the last one left.
@@ -299,7 +301,7 @@ def wire(ctx: UiContext, ui: StoryboardUi, demo: gr.Blocks, add: gr.Button, sele
     redraw_after(ui.export.click(on_export, ui.shots, panel_outputs, concurrency_id="stitch",
                                  concurrency_limit=2, **(private | {"show_progress": "minimal"})))
     def on_clear(request: gr.Request):
-        return (*shown(ctx.owner(request), []), gr.update(visible=False))
+        return (*shown(ctx.caller(request), []), gr.update(visible=False))
 
     ui.clear.click(lambda: gr.update(visible=True), None, ui.confirm, **private)
     ui.keep_it.click(lambda: gr.update(visible=False), None, ui.confirm, **private)

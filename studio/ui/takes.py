@@ -1,5 +1,5 @@
 """Variations side by side in the clip's panel: the clip that was varied and every variation of it, to
-play together and pick one. Picking stars that take alone (Studio.pick_take) and opens it, ready for its
+play together and pick one. Picking stars that take alone (the chain section's pick_take) and opens it, ready for its
 final or the next shot.
 """
 
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from studio.errors import StudioError
 from studio.jobs.model import Job, JobState
+from studio.service import Caller
 from studio.ui import tiles
 from studio.ui.context import UiContext
 from studio.ui.tiles import esc
@@ -23,10 +24,10 @@ element.addEventListener('click', (e) => {
 """
 
 
-def takes_of(ctx: UiContext, owner: str, job: Job) -> list[Job]:
+def takes_of(ctx: UiContext, caller: Caller, job: Job) -> list[Job]:
     """The set this clip belongs to (the varied clip first, then its variations); [] if none."""
     try:
-        return ctx.studio.takes(owner, job.id)
+        return ctx.studio.chain.takes(caller, job.id)
     except StudioError:
         return []
 

@@ -13,7 +13,7 @@ import html
 import time
 
 from studio.jobs.library import Page
-from studio.jobs.model import Job, JobState
+from studio.jobs.model import Job, JobState, Phase
 
 ABBREVIATIONS = {"t2v": "T2V", "i2v": "I2V", "r2v": "R2V", "edit": "EDIT", "stitch": "STORY"}
 RATIO_SHAPES = {"16:9": (16, 9), "9:16": (9, 16), "1:1": (1, 1), "4:3": (4, 3), "3:4": (3, 4)}
@@ -84,11 +84,11 @@ def cost_line(job: Job) -> str:
         return "free: joined here by the studio"
     if job.cost_usd is not None:
         return f"${job.cost_usd:.2f}"
-    if job.state is JobState.FAILED and job.error_code != "deadline":
+    if job.phase is Phase.FAILED:
         return "not billed (failed tasks are free)"
-    if job.state is JobState.CANCELLED and job.error_code in ("cancelled", "not_sent"):
-        return "not billed (cancelled in time)" if job.error_code == "cancelled" else "not billed"
-    if job.state is JobState.UNSURE or job.error_code in ("stopped_waiting", "deadline"):
+    if job.phase in (Phase.CANCELLED, Phase.NOT_SENT):
+        return "not billed (cancelled in time)" if job.phase is Phase.CANCELLED else "not billed"
+    if job.phase in (Phase.UNSURE, Phase.STOPPED_WAITING, Phase.PAST_DEADLINE):
         return f"may be billed ≈ ${job.quote_usd:.2f}: check the provider's console"
     return f"≈ ${job.quote_usd:.2f} quoted"
 
@@ -109,10 +109,8 @@ def prompt_start(job: Job, chars: int = PROMPT_CHARS) -> str:
 
 
 def state_words(job: Job) -> str:
-    if job.state is JobState.CANCELLED:
-        return "not sent" if job.error_code == "not_sent" else "cancelled"
-    if job.state is JobState.FAILED and job.error_code == "kept_billed":
-        return "kept as billed"
+    if job.phase in (Phase.NOT_SENT, Phase.KEPT_BILLED):
+        return job.phase.value  # a decision the user made, in their words
     return job.state.words
 
 
@@ -153,7 +151,7 @@ def running_words(job: Job, expected: float | None, now: float) -> str:
 
 def state_class(job: Job) -> str:
     """The tile's look: done, running, failed, cancelled, decide, or kept (billed by the user's decision)."""
-    if job.error_code == "kept_billed":
+    if job.phase is Phase.KEPT_BILLED:
         return "kept"
     return STATE_CLASS.get(job.state, "running")
 

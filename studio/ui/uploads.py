@@ -31,9 +31,9 @@ REFUSED = "{label} was not uploaded to this studio: upload the file again from y
 
 def upload_folder() -> Path:
     """Where Gradio keeps this server's uploads (GRADIO_TEMP_DIR, else <tmp>/gradio), resolved."""
-    from gradio.utils import get_upload_folder
+    from studio.ui.compat import upload_folder as gradio_uploads
 
-    return Path(os.path.realpath(get_upload_folder()))
+    return Path(os.path.realpath(gradio_uploads()))
 
 
 def payload_path(value: Any) -> str | None:

@@ -15,10 +15,10 @@ from collections import OrderedDict
 MAX_PAGES = 10_000  # pages remembered; the least recently seen is forgotten first
 
 
-def page_of(owner: str, request) -> tuple[str, str] | None:
+def page_of(caller, request) -> tuple[str, str] | None:
     """Which open page an event came from (its owner too: a borrowed session id reaches no one else's list)."""
     session = getattr(request, "session_hash", None)
-    return (owner, str(session)) if session else None
+    return (caller.owner, str(session)) if session else None
 
 
 class _Pages(OrderedDict):

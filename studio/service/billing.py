@@ -1,5 +1,5 @@
-"""Money (Studio's billing actions): unsure jobs the user decides, billed clips collected again,
-what the owner spent and what the caps leave today.
+"""Money (the billing section): unsure jobs the user decides, billed clips collected again,
+what the caller spent and what the caps leave today.
 
 Preview jobs and jobs sent to a loopback address (an emulator) are test runs: never money.
 """
@@ -7,15 +7,13 @@ Preview jobs and jobs sent to a loopback address (an emulator) are test runs: ne
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from studio import budgets
 from studio.errors import InputError
-from studio.jobs.model import Job, JobState, is_loopback
-from studio.own_key import same_key
-
-if TYPE_CHECKING:
-    from studio.service import Studio
+from studio.jobs.ledger import Ledger
+from studio.jobs.model import Job, JobState, Phase, is_loopback
+from studio.service.caller import Caller
+from studio.service.core import Core
 
 CONSOLES = {"dashscope": "Alibaba Cloud Model Studio console (DashScope)",
             "inferencesh": "inference.sh dashboard (Tasks)"}
@@ -37,32 +35,32 @@ class Spend:
 
 
 class Billing:
-    def __init__(self, studio: Studio):
-        self.studio = studio
-        self.ledger = studio.ledger
+    def __init__(self, core: Core, ledger: Ledger):
+        self.core = core
+        self.ledger = ledger
 
     # --- a job the provider may or may not have: the user decides ---------------
 
-    def resend_unsure(self, owner: str, job_id: str, *, payer: str | None = None, key: str | None = None) -> Job:
+    def resend_unsure(self, caller: Caller, job_id: str) -> Job:
         """The user checked the provider console and the task is not there: send the same request again.
 
         The unsure job is closed as never run (not billed); the new job records it as its parent.
         """
-        job = self._unsure(owner, job_id)
-        same_key(job, key)
+        job = self._unsure(caller, job_id)
+        caller.check_key_for(job)
         fields = job.request.to_dict() | {"seed": job.seed}
-        prepared = self.studio.prepare(fields.pop("variant"), **fields)
+        prepared = self.core.prepare(fields.pop("variant"), **fields)
         closed = self.ledger.update(job.id, state=JobState.CANCELLED, only_from=(JobState.UNSURE,), cost_usd=0.0,
                                     detail="not in the provider console: sent again", error_code="not_sent",
                                     error_message=f"You found no task in the {console_name(job.backend)}: "
                                                   "not billed, sent again.")
         if closed is None:
             raise InputError(f"Job {job.id} was already decided: look at it again.")
-        return self.studio.submit(owner, prepared, job.backend, parent_id=job.id, payer=payer or job.payer, key=key)
+        return self.core.submit(caller, prepared, job.backend, parent_id=job.id)
 
-    def keep_unsure_as_billed(self, owner: str, job_id: str) -> Job:
+    def keep_unsure_as_billed(self, caller: Caller, job_id: str) -> Job:
         """The user found the task in the provider console: count its quoted cost as spent."""
-        job = self._unsure(owner, job_id)
+        job = self._unsure(caller, job_id)
         billed = job.quote.get("billed_seconds")
         kept = self.ledger.update(
             job.id, state=JobState.FAILED, only_from=(JobState.UNSURE,), cost_usd=job.quote_usd,
@@ -74,39 +72,39 @@ class Billing:
             raise InputError(f"Job {job.id} was already decided: look at it again.")
         return kept
 
-    def _unsure(self, owner: str, job_id: str) -> Job:
-        job = self.ledger.get(job_id, owner)
+    def _unsure(self, caller: Caller, job_id: str) -> Job:
+        job = self.core.job(caller, job_id)
         if job.state is not JobState.UNSURE:
             raise InputError(f"Job {job.id} is {job.state.words}, not waiting for your decision.")
         return job
 
     # --- when the provider billed but the clip is not here yet ---------------
 
-    def collect_again(self, owner: str, job_id: str, timeout: float = 60.0) -> Job:
+    def collect_again(self, caller: Caller, job_id: str, timeout: float = 60.0) -> Job:
         """Try now to collect the clip of a task the provider finished and billed (or one that passed its
         deadline and may still finish); returns the job after that try. Never starts a new paid task."""
-        job = self.ledger.get(job_id, owner)
+        job = self.core.job(caller, job_id)
         if job.state is JobState.SUCCEEDED:
             return job  # already here (a background try got it first)
-        if job.state is JobState.UNCOLLECTED and job.error_code == "link_expired":
+        if job.phase is Phase.LINK_EXPIRED:
             job = self.ledger.update(job.id, error_code="not_collected") or job  # one more try, on request
-        if not (job.state is JobState.UNCOLLECTED or (job.state is JobState.FAILED and job.error_code == "deadline")):
+        if not job.phase.collectable:
             raise InputError(f"Job {job.id} has no billed clip waiting to be collected (it is {job.state.words}); "
                              "collect again is for jobs marked \"billed, clip not collected yet\".")
         before = job.updated_at
-        self.studio.runner.collect_again(job.id)
-        return self.studio.wait(owner, job.id, timeout=timeout, interval=0.1,
+        self.core.runner.collect_again(job.id)
+        return self.core.wait(caller, job.id, timeout=timeout, interval=0.1,
                                 until=lambda j: j.state is not job.state or j.updated_at > before)
 
     # --- spend and the caps -----------------------------------------------------
 
-    def spend(self, owner: str) -> Spend:
-        """What the owner spent on real providers, today (sent from 00:00 UTC, as the caps count) and in total."""
+    def spend(self, caller: Caller) -> Spend:
+        """What the caller spent on real providers, today (sent from 00:00 UTC, as the caps count) and in total."""
         midnight = budgets.day_start()  # the caps' day: from 00:00 UTC
         today = total = 0.0
         providers: set[str] = set()
         tests = 0
-        for backend, base_url, cost, at in self.ledger.spending.charges(owner):
+        for backend, base_url, cost, at in self.ledger.spending.charges(caller.owner):
             if backend == "preview" or is_loopback(base_url):
                 tests += 1
                 continue
@@ -115,12 +113,15 @@ class Billing:
             providers.add(backend)
         return Spend(round(today, 2), round(total, 2), tuple(sorted(providers)), tests)
 
-    def allowance(self, owner: str, payer: str | None = None) -> str | None:
-        """The caps in force and what is left of them today, in a line; None when no cap is set."""
-        caps = self.studio.settings.budgets
+    def allowance(self, caller: Caller) -> str | None:
+        """The caps in force and what is left of them today for the caller's payer, in a line; None when no
+        cap is set, or when the caller runs on their own key (the caps do not apply to it)."""
+        if caller.account is not None:
+            return "your own key: this studio's caps do not apply"
+        caps = self.core.settings.budgets
         if not caps.any:
             return None
-        usage = self.ledger.spending.usage(payer or owner, budgets.day_start())
+        usage = self.ledger.spending.usage(caller.payer, budgets.day_start())
         parts = []
         if caps.user_day is not None:
             parts.append(f"${max(0.0, caps.user_day - usage.payer_today):.2f} of your ${caps.user_day:.2f} left today")

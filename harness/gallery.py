@@ -11,11 +11,11 @@ import shutil
 import time
 from pathlib import Path
 
+from harness.media import make_video
 from studio import pricing, variants
 from studio.jobs.ledger import Ledger
 from studio.jobs.model import Job, JobState
 from studio.media.clips import make_poster
-from tests.media_fixtures import make_video
 
 SHAPES = [("16:9", 640, 360), ("9:16", 360, 640), ("1:1", 480, 480)]
 PROMPTS = ["A chestnut horse gallops through the surf at sunset, tracking shot",

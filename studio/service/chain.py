@@ -1,0 +1,185 @@
+"""One clip leads to the next (the chain section): lineage, frames, edits, finals, variations, stitching.
+
+Every derived job goes through the core's prepare() and submit(), so the caps, the twin check
+and the user's own key hold for it exactly as for a job made from a tab; it records its parent
+and how it was made. Only the caller's own jobs are ever read or shown.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from studio import budgets, chain
+from studio.errors import InputError
+from studio.jobs.ledger import Ledger
+from studio.jobs.model import Job, MadeAs
+from studio.media import clips, inspect, stitch, stitch_plan
+from studio.media.ffmpeg import FFmpegError
+from studio.service.caller import Caller
+from studio.service.core import Core, Prepared
+
+log = logging.getLogger("studio.service")
+
+
+@dataclass(frozen=True)
+class Offer:
+    """Jobs made from a finished clip (its final, or variations), checked and quoted, ready to send as they
+    stand: what a user confirms is what is sent, with no second check and no second read of the clip's job."""
+
+    parent: Job
+    prepared: Prepared                 # the request, checked and quoted once
+    seeds: tuple[int | None, ...]      # one job per seed
+    made_as: MadeAs
+    backend: str
+    quote: chain.FinalQuote | chain.VariationsQuote
+
+    @property
+    def total(self) -> float:
+        return self.quote.total
+
+
+class Chain:
+    def __init__(self, core: Core, ledger: Ledger):
+        self.core = core
+        self.ledger = ledger
+        self.data_dir = core.settings.data_dir
+
+    def lineage(self, caller: Caller, job_id: str) -> chain.Lineage:
+        """Where a job came from and what was made from it; only the caller's jobs are shown."""
+        job = self.core.job(caller, job_id)
+        parents = [p for p in (self.core.own(caller, pid) for pid in job.parents) if p is not None]
+        ancestors, seen, step = [], {job.id}, job
+        while step.parent_id and step.parent_id not in seen:
+            step = self.core.own(caller, step.parent_id)
+            if step is None:
+                break
+            seen.add(step.id)
+            ancestors.append(step)
+        return chain.Lineage(job, parents, ancestors, self.ledger.children(job.id, caller.owner))
+
+    def load_settings(self, caller: Caller, job_id: str) -> chain.Loaded:
+        """A job's prompt, settings and inputs as fields for its tab (prepare() takes them as they are)."""
+        return chain.loaded(self.core.job(caller, job_id))
+
+    def grab_frame(self, caller: Caller, job_id: str, seconds: float | None = None) -> Path:
+        """The frame on screen at `seconds` (None: the last frame) as a full-size PNG in the data folder,
+        ready to be a first frame (Image to video) or a reference (Reference to video, Video edit)."""
+        job = self.core.job(caller, job_id)
+        video = chain.finished_clip(job, "grabbing a frame")
+        if seconds is not None:
+            seconds = float(seconds)
+            if not 0 <= seconds <= (job.seconds or 0) + 1e-3:
+                raise InputError(f"The clip runs 0 to {job.seconds:.2f} s; {seconds:g} s is outside it: "
+                                 "pick a time within the clip, or the last frame.")
+        at = (job.seconds or 0) + 1.0 if seconds is None else seconds  # past the end: the last frame
+        dest = chain.frame_path(self.data_dir, job.id, seconds)
+        clips.grab_frame(video, at, dest)
+        inspect.check_first_frame(dest, "The grabbed frame")
+        chain.remember_frame(self.data_dir, job.id, dest)
+        return dest
+
+    def send_to_edit(self, caller: Caller, job_id: str, start: float | None = None, end: float | None = None,
+                     resolution: str | None = None) -> chain.EditSource:
+        """A finished clip as a Video edit source, trimmed to start..end when given, with the edit's quote
+        and what the trim saves. A clip longer than 15 s untrimmed comes with the offer to trim it."""
+        return chain.edit_source(self.core.job(caller, job_id), self.data_dir, start, end, resolution)
+
+    def _again(self, caller: Caller, job_id: str, what: str, **changes) -> tuple[Job, Prepared]:
+        """A finished job's request, changed, checked and quoted."""
+        job = self.core.job(caller, job_id)
+        chain.generated(job, what)
+        chain.finished_clip(job, what)
+        fields = job.request.to_dict() | changes
+        return job, self.core.prepare(fields.pop("variant"), **fields)
+
+    def offer_final(self, caller: Caller, job_id: str, backend: str | None = None) -> Offer:
+        """The 1080P final of a draft: the same request and seed at 1080P, quoted beside what the draft cost."""
+        job, prepared = self._again(caller, job_id, "making the final", resolution="1080P")
+        if job.request.resolution == "1080P":
+            raise InputError(f"Job {job.id} is already at 1080P: it is its own final.")
+        return Offer(job, prepared, (job.seed,), MadeAs.FINAL, backend or job.backend,
+                     chain.FinalQuote(prepared.quote, chain.quote_of(job)))
+
+    def offer_variations(self, caller: Caller, job_id: str, count: int, backend: str | None = None) -> Offer:
+        """The same request with `count` (2-4) new seeds, quoted together."""
+        n = chain.variation_count(count)
+        job, prepared = self._again(caller, job_id, "making variations", seed=None)
+        return Offer(job, prepared, tuple(chain.new_seeds(n, job.seed)), MadeAs.VARIATION, backend or job.backend,
+                     chain.VariationsQuote(prepared.quote, n))
+
+    def send(self, caller: Caller, offer: Offer) -> list[Job]:
+        """Send what was offered, recorded as made from its clip. The caps are checked for all its jobs at
+        once: either every variation is sent or none is."""
+        caller.check_key_for(offer.parent, offer.backend)
+        n = len(offer.seeds)
+        if n > 1 and caller.account_for(offer.backend) is None and self.core.backend_name(offer.backend) != "preview":
+            usage = self.ledger.spending.usage(caller.payer, budgets.day_start())
+            budgets.admit(self.core.settings.budgets, usage, offer.prepared.quote.total * n, jobs=n)
+        return [self.core.submit(caller, _with_seed(offer.prepared, seed), offer.backend, parent_id=offer.parent.id,
+                                 made_as=offer.made_as)
+                for seed in offer.seeds]
+
+    def variations(self, caller: Caller, job_id: str) -> list[Job]:
+        """The variations made of a job, oldest first."""
+        return [j for j in self.lineage(caller, job_id).children if j.made_as is MadeAs.VARIATION]
+
+    def takes(self, caller: Caller, job_id: str) -> list[Job]:
+        """The set of takes a clip belongs to: the clip that was varied, then its variations, oldest first
+        ([] when it has none)."""
+        job = self.core.job(caller, job_id)
+        base = self.core.own(caller, job.parent_id) if job.made_as is MadeAs.VARIATION and job.parent_id else job
+        variations = self.variations(caller, base.id) if base else []
+        return [base, *variations] if variations else []
+
+    def pick_take(self, caller: Caller, job_id: str) -> Job:
+        """Pick one take of a set: it is starred and the others of the set are not."""
+        job = self.core.job(caller, job_id)
+        chain.finished_clip(job, "picking a take")
+        for other in self.takes(caller, job_id):
+            if other.id != job.id and other.favourite:
+                self.ledger.update(other.id, favourite=0)
+        return job if job.favourite else self.ledger.update(job.id, favourite=1)
+
+    def check_storyboard(self, caller: Caller, shots: list[chain.StoryShot], crossfades: list[float]) -> float:
+        """A storyboard's trims and crossfades checked against its clips' lengths, without opening a file
+        (stitch checks again, to the frame); returns the length once joined. Raises InputError."""
+        jobs = [self.core.job(caller, s.job_id) for s in shots]
+        lengths = [stitch_plan.Length(j.seconds or 0.0) for j in jobs]
+        spans, fades, _ = stitch_plan.bounds(lengths, shots, [float(f) for f in crossfades])
+        return sum(b - a for a, b in spans) - sum(fades)
+
+    def stitch(self, caller: Caller, shots: list[chain.StoryShot], crossfades: float | list[float] = 0.0) -> Job:
+        """Join finished clips in order into one MP4 with sound: a free job of its own, lineage to each shot.
+
+        crossfades: one length for every join, or one per join (0 is a cut)."""
+        if len(shots) < 2:
+            raise InputError("A storyboard needs at least two clips: add another shot.")
+        jobs = [self.core.job(caller, s.job_id) for s in shots]
+        paths = [chain.finished_clip(j, "a storyboard") for j in jobs]
+        fades = [float(crossfades)] * (len(shots) - 1) if isinstance(crossfades, (int, float)) else list(crossfades)
+        if any(f < 0 for f in fades):
+            raise InputError("A crossfade cannot be negative: use 0 for a cut, or a length in seconds.")
+        job_id = uuid.uuid4().hex[:16]
+        media = self.data_dir / "media"
+        try:
+            result = stitch.stitch([stitch.Shot(p, s.start or 0.0, s.end) for p, s in zip(paths, shots)], fades,
+                                   media / f"{job_id}.mp4")
+            clips.make_poster(result.path, media / f"{job_id}.jpg")
+        except FFmpegError as e:
+            log.error("storyboard %s: ffmpeg failed: %s", job_id, e)
+            job = chain.storyboard_failed(job_id, caller.owner, jobs)
+            self.ledger.add(job, detail="ffmpeg failed")
+            return job
+        job = chain.storyboard_job(job_id, caller.owner, jobs, result, media / f"{job_id}.jpg")
+        self.ledger.add(job, detail=chain.storyboard_detail(shots, fades, result))
+        return job
+
+
+def _with_seed(prepared: Prepared, seed: int | None) -> Prepared:
+    """The same prepared request with another seed (the same quote: a seed changes no price)."""
+    return dataclasses.replace(prepared, checked=dataclasses.replace(
+        prepared.checked, request=dataclasses.replace(prepared.request, seed=seed)))
