@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import queue
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,7 +33,7 @@ class SqliteStore:
         self._idle: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
         self._pid = os.getpid()
         with self.read() as db:
-            db.execute("PRAGMA journal_mode=WAL")
+            _use_wal(db)
 
     def __str__(self) -> str:
         return f"SQLite file {self.path}"
@@ -106,6 +107,21 @@ class SqliteStore:
 
     def listen(self, callback: Callable[[str], None]) -> Callable[[], None] | None:
         return None
+
+
+def _use_wal(db: sqlite3.Connection, patience: float = 30.0) -> None:
+    """Switch the file to WAL mode. Several processes opening a fresh file at once contend for the switch,
+    and SQLite answers a contended switch with "database is locked" at once (its busy timeout does not
+    apply), so it is tried again until one of them has made it (or patience runs out)."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or time.monotonic() > deadline:
+                raise
+        time.sleep(0.02)
 
 
 def statements(script: str) -> Iterator[str]:
