@@ -100,17 +100,17 @@ class Billing:
 
     def spend(self, caller: Caller) -> Spend:
         """What the caller spent on real providers, today (sent from 00:00 UTC, as the caps count) and in total."""
-        midnight = budgets.day_start()  # the caps' day: from 00:00 UTC
         today = total = 0.0
         providers: set[str] = set()
         tests = 0
-        for backend, base_url, cost, at in self.ledger.spending.charges(caller.owner):
-            if backend == "preview" or is_loopback(base_url):
-                tests += 1
+        # the sums the database keeps per owner and day (the caps' day: from 00:00 UTC), not every job
+        for charges in self.ledger.spending.charges_by_backend(caller.owner, budgets.day_start()):
+            if charges.backend == "preview" or is_loopback(charges.base_url):
+                tests += charges.jobs
                 continue
-            total += cost
-            today += cost if at >= midnight else 0.0
-            providers.add(backend)
+            total += charges.total
+            today += charges.since
+            providers.add(charges.backend)
         return Spend(round(today, 2), round(total, 2), tuple(sorted(providers)), tests)
 
     def allowance(self, caller: Caller) -> str | None:
