@@ -14,7 +14,8 @@ from harness.media import FRAME, frames
 from studio import config
 from studio.chain import StoryShot
 from studio.errors import InputError, NotFound
-from studio.jobs.ledger import MIGRATIONS, Ledger
+from studio.jobs.ledger import Ledger
+from studio.jobs.migrations import MIGRATIONS
 from studio.jobs.model import JobState, MadeAs
 from studio.media import inspect
 from studio.media.inspect import probe_video

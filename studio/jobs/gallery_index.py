@@ -125,7 +125,7 @@ _POSTGRESQL = _BOTH + """
     CREATE INDEX jobs_search ON jobs USING GIN (studio_search_trigrams(request, id));
 """
 
-# The migration, in each store's spelling (studio.jobs.ledger.MIGRATIONS takes either form).
+# The migration, in each store's spelling (studio.jobs.migrations.MIGRATIONS takes either form).
 MIGRATION = {"sqlite": _SQLITE, "postgresql": _POSTGRESQL}
 
 # One search word, per store: the index narrows the rows, the LIKE that defined the search decides (its

@@ -80,7 +80,7 @@ class Connection:
 
 
 class PostgresStore:
-    dialect = "postgresql"                 # which spelling of a migration (studio.jobs.ledger.MIGRATIONS) it takes
+    dialect = "postgresql"                 # which spelling of a migration (studio.jobs.migrations.MIGRATIONS) it takes
     shared = True                          # replicas on many hosts share it
     skip_locked = " FOR UPDATE SKIP LOCKED"
     row_lock = " FOR UPDATE"

@@ -20,7 +20,7 @@ IDLE_CONNECTIONS = 4  # kept open for the next read or write
 
 
 class SqliteStore:
-    dialect = "sqlite"    # which spelling of a migration (studio.jobs.ledger.MIGRATIONS) it takes
+    dialect = "sqlite"    # which spelling of a migration (studio.jobs.migrations.MIGRATIONS) it takes
     shared = False        # one machine: processes see each other's pids
     skip_locked = ""      # BEGIN IMMEDIATE already holds the whole file
     row_lock = ""
