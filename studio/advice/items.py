@@ -23,6 +23,7 @@ class AdviceKind(str, Enum):
     NOISY = "noisy"
     COLOUR_SPACE = "colour_space"  # not sRGB: converted before sending
     SAME_ANGLE = "same_angle"      # references: the same picture, or near-duplicates of one angle
+    NOT_CHECKED = "not_checked"    # images not looked at this time: the caller asked for many image checks
 
 
 @dataclass(frozen=True)
