@@ -36,6 +36,7 @@ _EDIT = re.compile(r"^([0-9a-f]{16})-(\d+)-(\d+)\.mp4$")
 _CLIP = re.compile(r"^([0-9a-f]{16})\.mp4$")
 _JOB_ID = re.compile(r"^[0-9a-f]{16}$")
 BY_CONTENT = ".by-content"
+FRAMES_PER_CLIP = 24  # grabbed frames kept per clip; older ones are made again on request
 DIGEST_MAX_BYTES = 64 * 1024 * 1024  # inputs larger than any image the models take are not looked up
 
 
@@ -164,6 +165,22 @@ def frame_path(data_dir: Path, job_id: str, seconds: float | None) -> Path:
 
 def edit_path(data_dir: Path, job_id: str, start: float, end: float) -> Path:
     return data_dir / "edits" / f"{job_id}-{int(round(start * 1000))}-{int(round(end * 1000))}.mp4"
+
+
+def prune_frames(data_dir: Path, job_id: str, keep: int) -> int:
+    """Keep a clip's `keep` most recently grabbed frames (a frame is made again from its clip on request);
+    the older ones leave the disk with their content notes. Returns how many went."""
+    frames = sorted((data_dir / "frames").glob(f"{job_id}-*.png"), key=lambda p: p.stat().st_mtime_ns,
+                    reverse=True)
+    gone = 0
+    for old in frames[keep:]:
+        try:
+            (data_dir / "frames" / BY_CONTENT / content_digest(old)).unlink(missing_ok=True)
+            old.unlink()
+            gone += 1
+        except FileNotFoundError:
+            continue
+    return gone
 
 
 def remember_frame(data_dir: Path, job_id: str, frame: Path) -> None:

@@ -28,6 +28,7 @@ Environment variables (names are contracts; keep them stable):
   STUDIO_CONFIRM_ABOVE    USD above which the page asks before sending a job to a live backend (default 1.00)
   STUDIO_FRAME_ANCESTORS  origins that may show the studio inside a frame, e.g. https://example.com (default:
                           none but the studio itself; on a Space, its page on https://huggingface.co too)
+  STUDIO_STORAGE_USER_MB  MB of reference-set pictures one user may keep on the studio's disk (default 200)
   FORWARDED_ALLOW_IPS     proxies whose X-Forwarded-For counts (read by uvicorn; see studio.edge)
   STUDIO_MEDIA_URL        where clips, posters and other kept files live: s3://bucket/prefix, gs://bucket/prefix
                           or a folder (default: the data folder); AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID,
@@ -98,6 +99,7 @@ class Settings:
     browser_secret: str | None = field(default=None, repr=False)  # STUDIO_SECRET (see studio.anonymous)
     database_url: str | None = field(default=None, repr=False)  # PostgreSQL for many replicas (may hold a password)
     frame_ancestors: tuple[str, ...] = ()  # origins that may show the studio in a frame (studio.framing)
+    storage_user_mb: float = 200.0  # MB of reference-set pictures one user may keep (studio.service.references)
     media: MediaSettings = field(default_factory=MediaSettings)  # STUDIO_MEDIA_URL: the data folder, or a bucket
 
     @property
@@ -186,6 +188,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         browser_secret=get("STUDIO_SECRET") or get("OAUTH_CLIENT_SECRET"),
         database_url=_database_url(get("STUDIO_DATABASE_URL")),
         frame_ancestors=frame_ancestors(get("STUDIO_FRAME_ANCESTORS"), on_space),
+        storage_user_mb=_megabytes(get, "STUDIO_STORAGE_USER_MB", 200.0),
         media=media_from_env(get),
     )
 
@@ -230,6 +233,17 @@ def _url(name: str, raw: str) -> str:
     return url
 
 
+def _megabytes(get, name: str, default: float) -> float:
+    raw = get(name)
+    try:
+        value = float(raw) if raw is not None else default
+    except ValueError:
+        value = -1.0
+    if not (value >= 0 and value < 1e7):
+        raise ValueError(f"{name}={raw!r} must be a number of megabytes, 0 or more (default {default:g}).")
+    return value
+
+
 def _seconds(get, name: str, default: float) -> float:
     raw = get(name)
     if raw is None:
@@ -258,6 +272,17 @@ def _port(raw: str | None) -> int:
     if not raw.isdigit() or not 1 <= int(raw) <= 65535:
         raise ValueError(f"GRADIO_SERVER_PORT={raw!r} is not a port: use a whole number from 1 to 65535 (default 7860).")
     return int(raw)
+
+
+def _megabytes(get, name: str, default: float) -> float:
+    raw = get(name)
+    try:
+        value = float(raw) if raw is not None else default
+    except ValueError:
+        value = -1.0
+    if not (value >= 0 and value < 1e7):
+        raise ValueError(f"{name}={raw!r} must be a number of megabytes, 0 or more (default {default:g}).")
+    return value
 
 
 def _seconds(get, name: str, default: float) -> float:

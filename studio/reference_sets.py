@@ -67,12 +67,26 @@ class ReferenceSets:
                              f"the list (python -m studio refs list).")
         return _from_dict(d)
 
-    def delete(self, owner: str, name: str) -> None:
+    def delete(self, owner: str, name: str) -> ReferenceSet:
+        """Take the set off the owner's list; returns it (its images stay: others may use them)."""
         with self._locked(owner):
             sets = self._read(owner)
-            if sets.pop((name or "").strip(), None) is None:
+            gone = sets.pop((name or "").strip(), None)
+            if gone is None:
                 raise InputError(f"There is no reference set named {name!r}: nothing was deleted.")
             self._write(owner, sets)
+        return _from_dict(gone)
+
+    def images_in_use(self) -> set[str]:
+        """Every image any owner's set names (a handful of small files per owner)."""
+        used: set[str] = set()
+        for path in self.root.glob("*.json"):
+            try:
+                sets = json.loads(path.read_text())["sets"]
+            except (OSError, ValueError, KeyError):
+                continue
+            used.update(image for d in sets.values() for image in d.get("images", ()))
+        return used
 
     def _path(self, owner: str) -> Path:
         return self.root / (hashlib.sha256(owner.encode()).hexdigest()[:24] + ".json")

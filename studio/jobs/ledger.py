@@ -192,6 +192,13 @@ class Ledger:
 
     # --- reads ------------------------------------------------------------
 
+    def uses_input(self, path: str) -> bool:
+        """Whether any job's request names this kept input file (its first frame, a reference, its video).
+        Kept inputs are named by their content's digest, so the name alone is matched (JSON escapes the rest)."""
+        name = Path(path).name.replace("%", "")  # (a "_" only widens the match: the file is kept)
+        with self.store.read() as db:
+            return db.execute("SELECT 1 FROM jobs WHERE request LIKE ? LIMIT 1", (f"%{name}%",)).fetchone() is not None
+
     def get(self, job_id: str, owner: str | None = None) -> Job:
         with self.store.read() as db:
             row = db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()

@@ -80,6 +80,7 @@ class Chain:
         clips.grab_frame(video, at, dest)
         inspect.check_first_frame(dest, "The grabbed frame")
         chain.remember_frame(self.data_dir, job.id, dest)
+        chain.prune_frames(self.data_dir, job.id, chain.FRAMES_PER_CLIP)  # a frame at every new time adds one
         return dest
 
     def send_to_edit(self, caller: Caller, job_id: str, start: float | None = None, end: float | None = None,

@@ -41,7 +41,8 @@ class Studio:
         self.billing = Billing(self.core, self.ledger)
         self.gallery = Gallery(self.core, self.ledger)
         self.advice = Advice(settings.backend)
-        self.references = References(self.core, ReferenceSets(settings.data_dir / "reference_sets"))
+        self.references = References(self.core, ReferenceSets(settings.data_dir / "reference_sets"), self.ledger,
+                                     settings.storage_user_mb)
 
     def start(self, resume: bool = True) -> "Studio":
         self.runner.start(resume=resume)
