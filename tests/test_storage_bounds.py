@@ -96,3 +96,39 @@ def test_the_command_line_is_held_to_the_same_quota(tmp_path):
     assert proc.returncode == 2 and "each user may keep here" in proc.stderr, proc.stderr
     inputs = tmp_path / "data" / "inputs"
     assert not inputs.exists() or not any(inputs.iterdir())  # refused before a picture was copied
+
+
+def test_one_payer_runs_one_export_at_a_time_and_a_bounded_amount_of_re_encoding_an_hour():
+    from studio.service.exports import Exports
+
+    exports = Exports(per_hour=10)
+    with exports.export("addr:one", 4, now=0):
+        with pytest.raises(InputError, match="other storyboard export is still running"):
+            with exports.export("addr:one", 1, now=1):
+                pass
+        with exports.export("addr:two", 4, now=1):  # another payer is not held up
+            pass
+    with exports.export("addr:one", 4, now=2):  # one at a time, not one in all
+        pass
+    with pytest.raises(InputError, match=r"used 8 of the 10 s .* Use cuts instead of crossfades, or export again in"):
+        with exports.export("addr:one", 4, now=3):
+            pass
+    with exports.export("addr:one", 4, now=3700):  # an hour on
+        pass
+
+
+def test_a_storyboard_export_counts_against_its_payer(tmp_path):
+    from studio.chain import StoryShot
+
+    s = Studio(config.load({"STUDIO_DATA_DIR": str(tmp_path / "data")})).start(resume=False)
+    try:
+        a, b = (s.core.wait(LOCAL, s.core.submit(LOCAL, s.core.prepare("t2v", prompt=p, duration=3)).id, timeout=120)
+                for p in ("a horse on a hill", "a horse in the sea"))
+        shots = [StoryShot(a.id), StoryShot(b.id)]
+        s.chain.exports.per_hour = 1.0
+        assert s.chain.stitch(LOCAL, shots, 1.0).state.value == "succeeded"
+        with pytest.raises(InputError, match="used 1 of the 1 s it re-encodes for you per hour"):
+            s.chain.stitch(LOCAL, shots, 1.0)
+        assert s.chain.stitch(LOCAL, shots, 0).state.value == "succeeded"  # cuts cost nothing: still fine
+    finally:
+        s.close()

@@ -21,6 +21,7 @@ from studio.media import clips, inspect, stitch, stitch_plan
 from studio.media.ffmpeg import FFmpegError
 from studio.service.caller import Caller
 from studio.service.core import Core, Prepared
+from studio.service.exports import Exports, reencoded_seconds
 
 log = logging.getLogger("studio.service")
 
@@ -47,6 +48,7 @@ class Chain:
         self.core = core
         self.ledger = ledger
         self.data_dir = core.settings.data_dir
+        self.exports = Exports()  # one storyboard export at a time per payer, bounded re-encoding per hour
 
     def lineage(self, caller: Caller, job_id: str) -> chain.Lineage:
         """Where a job came from and what was made from it; only the caller's jobs are shown."""
@@ -166,10 +168,13 @@ class Chain:
             raise InputError("A crossfade cannot be negative: use 0 for a cut, or a length in seconds.")
         job_id = uuid.uuid4().hex[:16]
         media = self.data_dir / "media"
+        self.check_storyboard(caller, shots, fades)  # refused in words before it counts against the payer
+        trims = sum(1 for s in shots if s.start or s.end is not None)
         try:
-            result = stitch.stitch([stitch.Shot(p, s.start or 0.0, s.end) for p, s in zip(paths, shots)], fades,
-                                   media / f"{job_id}.mp4")
-            clips.make_poster(result.path, media / f"{job_id}.jpg")
+            with self.exports.export(caller.payer, reencoded_seconds(fades, trims)):  # bounded per payer
+                result = stitch.stitch([stitch.Shot(p, s.start or 0.0, s.end) for p, s in zip(paths, shots)], fades,
+                                       media / f"{job_id}.mp4")
+                clips.make_poster(result.path, media / f"{job_id}.jpg")
         except FFmpegError as e:
             log.error("storyboard %s: ffmpeg failed: %s", job_id, e)
             job = chain.storyboard_failed(job_id, caller.owner, jobs)
