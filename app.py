@@ -14,12 +14,12 @@ def refuse(message: str) -> int:
 
 
 def main() -> None:
-    from studio import config
+    from studio import config, startup
     from studio.errors import SettingError
 
     try:
         settings = config.load()
-        config.check_serving(settings)
+        startup.check_serving(settings)
     except ValueError as e:
         sys.exit(refuse(str(e)))
 

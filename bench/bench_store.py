@@ -110,7 +110,7 @@ def main() -> None:
                       "AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": KEY_ID, "AWS_SECRET_ACCESS_KEY": SECRET}
         local = make_studio(emu, root / "local", {})
         bucket = make_studio(emu, root / "bucket", bucket_env)
-        config.check_storage(bucket.settings)
+        startup.check_storage(bucket.settings)
         try:
             to_playable(local, 1)   # the emulator encodes the 15 s 1080P clip once, outside every figure
             to_playable(bucket, 2)  # and obstore's connections open

@@ -40,15 +40,12 @@ Environment variables (names are contracts; keep them stable):
 
 from __future__ import annotations
 
-import errno
 import os
 import re
-import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from studio import models
 from studio.budgets import Budgets
 from studio.errors import InputError
 from studio.framing import frame_ancestors
@@ -331,36 +328,3 @@ def _count(get, name: str, default: int | None) -> int | None:
         raise ValueError(f"{name}={raw!r} must be a whole number of 1 or more, or none.")
     return int(raw)
 KEY_VARIABLES = {"dashscope": "DASHSCOPE_API_KEY", "inferencesh": "INFERENCE_API_KEY"}
-
-
-def check_storage(settings: Settings, *, reach_media: bool = True, mountinfo: Path | None = None) -> None:
-    """Refuse a SQLite ledger on a network or FUSE mount, and (reach_media) a media store that cannot be
-    written (a bucket is tried within seconds); the message names the variable to change."""
-    if settings.database_url is None:
-        from studio.jobs.filesystem import MOUNTINFO, check_ledger_disk
-
-        check_ledger_disk(settings.ledger_path, mountinfo or MOUNTINFO)
-    if reach_media:
-        from studio.media.store import open_media
-
-        open_media(settings).check()
-
-
-def check_serving(settings: Settings) -> None:
-    """Refuse, before serving, a configuration that cannot work; the message names the variable to change."""
-    key = KEY_VARIABLES.get(settings.backend)
-    if key and settings.backend not in settings.available_backends():
-        raise ValueError(f"STUDIO_BACKEND={settings.backend} needs {key} in the environment: set it, "
-                         f"or use STUDIO_BACKEND=preview to try the studio for free.")
-    models.catalogue()  # an unusable model catalogue is refused here, naming its key (CatalogueError)
-    with socket.socket(socket.AF_INET6 if ":" in settings.host else socket.AF_INET) as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does: only a listener blocks
-        try:
-            s.bind((settings.host, settings.port))
-        except OSError as e:
-            if e.errno == errno.EADDRINUSE:
-                raise ValueError(f"Port {settings.port} on {settings.host} is already in use (is the studio "
-                                 f"running already?): stop that, or set GRADIO_SERVER_PORT to a free port.") from None
-            raise ValueError(f"Cannot serve on {settings.host}:{settings.port} ({e.strerror}): "
-                             f"check GRADIO_SERVER_NAME and GRADIO_SERVER_PORT.") from None
-    check_storage(settings)

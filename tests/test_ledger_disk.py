@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from studio import config
+from studio import config, startup
 from studio.jobs.filesystem import check_ledger_disk, mount_of
 
 MOUNTS = """\
@@ -70,11 +70,11 @@ def test_the_nfs_mount_itself_is_refused_where_no_disk_covers_it(tmp_path):
 def test_start_up_and_the_cli_refuse_it_before_opening_the_ledger(mountinfo, tmp_path):
     on_s3fs = config.load({"STUDIO_DATA_DIR": "/mnt/s3/studio"})
     with pytest.raises(ValueError, match="fuse.s3fs"):
-        config.check_storage(on_s3fs, reach_media=False, mountinfo=mountinfo)
+        startup.check_storage(on_s3fs, reach_media=False, mountinfo=mountinfo)
     assert not Path("/mnt/s3/studio").exists()  # refused before anything was created there
     # The same folder with the ledger in PostgreSQL is fine: only SQLite needs the locks.
     shared = config.load({"STUDIO_DATA_DIR": "/mnt/s3/studio", "STUDIO_DATABASE_URL": "postgresql://db/studio"})
-    config.check_storage(shared, reach_media=False, mountinfo=mountinfo)
+    startup.check_storage(shared, reach_media=False, mountinfo=mountinfo)
 
 
 def test_this_machines_own_mounts_are_read(tmp_path):

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from harness.app import ROOT, free_port
-from studio import config
+from studio import config, startup
 from studio.media.store import FolderStore, open_media
 from tests.s3_fixture import SECRET
 from tests.conftest import wait_until
@@ -69,14 +69,14 @@ def test_the_aws_variables_mean_nothing_without_a_bucket(tmp_path):
 
 def test_a_reachable_writable_bucket_passes_the_start_check(bucket, tmp_path):
     settings = load(tmp_path, STUDIO_MEDIA_URL=f"s3://{bucket.name}/studio", **bucket.env())
-    config.check_storage(settings)
+    startup.check_storage(settings)
     assert bucket.objects() == {}  # the test write is gone again
 
 
 def test_a_missing_bucket_is_refused_naming_studio_media_url(s3_server, tmp_path):
     settings = load(tmp_path, STUDIO_MEDIA_URL="s3://no-such-bucket/x", **_env(s3_server.endpoint))
     with pytest.raises(ValueError) as refused:
-        config.check_storage(settings)
+        startup.check_storage(settings)
     words = str(refused.value)
     assert words.startswith("STUDIO_MEDIA_URL=s3://no-such-bucket/x:") and "no bucket no-such-bucket" in words
     assert "\n" not in words and SECRET not in words
@@ -87,7 +87,7 @@ def test_a_server_that_is_not_there_is_refused_naming_the_endpoint_within_second
     settings = load(tmp_path, STUDIO_MEDIA_URL="s3://clips", **_env(f"http://127.0.0.1:{port}"))
     start = time.monotonic()
     with pytest.raises(ValueError) as refused:
-        config.check_storage(settings)
+        startup.check_storage(settings)
     assert time.monotonic() - start < 15
     words = str(refused.value)
     assert words.startswith(f"AWS_ENDPOINT_URL=http://127.0.0.1:{port}:") and "could not connect" in words
@@ -102,7 +102,7 @@ def test_a_server_that_never_answers_is_refused_within_seconds(tmp_path):
                         **_env(f"http://127.0.0.1:{silent.getsockname()[1]}"))
         start = time.monotonic()
         with pytest.raises(ValueError, match="AWS_ENDPOINT_URL=.*timed out"):
-            config.check_storage(settings)
+            startup.check_storage(settings)
         assert time.monotonic() - start < 30  # 10 s per try, one retry
 
 
@@ -116,7 +116,7 @@ def test_credentials_the_server_refuses_are_named(tmp_path):
         _wait_listening(port)
         settings = load(tmp_path, STUDIO_MEDIA_URL="s3://clips", **_env(f"http://127.0.0.1:{port}"))
         with pytest.raises(ValueError) as refused:
-            config.check_storage(settings)
+            startup.check_storage(settings)
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -27,7 +27,7 @@ import argparse
 import os
 import sys
 
-from studio import config
+from studio import config, startup
 from studio.cli import advice, chain, generate, jobs, media
 from studio.errors import InputError, NotFound, SettingError, StudioError, shown_id
 from studio.service import LOCAL, Studio
@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         settings = config.load()
-        config.check_storage(settings, reach_media=False)  # a ledger on a network mount: refused in words
+        startup.check_storage(settings, reach_media=False)  # a ledger on a network mount: refused in words
         studio = Studio(settings)
     except (ValueError, SettingError) as e:
         print(f"error: {e}", file=sys.stderr)

@@ -13,20 +13,22 @@ records); FolderStore and BucketStore implement it; LocalCache gives bucket file
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from studio.media.store.base import Entry, MediaStore, Stored, bucket_of, check_key, local_path
 from studio.media.store.folder import FolderStore
 from studio.media.store.settings import MediaSettings
 
-if TYPE_CHECKING:
-    from studio.config import Settings
+
+class _Settings(Protocol):  # what open_media reads of studio.config.Settings (config sits above the media)
+    media: MediaSettings
+    data_dir: Path
 
 __all__ = ["Entry", "FolderStore", "MediaSettings", "MediaStore", "Stored", "bucket_of", "check_key",
            "local_path", "open_media", "open_store"]
 
 
-def open_media(settings: Settings) -> MediaStore:
+def open_media(settings: _Settings) -> MediaStore:
     """The studio's media store, as its settings say (STUDIO_MEDIA_URL; unset: the data folder)."""
     return open_store(settings.media, settings.data_dir)
 

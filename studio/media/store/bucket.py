@@ -34,6 +34,7 @@ from obstore.store import GCSStore, S3Store
 from studio.errors import StoreError
 from studio.media.store.base import CHUNK, Entry, MediaStore, Stored, check_key, local_path
 from studio.media.store.cache import LocalCache
+from studio.media.store.check import PROBE, refusal
 from studio.media.store.folder import FolderStore
 from studio.media.store.settings import MediaSettings
 
@@ -162,9 +163,17 @@ class BucketStore(MediaStore):
 
     def check(self) -> None:
         """Write, read back and delete one small object within seconds (studio.media.store.check)."""
-        from studio.media.store.check import check_bucket
-
-        check_bucket(self, f"{CHECK_KEY}/{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+        key = f"{CHECK_KEY}/{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        quick = open_obstore(self.settings, quick=True)
+        try:
+            obstore.put(quick, key, PROBE)
+            kept = obstore.head(quick, key)["size"]
+            obstore.delete(quick, key)
+        except (ObstoreError, OSError) as e:
+            raise ValueError(refusal(self.settings, store_error(e, self.url, "a test write"), self.variable)) from None
+        if kept != len(PROBE):
+            raise ValueError(f"{self.variable}={self.url}: the bucket kept {kept} of {len(PROBE)} bytes of a test "
+                             "write: it is not a bucket the studio can trust with clips; use another.")
 
     # --- helpers -------------------------------------------------------------------
 
