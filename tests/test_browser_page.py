@@ -4,10 +4,11 @@ WCAG AA, and focus shows on the prompt and the selected radio.
 At 1440x900 and 390x844, light and dark; every view is photographed into bench/screenshots/ (page-*.png).
 """
 
+import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser_fixture import DESKTOP, in_view, open_page, shot, VIEWS
+from tests.browser_fixture import DESKTOP, OPEN_PAGES, VIEWS, draft_saved, in_view, open_page, shot
 from tests.conftest import seeded_app
 
 SEEDED = 60  # three pages of tiles: the gallery is several screens tall
@@ -183,3 +184,66 @@ def test_the_main_colours_read_at_wcag_aa_and_focus_shows(browser, page_app, vie
     shot(page, "page-focus")
     assert not page.errors, page.errors
     page.close()
+
+
+# --- the first view: one load event, the form usable as soon as its draft is back ------------------------
+
+def test_the_first_view_is_one_load_event_and_hidden_tabs_quote_when_opened(page_app):
+    config = httpx.get(page_app.url + "config", timeout=30).json()
+    on_load = [d.get("api_name") for d in config["dependencies"] if any(t[1] == "load" for t in d["targets"])]
+    assert on_load == ["first_view"], on_load
+    shown = {d.get("api_name") for d in config["dependencies"] if any(t[1] == "select" for t in d["targets"])}
+    assert {"image_to_video_quote_on_show", "reference_to_video_quote_on_show", "video_edit_quote_on_show"} <= shown
+
+
+def test_a_restored_draft_is_counted_checked_and_takes_a_click_the_moment_it_shows(browser, page_app):
+    page = open_page(browser, page_app.url)
+    page.get_by_label("Prompt", exact=True).fill(PROMPT)
+    draft_saved(page_app, PROMPT)
+    page.close()
+
+    page = open_page_early(browser, page_app.url)
+    # the moment <html> says the draft is back: the prompt holds it, its count and quote beside it, Generate
+    # can be pressed, and a click reaches the prompt (no rule holds the form while the gallery loads)
+    seen = page.evaluate("window.hhAtDraft")
+    assert seen["prompt"] == PROMPT, seen
+    assert f"{len(PROMPT)} / 5000" in seen["counter"], seen
+    assert "Can't generate" not in seen["quote"] and seen["quote"].strip(), seen
+    assert seen["enabled"], seen
+    assert seen["clickable"], seen
+    prompt = page.get_by_label("Prompt", exact=True)
+    prompt.click()
+    page.keyboard.press("End")
+    page.keyboard.type(" again")
+    expect(prompt).to_have_value(PROMPT + " again")
+    shot(page, "page-draft-back")
+    assert not page.errors, page.errors
+    page.close()
+
+
+# Noted in the page the moment <html> is marked: what the form shows then.
+AT_DRAFT = """
+new MutationObserver((_, watch) => {
+  if (!document.documentElement.dataset.hhDraft || window.hhAtDraft) return;
+  const box = [...document.querySelectorAll('#hh-workbench textarea')].find((t) => t.offsetParent !== null);
+  const panel = box && box.closest('[role=tabpanel]');
+  const r = box && box.getBoundingClientRect();
+  const hit = box && document.elementFromPoint(r.left + r.width / 2, r.top + 10);
+  const button = panel && panel.querySelector('button.hh-generate');
+  window.hhAtDraft = {prompt: box && box.value, counter: panel && (panel.querySelector('.hh-counter') || {}).textContent,
+    quote: panel && (panel.querySelector('.hh-quote') || {}).textContent || '', enabled: !!button && !button.disabled,
+    clickable: hit === box, mark: document.documentElement.dataset.hhDraft};
+  watch.disconnect();
+}).observe(document, {attributes: true, subtree: true, attributeFilter: ['data-hh-draft']});
+"""
+
+
+def open_page_early(browser, url):
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    OPEN_PAGES.append(page)
+    page.errors = []
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.add_init_script(AT_DRAFT)
+    page.goto(url)
+    page.wait_for_function("window.hhAtDraft", timeout=30000)
+    return page
