@@ -22,7 +22,7 @@ from studio.jobs.ledger import Ledger
 from studio.jobs.model import Job, JobState, MadeAs
 from studio.jobs.runner import Runner
 from studio.pricing import Quote
-from studio.service.caller import Caller
+from studio.service.caller import Account, Caller
 from studio.variants import Request
 
 TWIN_SECONDS = 10.0  # the same request again within this many seconds is the same job
@@ -82,6 +82,20 @@ class Core:
         or `backend` is None) it runs on their key and skips the studio's caps; the key lives only in
         memory (after a restart the job waits for it).
         """
+        job, account = self.new_job(caller, prepared, backend, parent_id, made_as)
+        cost = 0.0 if job.backend == "preview" else prepared.quote.total
+        admit = None if account is not None else (lambda usage: budgets.admit(self.settings.budgets, usage, cost))
+        added = self.ledger.add(job, detail=prepared.quote.describe(), twin_window=None if again else TWIN_SECONDS,
+                                admit=admit)
+        if added.id == job.id:
+            self.launch(added, account)
+        return added
+
+    def new_job(self, caller: Caller, prepared: Prepared, backend: str | None = None, parent_id: str | None = None,
+                made_as: MadeAs | None = None) -> tuple[Job, Account | None]:
+        """The job a prepared request makes, neither recorded nor sent (its inputs are kept), and the caller's
+        own account it runs on (None: the studio's key, under the studio's caps). submit() records and starts
+        it; a compare records several at once (studio.service.compare)."""
         account = caller.account_for(backend)
         name = account.backend if account else self.backend_name(backend)
         if parent_id is None:
@@ -108,15 +122,13 @@ class Core:
             deadline_at=now + self.settings.job_deadline,
             base_url=self.settings.provider_url(name),
         )
-        cost = 0.0 if name == "preview" else prepared.quote.total
-        admit = None if account is not None else (lambda usage: budgets.admit(self.settings.budgets, usage, cost))
-        added = self.ledger.add(job, detail=prepared.quote.describe(), twin_window=None if again else TWIN_SECONDS,
-                                admit=admit)
-        if added.id == job.id:
-            if account is not None:
-                self.runner.use_key(job.id, account.key)
-            self.runner.drive(job.id)
-        return added
+        return job, account
+
+    def launch(self, job: Job, account: Account | None) -> None:
+        """Start driving a recorded job (on the caller's own key when it has one for it)."""
+        if account is not None:
+            self.runner.use_key(job.id, account.key)
+        self.runner.drive(job.id)
 
     def _origin(self, caller: Caller, request: Request) -> tuple[str | None, MadeAs | None]:
         """The caller's job whose frame or clip this request uses, if any (lineage without asking)."""
