@@ -37,23 +37,23 @@ def expected_seconds(studio: Studio, caller: Caller, job: Job) -> float | None:
     return statistics.median(like[:10]) if like else None
 
 
-def status_line(job: Job, elapsed: float, expected: float | None) -> str:
+def status_line(job: Job, elapsed: float, expected: float | None, label: str = "") -> str:
     parts = [job.state.words]
     if job.progress:
         parts.append(f"{job.progress * 100:.0f}%")
     parts.append(f"{clock(elapsed)} elapsed" + (f", about {clock(expected)} expected" if expected else ""))
-    return f"job {job.id}: " + " · ".join(parts)
+    return f"job {job.id}{f' ({label})' if label else ''}: " + " · ".join(parts)
 
 
 class Display:
-    def __init__(self, expected: float | None, stream: TextIO, live: bool):
-        self.expected, self.stream, self.live = expected, stream, live
+    def __init__(self, expected: float | None, stream: TextIO, live: bool, label: str = ""):
+        self.expected, self.stream, self.live, self.label = expected, stream, live, label
         self.start = time.monotonic()
         self.last: tuple[JobState, int] | None = None
         self.width = 0
 
     def __call__(self, job: Job) -> None:
-        line = status_line(job, time.monotonic() - self.start, self.expected)
+        line = status_line(job, time.monotonic() - self.start, self.expected, self.label)
         if self.live:
             self.stream.write("\r" + line.ljust(self.width))
             self.width = len(line)
@@ -68,20 +68,31 @@ class Display:
         if self.live and self.width:
             self.stream.write("\n")
             self.stream.flush()
+            self.width = 0  # closed once: the line is ended
 
 
-def follow(studio: Studio, caller: Caller, job: Job, as_json: bool = False) -> int:
-    """Show the job's progress until it ends; print the clip's path (or the record); 0 if it succeeded."""
+def watch(studio: Studio, caller: Caller, job: Job, as_json: bool = False, label: str = "") -> Job:
+    """Show the job's progress until it ends and return it. Ctrl-C says the job is kept, then goes on up."""
     studio.core.follow(caller, job.id)
-    display = Display(expected_seconds(studio, caller, job), sys.stderr, live=sys.stderr.isatty() and not as_json)
+    display = Display(expected_seconds(studio, caller, job), sys.stderr, live=sys.stderr.isatty() and not as_json,
+                      label=label)
     try:
-        job = studio.core.wait(caller, job.id, interval=0.5, on_update=display)
+        return studio.core.wait(caller, job.id, interval=0.5, on_update=display)
     except KeyboardInterrupt:
         display.close()
         print(f"stopped following job {job.id}; it is kept in the ledger and resumes when the studio or "
               f"`wait {job.id}` runs", file=sys.stderr)
+        raise
+    finally:
+        display.close()
+
+
+def follow(studio: Studio, caller: Caller, job: Job, as_json: bool = False) -> int:
+    """Show the job's progress until it ends; print the clip's path (or the record); 0 if it succeeded."""
+    try:
+        job = watch(studio, caller, job, as_json)
+    except KeyboardInterrupt:
         return 130
-    display.close()
     if as_json:
         print(json.dumps(job.record(), indent=2, ensure_ascii=False))
     elif job.state is JobState.SUCCEEDED:

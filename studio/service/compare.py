@@ -1,5 +1,6 @@
 """Compare (the compare section): the same shot on 2-3 models, quoted as one and sent as linked jobs.
 
+    prepare(variant, models, **fields)  the shot as a request, from a form's or the command line's fields
     quote(caller, request, models)   one quote with a line per model (each at its own catalogue price);
                                      a model that cannot make the shot is refused in words first
     start(caller, request, models)   the jobs, sent together: same prompt, images, duration, resolution,
@@ -93,6 +94,20 @@ class Compare:
         self.ledger = ledger
 
     # --- before money is spent ---------------------------------------------
+
+    def prepare(self, variant: str, model_ids: Any, **fields: Any) -> Request:
+        """The shot as a request, from loosely typed fields (a form, flags, API JSON; `model` is ignored):
+        built on the first compared model that takes all of it, so a negative prompt or a ratio only some
+        models take is not refused here but said by quote() for the models that do not take it."""
+        fams = parse_models(model_ids)
+        fields.pop("model", None)
+        first: InputError | None = None
+        for fam in fams:
+            try:
+                return self.core.prepare(variant, model=fam.id, **fields).request
+            except InputError as e:
+                first = first or e
+        raise first
 
     def quote(self, caller: Caller, request: Request | Prepared, model_ids: Any, backend: str | None = None) -> CompareQuote:
         """The shot checked and quoted on each model (InputError naming what to change when one cannot make
