@@ -19,7 +19,7 @@ from studio.errors import NotFound
 from studio.inputs import Checked, InputStore, check_files
 from studio.jobs import timing
 from studio.jobs.ledger import Ledger
-from studio.jobs.model import Job, JobState, MadeAs
+from studio.jobs.model import Job, JobState, MadeAs, is_loopback
 from studio.jobs.runner import Runner
 from studio.pricing import Quote
 from studio.service.caller import Account, Caller
@@ -102,6 +102,7 @@ class Core:
             parent_id, made_as = self._origin(caller, prepared.request)
         request = self.inputs.to_send(prepared.request)
         seed = request.seed if request.seed is not None else random.randint(0, variants.MAX_SEED)
+        base_url = self.settings.provider_url(name)
         now = time.time()
         job = Job(
             id=uuid.uuid4().hex[:16],
@@ -119,10 +120,19 @@ class Core:
             parents=(parent_id,) if parent_id else (),
             webhook_secret=secrets.token_urlsafe(24) if name == "inferencesh" else None,
             created_at=now,
-            deadline_at=now + self.settings.job_deadline,
-            base_url=self.settings.provider_url(name),
+            deadline_at=now + self.deadline(name, base_url, prepared),
+            base_url=base_url,
         )
         return job, account
+
+    def deadline(self, backend: str, base_url: str | None, prepared: Prepared) -> float:
+        """Seconds the studio waits for this job: STUDIO_JOB_DEADLINE, or longer for a shape its model usually
+        takes longer to render (studio.jobs.timing.deadline_seconds). A test run (preview, an emulator) keeps
+        the setting as it is: its times are not the model's."""
+        output = prepared.quote.output_seconds
+        learned = timing.learned(self.ledger, timing.request_shape(backend, prepared.request, output))
+        typical = None if backend == "preview" or is_loopback(base_url) else timing.typical_for(prepared.request, output)
+        return timing.deadline_seconds(self.settings.job_deadline, typical, learned)
 
     def launch(self, job: Job, account: Account | None) -> None:
         """Start driving a recorded job (on the caller's own key when it has one for it)."""
