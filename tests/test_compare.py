@@ -10,7 +10,7 @@ import pytest
 from studio.errors import BudgetError, InputError, NotFound
 from studio.jobs.ledger import Ledger
 from studio.jobs.model import JobState, MadeAs
-from studio.service import LOCAL, Caller
+from studio.service import LOCAL, Account, Caller
 from tests.conftest import database_env, finish
 
 SHOT = {"prompt": "a grey horse gallops along a beach at dawn", "duration": 3, "resolution": "720P", "ratio": "16:9"}
@@ -121,14 +121,28 @@ def test_the_caps_refuse_the_whole_compare_and_nothing_is_sent(make_studio, emul
     assert studio.core.jobs(LOCAL) == [] and emulator.control.creates("dashscope") == 0
 
 
-def test_a_compare_that_fits_the_caps_is_sent_whole(make_studio, emulator):
-    studio = make_studio("dashscope", STUDIO_BUDGET_USER_DAY="0.72", STUDIO_MAX_RUNNING_PER_USER="2")
+def test_a_compare_that_fits_the_caps_is_sent_whole_and_counts_against_them(make_studio, emulator, store, request):
+    studio = make_studio("dashscope", STUDIO_BUDGET_USER_DAY="1.00", STUDIO_MAX_RUNNING_PER_USER="2",
+                         **database_env(store, request))
     jobs = [finish(studio, j) for j in studio.compare.start(LOCAL, shot(studio), ["happyhorse-1.1", "wan2.7"])]
     assert [j.state for j in jobs] == [JobState.SUCCEEDED] * 2 and emulator.control.creates("dashscope") == 2
+    with pytest.raises(BudgetError, match=r"\$0.72 is spent or running, so \$0.28 is left"):
+        studio.compare.start(LOCAL, shot(studio, seed=1), ["happyhorse-1.1", "wan2.7"])
+    assert len(studio.core.jobs(LOCAL)) == 2 and emulator.control.creates("dashscope") == 2
 
 
-def test_a_double_click_starts_one_compare_and_again_starts_another(make_studio, emulator):
-    studio = make_studio("dashscope")
+def test_on_the_users_own_key_a_compare_skips_the_studios_caps(make_studio, emulator):
+    studio = make_studio("dashscope", STUDIO_BUDGET_USER_DAY="0.50")
+    own = Caller.of("user:ann", Account("dashscope", "sk-ann-own-key-5150"))
+    jobs = [studio.core.wait(own, j.id, timeout=60, interval=0.05)
+            for j in studio.compare.start(own, shot(studio), ["happyhorse-1.1", "wan2.7"])]
+    assert [(j.state, j.key_source) for j in jobs] == [(JobState.SUCCEEDED, "user")] * 2
+    with pytest.raises(BudgetError):
+        studio.compare.start(Caller.of("user:ann"), shot(studio, seed=5), ["happyhorse-1.1", "wan2.7"])
+
+
+def test_a_double_click_starts_one_compare_and_again_starts_another(make_studio, emulator, store, request):
+    studio = make_studio("dashscope", **database_env(store, request))
     first = studio.compare.start(LOCAL, shot(studio), ["happyhorse-1.1", "wan2.7"])
     twin = studio.compare.start(LOCAL, shot(studio), ["happyhorse-1.1", "wan2.7"])
     assert [j.id for j in twin] == [j.id for j in first]
