@@ -1,18 +1,22 @@
 """Compare (the compare section): the same shot on 2-3 models, quoted as one and sent as linked jobs.
 
-    prepare(variant, models, **fields)  the shot as a request, from a form's or the command line's fields
-    quote(caller, request, models)   one quote with a line per model (each at its own catalogue price);
-                                     a model that cannot make the shot is refused in words first
-    start(caller, request, models)   the jobs, sent together: same prompt, images, duration, resolution,
-                                     ratio and seed (one is picked when the request has none), all or none
-                                     under the caps; each keeps its lineage (a frame's clip is its parent)
-    group(caller, compare_id)        the jobs of a compare in the order the models were chosen (after a reload)
-    pick(caller, job_id)             "pick this one": it is starred, the others of its compare are not; the
-                                     chain continues from it like from any clip (studio.chain.offer_final...)
+    prepare(variant, models, **fields)  the shot as a request, from a form's, the API's or the command
+                                        line's fields (built on the first compared model that takes it all)
+    quote(caller, request, models)      one quote with a line per model (each at its own catalogue price);
+                                        a model that cannot make the shot is refused in words first
+    start(caller, request, models)      the jobs, sent together: same prompt, images, duration, resolution,
+                                        ratio and seed (one is picked when the request has none), all or
+                                        none under the caps; each keeps its lineage (a frame's clip is its
+                                        parent). send(caller, quote) sends a quote already shown.
+    group(caller, compare_id)           the jobs of a compare in the order the models were chosen (after a
+                                        reload); of(caller, job_id) the compare a job is in; recent(caller)
+    pick(caller, job_id)                "pick this one": it is starred, the others of its compare are not;
+                                        the chain continues from it as from any clip (studio.service.chain)
 
 `request` is the Request the core's prepare() builds (or the Prepared itself): its model is replaced by each
 compared model. Wan 2.7's own fields go to the models that take them (a negative prompt only to Wan 2.7), and
-the quote says so. The jobs are recorded in one transaction (Ledger.add_group) and only then sent.
+the quote says so. The jobs are recorded in one transaction (Ledger.add_group) and only then sent. Each job's
+record names its compare (compare_id, compare_position).
 """
 
 from __future__ import annotations
@@ -210,7 +214,7 @@ def check_shot(request: Request, fams: list[models.Family], backend: str) -> Non
     variant = request.variant
     problems = [reason for f in fams if (reason := why_not(f, variant, backend))]
     if problems:
-        raise InputError(" ".join(problems) + " Compare models that make it there.")
+        raise InputError(" ".join(problems) + " Compare only models that make it.")
     checks: list[tuple[str, Any, Any, Any]] = [
         ("Resolution", request.resolution, lambda f, v: v in f.resolutions, lambda f: f.resolutions)]
     if variant in TAKES_RATIO and request.ratio:
