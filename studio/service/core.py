@@ -127,8 +127,8 @@ class Core:
 
     def deadline(self, backend: str, base_url: str | None, prepared: Prepared) -> float:
         """Seconds the studio waits for this job: STUDIO_JOB_DEADLINE, or longer for a shape its model usually
-        takes longer to render (studio.jobs.timing.deadline_seconds). A test run (preview, an emulator) keeps
-        the setting as it is: its times are not the model's."""
+        takes longer to render (studio.jobs.timing.deadline_seconds). On a test backend (preview, an emulator)
+        the model's typical time does not count, only what this studio learned there: its clock is not the model's."""
         output = prepared.quote.output_seconds
         learned = timing.learned(self.ledger, timing.request_shape(backend, prepared.request, output))
         typical = None if backend == "preview" or is_loopback(base_url) else timing.typical_for(prepared.request, output)
