@@ -49,6 +49,9 @@ def test_compare_quotes_each_model_then_sends_linked_jobs_with_the_same_prompt_a
     assert {b["input"]["prompt"] for b in bodies} == {SHOT[3]}
     shown = json.loads(cli(data, "show", records[1]["id"], "--json", env=on_emulator(emulator)).stdout)
     assert shown["compare_id"] == records[0]["compare_id"]
+    told = cli(data, "show", records[1]["id"], env=on_emulator(emulator)).stdout
+    assert f"compare {records[0]['compare_id']}: {records[0]['id']} (HappyHorse 1.1, done), " \
+           f"{records[1]['id']} (Wan 2.7, this one, done)" in told
 
 
 def test_compare_without_json_prints_each_clip_and_follows_them_by_model(tmp_path, emulator):
