@@ -69,14 +69,13 @@ def build(studio: Studio) -> gr.Blocks:
             with gr.Column(scale=7, min_width=300, elem_id="hh-gallery-col"):
                 story = storyboard.render()
                 lib = library.render(ctx)
-        panel = detail.render()
+            panel = detail.render()  # the clip viewer: beside the gallery on a wide screen (studio.css)
         follow = live.render()
         redraw = live.wire(ctx, follow, lib, panel, story, tabs, header, lambda caller: header_html(ctx, caller))
         redraw_after = redraw.after
         open_view = detail.wire(ctx, panel, redraw_after)
-        chain_actions.wire(ctx, panel.chain, panel.selected, panel.load, tabs, tab_box, redraw_after,
-                           open_view, panel.outputs)
-        storyboard.wire(ctx, story, panel.chain.story, panel.selected, open_view, panel.outputs, redraw_after)
+        chain_actions.wire(ctx, panel.body, panel.notes, panel.selected, tabs, tab_box, redraw_after)
+        storyboard.wire(ctx, story, panel.body, panel.selected, open_view, panel.outputs, redraw_after)
         library.wire(ctx, lib, panel, open_view, redraw_after)
         for tab in tabs:
             form.wire(ctx, tab)

@@ -236,9 +236,9 @@ def restored(ctx: UiContext, ui: StoryboardUi, caller: Caller | None, stored: di
     return drawn(ctx, ui, caller, shots) if shots else {}
 
 
-def wire(ctx: UiContext, ui: StoryboardUi, add: gr.Button, selected: gr.State, reopen: Callable,
+def wire(ctx: UiContext, ui: StoryboardUi, add: gr.HTML, selected: gr.State, reopen: Callable,
          panel_outputs: list, redraw_after) -> None:
-    """Add from the clip's panel; edit, reorder and remove in the strip; export as one free job."""
+    """Add from the clip's viewer (its body's `submit` event); edit, reorder and remove in the strip; export as one free job."""
     private = {"api_visibility": "private", "show_progress": "hidden"}
     outputs = ui.outputs
 
@@ -294,7 +294,7 @@ def wire(ctx: UiContext, ui: StoryboardUi, add: gr.Button, selected: gr.State, r
 
     # "multiple": a second clip added while the first add is still on its way is added too, not dropped
     # (Gradio's default for a click); the adds run one after another, each on the plan the last one left.
-    add.click(on_add, [selected, ui.shots], outputs, trigger_mode="multiple", **private)
+    add.submit(on_add, [selected, ui.shots], outputs, trigger_mode="multiple", **private)
     ui.board.input(on_edit, ui.shots, outputs, trigger_mode="always_last", **private)
     ui.board.click(on_move, ui.shots, outputs, **private)
     # Exports run ffmpeg: two at a time for the whole studio, each user's own waits in line with the rest.
