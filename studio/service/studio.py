@@ -51,6 +51,13 @@ class Studio:
     def close(self) -> None:
         self.runner.close()
 
+    def media_path(self, location: str | None) -> str | None:
+        """A local path for a kept file's location, to hand on at once (Gradio's cache, a player): the data
+        folder's own file, or a bucket's copy in the bounded local cache. None when it is not there. Only
+        for locations read from the caller's own jobs: this checks no owner."""
+        path = self.media.fetch(location)
+        return str(path) if path else None
+
     def is_test_backend(self, name: str | None = None) -> bool:
         """True when jobs on this backend cost no money: preview, or a provider address on this machine."""
         name = name or self.settings.backend
