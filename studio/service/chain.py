@@ -67,7 +67,8 @@ class Chain:
 
     def load_settings(self, caller: Caller, job_id: str) -> chain.Loaded:
         """A job's prompt, settings and inputs as fields for its tab (prepare() takes them as they are)."""
-        return chain.loaded(self.core.job(caller, job_id))
+        job = self.core.job(caller, job_id)
+        return chain.loaded(dataclasses.replace(job, request=self.core.inputs.restore(job.request)))
 
     def grab_frame(self, caller: Caller, job_id: str, seconds: float | None = None) -> Path:
         """The frame on screen at `seconds` (None: the last frame) as a full-size PNG in the data folder,
@@ -100,7 +101,7 @@ class Chain:
         job = self.core.job(caller, job_id)
         chain.generated(job, what)
         chain.finished_clip(job, what, self.media)
-        fields = job.request.to_dict() | changes
+        fields = self.core.inputs.restore(job.request).to_dict() | changes  # inputs kept on another machine too
         return job, self.core.prepare(fields.pop("variant"), **fields)
 
     def offer_final(self, caller: Caller, job_id: str, backend: str | None = None) -> Offer:

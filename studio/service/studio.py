@@ -36,7 +36,8 @@ class Studio:
                              self.media, time_scale=time_scale, webhook_url=self._webhook_url,
                              max_in_flight=settings.max_in_flight,
                              requests_per_minute=settings.requests_per_minute)
-        self.core = Core(settings, self.ledger, self.runner, InputStore(settings.data_dir / "inputs"))
+        self.core = Core(settings, self.ledger, self.runner, InputStore(settings.data_dir / "inputs",
+                                                                                   self.media))
         self.chain = Chain(self.core, self.ledger)
         self.billing = Billing(self.core, self.ledger)
         self.gallery = Gallery(self.core, self.ledger)
