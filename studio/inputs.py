@@ -92,11 +92,12 @@ class InputStore:
     def restore(self, request: Request) -> Request:
         """The request with each kept input that is not on this machine fetched back from the media store
         (into this machine's inputs folder); an input that is nowhere stays as it was (check_files says so)."""
-        return replace(request, first_frame=self._restore(request.first_frame),
-                       references=tuple(self._restore(r) for r in request.references),
-                       video=self._restore(request.video))
+        return replace(request, first_frame=self.restore_path(request.first_frame),
+                       references=tuple(self.restore_path(r) for r in request.references),
+                       video=self.restore_path(request.video))
 
-    def _restore(self, path: str | None) -> str | None:
+    def restore_path(self, path: str | None) -> str | None:
+        """One kept input's local path, fetched back from the media store when it is not on this machine."""
         if not path or self.media is None or Path(path).is_file():
             return path
         name = Path(path).name

@@ -172,3 +172,28 @@ def test_a_second_machine_with_an_empty_folder_lists_plays_frames_and_stitches_t
             b.close()
     finally:
         stop_app(app)
+
+
+def test_a_job_queued_by_a_machine_that_died_runs_on_another_with_its_inputs_from_the_bucket(pg_url, bucket,
+                                                                                               tmp_path):
+    env = machine_env(pg_url, bucket)
+    x = Caller.of(owner_of(identities(1)[0]))
+    a = studio_on(tmp_path / "a", env).start()
+    try:
+        clip = made(a, x, "t2v", prompt="a grey horse in the snow", duration=3)
+        frame = a.chain.grab_frame(x, clip.id)
+    finally:
+        a.close()
+    a = studio_on(tmp_path / "a", env)  # machine A queues an image-to-video job and dies before sending it
+    queued = a.core.submit(x, a.core.prepare("i2v", prompt="the horse turns", first_frame=str(frame), duration=3))
+    assert queued.state is JobState.QUEUED
+    shutil.rmtree(tmp_path / "a")
+    b = studio_on(tmp_path / "b", env).start()  # B resumes every unfinished job, this one on A's first frame
+    try:
+        done = b.core.wait(x, queued.id, timeout=180, interval=0.05)
+        assert done.state is JobState.SUCCEEDED, done.error_message
+        assert f"{PREFIX}/media/{queued.id}.mp4" in bucket.objects(f"{PREFIX}/media/")
+        fetched = tmp_path / "b" / "inputs" / queued.request.first_frame.rsplit("/", 1)[-1]
+        assert fetched.is_file() and fetched.read_bytes() == in_bucket(bucket, f"inputs/{fetched.name}")
+    finally:
+        b.close()

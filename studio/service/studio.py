@@ -38,6 +38,7 @@ class Studio:
                              requests_per_minute=settings.requests_per_minute)
         self.core = Core(settings, self.ledger, self.runner, InputStore(settings.data_dir / "inputs",
                                                                                    self.media))
+        self.runner.inputs_here = self.core.inputs.restore  # a job queued by a replica that died, on its inputs
         self.chain = Chain(self.core, self.ledger)
         self.billing = Billing(self.core, self.ledger)
         self.gallery = Gallery(self.core, self.ledger)

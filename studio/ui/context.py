@@ -80,7 +80,7 @@ class UiContext:
             try:
                 st = os.stat(path)
             except OSError:
-                return None
+                return self._restored_url(block, path)
             key, local = (path, st.st_mtime_ns, st.st_size), path
         with self._urls_lock:
             known = self._urls.get(key)
@@ -96,6 +96,15 @@ class UiContext:
                 self._urls.clear()
             self._urls[key] = address
         return address
+
+    def _restored_url(self, block: gr.blocks.Block, path: str) -> str | None:
+        """A kept input (an edit's source) that another machine kept: fetched back from the media store."""
+        try:
+            restored = self.studio.core.inputs.restore_path(path)
+        except StudioError as e:
+            log.warning("a kept input could not be fetched: %s", e)
+            return None
+        return self.url(block, restored) if restored != path and os.path.isfile(restored) else None
 
     def caller(self, request: gr.Request | None) -> Caller:
         """Who this event's request is (once per event: every handler passes it down)."""
