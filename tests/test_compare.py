@@ -11,7 +11,7 @@ from studio.errors import BudgetError, InputError, NotFound
 from studio.jobs.ledger import Ledger
 from studio.jobs.model import JobState, MadeAs
 from studio.service import LOCAL, Account, Caller
-from tests.conftest import database_env, finish
+from tests.conftest import database_env, finish, wait_until
 
 SHOT = {"prompt": "a grey horse gallops along a beach at dawn", "duration": 3, "resolution": "720P", "ratio": "16:9"}
 MODELS = {"dashscope": ["happyhorse-1.1", "wan2.7"], "inferencesh": ["happyhorse-1.0", "wan2.7"]}
@@ -248,3 +248,25 @@ def test_wan_fields_go_to_wan_alone_and_the_quote_says_so(make_studio, emulator)
     assert fields[0]["negative_prompt"] == "text, blur" and fields[0]["prompt_extend"] is False
     assert "negative_prompt" not in fields[1] and "prompt_extend" not in fields[1]
     assert fields[0]["prompt"] == fields[1]["prompt"] == SHOT["prompt"]
+
+
+def test_a_line_queued_for_a_free_slot_keeps_its_whole_deadline_for_the_render(make_studio, emulator):
+    """The deadline counts from the task's start: the second line waits for the first's slot, then renders."""
+    emulator.control.configure(task_seconds=2.0)
+    studio = make_studio("dashscope", STUDIO_MAX_IN_FLIGHT="1", STUDIO_JOB_DEADLINE="3")
+    jobs = studio.compare.start(LOCAL, shot(studio), ["happyhorse-1.1", "wan2.7"])
+    done = [finish(studio, job) for job in jobs]
+    assert [(j.state, j.error_code) for j in done] == [(JobState.SUCCEEDED, None)] * 2
+
+
+def test_a_second_click_after_one_line_was_refused_does_not_send_the_running_line_again(make_studio, emulator):
+    emulator.control.configure(task_seconds=3.0)
+    emulator.control.add_fault(on="create", protocol="dashscope", kind="http", status=400, times=1)
+    studio = make_studio("dashscope")
+    first = studio.compare.start(LOCAL, shot(studio), ["happyhorse-1.1", "wan2.7"])
+    wait_until(lambda: any(studio.core.job(LOCAL, j.id).state is JobState.FAILED for j in first), 20, "a line refused")
+    second = studio.compare.start(LOCAL, shot(studio), ["happyhorse-1.1", "wan2.7"])
+    assert [j.id for j in second] == [j.id for j in first]
+    for job in first:
+        finish(studio, job)
+    assert emulator.control.creates("dashscope") == 1  # the line that ran was created once (the refused one never)

@@ -122,5 +122,6 @@ def collect(studio: Studio, caller: Caller, args: argparse.Namespace) -> int:
     if args.json:
         print_record(job)
     else:
-        print(job.output_path if job.state is JobState.SUCCEEDED else f"job {job.id}: {job.error_message}")
+        print((studio.media_path(job.output_path) or job.output_path) if job.state is JobState.SUCCEEDED
+              else f"job {job.id}: {job.error_message}")
     return 0 if job.state is JobState.SUCCEEDED else 1

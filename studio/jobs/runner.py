@@ -247,11 +247,14 @@ class Runner(Recovery):
             except ProviderError as e:
                 await self._set(job, JobState.FAILED, detail=e.code, only_from=sending, **messages.provider(e))
                 return None
-            self._started[job.id] = time.time()
+            self._started[job.id] = now = time.time()
             self._known.add(job.id)
+            # The deadline counts from the task's start: time spent queued for a free slot (a compare's
+            # later lines, a busy account) is not taken out of the render's time.
+            deadline = {"deadline_at": now + (job.deadline_at - job.created_at)} if job.deadline_at else {}
             running = await self.db.update(job.id, state=JobState.RUNNING, detail=f"task {sub.task_id}",
                                            only_from=sending, task_id=sub.task_id, request_id=sub.request_id,
-                                           error_code=None, error_message=None)
+                                           error_code=None, error_message=None, **deadline)
             if running is not None:
                 return running
             return await self._cancelled_while_sending(job, backend, sub.task_id, sub.request_id)
