@@ -158,6 +158,8 @@ def plain_errors(fn: Callable) -> Callable:
 
 def in_words(fn: Callable, e: Exception) -> Exception:
     """The error an API caller gets for `e`: the studio's own in its words, any other unchanged."""
+    if isinstance(e, gr.Error):  # already in words (it is a ValueError too)
+        return e
     if isinstance(e, NotFound):
         return user_error(InputError(f"No job {shown_id(e.job_id)} among your jobs: list_jobs gives their ids."))
     if isinstance(e, StudioError):
