@@ -152,3 +152,34 @@ def test_a_data_url_is_decoded_when_it_is_base64_and_small_enough(tmp_path):
         with pytest.raises(InputError, match=words):
             fetch.decode(bad, tmp_path, "image", "x")
     assert leftovers(tmp_path) == [got.name]
+
+
+@dataclass(frozen=True)
+class FilesTest(OnlyThisServer):
+    """files.test is 127.0.0.1 (for this test only), its certificate trusted through `verify`."""
+
+    def resolve(self, host: str, port: int):
+        return [ipaddress.ip_address("127.0.0.1")] if host in ("files.test", "127.0.0.1") else []
+
+
+def test_a_pinned_https_link_still_checks_the_certificate_against_the_links_own_name(tmp_path):
+    from tests.tls_files import TlsFiles
+
+    frame = png()
+    server = TlsFiles(tmp_path, frame)
+    into = tmp_path / "into"
+    into.mkdir()
+    try:
+        trusted = FilesTest(port=server.port, verify=server.trust)
+        got = fetch.fetch(f"https://files.test:{server.port}/frame.png", into, "image", "first_frame", trusted)
+        assert got.read_bytes() == frame and server.names == [f"files.test:{server.port}"]
+        # the same address by its number: the certificate does not name 127.0.0.1, so nothing is fetched
+        with pytest.raises(fetch.FetchError, match="no valid certificate"):
+            fetch.fetch(f"https://127.0.0.1:{server.port}/frame.png", into, "image", "first_frame", trusted)
+        # the system's authorities do not know the test's: refused, as an unknown certificate is
+        with pytest.raises(fetch.FetchError, match="no valid certificate"):
+            fetch.fetch(f"https://files.test:{server.port}/frame.png", into, "image", "first_frame",
+                        FilesTest(port=server.port))
+        assert [p.name for p in into.iterdir()] == [got.name]
+    finally:
+        server.close()
