@@ -15,7 +15,8 @@ studio itself uses):
 - a redirect is followed (at most MAX_REDIRECTS) only after its target passes the same checks;
 - no proxy from the environment is used (it would decide where the connection goes);
 - the body is counted while it streams (after decompression) and refused past the kind's cap
-  (KINDS: the same caps as the page's uploads); connect, each read and the whole download time out.
+  (KINDS: the same caps as the page's uploads); connect, each read and the whole download time out;
+- at most AT_ONCE downloads run at once in the process (a link waits WAIT_FOR_TURN for its turn).
 
 A data: URL is refused by its length before it is decoded, and after decoding by its size. A refused
 link or data: URL leaves nothing in `into`: the partial file is removed before the error is raised.
@@ -34,6 +35,7 @@ import ipaddress
 import os
 import re
 import socket
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -49,6 +51,9 @@ from studio.variants import IMAGE_MAX_BYTES, VIDEO_MAX_BYTES
 MB = 1024 * 1024
 KINDS = {"image": IMAGE_MAX_BYTES, "video": VIDEO_MAX_BYTES}  # the page's upload caps, per kind of input
 MAX_REDIRECTS = 3
+AT_ONCE = 4            # downloads in flight in this process, whoever asked
+WAIT_FOR_TURN = 30.0   # seconds a link waits for one of them before it is refused
+_turns = threading.BoundedSemaphore(AT_ONCE)
 SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".mp4", ".mov"}
 TYPE_SUFFIX = {"image/jpeg": ".jpg", "image/png": ".png", "image/bmp": ".bmp", "image/webp": ".webp",
                "video/mp4": ".mp4", "video/quicktime": ".mov"}
@@ -155,6 +160,15 @@ def decode(data_url: str, into: Path, kind: str, label: str) -> Path:
 def fetch(url: str, into: Path, kind: str, label: str, rules: Policy | None = None) -> Path:
     """Download a link into `into` under the policy's rules (see the module's doc); FetchError otherwise."""
     rules = rules or policy()
+    if not _turns.acquire(timeout=WAIT_FOR_TURN):
+        raise FetchError(f"The studio is busy fetching other links: try again in a minute, {UPLOAD_INSTEAD}.")
+    try:
+        return _fetch(url, into, kind, label, rules)
+    finally:
+        _turns.release()
+
+
+def _fetch(url: str, into: Path, kind: str, label: str, rules: Policy) -> Path:
     cap = KINDS[kind]
     deadline = time.monotonic() + rules.total_seconds
     with httpx.Client(trust_env=False, follow_redirects=False, verify=rules.verify) as client:
@@ -210,7 +224,8 @@ def _checked(url: str, rules: Policy, label: str) -> _Target:
         raise FetchError(f"The link for {label} leads to a private, local or reserved network address, which "
                          f"the studio never fetches: give a public https link, {UPLOAD_INSTEAD}.")
     pinned = httpx.URL(url).copy_with(host=str(addresses[0]))
-    netloc = host if parts.port is None else f"{host}:{parts.port}"
+    named = f"[{host}]" if ":" in host else host
+    netloc = named if parts.port is None else f"{named}:{parts.port}"
     return _Target(pinned, host, netloc)
 
 

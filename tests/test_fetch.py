@@ -16,6 +16,7 @@ import pytest
 
 from studio import fetch
 from studio.errors import InputError
+from tests.conftest import wait_until
 from tests.link_server import LinkServer, OnlyThisServer, png
 
 
@@ -183,3 +184,21 @@ def test_a_pinned_https_link_still_checks_the_certificate_against_the_links_own_
         assert [p.name for p in into.iterdir()] == [got.name]
     finally:
         server.close()
+
+
+def test_downloads_at_once_are_bounded_and_the_next_is_refused_in_words(files, tmp_path, monkeypatch):
+    import threading
+
+    monkeypatch.setattr(fetch, "_turns", threading.BoundedSemaphore(1))
+    monkeypatch.setattr(fetch, "WAIT_FOR_TURN", 0.5)
+    slow = threading.Thread(target=lambda: pytest.raises(fetch.FetchError, fetch.fetch, files.url + "/slow.png",
+                                                         tmp_path, "image", "a", files.policy))
+    seen = len(files.hosts)
+    slow.start()
+    try:
+        wait_until(lambda: len(files.hosts) > seen, what="the slow download to hold the only turn")
+        with pytest.raises(fetch.FetchError, match="busy fetching other links"):
+            fetch.fetch(files.url + "/frame.png", tmp_path, "image", "b", files.policy)
+    finally:
+        slow.join()
+    assert fetch.fetch(files.url + "/frame.png", tmp_path, "image", "c", files.policy).exists()  # its turn came
