@@ -202,3 +202,18 @@ def test_downloads_at_once_are_bounded_and_the_next_is_refused_in_words(files, t
     finally:
         slow.join()
     assert fetch.fetch(files.url + "/frame.png", tmp_path, "image", "c", files.policy).exists()  # its turn came
+
+
+def test_scratch_folders_a_stopped_process_left_are_pruned(tmp_path):
+    import os
+
+    from studio.ui.links import PREFIX, STALE_SECONDS, prune
+
+    old, fresh, other = tmp_path / f"{PREFIX}old", tmp_path / f"{PREFIX}fresh", tmp_path / "someone-elses"
+    for folder in (old, fresh, other):
+        folder.mkdir()
+        (folder / "frame.png").write_bytes(b"x")
+    for folder in (old, other):
+        os.utime(folder, (0, 0))
+    prune(tmp_path, now=STALE_SECONDS + 10)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([fresh.name, other.name])

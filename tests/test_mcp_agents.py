@@ -27,6 +27,7 @@ from mcp.client.streamable_http import streamable_http_client
 
 from harness.app import ROOT, RunningApp, free_port, start_app, stop_app
 from harness.emulator import start_emulator, stop_emulator
+from harness.media import make_video
 from harness.process import Starting
 from studio import fetch
 from tests.conftest import wait_until
@@ -240,8 +241,19 @@ def test_a_file_uploaded_first_is_taken_by_its_path_over_mcp_and_the_http_api(st
     client = Client(studio.url, verbose=False)
     made = client.predict(variant="i2v", first_frame=path, duration=4, prompt="over http", api_name="/submit")
     assert isinstance(made, dict) and made["request"]["duration"] == 4
+    wan = client.predict(variant="t2v", prompt="a kite over http", model="wan2.7", negative_prompt="blur",
+                         prompt_extend=True, duration=2, api_name="/submit")
+    assert (wan["model"], wan["request"]["prompt_extend"], wan["request"]["duration"]) == ("wan2.7", True, 2)
     with pytest.raises(Exception, match="private, local or reserved"):
         client.predict(variant="i2v", first_frame="https://169.254.169.254/latest/meta-data/", api_name="/submit")
+
+
+def test_an_edit_takes_its_clip_as_a_data_url(studio, tmp_path):
+    clip = make_video(tmp_path / "source.mp4", 640, 360, seconds=3.0)
+    record = record_of(call(studio, "submit", {"variant": "edit", "video": data_url(clip.read_bytes(), "video/mp4"),
+                                               "prompt": "make it black and white", "audio": "remove"}))
+    assert record["variant"] == "edit" and record["model"] == "happyhorse-1.0" and record["request"]["video"]
+    assert record["request"]["audio"] == "remove" and not list(studio.uploads.glob("studio-link-*"))
 
 
 def test_every_result_is_json(studio):
