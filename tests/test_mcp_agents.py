@@ -248,6 +248,23 @@ def test_a_file_uploaded_first_is_taken_by_its_path_over_mcp_and_the_http_api(st
         client.predict(variant="i2v", first_frame="https://169.254.169.254/latest/meta-data/", api_name="/submit")
 
 
+def test_the_link_gradios_upload_tool_returns_is_taken_as_the_upload_it_names(studio):
+    """Gradio's File Upload MCP server (upload_file_to_gradio) answers <studio>/gradio_api/file=<path>: the
+    studio takes its own upload by that path, never by fetching itself; any other file= path is a link."""
+    from gradio_client.utils import encode_file_path
+
+    frame = png(640, 640, (250, 250, 0))
+    path = httpx.post(studio.url + "gradio_api/upload", files={"files": ("sun.png", frame, "image/png")}).json()[0]
+    link = f"{studio.url.rstrip('/')}/gradio_api/file={encode_file_path(path)}"
+    record = record_of(call(studio, "submit", {"variant": "i2v", "first_frame": link, "duration": 3}))
+    assert record["request"]["first_frame"]
+    advice = call(studio, "advise", {"variant": "i2v", "prompt": "the sun rises", "first_frame": link})
+    assert not advice.isError and isinstance(json.loads(texts(advice)[0]), list)
+    stranger = f"{studio.url.rstrip('/')}/gradio_api/file=/etc/passwd"
+    said = " ".join(texts(call(studio, "submit", {"variant": "i2v", "first_frame": stranger})))
+    assert "private, local or reserved" in said or "must start with https://" in said, said
+
+
 def test_an_edit_takes_its_clip_as_a_data_url(studio, tmp_path):
     clip = make_video(tmp_path / "source.mp4", 640, 360, seconds=3.0)
     record = record_of(call(studio, "submit", {"variant": "edit", "video": data_url(clip.read_bytes(), "video/mp4"),

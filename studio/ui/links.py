@@ -19,6 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any, Self
+from urllib.parse import unquote, urlsplit
 
 from studio import fetch
 from studio.errors import InputError
@@ -27,7 +28,8 @@ from studio.ui.uploads import confined, upload_folder, upload_path
 PREFIX = "studio-link-"
 STALE_SECONDS = 3600  # a scratch folder this old was left by a process that stopped mid-call
 HOW = ("an https link to the file, a data: URL (data:image/png;base64,...), or the path that "
-       "POST /gradio_api/upload returned")
+       "POST /gradio_api/upload returned (or the link Gradio's File Upload MCP server, gradio upload-mcp, returned)")
+FILE_ROUTE = "/gradio_api/file="
 
 
 class Scratch:
@@ -68,6 +70,23 @@ def is_link(value: Any) -> bool:
     return isinstance(value, str) and (value.strip()[:5].lower() == "data:" or "://" in value.strip()[:16])
 
 
+def uploaded_here(link: str, label: str) -> str | None:
+    """The path of a link to a file uploaded to this studio (`.../gradio_api/file=<path>`, as Gradio's File
+    Upload MCP server answers), when that path is in this server's upload folder; None for any other link
+    (it is fetched like any link: this studio's own address is not a public one)."""
+    try:
+        path = unquote(urlsplit(link.strip()).path)
+    except ValueError:
+        return None
+    at = path.find(FILE_ROUTE)
+    if at < 0:
+        return None
+    try:
+        return confined(path[at + len(FILE_ROUTE):], label)
+    except InputError:
+        return None
+
+
 def local_file(value: Any, label: str, kind: str, scratch: Scratch) -> str | None:
     """The checked local path of a file given as a link, a data: URL, an uploaded path or an upload's
     FileData (gradio_client's handle_file); None when nothing was given."""
@@ -79,7 +98,8 @@ def local_file(value: Any, label: str, kind: str, scratch: Scratch) -> str | Non
         raise InputError(f"{label} must be {HOW}.")
     if is_link(value):
         assert scratch.path is not None
-        return confined(str(fetch.to_file(value, scratch.path, kind, label)), label)
+        here = uploaded_here(value, label)
+        return here or confined(str(fetch.to_file(value, scratch.path, kind, label)), label)
     return confined(value.strip(), label)
 
 

@@ -25,12 +25,13 @@ from typing import Any
 
 from studio import fetch
 from studio.errors import InputError, StudioError
-from studio.ui.links import HOW, Scratch, is_link  # compat takes Scratch from here
+from studio.ui.links import HOW, Scratch, is_link, uploaded_here  # compat takes Scratch from here
 from studio.ui.uploads import confined
 
 log = logging.getLogger("studio.ui")
 FILE_WORDS = (f"Give each file as {HOW}. Links must be public https addresses; a file is capped like an upload "
-              "on the page (images 10 MB, videos 100 MB).")
+              "on the page (images 10 MB, videos 100 MB); a call's whole body at most 4 MB, so larger files go "
+              "by link or upload.")
 _HANDLE_FILE = re.compile(r"as handle_file\([^)]*\)(?: \(a local file; links are not fetched\))?")
 
 
@@ -72,7 +73,8 @@ async def localise(arguments: dict, positions: list[list], scratch: Scratch) -> 
         return arguments
     fetched: dict[tuple, str] = {}
     for path, value in wanted:  # one at a time: a call takes at most a few files
-        got = await asyncio.to_thread(fetch.to_file, value, scratch.path, kind_of(path[0]), _label(path))
+        here = uploaded_here(value, _label(path))
+        got = here or await asyncio.to_thread(fetch.to_file, value, scratch.path, kind_of(path[0]), _label(path))
         fetched[tuple(path)] = str(got)
     return _walk(copy.deepcopy(arguments), positions,
                  lambda value, path: fetched.get(tuple(path), value))
