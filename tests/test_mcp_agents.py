@@ -130,7 +130,7 @@ def open_studio(tmp_path_factory, emulator):
 def test_every_tool_says_how_to_give_files_and_none_points_to_a_missing_upload_tool(studio):
     tools = asyncio.run(_session(studio.url + "gradio_api/mcp/", lambda s: s.list_tools())).tools
     by_name = {t.name: t for t in tools}
-    assert {"submit", "advise", "collect_again", "job_status", "list_jobs", "cancel_job", "quote",
+    assert {"submit", "compare", "advise", "collect_again", "job_status", "list_jobs", "cancel_job", "quote",
             "image_to_video", "reference_to_video", "video_edit", "text_to_video"} <= set(by_name)
     for tool in tools:
         words = json.dumps(tool.inputSchema) + tool.description
@@ -271,6 +271,42 @@ def test_an_edit_takes_its_clip_as_a_data_url(studio, tmp_path):
                                                "prompt": "make it black and white", "audio": "remove"}))
     assert record["variant"] == "edit" and record["model"] == "happyhorse-1.0" and record["request"]["video"]
     assert record["request"]["audio"] == "remove" and not list(studio.uploads.glob("studio-link-*"))
+
+
+def test_compare_sends_one_shot_to_each_model_and_returns_every_record_at_once(studio):
+    started = time.monotonic()
+    result = call(studio, "compare", {"variant": "t2v", "models": "happyhorse-1.1,wan2.7", "duration": 3,
+                                      "prompt": "a lighthouse in a storm", "negative_prompt": "blur"})
+    took = time.monotonic() - started
+    assert not result.isError, texts(result)
+    jobs = json.loads(texts(result)[0])
+    assert [j["model"] for j in jobs] == ["happyhorse-1.1", "wan2.7"] and took < TASK_SECONDS / 2
+    assert len({j["compare_id"] for j in jobs}) == 1 and len({j["seed"] for j in jobs}) == 1
+    assert all(j["state"] in ("queued", "submitting", "running") for j in jobs)
+    assert [j["request"].get("negative_prompt") for j in jobs] == [None, "blur"]  # only Wan takes one
+
+    frame = data_url(png(720, 480, (120, 0, 200)))
+    shot = record_of_list(call(studio, "compare", {"variant": "i2v", "models": ["happyhorse-1.0", "happyhorse-1.1"],
+                                                   "first_frame": frame, "duration": 3}))
+    assert [j["model"] for j in shot] == ["happyhorse-1.0", "happyhorse-1.1"]
+    assert all(j["request"]["first_frame"] for j in shot) and not list(studio.uploads.glob("studio-link-*"))
+
+    for models, words in [("wan2.7", "2 or 3 models"), ("happyhorse-1.1,happyhorse-1.1", "named twice")]:
+        refused = call(studio, "compare", {"variant": "t2v", "models": models, "prompt": "x"})
+        assert refused.isError and words in texts(refused)[0], texts(refused)
+    refused = call(studio, "compare", {"variant": "t2v", "models": "happyhorse-1.0,wan2.7", "prompt": "x",
+                                       "ratio": "21:9"})
+    assert refused.isError and "21:9" in texts(refused)[0]
+
+    client = Client(studio.url, verbose=False)
+    over_http = client.predict(variant="t2v", models=["happyhorse-1.1", "happyhorse-1.0"], prompt="a gull",
+                               duration=3, api_name="/compare")
+    assert [j["model"] for j in over_http] == ["happyhorse-1.1", "happyhorse-1.0"]
+
+
+def record_of_list(result) -> list:
+    assert not result.isError, texts(result)
+    return json.loads(texts(result)[0])
 
 
 def test_every_result_is_json(studio):

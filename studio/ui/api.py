@@ -27,6 +27,8 @@ from studio.ui.controls import RECORD_DOC, document_api
 
 RETURNS = {  # name: (label, description); the rest return one job record
     "list_jobs": ("Jobs", "your job records, newest first; each as described for job_status"),
+    "compare": ("Jobs", "the compare's job records, in the order the models were given; each as described for "
+                        "job_status, with compare_id"),
     "quote": ("Quote", ("resolution, output_seconds, input_seconds, billed_seconds, per_second and total "
                         "(US dollars), price_date")),
 }

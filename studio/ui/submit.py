@@ -1,4 +1,5 @@
-"""`submit`: send a job and return its record at once (API and MCP), for callers that poll.
+"""`submit` and `compare`: send a job (or the same shot to 2-3 models) and return the records at once (API and
+MCP), for callers that poll.
 
 The tabs' generate endpoints (text_to_video...) wait for the clip; an agent usually should not hold a
 call open for the minutes a clip takes. `submit` checks, quotes and sends the job exactly as they do
@@ -74,7 +75,54 @@ def submit_actions(ctx: UiContext) -> list[Callable]:
         record = await send(ctx, caller, request, variant, fields)
         return ctx.studio.core.job(caller, record["id"]).record()
 
-    return [submit]
+    @document
+    async def compare(variant: str, models: str | list[str], prompt: str = "", first_frame: str = "",
+                      references: list[str] | None = None, video: str = "", audio: str = "",
+                      resolution: str = "720P", ratio: str = "16:9", duration: int = 5, watermark: bool = False,
+                      seed: int | None = None, negative_prompt: str = "", prompt_extend: bool | None = None,
+                      request: gr.Request = None) -> list[dict]:
+        """Send the same shot (prompt, images, duration, resolution, ratio, seed) to 2 or 3 models at once and
+        return every job's record without waiting, in the order the models were given: linked as one compare
+        (compare_id), all with one seed, sent all or none under the caps. Poll each with job_status. The same
+        compare sent again within 10 s returns the same jobs.
+
+        Args:
+            variant: "t2v", "i2v", "r2v" or "edit", as for submit
+            models: 2 or 3 different models, as a list or comma-separated text, e.g. "happyhorse-1.1,wan2.7" (each must make the variant and take the shot's resolution, ratio and duration)
+            prompt: as for submit
+            first_frame: i2v only: as for submit ({files})
+            references: r2v or edit: as for submit
+            video: edit only: as for submit
+            audio: edit only: "auto", "retain" or "remove"
+            resolution: "720P" or "1080P"; default "720P"
+            ratio: t2v and r2v: aspect ratio every compared model takes; default "16:9"
+            duration: length in whole seconds every compared model makes; default 5
+            watermark: true adds the provider's mark; default false
+            seed: one seed for every model; omit for one picked at random for all
+            negative_prompt: sent to the models that take one (Wan 2.7), the others get the shot without it
+            prompt_extend: Wan 2.7's prompt rewrite, true or false
+        """
+        fields = {"prompt": prompt or "", "first_frame": first_frame, "references": references, "video": video,
+                  "audio": audio, "resolution": resolution, "ratio": ratio, "duration": duration,
+                  "watermark": watermark, "seed": seed, "negative_prompt": negative_prompt,
+                  "prompt_extend": prompt_extend}
+        caller = ctx.caller(request)
+        kind = variant_of(variant)
+        fields = fields_for(kind, fields)
+        with Scratch() as scratch:
+            fields = await asyncio.to_thread(resolve_files, fields, scratch)
+            jobs = await asyncio.to_thread(start_compare, ctx, caller, kind, models, fields)
+        return [job.record() for job in jobs]
+
+    return [submit, compare]
+
+
+def start_compare(ctx: UiContext, caller, variant: str, model_ids: Any, fields: dict) -> list:
+    """The compare's jobs, sent (studio.service.compare): the shot built and quoted on each model first."""
+    section = ctx.studio.compare
+    shot = section.prepare(variant, model_ids, **fields)
+    sent = section.start(caller, shot, model_ids)
+    return [ctx.studio.core.job(caller, job.id) for job in sent]
 
 
 def variant_of(value: Any) -> str:
