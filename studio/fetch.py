@@ -51,6 +51,7 @@ from studio.variants import IMAGE_MAX_BYTES, VIDEO_MAX_BYTES
 MB = 1024 * 1024
 KINDS = {"image": IMAGE_MAX_BYTES, "video": VIDEO_MAX_BYTES}  # the page's upload caps, per kind of input
 MAX_REDIRECTS = 3
+MAX_LINK = 8192        # characters: a longer link is refused before it is read (and never echoed)
 AT_ONCE = 4            # downloads in flight in this process, whoever asked
 WAIT_FOR_TURN = 30.0   # seconds a link waits for one of them before it is refused
 _turns = threading.BoundedSemaphore(AT_ONCE)
@@ -160,6 +161,9 @@ def decode(data_url: str, into: Path, kind: str, label: str) -> Path:
 def fetch(url: str, into: Path, kind: str, label: str, rules: Policy | None = None) -> Path:
     """Download a link into `into` under the policy's rules (see the module's doc); FetchError otherwise."""
     rules = rules or policy()
+    if len(url) > MAX_LINK:
+        raise FetchError(f"The link for {label} is longer than {MAX_LINK} characters: give the file's direct link, "
+                         f"{UPLOAD_INSTEAD}.")
     if not _turns.acquire(timeout=WAIT_FOR_TURN):
         raise FetchError(f"The studio is busy fetching other links: try again in a minute, {UPLOAD_INSTEAD}.")
     try:
@@ -177,14 +181,17 @@ def _fetch(url: str, into: Path, kind: str, label: str, rules: Policy) -> Path:
             try:
                 with _send(client, target, rules) as response:
                     if response.is_redirect and response.headers.get("location"):
-                        url = urljoin(url, response.headers["location"])
+                        url = urljoin(url, response.headers["location"][:MAX_LINK + 1])
+                        if len(url) > MAX_LINK:
+                            raise FetchError(f"The link for {label} redirects to a link longer than {MAX_LINK} "
+                                             f"characters: give the file's direct link, {UPLOAD_INSTEAD}.")
                         continue
                     return _save(response, url, into, kind, cap, label, deadline)
             except httpx.TimeoutException:
                 raise FetchError(f"The link for {label} took too long to answer: try again, use a faster host, "
                                  f"{UPLOAD_INSTEAD}.") from None
             except httpx.HTTPError:
-                raise FetchError(f"The link for {label} could not be fetched from {target.host} (no connection, "
+                raise FetchError(f"The link for {label} could not be fetched from {target.shown} (no connection, "
                                  f"or no valid certificate): check the link, {UPLOAD_INSTEAD}.") from None
     raise FetchError(f"The link for {label} redirects more than {MAX_REDIRECTS} times: give the file's "
                      f"direct link, {UPLOAD_INSTEAD}.")
@@ -195,6 +202,7 @@ class _Target:
     url: httpx.URL   # the link with the checked address in place of its host
     host: str        # the link's own host name (TLS name, Host header)
     netloc: str
+    shown: str       # the host as an error may show it (cut short)
 
 
 def _checked(url: str, rules: Policy, label: str) -> _Target:
@@ -213,12 +221,13 @@ def _checked(url: str, rules: Policy, label: str) -> _Target:
         raise FetchError(f"The link for {label} carries a user name or password: give a link that opens "
                          f"without signing in, {UPLOAD_INSTEAD}.")
     host = (parts.hostname or "").rstrip(".")
+    shown_host = host if len(host) <= 80 else host[:77] + "..."
     if not host:
         raise FetchError(f"The link for {label} names no host: check it, {UPLOAD_INSTEAD}.")
     port = port or (443 if scheme == "https" else 80)
     addresses = rules.resolve(host, port)
     if not addresses:
-        raise FetchError(f"The link for {label} names a host that could not be found ({host}): check it, "
+        raise FetchError(f"The link for {label} names a host that could not be found ({shown_host}): check it, "
                          f"{UPLOAD_INSTEAD}.")
     if not all(rules.allows(ip, port) for ip in addresses):
         raise FetchError(f"The link for {label} leads to a private, local or reserved network address, which "
@@ -226,7 +235,7 @@ def _checked(url: str, rules: Policy, label: str) -> _Target:
     pinned = httpx.URL(url).copy_with(host=str(addresses[0]))
     named = f"[{host}]" if ":" in host else host
     netloc = named if parts.port is None else f"{named}:{parts.port}"
-    return _Target(pinned, host, netloc)
+    return _Target(pinned, host, netloc, shown_host)
 
 
 def _send(client: httpx.Client, target: _Target, rules: Policy):

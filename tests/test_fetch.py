@@ -217,3 +217,13 @@ def test_scratch_folders_a_stopped_process_left_are_pruned(tmp_path):
         os.utime(folder, (0, 0))
     prune(tmp_path, now=STALE_SECONDS + 10)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([fresh.name, other.name])
+
+
+def test_a_huge_link_or_host_is_never_echoed_whole(tmp_path):
+    with pytest.raises(fetch.FetchError, match="longer than 8192 characters") as refused:
+        fetch.fetch("https://example.com/" + "a" * 100_000, tmp_path, "image", "first_frame", fetch.PUBLIC)
+    assert len(str(refused.value)) < 300
+    with pytest.raises(fetch.FetchError, match="could not be found") as refused:
+        fetch.fetch("https://" + "b" * 60 + "." + "c" * 60 + ".invalid/x.png", tmp_path, "image", "first_frame",
+                    fetch.PUBLIC)
+    assert len(str(refused.value)) < 300
