@@ -138,6 +138,8 @@ def test_every_tool_says_how_to_give_files_and_none_points_to_a_missing_upload_t
         assert "$ref" not in json.dumps(tool.inputSchema), tool.name  # every schema resolves (advise's did not)
     for name in ("image_to_video", "video_edit", "advise", "reference_to_video"):
         assert "https link" in by_name[name].description and "gradio_api/upload" in by_name[name].description
+    advise = by_name["advise"].inputSchema["properties"]
+    assert all(advise[name]["description"] for name in ("variant", "prompt", "first_frame", "references"))
     submit = by_name["submit"].inputSchema["properties"]
     assert {"model", "negative_prompt", "prompt_extend", "first_frame", "references", "video"} <= set(submit)
     assert "happyhorse-1.1" in submit["model"]["description"] and "wan2.7" in submit["model"]["description"]

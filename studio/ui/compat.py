@@ -135,7 +135,7 @@ def serve_agents(server, files) -> None:
     def describe(block_fn, tool_name):
         description, parameters = gradio_description(block_fn, tool_name)
         description = description.replace(upload_tool_words, " " + files.FILE_WORDS.rstrip("."))
-        return description, {k: files.described(v) for k, v in parameters.items()}
+        return description, files.with_words(block_fn.fn, parameters)
 
     server.get_fn_description = describe
     gradio_schema = server.get_input_schema

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import inspect
 import logging
 import re
 from pathlib import Path
@@ -33,6 +34,31 @@ FILE_WORDS = (f"Give each file as {HOW}. Links must be public https addresses; a
               "on the page (images 10 MB, videos 100 MB); a call's whole body at most 4 MB, so larger files go "
               "by link or upload.")
 _HANDLE_FILE = re.compile(r"as handle_file\([^)]*\)(?: \(a local file; links are not fetched\))?")
+
+
+# Words for parameters whose endpoint documents none (advise's come from hidden components).
+PLAIN_WORDS = {
+    "variant": '"t2v" (text to video), "i2v" (image to video), "r2v" (reference to video) or "edit" (video edit)',
+    "prompt": "the prompt, as you would send it; up to 5000 characters",
+    "first_frame": "i2v: the first frame, as an https link, a data: URL or the path an upload returned",
+    "references": "r2v or edit: the reference images in slot order, each as an https link, a data: URL or the "
+                  "path an upload returned",
+    "resolution": '"720P" or "1080P"; default "720P"',
+}
+
+
+def with_words(fn: Any, parameters: dict[str, str]) -> dict[str, str]:
+    """A tool's parameter descriptions for an agent: files given as links, and plain words for the
+    parameters its endpoint left undescribed."""
+    try:
+        names = list(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        names = []
+    words = {k: described(v) for k, v in parameters.items()}
+    for name in names:
+        if not words.get(name) and name in PLAIN_WORDS:
+            words[name] = PLAIN_WORDS[name]
+    return words
 
 
 def described(text: str) -> str:
