@@ -126,7 +126,9 @@ def test_gallery_actions_act_on_your_own_jobs_only(studio_app, client):
 
 def test_quote_prices_a_shape_before_any_file(client):
     q = client.predict(variant="t2v", resolution="1080P", duration=10, api_name="/quote")
-    assert q["total"] == 2.4 and q["billed_seconds"] == 10
+    assert q["total"] == 1.8 and q["billed_seconds"] == 10 and q["model"] == "happyhorse-1.1"  # the job's model
+    q = client.predict(variant="t2v", resolution="1080P", duration=10, model="happyhorse-1.0", api_name="/quote")
+    assert q["total"] == 2.4
     edit = client.predict(variant="edit", source_seconds=20, api_name="/quote")
     assert (edit["input_seconds"], edit["output_seconds"], edit["total"]) == (20, 15, 4.9)
     with pytest.raises(Exception, match="source"):

@@ -11,7 +11,7 @@ from studio.errors import BudgetError, InputError, NotFound
 from studio.jobs.ledger import Ledger
 from studio.jobs.model import JobState, MadeAs
 from studio.service import LOCAL, Account, Caller
-from tests.conftest import database_env, finish
+from tests.conftest import database_env, finish, wait_until
 
 SHOT = {"prompt": "a grey horse gallops along a beach at dawn", "duration": 3, "resolution": "720P", "ratio": "16:9"}
 MODELS = {"dashscope": ["happyhorse-1.1", "wan2.7"], "inferencesh": ["happyhorse-1.0", "wan2.7"]}
@@ -92,6 +92,9 @@ def test_a_21_9_compare_with_happyhorse_1_0_is_refused_before_anything_is_sent(m
     (["happyhorse-1.1", "sora"], {}, "Model 'sora' is not offered"),
     ([1, 2], {}, "give 2 or 3 model names"),
     ("", {}, "you gave 0"),
+    ("wan2.7," * 50_000, {}, "you gave 50000"),
+    (["happyhorse-1.1", "x" * 1_000_000], {}, "is not offered"),
+    ([None, {"$gt": ""}], {}, "give 2 or 3 model names"),
 ])
 def test_a_compare_that_cannot_be_made_says_what_to_change_and_sends_nothing(make_studio, emulator, models, fields,
                                                                               words):
@@ -129,6 +132,35 @@ def test_a_compare_that_fits_the_caps_is_sent_whole_and_counts_against_them(make
     with pytest.raises(BudgetError, match=r"\$0.72 is spent or running, so \$0.28 is left"):
         studio.compare.start(LOCAL, shot(studio, seed=1), ["happyhorse-1.1", "wan2.7"])
     assert len(studio.core.jobs(LOCAL)) == 2 and emulator.control.creates("dashscope") == 2
+
+
+def test_two_compares_racing_for_the_last_of_a_budget_send_one_whole_and_refuse_the_other(make_studio, emulator,
+                                                                                            store, request):
+    import threading
+
+    studio = make_studio("dashscope", STUDIO_BUDGET_USER_DAY="1.00", **database_env(store, request))
+    shots = [shot(studio, seed=seed) for seed in (1, 2)]
+    outcomes: list = []
+    go = threading.Barrier(2)
+
+    def race(request):
+        go.wait()
+        try:
+            outcomes.append(studio.compare.start(LOCAL, request, ["happyhorse-1.1", "wan2.7"]))
+        except BudgetError as e:
+            outcomes.append(e)
+
+    threads = [threading.Thread(target=race, args=(r,)) for r in shots]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    sent = [o for o in outcomes if isinstance(o, list)]
+    assert len(outcomes) == 2 and len(sent) == 1, outcomes  # $0.72 each: one fits under $1.00, never half of both
+    assert {j.id for j in studio.core.jobs(LOCAL)} == {j.id for j in sent[0]}
+    for job in sent[0]:
+        finish(studio, job)
+    assert emulator.control.creates("dashscope") == 2
 
 
 def test_on_the_users_own_key_a_compare_skips_the_studios_caps(make_studio, emulator):
@@ -216,3 +248,25 @@ def test_wan_fields_go_to_wan_alone_and_the_quote_says_so(make_studio, emulator)
     assert fields[0]["negative_prompt"] == "text, blur" and fields[0]["prompt_extend"] is False
     assert "negative_prompt" not in fields[1] and "prompt_extend" not in fields[1]
     assert fields[0]["prompt"] == fields[1]["prompt"] == SHOT["prompt"]
+
+
+def test_a_line_queued_for_a_free_slot_keeps_its_whole_deadline_for_the_render(make_studio, emulator):
+    """The deadline counts from the task's start: the second line waits for the first's slot, then renders."""
+    emulator.control.configure(task_seconds=2.0)
+    studio = make_studio("dashscope", STUDIO_MAX_IN_FLIGHT="1", STUDIO_JOB_DEADLINE="3")
+    jobs = studio.compare.start(LOCAL, shot(studio), ["happyhorse-1.1", "wan2.7"])
+    done = [finish(studio, job) for job in jobs]
+    assert [(j.state, j.error_code) for j in done] == [(JobState.SUCCEEDED, None)] * 2
+
+
+def test_a_second_click_after_one_line_was_refused_does_not_send_the_running_line_again(make_studio, emulator):
+    emulator.control.configure(task_seconds=3.0)
+    emulator.control.add_fault(on="create", protocol="dashscope", kind="http", status=400, times=1)
+    studio = make_studio("dashscope")
+    first = studio.compare.start(LOCAL, shot(studio), ["happyhorse-1.1", "wan2.7"])
+    wait_until(lambda: any(studio.core.job(LOCAL, j.id).state is JobState.FAILED for j in first), 20, "a line refused")
+    second = studio.compare.start(LOCAL, shot(studio), ["happyhorse-1.1", "wan2.7"])
+    assert [j.id for j in second] == [j.id for j in first]
+    for job in first:
+        finish(studio, job)
+    assert emulator.control.creates("dashscope") == 1  # the line that ran was created once (the refused one never)

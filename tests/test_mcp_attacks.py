@@ -155,3 +155,16 @@ def test_a_page_caller_cannot_choose_its_payer_with_forwarded_headers_either(cap
     with pytest.raises(Exception, match=r"(?i)budget"):
         client.predict("one more horse", "720P", "16:9", 5, False, "", api_name="/text_to_video")
     assert len({job.payer for job in every_job(capped)}) == 1  # nothing was made for the claimed address
+
+
+def test_submit_cannot_choose_its_payer_with_forwarded_headers_either(capped):
+    """`submit` returns at once, but its caller is worked out as every tool's: by the address it came from."""
+    results = []
+    for n in range(3):
+        forged = {"X-Forwarded-For": f"192.0.2.{n + 1}", "X-Real-IP": f"192.0.2.{n + 1}"}
+        results.append(call(capped.url + "gradio_api/mcp/", "submit",
+                            {"variant": "t2v", "prompt": f"submitted horse {n}", "duration": 5}, headers=forged))
+    refused = [r for r in results if r.isError]
+    assert len(results) - len(refused) <= 1  # whatever other tests spent first, one payer's $1.00 holds
+    assert refused and all("budget" in text_of(r).lower() for r in refused), [text_of(r) for r in refused]
+    assert len({job.payer for job in every_job(capped)}) == 1

@@ -60,7 +60,7 @@ def compare(studio: Studio, caller: Caller, args: argparse.Namespace) -> int:
         print(json.dumps([j.record() for j in done], indent=2, ensure_ascii=False))
     for job in done:
         if job.state is JobState.SUCCEEDED and not args.json:
-            print(job.output_path)
+            print(studio.media_path(job.output_path) or job.output_path)  # a bucket's clip: its local copy
         elif job.state is not JobState.SUCCEEDED:
             print(f"{models.label(job.model)}: {job.state.words}: {job.error_message}", file=sys.stderr)
     return 0 if all(j.state is JobState.SUCCEEDED for j in done) else 1

@@ -46,4 +46,6 @@ class Compares:
         rows = db.execute("SELECT * FROM jobs WHERE compare_id = ? AND owner = ? ORDER BY compare_position",
                           (found["compare_id"], owner)).fetchall()
         same = [(r["request"], r["backend"]) for r in rows] == sent
-        return rows if same and not any(r["state"] in ("failed", "cancelled") for r in rows) else []
+        # A twin while any line lives: a second click must not send again the lines that run (and bill);
+        # a compare whose every line failed or was cancelled may be sent again at once.
+        return rows if same and any(r["state"] not in ("failed", "cancelled") for r in rows) else []

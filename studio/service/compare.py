@@ -182,7 +182,7 @@ class Compare:
         job = self.core.job(caller, job_id)
         if not job.compare_id:
             raise InputError(f"Job {job.id} was not made in a compare: star it in the gallery instead.")
-        chain.finished_clip(job, "picking it")
+        chain.finished_clip(job, "picking it", self.core.runner.media)
         for other in self.group(caller, job.compare_id):
             if other.id != job.id and other.favourite:
                 self.ledger.update(other.id, favourite=0)

@@ -13,11 +13,13 @@ list job_actions() returns).
 """
 
 import functools
+import inspect
 import math
 from collections.abc import Callable
 
 import gradio as gr
 
+from studio import pricing
 from studio.errors import InputError, NotFound, StudioError, shown_id
 from studio.ui.compat import api_components
 from studio.ui.context import UiContext, user_error
@@ -25,8 +27,10 @@ from studio.ui.controls import RECORD_DOC, document_api
 
 RETURNS = {  # name: (label, description); the rest return one job record
     "list_jobs": ("Jobs", "your job records, newest first; each as described for job_status"),
-    "quote": ("Quote", "resolution, output_seconds, input_seconds, billed_seconds, per_second and total "
-                       "(US dollars), price_date"),
+    "compare": ("Jobs", "the compare's job records, in the order the models were given; each as described for "
+                        "job_status, with compare_id"),
+    "quote": ("Quote", ("resolution, output_seconds, input_seconds, billed_seconds, per_second and total "
+                        "(US dollars), price_date")),
 }
 
 def job_actions(ctx: UiContext) -> list[Callable]:
@@ -65,17 +69,19 @@ def job_actions(ctx: UiContext) -> list[Callable]:
         return core.cancel(caller, job.id).record()
 
     def quote(variant: str, resolution: str = "720P", duration: int = 5,
-              source_seconds: float | None = None) -> dict:
-        """What a clip would cost on HappyHorse before you make it: per_second, billed_seconds and total in US
-        dollars, with the price table's date. Free and instant; the preview backend never charges.
+              source_seconds: float | None = None, model: str = "") -> dict:
+        """What a clip would cost before you make it: per_second, billed_seconds and total in US dollars, with
+        the model's price table date. Free and instant; the preview backend never charges.
 
         Args:
             variant: "t2v" (text to video), "i2v" (image to video), "r2v" (reference to video) or "edit" (video edit)
             resolution: "720P" or "1080P"; default "720P"
             duration: clip length in whole seconds, 3 to 15 (not used by edit); default 5
             source_seconds: edit only: the source clip's length in seconds (3 to 60); input and output are both billed
+            model: the model to price, as submit takes it; empty: the variant's default
         """
-        return core.price(variant, resolution, duration, source_seconds).to_dict()
+        return pricing.quote_shape(variant, resolution, duration, source_seconds, model=model or None,
+                                   backend=ctx.studio.settings.backend).to_dict()
 
     return [list_jobs, job_status, cancel_job, quote]
 
@@ -122,7 +128,9 @@ def job_ref(job_id) -> str:
 
 def wire(ctx: UiContext, extra: tuple[Callable, ...] = ()) -> None:
     """Register each action as a named API endpoint and MCP tool (inside the Blocks)."""
-    for fn in [*job_actions(ctx), *extra]:
+    from studio.ui.submit import submit_actions
+
+    for fn in [*job_actions(ctx), *submit_actions(ctx), *extra]:
         dep = gr.api(plain_errors(fn), api_name=fn.__name__, concurrency_limit=None)
         label, text = RETURNS.get(fn.__name__, ("Job record", RECORD_DOC))
         inputs, (output,) = api_components(dep)
@@ -132,16 +140,33 @@ def wire(ctx: UiContext, extra: tuple[Callable, ...] = ()) -> None:
 
 def plain_errors(fn: Callable) -> Callable:
     """The studio's own errors reach API callers as their message, not as a server error."""
+    if inspect.iscoroutinefunction(fn):
+        @functools.wraps(fn)
+        async def call_async(*args, **kwargs):
+            try:
+                return await fn(*args, **kwargs)
+            except Exception as e:  # noqa: BLE001  (each kind is answered in words, or raised again)
+                raise in_words(fn, e) from None
+        return call_async
+
     @functools.wraps(fn)
     def call(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except NotFound as e:
-            raise user_error(InputError(f"No job {shown_id(e.job_id)} among your jobs: list_jobs gives their ids.")
-                             ) from None
-        except StudioError as e:
-            raise user_error(e, "Check your input" if isinstance(e, InputError) else "Error") from None
-        except (TypeError, ValueError, AttributeError):  # a value of the wrong kind from a hand-made call
-            raise user_error(InputError(f"{fn.__name__} got a value of the wrong kind: see view_api() for its "
-                                        "parameters.")) from None
+        except Exception as e:  # noqa: BLE001
+            raise in_words(fn, e) from None
     return call
+
+
+def in_words(fn: Callable, e: Exception) -> Exception:
+    """The error an API caller gets for `e`: the studio's own in its words, any other unchanged."""
+    if isinstance(e, gr.Error):  # already in words (it is a ValueError too)
+        return e
+    if isinstance(e, NotFound):
+        return user_error(InputError(f"No job {shown_id(e.job_id)} among your jobs: list_jobs gives their ids."))
+    if isinstance(e, StudioError):
+        return user_error(e, "Check your input" if isinstance(e, InputError) else "Error")
+    if isinstance(e, (TypeError, ValueError, AttributeError)):  # a value of the wrong kind from a hand-made call
+        return user_error(InputError(f"{fn.__name__} got a value of the wrong kind: see view_api() for its "
+                                     "parameters."))
+    return e

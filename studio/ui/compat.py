@@ -10,10 +10,12 @@ studio.upload_guard take Gradio's routes from here too).
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from starlette.requests import HTTPConnection
 
 GRADIO_VERSION = "6.31.0"
 
@@ -52,9 +54,117 @@ def pin_mcp_client(blocks: gr.Blocks, own_url: str) -> None:
             # its config read was given an identity cookie of its own: dropped, or every caller
             # without a cookie would share that one identity
             state["client"].cookies.clear()
+            _upload_nothing(state["client"])
         return state["client"]
 
     server._get_or_create_client = own_client
+    # imported here: it imports the upload checks, which import this module
+    from studio.ui import mcp_files
+
+    serve_agents(server, mcp_files)
+
+
+def _upload_nothing(client) -> None:
+    """The studio's own client never uploads a file of this server's disk for a caller: a file a tool call
+    names is already in the upload folder (studio.ui.mcp_files put it there, checked), so it is passed on
+    as it is (Endpoint._upload_file would read it and upload a second copy); any other path is refused
+    (uploading it would hand a caller any file the server can read)."""
+    from gradio.utils import get_upload_folder, is_in_or_equal
+
+    def keep(f: dict, data_index: int) -> dict:
+        path = f.get("path")
+        if not isinstance(path, str) or not is_in_or_equal(path, get_upload_folder()):
+            raise ValueError("A file must be an https link, a data: URL or the path an upload returned.")
+        return {"path": path, "orig_name": Path(path).name, "meta": {"_type": "gradio.FileData"}}
+
+    for endpoint in client.endpoints.values():
+        endpoint._upload_file = keep
+
+
+def serve_agents(server, files) -> None:
+    """Gradio's MCP server (gradio/mcp.py, GradioMCPServer), made usable by an agent and safe:
+
+    - file arguments: Gradio writes a data: URL to disk unchecked and never removes it
+      (convert_strings_to_filedata -> save_base64_to_cache) and hands a link to the queue, which refuses
+      it as "400 Bad Request" naming the studio's internal address. Here each call's file arguments go
+      through `files` (studio.ui.mcp_files): links fetched and data: URLs decoded off the event loop,
+      bounded, into a scratch folder removed when the call ends;
+    - results: Gradio writes a dict or list result as Python's repr (str()); here as JSON;
+    - descriptions: Gradio tells the agent to use an upload tool ("upload_file_to_gradio") that this
+      server does not have; here the description says how files are given.
+    """
+    from gradio_client.utils import is_file_obj_with_meta
+    from mcp import types
+
+    handler = server.mcp_server.request_handlers[types.CallToolRequest]
+
+    async def call_tool(req: types.CallToolRequest):
+        try:
+            _, positions = server.get_input_schema(req.params.name)
+        except (ValueError, KeyError, AssertionError):  # not a tool: Gradio answers it
+            return await handler(req)
+        with files.Scratch() as scratch:
+            try:
+                req.params.arguments = await files.localise(req.params.arguments or {}, positions, scratch)
+            except Exception as e:  # noqa: BLE001  (the refusal is the tool's answer, in its words)
+                return types.ServerResult(types.CallToolResult(
+                    content=[types.TextContent(type="text", text=files.words(e))], isError=True))
+            return await handler(req)
+
+    server.mcp_server.request_handlers[types.CallToolRequest] = call_tool
+    server.convert_strings_to_filedata = files.as_filedata
+
+    gradio_results = server.postprocess_output_data
+
+    def as_json(data, root_url):
+        content = []
+        if len(data) == 1 and isinstance(data[0], tuple):  # several outputs (a clip and its record)
+            data = list(data[0])
+        for item in data:
+            if isinstance(item, (dict, list)) and not is_file_obj_with_meta(item):
+                content.append(types.TextContent(type="text", text=json.dumps(item, ensure_ascii=False,
+                                                                               default=str)))
+            else:
+                content.extend(gradio_results([item], root_url))
+        return content
+
+    server.postprocess_output_data = as_json
+    upload_tool_words = server._file_data_tool_description
+    gradio_description = server.get_fn_description
+
+    def describe(block_fn, tool_name):
+        description, parameters = gradio_description(block_fn, tool_name)
+        description = description.replace(upload_tool_words, " " + files.FILE_WORDS.rstrip("."))
+        return description, files.with_words(block_fn.fn, parameters)
+
+    server.get_fn_description = describe
+    gradio_schema = server.get_input_schema
+
+    def input_schema(tool_name, parameters=None):
+        schema, positions = gradio_schema(tool_name, parameters)
+        return _without_dangling_refs(schema), positions
+
+    server.get_input_schema = input_schema
+
+
+def _without_dangling_refs(schema: Any) -> Any:
+    """A tool's input schema without the "$ref"s Gradio leaves on file entries (a list of files keeps
+    "items": {"$ref": "#/$defs/FileData"} while its "$defs" are moved away, so the MCP schema check refused
+    every call); the file entries are plain strings by then, and unused "$defs" go too."""
+    def files_plain(node: Any) -> Any:
+        if isinstance(node, dict):
+            if node.get("type") == "string" and "format" in node:
+                node = {k: v for k, v in node.items() if k not in ("$ref", "$defs")}
+            return {k: files_plain(v) for k, v in node.items()}
+        return [files_plain(v) for v in node] if isinstance(node, list) else node
+
+    def no_defs(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {k: no_defs(v) for k, v in node.items() if k != "$defs"}
+        return [no_defs(v) for v in node] if isinstance(node, list) else node
+
+    plain = files_plain(schema)
+    return plain if '"$ref"' in json.dumps(plain) else no_defs(plain)
 
 
 def mark_launched(blocks: gr.Blocks) -> None:
@@ -112,7 +222,11 @@ def oauth_info(request: gr.Request | None) -> dict:
 def http_request(request: gr.Request | None):
     """The Starlette request behind a gr.Request (its `request` attribute), e.g. to read the state the
     studio's middleware left on it; None for a request Gradio made up (no HTTP request behind it)."""
-    return getattr(request, "request", None) if request is not None else None
+    if request is None:
+        return None
+    if isinstance(request, HTTPConnection):  # a component's server function gets Starlette's own request
+        return request
+    return getattr(request, "request", None)
 
 
 def in_cache(block: gr.blocks.Block, path: str) -> str:
