@@ -1,8 +1,11 @@
-"""The clip's detail: a panel over the page's right side (full screen on a phone), opened from a tile.
+"""The clip viewer, opened from a tile: a dialog beside the gallery on a wide screen (over the page below
+1200 px, full screen on a phone), with previous/next through the gallery (assets/viewer.js).
 
-It shows the player (before/after for an edit), the state in words, the
-actions that fit that state, then the settings, cost, lineage and history.
-It follows the job live until it ends (studio.ui.live refreshes it).
+It shows the player (before/after for an edit), the state in words, the actions that fit that state, the
+next shots (studio.ui.chain_actions), then the settings, cost, lineage and history. It follows the job
+live until it ends (studio.ui.live refreshes it). Four gr.HTML parts, not dozens of components: the page's
+first render stays light (#22), and its buttons are plain buttons whose events carry what was set beside
+them; every value a browser sends is checked on the server.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from studio.service import Caller
 from studio.service.billing import console_name
 from studio.ui import chain_actions, takes, tiles
 from studio.ui.compat import event_data
-from studio.ui.context import UiContext, serve, user_error
+from studio.ui.context import UiContext, user_error
 from studio.ui.tiles import esc
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
