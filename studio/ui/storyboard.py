@@ -40,7 +40,18 @@ element.addEventListener('change', (e) => {
 });
 element.addEventListener('click', (e) => {
   const b = e.target.closest('button[data-act]');
-  if (b) { e.preventDefault(); trigger('click', {act: b.dataset.act, i: Number(b.dataset.i), plan: plan()}); }
+  if (!b) return;
+  e.preventDefault();
+  const act = b.dataset.act;
+  const confirm = element.querySelector('.hh-story-confirm');
+  if (act === 'clear' || act === 'keep_board') {  // Clear asks first, here
+    if (confirm) confirm.hidden = act === 'keep_board';
+    const focus = act === 'clear' ? element.querySelector('#hh-story-really') : element.querySelector('#hh-story-clear');
+    if (focus) focus.focus();
+    return;
+  }
+  if (act === 'export') { trigger('submit', {}); return; }
+  trigger('click', {act: act === 'clear_all' ? 'clear' : act, i: Number(b.dataset.i), plan: plan()});
 });
 """
 
@@ -50,12 +61,7 @@ class StoryboardUi:
     box: gr.Column
     shots: gr.State   # [{"id", "start", "end", "fade"}]: the plan, in order; fade is the join after the shot
     summary: gr.HTML  # the length once joined, and what an export would refuse
-    board: gr.HTML    # the strip of shots and joins
-    export: gr.Button
-    clear: gr.Button
-    confirm: gr.Row   # Clear asks first: a trimmed plan is work
-    really: gr.Button
-    keep_it: gr.Button
+    board: gr.HTML    # the strip of shots and joins, then Export and Clear (plain buttons: `submit`, `click`)
 
     @property
     def outputs(self) -> list:
@@ -66,14 +72,7 @@ def render() -> StoryboardUi:
     with gr.Column(visible=False, elem_id="hh-storyboard") as box:
         summary = gr.HTML("", elem_id="hh-story-summary")
         board = gr.HTML("", js_on_load=BOARD_JS, elem_id="hh-board")
-        with gr.Row(equal_height=True):
-            export = gr.Button("Export one MP4 (free)", variant="primary", size="sm", scale=1, elem_id="hh-export")
-            clear = gr.Button("Clear", size="sm", scale=0, min_width=70, elem_id="hh-story-clear")
-        with gr.Row(visible=False, elem_classes=["hh-actions", "hh-confirm"]) as confirm:
-            really = gr.Button("Yes, take every shot off (the clips stay in the gallery)", variant="stop",
-                               size="sm", elem_id="hh-story-really")
-            keep_it = gr.Button("Keep the storyboard", size="sm")
-    return StoryboardUi(box, gr.State([]), summary, board, export, clear, confirm, really, keep_it)
+    return StoryboardUi(box, gr.State([]), summary, board)
 
 
 def shot(job_id: str) -> dict:
@@ -197,7 +196,16 @@ def board_html(ctx: UiContext, board: gr.HTML, jobs: list[Job], shots: list[dict
         if i < len(jobs) - 1:
             items.append(f'<li class="hh-join" data-after="{i}"><select aria-label="Join after shot {n}">'
                          f'{_fade_options(s["fade"])}</select></li>')
-    return f'<ol class="hh-story">{"".join(items)}</ol>' if items else ""
+    if not items:
+        return ""
+    return (f'<ol class="hh-story">{"".join(items)}</ol><div class="hh-story-acts">'
+            '<button type="button" class="hh-dbtn hh-primary" id="hh-export" data-act="export">'
+            'Export one MP4 (free)</button>'
+            '<button type="button" class="hh-dbtn" id="hh-story-clear" data-act="clear">Clear</button></div>'
+            '<div class="hh-story-confirm hh-confirm" hidden>'
+            '<button type="button" class="hh-dbtn hh-stop" id="hh-story-really" data-act="clear_all">'
+            'Yes, take every shot off (the clips stay in the gallery)</button>'
+            '<button type="button" class="hh-dbtn" data-act="keep_board">Keep the storyboard</button></div>')
 
 
 def _button(act: str, i: int, text: str, label: str, disabled: bool) -> str:
@@ -275,6 +283,8 @@ def wire(ctx: UiContext, ui: StoryboardUi, add: gr.HTML, selected: gr.State, reo
         data = event_data(evt)
         jobs, shots, _ = own_shots(ctx, caller, shots)
         plan, _ = edited(shots, {j.id: j.seconds or 0.0 for j in jobs}, data.get("plan"))
+        if data.get("act") == "clear":
+            return shown(caller, [])
         return shown(caller, moved(plan, data.get("act"), data.get("i")))
 
     def on_export(shots, request: gr.Request):
@@ -290,7 +300,7 @@ def wire(ctx: UiContext, ui: StoryboardUi, add: gr.HTML, selected: gr.State, reo
         else:
             gr.Info(f"Exported: one {tiles.length(job)} MP4 with sound, first in the gallery. The storyboard "
                     "stays here to change and export again, or Clear it.", duration=6)
-        return reopen(caller, job)
+        return reopen(caller, job) | drawn(ctx, ui, caller, shots)  # the strip drawn again: Export is ready
 
     # "multiple": a second clip added while the first add is still on its way is added too, not dropped
     # (Gradio's default for a click); the adds run one after another, each on the plan the last one left.
@@ -298,11 +308,5 @@ def wire(ctx: UiContext, ui: StoryboardUi, add: gr.HTML, selected: gr.State, reo
     ui.board.input(on_edit, ui.shots, outputs, trigger_mode="always_last", **private)
     ui.board.click(on_move, ui.shots, outputs, **private)
     # Exports run ffmpeg: two at a time for the whole studio, each user's own waits in line with the rest.
-    redraw_after(ui.export.click(on_export, ui.shots, panel_outputs, concurrency_id="stitch",
+    redraw_after(ui.board.submit(on_export, ui.shots, [*panel_outputs, *outputs], concurrency_id="stitch",
                                  concurrency_limit=2, **(private | {"show_progress": "minimal"})))
-    def on_clear(request: gr.Request):
-        return (*shown(ctx.caller(request), []), gr.update(visible=False))
-
-    ui.clear.click(lambda: gr.update(visible=True), None, ui.confirm, **private)
-    ui.keep_it.click(lambda: gr.update(visible=False), None, ui.confirm, **private)
-    ui.really.click(on_clear, None, [*outputs, ui.confirm], **private)
