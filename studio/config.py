@@ -16,7 +16,8 @@ Environment variables (names are contracts; keep them stable):
   INFERENCE_API_KEY       inference.sh key (a secret)
   INFERENCE_BASE_URL      inference.sh base URL (default https://api.inference.sh)
   STUDIO_PUBLIC_URL       public address of this studio (webhooks); on a Space it follows from SPACE_HOST
-  STUDIO_JOB_DEADLINE     seconds a job may take before the studio stops waiting (default 1800)
+  STUDIO_JOB_DEADLINE     seconds a job may take before the studio stops waiting (default 1800; longer for
+                          a model and shape that usually take longer: see studio.jobs.timing.deadline_seconds)
   STUDIO_MAX_IN_FLIGHT    tasks one backend may run at once (default: the backend's own; match your account)
   STUDIO_REQUESTS_PER_MINUTE  calls to one backend per minute, shared by all jobs (default: the backend's own)
   STUDIO_MULTI_USER       1 to serve many users (signed in, or an anonymous browser identity), each seeing only their own jobs

@@ -20,6 +20,7 @@ from studio.reference_sets import ReferenceSets
 from studio.service.advice import Advice
 from studio.service.billing import Billing
 from studio.service.chain import Chain
+from studio.service.compare import Compare
 from studio.service.core import Core
 from studio.service.gallery import Gallery
 from studio.service.references import References
@@ -41,6 +42,7 @@ class Studio:
         self.runner.inputs_here = self.core.inputs.restore  # a job queued by a replica that died, on its inputs
         self.chain = Chain(self.core, self.ledger)
         self.billing = Billing(self.core, self.ledger)
+        self.compare = Compare(self.core, self.ledger)
         self.gallery = Gallery(self.core, self.ledger)
         self.advice = Advice(settings.backend)
         self.references = References(self.core, ReferenceSets(settings.data_dir / "reference_sets"), self.ledger,
