@@ -2,6 +2,7 @@
 hand on (a folder's own file, a bucket's copy in the bounded cache) or None, and kept inputs go to a
 bucket too and come back on a machine that never had them. Against moto's S3 server on loopback."""
 
+import asyncio
 import logging
 import shutil
 from pathlib import Path
@@ -73,3 +74,13 @@ def test_with_the_data_folder_as_store_inputs_are_kept_once(tmp_path):
     inputs = InputStore(tmp_path / "data" / "inputs", store)
     request = inputs.keep(build("i2v", prompt="pull back", first_frame=str(picture(tmp_path / "upload.png"))))
     assert [p.name for p in (tmp_path / "data" / "inputs").iterdir()] == [Path(request.first_frame).name]
+
+
+def test_a_put_called_where_an_event_loop_runs_still_lands_whole(bucket, tmp_path):
+    store = bucket_store(bucket, tmp_path / "a")
+
+    async def under_a_coroutine():  # a sync caller under a running loop (Playwright's sync API, a coroutine)
+        return store.put("media/x.jpg", picture(tmp_path / "x.jpg"))
+
+    kept = asyncio.run(under_a_coroutine())
+    assert bucket.objects("media/") == {"media/x.jpg": kept.size} and kept.size > 0
