@@ -15,7 +15,7 @@ and ends when the clip is done: for the studio its 'succeeded' event in the ledg
 file closed. Rounds alternate the two, so both see the same load. Where the studio's time goes, per job:
   noticed  SUCCEEDED read -> 'downloading' written (the runner's loop and the ledger's threads)
   download the clip's bytes on disk
-  check    the clip checked and its poster drawn (two worker threads)
+  check    the clip checked and its poster drawn from the same decode (one worker thread)
   keep     the poster and the clip kept in the media store (the data folder: flushed and moved into place)
   written  -> 'succeeded' in the ledger
 and the runner's event loop lag (how late a 5 ms sleep wakes) while jobs are collected. The first
@@ -69,10 +69,10 @@ class Phases:
         self.checked: dict[str, float] = {}
         self.kept: dict[str, float] = {}
         self.media = studio.media
-        self._saved = collect._download, self.media.put_async, clips.verify_playable, clips.make_poster
+        self._saved = collect._download, self.media.put_async, clips.verify_playable
 
     def __enter__(self):
-        download_, put_, verify_, poster_ = self._saved
+        download_, put_, verify_ = self._saved
 
         def job_of(path) -> str:
             return Path(path).name.split(".")[1]  # .<job>.part.mp4
@@ -84,17 +84,11 @@ class Phases:
             await download_(backend, status, part, retry_delay)
             ended(self.download, part)
 
-        def verify(path):
+        def verify(path, *args, **kwargs):
             try:
-                return verify_(path)
+                return verify_(path, *args, **kwargs)
             finally:
                 ended(self.checked, path)
-
-        def poster(video, dest, *args):
-            try:
-                return poster_(video, dest, *args)
-            finally:
-                ended(self.checked, video)
 
         async def put(key, path, *args, **kwargs):
             try:
@@ -102,12 +96,12 @@ class Phases:
             finally:
                 ended(self.kept, path)
 
-        collect._download, clips.verify_playable, clips.make_poster = download, verify, poster
+        collect._download, clips.verify_playable = download, verify
         self.media.put_async = put
         return self
 
     def __exit__(self, *exc):
-        collect._download, _, clips.verify_playable, clips.make_poster = self._saved
+        collect._download, _, clips.verify_playable = self._saved
         del self.media.put_async  # the store's own method again
 
 

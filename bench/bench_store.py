@@ -34,7 +34,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from harness.emulator import start_emulator, stop_emulator  # noqa: E402
-from studio import config  # noqa: E402
+from studio import config, startup  # noqa: E402
 from studio.service import Caller, Studio  # noqa: E402
 
 OWNER = Caller.of("bench")

@@ -463,6 +463,27 @@ def test_verify_playable_refuses_a_cut_download(tmp_path, faststart):
         verify_playable(cut(whole, 0.7))
 
 
+def test_verify_playable_refuses_a_download_missing_only_its_last_bytes(tmp_path):
+    src = make_video(tmp_path / "src.mp4", seconds=4)
+    whole = tmp_path / "whole.mp4"  # the index first, as providers serve clips: the cut file still opens
+    run_sync(["-i", str(src), "-c", "copy", "-movflags", "+faststart", str(whole)])
+    with pytest.raises(StudioError, match=r"^whole.mp4 is not a playable MP4: .*cut short"):
+        verify_playable(cut(whole, 0.999))
+
+
+def test_verify_playable_draws_the_poster_make_poster_draws(tmp_path):
+    """One decode for the check and the poster: the same frame make_poster takes, not the first one."""
+    long = make_colour_steps(tmp_path / "long.mp4", ["red", "blue"] * 3, 0.6)  # 3.6 s: 0.36 s in, red
+    later = make_colour_steps(tmp_path / "later.mp4", ["red", "blue"] * 6, 0.8)  # 9.6 s: 0.96 s in, blue
+    for video, colour in ((long, "red"), (later, "blue")):
+        verify_playable(video, tmp_path / "checked.jpg")
+        make_poster(video, tmp_path / "made.jpg")
+        with Image.open(tmp_path / "checked.jpg") as a, Image.open(tmp_path / "made.jpg") as b:
+            assert a.size == b.size == (480, 288)
+            assert np.array_equal(np.asarray(a), np.asarray(b))
+            assert colour_name(np.asarray(a.convert("RGB"), dtype=float)) == colour
+
+
 def test_verify_playable_refuses_what_is_not_an_mp4(tmp_path):
     page = tmp_path / "result.mp4"
     page.write_text("<html>Access denied</html>")

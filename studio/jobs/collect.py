@@ -52,20 +52,13 @@ async def collect(job: Job, backend: Backend, status: TaskStatus, media: MediaSt
     poster = work / f".{job.id}.poster.jpg"
     try:
         await _download(backend, status, part, retry_delay)
-        # Check the clip and draw its poster side by side, off the event loop: the poster
-        # is made from the same bytes, and is thrown away if the clip does not play.
-        checked, drawn = await asyncio.gather(asyncio.to_thread(clips.verify_playable, part),
-                                              asyncio.to_thread(clips.make_poster, part, poster),
-                                              return_exceptions=True)
-        if isinstance(checked, BaseException):
-            if isinstance(checked, StudioError):
-                # The check names the file it read: a temporary one, which means nothing to a user.
-                why = str(checked).split(": ", 1)[-1]
-                raise ProviderError(f"The provider's file is not a playable MP4: {why}", code="bad_result") from None
-            raise checked
-        if isinstance(drawn, BaseException):
-            raise drawn
-        info = checked
+        # Check the clip and draw its poster from the frames the check decodes, off the event loop.
+        try:
+            info = await asyncio.to_thread(clips.verify_playable, part, poster)
+        except StudioError as e:
+            # The check names the file it read: a temporary one, which means nothing to a user.
+            why = str(e).split(": ", 1)[-1]
+            raise ProviderError(f"The provider's file is not a playable MP4: {why}", code="bad_result") from None
         if job.request.audio is AudioMode.REMOVE:
             silent = work / f".{job.id}.silent.mp4"
             await asyncio.to_thread(clips.strip_audio, part, silent)

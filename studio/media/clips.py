@@ -43,7 +43,14 @@ def atomic_path(dest: str | Path) -> Iterator[Path]:
 def make_poster(video: str | Path, dest_jpg: str | Path, width: int = 480) -> Path:
     """A JPEG poster `width` px wide from 1 s in (10% in for short clips)."""
     info = probe_video(video, "The clip")
-    frame = frame_at(video, min(POSTER_SECONDS, info.duration * POSTER_FRACTION))
+    return _save_poster(frame_at(video, _poster_time(info)), dest_jpg, width)
+
+
+def _poster_time(info: VideoInfo) -> float:
+    return min(POSTER_SECONDS, info.duration * POSTER_FRACTION)
+
+
+def _save_poster(frame: Image.Image, dest_jpg: str | Path, width: int) -> Path:
     height = max(2, round(frame.height * width / frame.width))
     poster = frame.resize((width, height), Image.Resampling.LANCZOS)
     with atomic_path(dest_jpg) as part:
@@ -100,8 +107,10 @@ def strip_audio(src: str | Path, dest: str | Path) -> Path:
     return Path(dest)
 
 
-def verify_playable(path: str | Path) -> VideoInfo:
-    """Probe the clip and decode its first and last frames; StudioError if it will not play."""
+def verify_playable(path: str | Path, poster: str | Path | None = None, width: int = 480) -> VideoInfo:
+    """Probe the clip, decode its start and check that its last packets are all there; StudioError if it
+    will not play. poster: also draw the clip's poster (as make_poster) from the frames the check decodes,
+    so a collected clip is decoded once."""
     import av
 
     name = Path(path).name
@@ -110,31 +119,56 @@ def verify_playable(path: str | Path) -> VideoInfo:
         if info.container != "mp4" or info.video_codec is None:
             what = "has no video stream" if info.video_codec is None else f"is a {info.container.upper()} file"
             raise StudioError(f"{name} is not a playable MP4: it {what}.")
-        _check_ends(path, info)
+        shown = _check_start(path, _poster_time(info) if poster else 0.0)
+        _check_end(path, info)
     except (av.FFmpegError, OSError) as e:
         raise StudioError(f"{name} is not a playable MP4: it could not be read "
                           f"({getattr(e, 'strerror', None) or e}).") from None
+    if poster is not None:
+        _save_poster(shown, poster, width)
     return info
 
 
-def _check_ends(path: str | Path, info: VideoInfo) -> None:
-    """Decode the first frame, then the last, and check the last is where the clip says it ends."""
+def _check_start(path: str | Path, seconds: float) -> Image.Image:
+    """Decode from the first frame to the one shown at `seconds`, upright; StudioError if the first fails."""
+    import av
+
+    with av.open(str(path)) as c:
+        stream = c.streams.video[0]
+        chosen = None
+        for frame in c.decode(stream):
+            if chosen is not None and frame.time is not None and frame.time > seconds + 1e-6:
+                break
+            chosen = frame
+    if chosen is None:
+        raise StudioError(f"{Path(path).name} is not a playable MP4: its first frame does not decode.")
+    return _upright(chosen)
+
+
+def _check_end(path: str | Path, info: VideoInfo) -> None:
+    """Read (without decoding) the video packets of the clip's last second: each must be whole and the
+    last must end where the clip says it does. A download cut short fails here; decoding its last
+    group of pictures would prove no more about the bytes and cost most of a collect's CPU."""
     import av
 
     name = Path(path).name
     with av.open(str(path)) as c:
         stream = c.streams.video[0]
-        if next(c.decode(stream), None) is None:
-            raise StudioError(f"{name} is not a playable MP4: its first frame does not decode.")
         end = _stream_end(stream, info)
         c.seek(int(max(0.0, end - 1.0) / stream.time_base), stream=stream, backward=True)
-        last = None
-        for frame in c.decode(stream):
-            last = frame
+        reached = None
+        for packet in c.demux(stream):
+            if packet.size == 0 or packet.pts is None:
+                continue  # the demuxer's closing empty packet
+            if packet.is_corrupt:  # a packet the file holds only part of
+                raise StudioError(f"{name} is not a playable MP4: its last pictures are cut off (the file "
+                                  "is cut short).")
+            until = float((packet.pts + (packet.duration or 0)) * stream.time_base)
+            reached = until if reached is None else max(reached, until)
     step = 1 / info.fps if info.fps else 0.1
-    if last is None or last.time is None or last.time + step < end - 2 * step:
-        shown = "nothing" if last is None or last.time is None else f"{last.time + step:.2f} s"
-        raise StudioError(f"{name} is not a playable MP4: it should run {end:.2f} s but decodes to "
+    if reached is None or reached < end - 2 * step:
+        shown = "nothing" if reached is None else f"{reached:.2f} s"
+        raise StudioError(f"{name} is not a playable MP4: it should run {end:.2f} s but its pictures reach "
                           f"{shown} (the file is cut short).")
 
 
