@@ -245,3 +245,40 @@ def test_without_history_a_real_job_is_expected_to_take_its_models_typical_time(
     told = timing.expected(None, elapsed=100, typical=720)
     assert (told.seconds, told.left, told.samples, told.late) == (720, 620, 0, False)
     assert timing.expected(None, elapsed=900, typical=720).left is None  # later than usual: no countdown
+
+
+def test_a_deadline_shorter_than_a_shape_usually_needs_is_stretched_per_model_resolution_and_length():
+    """STUDIO_JOB_DEADLINE=300 would stop every 15 s 1080P clip (about 12-14 min): the deadline is at least
+    twice the model's typical time, and twice the slowest usual run learned for the shape."""
+    from studio import variants
+
+    def typical(model, resolution, seconds):
+        return timing.typical_for(variants.build("t2v", prompt="x", duration=seconds, resolution=resolution,
+                                                 model=model), seconds)
+
+    assert typical("happyhorse-1.1", "1080P", 15) == 12 * 60 and typical("happyhorse-1.0", "1080P", 15) == 14 * 60
+    assert typical("happyhorse-1.1", "720P", 3) == 72 and typical("wan2.7", "1080P", 15) == 14 * 60
+    assert timing.deadline_seconds(300, typical("happyhorse-1.1", "1080P", 15), None) == 24 * 60
+    assert timing.deadline_seconds(300, typical("happyhorse-1.1", "720P", 3), None) == 300  # short clips: as set
+    assert timing.deadline_seconds(1800, typical("happyhorse-1.0", "1080P", 15), None) == 1800  # the default holds
+    slow = timing.estimate(spread(1500))  # this studio's provider runs this shape slower than the catalogue says
+    assert timing.deadline_seconds(1800, 720, slow) == pytest.approx(2 * slow.high)
+
+
+def test_a_real_jobs_deadline_follows_its_shape_and_an_emulators_keeps_the_setting(emulator, tmp_path):
+    env = {"STUDIO_DATA_DIR": str(tmp_path / "data"), "STUDIO_BACKEND": "dashscope", "DASHSCOPE_API_KEY": "sk-t",
+           "DASHSCOPE_BASE_URL": emulator.url, "STUDIO_JOB_DEADLINE": "300", "STUDIO_REQUESTS_PER_MINUTE": "0"}
+    studio = Studio(config.load(env), time_scale=0.05)
+    long_shot = studio.core.prepare("t2v", prompt="x", duration=15, resolution="1080P", model="happyhorse-1.1")
+    short = studio.core.prepare("t2v", prompt="x", duration=3, resolution="720P", model="happyhorse-1.1")
+    try:
+        assert studio.core.deadline("dashscope", emulator.url, long_shot) == 300  # an emulator: its own clock
+        real = "https://dashscope-intl.aliyuncs.com"
+        assert studio.core.deadline("dashscope", real, long_shot) == 24 * 60
+        assert studio.core.deadline("dashscope", real, short) == 300
+        wan = studio.core.prepare("t2v", prompt="x", duration=15, resolution="1080P", model="wan2.7")
+        assert studio.core.deadline("dashscope", real, wan) == 28 * 60  # per model: Wan 2.7's typical time
+        job, _ = studio.core.new_job(LOCAL, long_shot)
+        assert job.deadline_at - job.created_at == pytest.approx(300)
+    finally:
+        studio.close()

@@ -5,6 +5,7 @@
   .venv/bin/python -m studio wait JOB_ID | show JOB_ID | open JOB_ID | cancel JOB_ID
   .venv/bin/python -m studio quote --variant edit --prompt "warmer" --video clip.mp4
   .venv/bin/python -m studio quote --variant t2v --prompt "..." --model wan2.7 --negative-prompt "text" --no-prompt-extend
+  .venv/bin/python -m studio compare --models happyhorse-1.1,wan2.7 --variant t2v --prompt "..." [--json] [--no-wait]
   .venv/bin/python -m studio jobs --json
   .venv/bin/python -m studio advise --variant r2v --prompt "[Image 1] waves" --reference a.png --json
   .venv/bin/python -m studio refs save "Captain Mara" front.png side.png; .venv/bin/python -m studio refs list
@@ -12,7 +13,7 @@
   .venv/bin/python -m studio stitch JOB JOB ... [--crossfade 0.5] [--trim JOB=IN:OUT]
   .venv/bin/python -m studio media move --to s3://bucket/prefix [--keep]
 
-Exit codes, every command: 0 done; 1 the job failed, was cancelled or needs a decision (generate, wait),
+Exit codes, every command: 0 done; 1 the job failed, was cancelled or needs a decision (generate, compare, wait),
 or has no clip (open); 2 invalid input: a bad flag or value, a missing file, an unknown job id.
 
 Each module in this package adds its own commands: `add(sub)` registers its
@@ -28,11 +29,11 @@ import os
 import sys
 
 from studio import config, startup
-from studio.cli import advice, chain, generate, jobs, media
+from studio.cli import advice, chain, compare, generate, jobs, media
 from studio.errors import InputError, NotFound, SettingError, StudioError, shown_id
 from studio.service import LOCAL, Studio
 
-COMMAND_MODULES = (generate, jobs, chain, advice, media)
+COMMAND_MODULES = (generate, compare, jobs, chain, advice, media)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -41,30 +41,39 @@ def add(sub) -> None:
     for name, text, run in (("generate", "make a clip and follow it until it is done", generate),
                             ("quote", "show what a clip would cost", quote)):
         g = sub.add_parser(name, help=text)
-        g.add_argument("--variant", required=True, choices=[v.value for v in Variant])
-        g.add_argument("--prompt", default="")
-        g.add_argument("--resolution", default="720P", type=str.upper, choices=RESOLUTIONS)
-        g.add_argument("--ratio", choices=RATIOS, help="t2v and r2v only")
-        g.add_argument("--duration", type=int, help="3-15 seconds (not for edit)")
-        g.add_argument("--first-frame", help="i2v: the first frame image")
-        g.add_argument("--reference", action="append", default=[], help="r2v/edit: a reference image (repeatable)")
-        g.add_argument("--reference-set", metavar="NAME", help="r2v/edit: a saved reference set, before any --reference")
-        g.add_argument("--video", help="edit: the source clip")
-        g.add_argument("--audio", choices=[a.value for a in AudioMode], help="edit: auto, retain or remove")
-        g.add_argument("--seed", help="0-2147483647; omit for random")
-        g.add_argument("--watermark", action="store_true", help="add the provider's watermark")
-        g.add_argument("--backend", help="preview, dashscope or inferencesh")
+        shot_flags(g)
         g.add_argument("--model", choices=list(models.catalogue().families),
                        help="default: HappyHorse 1.1 (1.0 for edit, and where the backend has no 1.1)")
-        g.add_argument("--negative-prompt", help="Wan 2.7: what the clip should not show")
-        g.add_argument("--prompt-extend", action=argparse.BooleanOptionalAction, default=None,
-                       help="Wan 2.7: let the provider rewrite the prompt (default: off; always sent)")
         g.add_argument("--json", action="store_true", help="print the job record (or quote) as JSON")
         if name == "generate":
-            g.add_argument("--no-wait", action="store_true",
-                           help="return as soon as the provider has the job and print its id; a background "
-                                "`wait` collects the clip")
+            wait_flag(g)
         g.set_defaults(run=run)
+
+
+def shot_flags(g: argparse.ArgumentParser) -> None:
+    """The flags that describe a shot, whichever model makes it (generate, quote, compare)."""
+    g.add_argument("--variant", required=True, choices=[v.value for v in Variant])
+    g.add_argument("--prompt", default="")
+    g.add_argument("--resolution", default="720P", type=str.upper, choices=RESOLUTIONS)
+    g.add_argument("--ratio", choices=RATIOS, help="t2v and r2v only")
+    g.add_argument("--duration", type=int, help="3-15 seconds (not for edit)")
+    g.add_argument("--first-frame", help="i2v: the first frame image")
+    g.add_argument("--reference", action="append", default=[], help="r2v/edit: a reference image (repeatable)")
+    g.add_argument("--reference-set", metavar="NAME", help="r2v/edit: a saved reference set, before any --reference")
+    g.add_argument("--video", help="edit: the source clip")
+    g.add_argument("--audio", choices=[a.value for a in AudioMode], help="edit: auto, retain or remove")
+    g.add_argument("--seed", help="0-2147483647; omit for random")
+    g.add_argument("--watermark", action="store_true", help="add the provider's watermark")
+    g.add_argument("--backend", help="preview, dashscope or inferencesh")
+    g.add_argument("--negative-prompt", help="Wan 2.7: what the clip should not show")
+    g.add_argument("--prompt-extend", action=argparse.BooleanOptionalAction, default=None,
+                   help="Wan 2.7: let the provider rewrite the prompt (default: off; always sent)")
+
+
+def wait_flag(g: argparse.ArgumentParser) -> None:
+    g.add_argument("--no-wait", action="store_true",
+                   help="return as soon as the provider has the job and print its id; a background "
+                        "`wait` collects the clip")
 
 
 def check_flags(a: argparse.Namespace) -> None:
@@ -112,7 +121,7 @@ def fields(a: argparse.Namespace, backend: str) -> dict:
     """The request's fields; the backend too, so the model is one it has (and its default)."""
     return dict(prompt=a.prompt, resolution=a.resolution, ratio=a.ratio, duration=a.duration,
                 watermark=a.watermark, seed=a.seed, first_frame=a.first_frame, references=a.reference,
-                video=a.video, audio=a.audio, model=a.model, negative_prompt=a.negative_prompt,
+                video=a.video, audio=a.audio, model=getattr(a, "model", None), negative_prompt=a.negative_prompt,
                 prompt_extend=a.prompt_extend, backend=backend)
 
 

@@ -8,6 +8,7 @@ import json
 import webbrowser
 from pathlib import Path
 
+from studio import models
 from studio.cli.progress import follow
 from studio.jobs.model import Job, JobState
 from studio.service import Caller, Studio
@@ -67,6 +68,10 @@ def show(studio: Studio, caller: Caller, args: argparse.Namespace) -> int:
         lines.append(f"why: {job.error_message}")
     if job.output_path:
         lines.append(f"clip: {job.output_path}")
+    if job.compare_id:  # the same shot on other models, in the compare's order
+        lines.append(f"compare {job.compare_id}: " + ", ".join(
+            f"{j.id} ({models.label(j.model)}{', this one' if j.id == job.id else ''}, {j.state.words})"
+            for j in studio.compare.group(caller, job.compare_id)))
     history = studio.core.history(caller, job.id)
     lines.append("history: " + " -> ".join(
         f"{h['state']} {dt.datetime.fromtimestamp(h['at']).strftime('%H:%M:%S')}" for h in history))

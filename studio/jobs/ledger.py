@@ -21,6 +21,7 @@ from typing import Any
 
 from studio.budgets import Usage, day_start
 from studio.errors import NotFound
+from studio.jobs.compares import Compares
 from studio.jobs.library import Library
 from studio.jobs.locations import Locations
 from studio.jobs.migrations import MIGRATIONS
@@ -72,6 +73,7 @@ class Ledger:
         self.library = Library(self.store)    # the gallery's pages and the owners' drafts
         self.spending = Spending(self.store)  # what the caps count, and each job's cost
         self.locations = Locations(self.store)  # where jobs' clips and posters live (media move)
+        self.compares = Compares(self.store, _with_parents)  # the jobs of each compare, in order
 
     def _migrate(self) -> None:
         version = self.store.version()
@@ -108,8 +110,6 @@ class Ledger:
         job.updated_at = now
         job.payer = job.payer or job.owner
         row = job.to_row()
-        cols = ", ".join(_COLUMNS)
-        marks = ", ".join(f":{c}" for c in _COLUMNS)
         with self.store.tx() as db:
             if twin_window or admit is not None:
                 self.store.serialize(db)  # the next add sees this one before checking
@@ -123,12 +123,37 @@ class Ledger:
                     return Job.from_row(twin)
             if admit is not None:
                 admit(usage_in(db, job.payer, day_start(now)))
-            db.execute(f"INSERT INTO jobs ({cols}) VALUES ({marks})", row)
-            db.executemany("INSERT INTO job_links (child_id, parent_id, position) VALUES (?, ?, ?)",
-                           [(job.id, parent, i) for i, parent in enumerate(job.parents)])
-            db.execute("INSERT INTO job_events (job_id, at, state, detail) VALUES (?, ?, ?, ?)",
-                       (job.id, now, job.state.value, detail))
+            _insert(db, row, job, now, detail)
         return job
+
+    def add_group(self, jobs: list[Job], details: list[str | None], *, admit: Callable[[Usage], None] | None = None,
+                  twin_window: float | None = None) -> list[Job]:
+        """Insert the jobs of one compare (each naming its compare_id and position) in one transaction: the
+        caps see them all at once, so either every job is added or none is.
+
+        admit: called once with the payer's usage; raises to refuse the whole group.
+        twin_window: if the same owner started a compare of the same requests on the same backend within that
+        many seconds (and none of it failed), that compare's jobs are returned instead: a double click pays once.
+        """
+        now = time.time()
+        rows = []
+        for job in jobs:
+            job.created_at = job.created_at or now
+            job.updated_at = now
+            job.payer = job.payer or job.owner
+            rows.append(job.to_row())
+        with self.store.tx() as db:
+            self.store.serialize(db)  # the next add sees these before checking
+            if twin_window:
+                twin = self.compares.twin(db, jobs[0].owner, now - twin_window, [(r["request"], r["backend"])
+                                                                                 for r in rows])
+                if twin:
+                    return _with_parents(db, twin)
+            if admit is not None:
+                admit(usage_in(db, jobs[0].payer, day_start(now)))
+            for job, row, detail in zip(jobs, rows, details):
+                _insert(db, row, job, now, detail)
+        return jobs
 
     def update(self, job_id: str, *, state: JobState | None = None, detail: str | None = None,
                only_from: tuple[JobState, ...] | None = None, **values: Any) -> Job | None:
@@ -256,6 +281,15 @@ class Ledger:
             row = db.execute("SELECT at FROM job_events WHERE job_id = ? AND state = ? ORDER BY id LIMIT 1",
                              (job_id, state.value)).fetchone()
         return row["at"] if row else None
+
+
+def _insert(db: Any, row: dict[str, Any], job: Job, now: float, detail: str | None) -> None:
+    """One new job's row, its links to its parents and its first event, inside the caller's transaction."""
+    db.execute(f"INSERT INTO jobs ({', '.join(_COLUMNS)}) VALUES ({', '.join(f':{c}' for c in _COLUMNS)})", row)
+    db.executemany("INSERT INTO job_links (child_id, parent_id, position) VALUES (?, ?, ?)",
+                   [(job.id, parent, i) for i, parent in enumerate(job.parents)])
+    db.execute("INSERT INTO job_events (job_id, at, state, detail) VALUES (?, ?, ?, ?)",
+               (job.id, now, job.state.value, detail))
 
 
 def open_store(location: Path | str):

@@ -141,4 +141,11 @@ MIGRATIONS: list[str | dict[str, str]] = [  # a dict: the script in each store's
     # 10: the gallery at 100,000 jobs of one owner: counts, spend and backends kept per owner and day as
     #    jobs change, a partial index on unfinished jobs, and a substring index for the prompt search
     gallery_index.MIGRATION,
+    # 11: a compare: the same shot sent to 2-3 models as linked jobs (studio.service.compare), each job naming
+    #     its compare and its place in it, so the compare view is rebuilt after a reload in the order chosen
+    """
+    ALTER TABLE jobs ADD COLUMN compare_id TEXT;
+    ALTER TABLE jobs ADD COLUMN compare_position INTEGER;
+    CREATE INDEX jobs_compare ON jobs(compare_id, compare_position) WHERE compare_id IS NOT NULL;
+    """,
 ]

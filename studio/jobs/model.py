@@ -182,6 +182,8 @@ class Job:
     favourite: bool = False              # starred in the gallery
     deleted_at: float | None = None      # deleted from the gallery (files gone; the row keeps the money record)
     actual_prompt: str | None = None     # the prompt as the provider rewrote it (Wan 2.7's prompt rewrite)
+    compare_id: str | None = None        # the compare it was sent in: the same shot on 2-3 models
+    compare_position: int | None = None  # its place in that compare (0 first), in the order the models were chosen
 
     @property
     def variant(self):

@@ -7,7 +7,9 @@ From the newest HISTORY of them, estimate() takes robust quantiles (10th,
 50th, 90th percentile: one or two odd tasks move nothing). Without history,
 what a user is told comes from the model's typical render time in the
 catalogue (typical_seconds): a 15 s 1080P clip takes about 12 minutes on
-HappyHorse 1.1, so nothing assumes a clip is done in 5.
+HappyHorse 1.1, so nothing assumes a clip is done in 5. The same two figures
+stretch a job's deadline (deadline_seconds) when the owner's is shorter than
+its shape usually needs.
 
 next_delay() plans status reads from that estimate, as a pure function of the
 time since the task was created:
@@ -57,9 +59,11 @@ MARGIN = 0.03      # ... and this share of the median, for tight histories
 LATE_GROWTH = 0.25  # after the window, the gap grows by this share of the lateness
 EARLY_MAX = 30.0   # longest gap before the window (a task that fails early is seen within this)
 SDK_READS = (0.0, 1.0, 2.0, 4.0, 6.0, 8.0, 12.0, 16.0, 20.0)  # the SDK's first reads; then every COLD_MAX
+DEADLINE_TYPICAL = 2.0  # a job's deadline is at least this many times its model's typical render time
+DEADLINE_LEARNED = 2.0  # ... and this many times the slowest usual run time (90th percentile) of its shape
 
 
-def shape_key(backend: str, variant: str, resolution: str, seconds: float | int | None,
+def shape_key(backend: str, variant: str, resolution: str, seconds: float | None,
               model: str | None = None) -> str:
     """The settings a task's run time depends on, as one string the ledger indexes (the model last, so
     the ledger's migration 9 could mark every earlier run time as HappyHorse 1.0's)."""
@@ -67,7 +71,7 @@ def shape_key(backend: str, variant: str, resolution: str, seconds: float | int 
     return f"{backend}/{variant}/{resolution}/{length}s/{model or models.LEGACY}"
 
 
-def request_shape(backend: str, request: Request, output_seconds: float | int | None) -> str:
+def request_shape(backend: str, request: Request, output_seconds: float | None) -> str:
     return shape_key(backend, request.variant.value, request.resolution, output_seconds or request.duration,
                      request.model)
 
@@ -216,11 +220,25 @@ class Expected:
 def typical_seconds(job: Job) -> float | None:
     """Before this studio has history for a shape: the catalogue's render time for the job's model
     (a 15 s 1080P clip takes about 12 min on HappyHorse 1.1). None for a preview or an emulator."""
-    family = models.catalogue().families.get(job.model or "")
-    seconds = job.quote.get("output_seconds") or job.request.duration
-    if job.is_test or family is None or not seconds or job.request.resolution not in family.render_seconds:
+    return None if job.is_test else typical_for(job.request, job.quote.get("output_seconds"))
+
+
+def typical_for(request: Request, output_seconds: float | None) -> float | None:
+    """The catalogue's render time of a request's model at its resolution and length (None when it has none)."""
+    family = models.catalogue().families.get(request.model or "")
+    seconds = output_seconds or request.duration
+    if family is None or not seconds or request.resolution not in family.render_seconds:
         return None
-    return family.render_time(job.request.resolution, float(seconds))
+    return family.render_time(request.resolution, float(seconds))
+
+
+def deadline_seconds(configured: float, typical: float | None, est: Estimate | None) -> float:
+    """How long the studio waits for a job before it stops waiting (and cancels the task if it still can):
+    the owner's STUDIO_JOB_DEADLINE, stretched for a shape that usually takes longer. A 15 s 1080P clip takes
+    about 12 min on HappyHorse 1.1 and 14 on 1.0, so a deadline set to 5 min would cut every one of them:
+    a job gets at least DEADLINE_TYPICAL times its model's typical render time, and DEADLINE_LEARNED times
+    the slowest usual run (90th percentile) of its shape here."""
+    return max(configured, DEADLINE_TYPICAL * (typical or 0.0), DEADLINE_LEARNED * (est.high if est else 0.0))
 
 
 def expected(est: Estimate | None, elapsed: float | None = None, typical: float | None = None) -> Expected:

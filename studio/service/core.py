@@ -19,10 +19,10 @@ from studio.errors import NotFound
 from studio.inputs import Checked, InputStore, check_files
 from studio.jobs import timing
 from studio.jobs.ledger import Ledger
-from studio.jobs.model import Job, JobState, MadeAs
+from studio.jobs.model import Job, JobState, MadeAs, is_loopback
 from studio.jobs.runner import Runner
 from studio.pricing import Quote
-from studio.service.caller import Caller
+from studio.service.caller import Account, Caller
 from studio.variants import Request
 
 TWIN_SECONDS = 10.0  # the same request again within this many seconds is the same job
@@ -82,12 +82,27 @@ class Core:
         or `backend` is None) it runs on their key and skips the studio's caps; the key lives only in
         memory (after a restart the job waits for it).
         """
+        job, account = self.new_job(caller, prepared, backend, parent_id, made_as)
+        cost = 0.0 if job.backend == "preview" else prepared.quote.total
+        admit = None if account is not None else (lambda usage: budgets.admit(self.settings.budgets, usage, cost))
+        added = self.ledger.add(job, detail=prepared.quote.describe(), twin_window=None if again else TWIN_SECONDS,
+                                admit=admit)
+        if added.id == job.id:
+            self.launch(added, account)
+        return added
+
+    def new_job(self, caller: Caller, prepared: Prepared, backend: str | None = None, parent_id: str | None = None,
+                made_as: MadeAs | None = None) -> tuple[Job, Account | None]:
+        """The job a prepared request makes, neither recorded nor sent (its inputs are kept), and the caller's
+        own account it runs on (None: the studio's key, under the studio's caps). submit() records and starts
+        it; a compare records several at once (studio.service.compare)."""
         account = caller.account_for(backend)
         name = account.backend if account else self.backend_name(backend)
         if parent_id is None:
             parent_id, made_as = self._origin(caller, prepared.request)
         request = self.inputs.to_send(prepared.request)
         seed = request.seed if request.seed is not None else random.randint(0, variants.MAX_SEED)
+        base_url = self.settings.provider_url(name)
         now = time.time()
         job = Job(
             id=uuid.uuid4().hex[:16],
@@ -105,18 +120,25 @@ class Core:
             parents=(parent_id,) if parent_id else (),
             webhook_secret=secrets.token_urlsafe(24) if name == "inferencesh" else None,
             created_at=now,
-            deadline_at=now + self.settings.job_deadline,
-            base_url=self.settings.provider_url(name),
+            deadline_at=now + self.deadline(name, base_url, prepared),
+            base_url=base_url,
         )
-        cost = 0.0 if name == "preview" else prepared.quote.total
-        admit = None if account is not None else (lambda usage: budgets.admit(self.settings.budgets, usage, cost))
-        added = self.ledger.add(job, detail=prepared.quote.describe(), twin_window=None if again else TWIN_SECONDS,
-                                admit=admit)
-        if added.id == job.id:
-            if account is not None:
-                self.runner.use_key(job.id, account.key)
-            self.runner.drive(job.id)
-        return added
+        return job, account
+
+    def deadline(self, backend: str, base_url: str | None, prepared: Prepared) -> float:
+        """Seconds the studio waits for this job: STUDIO_JOB_DEADLINE, or longer for a shape its model usually
+        takes longer to render (studio.jobs.timing.deadline_seconds). On a test backend (preview, an emulator)
+        the model's typical time does not count, only what this studio learned there: its clock is not the model's."""
+        output = prepared.quote.output_seconds
+        learned = timing.learned(self.ledger, timing.request_shape(backend, prepared.request, output))
+        typical = None if backend == "preview" or is_loopback(base_url) else timing.typical_for(prepared.request, output)
+        return timing.deadline_seconds(self.settings.job_deadline, typical, learned)
+
+    def launch(self, job: Job, account: Account | None) -> None:
+        """Start driving a recorded job (on the caller's own key when it has one for it)."""
+        if account is not None:
+            self.runner.use_key(job.id, account.key)
+        self.runner.drive(job.id)
 
     def _origin(self, caller: Caller, request: Request) -> tuple[str | None, MadeAs | None]:
         """The caller's job whose frame or clip this request uses, if any (lineage without asking)."""

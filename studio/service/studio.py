@@ -20,6 +20,7 @@ from studio.reference_sets import ReferenceSets
 from studio.service.advice import Advice
 from studio.service.billing import Billing
 from studio.service.chain import Chain
+from studio.service.compare import Compare
 from studio.service.core import Core
 from studio.service.gallery import Gallery
 from studio.service.references import References
@@ -39,6 +40,7 @@ class Studio:
         self.core = Core(settings, self.ledger, self.runner, InputStore(settings.data_dir / "inputs"))
         self.chain = Chain(self.core, self.ledger)
         self.billing = Billing(self.core, self.ledger)
+        self.compare = Compare(self.core, self.ledger)
         self.gallery = Gallery(self.core, self.ledger)
         self.advice = Advice(settings.backend)
         self.references = References(self.core, ReferenceSets(settings.data_dir / "reference_sets"), self.ledger,
