@@ -10,7 +10,7 @@ import gradio as gr
 from studio.service import Caller, Studio
 from studio.service.billing import Spend
 from studio.ui import api, chain_actions, detail, draft, edit_tab, form, image_tab, library, live, reference_tab
-from studio.ui import storyboard, text_tab
+from studio.ui import compare_view, storyboard, text_tab
 from studio.ui import own_key as own_key_ui
 from studio.ui.context import UiContext
 from studio.ui.controls import TabUi, document_api, result_api
@@ -67,6 +67,7 @@ def build(studio: Studio) -> gr.Blocks:
                     tabs = [text_tab.render(ctx), image_tab.render(ctx), reference_tab.render(ctx),
                             edit_tab.render(ctx)]
             with gr.Column(scale=7, min_width=300, elem_id="hh-gallery-col"):
+                versus = compare_view.render()  # comparepage: the same shot on 2-3 models, side by side (#21 item 5)
                 story = storyboard.render()
                 lib = library.render(ctx)
         panel = detail.render()
@@ -78,6 +79,7 @@ def build(studio: Studio) -> gr.Blocks:
                            open_view, panel.outputs)
         storyboard.wire(ctx, story, demo, panel.chain.story, panel.selected, open_view, panel.outputs, redraw_after)
         library.wire(ctx, lib, panel, open_view, redraw_after)
+        compare_view.wire(ctx, versus, demo, tabs, open_view, panel.outputs, redraw_after)  # comparepage
         for tab in tabs:
             form.wire(ctx, demo, tab)
             _wire_api(tab)

@@ -52,6 +52,7 @@ class Result:
     video: gr.Video
     seed_used: gr.Markdown
     record: gr.JSON
+    compare: gr.Button | None = None  # "Compare models…": the same shot on 2-3 models (studio.ui.compare_view)
 
     @property
     def outputs(self) -> list[gr.components.Component]:
@@ -78,6 +79,8 @@ class TabUi:
     counter: gr.Markdown
     advice: gr.Markdown
     advise: Callable[..., str]
+    variant: str | None = None                     # "t2v"...: what a compare of this tab's shot makes
+    fields: Callable[..., dict] | None = None      # the values of `inputs` as the request's fields
 
 
 def image_input(label: str, **kw) -> gr.Image:
@@ -120,8 +123,9 @@ def shape_controls(variant: Variant, model: str | None = None) -> Shape:
     return Shape(resolution, ratio, duration, watermark, seed)
 
 
-def result_area(label: str) -> Result:
-    """Quote and Generate side by side in a bar that stays in view, with this tab's running jobs above.
+def result_area(label: str, compare: str | None = None) -> Result:
+    """Quote and Generate side by side in a bar that stays in view, with this tab's running jobs above; with
+    `compare` (the variant), a "Compare models…" button beside Generate (the same shot on 2-3 models, quoted first).
 
     Generate starts disabled: the first quote (on load) enables it once the form can be sent.
     """
@@ -131,12 +135,14 @@ def result_area(label: str) -> Result:
             quote = gr.Markdown(elem_classes=["hh-quote"])
             button = gr.Button(f"Generate · {label}", variant="primary", elem_classes=["hh-generate"],
                                interactive=False, scale=0, min_width=200)
+            versus = (gr.Button("Compare models…", size="sm", scale=0, min_width=130, elem_id=f"hh-compare-{compare}",
+                                elem_classes=["hh-compare-go"]) if compare else None)
     with gr.Column(visible=False, elem_classes=["hh-latest"]) as latest:
         video = gr.Video(label="Latest from this tab", interactive=False, elem_classes=["hh-result"], height=220)
         seed_used = gr.Markdown()
         with gr.Accordion("Job record", open=False):
             record = gr.JSON(label="Job record", show_label=False)
-    return Result(label, runs, quote, button, latest, video, seed_used, record)
+    return Result(label, runs, quote, button, latest, video, seed_used, record, versus)
 
 
 def cost_doc(model_ids: list[str] | None = None) -> str:

@@ -41,7 +41,7 @@ def render(ctx: UiContext) -> TabUi:
         backend = ctx.studio.settings.backend
         picker = model_picker.render(Variant.I2V, backend)
         shape = shape_controls(Variant.I2V, picker.model.value)
-        result = result_area("Image to video")
+        result = result_area("Image to video", compare="i2v")
 
     # "multiple": the form's own listener is the one deferred listener on this input (see studio.ui.form)
     frame.change(frame_facts, frame, facts, api_visibility="private", show_progress="hidden", preprocess=False,
@@ -49,11 +49,13 @@ def render(ctx: UiContext) -> TabUi:
     # the model's three inputs come last: API callers that name none keep working, on the default model
     inputs = [frame, prompt, shape.resolution, shape.duration, shape.watermark, shape.seed, *picker.inputs]
 
-    def quote(frame, prompt, resolution, duration, watermark, seed, model=None, negative_prompt=None,
-              prompt_extend=None):
-        return quote_text(ctx, Variant.I2V, first_frame=frame, prompt=prompt, resolution=resolution,
-                          duration=duration, watermark=watermark, seed=seed, model=model,
-                          negative_prompt=negative_prompt, prompt_extend=prompt_extend)
+    def fields(frame, prompt, resolution, duration, watermark, seed, model=None, negative_prompt=None,
+               prompt_extend=None) -> dict:
+        return dict(first_frame=frame, prompt=prompt, resolution=resolution, duration=duration, watermark=watermark,
+                    seed=seed, model=model, negative_prompt=negative_prompt, prompt_extend=prompt_extend)
+
+    def quote(*values):
+        return quote_text(ctx, Variant.I2V, **fields(*values))
 
     @priced(variant=Variant.I2V, backend=backend)
     async def image_to_video(first_frame: str, prompt: str | None = None, resolution: str = "720P",
@@ -83,4 +85,5 @@ def render(ctx: UiContext) -> TabUi:
 
     model_picker.wire(picker, None, shape.duration)
     advise = advice_view.follower(ctx, "i2v", inputs, prompt, shape.resolution, first_frame=frame)
-    return TabUi("image_to_video", result, inputs, image_to_video, quote, prompt, counter, advice, advise)
+    return TabUi("image_to_video", result, inputs, image_to_video, quote, prompt, counter, advice, advise, "i2v",
+                 fields)

@@ -33,18 +33,20 @@ def render(ctx: UiContext) -> TabUi:
         backend = ctx.studio.settings.backend
         picker = model_picker.render(Variant.R2V, backend)
         shape = shape_controls(Variant.R2V, picker.model.value)
-        result = result_area("Reference to video")
+        result = result_area("Reference to video", compare="r2v")
 
     # the model's three inputs come last: API callers that name none keep working, on the default model
     inputs = [prompt, *slots, shape.resolution, shape.ratio, shape.duration, shape.watermark, shape.seed,
               *picker.inputs]
 
-    def quote(prompt, *rest):
+    def fields(prompt, *rest) -> dict:
         refs, shape = rest[:SLOTS], rest[SLOTS:]
         resolution, ratio, duration, watermark, seed, model, negative, extend = (*shape, None, None, None)[:8]
-        return quote_text(ctx, Variant.R2V, prompt=prompt, references=list(refs), resolution=resolution,
-                          ratio=ratio, duration=duration, watermark=watermark, seed=seed, model=model,
-                          negative_prompt=negative, prompt_extend=extend)
+        return dict(prompt=prompt, references=list(refs), resolution=resolution, ratio=ratio, duration=duration,
+                    watermark=watermark, seed=seed, model=model, negative_prompt=negative, prompt_extend=extend)
+
+    def quote(*values):
+        return quote_text(ctx, Variant.R2V, **fields(*values))
 
     @priced(variant=Variant.R2V, backend=backend)
     async def reference_to_video(prompt: str, image_1: str, image_2: str | None = None,
@@ -89,4 +91,5 @@ def render(ctx: UiContext) -> TabUi:
     model_picker.wire(picker, shape.ratio, shape.duration)
     advise = advice_view.follower(ctx, "r2v", inputs, prompt, shape.resolution, references=slots)
     reference_sets.wire(ctx, sets, "r2v", prompt, slots)
-    return TabUi("reference_to_video", result, inputs, reference_to_video, quote, prompt, counter, advice, advise)
+    return TabUi("reference_to_video", result, inputs, reference_to_video, quote, prompt, counter, advice, advise,
+                 "r2v", fields)

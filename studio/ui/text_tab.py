@@ -22,16 +22,18 @@ def render(ctx: UiContext) -> TabUi:
         backend = ctx.studio.settings.backend
         picker = model_picker.render(Variant.T2V, backend)
         shape = shape_controls(Variant.T2V, picker.model.value)
-        result = result_area("Text to video")
+        result = result_area("Text to video", compare="t2v")
 
     # the model's three inputs come last: API callers that name none keep working, on the default model
     inputs = [prompt, shape.resolution, shape.ratio, shape.duration, shape.watermark, shape.seed, *picker.inputs]
 
-    def quote(prompt, resolution, ratio, duration, watermark, seed, model=None, negative_prompt=None,
-              prompt_extend=None):
-        return quote_text(ctx, Variant.T2V, prompt=prompt, resolution=resolution, ratio=ratio,
-                          duration=duration, watermark=watermark, seed=seed, model=model,
-                          negative_prompt=negative_prompt, prompt_extend=prompt_extend)
+    def fields(prompt, resolution, ratio, duration, watermark, seed, model=None, negative_prompt=None,
+               prompt_extend=None) -> dict:
+        return dict(prompt=prompt, resolution=resolution, ratio=ratio, duration=duration, watermark=watermark,
+                    seed=seed, model=model, negative_prompt=negative_prompt, prompt_extend=prompt_extend)
+
+    def quote(*values):
+        return quote_text(ctx, Variant.T2V, **fields(*values))
 
     @priced(variant=Variant.T2V, backend=backend)
     async def text_to_video(prompt: str, resolution: str = "720P", ratio: str = "16:9", duration: int = 5,
@@ -59,4 +61,4 @@ def render(ctx: UiContext) -> TabUi:
 
     model_picker.wire(picker, shape.ratio, shape.duration)
     advise = advice_view.follower(ctx, "t2v", inputs, prompt, shape.resolution)
-    return TabUi("text_to_video", result, inputs, text_to_video, quote, prompt, counter, advice, advise)
+    return TabUi("text_to_video", result, inputs, text_to_video, quote, prompt, counter, advice, advise, "t2v", fields)
