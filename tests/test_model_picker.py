@@ -105,6 +105,16 @@ def test_the_quote_is_at_the_chosen_models_price_and_a_ratio_it_lacks_is_refused
     assert quote_of(demo, ["a kite", "720P", "16:9", 2, False, "", "wan2.7", "", False])[1]  # Wan 2.7 from 2 s
 
 
+def test_the_advice_says_first_what_the_chosen_model_does_not_take(page):
+    _, demo = page
+    follow = listener(demo, component(demo, "Prompt", "t2v"), "follow")
+    advice = follow(None, "a kite", "720P", "21:9", 5, False, "", "happyhorse-1.0", "", False)[1]
+    assert advice.startswith("**Fix before generating:** Aspect ratio 21:9 is not offered on HappyHorse 1.0")
+    assert "Fix before" not in follow(None, "a kite", "720P", "21:9", 5, False, "", "happyhorse-1.1", "", False)[1]
+    short = follow(None, "a kite", "720P", "16:9", 2, False, "", "happyhorse-1.1", "", False)[1]
+    assert short.startswith("**Fix before generating:**") and "2" in short
+
+
 def test_choosing_a_model_sets_its_ratios_and_durations_and_shows_wan_fields_only_for_wan(page):
     _, demo = page
     picker = component(demo, "Model", "t2v")

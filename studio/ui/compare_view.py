@@ -45,10 +45,18 @@ SYNC_JS = """
 let hhSyncing = false;
 const hhVideos = () => [...element.querySelectorAll('video')];
 const hhPlay = (v) => { const p = v.play(); if (p) p.catch(() => {}); };  // a pause may interrupt it: no error
-const hhAll = (fn) => { if (hhSyncing) return; hhSyncing = true; try { hhVideos().forEach(fn); } finally { hhSyncing = false; } };
-element.addEventListener('play', (e) => hhAll(v => { if (v !== e.target) { v.currentTime = e.target.currentTime; hhPlay(v); } }), true);
+const hhAll = (fn) => {
+  if (hhSyncing) return;
+  hhSyncing = true;
+  try { hhVideos().forEach(fn); } finally { hhSyncing = false; }
+};
+// one clip played, paused or moved: the others follow it (media events do not bubble: listen while capturing)
+element.addEventListener('play', (e) => hhAll(v => {
+  if (v !== e.target) { v.currentTime = e.target.currentTime; hhPlay(v); } }), true);
 element.addEventListener('pause', (e) => hhAll(v => { if (v !== e.target) v.pause(); }), true);
-element.addEventListener('seeked', (e) => hhAll(v => { if (v !== e.target && Math.abs(v.currentTime - e.target.currentTime) > 0.2) v.currentTime = e.target.currentTime; }), true);
+element.addEventListener('seeked', (e) => hhAll(v => {
+  if (v !== e.target && Math.abs(v.currentTime - e.target.currentTime) > 0.2) v.currentTime = e.target.currentTime;
+}), true);
 element.addEventListener('change', (e) => {
   if (!e.target.matches('input[data-model]')) return;
   const chosen = [...element.querySelectorAll('input[data-model]:checked')].map(i => i.dataset.model);

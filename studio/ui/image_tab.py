@@ -84,6 +84,8 @@ def render(ctx: UiContext) -> TabUi:
                                   model=model, negative_prompt=negative_prompt, prompt_extend=prompt_extend)
 
     model_picker.wire(picker, None, shape.duration)
-    advise = advice_view.follower(ctx, "i2v", inputs, prompt, shape.resolution, first_frame=frame)
+    advise = advice_view.follower(ctx, "i2v", inputs, prompt, shape.resolution, first_frame=frame,
+                                  model_problem=model_picker.follower(inputs, picker, shape.resolution, None,
+                                                                      shape.duration))
     return TabUi("image_to_video", result, inputs, image_to_video, quote, prompt, counter, advice, advise, "i2v",
                  fields)

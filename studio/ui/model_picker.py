@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from studio import model_choice, models
+from studio import model_choice, models, variants
 from studio.errors import StudioError
 from studio.models import Family
 from studio.variant_kinds import Variant
@@ -68,7 +68,8 @@ def default(variant: Variant, backend: str) -> str:
 def info(variant: Variant, backend: str) -> str:
     """The line under the picker: what the default is, and why a model is missing here."""
     missing = [o.why_not for o in model_choice.offered(variant, backend) if not o.available and o.why_not]
-    first = f"{models.label(default(variant, backend))} unless you choose another. Prices per second of video, 720P–1080P."
+    first = (f"{models.label(default(variant, backend))} unless you choose another. "
+             "Prices per second of video, 720P–1080P.")
     return " ".join([first, *missing])
 
 
@@ -86,7 +87,8 @@ def render(variant: Variant, backend: str) -> ModelUi:
                         elem_classes=["hh-model"])
     negative = gr.Textbox(label="Negative prompt", max_lines=2, visible=fam.negative_prompt,
                           placeholder="What the clip should not show, e.g. blurry, text on screen, extra fingers",
-                          info=f"Only {takers('negative_prompt', 'takes', 'take')} a negative prompt.", elem_classes=["hh-wan"])
+                          info=f"Only {takers('negative_prompt', 'takes', 'take')} a negative prompt.",
+                          elem_classes=["hh-wan"])
     extend = gr.Checkbox(label="Let the provider rewrite my prompt (prompt rewrite)", value=False,
                          visible=fam.prompt_extend, elem_classes=["hh-wan"],
                          info="Off sends your prompt as written. On, an LLM expands it first; the rewritten "
@@ -130,6 +132,36 @@ def ratio_choices(fam: Family, current: str | None) -> list[tuple[str, str]]:
     if current and current not in fam.ratios:
         shown.append((f"{current} (not on {fam.label})", current))
     return shown
+
+
+def problem(model, resolution=None, ratio=None, duration=None) -> str | None:
+    """What the chosen model does not take in the form, in the catalogue's words (None: nothing), so the advice
+    says it beside the prompt as the quote does beside Generate."""
+    fam = family_or_none(model)
+    if fam is None:
+        return None
+    try:
+        if resolution is not None:
+            variants.parse_resolution(resolution, fam)
+        if ratio is not None:
+            model_choice.parse_ratio(ratio, fam)
+        if duration is not None:
+            model_choice.parse_duration(duration, fam)
+    except StudioError as e:
+        return str(e)
+    return None
+
+
+def follower(inputs: list, ui: ModelUi, resolution, ratio=None, duration=None):
+    """problem() for a tab's form, given the values of its `inputs` in order (studio.ui.advice_view.follower)."""
+    at = {id(c): i for i, c in enumerate(inputs)}
+
+    def check(*values) -> str | None:
+        def value(c):
+            return values[at[id(c)]] if c is not None and at[id(c)] < len(values) else None  # older callers
+        return problem(value(ui.model), value(resolution), value(ratio), value(duration))
+
+    return check
 
 
 def wire(ui: ModelUi, ratio: gr.Radio | None, duration: gr.Slider | None) -> None:

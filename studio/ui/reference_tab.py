@@ -89,7 +89,9 @@ def render(ctx: UiContext) -> TabUi:
                                   negative_prompt=negative_prompt, prompt_extend=prompt_extend)
 
     model_picker.wire(picker, shape.ratio, shape.duration)
-    advise = advice_view.follower(ctx, "r2v", inputs, prompt, shape.resolution, references=slots)
+    advise = advice_view.follower(ctx, "r2v", inputs, prompt, shape.resolution, references=slots,
+                                  model_problem=model_picker.follower(inputs, picker, shape.resolution, shape.ratio,
+                                                                      shape.duration))
     reference_sets.wire(ctx, sets, "r2v", prompt, slots)
     return TabUi("reference_to_video", result, inputs, reference_to_video, quote, prompt, counter, advice, advise,
                  "r2v", fields)

@@ -60,5 +60,7 @@ def render(ctx: UiContext) -> TabUi:
                                   negative_prompt=negative_prompt, prompt_extend=prompt_extend)
 
     model_picker.wire(picker, shape.ratio, shape.duration)
-    advise = advice_view.follower(ctx, "t2v", inputs, prompt, shape.resolution)
+    advise = advice_view.follower(ctx, "t2v", inputs, prompt, shape.resolution,
+                                  model_problem=model_picker.follower(inputs, picker, shape.resolution, shape.ratio,
+                                                                      shape.duration))
     return TabUi("text_to_video", result, inputs, text_to_video, quote, prompt, counter, advice, advise, "t2v", fields)
