@@ -25,6 +25,7 @@ from studio.errors import InputError
 from studio.jobs.model import Job, JobState, MadeAs
 from studio.media import inspect, stitch
 from studio.media.stitch import Stitched
+from studio.media.store import MediaStore
 from studio.pricing import Quote
 
 STUDIO_BACKEND = "studio"   # jobs the studio makes itself (storyboards): free, never sent anywhere
@@ -211,12 +212,17 @@ def _frame_by_content(data_dir: Path, image: Path) -> str | None:
     return noted if _JOB_ID.match(noted) else None
 
 
+def _clip_folder(data_dir: Path, folder: Path) -> bool:
+    """The data folder's media, or the local cache's copy of a bucket's (cache/<bucket digest>/media)."""
+    return folder == data_dir / "media" or (folder.name == "media" and folder.parent.parent == data_dir / "cache")
+
+
 def origin(data_dir: Path, request: variants.Request) -> tuple[str, MadeAs] | None:
     """The job a request's inputs came from (a grabbed frame, a clip or its trim), if any."""
     data_dir = Path(data_dir).resolve()
     if request.video:
         p = Path(request.video).resolve()
-        m = _CLIP.match(p.name) if p.parent == data_dir / "media" else \
+        m = _CLIP.match(p.name) if _clip_folder(data_dir, p.parent) else \
             _EDIT.match(p.name) if p.parent == data_dir / "edits" else None
         if m:
             return m.group(1), MadeAs.EDIT
@@ -236,23 +242,25 @@ def origin(data_dir: Path, request: variants.Request) -> tuple[str, MadeAs] | No
 # --- reuse ---------------------------------------------------------------------------
 
 def edit_source(job: Job, data_dir: Path, start: float | None, end: float | None,
-                resolution: str | None) -> EditSource:
-    """The job's clip as a Video edit source: whole, or trimmed (frame-exact) into data_dir/edits."""
-    video = finished_clip(job, "sending to Video edit")
-    length = inspect.probe_video(video).duration
-    probe = variants.Request(variants.Variant.EDIT, prompt="edit", video=str(video),
-                             resolution=(resolution or job.request.resolution).upper())
-    whole = pricing.quote(probe, length)
-    first_15 = pricing.quote(probe, min(length, EDIT_SECONDS)).total
-    if start is None and end is None:
-        return EditSource(video, length, length, 0.0, length, whole, whole, length > EDIT_SECONDS + 0.05, first_15)
-    a, b = float(start or 0.0), length if end is None else float(end)
-    if not 0 <= a < b <= length + 0.05 or b - a < variants.VIDEO_MIN_SECONDS:
-        raise InputError(f"Trim {a:g}-{b:g} s does not fit the {length:.2f} s clip: choose an in point and an "
-                         f"out point within it, at least {variants.VIDEO_MIN_SECONDS:g} s apart.")
-    dest = edit_path(data_dir, job.id, a, b)
-    if not dest.exists():
-        stitch.trim(stitch.Shot(video, a, min(b, length)), dest)
+                resolution: str | None, media: MediaStore) -> EditSource:
+    """The job's clip as a Video edit source: whole, or trimmed (frame-exact) into data_dir/edits.
+    The whole clip is its local file: the data folder's, or the bucket's copy in the local cache."""
+    with media.local(finished_clip(job, "sending to Video edit", media)) as video:
+        length = inspect.probe_video(video).duration
+        probe = variants.Request(variants.Variant.EDIT, prompt="edit", video=str(video),
+                                 resolution=(resolution or job.request.resolution).upper())
+        whole = pricing.quote(probe, length)
+        first_15 = pricing.quote(probe, min(length, EDIT_SECONDS)).total
+        if start is None and end is None:
+            return EditSource(video, length, length, 0.0, length, whole, whole, length > EDIT_SECONDS + 0.05,
+                              first_15)
+        a, b = float(start or 0.0), length if end is None else float(end)
+        if not 0 <= a < b <= length + 0.05 or b - a < variants.VIDEO_MIN_SECONDS:
+            raise InputError(f"Trim {a:g}-{b:g} s does not fit the {length:.2f} s clip: choose an in point and an "
+                             f"out point within it, at least {variants.VIDEO_MIN_SECONDS:g} s apart.")
+        dest = edit_path(data_dir, job.id, a, b)
+        if not dest.exists():
+            stitch.trim(stitch.Shot(video, a, min(b, length)), dest)
     seconds = inspect.probe_video(dest).duration
     return EditSource(dest, seconds, length, a, b, pricing.quote(probe, seconds), whole, False, first_15)
 
@@ -276,14 +284,16 @@ def loaded(job: Job) -> Loaded:
 
 # --- checks ------------------------------------------------------------------------
 
-def finished_clip(job: Job, what: str) -> Path:
-    """The clip of a succeeded job, or InputError saying why it cannot be used yet."""
+def finished_clip(job: Job, what: str, media: MediaStore) -> str:
+    """Where a succeeded job's clip is kept (its location: studio.media.store), or InputError saying why it
+    cannot be used yet. Open it with `media.local(location)`: a bucket's clip is fetched into the bounded cache."""
     if job.state is not JobState.SUCCEEDED:
         why = "is still " + job.state.words if not job.state.finished else f"{job.state.words}"
         raise InputError(f"Job {job.id} {why}: {what} needs a finished clip; pick one that is done.")
-    if not job.output_path or not Path(job.output_path).is_file():
-        raise InputError(f"Job {job.id}'s clip is missing from the data folder: run it again to {what}.")
-    return Path(job.output_path)
+    if not job.output_path or not media.exists(job.output_path):
+        raise InputError(f"Job {job.id}'s clip is missing from the media store ({media.url}): run it again to "
+                         f"{what}.")
+    return job.output_path
 
 
 def generated(job: Job, what: str) -> None:
@@ -320,10 +330,11 @@ def quote_of(job: Job) -> Quote:
 
 # --- storyboards -----------------------------------------------------------------
 
-def storyboard_job(job_id: str, owner: str, shots: list[Job], result: Stitched, poster: Path) -> Job:
-    """The ledger's record of a finished storyboard: free, made here, lineage to every shot in order."""
+def storyboard_job(job_id: str, owner: str, shots: list[Job], result: Stitched, clip: str, poster: str) -> Job:
+    """The ledger's record of a finished storyboard: free, made here, lineage to every shot in order.
+    clip, poster: where the media store keeps them (their locations)."""
     job = _storyboard(job_id, owner, shots, JobState.SUCCEEDED)
-    job.output_path, job.poster_path, job.progress = str(result.path), str(poster), 1.0
+    job.output_path, job.poster_path, job.progress = clip, poster, 1.0
     job.width, job.height, job.seconds = result.width, result.height, result.seconds
     return job
 

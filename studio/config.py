@@ -16,7 +16,8 @@ Environment variables (names are contracts; keep them stable):
   INFERENCE_API_KEY       inference.sh key (a secret)
   INFERENCE_BASE_URL      inference.sh base URL (default https://api.inference.sh)
   STUDIO_PUBLIC_URL       public address of this studio (webhooks); on a Space it follows from SPACE_HOST
-  STUDIO_JOB_DEADLINE     seconds a job may take before the studio stops waiting (default 1800)
+  STUDIO_JOB_DEADLINE     seconds a job may take before the studio stops waiting (default 1800; longer for
+                          a model and shape that usually take longer: see studio.jobs.timing.deadline_seconds)
   STUDIO_MAX_IN_FLIGHT    tasks one backend may run at once (default: the backend's own; match your account)
   STUDIO_REQUESTS_PER_MINUTE  calls to one backend per minute, shared by all jobs (default: the backend's own)
   STUDIO_MULTI_USER       1 to serve many users (signed in, or an anonymous browser identity), each seeing only their own jobs
@@ -92,7 +93,7 @@ class Settings:
     port: int = 7860
     budgets: Budgets = field(default_factory=Budgets)
     confirm_above: float = 1.0
-    persistent: bool = True  # False on a Space without STUDIO_DATA_DIR: clips vanish when it restarts
+    persistent: bool = True  # False on a Space with neither STUDIO_DATA_DIR nor PostgreSQL plus a bucket
     browser_secret: str | None = field(default=None, repr=False)  # STUDIO_SECRET (see studio.anonymous)
     database_url: str | None = field(default=None, repr=False)  # PostgreSQL for many replicas (may hold a password)
     frame_ancestors: tuple[str, ...] = ()  # origins that may show the studio in a frame (studio.framing)
@@ -159,6 +160,8 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
     if not public and get("SPACE_HOST"):
         public = f"https://{get('SPACE_HOST')}"
     on_space = bool(get("SPACE_ID"))
+    media = media_from_env(get)
+    database_url = _database_url(get("STUDIO_DATABASE_URL"))
     return Settings(
         data_dir=data_dir,
         backend=backend,
@@ -181,12 +184,14 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
             studio_day=_money(get, "STUDIO_BUDGET_DAY", SPACE_STUDIO_DAY if on_space else None),
             running=_count(get, "STUDIO_MAX_RUNNING_PER_USER", SPACE_RUNNING if on_space else None)),
         confirm_above=_money(get, "STUDIO_CONFIRM_ABOVE", 1.0),
-        persistent=not on_space or bool(get("STUDIO_DATA_DIR")),
+        # a Space's own disk is wiped on restart: jobs and clips last with a data folder on persistent
+        # storage, or with the ledger in PostgreSQL and the media in a bucket
+        persistent=not on_space or bool(get("STUDIO_DATA_DIR")) or bool(database_url and media.in_bucket),
         browser_secret=get("STUDIO_SECRET") or get("OAUTH_CLIENT_SECRET"),
-        database_url=_database_url(get("STUDIO_DATABASE_URL")),
+        database_url=database_url,
         frame_ancestors=frame_ancestors(get("STUDIO_FRAME_ANCESTORS"), on_space),
         storage_user_mb=_megabytes(get, "STUDIO_STORAGE_USER_MB", 200.0),
-        media=media_from_env(get),
+        media=media,
     )
 
 

@@ -12,16 +12,19 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from studio.errors import InputError
+from studio.errors import InputError, StoreError
 from studio.media import inspect, quality
+from studio.media.store import MediaStore
 from studio.variants import (EDIT_OUTPUT_MAX_SECONDS, REFERENCE_RECOMMENDED_SIDE, Request, Variant, nearest_ratio,
                             slot_label)
 
+_KEPT = re.compile(r"^(srgb-)?[0-9a-f]{24}\.[a-z0-9]{2,4}$")  # the names kept inputs have (by content)
 _EXT = {"JPEG": ".jpg", "PNG": ".png", "BMP": ".bmp", "WEBP": ".webp", "mp4": ".mp4", "mov": ".mov"}
 
 
@@ -77,8 +80,47 @@ def _paths(request: Request) -> list[str]:
 
 
 class InputStore:
-    def __init__(self, root: Path):
+    """Kept inputs in data_dir/inputs, named by content; with a media store that is not this folder (a
+    bucket), each is kept there too under inputs/<name>, so a job's inputs outlive this machine: another
+    replica, or this one after a restart on an empty disk, fetches them back (restore) to make a final,
+    variations or reuse the settings."""
+
+    def __init__(self, root: Path, media: MediaStore | None = None):
         self.root = Path(root)
+        self.media = media
+
+    def restore(self, request: Request) -> Request:
+        """The request with each kept input that is not on this machine fetched back from the media store
+        (into this machine's inputs folder); an input that is nowhere stays as it was (check_files says so)."""
+        return replace(request, first_frame=self.restore_path(request.first_frame),
+                       references=tuple(self.restore_path(r) for r in request.references),
+                       video=self.restore_path(request.video))
+
+    def restore_path(self, path: str | None) -> str | None:
+        """One kept input's local path, fetched back from the media store when it is not on this machine."""
+        if not path or self.media is None or Path(path).is_file():
+            return path
+        name = Path(path).name
+        if Path(path).parent.name != self.root.name or not _KEPT.match(name):
+            return path  # not a kept input: nothing to fetch
+        dest = self.root / name
+        if not dest.is_file():
+            try:
+                with self.media.local(self.media.location(f"inputs/{name}")) as got:
+                    _copy_whole(got, dest)
+            except StoreError as e:
+                if e.code != "missing":
+                    raise
+                return path
+        return str(dest)
+
+    def _share(self, path: Path) -> None:
+        """Keep a kept input in the media store too, unless the store is this very folder (the default)."""
+        if self.media is None or self.media.key_of(str(path)) is not None:
+            return
+        key = f"inputs/{path.name}"
+        if self.media.size(self.media.location(key)) != path.stat().st_size:  # the same name is the same content
+            self.media.put(key, path)
 
     def to_send(self, request: Request) -> Request:
         """The request as a job sends it: non-sRGB images converted to sRGB (each copy meets the same
@@ -108,6 +150,7 @@ class InputStore:
             return None
         src = Path(path)
         if src.parent == self.root:
+            self._share(src)
             return str(src)
         digest = hashlib.sha256()
         with src.open("rb") as f:
@@ -123,7 +166,19 @@ class InputStore:
                 os.replace(part, dest)  # same content under the same name: a racing twin is harmless
             finally:
                 Path(part).unlink(missing_ok=True)
+        self._share(dest)
         return str(dest)
+
+
+def _copy_whole(source: Path, dest: Path) -> None:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, part = tempfile.mkstemp(dir=dest.parent, prefix=".", suffix=".part")
+    os.close(fd)
+    try:
+        shutil.copyfile(source, part)
+        os.replace(part, dest)
+    finally:
+        Path(part).unlink(missing_ok=True)
 
 
 def _extension(path: Path) -> str:

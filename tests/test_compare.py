@@ -92,6 +92,9 @@ def test_a_21_9_compare_with_happyhorse_1_0_is_refused_before_anything_is_sent(m
     (["happyhorse-1.1", "sora"], {}, "Model 'sora' is not offered"),
     ([1, 2], {}, "give 2 or 3 model names"),
     ("", {}, "you gave 0"),
+    ("wan2.7," * 50_000, {}, "you gave 50000"),
+    (["happyhorse-1.1", "x" * 1_000_000], {}, "is not offered"),
+    ([None, {"$gt": ""}], {}, "give 2 or 3 model names"),
 ])
 def test_a_compare_that_cannot_be_made_says_what_to_change_and_sends_nothing(make_studio, emulator, models, fields,
                                                                               words):
@@ -129,6 +132,35 @@ def test_a_compare_that_fits_the_caps_is_sent_whole_and_counts_against_them(make
     with pytest.raises(BudgetError, match=r"\$0.72 is spent or running, so \$0.28 is left"):
         studio.compare.start(LOCAL, shot(studio, seed=1), ["happyhorse-1.1", "wan2.7"])
     assert len(studio.core.jobs(LOCAL)) == 2 and emulator.control.creates("dashscope") == 2
+
+
+def test_two_compares_racing_for_the_last_of_a_budget_send_one_whole_and_refuse_the_other(make_studio, emulator,
+                                                                                            store, request):
+    import threading
+
+    studio = make_studio("dashscope", STUDIO_BUDGET_USER_DAY="1.00", **database_env(store, request))
+    shots = [shot(studio, seed=seed) for seed in (1, 2)]
+    outcomes: list = []
+    go = threading.Barrier(2)
+
+    def race(request):
+        go.wait()
+        try:
+            outcomes.append(studio.compare.start(LOCAL, request, ["happyhorse-1.1", "wan2.7"]))
+        except BudgetError as e:
+            outcomes.append(e)
+
+    threads = [threading.Thread(target=race, args=(r,)) for r in shots]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    sent = [o for o in outcomes if isinstance(o, list)]
+    assert len(outcomes) == 2 and len(sent) == 1, outcomes  # $0.72 each: one fits under $1.00, never half of both
+    assert {j.id for j in studio.core.jobs(LOCAL)} == {j.id for j in sent[0]}
+    for job in sent[0]:
+        finish(studio, job)
+    assert emulator.control.creates("dashscope") == 2
 
 
 def test_on_the_users_own_key_a_compare_skips_the_studios_caps(make_studio, emulator):

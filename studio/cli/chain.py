@@ -136,5 +136,5 @@ def _finish(studio: Studio, caller: Caller, jobs: list[Job], as_json: bool, many
         print(json.dumps(records if many else records[0], indent=2, ensure_ascii=False))
     else:
         for j in done:
-            print(j.output_path or f"{j.id}: {j.state.words}: {j.error_message}")
+            print(studio.media_path(j.output_path) or j.output_path or f"{j.id}: {j.state.words}: {j.error_message}")
     return 0 if all(j.state is JobState.SUCCEEDED for j in done) else 1

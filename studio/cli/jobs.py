@@ -85,8 +85,12 @@ def open_clip(studio: Studio, caller: Caller, args: argparse.Namespace) -> int:
     if job.state is not JobState.SUCCEEDED or not job.output_path:
         print(f"job {job.id} has no clip to open: it is {job.state.words}.")
         return 1
-    if not webbrowser.open(Path(job.output_path).as_uri()):
-        print(f"no player could be started here; the clip is {job.output_path}")
+    local = studio.media_path(job.output_path)  # a bucket's clip: its copy in the local cache
+    if local is None:
+        print(f"job {job.id}'s clip is not in the media store ({studio.media.url}): run it again.")
+        return 1
+    if not webbrowser.open(Path(local).as_uri()):
+        print(f"no player could be started here; the clip is {local}")
     return 0
 
 

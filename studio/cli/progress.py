@@ -99,7 +99,7 @@ def follow(studio: Studio, caller: Caller, job: Job, as_json: bool = False) -> i
     if as_json:
         print(json.dumps(job.record(), indent=2, ensure_ascii=False))
     elif job.state is JobState.SUCCEEDED:
-        print(job.output_path)
+        print(studio.media_path(job.output_path) or job.output_path)  # a bucket's clip: its local copy
     else:
         print(f"{job.state.words}: {job.error_message}", file=sys.stderr)
     return 0 if job.state is JobState.SUCCEEDED else 1

@@ -53,6 +53,9 @@ class Runner(Recovery):
         self.off = OffLoop()
         self.db = LoopLedger(ledger, self.off)
         self.media = media  # where collected clips are kept (studio.media.store)
+        # the request with its kept inputs on this machine (fetched back from the media store when another
+        # replica kept them: it may have queued the job and died); set by the studio
+        self.inputs_here: Callable[[Any], Any] | None = None
         self.time_scale = time_scale  # tests set it near zero
         self.holder = process_id()
         self.accounts = Accounts(ledger, make_backend, self.holder, self.off, max_in_flight=max_in_flight,
@@ -214,11 +217,17 @@ class Runner(Recovery):
         meanwhile wins, and a task created despite it is cancelled at once.
         """
         sending = (JobState.SUBMITTING,)
+        request = job.request
+        if self.inputs_here is not None:
+            try:
+                request = await asyncio.to_thread(self.inputs_here, job.request)
+            except StudioError as e:  # the bucket did not answer: the upload below says which file is missing
+                log.warning("job %s: its inputs could not be fetched back: %s", job.id, e)
         for attempt in range(1, SUBMIT_TRIES + 1):
             await limits.before_call()
             if await self.db.update(job.id, state=JobState.SUBMITTING, only_from=(JobState.QUEUED,)) is None:
                 return None  # cancelled while waiting for a slot
-            spec = JobSpec(job_id=job.id, request=job.request, seed=job.seed, webhook_url=self._webhook_url(job))
+            spec = JobSpec(job_id=job.id, request=request, seed=job.seed, webhook_url=self._webhook_url(job))
             try:
                 sub = await backend.submit(spec)
             except AmbiguousSubmit as e:

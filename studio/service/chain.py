@@ -7,6 +7,7 @@ and how it was made. Only the caller's own jobs are ever read or shown.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import uuid
@@ -48,6 +49,7 @@ class Chain:
         self.core = core
         self.ledger = ledger
         self.data_dir = core.settings.data_dir
+        self.media = core.runner.media  # where clips are kept: the data folder, or a bucket (studio.media.store)
         self.exports = Exports()  # one storyboard export at a time per payer, bounded re-encoding per hour
 
     def lineage(self, caller: Caller, job_id: str) -> chain.Lineage:
@@ -65,13 +67,14 @@ class Chain:
 
     def load_settings(self, caller: Caller, job_id: str) -> chain.Loaded:
         """A job's prompt, settings and inputs as fields for its tab (prepare() takes them as they are)."""
-        return chain.loaded(self.core.job(caller, job_id))
+        job = self.core.job(caller, job_id)
+        return chain.loaded(dataclasses.replace(job, request=self.core.inputs.restore(job.request)))
 
     def grab_frame(self, caller: Caller, job_id: str, seconds: float | None = None) -> Path:
         """The frame on screen at `seconds` (None: the last frame) as a full-size PNG in the data folder,
         ready to be a first frame (Image to video) or a reference (Reference to video, Video edit)."""
         job = self.core.job(caller, job_id)
-        video = chain.finished_clip(job, "grabbing a frame")
+        clip = chain.finished_clip(job, "grabbing a frame", self.media)
         if seconds is not None:
             seconds = float(seconds)
             if not 0 <= seconds <= (job.seconds or 0) + 1e-3:
@@ -79,7 +82,8 @@ class Chain:
                                  "pick a time within the clip, or the last frame.")
         at = (job.seconds or 0) + 1.0 if seconds is None else seconds  # past the end: the last frame
         dest = chain.frame_path(self.data_dir, job.id, seconds)
-        clips.grab_frame(video, at, dest)
+        with self.media.local(clip) as video:  # a bucket's clip is fetched into the bounded cache first
+            clips.grab_frame(video, at, dest)
         inspect.check_first_frame(dest, "The grabbed frame")
         chain.remember_frame(self.data_dir, job.id, dest)
         chain.prune_frames(self.data_dir, job.id, chain.FRAMES_PER_CLIP)  # a frame at every new time adds one
@@ -89,14 +93,15 @@ class Chain:
                      resolution: str | None = None) -> chain.EditSource:
         """A finished clip as a Video edit source, trimmed to start..end when given, with the edit's quote
         and what the trim saves. A clip longer than 15 s untrimmed comes with the offer to trim it."""
-        return chain.edit_source(self.core.job(caller, job_id), self.data_dir, start, end, resolution)
+        return chain.edit_source(self.core.job(caller, job_id), self.data_dir, start, end, resolution,
+                                 self.media)
 
     def _again(self, caller: Caller, job_id: str, what: str, **changes) -> tuple[Job, Prepared]:
         """A finished job's request, changed, checked and quoted."""
         job = self.core.job(caller, job_id)
         chain.generated(job, what)
-        chain.finished_clip(job, what)
-        fields = job.request.to_dict() | changes
+        chain.finished_clip(job, what, self.media)
+        fields = self.core.inputs.restore(job.request).to_dict() | changes  # inputs kept on another machine too
         return job, self.core.prepare(fields.pop("variant"), **fields)
 
     def offer_final(self, caller: Caller, job_id: str, backend: str | None = None) -> Offer:
@@ -141,7 +146,7 @@ class Chain:
     def pick_take(self, caller: Caller, job_id: str) -> Job:
         """Pick one take of a set: it is starred and the others of the set are not."""
         job = self.core.job(caller, job_id)
-        chain.finished_clip(job, "picking a take")
+        chain.finished_clip(job, "picking a take", self.media)
         for other in self.takes(caller, job_id):
             if other.id != job.id and other.favourite:
                 self.ledger.update(other.id, favourite=0)
@@ -162,27 +167,49 @@ class Chain:
         if len(shots) < 2:
             raise InputError("A storyboard needs at least two clips: add another shot.")
         jobs = [self.core.job(caller, s.job_id) for s in shots]
-        paths = [chain.finished_clip(j, "a storyboard") for j in jobs]
+        kept = [chain.finished_clip(j, "a storyboard", self.media) for j in jobs]
         fades = [float(crossfades)] * (len(shots) - 1) if isinstance(crossfades, (int, float)) else list(crossfades)
         if any(f < 0 for f in fades):
             raise InputError("A crossfade cannot be negative: use 0 for a cut, or a length in seconds.")
         job_id = uuid.uuid4().hex[:16]
-        media = self.data_dir / "media"
         self.check_storyboard(caller, shots, fades)  # refused in words before it counts against the payer
         trims = sum(1 for s in shots if s.start or s.end is not None)
         try:
             with self.exports.export(caller.payer, reencoded_seconds(fades, trims)):  # bounded per payer
-                result = stitch.stitch([stitch.Shot(p, s.start or 0.0, s.end) for p, s in zip(paths, shots)], fades,
-                                       media / f"{job_id}.mp4")
-                clips.make_poster(result.path, media / f"{job_id}.jpg")
+                result, clip, poster = self._stitch_and_keep(job_id, kept, shots, fades)
         except FFmpegError as e:
             log.error("storyboard %s: ffmpeg failed: %s", job_id, e)
             job = chain.storyboard_failed(job_id, caller.owner, jobs)
             self.ledger.add(job, detail="ffmpeg failed")
             return job
-        job = chain.storyboard_job(job_id, caller.owner, jobs, result, media / f"{job_id}.jpg")
+        job = chain.storyboard_job(job_id, caller.owner, jobs, result, clip, poster)
         self.ledger.add(job, detail=chain.storyboard_detail(shots, fades, result))
         return job
+
+    def _stitch_and_keep(self, job_id: str, kept: list[str], shots: list[chain.StoryShot],
+                         fades: list[float]) -> tuple[stitch.Stitched, str, str]:
+        """Join the shots' clips (each a local file: a bucket's is fetched into the bounded cache) where the
+        store stages files, then keep poster and clip, each whole; returns the result and their locations.
+        The caller adds the ledger row only after both are kept."""
+        clip_key, poster_key = f"media/{job_id}.mp4", f"media/{job_id}.jpg"
+        work = self.media.staging_dir(clip_key)
+        work.mkdir(parents=True, exist_ok=True)
+        built, drawn = work / f"{job_id}.mp4", work / f".{job_id}.poster.jpg"
+        done = False
+        try:
+            with contextlib.ExitStack() as opened:
+                paths = [opened.enter_context(self.media.local(location)) for location in kept]
+                result = stitch.stitch([stitch.Shot(p, s.start or 0.0, s.end) for p, s in zip(paths, shots)], fades,
+                                       built)
+            clips.make_poster(result.path, drawn)
+            poster = self.media.put(poster_key, drawn, take=True)
+            clip = self.media.put(clip_key, result.path, take=True)
+            done = True
+        finally:
+            drawn.unlink(missing_ok=True)
+            if not done:  # nothing of a storyboard that has no row stays (the poster's key is written again)
+                built.unlink(missing_ok=True)
+        return result, clip.location, poster.location
 
 
 def _with_seed(prepared: Prepared, seed: int | None) -> Prepared:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
-from pathlib import Path
 
-from studio.errors import InputError
+from studio.errors import InputError, StoreError
 from studio.jobs.ledger import Ledger
 from studio.jobs.library import Cursor, Filter, Page, page_size
 from studio.jobs.model import Job, JobState
@@ -15,6 +15,7 @@ from studio.service.core import Core
 
 FINISHED = tuple(s for s in JobState if s.finished)
 DRAFT_MAX_CHARS = 100_000
+log = logging.getLogger("studio.service")
 
 
 class Gallery:
@@ -22,6 +23,7 @@ class Gallery:
         self.core = core
         self.ledger = ledger
         self.data_dir = core.settings.data_dir
+        self.media = core.runner.media  # where the gallery's clips and posters are kept
 
     def page(self, caller: Caller, filter: Filter | None = None, after: str | None = None,
              limit: int | None = None) -> Page:
@@ -55,10 +57,19 @@ class Gallery:
         gone = self.ledger.update(job_id, only_from=FINISHED, deleted_at=time.time())
         if gone is None:
             raise InputError(f"Job {job.id} changed while you were deleting it: look again, then delete.")
-        for path in (job.output_path, job.poster_path):
-            if path and Path(path).is_relative_to(self.data_dir):
-                Path(path).unlink(missing_ok=True)
+        for location in (job.output_path, job.poster_path):
+            if location:
+                self._forget(location)
         return gone
+
+    def _forget(self, location: str) -> None:
+        """Remove a deleted job's file from the media store (a bucket's object and its cached copy, or the
+        data folder's file); a file outside the store's own places is left alone. The row is already
+        hidden: a bucket that does not answer now leaves the object behind, logged, not the user's delete."""
+        try:
+            self.media.delete(location)
+        except StoreError as e:
+            log.warning("a deleted job's file stays in the media store: %s", e)
 
     def save_draft(self, caller: Caller, fields: dict) -> None:
         """Keep the caller's unsent work (the form's prompt, settings and upload names; the storyboard) so a

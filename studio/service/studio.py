@@ -37,7 +37,9 @@ class Studio:
                              self.media, time_scale=time_scale, webhook_url=self._webhook_url,
                              max_in_flight=settings.max_in_flight,
                              requests_per_minute=settings.requests_per_minute)
-        self.core = Core(settings, self.ledger, self.runner, InputStore(settings.data_dir / "inputs"))
+        self.core = Core(settings, self.ledger, self.runner, InputStore(settings.data_dir / "inputs",
+                                                                                   self.media))
+        self.runner.inputs_here = self.core.inputs.restore  # a job queued by a replica that died, on its inputs
         self.chain = Chain(self.core, self.ledger)
         self.billing = Billing(self.core, self.ledger)
         self.compare = Compare(self.core, self.ledger)
@@ -52,6 +54,13 @@ class Studio:
 
     def close(self) -> None:
         self.runner.close()
+
+    def media_path(self, location: str | None) -> str | None:
+        """A local path for a kept file's location, to hand on at once (Gradio's cache, a player): the data
+        folder's own file, or a bucket's copy in the bounded local cache. None when it is not there. Only
+        for locations read from the caller's own jobs: this checks no owner."""
+        path = self.media.fetch(location)
+        return str(path) if path else None
 
     def is_test_backend(self, name: str | None = None) -> bool:
         """True when jobs on this backend cost no money: preview, or a provider address on this machine."""

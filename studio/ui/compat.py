@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from starlette.requests import HTTPConnection
 
 GRADIO_VERSION = "6.31.0"
 
@@ -112,7 +113,11 @@ def oauth_info(request: gr.Request | None) -> dict:
 def http_request(request: gr.Request | None):
     """The Starlette request behind a gr.Request (its `request` attribute), e.g. to read the state the
     studio's middleware left on it; None for a request Gradio made up (no HTTP request behind it)."""
-    return getattr(request, "request", None) if request is not None else None
+    if request is None:
+        return None
+    if isinstance(request, HTTPConnection):  # a component's server function gets Starlette's own request
+        return request
+    return getattr(request, "request", None)
 
 
 def in_cache(block: gr.blocks.Block, path: str) -> str:

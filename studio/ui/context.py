@@ -67,26 +67,44 @@ class UiContext:
     def url(self, block: gr.blocks.Block, path: str | None) -> str | None:
         """A browser address for a studio file, through serve() and Gradio's cache (never the data dir).
 
-        Remembered per file version, so a gallery page does not hash its clips again on every refresh.
+        path: a kept file's location (the data folder's path, or a bucket's: fetched into the bounded local
+        cache first) or another local file. Remembered per file version (a bucket's key names one file for
+        good), so a gallery page does not fetch or hash its clips again on every refresh.
         """
-        try:
-            st = os.stat(path) if path else None
-        except OSError:
+        if not path:
             return None
-        if st is None:
-            return None
-        key = (path, st.st_mtime_ns, st.st_size)
+        in_bucket = "://" in path
+        if in_bucket:
+            key, local = (path,), None
+        else:
+            try:
+                st = os.stat(path)
+            except OSError:
+                return self._restored_url(block, path)
+            key, local = (path, st.st_mtime_ns, st.st_size), path
         with self._urls_lock:
             known = self._urls.get(key)
         if known:
             return known
-        cached = in_cache(block, serve(path))
+        local = self.studio.media_path(path) if in_bucket else local
+        if local is None:
+            return None
+        cached = in_cache(block, serve(local))
         address = "gradio_api/file=" + quote(str(cached))
         with self._urls_lock:
             if len(self._urls) >= URL_MEMORY:
                 self._urls.clear()
             self._urls[key] = address
         return address
+
+    def _restored_url(self, block: gr.blocks.Block, path: str) -> str | None:
+        """A kept input (an edit's source) that another machine kept: fetched back from the media store."""
+        try:
+            restored = self.studio.core.inputs.restore_path(path)
+        except StudioError as e:
+            log.warning("a kept input could not be fetched: %s", e)
+            return None
+        return self.url(block, restored) if restored != path and os.path.isfile(restored) else None
 
     def caller(self, request: gr.Request | None) -> Caller:
         """Who this event's request is (once per event: every handler passes it down)."""
@@ -153,7 +171,7 @@ class UiContext:
         if job.state is not JobState.SUCCEEDED:
             raise gr.Error(f"{job.state.words.capitalize()}: {job.error_message}", title="The job did not finish",
                            print_exception=False)
-        return serve(job.output_path), job.record()
+        return serve(self.studio.media_path(job.output_path)), job.record()
 
 
 def _from_page(request: gr.Request | None) -> bool:

@@ -109,7 +109,8 @@ def wire(ctx: UiContext, live: Live, lib: library.LibraryUi, panel: detail.Detai
             tab = by_variant.get(variant_of.get(job.request.variant.value, ""))
             if tab and job.state is JobState.SUCCEEDED:
                 record = job.public_record()
-                out.update({tab.result.latest: gr.update(visible=True), tab.result.video: serve(job.output_path),
+                out.update({tab.result.latest: gr.update(visible=True),
+                            tab.result.video: serve(ctx.studio.media_path(job.output_path)),
                             tab.result.seed_used: seed_line(record), tab.result.record: record})
         out.update(storyboard.pruned(ctx, story, caller, shots))  # a shot deleted from the gallery leaves it
         if selected:

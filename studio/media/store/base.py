@@ -24,12 +24,16 @@ from __future__ import annotations
 
 import abc
 import asyncio
+import logging
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from studio.errors import StoreError
+
 CHUNK = 1 << 20  # bytes per piece when a file is read for streaming
+log = logging.getLogger("studio.media")
 
 
 @dataclass(frozen=True)
@@ -117,6 +121,21 @@ class MediaStore(abc.ABC):
     def local(self, location: str) -> AbstractContextManager[Path]:
         """A local path to the file for work that needs one (frame grab, stitch, an edit's source),
         valid inside the `with` block; a bucket's file is fetched into a bounded cache first."""
+
+    def fetch(self, location: str | None) -> Path | None:
+        """A local path to the file for handing on at once (to Gradio's cache, a player, ffmpeg): a folder's
+        own file, or a bucket's copy in the bounded local cache, left there at least the cache's grace
+        (30 s) after this call. None when there is no such file, or the bucket does not answer (logged):
+        the caller shows no picture rather than failing the page."""
+        if not location:
+            return None
+        try:
+            with self.local(location) as path:
+                return path
+        except StoreError as e:
+            if e.code != "missing":
+                log.warning("could not fetch a kept file: %s", e)
+            return None
 
     @abc.abstractmethod
     def delete(self, location: str) -> None:
