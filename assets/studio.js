@@ -30,8 +30,19 @@
     });
   }, 1000);
 
-  // The form takes no clicks until the saved draft is back (studio.ui.draft marks <html>), so the draft
-  // never lands over what was just typed; if it is slow, the form opens anyway after a few seconds.
+  // The form takes no clicks until the saved draft is back, so the draft never lands over what was just
+  // typed. The first view's first answer (studio.ui.first_view) carries a marker with the draft; <html> is
+  // marked the moment it shows, not after the gallery. If it is slow, the form opens anyway after 6 s.
+  const draftBack = () => {
+    if (!document.querySelector('[data-hh-draft-back]')) return false;
+    // the same answer's Markdown (the count, the quote) is drawn a frame later: mark <html> after it
+    requestAnimationFrame(() => requestAnimationFrame(() => { document.documentElement.dataset.hhDraft = 'restored'; }));
+    return true;
+  };
+  if (!draftBack()) {
+    const watch = new MutationObserver(() => { if (draftBack()) watch.disconnect(); });
+    watch.observe(document.documentElement, {childList: true, subtree: true});
+  }
   setTimeout(() => { document.documentElement.dataset.hhDraft ||= 'late'; }, 6000);
 
   // On a phone the Generate bar is fixed at the foot of the screen (studio.css): the page keeps room below

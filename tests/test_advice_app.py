@@ -59,3 +59,19 @@ def test_advise_endpoint_and_slot_numbers_through_the_launched_app(studio_app, t
     with pytest.raises(Exception, match=r"slot Image 1 is empty"):
         client.predict("[Image 1] waves", None, ref, *([None] * 7), "720P", "1:1", 3, False, "",
                        api_name="/reference_to_video")
+
+
+def test_the_builder_widget_joins_on_the_server_and_takes_only_strings_from_a_browser():
+    values = {"subject": "a horse", "action": "galloping", "camera": "crane up"}
+    assert builder.joined("At dusk.", values)["prompt"] == "At dusk. A horse galloping, crane up."
+    assert builder.joined("A horse at dusk", {"action": "galloping"}, 7)["prompt"] == "A horse, galloping, at dusk"
+    empty = builder.joined("Typed", {"subject": ["not", "text"], "shot": {"x": 1}}, at=True)
+    assert empty["prompt"] == "Typed" and "unchanged" in empty["said"]
+    assert builder.joined(None, None)["prompt"] == ""
+    assert builder.joined("Typed", {}, example="")["prompt"] == "Typed"
+    assert builder.joined("", {}, example="Make it warmer.")["prompt"] == "Make it warmer."
+    huge = builder.joined("x" * 10**6, {"subject": "y" * 10**6})["prompt"]
+    assert len(huge) < builder.MAX_PROMPT + 2 * builder.MAX_FIELD
+    assert builder.joined("Typed", {"subject": "a horse"}, at=999)["prompt"] == "Typed, a horse."
+    parts = builder.parts("t2v")
+    assert [f["label"] for f in parts["fields"]][:3] == ["Subject", "Action", "Shot size"] and parts["examples"]

@@ -63,8 +63,7 @@ def test_a_frame_goes_to_a_first_frame_a_reference_slot_or_a_png(browser, chain_
     image_in(page, "First frame").first.wait_for(timeout=20000)
     page.get_by_text("Frame", exact=False).first.wait_for()
     page.locator("#hh-which").get_by_text("Last frame").click()
-    page.locator("#hh-slot-pick").click()
-    page.get_by_role("option", name="Video edit · reference 2").click()
+    page.locator("#hh-slot-pick").select_option(label="Video edit · reference 2")  # a native <select>
     page.locator("#hh-to-slot").click()
     page.wait_for_function("document.querySelector('#hh-tabs [role=tab][aria-selected=true]').innerText"
                            ".includes('Video edit')", timeout=20000)

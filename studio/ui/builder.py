@@ -1,105 +1,110 @@
 """The prompt builder every tab shows: cinematic vocabulary and a library of good prompts.
 
-It never replaces what the user typed: "Insert at cursor" puts the built text
-where the caret is in the prompt box (a little JavaScript; without a caret it
-appends), "Append" adds it at the end, and an empty builder changes nothing.
+One gr.HTML per tab, not 36 components: a closed <details> whose form is built in the browser the
+first time it is opened (assets/builder.js asks the server function `builder_parts` for its fields,
+their words and the tab's examples), so the first view carries none of it.
+
+It never replaces what the user typed: "Insert at cursor" puts the built text where the caret is in
+the prompt box (without a caret it appends), "Append" adds it at the end, "Add example" appends an
+example, and an empty builder changes nothing. The text is joined on the server (the server function
+`builder_insert`: prompts.compose and prompts.insert, the one place that knows how) and written into
+the prompt box as if typed, so the form follows it (counter, advice, quote, draft: studio.ui.form).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from pathlib import Path
 
 import gradio as gr
 
 from studio import prompts
 from studio.prompts import BuilderFields
 
-# Runs in the browser: (built text, prompt as the server knows it) -> new prompt.
-# Mirrors prompts.insert; the caret is read from the prompt's textarea.
-INSERT_AT_CURSOR_JS = r"""
-(fragment, current, elemId) => {
-  fragment = (fragment || "").trim();
-  current = current || "";
-  if (!fragment) return current;
-  const box = document.querySelector("#" + elemId + " textarea");
-  let at = current.length;
-  if (box && box.value === current && box.selectionEnd > 0) at = box.selectionEnd;
-  const ends = ".,;:!?。，；！？";
-  let before = current.slice(0, at).trimEnd();
-  const after = current.slice(at).trimStart();
-  if (before && !ends.includes(before.slice(-1))) {
-    before += ",";
-    fragment = fragment.charAt(0).toLowerCase() + fragment.slice(1);
-  }
-  const first = after.charAt(0);
-  if (first && first !== first.toUpperCase()) fragment = fragment.replace(/\.+$/, "");
-  let joined = before ? before + " " + fragment : fragment;
-  if (after) joined += (".,。，".includes(fragment.slice(-1)) ? "" : ",") + " " + after;
-  return joined;
-}
-"""
+BUILDER_JS = (Path(__file__).resolve().parents[2] / "assets" / "builder.js").read_text()
+MAX_FIELD = 600      # characters: a builder field longer than this is cut (a browser may send anything)
+MAX_PROMPT = 20_000  # the prompt box itself says 5000; the join must not be a way to grow the server's work
+
+INTRO = ("Name the camera move, the light and the style: the model follows cinematic language. "
+         "One or two subjects work best. Built text is added to your prompt, never swapped for it.")
+
+# (field, label, placeholder, words offered); in BuilderFields order
+FIELDS = (
+    ("subject", "Subject", "a chestnut horse", ()),
+    ("action", "Action", "gallops along the surf", ()),
+    ("shot", "Shot size", "", prompts.SHOT_SIZES),
+    ("camera", "Camera move", "", prompts.CAMERA_WORDS),
+    ("lens", "Lens and depth of field", "", prompts.LENSES),
+    ("time_of_day", "Time of day", "", prompts.TIMES_OF_DAY),
+    ("light", "Light quality", "", prompts.LIGHTING),
+    ("motion", "Motion", "", prompts.MOTION),
+    ("style", "Style", "", prompts.STYLES),
+    ("ambience", "Ambient sound", "", prompts.AMBIENCE),
+    ("effects", "Sound effects", "", prompts.EFFECTS),
+    ("speech", "Speech (spoken words, lip-synced)", "Your flat white is ready.", ()),
+    ("speech_language", "Speech language", "", prompts.SPEECH_LANGUAGES),
+)
+assert [f[0] for f in FIELDS] == [f.name for f in fields(BuilderFields)]
 
 
 @dataclass
 class Builder:
-    values: list[gr.components.Component]  # in BuilderFields order
-    built: gr.Textbox                       # hidden: the text the builder made
-    elem_id: gr.Textbox                     # hidden: the prompt box's element id, for the JS
-    insert: gr.Button
-    append: gr.Button
-    example: gr.Dropdown
-    add_example: gr.Button
+    box: gr.HTML
+    variant: str
 
 
 def render(variant: str, prompt: gr.Textbox) -> Builder:
-    """Lay out the builder under a prompt box and wire it to that box."""
+    """The builder under a prompt box, writing into that box."""
     if not prompt.elem_id:
         prompt.elem_id = f"hh-prompt-{variant}"
-    with gr.Accordion("Prompt builder and examples", open=False):
-        gr.Markdown("Name the camera move, the light and the style: the model follows cinematic language. "
-                    "One or two subjects work best. Built text is added to your prompt, never swapped for it.")
-        b = _render_fields(variant, prompt)
-    _wire(b, prompt)
-    return b
+
+    def builder_parts(_: str = "") -> dict:
+        """The builder's fields with the words offered, and this tab's example prompts."""
+        return parts(variant)
+
+    def builder_insert(ask) -> dict:
+        """The prompt with the built text (or an example) added: {"prompt", "said"}. `ask` is what the
+        browser sent: {"current", "values", "at", "example"} (Gradio hands a server function one value)."""
+        ask = ask if isinstance(ask, dict) else {}
+        return joined(ask.get("current"), ask.get("values"), ask.get("at"), ask.get("example"))
+
+    box = gr.HTML(closed_html(variant, prompt.elem_id), elem_classes=["hh-builder-block"], js_on_load=BUILDER_JS,
+                  server_functions=[builder_parts, builder_insert], apply_default_css=False)
+    return Builder(box, variant)
 
 
-def _choice(label: str, words: tuple[str, ...], **kw) -> gr.Dropdown:
-    return gr.Dropdown(list(words), label=label, value=None, allow_custom_value=True, **kw)
+def closed_html(variant: str, prompt_id: str) -> str:
+    return (f'<details class="hh-builder" data-variant="{variant}" data-prompt="{prompt_id}">'
+            '<summary>Prompt builder and examples</summary>'
+            f'<div class="hh-builder-body"><p class="hh-note">{INTRO}</p></div></details>')
 
 
-def _render_fields(variant: str, prompt: gr.Textbox) -> Builder:
-    with gr.Row():
-        subject = gr.Textbox(label="Subject", placeholder="a chestnut horse", max_lines=1)
-        action = gr.Textbox(label="Action", placeholder="gallops along the surf", max_lines=1)
-    with gr.Row():
-        shot = _choice("Shot size", prompts.SHOT_SIZES)
-        camera = _choice("Camera move", prompts.CAMERA_WORDS)
-        lens = _choice("Lens and depth of field", prompts.LENSES)
-    with gr.Row():
-        time_of_day = _choice("Time of day", prompts.TIMES_OF_DAY)
-        light = _choice("Light quality", prompts.LIGHTING)
-        motion = _choice("Motion", prompts.MOTION)
-    style = _choice("Style", prompts.STYLES)
-    with gr.Row():
-        ambience = _choice("Ambient sound", prompts.AMBIENCE)
-        effects = _choice("Sound effects", prompts.EFFECTS)
-    with gr.Row():
-        speech = gr.Textbox(label="Speech (spoken words, lip-synced)", placeholder="Your flat white is ready.",
-                            max_lines=2, scale=3)
-        language = _choice("Speech language", prompts.SPEECH_LANGUAGES, scale=1)
-    with gr.Row():
-        insert = gr.Button("Insert at cursor", size="sm")
-        append = gr.Button("Append to prompt", size="sm")
-    examples = prompts.examples(variant)
-    with gr.Row(equal_height=True):
-        example = gr.Dropdown([(e.title, e.prompt) for e in examples], label="Example prompts", value=None, scale=3)
-        add_example = gr.Button("Add example to prompt", size="sm", scale=1)
-    built = gr.Textbox(visible=False)
-    elem_id = gr.Textbox(value=prompt.elem_id, visible=False)
-    values = [subject, action, shot, camera, lens, time_of_day, light, motion, style, ambience, effects, speech,
-              language]
-    assert len(values) == len(fields(BuilderFields))
-    return Builder(values, built, elem_id, insert, append, example, add_example)
+def parts(variant: str) -> dict:
+    return {"fields": [{"name": n, "label": label, "placeholder": hint, "words": list(words)}
+                       for n, label, hint, words in FIELDS],
+            "examples": [[e.title, e.prompt] for e in prompts.examples(variant)]}
+
+
+def _text(value, limit: int) -> str:
+    return value[:limit] if isinstance(value, str) else ""
+
+
+def joined(current, values, at=None, example=None) -> dict:
+    """What a builder button does to the prompt, from what a browser sent (anything: only strings and a
+    whole number are taken, each cut to size)."""
+    current = _text(current, MAX_PROMPT)
+    given = values if isinstance(values, dict) else {}
+    where = at if isinstance(at, int) and not isinstance(at, bool) and 0 <= at <= len(current) else None
+    if example is not None:
+        text = _text(example, MAX_FIELD * 10).strip()
+        if not text:
+            return {"prompt": current, "said": "Pick an example first. Your prompt is unchanged."}
+        return {"prompt": prompts.insert(current, text), "said": "Example added to your prompt."}
+    text = build_text(*[_text(given.get(n), MAX_FIELD) for n, *_ in FIELDS])
+    if not text:
+        return {"prompt": current, "said": "The builder is empty: pick or type something first. "
+                                           "Your prompt is unchanged."}
+    return {"prompt": prompts.insert(current, text, where), "said": "Added to your prompt."}
 
 
 def build_text(*values: str | None) -> str:
@@ -118,12 +123,3 @@ def add_example(current: str, example: str | None) -> str:
     if not example:
         gr.Info("Pick an example first. Your prompt is unchanged.")
     return prompts.insert(current, example or "")
-
-
-def _wire(b: Builder, prompt: gr.Textbox) -> None:
-    private = dict(api_visibility="private", show_progress="hidden")
-    b.insert.click(build_text, b.values, b.built, **private).then(
-        None, [b.built, prompt, b.elem_id], prompt, js=INSERT_AT_CURSOR_JS, **private)
-    b.append.click(append_built, [prompt, *b.values], prompt, **private)
-    b.add_example.click(add_example, [prompt, b.example], prompt, **private)
-

@@ -11,107 +11,67 @@ into its own upload folder and the tab's checks accept them.
 from __future__ import annotations
 
 import inspect as pyinspect
-from dataclasses import dataclass
+import math
 
 import gradio as gr
 
 from studio.chain import EDIT_SECONDS
 from studio.errors import StudioError
-from studio.jobs.model import Job, JobState
+from studio.jobs.model import Job
 from studio.service import Caller
+from studio.ui.compat import event_data
 from studio.ui.context import UiContext, serve, user_error
 from studio.ui.controls import TabUi
+from studio.ui.tiles import esc
 
-PLAYER_TIME = """(job, at, ...rest) => {
-  const v = document.querySelector('#hh-player video') || document.querySelectorAll('#hh-compare video')[1];
-  return [job, v ? v.currentTime : null, ...rest];
-}"""
 TAB_OF = {"t2v": "text_to_video", "i2v": "image_to_video", "r2v": "reference_to_video", "edit": "video_edit"}
 SLOTS = [(f"Reference to video · image {n}", f"reference_to_video:image_{n}") for n in range(1, 10)] + \
         [(f"Video edit · reference {n}", f"video_edit:reference_{n}") for n in range(1, 6)]
 
 
-@dataclass
-class ChainUi:
-    box: gr.Column
-    which: gr.Radio
-    at: gr.Number
-    to_first: gr.Button
-    slot: gr.Dropdown
-    to_slot: gr.Button
-    as_png: gr.Button
-    png: gr.File
-    trim_in: gr.Number
-    trim_out: gr.Number
-    to_edit: gr.Button
-    edit_note: gr.Markdown
-    trim_first: gr.Button   # one click: the source trimmed to the first 15 s the model edits
-    final: gr.Button
-    count: gr.Radio
-    variations: gr.Button
-    story: gr.Button
-
-    @property
-    def outputs(self) -> list:
-        return [self.box, self.final, self.count, self.variations, self.to_edit, self.edit_note, self.trim_first,
-                self.png]
-
-
-def render() -> ChainUi:
-    with gr.Column(visible=False, elem_id="hh-chain", elem_classes=["hh-chain"]) as box:
-        gr.Markdown("**Make the next shot from this clip**", elem_classes=["hh-chain-title"])
-        final = gr.Button("Final at 1080P", size="sm", variant="primary", elem_id="hh-final")
-        with gr.Row(elem_classes=["hh-actions"], equal_height=False):
-            count = gr.Radio([2, 3, 4], value=2, label="Variations, new seeds", scale=1, min_width=200,
-                             elem_id="hh-takes-count")
-            variations = gr.Button("Make variations", size="sm", scale=1, elem_id="hh-variations")
-        with gr.Group(elem_classes=["hh-frame"]):
-            which = gr.Radio([("Frame on screen now", "now"), ("Last frame", "last")], value="now",
-                             label="Frame", elem_id="hh-which")
-            at = gr.Number(visible=False)
-            with gr.Row(elem_classes=["hh-actions"]):
-                to_first = gr.Button("Use as first frame (Image to video)", size="sm", elem_id="hh-to-first")
-                as_png = gr.Button("Save as PNG", size="sm", elem_id="hh-png")
-            with gr.Row(elem_classes=["hh-actions"], equal_height=True):
-                slot = gr.Dropdown(SLOTS, value=SLOTS[0][1], show_label=False, container=False, scale=2,
-                                   elem_id="hh-slot-pick")
-                to_slot = gr.Button("Put in this slot", size="sm", scale=1, elem_id="hh-to-slot")
-            png = gr.File(label="Frame (PNG)", visible=False, interactive=False, elem_id="hh-png-file")
-        with gr.Row(elem_classes=["hh-actions"], equal_height=False):
-            trim_in = gr.Number(label="Trim from (s)", value=None, minimum=0, scale=1, min_width=90,
-                                info="0 to 0: the whole clip")
-            trim_out = gr.Number(label="to (s)", value=None, minimum=0, scale=1, min_width=90)
-            to_edit = gr.Button("Send to Video edit", size="sm", scale=2, elem_id="hh-to-edit")
-        edit_note = gr.Markdown(elem_classes=["hh-note"])
-        trim_first = gr.Button(visible=False, size="sm", variant="primary", elem_id="hh-trim-first")
-        story = gr.Button("Add to storyboard", size="sm", elem_id="hh-add-story")
-    return ChainUi(box, which, at, to_first, slot, to_slot, as_png, png, trim_in, trim_out, to_edit,
-                   edit_note, trim_first, final, count, variations, story)
-
-
-def view(ctx: UiContext, ui: ChainUi, caller: Caller, job: Job, redraw: bool = False) -> dict:
-    """The chain actions for this job: only a finished clip has them; costs are quoted on the buttons.
-
-    Drawn again for the same clip (redraw=True, as it follows the job live), what the user set or was
-    offered (the frame's PNG, the edit's note and trim offer, the number of variations) stays as it is."""
-    usable = job.state is JobState.SUCCEEDED and job.request.variant.value in TAB_OF
-    out = {ui.box: gr.update(visible=job.state is JobState.SUCCEEDED)}
-    if not redraw:
-        out |= {ui.png: gr.update(value=None, visible=False), ui.edit_note: "", ui.trim_first: gr.update(visible=False)}
-    if not usable:
-        return out | {ui.final: gr.update(visible=False), ui.variations: gr.update(visible=False),
-                      ui.count: gr.update(visible=False)}
-    try:
-        final = ctx.studio.chain.offer_final(caller, job.id).quote
-        free = " · free here" if job.is_test else ""
-        out[ui.final] = gr.update(visible=True, value=f"Final at 1080P, same seed · ${final.total:.2f} "
-                                                      f"(the draft was ${final.draft.total:.2f}){free}")
-    except StudioError:
-        out[ui.final] = gr.update(visible=False)  # already 1080P: it is its own final
-    if not redraw:
-        out[ui.count] = gr.update(visible=True, value=2)
-        out[ui.variations] = gr.update(visible=True, value=f"Make 2 variations · {money(job.quote_usd * 2, job)}")
-    return out
+def chain_html(ctx: UiContext, caller: Caller, job: Job) -> str:
+    """The next shots from a finished clip, as plain controls in the viewer's body (studio.ui.detail): its
+    buttons send `select` events with the frame, slot and trim the user set (assets/detail.js), and the
+    storyboard's `submit`; the costs are quoted on the buttons."""
+    usable = job.request.variant.value in TAB_OF
+    parts = ['<section class="hh-chain" id="hh-chain" aria-labelledby="hh-chain-h">'
+             '<h3 id="hh-chain-h" class="hh-chain-title">Make the next shot from this clip</h3>']
+    if usable:
+        try:
+            final = ctx.studio.chain.offer_final(caller, job.id).quote
+            free = " · free here" if job.is_test else ""
+            parts.append(f'<button type="button" class="hh-dbtn hh-primary" data-act="final" id="hh-final">'
+                         f'Final at 1080P, same seed · ${final.total:.2f} (the draft was ${final.draft.total:.2f})'
+                         f'{free}</button>')
+        except StudioError:
+            pass  # already 1080P: it is its own final
+        counts = "".join(f'<label><input type="radio" name="count" value="{n}"{" checked" if n == 2 else ""}> '
+                         f'{n}</label>' for n in (2, 3, 4))
+        parts.append(f'<div class="hh-actions"><fieldset class="hh-radios" id="hh-takes-count">'
+                     f'<legend>Variations, new seeds</legend>{counts}</fieldset>'
+                     f'<button type="button" class="hh-dbtn" data-act="variations" id="hh-variations" '
+                     f'data-quote="{job.quote_usd:.4f}" data-test="{int(job.is_test)}">'
+                     f'Make 2 variations · {esc(money(job.quote_usd * 2, job))}</button></div>')
+    slots = "".join(f'<option value="{esc(v)}">{esc(k)}</option>' for k, v in SLOTS)
+    parts.append(
+        '<fieldset class="hh-frame"><legend>Frame</legend><div class="hh-radios" id="hh-which">'
+        '<label><input type="radio" name="which" value="now" checked> Frame on screen now</label>'
+        '<label><input type="radio" name="which" value="last"> Last frame</label></div>'
+        '<div class="hh-actions">'
+        '<button type="button" class="hh-dbtn" data-act="to_first" id="hh-to-first">Use as first frame '
+        '(Image to video)</button>'
+        '<button type="button" class="hh-dbtn" data-act="as_png" id="hh-png">Save as PNG</button></div>'
+        f'<div class="hh-actions"><select id="hh-slot-pick" name="slot" aria-label="Reference slot">{slots}</select>'
+        '<button type="button" class="hh-dbtn" data-act="to_slot" id="hh-to-slot">Put in this slot</button></div>'
+        '</fieldset>'
+        '<div class="hh-actions hh-trim">'
+        '<label>Trim from (s) <input type="number" name="trim_in" min="0" step="0.1" placeholder="0"></label>'
+        '<label>to (s) <input type="number" name="trim_out" min="0" step="0.1" placeholder="end"></label>'
+        '<button type="button" class="hh-dbtn" data-act="to_edit" id="hh-to-edit">Send to Video edit</button></div>'
+        '<p class="hh-note">Trim 0 to 0 (or empty): the whole clip.</p>'
+        '<button type="button" class="hh-dbtn" data-act="story" id="hh-add-story">Add to storyboard</button>'
+        '</section>')
+    return "".join(parts)
 
 
 def money(amount: float, job: Job) -> str:
@@ -124,41 +84,60 @@ def tab_fields(tab: TabUi) -> list[str]:
     return list(pyinspect.signature(tab.generate).parameters)[:len(tab.inputs)]
 
 
-def wire(ctx: UiContext, ui: ChainUi, selected: gr.State, load: gr.Button, tabs: list[TabUi],
-         tab_box: gr.Tabs, redraw_after, reopen, panel_outputs: list) -> None:
-    """Each action is one click; tab-filling actions switch to the tab they filled."""
+def notes_html(note: str = "", offer: str = "", png: str | None = None) -> str:
+    """What a chain action left in the viewer: the frame's PNG to download, the edit's price and trim offer."""
+    parts = []
+    if png:
+        parts.append(f'<p id="hh-png-file"><a href="{esc(png)}" download>{esc(png.rsplit("/", 1)[-1])}</a> '
+                     '· the frame as a PNG</p>')
+    if note:
+        parts.append(f'<p class="hh-note">{esc(note)}</p>')
+    if offer:
+        parts.append(f'<button type="button" class="hh-dbtn hh-primary" data-act="trim_first" id="hh-trim-first">'
+                     f'{esc(offer)}</button>')
+    return "".join(parts)
+
+
+def _time(value) -> float | None:
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return None
+    return x if math.isfinite(x) and x >= 0 else None
+
+
+def wire(ctx: UiContext, body: gr.HTML, notes: gr.HTML, selected: gr.State, tabs: list[TabUi],
+         tab_box: gr.Tabs, redraw_after) -> None:
+    """Each action is one click (the viewer's `select` events); tab-filling actions switch to the tab they
+    filled. What the browser sends (frame time, which frame, slot, trims) is checked here."""
     by_name = {t.api_name: t for t in tabs}
-    private = dict(api_visibility="private", show_progress="minimal")
+    private = {"api_visibility": "private", "show_progress": "minimal"}
     tab_outputs = [c for t in tabs for c in t.inputs] + [tab_box]
+    slot_names = dict((v, k) for k, v in SLOTS)
 
-    def guarded(fn, paid: bool = False):
-        def run(request: gr.Request, *args):
-            caller = ctx.caller(request)
-            try:
-                return fn(caller, *args, request=request) if paid else fn(caller, *args)
-            except StudioError as e:
-                raise user_error(e, "Not done") from None
-        return run
+    def frame_of(caller, job_id, data):
+        at = None if data.get("which") == "last" else _time(data.get("at"))
+        return ctx.studio.chain.grab_frame(caller, job_id, at)
 
-    def frame_of(caller, job_id, at, which):
-        return ctx.studio.chain.grab_frame(caller, job_id, None if which == "last" or at is None else float(at))
-
-    def to_first(caller, job_id, at, which):
-        path = serve(str(frame_of(caller, job_id, at, which)))
+    def to_first(caller, job_id, data):
+        path = serve(str(frame_of(caller, job_id, data)))
         gr.Info("The frame is Image to video's first frame now: say what happens next, then Generate.", duration=5)
         return {_component(by_name, "image_to_video", "first_frame"): path, tab_box: gr.Tabs(selected="i2v")}
 
-    def to_slot(caller, job_id, at, which, slot):
-        tab_name, field = str(slot).split(":")
-        path = serve(str(frame_of(caller, job_id, at, which)))
-        gr.Info(f"The frame is in {dict((v, k) for k, v in SLOTS)[slot]} now.", duration=5)
+    def to_slot(caller, job_id, data):
+        slot = data.get("slot")
+        if slot not in slot_names:
+            raise gr.Error("Pick a reference slot first.", print_exception=False)
+        tab_name, field = slot.split(":")
+        path = serve(str(frame_of(caller, job_id, data)))
+        gr.Info(f"The frame is in {slot_names[slot]} now.", duration=5)
         return {_component(by_name, tab_name, field): path,
                 tab_box: gr.Tabs(selected="r2v" if tab_name == "reference_to_video" else "edit")}
 
-    def as_png(caller, job_id, at, which):
-        return gr.update(value=serve(str(frame_of(caller, job_id, at, which))), visible=True)
+    def as_png(caller, job_id, data):
+        return {notes: notes_html(png=ctx.url(notes, str(frame_of(caller, job_id, data))))}
 
-    def load_settings(caller, job_id):
+    def load_settings(caller, job_id, data):
         loaded = ctx.studio.chain.load_settings(caller, job_id)
         tab = by_name[TAB_OF[loaded.variant.value]]
         values = _values(loaded.fields, loaded.seed_used)
@@ -169,52 +148,38 @@ def wire(ctx: UiContext, ui: ChainUi, selected: gr.State, load: gr.Button, tabs:
         return {c: values[name] for c, name in zip(tab.inputs, tab_fields(tab)) if name in values} | \
             {tab_box: gr.Tabs(selected=loaded.variant.value)}
 
-    def to_edit(caller, job_id, start, end):
-        start, end = (start or None), (end or None)  # empty (or 0 to 0): the whole clip
+    def to_edit(caller, job_id, data, start=None, end=None):
+        if start is None and end is None:
+            start, end = _time(data.get("trim_in")) or None, _time(data.get("trim_out")) or None  # 0 to 0: all
         source = ctx.studio.chain.send_to_edit(caller, job_id, start, end)
         gr.Info("The clip is Video edit's source now: write the instruction, then Generate.", duration=5)
         job = ctx.studio.core.job(caller, job_id)
         offer = (f"Trim to the first {EDIT_SECONDS:g} s · {money(source.quote_if_first_15, job)} instead of "
-                 f"{money(source.untrimmed_quote.total, job)}")
+                 f"{money(source.untrimmed_quote.total, job)}") if source.trim_suggested else ""
         return {_component(by_name, "video_edit", "video"): serve(str(source.video)),
-                tab_box: gr.Tabs(selected="edit"), ui.edit_note: source.describe(),
-                ui.trim_first: gr.update(visible=source.trim_suggested, value=offer),
-                ui.trim_in: source.start if start is not None else None,
-                ui.trim_out: source.end if end is not None else None}
+                tab_box: gr.Tabs(selected="edit"), notes: notes_html(source.describe(), offer)}
 
-    def trim_first(caller, job_id):
-        return to_edit(caller, job_id, 0.0, EDIT_SECONDS)
+    def trim_first(caller, job_id, data):
+        return to_edit(caller, job_id, data, 0.0, EDIT_SECONDS)
 
-    def final(caller, job_id, request=None):
-        offer = ctx.studio.chain.offer_final(caller, job_id)  # what is confirmed is what is sent
-        ctx.confirm_spend(caller, offer.total, offer.backend, f"final of {job_id}", request)
-        (job,) = ctx.studio.chain.send(caller, offer)
-        gr.Info("Making the 1080P final (same prompt and seed): it opens here and leads the gallery.", duration=5)
-        return reopen(caller, job)
+    acts = {"to_first": to_first, "to_slot": to_slot, "as_png": as_png, "load": load_settings,
+            "to_edit": to_edit, "trim_first": trim_first}
 
-    def variations(caller, job_id, count, request=None):
-        offer = ctx.studio.chain.offer_variations(caller, job_id, count)  # checks the count too
-        ctx.confirm_spend(caller, offer.total, offer.backend, f"{len(offer.seeds)} variations of {job_id}", request)
-        made = ctx.studio.chain.send(caller, offer)
-        gr.Info(f"Making {len(made)} variations with new seeds: they arrive together at the top of the gallery.",
-                duration=5)
-        return reopen(caller, offer.parent)
+    def run(job_id, evt: gr.EventData, request: gr.Request):
+        data = event_data(evt)
+        fn = acts.get(data.get("act"))
+        if fn is None:
+            return {}
+        caller = ctx.caller(request)
+        if not job_id:
+            raise gr.Error("Open a clip first.", print_exception=False)
+        try:
+            return fn(caller, job_id, data)
+        except StudioError as e:
+            raise user_error(e, "Not done") from None
 
-    def variations_label(caller, job_id, count):
-        offer = ctx.studio.chain.offer_variations(caller, job_id, count)
-        return gr.update(value=f"Make {offer.quote.count} variations · {money(offer.total, offer.parent)}")
-
-    frame_in = [selected, ui.at, ui.which]
-    redraw_after(ui.to_first.click(guarded(to_first), frame_in, tab_outputs, js=PLAYER_TIME, **private))
-    redraw_after(ui.to_slot.click(guarded(to_slot), [*frame_in, ui.slot], tab_outputs, js=PLAYER_TIME, **private))
-    ui.as_png.click(guarded(as_png), frame_in, ui.png, js=PLAYER_TIME, **private)
-    load.click(guarded(load_settings), selected, tab_outputs, **private)
-    edit_outputs = [*tab_outputs, ui.edit_note, ui.trim_first, ui.trim_in, ui.trim_out]
-    ui.to_edit.click(guarded(to_edit), [selected, ui.trim_in, ui.trim_out], edit_outputs, **private)
-    ui.trim_first.click(guarded(trim_first), selected, edit_outputs, **private)
-    redraw_after(ui.final.click(guarded(final, paid=True), selected, panel_outputs, **private))
-    redraw_after(ui.variations.click(guarded(variations, paid=True), [selected, ui.count], panel_outputs, **private))
-    ui.count.input(guarded(variations_label), [selected, ui.count], ui.variations, **private)
+    for block in (body, notes):
+        redraw_after(block.select(run, selected, [*tab_outputs, notes], **private))
 
 
 def _component(by_name: dict[str, TabUi], tab_name: str, field: str):

@@ -7,9 +7,11 @@ It follows the job live until it ends (studio.ui.live refreshes it).
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import gradio as gr
 
@@ -17,101 +19,54 @@ from studio.errors import StudioError
 from studio.jobs.model import Job, JobState, Phase
 from studio.service import Caller
 from studio.service.billing import console_name
-from studio.ui import chain_actions, takes, tiles
+from studio.ui import chain_actions, model_picker, takes, tiles
 from studio.ui.compat import event_data
-from studio.ui.context import UiContext, serve, user_error
+from studio.ui.context import UiContext, user_error
 from studio.ui.tiles import esc
 
-LINK_JS = """
+ASSETS = Path(__file__).resolve().parents[2] / "assets"
+HEAD_JS = (ASSETS / "viewer.js").read_text()    # the viewer's keyboard (Esc, arrows), focus and its head
+BODY_JS = (ASSETS / "detail.js").read_text()    # the body's buttons and fields, as events with their values
+NOTES_JS = """
 element.addEventListener('click', (e) => {
-  const link = e.target.closest('[data-open]');
-  if (link) { e.preventDefault(); trigger('click', {id: link.dataset.open}); }
-});
-"""
-COMPARE_JS = """
-element.addEventListener('click', (e) => {
-  if (!e.target.closest('[data-act=both]')) return;
-  const videos = [...element.querySelectorAll('video')];
-  const playing = videos.some(v => !v.paused);
-  videos.forEach(v => { v.currentTime = 0; playing ? v.pause() : v.play(); });
+  const b = e.target.closest('button[data-act]');
+  if (b) { e.preventDefault(); trigger('select', {act: b.dataset.act}); }
 });
 """
 
 
 @dataclass
 class DetailUi:
+    """The clip's viewer in a handful of components: the head (title, previous/next, favourite, close), the
+    player, the body (state, actions, next shots, facts, record: plain HTML whose buttons send `click`
+    events for the panel's own actions, `select` for those that fill a tab, `submit` for the storyboard),
+    and the notes a chain action leaves (a frame's PNG, the edit's price and trim offer)."""
+
     panel: gr.Column
     selected: gr.State
     seen: gr.State          # what the panel was drawn from (drawn_from): redraw only on a change
-    title: gr.HTML
-    favourite: gr.Button
-    close: gr.Button
-    banner: gr.HTML
-    player: gr.Video
-    compare: gr.HTML
-    takes: gr.HTML          # variations side by side, to pick one
-    running: gr.Row
-    cancel: gr.Button
-    decide: gr.Row
-    resend: gr.Button
-    keep: gr.Button
-    owed: gr.Row
-    collect: gr.Button
-    chain: chain_actions.ChainUi
-    again: gr.Row
-    load: gr.Button
-    retry: gr.Button
-    delete: gr.Button
-    confirm: gr.Row
-    really: gr.Button
-    keep_it: gr.Button
-    info: gr.HTML
-    record: gr.JSON
+    head: gr.HTML
+    player: gr.HTML
+    body: gr.HTML
+    notes: gr.HTML
 
     @property
     def outputs(self) -> list:
-        return [self.panel, self.selected, self.seen, self.title, self.favourite, self.banner, self.player,
-                self.compare, self.takes, self.running, self.decide, self.resend, self.keep, self.owed, self.again,
-                self.load, self.retry, self.delete, self.confirm, self.info, self.record, *self.chain.outputs]
+        return [self.panel, self.selected, self.seen, self.head, self.player, self.body, self.notes]
 
 
 def render() -> DetailUi:
-    with gr.Column(visible=False, elem_id="hh-detail") as panel:
-        with gr.Row(elem_id="hh-detail-head", equal_height=True):
-            title = gr.HTML("", elem_id="hh-detail-title")
-            favourite = gr.Button("☆ Favourite", size="sm", scale=0, min_width=110, elem_id="hh-detail-fav")
-            close = gr.Button("✕ Close", size="sm", scale=0, min_width=90, elem_id="hh-detail-close")
-        banner = gr.HTML("", elem_id="hh-detail-banner")
-        player = gr.Video(label="Clip", interactive=False, visible=False, elem_id="hh-player", loop=True,
-                          height=320)
-        compare = gr.HTML("", visible=False, js_on_load=COMPARE_JS, elem_id="hh-compare")
-        takes_box = gr.HTML("", visible=False, js_on_load=takes.TAKES_JS, elem_id="hh-takes")
-        with gr.Row(visible=False, elem_classes=["hh-actions"]) as running:
-            cancel = gr.Button("Cancel job", variant="stop", size="sm")
-        with gr.Row(visible=False, elem_classes=["hh-actions"]) as decide:
-            resend = gr.Button("It is not in my provider console: send again", variant="primary", size="sm")
-            keep = gr.Button("It ran: keep it as billed", size="sm")
-        with gr.Row(visible=False, elem_classes=["hh-actions"]) as owed:
-            collect = gr.Button("Collect the clip again now (no new charge)", variant="primary", size="sm")
-        chain = chain_actions.render()
-        with gr.Row(visible=False, elem_classes=["hh-actions"]) as again:
-            load = gr.Button("Load prompt and settings to change", size="sm", elem_id="hh-load")
-            retry = gr.Button("Run again", size="sm")
-            delete = gr.Button("Delete…", size="sm", variant="stop", elem_id="hh-delete")
-        with gr.Row(visible=False, elem_classes=["hh-actions", "hh-confirm"]) as confirm:
-            really = gr.Button("Yes, delete the clip and its files", variant="stop", size="sm")
-            keep_it = gr.Button("Keep it", size="sm")
-        info = gr.HTML("", js_on_load=LINK_JS, elem_id="hh-detail-info")
-        with gr.Accordion("Job record", open=False):
-            record = gr.JSON(show_label=False)
-    return DetailUi(panel, gr.State(None), gr.State(None), title, favourite, close, banner, player, compare,
-                    takes_box, running, cancel, decide, resend, keep, owed, collect, chain, again, load, retry,
-                    delete, confirm, really, keep_it, info, record)
+    with gr.Column(visible=False, elem_id="hh-detail", scale=4, min_width=340) as panel:
+        head = gr.HTML("", elem_id="hh-detail-head", js_on_load=HEAD_JS, apply_default_css=False)
+        player = gr.HTML("", elem_id="hh-player", apply_default_css=False)
+        body = gr.HTML("", elem_id="hh-detail-body", js_on_load=BODY_JS, apply_default_css=False)
+        notes = gr.HTML("", elem_id="hh-detail-notes", js_on_load=NOTES_JS, apply_default_css=False)
+    return DetailUi(panel, gr.State(None), gr.State(None), head, player, body, notes)
 
 
 def closed(ui: DetailUi) -> dict:
-    return {ui.panel: gr.update(visible=False), ui.selected: None, ui.seen: None,
-            ui.player: gr.update(value=None, visible=False), ui.confirm: gr.update(visible=False)}
+    return {ui.panel: gr.update(visible=False), ui.selected: None, ui.seen: None, ui.head: "", ui.player: "",
+            ui.body: "", ui.notes: ""}
 
 
 def expected_seconds(ctx: UiContext, caller: Caller, job: Job) -> float | None:
@@ -124,42 +79,86 @@ def expected_seconds(ctx: UiContext, caller: Caller, job: Job) -> float | None:
 
 def view(ctx: UiContext, ui: DetailUi, caller: Caller, job: Job, expected: float | None = None,
          redraw: bool = False) -> dict:
-    """Every part of the panel for this job, as it stands now (redraw: the same job drawn again as it changes,
-    keeping what the user set in its chain actions)."""
+    """Every part of the viewer for this job, as it stands now (redraw: the same job drawn again as it
+    changes, keeping the notes a chain action left and the player if its clip is the same)."""
     if expected is None and not job.state.finished:
         expected = expected_seconds(ctx, caller, job)
-    done = job.state is JobState.SUCCEEDED
-    is_edit = job.request.variant.value == "edit" and done and bool(job.request.video)
+    family = takes.takes_of(ctx, caller, job)
+    out = {ui.panel: gr.update(visible=True), ui.selected: job.id, ui.seen: takes.version(family, job),
+           ui.head: head_html(job), ui.player: player_html(ctx, ui, job),
+           ui.body: body_html(ctx, ui, caller, job, expected, family)}
+    if not redraw:
+        out[ui.notes] = ""
+    return out
+
+
+def head_html(job: Job) -> str:
+    star = "★ Favourite" if job.favourite else "☆ Favourite"
+    return (f'<div class="hh-dhead" data-id="{esc(job.id)}">{title_html(job)}<div class="hh-dnav">'
+            '<button type="button" data-act="prev" aria-label="Previous clip" title="Previous clip (←)">‹</button>'
+            '<button type="button" data-act="next" aria-label="Next clip" title="Next clip (→)">›</button>'
+            f'<button type="button" data-act="fav" id="hh-detail-fav" aria-pressed="{str(job.favourite).lower()}">'
+            f'{star}</button>'
+            '<button type="button" data-act="close" id="hh-detail-close" title="Close (Esc)">✕ Close</button>'
+            '</div></div>')
+
+
+def player_html(ctx: UiContext, ui: DetailUi, job: Job) -> str:
+    if job.state is not JobState.SUCCEEDED:
+        return ""
+    if job.request.variant.value == "edit" and job.request.video:
+        return compare_html(ctx, ui, job)
+    url, poster = ctx.url(ui.player, job.output_path), ctx.url(ui.player, job.poster_path)
+    if not url:
+        return ""
+    return (f'<video src="{esc(url)}" poster="{esc(poster or "")}" controls loop playsinline preload="metadata" '
+            f'aria-label="Clip: {esc(tiles.prompt_start(job, 60))}"></video>')
+
+
+def _button(act: str, text: str, *, id: str = "", kind: str = "", hidden: bool = False) -> str:
+    ident = f' id="{id}"' if id else ""
+    kind = f" hh-{kind}" if kind else ""
+    return (f'<button type="button" data-act="{act}"{ident} class="hh-dbtn{kind}"{" hidden" if hidden else ""}>'
+            f'{esc(text)}</button>')
+
+
+def body_html(ctx: UiContext, ui: DetailUi, caller: Caller, job: Job, expected: float | None,
+              family: list[Job]) -> str:
     decided = job.state.finished and job.state is not JobState.UNSURE
     generated = job.request.variant.value in chain_actions.TAB_OF
     owed = job.phase.collectable
-    family = takes.takes_of(ctx, caller, job)
-    return chain_actions.view(ctx, ui.chain, caller, job, redraw) | {
-        ui.panel: gr.update(visible=True),
-        ui.selected: job.id,
-        ui.seen: takes.version(family, job),
-        ui.title: title_html(job),
-        ui.favourite: gr.update(value="★ Favourite" if job.favourite else "☆ Favourite"),
-        ui.banner: banner_html(job, expected),
-        ui.player: gr.update(value=serve(ctx.studio.media_path(job.output_path)) if done else None,
-                             visible=done and not is_edit),
-        ui.compare: gr.update(value=compare_html(ctx, ui, job) if is_edit else "", visible=is_edit),
-        ui.takes: gr.update(value=takes.takes_html(ctx, ui.takes, job, family), visible=bool(family)),
-        ui.running: gr.update(visible=not job.state.finished),
-        ui.owed: gr.update(visible=owed),
-        ui.decide: gr.update(visible=job.state is JobState.UNSURE),
-        ui.resend: gr.update(value=f"It is not in my {console_name(job.backend)}: send again "
-                                   f"(≈ ${job.quote_usd:.2f})"),
-        ui.keep: gr.update(value=f"It ran: keep it as billed (${job.quote_usd:.2f})"),
-        ui.again: gr.update(visible=decided),
-        ui.load: gr.update(visible=generated),
-        ui.retry: gr.update(visible=generated and not owed, value=f"Run again, new seed · ≈ ${job.quote_usd:.2f}"
-                            if not job.is_test else f"Run again, new seed · {tiles.money(job)}"),
-        ui.delete: gr.update(visible=decided),
-        ui.confirm: gr.update(visible=False),
-        ui.info: info_html(ctx, caller, job),
-        ui.record: job.public_record(),
-    }
+    parts = [banner_html(job, expected)]
+    if family:
+        parts.append(f'<div id="hh-takes">{takes.takes_html(ctx, ui.body, job, family)}</div>')
+    rows = []
+    if not job.state.finished:
+        rows.append(_button("cancel", "Cancel job", kind="stop"))
+    if job.state is JobState.UNSURE:
+        rows.append(_button("resend", f"It is not in my {console_name(job.backend)}: send again "
+                                      f"(≈ ${job.quote_usd:.2f})", kind="primary"))
+        rows.append(_button("keep", f"It ran: keep it as billed (${job.quote_usd:.2f})"))
+    if owed:
+        rows.append(_button("collect", "Collect the clip again now (no new charge)", kind="primary"))
+    if rows:
+        parts.append(f'<div class="hh-actions">{"".join(rows)}</div>')
+    if job.state is JobState.SUCCEEDED:
+        parts.append(chain_actions.chain_html(ctx, caller, job))
+    if decided:
+        again = []
+        if generated:
+            again.append(_button("load", "Load prompt and settings to change", id="hh-load"))
+            if not owed:
+                again.append(_button("retry", f"Run again, new seed · ≈ ${job.quote_usd:.2f}" if not job.is_test
+                                     else f"Run again, new seed · {tiles.money(job)}"))
+        again.append(_button("delete", "Delete…", id="hh-delete", kind="stop"))
+        parts.append(f'<div class="hh-actions">{"".join(again)}</div>'
+                     f'<div class="hh-actions hh-confirm" hidden>'
+                     f'{_button("really", "Yes, delete the clip and its files", kind="stop")}'
+                     f'{_button("keep_it", "Keep it")}</div>')
+    parts.append(f'<div id="hh-detail-info">{info_html(ctx, caller, job)}</div>')
+    record = json.dumps(job.public_record(), indent=2, ensure_ascii=False, default=str)
+    parts.append(f'<details class="hh-record"><summary>Job record</summary><pre>{esc(record)}</pre></details>')
+    return "".join(parts)
 
 
 def drawn_from(ctx: UiContext, caller: Caller, job: Job) -> str:
@@ -169,7 +168,7 @@ def drawn_from(ctx: UiContext, caller: Caller, job: Job) -> str:
 
 def title_html(job: Job) -> str:
     return (f'<div class="hh-dt"><span class="hh-spec">{esc(tiles.spec(job))}</span>'
-            f'<h2>{esc(tiles.prompt_start(job, 90))}</h2></div>')
+            f'<h2 id="hh-detail-h" tabindex="-1">{esc(tiles.prompt_start(job, 90))}</h2></div>')
 
 
 def banner_html(job: Job, expected: float | None) -> str:
@@ -195,7 +194,7 @@ def banner_html(job: Job, expected: float | None) -> str:
 
 
 def compare_html(ctx: UiContext, ui: DetailUi, job: Job) -> str:
-    before, after = ctx.url(ui.compare, job.request.video), ctx.url(ui.compare, job.output_path)
+    before, after = ctx.url(ui.player, job.request.video), ctx.url(ui.player, job.output_path)
     if not (before and after):
         return ""
     return ('<div class="hh-compare"><figure><figcaption>Before</figcaption>'
@@ -240,6 +239,7 @@ def link(job: Job) -> str:
 
 def info_html(ctx: UiContext, caller: Caller, job: Job) -> str:
     rows = [("Prompt", esc(job.request.prompt or "—")),
+            *model_picker.detail_rows(job),  # the model, and the prompt as the provider rewrote it
             ("Settings", esc(settings_line(job))),
             ("Cost", esc(tiles.cost_line(job)) + (f" · billed {job.billed_seconds:g} s"
                                                   if job.billed_seconds else ""))]
@@ -260,75 +260,90 @@ def info_html(ctx: UiContext, caller: Caller, job: Job) -> str:
     return '<dl class="hh-facts">' + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows) + "</dl>"
 
 
-def wire(ctx: UiContext, ui: DetailUi, redraw_after) -> Callable[[str, Job], dict]:
-    """The panel's own buttons; returns open_view(caller, job) for anything that opens a job here."""
+def wire(ctx: UiContext, ui: DetailUi, redraw_after) -> Callable[[Caller, Job], dict]:
+    """The viewer's own actions (its head's and body's `click` events); returns open_view(caller, job) for
+    anything that opens a job here."""
 
     def open_view(caller: Caller, job: Job) -> dict:
         return view(ctx, ui, caller, job)
 
-    def act(fn, toast: Callable[[Job], str] | None = None):
-        def handler(job_id, request: gr.Request):
-            caller = ctx.caller(request)
-            if not job_id:
-                raise gr.Error("Open a clip first.", print_exception=False)
-            try:
-                job = fn(caller, job_id, request)
-            except StudioError as e:
-                raise user_error(e, "Not done") from None
-            if toast:
-                gr.Info(toast(job))
-            return open_view(caller, job) if job.deleted_at is None else closed(ui)
-        return handler
-
-    private = dict(api_visibility="private", show_progress="hidden")
-    core, billing, gallery = ctx.studio.core, ctx.studio.billing, ctx.studio.gallery
+    core, billing, gallery, chain = ctx.studio.core, ctx.studio.billing, ctx.studio.gallery, ctx.studio.chain
 
     def spending(method):
         """A paid action: asked first above the confirm line; the caller pays (on their own key when it fits)."""
-        def run(caller: Caller, job_id: str, request: gr.Request) -> Job:
+        def run(caller: Caller, job_id: str, request: gr.Request, data: dict) -> Job:
             job = core.job(caller, job_id)
             ctx.confirm_spend(caller, job.quote_usd, job.backend, f"{method.__name__} of {job_id}", request)
             return method(caller, job_id)
         return run
 
-    buttons = [
-        (ui.favourite, lambda c, i, r: gallery.favourite(c, i, not core.job(c, i).favourite), None),
-        (ui.cancel, lambda c, i, r: core.cancel(c, i), lambda j: j.error_message or f"Job {j.id}: {j.state.words}."),
-        (ui.retry, spending(core.retry), lambda j: f"Started again as a new job ({tiles.money(j)})."),
-        (ui.resend, spending(billing.resend_unsure),
-         lambda j: "Sent again as a new job; the unsure one is closed, not billed."),
-        (ui.keep, lambda c, i, r: billing.keep_unsure_as_billed(c, i), lambda j: "Kept as billed: it counts in your spend."),
-        (ui.collect, lambda c, i, r: billing.collect_again(c, i, timeout=20),
-         lambda j: "The clip is here." if j.state is JobState.SUCCEEDED else
-         "Not collected yet: the studio keeps trying while the provider's link is valid."),
-        (ui.really, lambda c, i, r: gallery.delete(c, i), lambda j: "Deleted the clip and its files."),
-    ]
-    for button, fn, words in buttons:
-        redraw_after(button.click(act(fn, words), ui.selected, ui.outputs, **private))
-    ui.close.click(lambda: closed(ui), None, ui.outputs, **private)
-    ui.delete.click(lambda: gr.update(visible=True), None, ui.confirm, **private)
-    ui.keep_it.click(lambda: gr.update(visible=False), None, ui.confirm, **private)
+    def final(caller: Caller, job_id: str, request: gr.Request, data: dict) -> Job:
+        offer = chain.offer_final(caller, job_id)  # what is confirmed is what is sent
+        ctx.confirm_spend(caller, offer.total, offer.backend, f"final of {job_id}", request)
+        (job,) = chain.send(caller, offer)
+        return job
 
-    def follow(evt: gr.EventData, request: gr.Request):
-        data = event_data(evt)
-        caller = ctx.caller(request)
-        try:
-            return open_view(caller, core.job(caller, str(data.get("id") or "")))
-        except StudioError as e:
-            raise user_error(e, "Not found") from None
+    def variations(caller: Caller, job_id: str, request: gr.Request, data: dict) -> Job:
+        count = data.get("count")
+        count = count if isinstance(count, int) and not isinstance(count, bool) else 0
+        offer = chain.offer_variations(caller, job_id, count)  # checks the count too
+        ctx.confirm_spend(caller, offer.total, offer.backend, f"{len(offer.seeds)} variations of {job_id}", request)
+        made = chain.send(caller, offer)
+        gr.Info(f"Making {len(made)} variations with new seeds: they arrive together at the top of the gallery.",
+                duration=5)
+        return offer.parent
 
-    ui.info.click(follow, None, ui.outputs, **private)
+    def other(fn):
+        """An action on the job the browser named (a lineage link, a take), not the open one."""
+        def run(caller: Caller, job_id: str, request: gr.Request, data: dict) -> Job:
+            return fn(caller, str(data.get("id") or "")[:64])
+        return run
 
-    def pick(evt: gr.EventData, request: gr.Request):
-        data = event_data(evt)
-        caller = ctx.caller(request)
-        try:
-            job = ctx.studio.chain.pick_take(caller, str(data.get("id") or ""))
-        except StudioError as e:
-            raise user_error(e, "Not picked") from None
+    def picked(caller: Caller, take_id: str) -> Job:
+        job = chain.pick_take(caller, take_id)
         gr.Info("Picked: the only starred take in the gallery, open here for its final or the next shot.",
                 duration=5)
-        return open_view(caller, job)
+        return job
 
-    redraw_after(ui.takes.click(pick, None, ui.outputs, **private))
+    actions = {
+        "fav": (lambda c, i, r, d: gallery.favourite(c, i, not core.job(c, i).favourite), None),
+        "cancel": (lambda c, i, r, d: core.cancel(c, i), lambda j: j.error_message or f"Job {j.id}: {j.state.words}."),
+        "retry": (spending(core.retry), lambda j: f"Started again as a new job ({tiles.money(j)})."),
+        "resend": (spending(billing.resend_unsure),
+                   lambda j: "Sent again as a new job; the unsure one is closed, not billed."),
+        "keep": (lambda c, i, r, d: billing.keep_unsure_as_billed(c, i),
+                 lambda j: "Kept as billed: it counts in your spend."),
+        "collect": (lambda c, i, r, d: billing.collect_again(c, i, timeout=20),
+                    lambda j: "The clip is here." if j.state is JobState.SUCCEEDED else
+                    "Not collected yet: the studio keeps trying while the provider's link is valid."),
+        "really": (lambda c, i, r, d: gallery.delete(c, i), lambda j: "Deleted the clip and its files."),
+        "final": (final, lambda j: "Making the 1080P final (same prompt and seed): it opens here and leads the "
+                                   "gallery."),
+        "variations": (variations, None),
+        "open": (other(core.job), None),
+        "pick": (other(picked), None),
+    }
+
+    def act(job_id, evt: gr.EventData, request: gr.Request):
+        data = event_data(evt)
+        name = data.get("act")
+        if name == "close":
+            return closed(ui)
+        if name not in actions:
+            return {}
+        caller = ctx.caller(request)
+        if not job_id and name not in ("open", "pick"):
+            raise gr.Error("Open a clip first.", print_exception=False)
+        fn, words = actions[name]
+        try:
+            job = fn(caller, job_id, request, data)
+        except StudioError as e:
+            raise user_error(e, "Not found" if name == "open" else "Not done") from None
+        if words:
+            gr.Info(words(job))
+        return open_view(caller, job) if job.deleted_at is None else closed(ui)
+
+    private = {"api_visibility": "private", "show_progress": "hidden"}
+    for block in (ui.head, ui.body):
+        redraw_after(block.click(act, ui.selected, ui.outputs, **private))
     return open_view

@@ -20,9 +20,6 @@ from studio.ui.controls import TabUi
 from studio.ui.uploads import confined, payload_path
 
 
-RESTORED = "() => { document.documentElement.dataset.hhDraft = 'restored'; }"
-
-
 def keep(value: Any) -> Any:
     """A widget value as the draft stores it: an upload as {"upload": path}, the rest as it is."""
     if isinstance(value, (dict, list)) or hasattr(value, "path"):
@@ -55,17 +52,14 @@ def save(ctx: UiContext, request: gr.Request, tab: TabUi, values) -> None:
         gr.Warning(f"{e} A reload would not bring this draft back.", duration=6)
 
 
-def wire(ctx: UiContext, demo: gr.Blocks, tabs: list[TabUi]) -> None:
-    """Put the draft back when the page loads (the form's own listener saves it: studio.ui.form)."""
-    fields = [c for tab in tabs for c in tab.inputs]
-    names = [f"{tab.api_name}.{i}" for tab in tabs for i in range(len(tab.inputs))]
-
-    def restore(request: gr.Request):
-        caller = ctx.caller_or_none(request)
-        stored = ctx.studio.gallery.draft(caller) if caller else {}
-        return [put_back(stored[name]) if name in stored else gr.skip() for name in names]
-
-    # Once the draft is back (or there was none), the page says so: a script or a test that types into the
-    # form waits for it instead of guessing how long the restore takes.
-    demo.load(restore, None, fields, api_visibility="private", show_progress="hidden").then(
-        None, js=RESTORED, api_visibility="private", show_progress="hidden")
+def restored(stored: dict, tabs: list[TabUi]) -> dict:
+    """The saved draft (the gallery section's draft(caller)) as {field: value}, for the fields it holds
+    (the page's one load event puts it back: studio.ui.first_view; the form's own listener saves it:
+    studio.ui.form)."""
+    out = {}
+    for tab in tabs:
+        for i, field in enumerate(tab.inputs):
+            name = f"{tab.api_name}.{i}"
+            if name in stored:
+                out[field] = put_back(stored[name])
+    return out

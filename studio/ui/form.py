@@ -19,7 +19,32 @@ from studio.ui.context import UiContext
 from studio.ui.controls import TabUi, ready
 
 
-def wire(ctx: UiContext, demo: gr.Blocks, tab: TabUi) -> None:
+def checked(tab: TabUi, values: list, advice: bool = True) -> dict:
+    """What the form shows beside these values: the prompt's length, the advice, the quote and whether
+    Generate can be pressed. The first view draws it with the restored draft, so a draft never shows
+    beside "0 / 5000" or a grey Generate (studio.ui.first_view)."""
+    text = tab.quote(*values)
+    out = {tab.counter: prompt_budget(values[tab.inputs.index(tab.prompt)] or "").label,
+           tab.result.quote: text, tab.result.button: gr.update(interactive=ready(text))}
+    if advice:
+        out[tab.advice] = tab.advise(*values)
+    return out
+
+
+def shown_values(tab: TabUi, restored: dict) -> list:
+    """The tab's values as the page shows them after the draft is back: restored, or each field's default."""
+    return [restored[c] if c in restored else getattr(c, "value", None) for c in tab.inputs]
+
+
+def tab_item(tab: TabUi) -> gr.Tab | None:
+    """The gr.Tab this tab's form sits in."""
+    block = tab.prompt
+    while block is not None and not isinstance(block, gr.Tab):
+        block = getattr(block, "parent", None)
+    return block
+
+
+def wire(ctx: UiContext, tab: TabUi) -> None:
     r = tab.result
     at_prompt = tab.inputs.index(tab.prompt)
 
@@ -29,11 +54,15 @@ def wire(ctx: UiContext, demo: gr.Blocks, tab: TabUi) -> None:
 
     def follow(request: gr.Request, *values):
         draft.save(ctx, request, tab, values)
-        return (prompt_budget(values[at_prompt] or "").label, tab.advise(*values), *quote(*values))
+        # comparepage: the request goes to the advice, so image checks count against this page's user (#19 item 5)
+        return (prompt_budget(values[at_prompt] or "").label, tab.advise(*values, request=request), *quote(*values))
 
     gr.on([c.change for c in tab.inputs], follow, tab.inputs, [tab.counter, tab.advice, r.quote, r.button],
           api_visibility="private", show_progress="hidden", trigger_mode="always_last", preprocess=False,
           api_name=f"{tab.api_name}_form")
-    # named, so that a private listener never takes a public endpoint's name ("quote") from it
-    demo.load(quote, tab.inputs, [r.quote, r.button], api_visibility="private", show_progress="hidden",
-              preprocess=False, api_name=f"{tab.api_name}_quote_on_load")
+    # A tab's quote is made when the tab is first shown, not for every hidden tab on load (the open tab's
+    # comes with the first view); named, so a private listener never takes a public endpoint's name.
+    item = tab_item(tab)
+    if item is not None:
+        item.select(quote, tab.inputs, [r.quote, r.button], api_visibility="private", show_progress="hidden",
+                    preprocess=False, api_name=f"{tab.api_name}_quote_on_show")

@@ -35,6 +35,14 @@ class Live:
     token: gr.State       # the ledger's change token when the page was last drawn
 
 
+@dataclass
+class Redraw:
+    after: Callable        # after(event): redraw once that event ends
+    run: Callable          # the redraw: takes `inputs` (then request=), returns {component: value}
+    inputs: list
+    outputs: list
+
+
 def render() -> Live:
     return Live(gr.Timer(TICK), gr.State(""))
 
@@ -68,8 +76,9 @@ def toast(job: Job) -> None:
 
 
 def wire(ctx: UiContext, live: Live, lib: library.LibraryUi, panel: detail.DetailUi, story: storyboard.StoryboardUi,
-         tabs: list[TabUi], header: gr.HTML, header_html: Callable[..., str]) -> tuple[Callable, Callable]:
-    """Connect the timer and every Generate button; returns how to redraw after an event, and on load."""
+         tabs: list[TabUi], header: gr.HTML, header_html: Callable[..., str]) -> Redraw:
+    """Connect the timer and every Generate button; returns how to redraw after an event, and the redraw
+    itself for the first view (studio.ui.first_view)."""
     by_variant = {tab.api_name: tab for tab in tabs}
     variant_of = {"t2v": "text_to_video", "i2v": "image_to_video", "r2v": "reference_to_video", "edit": "video_edit"}
     tab_outputs = [c for t in tabs for c in (t.result.runs, t.result.latest, t.result.video, t.result.seed_used,
@@ -128,8 +137,7 @@ def wire(ctx: UiContext, live: Live, lib: library.LibraryUi, panel: detail.Detai
     for tab in tabs:
         _wire_generate(ctx, live, tab, redraw, inputs, outputs)
     private = dict(api_visibility="private", show_progress="hidden")
-    return (lambda event: event.then(redraw, inputs, outputs, **private),
-            lambda demo: demo.load(redraw, inputs, outputs, **private))
+    return Redraw(lambda event: event.then(redraw, inputs, outputs, **private), redraw, inputs, outputs)
 
 
 def _wire_generate(ctx: UiContext, live: Live, tab: TabUi, redraw, inputs, outputs) -> None:

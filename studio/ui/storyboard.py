@@ -230,9 +230,15 @@ def pruned(ctx: UiContext, ui: StoryboardUi, caller: Caller, shots) -> dict:
     return drawn(ctx, ui, caller, shots)
 
 
-def wire(ctx: UiContext, ui: StoryboardUi, demo: gr.Blocks, add: gr.Button, selected: gr.State, reopen: Callable,
+def restored(ctx: UiContext, ui: StoryboardUi, caller: Caller | None, stored: dict) -> dict:
+    """The storyboard kept with the owner's draft (`stored`), drawn for the first view; {} when there is none."""
+    shots = stored.get(DRAFT_KEY) if caller else None
+    return drawn(ctx, ui, caller, shots) if shots else {}
+
+
+def wire(ctx: UiContext, ui: StoryboardUi, add: gr.HTML, selected: gr.State, reopen: Callable,
          panel_outputs: list, redraw_after) -> None:
-    """Add from the clip's panel; edit, reorder and remove in the strip; export as one free job."""
+    """Add from the clip's viewer (its body's `submit` event); edit, reorder and remove in the strip; export as one free job."""
     private = {"api_visibility": "private", "show_progress": "hidden"}
     outputs = ui.outputs
 
@@ -271,11 +277,6 @@ def wire(ctx: UiContext, ui: StoryboardUi, demo: gr.Blocks, add: gr.Button, sele
         plan, _ = edited(shots, {j.id: j.seconds or 0.0 for j in jobs}, data.get("plan"))
         return shown(caller, moved(plan, data.get("act"), data.get("i")))
 
-    def on_restore(request: gr.Request):
-        caller = ctx.caller_or_none(request)
-        stored = ctx.studio.gallery.draft(caller).get(DRAFT_KEY) if caller else None
-        return shown(caller, stored) if caller and stored else (gr.skip(),) * len(outputs)
-
     def on_export(shots, request: gr.Request):
         caller = ctx.caller(request)
         _, shots, _ = own_shots(ctx, caller, shots)
@@ -293,10 +294,9 @@ def wire(ctx: UiContext, ui: StoryboardUi, demo: gr.Blocks, add: gr.Button, sele
 
     # "multiple": a second clip added while the first add is still on its way is added too, not dropped
     # (Gradio's default for a click); the adds run one after another, each on the plan the last one left.
-    add.click(on_add, [selected, ui.shots], outputs, trigger_mode="multiple", **private)
+    add.submit(on_add, [selected, ui.shots], outputs, trigger_mode="multiple", **private)
     ui.board.input(on_edit, ui.shots, outputs, trigger_mode="always_last", **private)
     ui.board.click(on_move, ui.shots, outputs, **private)
-    demo.load(on_restore, None, outputs, **private)
     # Exports run ffmpeg: two at a time for the whole studio, each user's own waits in line with the rest.
     redraw_after(ui.export.click(on_export, ui.shots, panel_outputs, concurrency_id="stitch",
                                  concurrency_limit=2, **(private | {"show_progress": "minimal"})))

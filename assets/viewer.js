@@ -1,0 +1,74 @@
+// The clip viewer (studio.ui.detail): a dialog named by the clip's title. Opening it moves focus into it;
+// Esc closes it and gives focus back to the tile it came from; ← and → open the previous and next clip of
+// the gallery as it is shown. Its head's buttons are `click` events (favourite, close).
+// Gradio mounts the viewer each time it is shown: the page-wide listeners are added once and always use
+// the latest mount (window.hhViewer).
+const viewer = window.hhViewer = Object.assign(window.hhViewer || {}, {element, trigger});
+const dialogOf = () => document.getElementById('hh-detail');
+const dialog = dialogOf();
+if (dialog) {
+  dialog.setAttribute('role', 'dialog');
+  dialog.setAttribute('aria-labelledby', 'hh-detail-h');
+}
+const shownId = () => { const h = document.querySelector('#hh-detail-head .hh-dhead'); return h ? h.dataset.id : null; };
+const tileFor = (id) => id && document.querySelector(`#hh-gallery .hh-tile[data-id="${CSS.escape(id)}"]`);
+const focusTitle = () => {
+  const d = dialogOf();
+  const h = document.getElementById('hh-detail-h');
+  if (h && d && !d.contains(document.activeElement)) h.focus({preventScroll: true});
+};
+if (!viewer.listening) {
+  viewer.listening = true;
+  viewer.from = null;  // the tile the viewer was opened from: focus goes back there on close
+  const note = (e) => {
+    const tile = e.target.closest && e.target.closest('#hh-gallery .hh-tile[data-id]');
+    if (tile && !e.target.closest('[data-act=fav]') && (e.type === 'click' || e.key === 'Enter' || e.key === ' ')) {
+      viewer.from = tile.dataset.id;
+    }
+  };
+  document.addEventListener('click', note, true);
+  document.addEventListener('keydown', note, true);
+  viewer.step = (by) => {
+    const all = [...document.querySelectorAll('#hh-gallery .hh-tile[data-id]')];
+    const at = all.findIndex((t) => t.dataset.id === shownId());
+    const next = all[at + by];
+    if (at < 0 || !next) return;
+    viewer.from = next.dataset.id;
+    all.forEach((t) => t.classList.remove('hh-open'));
+    next.classList.add('hh-open');
+    next.scrollIntoView({block: 'nearest'});
+    viewer.trigger('click', {act: 'open', id: next.dataset.id});
+  };
+  viewer.close = () => {
+    const tile = tileFor(viewer.from) || tileFor(shownId());
+    viewer.trigger('click', {act: 'close'});
+    if (tile) tile.focus();
+  };
+  document.addEventListener('keydown', (e) => {
+    const d = dialogOf();
+    if (!d || !shownId() || !(d.contains(document.activeElement) || document.activeElement === document.body)) return;
+    if (e.key === 'Escape') { e.preventDefault(); viewer.close(); return; }
+    const typing = e.target.closest && e.target.closest('input, select, textarea, video, [contenteditable]');
+    if (typing || e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return;
+    if (e.key === 'ArrowRight') { e.preventDefault(); viewer.step(1); }
+    if (e.key === 'ArrowLeft') { e.preventDefault(); viewer.step(-1); }
+  });
+}
+element.addEventListener('click', (e) => {
+  const b = e.target.closest('button[data-act]');
+  if (!b) return;
+  e.preventDefault();
+  if (b.dataset.act === 'prev') viewer.step(-1);
+  else if (b.dataset.act === 'next') viewer.step(1);
+  else if (b.dataset.act === 'close') viewer.close();
+  else trigger('click', {act: b.dataset.act});
+});
+// A newly opened clip takes focus (its title), so a keyboard or screen reader user is in the viewer.
+let last = null;
+const opened = () => {
+  const id = shownId();
+  if (id && id !== last) focusTitle();
+  last = id;
+};
+new MutationObserver(opened).observe(element, {childList: true, subtree: true});
+opened();
