@@ -89,3 +89,35 @@ def test_a_compare_is_quoted_sent_shown_side_by_side_in_sync_picked_and_kept_acr
     expect(view).to_be_hidden(timeout=10000)
     assert not page.errors, page.errors
     page.close()
+
+
+def test_the_picker_changes_the_quote_the_ratios_and_shows_wan_fields_only_for_wan(browser, compare_app):
+    page = open_page(browser, compare_app.url, DESKTOP)
+    page.get_by_label("Prompt", exact=True).fill(PROMPT)
+    quote = page.locator(".hh-quote").filter(visible=True).first
+    expect(quote).to_contain_text("on HappyHorse 1.1", timeout=15000)
+    negative = page.get_by_label("Negative prompt").filter(visible=True)
+    expect(negative).to_have_count(0)
+
+    page.locator("#hh-model-t2v input").click()
+    page.get_by_role("option", name="Wan 2.7 · $0.10–0.15/s, price unconfirmed").click()
+    expect(quote).to_contain_text("$0.50 on Wan 2.7", timeout=15000)
+    expect(page.get_by_label("Negative prompt").filter(visible=True)).to_have_count(1, timeout=10000)
+    page.get_by_label("Negative prompt").filter(visible=True).fill("text on screen")
+    shot(page, "picker-wan")
+
+    page.locator("#hh-model-t2v input").click()
+    page.get_by_role("option", name="HappyHorse 1.1 · $0.14–0.18/s").click()
+    expect(page.get_by_label("Negative prompt").filter(visible=True)).to_have_count(0, timeout=10000)
+    page.get_by_label("21:9").filter(visible=True).first.check()
+    expect(quote).to_contain_text("$0.70 on HappyHorse 1.1", timeout=15000)
+    page.locator("#hh-model-t2v input").click()
+    page.get_by_role("option", name="HappyHorse 1.0 · $0.14–0.24/s").click()
+    expect(quote).to_contain_text("Aspect ratio 21:9 is not offered on HappyHorse 1.0", timeout=15000)
+    expect(quote).to_contain_text("HappyHorse 1.1")
+    expect(page.locator("button.hh-generate").filter(visible=True).first).to_be_disabled()
+    expect(page.get_by_label("21:9 (not on HappyHorse 1.0)").filter(visible=True)).to_have_count(1)
+    expect(page.get_by_label("4:5").filter(visible=True)).to_have_count(0)  # 1.0's ratios only
+    shot(page, "picker-refused")
+    assert not page.errors, page.errors
+    page.close()

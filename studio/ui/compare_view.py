@@ -214,7 +214,11 @@ def wire(ctx: UiContext, ui: CompareUi, tabs: list[TabUi], open_view: Callable[[
 
         def ask(request: gr.Request, *values, tab=tab):
             caller = ctx.caller(request)
-            fields = tab.fields(*values)
+            try:
+                fields = tab.fields(*values)
+            except TypeError:  # not the tab's form: a page sends every input of it
+                raise gr.Error("The form did not arrive whole: reload the page and try again.",
+                               print_exception=False) from None
             chosen = first_choice(fields.get("model"), offered_models(Variant(tab.variant), backend))
             shot = {"variant": tab.variant, "fields": fields, "models": chosen}
             return {ui.view: gr.update(value=offer(caller, shot), visible=True), ui.shot: shot,

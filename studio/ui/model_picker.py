@@ -84,7 +84,7 @@ def render(variant: Variant, backend: str) -> ModelUi:
     """The picker and the two fields only some models take, visible when the default model takes them."""
     fam = models.family(default(variant, backend))
     model = gr.Dropdown(choices(variant, backend), value=fam.id, label="Model", info=info(variant, backend),
-                        elem_classes=["hh-model"])
+                        elem_id=f"hh-model-{variant.value}", elem_classes=["hh-model"])
     negative = gr.Textbox(label="Negative prompt", max_lines=2, visible=fam.negative_prompt,
                           placeholder="What the clip should not show, e.g. blurry, text on screen, extra fingers",
                           info=f"Only {takers('negative_prompt', 'takes', 'take')} a negative prompt.",
