@@ -110,15 +110,22 @@ def cli(env: dict, *args: str) -> subprocess.CompletedProcess:
 def test_the_command_moves_then_finds_nothing_left_to_move(bucket, tmp_path):
     data_dir = tmp_path / "data"
     seed(Ledger(data_dir / "ledger.sqlite3"), data_dir, {"k1": 40 * KB, "k2": 50 * KB})
+    first_frame = data_dir / "inputs" / ("ab" * 12 + ".png")  # a kept input: copied, and left where jobs name it
+    first_frame.parent.mkdir()
+    first_frame.write_bytes(os.urandom(5 * KB))
     env = {"STUDIO_DATA_DIR": str(data_dir), **bucket.env()}
     kept = cli(env, "--to", f"s3://{bucket.name}/studio", "--keep")
     assert kept.returncode == 0, kept.stderr
     assert "uploaded 4 file(s)" in kept.stdout and "kept 4 local copies (--keep)" in kept.stdout
+    assert "copied 1 kept input(s)" in kept.stdout
+    assert bucket.objects("studio/inputs/") == {f"studio/inputs/{first_frame.name}": 5 * KB}
     assert len(list((data_dir / "media").iterdir())) == 4  # left in place, as asked
     done = cli(env, "--to", f"s3://{bucket.name}/studio")
     assert done.returncode == 0, done.stderr
     assert "uploaded 0 file(s)" in done.stdout and "4 were there already" in done.stdout
     assert "deleted 4 local copies" in done.stdout and not list((data_dir / "media").iterdir())
+    assert "copied 0 kept input(s)" in done.stdout and "1 were there already" in done.stdout
+    assert first_frame.is_file()
     assert f"STUDIO_MEDIA_URL=s3://{bucket.name}/studio" in done.stdout
     assert SECRET not in kept.stdout + kept.stderr + done.stdout + done.stderr
     assert Ledger(data_dir / "ledger.sqlite3").get("k1").output_path == f"s3://{bucket.name}/studio/media/k1.mp4"

@@ -27,6 +27,7 @@ from studio.chain import StoryShot
 from studio.jobs.model import JobState, MadeAs
 from studio.media.inspect import inspect_image, probe_video
 from studio.service import Caller, Studio
+from tests.browser_fixture import OPEN_PAGES
 from tests.conftest import wait_until
 
 PREFIX = "studio"
@@ -105,7 +106,7 @@ def test_a_clip_made_on_one_machine_is_in_the_bucket_whole(machines, bucket):
     assert moved.parent_id == one.id and moved.made_as is MadeAs.FRAME
 
 
-def test_a_second_machine_with_an_empty_folder_lists_plays_frames_and_stitches_them(machines, bucket):
+def test_a_second_machine_with_an_empty_folder_lists_plays_frames_and_stitches_them(machines, bucket, browser):
     env, x, mine, other = machines["env"], machines["x"], machines["mine"], machines["other"]
     one, two, moved = machines["one"], machines["two"], machines["moved"]
     b_data = machines["b_data"]
@@ -135,6 +136,20 @@ def test_a_second_machine_with_an_empty_folder_lists_plays_frames_and_stitches_t
             answer = fetch(app, other, "gradio_api/file=" + quote(guess))
             assert answer.status_code in (403, 404), (guess, answer.status_code)
             assert answer.content != whole.content
+
+        # the page in a browser: the tile's poster shows, the clip opens in the player and loads
+        page = browser.new_page(viewport={"width": 1440, "height": 900})
+        OPEN_PAGES.append(page)
+        page.context.add_cookies([{"name": "happyhorse_studio_id", "value": mine, "url": app.url}])
+        page.goto(app.url)
+        tile = page.locator(f"#hh-gallery .hh-tile[data-id='{one.id}']")
+        tile.wait_for(timeout=60000)
+        page.wait_for_function("id => { const i = document.querySelector(`#hh-gallery .hh-tile[data-id='${id}'] img`);"
+                               " return i && i.complete && i.naturalWidth > 0; }", arg=one.id, timeout=60000)
+        tile.click()
+        page.wait_for_function("() => { const v = document.querySelector('#hh-player video');"
+                               " return v && v.readyState >= 1 && v.duration > 2.5; }", timeout=60000)
+        page.close()
 
         # B's own work on A's clips (B's service, as its CLI runs it, on B's empty folder)
         b = studio_on(b_data, env).start(resume=False)

@@ -16,7 +16,7 @@ import sys
 
 from studio.errors import InputError
 from studio.media.store import FolderStore, MediaSettings, open_store
-from studio.media.store.move import move_media
+from studio.media.store.move import copy_inputs, move_media
 from studio.media.store.settings import bucket_access, media_url
 
 
@@ -48,6 +48,10 @@ def move_command(studio, caller, args: argparse.Namespace) -> int:
               f"with STUDIO_MEDIA_URL={target.url}")
     else:
         print(f"deleted {moved.deleted} local copies the bucket holds whole")
+    inputs = copy_inputs(FolderStore(settings.data_dir), target, say=lambda s: print(s, flush=True))
+    print(f"copied {inputs.uploaded} kept input(s) to {target.url}/inputs ({inputs.already} were there already; "
+          "the local copies stay)")
+    moved.failed += inputs.failed
     for line in moved.failed:
         print(f"not moved: {line}", file=sys.stderr)
     for line in moved.missing:

@@ -13,6 +13,7 @@ import gradio as gr
 
 from studio.advice import AdviceItem, advise_prompt
 from studio.errors import StudioError
+from studio.service import Caller
 from studio.ui.context import UiContext, upload_path
 
 
@@ -30,26 +31,33 @@ def markdown(items: list[AdviceItem], problem: str | None = None) -> str:
 
 
 def advice_text(ctx: UiContext, variant: str, prompt: str | None, resolution: str | None = None,
-                first_frame=None, references=()) -> str:
-    """Advice for the tab's current prompt and uploads, as Markdown."""
+                first_frame=None, references=(), caller: Caller | None = None, model_problem: str | None = None) -> str:
+    """Advice for the tab's current prompt and uploads, as Markdown. The caller's pictures count against their
+    own allowance of image checks (studio.service.image_checks); without one, the studio's shared one.
+    model_problem: what the chosen model does not take in the form (its ratio, duration...), said first."""
     refs = [upload_path(r) for r in references]
+    who = {"caller": caller} if caller is not None else {}
     try:
-        items = ctx.studio.advice.advise(variant, prompt or "", upload_path(first_frame), refs, resolution)
+        items = ctx.studio.advice.advise(variant, prompt or "", upload_path(first_frame), refs, resolution, **who)
     except StudioError as e:  # still show what the prompt alone teaches
         items = advise_prompt(prompt or "", variant, ctx.studio.advice.reference_token(1).replace("1", "{n}"))
-        return markdown(items, str(e))
-    return markdown(items)
+        return markdown(items, " ".join(filter(None, [model_problem, str(e)])))
+    return markdown(items, model_problem)
 
 
 def follower(ctx: UiContext, variant: str, inputs: list, prompt: gr.Textbox, resolution: gr.Radio,
-             first_frame: gr.Image | None = None, references: list[gr.Image] = ()) -> Callable[..., str]:
-    """Advice for a tab's form, given the values of its `inputs` in order (studio.ui.form calls it)."""
+             first_frame: gr.Image | None = None, references: list[gr.Image] = (),
+             model_problem: Callable[..., str | None] | None = None) -> Callable[..., str]:
+    """Advice for a tab's form, given the values of its `inputs` in order and the event's request (studio.ui.form
+    calls it): the page's user is the caller whose image checks are counted. model_problem(*values) says what
+    the chosen model does not take (studio.ui.model_picker.problem)."""
     at = {id(c): i for i, c in enumerate(inputs)}
 
-    def advise(*values) -> str:
+    def advise(*values, request: gr.Request | None = None) -> str:
         return advice_text(ctx, variant, values[at[id(prompt)]], values[at[id(resolution)]],
                            values[at[id(first_frame)]] if first_frame is not None else None,
-                           [values[at[id(r)]] for r in references])
+                           [values[at[id(r)]] for r in references], ctx.caller_or_none(request),
+                           model_problem(*values) if model_problem else None)
 
     return advise
 
@@ -66,11 +74,12 @@ def api_endpoint(ctx: UiContext) -> None:
         button = gr.Button("advise")
 
     def advise(variant: str, prompt: str = "", first_frame: str | None = None,
-               references: list[str] | None = None, resolution: str = "720P") -> list[dict]:
+               references: list[str] | None = None, resolution: str = "720P", request: gr.Request = None) -> list[dict]:
         """Advice before money is spent. references are in slot order."""
         refs = [upload_path(r) for r in references or ()]
         try:
-            items = ctx.studio.advice.advise(variant, prompt or "", upload_path(first_frame), refs, resolution or None)
+            items = ctx.studio.advice.advise(variant, prompt or "", upload_path(first_frame), refs, resolution or None,
+                                             caller=ctx.caller(request))
         except StudioError as e:
             raise gr.Error(str(e), title="Check your input") from None
         return [i.to_dict() for i in items]

@@ -10,7 +10,7 @@ import gradio as gr
 from studio.service import Caller, Studio
 from studio.service.billing import Spend
 from studio.ui import api, chain_actions, detail, edit_tab, first_view, form, image_tab, library, live, reference_tab
-from studio.ui import storyboard, text_tab
+from studio.ui import compare_view, storyboard, text_tab
 from studio.ui import own_key as own_key_ui
 from studio.ui.context import UiContext
 from studio.ui.controls import TabUi, document_api, result_api
@@ -67,6 +67,7 @@ def build(studio: Studio) -> gr.Blocks:
                     tabs = [text_tab.render(ctx), image_tab.render(ctx), reference_tab.render(ctx),
                             edit_tab.render(ctx)]
             with gr.Column(scale=7, min_width=300, elem_id="hh-gallery-col"):
+                versus = compare_view.render()  # the same shot on 2-3 models, side by side
                 story = storyboard.render()
                 lib = library.render(ctx)
             panel = detail.render()  # the clip viewer: beside the gallery on a wide screen (studio.css)
@@ -77,12 +78,14 @@ def build(studio: Studio) -> gr.Blocks:
         chain_actions.wire(ctx, panel.body, panel.notes, panel.selected, tabs, tab_box, redraw_after)
         storyboard.wire(ctx, story, panel.body, panel.selected, open_view, panel.outputs, redraw_after)
         library.wire(ctx, lib, panel, open_view, redraw_after)
+        compare_restore = compare_view.wire(ctx, versus, tabs, open_view, panel.outputs, redraw_after)
         for tab in tabs:
             form.wire(ctx, tab)
             _wire_api(tab)
         api.wire(ctx, extra=tuple(api.billing_actions(ctx)))
         # one load event for the first view: the draft and its checks first, then the gallery and the rest
-        first_view.wire(ctx, demo, tabs, header, lambda caller: header_html(ctx, caller), redraw, story, own_key)
+        first_view.wire(ctx, demo, tabs, header, lambda caller: header_html(ctx, caller), redraw, story, own_key,
+                        restorers=(compare_restore,))
     return demo
 
 

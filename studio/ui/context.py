@@ -171,7 +171,8 @@ class UiContext:
         if job.state is not JobState.SUCCEEDED:
             raise gr.Error(f"{job.state.words.capitalize()}: {job.error_message}", title="The job did not finish",
                            print_exception=False)
-        return serve(self.studio.media_path(job.output_path)), job.record()
+        local = await asyncio.to_thread(self.studio.media_path, job.output_path)  # a bucket's: fetched, off the loop
+        return serve(local), job.record()
 
 
 def _from_page(request: gr.Request | None) -> bool:

@@ -4,12 +4,13 @@ inputs, then shape, then extras, then the quote beside the Generate button."""
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import gradio as gr
 
-from studio import pricing
+from studio import models
 from studio.errors import StudioError
 from studio.prompts import prompt_budget
 from studio.ui.compat import document, parameter_descriptions
@@ -36,6 +37,7 @@ class Shape:
 
 
 CANT = "**Can't generate yet:**"
+MARKDOWN_SIGNS = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~])")
 
 
 @dataclass
@@ -50,6 +52,7 @@ class Result:
     video: gr.Video
     seed_used: gr.Markdown
     record: gr.JSON
+    compare: gr.Button | None = None  # "Compare models…": the same shot on 2-3 models (studio.ui.compare_view)
 
     @property
     def outputs(self) -> list[gr.components.Component]:
@@ -76,6 +79,8 @@ class TabUi:
     counter: gr.Markdown
     advice: gr.Markdown
     advise: Callable[..., str]
+    variant: str | None = None                     # "t2v"...: what a compare of this tab's shot makes
+    fields: Callable[..., dict] | None = None      # the values of `inputs` as the request's fields
 
 
 def image_input(label: str, **kw) -> gr.Image:
@@ -97,11 +102,13 @@ def prompt_box(label: str, placeholder: str, lines: int = 4) -> tuple[gr.Textbox
     return box, counter
 
 
-def shape_controls(variant: Variant) -> Shape:
+def shape_controls(variant: Variant, model: str | None = None) -> Shape:
+    """Resolution, ratio, duration, seed and watermark; the ratios are the model's (the picker changes them)."""
+    ratios = models.family(model).ratios if model else RATIOS
     with gr.Row():
         resolution = gr.Radio(list(RESOLUTIONS), value=DEFAULT_RESOLUTION, label="Resolution",
                               info="Draft at 720P (cheaper), make the final at 1080P.")
-        ratio = (gr.Radio(list(RATIOS), value=DEFAULT_RATIO, label="Aspect ratio")
+        ratio = (gr.Radio(list(ratios), value=DEFAULT_RATIO, label="Aspect ratio")
                  if variant in TAKES_RATIO else None)
     duration = (gr.Slider(MIN_SECONDS, MAX_SECONDS, value=DEFAULT_SECONDS, step=1, precision=0,
                           label="Duration (seconds)", info="Billed per second.")
@@ -116,8 +123,9 @@ def shape_controls(variant: Variant) -> Shape:
     return Shape(resolution, ratio, duration, watermark, seed)
 
 
-def result_area(label: str) -> Result:
-    """Quote and Generate side by side in a bar that stays in view, with this tab's running jobs above.
+def result_area(label: str, compare: str | None = None) -> Result:
+    """Quote and Generate side by side in a bar that stays in view, with this tab's running jobs above; with
+    `compare` (the variant), a "Compare models…" button beside Generate (the same shot on 2-3 models, quoted first).
 
     Generate starts disabled: the first quote (on load) enables it once the form can be sent.
     """
@@ -127,26 +135,48 @@ def result_area(label: str) -> Result:
             quote = gr.Markdown(elem_classes=["hh-quote"])
             button = gr.Button(f"Generate · {label}", variant="primary", elem_classes=["hh-generate"],
                                interactive=False, scale=0, min_width=200)
+            versus = (gr.Button("Compare models…", size="sm", scale=0, min_width=130, elem_id=f"hh-compare-{compare}",
+                                elem_classes=["hh-compare-go"]) if compare else None)
     with gr.Column(visible=False, elem_classes=["hh-latest"]) as latest:
         video = gr.Video(label="Latest from this tab", interactive=False, elem_classes=["hh-result"], height=220)
         seed_used = gr.Markdown()
         with gr.Accordion("Job record", open=False):
             record = gr.JSON(label="Job record", show_label=False)
-    return Result(label, runs, quote, button, latest, video, seed_used, record)
+    return Result(label, runs, quote, button, latest, video, seed_used, record, versus)
 
 
-def cost_doc() -> str:
-    """What a generate costs and how long it takes, from the dated price table."""
-    table = pricing.price_table()
-    rates = ", ".join(f"${pricing.per_second(r):.2f}/s at {r}" for r in RESOLUTIONS)
-    return (f"Cost on HappyHorse: {rates} of video (prices of {table['date']}); free on the preview backend. "
-            "Takes about 1 to 5 minutes on a provider, a few seconds on preview.")
+def cost_doc(model_ids: list[str] | None = None) -> str:
+    """What a generate costs on each model and how long it takes, from the catalogue's dated prices."""
+    fams = [models.family(m) for m in model_ids] if model_ids else list(models.catalogue().families.values())
+    each = "; ".join(f"{f.label} " + ", ".join(f"${f.price(r):.2f}/s at {r}" for r in f.resolutions)
+                     + f" (prices of {f.prices.date}{'' if f.prices.confirmed else ', unconfirmed'})" for f in fams)
+    return (f"Cost per second of video: {each}; free on the preview backend. "
+            "Takes minutes on a provider (a 15 s 1080P clip about 12), a few seconds on preview.")
 
 
-def priced(fn: Callable) -> Callable:
-    """Fill {cost} in an endpoint's docstring with the current prices."""
-    fn.__doc__ = (fn.__doc__ or "").replace("{cost}", cost_doc())
-    return fn
+def priced(fn: Callable | None = None, *, variant: Variant | None = None, backend: str | None = None,
+           model_ids: list[str] | None = None):
+    """Fill {cost} in an endpoint's docstring with the current prices, and {models} with the Args lines of
+    the model parameters (`model`, `negative_prompt`, `prompt_extend`) as this backend offers them, {ratios}
+    and {durations} with what each of those models takes."""
+    def fill(fn: Callable) -> Callable:
+        from studio.ui import model_picker  # the picker builds on these controls
+
+        doc = fn.__doc__ or ""
+        ids = model_ids
+        if variant is not None and backend is not None:
+            ids = [m for _, m in model_picker.choices(variant, backend)]
+            at = doc.find("{models}")
+            if at >= 0:
+                indent = doc[doc.rfind("\n", 0, at) + 1:at]
+                doc = doc.replace("{models}", ("\n" + indent).join(model_picker.doc_lines(variant, backend)
+                                                                   .splitlines()))
+            doc = doc.replace("{ratios}", model_picker.ratio_words(variant, backend))
+            doc = doc.replace("{durations}", model_picker.duration_words(variant, backend))
+        fn.__doc__ = doc.replace("{cost}", cost_doc(ids))
+        return fn
+
+    return fill(fn) if fn is not None else fill
 
 
 def document_api(fn: Callable, inputs: list, returns: dict | None = None) -> None:
@@ -193,6 +223,19 @@ def ready(quote: str) -> bool:
 
 
 def seed_line(record: dict | None) -> str:
+    """The line under a tab's latest clip: its model, seed, job and backend, and the prompt as the provider
+    rewrote it when it did (Wan 2.7's prompt rewrite)."""
     if not record:
         return ""
-    return f"Seed used: `{record.get('seed')}` · job `{record.get('id')}` · {record.get('backend')}"
+    model = record.get("model_label")
+    line = (f"{model + ' · ' if isinstance(model, str) and model else ''}Seed used: `{record.get('seed')}` · "
+            f"job `{record.get('id')}` · {record.get('backend')}")
+    return line + rewritten_line(record.get("actual_prompt"), (record.get("request") or {}).get("prompt"))
+
+
+def rewritten_line(actual: str | None, written: str | None) -> str:
+    """Markdown for the prompt the provider ran, when it rewrote the one sent ("" otherwise)."""
+    if not isinstance(actual, str) or not actual.strip() or actual.strip() == (written or "").strip():
+        return ""
+    text = MARKDOWN_SIGNS.sub(r"\\\1", " ".join(actual.split())[:4000])  # shown as text, never as markup
+    return f"  \n**Rewritten prompt** (what the model ran): {text}"

@@ -22,7 +22,7 @@ from studio.errors import StudioError
 from studio.jobs.model import Job, JobState, Phase
 from studio.service import Caller
 from studio.service.billing import console_name
-from studio.ui import chain_actions, takes, tiles
+from studio.ui import chain_actions, model_picker, takes, tiles
 from studio.ui.compat import event_data
 from studio.ui.context import UiContext, user_error
 from studio.ui.tiles import esc
@@ -242,6 +242,7 @@ def link(job: Job) -> str:
 
 def info_html(ctx: UiContext, caller: Caller, job: Job) -> str:
     rows = [("Prompt", esc(job.request.prompt or "—")),
+            *model_picker.detail_rows(job),  # the model, and the prompt as the provider rewrote it
             ("Settings", esc(settings_line(job))),
             ("Cost", esc(tiles.cost_line(job)) + (f" · billed {job.billed_seconds:g} s"
                                                   if job.billed_seconds else ""))]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from studio import pricing
+from studio import model_choice, models, pricing
 from studio.errors import StudioError
 from studio.media import inspect
 from studio.ui import advice_view, builder, reference_sets
@@ -37,7 +37,19 @@ def source_facts(upload) -> str:
             f"The edit covers {out:.0f} s; billed {billed} s (input + output).")
 
 
+def model_note(backend: str) -> str:
+    """Which model edits run on, and why not the newest (from the catalogue's own words)."""
+    fam = models.family(model_choice.default_model(Variant.EDIT, backend))
+    newest = models.family(model_choice.default_model(Variant.T2V, backend))
+    if newest.id == fam.id:
+        return f"Model: **{fam.label}**, at its prices."
+    why = newest.missing.get("edit", f"{newest.label} has no video edit")
+    return (f"Model: **{fam.label}**. Edits run on {fam.label} because {why}: {newest.label} makes text, image "
+            f"and reference to video only. The quote uses {fam.label}'s prices.")
+
+
 def render(ctx: UiContext) -> TabUi:
+    backend = ctx.studio.settings.backend
     with gr.Tab("Video edit", id="edit"):
         video = video_upload(label="Source clip", sources=["upload"], height=240)
         facts = gr.Markdown(source_facts(None))
@@ -49,9 +61,10 @@ def render(ctx: UiContext) -> TabUi:
         with gr.Row(equal_height=True):
             refs = [image_input(slot_label(Variant.EDIT, i), height=120, min_width=90, elem_classes=["hh-slot"])
                     for i in range(1, SLOTS + 1)]
-        sets = reference_sets.render()
+        sets = reference_sets.render("edit")
         audio = gr.Radio(AUDIO_CHOICES, value=AudioMode.AUTO.value, label="Sound",
                          info="Remove is done by the studio after the edit, at no extra cost.")
+        gr.Markdown(model_note(backend), elem_classes=["hh-model-note"])
         shape = shape_controls(Variant.EDIT)
         result = result_area("Video edit")
 
@@ -65,13 +78,14 @@ def render(ctx: UiContext) -> TabUi:
         return quote_text(ctx, Variant.EDIT, video=video, prompt=prompt, references=list(refs), audio=audio,
                           resolution=resolution, watermark=watermark, seed=seed)
 
-    @priced
+    @priced(model_ids=[model_choice.default_model(Variant.EDIT, backend)])
     async def video_edit(video: str, prompt: str, reference_1: str | None = None, reference_2: str | None = None,
                          reference_3: str | None = None, reference_4: str | None = None,
                          reference_5: str | None = None, audio: str = "auto", resolution: str = "720P",
                          watermark: bool = False, seed: int | None = None, request: gr.Request = None,
                          progress=gr.Progress()):
-        """Change an existing clip by instruction, optionally guided by up to 5 reference images (video edit).
+        """Change an existing clip by instruction, optionally guided by up to 5 reference images (video edit, on
+        HappyHorse 1.0: there is no 1.1 edit).
 
         {cost} An edit bills the source seconds plus the output seconds (the output is at most 15 s).
 

@@ -23,10 +23,12 @@ DRAFT_BACK = '<span hidden data-hh-draft-back="1"></span>'
 
 
 def wire(ctx: UiContext, demo: gr.Blocks, tabs: list[TabUi], header: gr.HTML, header_html: Callable[..., str],
-         redraw: Redraw, story: storyboard.StoryboardUi, own_key=None) -> None:
+         redraw: Redraw, story: storyboard.StoryboardUi, own_key=None,
+         restorers: tuple[tuple[Callable[[gr.Request], dict], list], ...] = ()) -> None:
+    """restorers: (restore(request) -> {component: value}, its outputs) of panels put back after the gallery."""
     fields = [c for tab in tabs for c in tab.inputs]
     checks = [c for tab in tabs for c in (tab.counter, tab.advice, tab.result.quote, tab.result.button)]
-    extra = [own_key.status] if own_key is not None else []
+    extra = ([own_key.status] if own_key is not None else []) + [c for _, outs in restorers for c in outs]
     outputs = list(dict.fromkeys([*fields, *checks, header, *redraw.outputs, *extra]))
     at_shots = len(redraw.inputs) - 1
     assert redraw.inputs[at_shots] is story.shots
@@ -50,6 +52,8 @@ def wire(ctx: UiContext, demo: gr.Blocks, tabs: list[TabUi], header: gr.HTML, he
         rest |= redraw.run(*values, request=request)
         if own_key is not None:
             rest[own_key.status] = own_key.restore(request)
+        for restore, _ in restorers:
+            rest |= restore(request)
         yield rest
 
     demo.load(first_view, redraw.inputs, outputs, api_visibility="private", show_progress="hidden",

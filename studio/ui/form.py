@@ -54,7 +54,8 @@ def wire(ctx: UiContext, tab: TabUi) -> None:
 
     def follow(request: gr.Request, *values):
         draft.save(ctx, request, tab, values)
-        return (prompt_budget(values[at_prompt] or "").label, tab.advise(*values), *quote(*values))
+        # comparepage: the request goes to the advice, so image checks count against this page's user (#19 item 5)
+        return (prompt_budget(values[at_prompt] or "").label, tab.advise(*values, request=request), *quote(*values))
 
     gr.on([c.change for c in tab.inputs], follow, tab.inputs, [tab.counter, tab.advice, r.quote, r.button],
           api_visibility="private", show_progress="hidden", trigger_mode="always_last", preprocess=False,

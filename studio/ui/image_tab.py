@@ -6,7 +6,7 @@ import gradio as gr
 
 from studio.errors import StudioError
 from studio.media import inspect
-from studio.ui import advice_view, builder
+from studio.ui import advice_view, builder, model_picker
 from studio.ui.context import UiContext, upload_path
 from studio.ui.controls import image_input, priced, TabUi, prompt_box, quote_text, result_area, shape_controls
 from studio.ui.files import refuse_text
@@ -38,22 +38,31 @@ def render(ctx: UiContext) -> TabUi:
                                lines=3)
         advice = advice_view.render()
         builder.render("i2v", prompt)
-        shape = shape_controls(Variant.I2V)
-        result = result_area("Image to video")
+        backend = ctx.studio.settings.backend
+        picker = model_picker.render(Variant.I2V, backend)
+        shape = shape_controls(Variant.I2V, picker.model.value)
+        result = result_area("Image to video", compare="i2v")
 
     # "multiple": the form's own listener is the one deferred listener on this input (see studio.ui.form)
     frame.change(frame_facts, frame, facts, api_visibility="private", show_progress="hidden", preprocess=False,
                  trigger_mode="multiple")
-    inputs = [frame, prompt, shape.resolution, shape.duration, shape.watermark, shape.seed]
+    # the model's three inputs come last: API callers that name none keep working, on the default model
+    inputs = [frame, prompt, shape.resolution, shape.duration, shape.watermark, shape.seed, *picker.inputs]
 
-    def quote(frame, prompt, resolution, duration, watermark, seed):
-        return quote_text(ctx, Variant.I2V, first_frame=frame, prompt=prompt, resolution=resolution,
-                          duration=duration, watermark=watermark, seed=seed)
+    def fields(frame, prompt, resolution, duration, watermark, seed, model=None, negative_prompt=None,
+               prompt_extend=None) -> dict:
+        return dict(first_frame=frame, prompt=prompt, resolution=resolution, duration=duration, watermark=watermark,
+                    seed=seed, model=model, negative_prompt=negative_prompt, prompt_extend=prompt_extend)
 
-    @priced
+    def quote(*values):
+        return quote_text(ctx, Variant.I2V, **fields(*values))
+
+    @priced(variant=Variant.I2V, backend=backend)
     async def image_to_video(first_frame: str, prompt: str | None = None, resolution: str = "720P",
                              duration: int = 5, watermark: bool = False, seed: int | None = None,
-                             request: gr.Request = None, progress=gr.Progress()):
+                             model: str | None = None, negative_prompt: str | None = None,
+                             prompt_extend: bool | None = None, request: gr.Request = None,
+                             progress=gr.Progress()):
         """Animate a still image: it becomes the clip's first frame and sets its aspect ratio (image to video).
 
         {cost}
@@ -62,15 +71,21 @@ def render(ctx: UiContext) -> TabUi:
             first_frame: the opening image, as handle_file("frame.png") (a local file; links are not fetched): JPEG, PNG, BMP or WEBP, each side 300 px or more, up to 10 MB (required)
             prompt: what happens from that frame: motion, camera, light; up to 5000 characters; optional
             resolution: "720P" (cheaper, for drafts) or "1080P"; default "720P"
-            duration: length in whole seconds, 3 to 15, billed per second; default 5
+            duration: length in whole seconds, {durations}, billed per second; default 5
             watermark: true adds the provider's mark bottom right; default false
             seed: whole number 0 to 2147483647 to repeat a take; omit (None) for random
+            {models}
         Returns:
             The MP4 clip and the job record (id, state, seed, quote_usd, cost_usd, preview, output_path...).
         """
         refuse_text(first_frame=first_frame)
         return await ctx.generate("i2v", request, progress, first_frame=first_frame, prompt=prompt or "",
-                                  resolution=resolution, duration=duration, watermark=watermark, seed=seed)
+                                  resolution=resolution, duration=duration, watermark=watermark, seed=seed,
+                                  model=model, negative_prompt=negative_prompt, prompt_extend=prompt_extend)
 
-    advise = advice_view.follower(ctx, "i2v", inputs, prompt, shape.resolution, first_frame=frame)
-    return TabUi("image_to_video", result, inputs, image_to_video, quote, prompt, counter, advice, advise)
+    model_picker.wire(picker, None, shape.duration)
+    advise = advice_view.follower(ctx, "i2v", inputs, prompt, shape.resolution, first_frame=frame,
+                                  model_problem=model_picker.follower(inputs, picker, shape.resolution, None,
+                                                                      shape.duration))
+    return TabUi("image_to_video", result, inputs, image_to_video, quote, prompt, counter, advice, advise, "i2v",
+                 fields)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from studio.ui import advice_view, builder, reference_sets
+from studio.ui import advice_view, builder, model_picker, reference_sets
 from studio.ui.context import UiContext
 from studio.ui.controls import image_input, priced, TabUi, prompt_box, quote_text, result_area, shape_controls
 from studio.ui.files import refuse_text
@@ -26,28 +26,38 @@ def render(ctx: UiContext) -> TabUi:
                     n = row * 3 + col + 1
                     slots.append(image_input(slot_label(Variant.R2V, n), height=150, min_width=100,
                                              elem_classes=["hh-slot"]))
-        sets = reference_sets.render()
+        sets = reference_sets.render("r2v")
         prompt, counter = prompt_box("Prompt", f"{token(1)} rides a bicycle through a sunlit market, tracking shot")
         advice = advice_view.render()
         builder.render("r2v", prompt)
-        shape = shape_controls(Variant.R2V)
-        result = result_area("Reference to video")
+        backend = ctx.studio.settings.backend
+        picker = model_picker.render(Variant.R2V, backend)
+        shape = shape_controls(Variant.R2V, picker.model.value)
+        result = result_area("Reference to video", compare="r2v")
 
-    inputs = [prompt, *slots, shape.resolution, shape.ratio, shape.duration, shape.watermark, shape.seed]
+    # the model's three inputs come last: API callers that name none keep working, on the default model
+    inputs = [prompt, *slots, shape.resolution, shape.ratio, shape.duration, shape.watermark, shape.seed,
+              *picker.inputs]
 
-    def quote(prompt, *rest):
-        refs, (resolution, ratio, duration, watermark, seed) = rest[:SLOTS], rest[SLOTS:]
-        return quote_text(ctx, Variant.R2V, prompt=prompt, references=list(refs), resolution=resolution,
-                          ratio=ratio, duration=duration, watermark=watermark, seed=seed)
+    def fields(prompt, *rest) -> dict:
+        refs, shape = rest[:SLOTS], rest[SLOTS:]
+        resolution, ratio, duration, watermark, seed, model, negative, extend = (*shape, None, None, None)[:8]
+        return dict(prompt=prompt, references=list(refs), resolution=resolution, ratio=ratio, duration=duration,
+                    watermark=watermark, seed=seed, model=model, negative_prompt=negative, prompt_extend=extend)
 
-    @priced
+    def quote(*values):
+        return quote_text(ctx, Variant.R2V, **fields(*values))
+
+    @priced(variant=Variant.R2V, backend=backend)
     async def reference_to_video(prompt: str, image_1: str, image_2: str | None = None,
                                  image_3: str | None = None, image_4: str | None = None,
                                  image_5: str | None = None, image_6: str | None = None,
                                  image_7: str | None = None, image_8: str | None = None,
                                  image_9: str | None = None, resolution: str = "720P", ratio: str = "16:9",
                                  duration: int = 5, watermark: bool = False, seed: int | None = None,
-                                 request: gr.Request = None, progress=gr.Progress()):
+                                 model: str | None = None, negative_prompt: str | None = None,
+                                 prompt_extend: bool | None = None, request: gr.Request = None,
+                                 progress=gr.Progress()):
         """Make a clip featuring the character or product shown in 1 to 9 reference images (reference to video).
 
         {cost}
@@ -64,18 +74,24 @@ def render(ctx: UiContext) -> TabUi:
             image_8: another reference (optional)
             image_9: another reference (optional)
             resolution: "720P" (cheaper, for drafts) or "1080P"; default "720P"
-            ratio: aspect ratio "16:9", "9:16", "1:1", "4:3" or "3:4"; default "16:9"
-            duration: length in whole seconds, 3 to 15, billed per second; default 5
+            ratio: aspect ratio, one the model takes: {ratios}; default "16:9"
+            duration: length in whole seconds, {durations}, billed per second; default 5
             watermark: true adds the provider's mark bottom right; default false
             seed: whole number 0 to 2147483647 to repeat a take; omit (None) for random
+            {models}
         Returns:
             The MP4 clip and the job record (id, state, seed, quote_usd, cost_usd, preview, output_path...).
         """
         refs = [image_1, image_2, image_3, image_4, image_5, image_6, image_7, image_8, image_9]
         refuse_text(**{f"image_{n}": r for n, r in enumerate(refs, 1)})
         return await ctx.generate("r2v", request, progress, prompt=prompt, references=refs, resolution=resolution,
-                                  ratio=ratio, duration=duration, watermark=watermark, seed=seed)
+                                  ratio=ratio, duration=duration, watermark=watermark, seed=seed, model=model,
+                                  negative_prompt=negative_prompt, prompt_extend=prompt_extend)
 
-    advise = advice_view.follower(ctx, "r2v", inputs, prompt, shape.resolution, references=slots)
+    model_picker.wire(picker, shape.ratio, shape.duration)
+    advise = advice_view.follower(ctx, "r2v", inputs, prompt, shape.resolution, references=slots,
+                                  model_problem=model_picker.follower(inputs, picker, shape.resolution, shape.ratio,
+                                                                      shape.duration))
     reference_sets.wire(ctx, sets, "r2v", prompt, slots)
-    return TabUi("reference_to_video", result, inputs, reference_to_video, quote, prompt, counter, advice, advise)
+    return TabUi("reference_to_video", result, inputs, reference_to_video, quote, prompt, counter, advice, advise,
+                 "r2v", fields)

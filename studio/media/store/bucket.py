@@ -22,6 +22,7 @@ import re
 import socket
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
@@ -69,7 +70,13 @@ class BucketStore(MediaStore):
         return self.cache.incoming
 
     def put(self, key: str, source: Path, *, take: bool = False) -> Stored:
-        return asyncio.run(self.put_async(key, source, take=take))
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # the usual case: a worker thread, a CLI
+            return asyncio.run(self.put_async(key, source, take=take))
+        # a thread whose event loop is running (a sync call under a coroutine): its own thread and loop
+        with ThreadPoolExecutor(1, thread_name_prefix="studio-put") as pool:
+            return pool.submit(lambda: asyncio.run(self.put_async(key, source, take=take))).result()
 
     async def put_async(self, key: str, source: Path, *, take: bool = False) -> Stored:
         """put() without a thread: a slow bucket holds no worker thread the runner needs for other jobs."""

@@ -7,6 +7,7 @@ Three steps, each safe to cut short and run again:
    names the local file), so the ledger never names a location that does not hold the whole file;
 3. the local copies the bucket now holds whole, and no job names any more, are deleted (unless
    keep): a run cut short between steps 2 and 3 deletes them the next time.
+Then the kept inputs (inputs/) are copied, not moved (copy_inputs): jobs' requests name the local files.
 A file a job names that is neither here nor in the bucket is reported, and its job left as it is.
 """
 
@@ -25,6 +26,7 @@ from studio.media.store.folder import FolderStore
 log = logging.getLogger("studio.media")
 
 PREFIX = "media/"     # clips and posters (collected, stitched, edited): what jobs' locations name
+INPUTS = "inputs/"    # kept inputs, named by content: copied, never moved (studio.inputs)
 UPLOADS_AT_ONCE = 4
 
 
@@ -80,6 +82,17 @@ def move_media(locations: Locations, source: FolderStore, target: MediaStore, *,
             source.delete(source.location(key))
             moved.deleted += 1
     return moved
+
+
+def copy_inputs(source: FolderStore, target: MediaStore, say: Callable[[str], None] = lambda line: None) -> Moved:
+    """The kept inputs (inputs/: first frames, references, edit sources jobs were sent with) copied into the
+    bucket, where a studio on another machine fetches them back for a final, variations or reuse; the local
+    copies stay (the jobs' requests name them). Resumable the same way: what the bucket holds is skipped."""
+    copied = Moved()
+    present = {e.key: e.size for e in target.list(INPUTS)}
+    local = {e.key: e.size for e in source.list(INPUTS)}
+    _upload(source, target, local, present, copied, say)
+    return copied
 
 
 def _upload(source: FolderStore, target: MediaStore, local: dict[str, int], present: dict[str, int],

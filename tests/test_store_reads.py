@@ -1,0 +1,86 @@
+"""Reading kept files without a shared disk (#24 item 4), store by store: fetch() gives a local path to
+hand on (a folder's own file, a bucket's copy in the bounded cache) or None, and kept inputs go to a
+bucket too and come back on a machine that never had them. Against moto's S3 server on loopback."""
+
+import asyncio
+import logging
+import shutil
+from pathlib import Path
+
+from PIL import Image
+
+from studio.inputs import InputStore
+from studio.media.store import FolderStore, open_store
+from studio.variants import build
+
+
+def bucket_store(bucket, data_dir: Path, **kw):
+    store = open_store(bucket.settings(**kw), data_dir)
+    store.retry_delay = 0.0
+    return store
+
+
+def picture(path: Path, colour=(200, 90, 40)) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (640, 360), colour).save(path)
+    return path
+
+
+def test_a_folder_hands_on_its_own_file_and_nothing_for_a_missing_one(tmp_path):
+    store = FolderStore(tmp_path / "data")
+    kept = store.put("media/a.jpg", picture(tmp_path / "a.jpg"))
+    assert store.fetch(kept.location) == Path(kept.location)
+    assert store.fetch(str(tmp_path / "data" / "media" / "gone.jpg")) is None
+    assert store.fetch(None) is None
+    assert store.fetch("s3://elsewhere/media/a.jpg") is None  # a bucket's clip on a folder studio: not here
+
+
+def test_a_bucket_hands_on_a_cached_copy_fetched_on_another_machine(bucket, tmp_path):
+    made_on_a = bucket_store(bucket, tmp_path / "a")
+    kept = made_on_a.put("media/a.jpg", picture(tmp_path / "a.jpg"))
+    on_b = bucket_store(bucket, tmp_path / "b")  # another machine: an empty folder, the same bucket
+    got = on_b.fetch(kept.location)
+    assert got is not None and got.is_relative_to(tmp_path / "b" / "cache")
+    assert got.read_bytes() == (tmp_path / "a.jpg").read_bytes()
+    assert on_b.fetch(on_b.location("media/never-made.jpg")) is None
+
+
+def test_a_bucket_that_does_not_answer_hands_on_nothing_and_says_so_in_the_log(bucket, proxy, tmp_path, caplog):
+    kept = bucket_store(bucket, tmp_path / "a").put("media/a.jpg", picture(tmp_path / "a.jpg"))
+    cut_off = bucket_store(bucket, tmp_path / "b", endpoint=proxy.endpoint)
+    proxy.close()
+    with caplog.at_level(logging.WARNING, logger="studio.media"):
+        assert cut_off.fetch(kept.location) is None
+    assert "could not fetch a kept file" in caplog.text and "did not answer" in caplog.text
+
+
+def test_kept_inputs_go_to_the_bucket_and_come_back_on_a_machine_without_them(bucket, tmp_path):
+    on_a = InputStore(tmp_path / "a" / "inputs", bucket_store(bucket, tmp_path / "a"))
+    request = on_a.keep(build("i2v", prompt="pull back", first_frame=str(picture(tmp_path / "upload.png"))))
+    name = Path(request.first_frame).name
+    assert bucket.objects("inputs/") == {f"inputs/{name}": Path(request.first_frame).stat().st_size}
+
+    shutil.rmtree(tmp_path / "a")  # machine A is gone
+    on_b = InputStore(tmp_path / "b" / "inputs", bucket_store(bucket, tmp_path / "b"))
+    restored = on_b.restore(request)  # the row still names A's path, which B does not have
+    assert restored.first_frame == str(tmp_path / "b" / "inputs" / name)
+    assert Path(restored.first_frame).read_bytes() == (tmp_path / "upload.png").read_bytes()
+    stranger = build("i2v", prompt="x", first_frame=str(tmp_path / "elsewhere" / "inputs" / ("0" * 24 + ".png")))
+    assert on_b.restore(stranger) == stranger  # nowhere: left as it is, for the file check to refuse in words
+
+
+def test_with_the_data_folder_as_store_inputs_are_kept_once(tmp_path):
+    store = FolderStore(tmp_path / "data")
+    inputs = InputStore(tmp_path / "data" / "inputs", store)
+    request = inputs.keep(build("i2v", prompt="pull back", first_frame=str(picture(tmp_path / "upload.png"))))
+    assert [p.name for p in (tmp_path / "data" / "inputs").iterdir()] == [Path(request.first_frame).name]
+
+
+def test_a_put_called_where_an_event_loop_runs_still_lands_whole(bucket, tmp_path):
+    store = bucket_store(bucket, tmp_path / "a")
+
+    async def under_a_coroutine():  # a sync caller under a running loop (Playwright's sync API, a coroutine)
+        return store.put("media/x.jpg", picture(tmp_path / "x.jpg"))
+
+    kept = asyncio.run(under_a_coroutine())
+    assert bucket.objects("media/") == {"media/x.jpg": kept.size} and kept.size > 0
