@@ -68,6 +68,32 @@
   setInterval(fit, 500);
   addEventListener('resize', fit);
 
+  // The clip a tab just made plays right above its Generate bar (studio.css); when it arrives it is brought
+  // into view there, unless the user is typing (the form never jumps under the caret).
+  const shownClips = new WeakMap();
+  const bringLatest = () => {
+    document.querySelectorAll('#hh-workbench .hh-latest video').forEach((v) => {
+      if (!v.src || shownClips.get(v) === v.src || v.offsetParent === null) return;
+      shownClips.set(v, v.src);
+      const busy = document.activeElement && document.activeElement.matches('textarea, input[type=text], input:not([type])');
+      if (!busy) v.closest('.hh-latest').scrollIntoView({block: 'end', behavior: 'smooth'});
+    });
+  };
+  new MutationObserver(bringLatest).observe(document.documentElement, {childList: true, subtree: true,
+                                                                     attributes: true, attributeFilter: ['src']});
+
+  // A running job beside Generate opens in the viewer, as its tile in the gallery does (a click or Enter).
+  const openRun = (e) => {
+    const row = e.target.closest && e.target.closest('.hh-runlist li[data-open]');
+    if (!row || (e.type === 'keydown' && e.key !== 'Enter' && e.key !== ' ')) return;
+    const tile = document.querySelector(`#hh-gallery .hh-tile[data-id="${CSS.escape(row.dataset.open)}"]`);
+    if (!tile) return;
+    e.preventDefault();
+    tile.click();
+  };
+  document.addEventListener('click', openRun);
+  document.addEventListener('keydown', openRun);
+
   // Ctrl+Enter (Cmd+Enter) in a prompt presses that tab's Generate, when it can be pressed.
   document.addEventListener('keydown', (e) => {
     if (e.key !== 'Enter' || !(e.ctrlKey || e.metaKey) || e.target.tagName !== 'TEXTAREA') return;

@@ -33,21 +33,28 @@ FILE_ROUTE = "/gradio_api/file="
 
 
 class Scratch:
-    """A private folder in the upload folder for one call's fetched files; removed on exit."""
+    """A private folder in the upload folder for one call's fetched files, made when the first file needs
+    it (most calls have none) and removed on exit."""
 
     def __init__(self) -> None:
-        self.path: Path | None = None
+        self._path: Path | None = None
+
+    @property
+    def path(self) -> Path:
+        if self._path is None:
+            root = upload_folder()
+            root.mkdir(parents=True, exist_ok=True)
+            prune(root)
+            self._path = Path(tempfile.mkdtemp(prefix=PREFIX, dir=root))
+        return self._path
 
     def __enter__(self) -> Self:
-        root = upload_folder()
-        root.mkdir(parents=True, exist_ok=True)
-        prune(root)
-        self.path = Path(tempfile.mkdtemp(prefix=PREFIX, dir=root))
         return self
 
     def __exit__(self, *exc) -> None:
-        if self.path is not None:
-            shutil.rmtree(self.path, ignore_errors=True)
+        if self._path is not None:
+            shutil.rmtree(self._path, ignore_errors=True)
+            self._path = None
 
 
 def prune(root: Path, now: float | None = None) -> None:
@@ -97,7 +104,6 @@ def local_file(value: Any, label: str, kind: str, scratch: Scratch) -> str | Non
     if not isinstance(value, str):
         raise InputError(f"{label} must be {HOW}.")
     if is_link(value):
-        assert scratch.path is not None
         here = uploaded_here(value, label)
         return here or confined(str(fetch.to_file(value, scratch.path, kind, label)), label)
     return confined(value.strip(), label)

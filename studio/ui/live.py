@@ -52,7 +52,9 @@ def runs_html(jobs: list[Job], expected: dict[str, float], now: float) -> str:
     if not jobs:
         return ""
     rows = "".join(
-        f'<li data-open="{tiles.esc(j.id)}"><span class="hh-run-prompt">{tiles.esc(tiles.prompt_start(j, 48))}</span>'
+        f'<li data-open="{tiles.esc(j.id)}" tabindex="0" role="button" '
+        f'aria-label="Open the running job: {tiles.esc(tiles.prompt_start(j, 48))}">'
+        f'<span class="hh-run-prompt">{tiles.esc(tiles.prompt_start(j, 48))}</span>'
         f'<span class="hh-run-state">{tiles.running_words(j, expected.get(j.id), now)}</span>'
         f'{tiles.running_bar(j, expected.get(j.id), now)}</li>' for j in jobs[:RUNS_SHOWN])
     extra = len(jobs) - RUNS_SHOWN
@@ -119,7 +121,7 @@ def wire(ctx: UiContext, live: Live, lib: library.LibraryUi, panel: detail.Detai
             if tab and job.state is JobState.SUCCEEDED:
                 record = job.public_record()
                 out.update({tab.result.latest: gr.update(visible=True),
-                            tab.result.video: serve(ctx.studio.media_path(job.output_path)),
+                            tab.result.video: gr.update(value=serve(ctx.studio.media_path(job.output_path)), autoplay=True),
                             tab.result.seed_used: seed_line(record), tab.result.record: record})
         out.update(storyboard.pruned(ctx, story, caller, shots))  # a shot deleted from the gallery leaves it
         if selected:

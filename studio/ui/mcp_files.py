@@ -100,10 +100,15 @@ async def localise(arguments: dict, positions: list[list], scratch: Scratch) -> 
     fetched: dict[tuple, str] = {}
     for path, value in wanted:  # one at a time: a call takes at most a few files
         here = uploaded_here(value, _label(path))
-        got = here or await asyncio.to_thread(fetch.to_file, value, scratch.path, kind_of(path[0]), _label(path))
+        got = here or await asyncio.to_thread(_fetch, value, scratch, path)
         fetched[tuple(path)] = str(got)
     return _walk(copy.deepcopy(arguments), positions,
                  lambda value, path: fetched.get(tuple(path), value))
+
+
+def _fetch(value: str, scratch: Scratch, path: list) -> Path:
+    """Off the event loop: the scratch folder (made on first use) and the download."""
+    return fetch.to_file(value, scratch.path, kind_of(path[0]), _label(path))
 
 
 def as_filedata(arguments: Any, positions: list[list]) -> Any:
