@@ -5,6 +5,7 @@ without an offer of its own, changes nothing and learns nothing. And the view's 
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 import uuid
 
@@ -90,3 +91,32 @@ def test_the_offer_names_each_line_and_what_stops_it():
                        "A compare sends the same shot to 2 or 3 models; you gave 1 <b>", "Text to video")
     assert "Can't compare yet:" in shown and "&lt;b&gt;" in shown and "data-act=\"send\" disabled" in shown
     assert 'data-model="wan2.7">' in shown and 'data-model="happyhorse-1.1" checked>' in shown
+
+
+def test_an_image_to_video_compare_is_quoted_with_its_frame_and_refused_in_words_without_one(tmp_path):
+    from PIL import Image
+
+    from studio import config
+    from studio.service import Studio
+    from studio.ui.app import build
+    from studio.ui.compat import upload_folder
+
+    studio = Studio(config.load({"STUDIO_DATA_DIR": str(tmp_path / "data")}))
+    folder = upload_folder() / f"compare-{tmp_path.name}"  # where Gradio keeps uploads: the page takes only those
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        demo = build(studio)
+        button = next(b for b in demo.blocks.values() if getattr(b, "elem_id", None) == "hh-compare-i2v")
+        ask = next(f.fn for f in demo.fns.values() if getattr(f.fn, "__name__", "") == "ask"
+                   and any(t[0] == button._id for t in f.targets))
+        frame = folder / "frame.png"
+        Image.new("RGB", (960, 540), (30, 90, 160)).save(frame)
+        offer = next(iter(ask(None, str(frame), "a slow push in", "1080P", 3, False, "", "wan2.7", "", False).values()))
+        text = offer["value"]
+        assert 'data-model="wan2.7" checked' in text  # the tab's model is compared first
+        assert "Send to 3 models · $1.71 in all" in text  # 3 s at 1080P: 0.45 + 0.54 + 0.72
+        bare = next(iter(ask(None, None, "a slow push in", "720P", 3, False, "", "wan2.7", "", False).values()))
+        assert "Can't compare yet:" in bare["value"] and "data-act=\"send\" disabled" in bare["value"]
+    finally:
+        studio.close()
+        shutil.rmtree(folder, ignore_errors=True)

@@ -43,9 +43,8 @@ def render(variant: str) -> SetsUi:
             choice = gr.Dropdown([], label="Your sets", value=None, scale=3, elem_id=f"hh-sets-{variant}",
                                  info="Loading fills the slots from 1 and replaces what is in them.")
             load = gr.Button("Load set into the slots", size="sm", scale=1)
-        with gr.Row(equal_height=True):
-            close_gaps = gr.Button("Close gaps (move pictures up, renumber the prompt)", size="sm", scale=3)
-            delete = gr.Button(DELETE_LABEL, size="sm", variant="stop", scale=1, elem_id=f"hh-set-delete-{variant}")
+        close_gaps = gr.Button("Close gaps (move pictures up, renumber the prompt)", size="sm")
+        delete = gr.Button(DELETE_LABEL, size="sm", variant="stop", elem_id=f"hh-set-delete-{variant}")  # no row: light
         message = gr.Markdown()
     return SetsUi(name, save, choice, load, delete, close_gaps, message)
 
