@@ -63,8 +63,9 @@ def test_kept_inputs_go_to_the_bucket_and_come_back_on_a_machine_without_them(bu
     shutil.rmtree(tmp_path / "a")  # machine A is gone
     on_b = InputStore(tmp_path / "b" / "inputs", bucket_store(bucket, tmp_path / "b"))
     restored = on_b.restore(request)  # the row still names A's path, which B does not have
-    assert restored.first_frame == str(tmp_path / "b" / "inputs" / name)
+    assert Path(restored.first_frame).is_relative_to(tmp_path / "b" / "cache")  # the bounded cache's copy
     assert Path(restored.first_frame).read_bytes() == (tmp_path / "upload.png").read_bytes()
+    assert not (tmp_path / "b" / "inputs").exists()  # showing a job's input copies nothing to B for good
     stranger = build("i2v", prompt="x", first_frame=str(tmp_path / "elsewhere" / "inputs" / ("0" * 24 + ".png")))
     assert on_b.restore(stranger) == stranger  # nowhere: left as it is, for the file check to refuse in words
 
@@ -84,3 +85,26 @@ def test_a_put_called_where_an_event_loop_runs_still_lands_whole(bucket, tmp_pat
 
     kept = asyncio.run(under_a_coroutine())
     assert bucket.objects("media/") == {"media/x.jpg": kept.size} and kept.size > 0
+
+
+def test_inputs_kept_by_another_machine_are_held_in_the_bounded_cache_and_never_copied_to_its_inputs(bucket,
+                                                                                                   tmp_path):
+    on_a = InputStore(tmp_path / "a" / "inputs", bucket_store(bucket, tmp_path / "a"))
+    request = on_a.keep(build("i2v", prompt="pull back", first_frame=str(picture(tmp_path / "upload.png"))))
+    name = Path(request.first_frame).name
+    shutil.rmtree(tmp_path / "a")
+    store_b = bucket_store(bucket, tmp_path / "b", cache_bytes=1)  # a cache that holds nothing it need not
+    store_b.cache.grace = 0.0
+    on_b = InputStore(tmp_path / "b" / "inputs", store_b)
+    with on_b.held(request) as here:  # a job sent from B on A's input (the runner, a final, variations)
+        held = Path(here.first_frame)
+        assert held.is_relative_to(tmp_path / "b" / "cache") and held.is_file()
+        store_b.cache.evict()
+        assert held.is_file()  # in use: never evicted under the work that reads it
+        sent = on_b.to_send(here)  # what the job records: the kept input's name, not its cached copy
+        assert sent.first_frame == str(tmp_path / "b" / "inputs" / name)
+        assert on_b.as_kept(here) == sent
+    store_b.cache.evict()
+    assert not held.exists()  # no longer used: the bounded cache lets it go
+    assert not (tmp_path / "b" / "inputs").exists()  # nothing of A's kept on B for good
+    assert bucket.objects("inputs/") == {f"inputs/{name}": (tmp_path / "upload.png").stat().st_size}

@@ -101,8 +101,11 @@ class Chain:
         job = self.core.job(caller, job_id)
         chain.generated(job, what)
         chain.finished_clip(job, what, self.media)
-        fields = self.core.inputs.restore(job.request).to_dict() | changes  # inputs kept on another machine too
-        return job, self.core.prepare(fields.pop("variant"), **fields)
+        with self.core.inputs.held(job.request) as here:  # inputs kept on another machine: held in the cache
+            fields = here.to_dict() | changes
+            prepared = self.core.prepare(fields.pop("variant"), **fields)
+        kept = self.core.inputs.as_kept(prepared.request)  # the offer names kept inputs, not cached copies
+        return job, dataclasses.replace(prepared, checked=dataclasses.replace(prepared.checked, request=kept))
 
     def offer_final(self, caller: Caller, job_id: str, backend: str | None = None) -> Offer:
         """The 1080P final of a draft: the same request and seed at 1080P, quoted beside what the draft cost."""

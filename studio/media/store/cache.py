@@ -65,6 +65,14 @@ class LocalCache:
         _touch(path)
         self.evict()
 
+    def key_of(self, path: Path) -> str | None:
+        """The key a file of this cache is kept under, or None when `path` is not one (nor one in the making)."""
+        try:
+            key = Path(path).resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return None
+        return None if key.split("/", 1)[0] == INCOMING else key
+
     def drop(self, key: str) -> None:
         self.path(key).unlink(missing_ok=True)
 
