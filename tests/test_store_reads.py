@@ -108,3 +108,42 @@ def test_inputs_kept_by_another_machine_are_held_in_the_bounded_cache_and_never_
     assert not held.exists()  # no longer used: the bounded cache lets it go
     assert not (tmp_path / "b" / "inputs").exists()  # nothing of A's kept on B for good
     assert bucket.objects("inputs/") == {f"inputs/{name}": (tmp_path / "upload.png").stat().st_size}
+
+
+def test_a_clip_the_bucket_cannot_give_now_is_refused_in_words_by_the_api_and_noted_in_the_viewer(bucket, proxy,
+                                                                                                  tmp_path):
+    from types import SimpleNamespace
+
+    import gradio as gr
+    import pytest
+
+    from studio import config
+    from studio.service import LOCAL, Studio
+    from studio.ui import detail
+    from studio.ui.context import UiContext
+
+    env = {"STUDIO_DATA_DIR": str(tmp_path / "data"), "STUDIO_MEDIA_URL": f"s3://{bucket.name}",
+           **bucket.env(endpoint=proxy.endpoint)}
+    studio = Studio(config.load(env), time_scale=0.05)
+    studio.media.retry_delay = 0.0
+    studio.start()
+    ctx = UiContext(studio)
+    fields = {"prompt": "a horse on a ridge, slow pan", "resolution": "720P", "ratio": "16:9", "duration": 3}
+    try:
+        video, record = asyncio.run(ctx.generate("t2v", None, lambda *a, **k: None, **fields))
+        assert record["state"] == "succeeded" and video and Path(video).stat().st_size > 0
+        cache = studio.media.cache
+        cache.max_bytes, cache.grace = 0, 0.0
+        cache.evict()  # this machine's copy is gone (evicted, or another replica collected it)
+        proxy.close()  # and the bucket does not answer
+        with pytest.raises(gr.Error) as refused:  # the same request: the API answers the job it already made
+            asyncio.run(ctx.generate("t2v", None, lambda *a, **k: None, **fields))
+        words = refused.value.message
+        assert record["id"] in words and f"kept in s3://{bucket.name}" in words
+        assert "media store did not answer" in words and "try again" in words
+
+        job = studio.core.job(LOCAL, record["id"])
+        note = detail.player_html(ctx, SimpleNamespace(player=None), job)  # the viewer: a line, not an empty player
+        assert "<video" not in note and "media store did not answer" in note and note.count("<p") == 1
+    finally:
+        studio.close()
