@@ -15,6 +15,8 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -90,34 +92,69 @@ class InputStore:
         self.media = media
 
     def restore(self, request: Request) -> Request:
-        """The request with each kept input that is not on this machine fetched back from the media store
-        (into this machine's inputs folder); an input that is nowhere stays as it was (check_files says so)."""
+        """The request with each kept input that is not on this machine as its copy in the media store's
+        bounded local cache, to hand on at once (a tab's fields, a player): nothing is added to this
+        machine's inputs folder. An input that is nowhere, or that the store cannot give now, stays as it
+        was (check_files says so). Work that reads the files later holds them with held()."""
         return replace(request, first_frame=self.restore_path(request.first_frame),
                        references=tuple(self.restore_path(r) for r in request.references),
                        video=self.restore_path(request.video))
 
     def restore_path(self, path: str | None) -> str | None:
-        """One kept input's local path, fetched back from the media store when it is not on this machine."""
-        if not path or self.media is None or Path(path).is_file():
+        """One kept input's local path: here, or the media store's cached copy (kept in the cache at least its
+        grace after this call; the cache is bounded and evicts it later). The path as it was when it is
+        nowhere or the store does not answer (logged by the store)."""
+        location = self._elsewhere(path)
+        if location is None or self.media is None:
             return path
+        got = self.media.fetch(location)
+        return str(got) if got else path
+
+    @contextmanager
+    def held(self, request: Request) -> Iterator[Request]:
+        """The request with each kept input that is not on this machine held in the media store's bounded
+        cache for the `with` block (checking, converting, uploading it to a provider), never copied into the
+        inputs folder. An input that is nowhere stays as it was; StoreError when the store does not answer."""
+        with ExitStack() as stack:
+            def here(path: str | None) -> str | None:
+                location = self._elsewhere(path)
+                if location is None or self.media is None:
+                    return path
+                try:
+                    return str(stack.enter_context(self.media.local(location)))
+                except StoreError as e:
+                    if e.code != "missing":
+                        raise
+                    return path
+            yield replace(request, first_frame=here(request.first_frame),
+                          references=tuple(here(r) for r in request.references), video=here(request.video))
+
+    def as_kept(self, request: Request) -> Request:
+        """The request with each cached copy of a kept input named as the kept input (this machine's
+        inputs/<name>, which the store holds): what a job records, so a cached copy evicted later is no loss."""
+        return replace(request, first_frame=self._kept_name(request.first_frame),
+                       references=tuple(self._kept_name(r) for r in request.references),
+                       video=self._kept_name(request.video))
+
+    def _elsewhere(self, path: str | None) -> str | None:
+        """The store's location of a kept input that is not on this machine, or None."""
+        if not path or self.media is None or Path(path).is_file():
+            return None
         name = Path(path).name
         if Path(path).parent.name != self.root.name or not _KEPT.match(name):
-            return path  # not a kept input: nothing to fetch
-        dest = self.root / name
-        if not dest.is_file():
-            try:
-                with self.media.local(self.media.location(f"inputs/{name}")) as got:
-                    _copy_whole(got, dest)
-            except StoreError as e:
-                if e.code != "missing":
-                    raise
-                return path
-        return str(dest)
+            return None  # not a kept input: nothing to fetch
+        return self.media.location(f"inputs/{name}")
+
+    def _kept_name(self, path: str | None) -> str | None:
+        if path and self.media is not None and _KEPT.match(Path(path).name) \
+                and self.media.cached_key(Path(path)) == f"inputs/{Path(path).name}":
+            return str(self.root / Path(path).name)
+        return path
 
     def _share(self, path: Path) -> None:
         """Keep a kept input in the media store too, unless the store is this very folder (the default)."""
-        if self.media is None or self.media.key_of(str(path)) is not None:
-            return
+        if self.media is None or self.media.key_of(str(path)) is not None or not path.is_file():
+            return  # the store is this folder, or the input is not here (kept by another machine: in the store)
         key = f"inputs/{path.name}"
         if self.media.size(self.media.location(key)) != path.stat().st_size:  # the same name is the same content
             self.media.put(key, path)
@@ -148,6 +185,8 @@ class InputStore:
     def _keep(self, path: str | None) -> str | None:
         if not path:
             return None
+        if (kept := self._kept_name(path)) != path:
+            return kept  # a kept input's cached copy: the store holds it already
         src = Path(path)
         if src.parent == self.root:
             self._share(src)
@@ -168,17 +207,6 @@ class InputStore:
                 Path(part).unlink(missing_ok=True)
         self._share(dest)
         return str(dest)
-
-
-def _copy_whole(source: Path, dest: Path) -> None:
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, part = tempfile.mkstemp(dir=dest.parent, prefix=".", suffix=".part")
-    os.close(fd)
-    try:
-        shutil.copyfile(source, part)
-        os.replace(part, dest)
-    finally:
-        Path(part).unlink(missing_ok=True)
 
 
 def _extension(path: Path) -> str:

@@ -13,7 +13,7 @@ import pytest
 from harness.media import FRAME, frames
 from studio import config
 from studio.chain import StoryShot
-from studio.errors import InputError, NotFound
+from studio.errors import InputError, NotFound, StoreError
 from studio.jobs.ledger import Ledger
 from studio.jobs.migrations import MIGRATIONS
 from studio.jobs.model import JobState, MadeAs
@@ -341,3 +341,26 @@ def test_the_readmes_chain_keeps_its_lineage_through_a_frame_saved_elsewhere(tmp
     refused = cli(data, "frame", shot["id"], "--last", "--out", str(missing))
     assert refused.returncode == 2 and "there is no folder" in refused.stderr
     assert not missing.parent.exists()  # nothing created on the user's disk by a typo
+
+
+
+def test_a_storyboard_whose_clip_cannot_be_kept_leaves_no_poster_in_the_bucket(bucket, proxy, tmp_path):
+    env = {"STUDIO_DATA_DIR": str(tmp_path / "data"), "STUDIO_MEDIA_URL": f"s3://{bucket.name}",
+           **bucket.env(endpoint=proxy.endpoint)}
+    s = Studio(config.load(env), time_scale=0.05)
+    s.media.retry_delay = 0.0
+    s.start()
+    try:
+        a, b = run(s, seed=1), run(s, seed=2)
+        board = s.chain.stitch(LOCAL, [StoryShot(a.id), StoryShot(b.id)])  # once whole: its sizes
+        poster, clip = bucket.objects()[f"media/{board.id}.jpg"], bucket.objects()[f"media/{board.id}.mp4"]
+        assert clip > poster + 20_000
+        before = bucket.objects()
+        proxy.cut_after(poster + 10_000)  # a connection cut once it has sent more than a poster: the clip's put
+        with pytest.raises(StoreError, match="did not answer"):
+            s.chain.stitch(LOCAL, [StoryShot(a.id), StoryShot(b.id)])
+        proxy.heal()
+        assert bucket.objects() == before  # no poster of a storyboard that has no clip and no row
+        assert [j.id for j in s.core.jobs(LOCAL) if j.variant == "stitch"] == [board.id]
+    finally:
+        s.close()

@@ -173,6 +173,27 @@ def test_a_process_killed_mid_upload_leaves_no_object(bucket, proxy, tmp_path):
     assert bucket.objects() == {}
 
 
+def test_a_cache_opening_sweeps_what_killed_processes_left_half_made_and_counts_what_is_in_the_making(tmp_path):
+    from studio.media.store.cache import INCOMING, STALE_SECONDS, LocalCache
+
+    incoming = tmp_path / "cache" / INCOMING
+    left = [data(incoming / name, MB, seed=i) for i, name in
+            enumerate((".abc123.part.mp4", "tmpq1w2e3.part", "f00d.mp4", ".f00d.poster.jpg"))]  # collect, fetch, stitch
+    long_ago = time.time() - STALE_SECONDS - 60
+    for path in left:
+        os.utime(path, (long_ago, long_ago))
+    running = data(incoming / ".beef.part.mp4", MB, seed=9)  # another process's collect, still writing
+    kept = data(tmp_path / "cache" / "media" / "old.mp4", MB, seed=8)
+    cache = LocalCache(tmp_path / "cache", 2 * MB, grace=0.0)
+    assert cache.swept == 4 and not any(p.exists() for p in left)
+    assert running.exists() and kept.exists()
+    assert cache.held() == 2 * MB  # the file in the making counts against the bound
+    data(tmp_path / "cache" / "media" / "new.mp4", MB, seed=7)
+    cache.evict()
+    assert running.exists() and not kept.exists()  # never evicted in the making; a cached copy gives way
+    assert cache.held() == 2 * MB
+
+
 def test_the_cache_holds_to_its_bound_and_keeps_what_is_in_use(bucket, tmp_path):
     store = store_for(bucket, tmp_path, cache_bytes=3 * MB)
     store.cache.grace = 0.0  # only files in use are spared (other processes' recent use counts in real life)

@@ -63,8 +63,9 @@ def test_kept_inputs_go_to_the_bucket_and_come_back_on_a_machine_without_them(bu
     shutil.rmtree(tmp_path / "a")  # machine A is gone
     on_b = InputStore(tmp_path / "b" / "inputs", bucket_store(bucket, tmp_path / "b"))
     restored = on_b.restore(request)  # the row still names A's path, which B does not have
-    assert restored.first_frame == str(tmp_path / "b" / "inputs" / name)
+    assert Path(restored.first_frame).is_relative_to(tmp_path / "b" / "cache")  # the bounded cache's copy
     assert Path(restored.first_frame).read_bytes() == (tmp_path / "upload.png").read_bytes()
+    assert not (tmp_path / "b" / "inputs").exists()  # showing a job's input copies nothing to B for good
     stranger = build("i2v", prompt="x", first_frame=str(tmp_path / "elsewhere" / "inputs" / ("0" * 24 + ".png")))
     assert on_b.restore(stranger) == stranger  # nowhere: left as it is, for the file check to refuse in words
 
@@ -84,3 +85,65 @@ def test_a_put_called_where_an_event_loop_runs_still_lands_whole(bucket, tmp_pat
 
     kept = asyncio.run(under_a_coroutine())
     assert bucket.objects("media/") == {"media/x.jpg": kept.size} and kept.size > 0
+
+
+def test_inputs_kept_by_another_machine_are_held_in_the_bounded_cache_and_never_copied_to_its_inputs(bucket,
+                                                                                                   tmp_path):
+    on_a = InputStore(tmp_path / "a" / "inputs", bucket_store(bucket, tmp_path / "a"))
+    request = on_a.keep(build("i2v", prompt="pull back", first_frame=str(picture(tmp_path / "upload.png"))))
+    name = Path(request.first_frame).name
+    shutil.rmtree(tmp_path / "a")
+    store_b = bucket_store(bucket, tmp_path / "b", cache_bytes=1)  # a cache that holds nothing it need not
+    store_b.cache.grace = 0.0
+    on_b = InputStore(tmp_path / "b" / "inputs", store_b)
+    with on_b.held(request) as here:  # a job sent from B on A's input (the runner, a final, variations)
+        held = Path(here.first_frame)
+        assert held.is_relative_to(tmp_path / "b" / "cache") and held.is_file()
+        store_b.cache.evict()
+        assert held.is_file()  # in use: never evicted under the work that reads it
+        sent = on_b.to_send(here)  # what the job records: the kept input's name, not its cached copy
+        assert sent.first_frame == str(tmp_path / "b" / "inputs" / name)
+        assert on_b.as_kept(here) == sent
+    store_b.cache.evict()
+    assert not held.exists()  # no longer used: the bounded cache lets it go
+    assert not (tmp_path / "b" / "inputs").exists()  # nothing of A's kept on B for good
+    assert bucket.objects("inputs/") == {f"inputs/{name}": (tmp_path / "upload.png").stat().st_size}
+
+
+def test_a_clip_the_bucket_cannot_give_now_is_refused_in_words_by_the_api_and_noted_in_the_viewer(bucket, proxy,
+                                                                                                  tmp_path):
+    from types import SimpleNamespace
+
+    import gradio as gr
+    import pytest
+
+    from studio import config
+    from studio.service import LOCAL, Studio
+    from studio.ui import detail
+    from studio.ui.context import UiContext
+
+    env = {"STUDIO_DATA_DIR": str(tmp_path / "data"), "STUDIO_MEDIA_URL": f"s3://{bucket.name}",
+           **bucket.env(endpoint=proxy.endpoint)}
+    studio = Studio(config.load(env), time_scale=0.05)
+    studio.media.retry_delay = 0.0
+    studio.start()
+    ctx = UiContext(studio)
+    fields = {"prompt": "a horse on a ridge, slow pan", "resolution": "720P", "ratio": "16:9", "duration": 3}
+    try:
+        video, record = asyncio.run(ctx.generate("t2v", None, lambda *a, **k: None, **fields))
+        assert record["state"] == "succeeded" and video and Path(video).stat().st_size > 0
+        cache = studio.media.cache
+        cache.max_bytes, cache.grace = 0, 0.0
+        cache.evict()  # this machine's copy is gone (evicted, or another replica collected it)
+        proxy.close()  # and the bucket does not answer
+        with pytest.raises(gr.Error) as refused:  # the same request: the API answers the job it already made
+            asyncio.run(ctx.generate("t2v", None, lambda *a, **k: None, **fields))
+        words = refused.value.message
+        assert record["id"] in words and f"kept in s3://{bucket.name}" in words
+        assert "media store did not answer" in words and "try again" in words
+
+        job = studio.core.job(LOCAL, record["id"])
+        note = detail.player_html(ctx, SimpleNamespace(player=None), job)  # the viewer: a line, not an empty player
+        assert "<video" not in note and "media store did not answer" in note and note.count("<p") == 1
+    finally:
+        studio.close()

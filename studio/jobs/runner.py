@@ -20,10 +20,12 @@ clip not collected yet, a task past its deadline) and cancel.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 import time
 from collections.abc import Callable, Coroutine
+from contextlib import AbstractContextManager
 from typing import Any
 
 from studio.backends.base import Backend, JobSpec, TaskState, TaskStatus
@@ -55,7 +57,7 @@ class Runner(Recovery):
         self.media = media  # where collected clips are kept (studio.media.store)
         # the request with its kept inputs on this machine (fetched back from the media store when another
         # replica kept them: it may have queued the job and died); set by the studio
-        self.inputs_here: Callable[[Any], Any] | None = None
+        self.inputs_here: Callable[[Any], AbstractContextManager[Any]] | None = None
         self.time_scale = time_scale  # tests set it near zero
         self.holder = process_id()
         self.accounts = Accounts(ledger, make_backend, self.holder, self.off, max_in_flight=max_in_flight,
@@ -216,13 +218,20 @@ class Runner(Recovery):
         Every transition out of `submitting` is conditional: a cancel that arrived
         meanwhile wins, and a task created despite it is cancelled at once.
         """
-        sending = (JobState.SUBMITTING,)
+        held = contextlib.ExitStack()  # inputs another replica kept, held in the media cache while sending
         request = job.request
         if self.inputs_here is not None:
             try:
-                request = await asyncio.to_thread(self.inputs_here, job.request)
+                request = await asyncio.to_thread(held.enter_context, self.inputs_here(job.request))
             except StudioError as e:  # the bucket did not answer: the upload below says which file is missing
                 log.warning("job %s: its inputs could not be fetched back: %s", job.id, e)
+        try:
+            return await self._send(job, request, backend, limits)
+        finally:
+            await asyncio.to_thread(held.close)
+
+    async def _send(self, job: Job, request: Any, backend: Backend, limits: BackendLimits) -> Job | None:
+        sending = (JobState.SUBMITTING,)
         for attempt in range(1, SUBMIT_TRIES + 1):
             await limits.before_call()
             if await self.db.update(job.id, state=JobState.SUBMITTING, only_from=(JobState.QUEUED,)) is None:

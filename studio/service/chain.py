@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from studio import budgets, chain
-from studio.errors import InputError
+from studio.errors import InputError, StudioError
 from studio.jobs.ledger import Ledger
 from studio.jobs.model import Job, MadeAs
 from studio.media import clips, inspect, stitch, stitch_plan
@@ -101,8 +101,11 @@ class Chain:
         job = self.core.job(caller, job_id)
         chain.generated(job, what)
         chain.finished_clip(job, what, self.media)
-        fields = self.core.inputs.restore(job.request).to_dict() | changes  # inputs kept on another machine too
-        return job, self.core.prepare(fields.pop("variant"), **fields)
+        with self.core.inputs.held(job.request) as here:  # inputs kept on another machine: held in the cache
+            fields = here.to_dict() | changes
+            prepared = self.core.prepare(fields.pop("variant"), **fields)
+        kept = self.core.inputs.as_kept(prepared.request)  # the offer names kept inputs, not cached copies
+        return job, dataclasses.replace(prepared, checked=dataclasses.replace(prepared.checked, request=kept))
 
     def offer_final(self, caller: Caller, job_id: str, backend: str | None = None) -> Offer:
         """The 1080P final of a draft: the same request and seed at 1080P, quoted beside what the draft cost."""
@@ -203,11 +206,18 @@ class Chain:
                                        built)
             clips.make_poster(result.path, drawn)
             poster = self.media.put(poster_key, drawn, take=True)
-            clip = self.media.put(clip_key, result.path, take=True)
+            try:
+                clip = self.media.put(clip_key, result.path, take=True)
+            except BaseException:  # no row will name the poster (each storyboard has a fresh id): remove it
+                try:
+                    self.media.delete(poster.location)
+                except (StudioError, OSError) as e:
+                    log.warning("storyboard %s: its poster could not be removed after the clip failed: %s", job_id, e)
+                raise
             done = True
         finally:
             drawn.unlink(missing_ok=True)
-            if not done:  # nothing of a storyboard that has no row stays (the poster's key is written again)
+            if not done:  # nothing of a storyboard that has no row stays
                 built.unlink(missing_ok=True)
         return result, clip.location, poster.location
 

@@ -100,7 +100,8 @@ class Core:
         name = account.backend if account else self.backend_name(backend)
         if parent_id is None:
             parent_id, made_as = self._origin(caller, prepared.request)
-        request = self.inputs.to_send(prepared.request)
+        with self.inputs.held(prepared.request) as here:  # inputs kept by another machine: from the cache
+            request = self.inputs.to_send(here)
         seed = request.seed if request.seed is not None else random.randint(0, variants.MAX_SEED)
         base_url = self.settings.provider_url(name)
         now = time.time()

@@ -39,7 +39,7 @@ class Studio:
                              requests_per_minute=settings.requests_per_minute)
         self.core = Core(settings, self.ledger, self.runner, InputStore(settings.data_dir / "inputs",
                                                                                    self.media))
-        self.runner.inputs_here = self.core.inputs.restore  # a job queued by a replica that died, on its inputs
+        self.runner.inputs_here = self.core.inputs.held  # a job queued by a replica that died, on its inputs
         self.chain = Chain(self.core, self.ledger)
         self.billing = Billing(self.core, self.ledger)
         self.compare = Compare(self.core, self.ledger)

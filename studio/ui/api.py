@@ -38,7 +38,8 @@ def job_actions(ctx: UiContext) -> list[Callable]:
 
     def list_jobs(limit: int = 50, request: gr.Request = None) -> list[dict]:
         """List your jobs, newest first, as job records (id, state, progress, variant, cost_usd, quote_usd,
-        preview, output_path...). Free and instant: it spends nothing.
+        preview, output_path: where the server keeps the clip, a path on its disk or an s3:// location, not a
+        file a client can open...). Free and instant: it spends nothing.
 
         Args:
             limit: how many jobs at most, 1 to 500; default 50

@@ -23,6 +23,7 @@ from studio.jobs.model import Job, JobState
 from studio.service import Caller, Studio
 from studio.ui.compat import in_cache
 from studio.ui.identity import Callers
+from studio.ui.unfetched import clip_unfetched
 from studio.ui.uploads import upload_path, uploads  # noqa: F401  (the tabs import them from here)
 from studio.ui.watch import Latest, Watch
 
@@ -98,7 +99,8 @@ class UiContext:
         return address
 
     def _restored_url(self, block: gr.blocks.Block, path: str) -> str | None:
-        """A kept input (an edit's source) that another machine kept: fetched back from the media store."""
+        """A kept input (an edit's source) that another machine kept: its copy in the media store's bounded
+        cache (nothing is added to this machine's inputs folder)."""
         try:
             restored = self.studio.core.inputs.restore_path(path)
         except StudioError as e:
@@ -172,6 +174,8 @@ class UiContext:
             raise gr.Error(f"{job.state.words.capitalize()}: {job.error_message}", title="The job did not finish",
                            print_exception=False)
         local = await asyncio.to_thread(self.studio.media_path, job.output_path)  # a bucket's: fetched, off the loop
+        if local is None:  # never a "succeeded" answer without its clip and without a word why
+            raise gr.Error(clip_unfetched(job), title="The clip could not be fetched", print_exception=False)
         return serve(local), job.record()
 
 

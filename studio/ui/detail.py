@@ -26,6 +26,7 @@ from studio.ui import chain_actions, model_picker, takes, tiles
 from studio.ui.compat import event_data
 from studio.ui.context import UiContext, user_error
 from studio.ui.tiles import esc
+from studio.ui.unfetched import unfetched_note
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 HEAD_JS = (ASSETS / "viewer.js").read_text()    # the viewer's keyboard (Esc, arrows), focus and its head
@@ -113,7 +114,7 @@ def player_html(ctx: UiContext, ui: DetailUi, job: Job) -> str:
         return compare_html(ctx, ui, job)
     url, poster = ctx.url(ui.player, job.output_path), ctx.url(ui.player, job.poster_path)
     if not url:
-        return ""
+        return unfetched_note(job)
     return (f'<video src="{esc(url)}" poster="{esc(poster or "")}" controls loop playsinline preload="metadata" '
             f'aria-label="Clip: {esc(tiles.prompt_start(job, 60))}"></video>')
 

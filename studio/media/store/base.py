@@ -122,6 +122,11 @@ class MediaStore(abc.ABC):
         """A local path to the file for work that needs one (frame grab, stitch, an edit's source),
         valid inside the `with` block; a bucket's file is fetched into a bounded cache first."""
 
+    def cached_key(self, path: Path) -> str | None:
+        """The key whose copy in the bounded local cache `path` is, or None (not a cached copy; a folder has
+        no cache)."""
+        return None
+
     def fetch(self, location: str | None) -> Path | None:
         """A local path to the file for handing on at once (to Gradio's cache, a player, ffmpeg): a folder's
         own file, or a bucket's copy in the bounded local cache, left there at least the cache's grace

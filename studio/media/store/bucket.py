@@ -137,6 +137,9 @@ class BucketStore(MediaStore):
         with self.cache.use(key, lambda dest: self._download(key, dest)) as path:
             yield path
 
+    def cached_key(self, path: Path) -> str | None:
+        return self.cache.key_of(path)
+
     def delete(self, location: str) -> None:
         if local_path(location):
             self.disk.delete(location)
