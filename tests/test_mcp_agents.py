@@ -311,15 +311,23 @@ def record_of_list(result) -> list:
     return json.loads(texts(result)[0])
 
 
-def test_every_result_is_json(studio):
-    made = record_of(call(studio, "submit", {"variant": "t2v", "prompt": "json please", "duration": 3}))
-    for tool, args in [("list_jobs", {}), ("job_status", {"job_id": made["id"]}), ("quote", {"variant": "t2v"}),
-                       ("cancel_job", {"job_id": made["id"]})]:
-        result = call(studio, tool, args)
-        assert not result.isError, (tool, texts(result))
-        json.loads(texts(result)[0])  # not Python's repr: None, True and 'quotes' would fail here
-    refused = call(studio, "collect_again", {"job_id": made["id"]})  # cancelled: nothing to collect, in words
-    assert refused.isError and "collect again is for" in texts(refused)[0]
+def test_every_result_is_json(studio, emulator):
+    # Every task made during the test takes an hour at the emulator, so the job cannot end with a clip before
+    # collect_again: cancel_job finds it queued, being sent or running, and ends it cancelled (in time, or
+    # "stopped waiting", which is not collectable either); either way there is nothing to collect.
+    emulator.control.configure(task_seconds=3600)
+    try:
+        made = record_of(call(studio, "submit", {"variant": "t2v", "prompt": "json please", "duration": 3}))
+        for tool, args in [("list_jobs", {}), ("job_status", {"job_id": made["id"]}), ("quote", {"variant": "t2v"}),
+                           ("cancel_job", {"job_id": made["id"]})]:
+            result = call(studio, tool, args)
+            assert not result.isError, (tool, texts(result))
+            json.loads(texts(result)[0])  # not Python's repr: None, True and 'quotes' would fail here
+        assert json.loads(texts(result)[0])["state"] == "cancelled", texts(result)
+        refused = call(studio, "collect_again", {"job_id": made["id"]})  # cancelled: nothing to collect, in words
+        assert refused.isError and "collect again is for" in texts(refused)[0]
+    finally:
+        emulator.control.configure(task_seconds=TASK_SECONDS)
 
 
 # --- a "public" link (only the one loopback server the test allows) --------------------------------------
