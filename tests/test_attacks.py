@@ -221,9 +221,11 @@ def test_a_stranger_cannot_pick_star_or_board_another_users_clip_by_forging_even
         "a horse, dolly in", "720P", "16:9", 3, False, "", api_name="/text_to_video")
     with httpx.Client(timeout=60) as stranger:
         assert stranger.get(shared.url).status_code == 200  # a visitor of its own, with its own cookie
-        takes = event_of(shared, "hh-takes", "click")
-        pick = run_event(shared, stranger, takes, {"id": victim["id"]}, [])
-        made_up = run_event(shared, stranger, takes, {"id": "0" * 16}, [])
+        viewer = event_of(shared, "hh-detail-body", "click")  # the viewer's buttons: takes, lineage, actions
+        pick = run_event(shared, stranger, viewer, {"act": "pick", "id": victim["id"]})
+        made_up = run_event(shared, stranger, viewer, {"act": "pick", "id": "0" * 16})
+        star = run_event(shared, stranger, viewer, {"act": "fav", "id": victim["id"]})  # no clip open: refused
+        assert star["success"] is False and "Open a clip first" in star["output"]["error"]
         assert pick["success"] is False and made_up["success"] is False
         # the same words as for an id that does not exist: no hint that the victim's job is there
         assert pick["output"]["error"].replace(victim["id"], "ID") == made_up["output"]["error"].replace("0" * 16, "ID")
