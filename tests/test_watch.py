@@ -95,3 +95,12 @@ def test_only_the_tile_opened_last_is_drawn_when_opens_overlap():
     other = ("local", "session-b")
     assert latest.is_latest(other, latest.take(other))  # another page's clicks are its own
     assert latest.is_latest(PAGE, second)
+
+
+def test_a_redraw_that_read_the_viewer_before_a_click_steps_aside():
+    latest = Latest()
+    opened = latest.current(PAGE)  # the timer's redraw starts reading (nothing opened yet: 0)
+    assert latest.is_latest(PAGE, opened)
+    latest.take(PAGE)  # "pick this take" is clicked while the redraw reads
+    assert not latest.is_latest(PAGE, opened)  # its viewer would be older than the pick's: not drawn
+    assert latest.is_latest(PAGE, latest.current(PAGE))  # the redraw after the pick draws it

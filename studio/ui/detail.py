@@ -26,6 +26,7 @@ from studio.ui import chain_actions, model_picker, takes, tiles
 from studio.ui.compat import event_data
 from studio.ui.context import UiContext, user_error
 from studio.ui.tiles import esc
+from studio.ui.watch import page_of
 from studio.ui.unfetched import unfetched_note
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
@@ -336,6 +337,9 @@ def wire(ctx: UiContext, ui: DetailUi, redraw_after) -> Callable[[Caller, Job], 
         if name not in actions:
             return {}
         caller = ctx.caller(request)
+        page = page_of(caller, request)
+        if page:  # a timer's redraw that read the viewer before this act must not draw over its answer
+            ctx.opening.take(page)
         if not job_id and name not in ("open", "pick"):
             raise gr.Error("Open a clip first.", print_exception=False)
         fn, words = actions[name]

@@ -97,6 +97,10 @@ def wire(ctx: UiContext, live: Live, lib: library.LibraryUi, panel: detail.Detai
         now_token = ctx.studio.gallery.changed(caller)
         if now_token == token:
             return {live.token: gr.skip()}
+        page = page_of(caller, request)
+        # The viewer is drawn only if no tile or viewer action came in while this redraw read the ledger:
+        # an answer of this redraw would otherwise draw over that action's newer view (a take just picked).
+        opened = ctx.opening.current(page) if page else 0
         now = time.time()
         running = ctx.studio.gallery.page(caller, Filter(state="running"), limit=100).jobs
         expected = {j.id: s for j in running if (s := detail.expected_seconds(ctx, caller, j))}
@@ -107,7 +111,6 @@ def wire(ctx: UiContext, live: Live, lib: library.LibraryUi, panel: detail.Detai
         for variant_name, tab in by_variant.items():
             mine = [j for j in running if variant_of.get(j.request.variant.value) == variant_name]
             out[tab.result.runs] = runs_html(mine, expected, now)
-        page = page_of(caller, request)
         for job_id in ctx.watch.advance(page, {j.id for j in running}) if page else ():
             try:
                 job = ctx.studio.core.job(caller, job_id)
@@ -124,7 +127,7 @@ def wire(ctx: UiContext, live: Live, lib: library.LibraryUi, panel: detail.Detai
                             tab.result.video: gr.update(value=serve(ctx.studio.media_path(job.output_path)), autoplay=True),
                             tab.result.seed_used: seed_line(record), tab.result.record: record})
         out.update(storyboard.pruned(ctx, story, caller, shots))  # a shot deleted from the gallery leaves it
-        if selected:
+        if selected and (not page or ctx.opening.is_latest(page, opened)):
             try:
                 job = ctx.studio.core.job(caller, selected)
             except NotFound:

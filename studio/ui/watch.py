@@ -76,6 +76,12 @@ class Latest:
             self._last[page] = ticket
             return ticket
 
+    def current(self, page: tuple[str, str]) -> int:
+        """The ticket of the page's latest request so far, without taking one (a reader that must step
+        aside if a request is made while it works)."""
+        with self._lock:
+            return self._last.get(page, 0)
+
     def is_latest(self, page: tuple[str, str], ticket: int) -> bool:
         with self._lock:
             return self._last.get(page, ticket) == ticket
