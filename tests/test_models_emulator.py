@@ -4,13 +4,17 @@ words without a single retry."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from studio.jobs.ledger import Ledger
 from studio.jobs.library import Filter
 from studio.jobs.model import JobState
 from studio.media.inspect import probe_video
-from studio.service import LOCAL_OWNER
+from studio.service import LOCAL, LOCAL_OWNER
+from studio.ui import library, tiles
+from studio.ui.context import UiContext
 from tests.conftest import finish, submit
 
 PLAN_KEY = "sk-sp-test-plan-0003"
@@ -34,6 +38,14 @@ def test_a_wan_job_keeps_its_model_cost_and_the_rewritten_prompt(make_studio, em
     page = studio.ledger.library.page(LOCAL_OWNER, Filter(model="wan2.7"), None, 50)
     assert {j.id for j in page.jobs} == {wan.id, plain.id} and page.total == 2
     assert studio.ledger.library.models(LOCAL_OWNER) == sorted({"wan2.7", hh.model})
+    # the page: the gallery's backend filter lists the models too, and a tile names its model
+    ctx = UiContext(studio)
+    assert ("Wan 2.7", "model:wan2.7") in library.backend_choices(ctx, LOCAL)
+    wanted = library.filter_of(None, None, "model:wan2.7", "", False)
+    assert (wanted.model, wanted.backend) == ("wan2.7", None)
+    assert {j.id for j in studio.gallery.page(LOCAL, wanted, limit=50).jobs} == {wan.id, plain.id}
+    assert library.filter_of(None, None, backend, "", False).backend == backend
+    assert "Wan 2.7" in tiles.tile(wan, None, time.time())
 
 
 def test_used_up_plan_credits_fail_the_job_in_words_after_one_create(make_studio, emulator):

@@ -38,6 +38,10 @@ class Gallery:
         """The backends the caller's jobs ran on (the gallery's filter)."""
         return self.ledger.library.backends(caller.owner)
 
+    def models(self, caller: Caller) -> list[str]:
+        """The models the caller's jobs ran on (the gallery's filter)."""
+        return self.ledger.library.models(caller.owner)
+
     def favourite(self, caller: Caller, job_id: str, on: bool = True) -> Job:
         """Star a job (or take the star off); only the caller's own jobs."""
         self.core.job(caller, job_id)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import gradio as gr
 
+from studio import models
 from studio.errors import StudioError
 from studio.jobs.library import PAGE_SIZE, STATE_GROUPS, Filter, Page
 from studio.jobs.model import JobState
@@ -51,10 +52,16 @@ class LibraryUi:
         return [self.variant, self.state, self.backend, self.search, self.favourites]
 
 
+MODEL = "model:"  # the backend filter lists the models too: "model:wan2.7" filters by model
+
+
 def filter_of(variant: str | None, state: str | None, backend: str | None, search: str | None,
               favourites: bool | None) -> Filter:
+    backend = backend if isinstance(backend, str) else ""
+    model = backend[len(MODEL):][:64] if backend.startswith(MODEL) else None
     return Filter(variant=variant or None, state=state if state in STATE_GROUPS else None,
-                  backend=backend or None, search=(search or "")[:200], favourites=bool(favourites))
+                  backend=None if model is not None else backend or None, model=model or None,
+                  search=(search or "")[:200], favourites=bool(favourites))
 
 
 def render(ctx: UiContext) -> LibraryUi:
@@ -70,7 +77,7 @@ def render(ctx: UiContext) -> LibraryUi:
                                       elem_id="hh-f-variant")
                 state = gr.Dropdown(STATES, value="", show_label=False, container=False, min_width=110,
                                     elem_id="hh-f-state")
-                backend = gr.Dropdown([("Any backend", "")], value="", show_label=False, container=False,
+                backend = gr.Dropdown([("Any backend or model", "")], value="", show_label=False, container=False,
                                       min_width=110, elem_id="hh-f-backend")
 
             def clip_url(job_id: str, request: gr.Request) -> str | None:
@@ -117,8 +124,10 @@ def log_rows(ctx: UiContext, caller: Caller | None, search: str) -> list[list[st
 
 
 def backend_choices(ctx: UiContext, caller: Caller | None) -> list[tuple[str, str]]:
-    names = ctx.studio.gallery.backends(caller) if caller else []
-    return [("Any backend", "")] + [(n, n) for n in names]
+    if not caller:
+        return [("Any backend or model", "")]
+    return ([("Any backend or model", "")] + [(n, n) for n in ctx.studio.gallery.backends(caller)]
+            + [(models.label(m), MODEL + m) for m in ctx.studio.gallery.models(caller)])
 
 
 def wire(ctx: UiContext, ui: LibraryUi, panel, open_view, redraw_after) -> None:

@@ -12,6 +12,7 @@ import datetime as dt
 import html
 import time
 
+from studio import models
 from studio.jobs.library import Page
 from studio.jobs.model import Job, JobState, Phase
 
@@ -168,7 +169,7 @@ def tile(job: Job, poster: str | None, now: float, expected: float | None = None
                    f'{running_bar(job, expected, now)}')
     elif job.state is not JobState.SUCCEEDED and poster:
         overlay = f'<div class="hh-flag hh-flag-{state}">{esc(state_words(job))}</div>'
-    meta = " · ".join(p for p in (job.request.variant.title, length(job), money(job)) if p)
+    meta = " · ".join(p for p in (job.request.variant.title, models.label(job.model), length(job), money(job)) if p)
     label = f"{prompt_start(job, 60)}, {meta}, {state_words(job)}"
     return (
         f'<article class="hh-tile hh-s-{state}" data-id="{esc(job.id)}" tabindex="0" role="button" '
