@@ -80,16 +80,23 @@ def frame_at(video: str | Path, seconds: float, threads: str = "AUTO") -> Image.
             stream.thread_type = threads
             target = max(0.0, float(seconds))
             c.seek(int(target / stream.time_base), stream=stream, backward=True)
-            chosen = None
-            for frame in c.decode(stream):
-                if chosen is not None and frame.time is not None and frame.time > target + 1e-6:
-                    break
-                chosen = frame
+            chosen = _shown_at(c.decode(stream), target)
             if chosen is None:
                 raise InputError(f"No frame could be decoded from {Path(video).name}.")
             return _upright(chosen)
     except av.FFmpegError as e:
         raise InputError(f"{Path(video).name} could not be decoded ({e.strerror or e}).") from None
+
+
+def _shown_at(frames, seconds: float):
+    """Of decoded frames in order, the one on screen at `seconds` (the last one before the next starts);
+    None if none decodes."""
+    chosen = None
+    for frame in frames:
+        if chosen is not None and frame.time is not None and frame.time > seconds + 1e-6:
+            break
+        chosen = frame
+    return chosen
 
 
 def _upright(frame) -> Image.Image:
@@ -134,12 +141,7 @@ def _check_start(path: str | Path, seconds: float) -> Image.Image:
     import av
 
     with av.open(str(path)) as c:
-        stream = c.streams.video[0]
-        chosen = None
-        for frame in c.decode(stream):
-            if chosen is not None and frame.time is not None and frame.time > seconds + 1e-6:
-                break
-            chosen = frame
+        chosen = _shown_at(c.decode(c.streams.video[0]), seconds)
     if chosen is None:
         raise StudioError(f"{Path(path).name} is not a playable MP4: its first frame does not decode.")
     return _upright(chosen)
