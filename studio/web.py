@@ -32,6 +32,7 @@ from studio.guards import LOOPBACK_HOSTS, FileReferences, SameOrigin
 from studio.upload_guard import UploadGuard
 from studio.service import Studio
 from studio.ui.app import build, launch_options
+from studio.ui import mcp_files
 from studio.ui.compat import mark_launched, pin_mcp_client
 
 
@@ -51,7 +52,8 @@ def create_app(studio: Studio) -> FastAPI:
     demo = build(studio).queue(default_concurrency_limit=8)
     app = gr.mount_gradio_app(app, demo, path="/", **launch_options(studio))
     mark_launched(demo)  # what launch() would set: Gradio then refuses files it did not receive
-    pin_mcp_client(demo, own_url(studio.settings.host, studio.settings.port))
+    # tool calls' files go through studio.ui.mcp_files (links fetched, data: URLs decoded, checked)
+    pin_mcp_client(demo, own_url(studio.settings.host, studio.settings.port), files=mcp_files)
 
     # Starlette runs the last one added first: edge, framing, origin check, identity, file references, uploads.
     app.add_middleware(UploadGuard)

@@ -6,6 +6,7 @@ import gradio
 import gradio.mcp
 from gradio_client import Client
 
+from studio.ui import mcp_files
 from studio.ui.compat import GRADIO_VERSION, pin_mcp_client
 
 
@@ -25,7 +26,7 @@ def test_the_mcp_server_still_keeps_its_client_where_pin_mcp_client_replaces_it(
 def test_pin_mcp_client_leaves_a_studio_without_mcp_alone():
     with gradio.Blocks() as demo:
         gradio.Textbox()
-    pin_mcp_client(demo, "http://127.0.0.1:1/")  # no MCP server object: nothing to pin, no error
+    pin_mcp_client(demo, "http://127.0.0.1:1/", files=mcp_files)  # no MCP server object: nothing to pin, no error
     assert getattr(demo, "mcp_server_obj", None) is None
 
 

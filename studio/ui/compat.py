@@ -26,7 +26,7 @@ UPLOAD_ROUTE = "/gradio_api/upload"  # the one POST whose body is multipart (fil
 CSS_TEST_IDS = ("image", "video", "block-label", "upload-text")
 
 
-def pin_mcp_client(blocks: gr.Blocks, own_url: str) -> None:
+def pin_mcp_client(blocks: gr.Blocks, own_url: str, files) -> None:
     """Gradio's MCP server calls the studio's own queue through a gradio_client it creates on the first tool
     call and then keeps for every caller (gradio/mcp.py, GradioMCPServer._get_or_create_client).
 
@@ -34,6 +34,8 @@ def pin_mcp_client(blocks: gr.Blocks, own_url: str) -> None:
     request's Host and X-Forwarded-Host headers: a stranger's first call would choose the host that every
     later caller's tool calls (with their tokens and cookies) go to. And gradio_client, given no token,
     sends the server's own HF_TOKEN on every call, so every MCP caller would act as the server's account.
+
+    files: the module that turns a tool call's file arguments into checked uploads (studio.ui.mcp_files).
 
     Here the client is the studio's own loopback address, always, and carries no token or cookie of its
     own: each call carries only the headers of the MCP request it serves (its caller's own credentials).
@@ -58,10 +60,7 @@ def pin_mcp_client(blocks: gr.Blocks, own_url: str) -> None:
         return state["client"]
 
     server._get_or_create_client = own_client
-    # imported here: it imports the upload checks, which import this module
-    from studio.ui import mcp_files
-
-    serve_agents(server, mcp_files)
+    serve_agents(server, files)
 
 
 def _upload_nothing(client) -> None:
