@@ -37,14 +37,16 @@ def chain_html(ctx: UiContext, caller: Caller, job: Job) -> str:
     parts = ['<section class="hh-chain" id="hh-chain" aria-labelledby="hh-chain-h">'
              '<h3 id="hh-chain-h" class="hh-chain-title">Make the next shot from this clip</h3>']
     if usable:
-        try:
-            final = ctx.studio.chain.offer_final(caller, job.id).quote
-            free = " · free here" if job.is_test else ""
-            parts.append(f'<button type="button" class="hh-dbtn hh-primary" data-act="final" id="hh-final">'
-                         f'Final at 1080P, same seed · ${final.total:.2f} (the draft was ${final.draft.total:.2f})'
-                         f'{free}</button>')
-        except StudioError:
-            pass  # already 1080P: it is its own final
+        if job.request.resolution != "1080P":  # a 1080P clip is its own final
+            try:
+                final = ctx.studio.chain.offer_final(caller, job.id).quote
+            except StudioError as e:  # no final can be made of it: say why instead of a button
+                parts.append(f'<p class="hh-note">No 1080P final: {esc(str(e))}</p>')
+            else:
+                free = " · free here" if job.is_test else ""
+                parts.append(f'<button type="button" class="hh-dbtn hh-primary" data-act="final" id="hh-final">'
+                             f'Final at 1080P, same seed · ${final.total:.2f} (the draft was '
+                             f'${final.draft.total:.2f}){free}</button>')
         counts = "".join(f'<label><input type="radio" name="count" value="{n}"{" checked" if n == 2 else ""}> '
                          f'{n}</label>' for n in (2, 3, 4))
         parts.append(f'<div class="hh-actions"><fieldset class="hh-radios" id="hh-takes-count">'
