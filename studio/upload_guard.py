@@ -31,6 +31,7 @@ class Parts:
     def __init__(self, boundary: bytes):
         self.files = 0
         self.problem: str | None = None
+        self.readable = True  # False once the body proved not to be multipart (Gradio's parser refuses it)
         self._field = self._value = self._disposition = b""
         self._parser = MultipartParser(boundary, {
             "on_header_field": lambda data, start, end: self._add("_field", data[start:end]),
@@ -61,11 +62,11 @@ class Parts:
 
     def feed(self, chunk: bytes) -> str | None:
         """Read one more chunk of the body; the refusal once something is wrong (it stays)."""
-        if self.problem is None and chunk:
+        if self.problem is None and self.readable and chunk:
             try:
                 self._parser.write(chunk)
-            except MultipartParseError:
-                pass  # not multipart at all: Gradio's own parser refuses it in its words
+            except MultipartParseError:  # not multipart at all: Gradio's own parser refuses it in its words,
+                self.readable = False    # and the rest of the body is not read here
         return self.problem
 
 
