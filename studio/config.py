@@ -235,30 +235,6 @@ def _url(name: str, raw: str) -> str:
     return url
 
 
-def _megabytes(get, name: str, default: float) -> float:
-    raw = get(name)
-    try:
-        value = float(raw) if raw is not None else default
-    except ValueError:
-        value = -1.0
-    if not (value >= 0 and value < 1e7):
-        raise ValueError(f"{name}={raw!r} must be a number of megabytes, 0 or more (default {default:g}).")
-    return value
-
-
-def _seconds(get, name: str, default: float) -> float:
-    raw = get(name)
-    if raw is None:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not 0 < value < 1e9:
-        raise ValueError(f"{name}={raw!r} must be a number of seconds above 0, e.g. 1800.")
-    return value
-
-
 def _database_url(raw: str | None) -> str | None:
     if raw is None:
         return None
