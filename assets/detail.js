@@ -1,6 +1,8 @@
 // The viewer's body (studio.ui.detail, studio.ui.chain_actions): its buttons as events with the values the
 // user set beside them. `click`: the viewer's own actions; `select`: those that fill a tab; `submit`: the
 // storyboard. Delete asks first, here; the number of variations relabels its button here.
+// The page's count of opens, sent with each: the server draws only the latest, whatever order they arrive in.
+const nextOpen = () => (window.hhOpenSeq = (window.hhOpenSeq || 0) + 1);
 const SELECT = ['to_first', 'to_slot', 'as_png', 'load', 'to_edit', 'trim_first'];
 const money = (amount, test) => test ? `free here (≈ $${amount.toFixed(2)} on HappyHorse)` : `≈ $${amount.toFixed(2)}`;
 const valueOf = (name) => {
@@ -11,7 +13,7 @@ const valueOf = (name) => {
 };
 element.addEventListener('click', (e) => {
   const link = e.target.closest('[data-open]');
-  if (link) { e.preventDefault(); trigger('click', {act: 'open', id: link.dataset.open}); return; }
+  if (link) { e.preventDefault(); trigger('click', {act: 'open', id: link.dataset.open, seq: nextOpen()}); return; }
   const pick = e.target.closest('[data-pick]');
   if (pick) { e.preventDefault(); trigger('click', {act: 'pick', id: pick.dataset.pick}); return; }
   const all = e.target.closest('[data-act=all]');

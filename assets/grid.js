@@ -2,6 +2,8 @@
 // Click or Enter opens a clip, the star toggles a favourite, hovering a finished
 // clip plays it muted, and reaching the end of the grid asks for the next page.
 (() => {
+  // The page's count of opens, sent with each: the server draws only the latest, whatever order they arrive in.
+  const nextOpen = () => (window.hhOpenSeq = (window.hhOpenSeq || 0) + 1);
   const tileOf = (t) => t && t.closest && t.closest('.hh-tile');
   element.addEventListener('click', (e) => {
     const act = e.target.closest('[data-act]');
@@ -19,13 +21,13 @@
     }
     element.querySelectorAll('.hh-tile.hh-open').forEach((t) => t.classList.remove('hh-open'));
     tile.classList.add('hh-open');
-    trigger('click', {act: 'open', id: tile.dataset.id});
+    trigger('click', {act: 'open', id: tile.dataset.id, seq: nextOpen()});
   });
   element.addEventListener('keydown', (e) => {
     const tile = tileOf(e.target);
     if (tile && (e.key === 'Enter' || e.key === ' ') && e.target === tile) {
       e.preventDefault();
-      trigger('click', {act: 'open', id: tile.dataset.id});
+      trigger('click', {act: 'open', id: tile.dataset.id, seq: nextOpen()});
     }
   });
 

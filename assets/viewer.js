@@ -3,6 +3,8 @@
 // the gallery as it is shown. Its head's buttons are `click` events (favourite, close).
 // Gradio mounts the viewer each time it is shown: the page-wide listeners are added once and always use
 // the latest mount (window.hhViewer).
+// The page's count of opens, sent with each: the server draws only the latest, whatever order they arrive in.
+const nextOpen = () => (window.hhOpenSeq = (window.hhOpenSeq || 0) + 1);
 const viewer = window.hhViewer = Object.assign(window.hhViewer || {}, {element, trigger});
 const dialogOf = () => document.getElementById('hh-detail');
 const dialog = dialogOf();
@@ -37,7 +39,7 @@ if (!viewer.listening) {
     all.forEach((t) => t.classList.remove('hh-open'));
     next.classList.add('hh-open');
     next.scrollIntoView({block: 'nearest'});
-    viewer.trigger('click', {act: 'open', id: next.dataset.id});
+    viewer.trigger('click', {act: 'open', id: next.dataset.id, seq: nextOpen()});
   };
   viewer.close = () => {
     const tile = tileFor(viewer.from) || tileFor(shownId());

@@ -9,7 +9,7 @@ from studio import pricing, variants
 from studio.jobs.model import Job, JobState
 from studio.service import Caller
 from studio.ui import live
-from studio.ui.watch import Latest, Watch, page_of
+from studio.ui.watch import Latest, Watch, page_of, seq_of
 
 PAGE = ("local", "session-a")
 
@@ -104,3 +104,22 @@ def test_a_redraw_that_read_the_viewer_before_a_click_steps_aside():
     latest.take(PAGE)  # "pick this take" is clicked while the redraw reads
     assert not latest.is_latest(PAGE, opened)  # its viewer would be older than the pick's: not drawn
     assert latest.is_latest(PAGE, latest.current(PAGE))  # the redraw after the pick draws it
+
+
+def test_opens_count_in_the_order_the_user_clicked_whatever_order_they_arrive_in():
+    latest = Latest()
+    second = latest.take(PAGE, seq=2)  # the second click reached the server first
+    first = latest.take(PAGE, seq=1)
+    assert first == Latest.STALE and not latest.is_latest(PAGE, first)
+    assert latest.is_latest(PAGE, second)
+    action = latest.take(PAGE)  # an action on the open clip (no seq) still steps a redraw aside
+    assert not latest.is_latest(PAGE, second) and latest.is_latest(PAGE, action)
+    third = latest.take(PAGE, seq=3)
+    assert latest.is_latest(PAGE, third) and latest.take(PAGE, seq=3) == Latest.STALE  # a repeated seq
+
+
+def test_a_seq_is_taken_only_as_a_plain_positive_int():
+    assert seq_of({"seq": 7}) == 7
+    for bad in (0, -1, True, 2**60, 1.5, "7", None, [7]):
+        assert seq_of({"seq": bad}) is None, bad
+    assert seq_of({}) is None

@@ -26,7 +26,7 @@ from studio.ui import chain_actions, model_picker, takes, tiles
 from studio.ui.compat import event_data
 from studio.ui.context import UiContext, user_error
 from studio.ui.tiles import esc
-from studio.ui.watch import page_of
+from studio.ui.watch import page_of, seq_of
 from studio.ui.unfetched import unfetched_note
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
@@ -338,8 +338,9 @@ def wire(ctx: UiContext, ui: DetailUi, redraw_after) -> Callable[[Caller, Job], 
             return {}
         caller = ctx.caller(request)
         page = page_of(caller, request)
-        if page:  # a timer's redraw that read the viewer before this act must not draw over its answer
-            ctx.opening.take(page)
+        # A timer's redraw that read the viewer before this act must not draw over its answer, and an
+        # open (the arrows, a lineage link) clicked before another one must not either.
+        ticket = ctx.opening.take(page, seq_of(data) if name == "open" else None) if page else None
         if not job_id and name not in ("open", "pick"):
             raise gr.Error("Open a clip first.", print_exception=False)
         fn, words = actions[name]
@@ -349,6 +350,8 @@ def wire(ctx: UiContext, ui: DetailUi, redraw_after) -> Callable[[Caller, Job], 
             raise user_error(e, "Not found" if name == "open" else "Not done") from None
         if words:
             gr.Info(words(job))
+        if name == "open" and page and not ctx.opening.is_latest(page, ticket):
+            return {}  # a clip opened later is on its way
         return open_view(caller, job) if job.deleted_at is None else closed(ui)
 
     private = {"api_visibility": "private", "show_progress": "hidden"}

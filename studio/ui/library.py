@@ -22,7 +22,7 @@ from studio.service import Caller
 from studio.ui import tiles
 from studio.ui.compat import event_data
 from studio.ui.context import UiContext, user_error
-from studio.ui.watch import page_of
+from studio.ui.watch import page_of, seq_of
 
 MAX_SHOWN = 480
 LOG_ROWS = 500
@@ -162,6 +162,8 @@ def wire(ctx: UiContext, ui: LibraryUi, panel, open_view, redraw_after) -> None:
             shown, after = window(act, shown, after, filter, caller)
             return {ui.shown: shown, ui.after: after,
                     ui.grid: draw(caller, shown, after, variant, state, backend, search, favourites)}
+        page = page_of(caller, request) if act != "fav" else None
+        ticket = ctx.opening.take(page, seq_of(data)) if page else None  # in the order the user clicked
         try:
             job = ctx.studio.core.job(caller, job_id)
             if act == "fav":
@@ -169,8 +171,8 @@ def wire(ctx: UiContext, ui: LibraryUi, panel, open_view, redraw_after) -> None:
                 return {ui.grid: draw(caller, shown, after, variant, state, backend, search, favourites)}
         except StudioError as e:
             raise user_error(e, "Not found") from None
-        page = page_of(caller, request)
-        ticket = ctx.opening.take(page) if page else 0
+        if page and not ctx.opening.is_latest(page, ticket):
+            return {}  # a tile clicked later is opening
         view = open_view(caller, job)
         return view if not page or ctx.opening.is_latest(page, ticket) else {}  # a later tile is opening
 

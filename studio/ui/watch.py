@@ -60,28 +60,45 @@ class Watch:
 
 
 class Latest:
-    """Per page, which of several overlapping requests of one kind came last: only its answer is drawn.
+    """Per page, which of several overlapping requests came last: only its answer is drawn.
 
     The page's clicks run side by side (the queue's concurrency), so a tile opened a moment ago can
-    finish after the one clicked next; the earlier answer then steps aside instead of replacing it.
+    finish after the one clicked next, and two clicks can even reach the server out of order. Each open
+    carries the page's own count of opens (`seq`, from the browser), so the order is the user's: an open
+    older than one already taken steps aside, and so does every answer taken before a later request.
+    A ticket is (the latest open's seq, requests taken): a request without a seq (an action on the open
+    clip) only moves the second part.
     """
+
+    STALE = (-1, -1)  # the ticket of an open that came after a newer one: never the latest
 
     def __init__(self, max_pages: int = MAX_PAGES):
         self._last = _Pages(max_pages)  # page -> the ticket of its latest request
         self._lock = threading.Lock()
 
-    def take(self, page: tuple[str, str]) -> int:
+    def take(self, page: tuple[str, str], seq: int | None = None) -> tuple[int, int]:
+        """A ticket for a request; `seq` is the page's count of opens (a positive int), if it sent one."""
         with self._lock:
-            ticket = self._last.seen(page, 0) + 1
-            self._last[page] = ticket
+            opened, taken = self._last.seen(page, (0, 0))
+            if seq is not None:
+                if seq <= opened:
+                    return self.STALE
+                opened = seq
+            self._last[page] = ticket = (opened, taken + 1)
             return ticket
 
-    def current(self, page: tuple[str, str]) -> int:
+    def current(self, page: tuple[str, str]) -> tuple[int, int]:
         """The ticket of the page's latest request so far, without taking one (a reader that must step
         aside if a request is made while it works)."""
         with self._lock:
-            return self._last.get(page, 0)
+            return self._last.get(page, (0, 0))
 
-    def is_latest(self, page: tuple[str, str], ticket: int) -> bool:
+    def is_latest(self, page: tuple[str, str], ticket: tuple[int, int]) -> bool:
         with self._lock:
-            return self._last.get(page, ticket) == ticket
+            return ticket != self.STALE and self._last.get(page, ticket) == ticket
+
+
+def seq_of(data: dict) -> int | None:
+    """The page's count of opens sent with a click, if it is one (a browser's number, so checked)."""
+    seq = data.get("seq")
+    return seq if type(seq) is int and 0 < seq < 2**53 else None
