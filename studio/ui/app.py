@@ -77,7 +77,7 @@ def build(studio: Studio) -> gr.Blocks:
         open_view = detail.wire(ctx, panel, redraw_after)
         chain_actions.wire(ctx, panel.body, panel.notes, panel.selected, tabs, tab_box, redraw_after)
         storyboard.wire(ctx, story, panel.body, panel.selected, open_view, panel.outputs, redraw_after)
-        library.wire(ctx, lib, panel, open_view, redraw_after)
+        library.wire(ctx, lib, panel, open_view, redraw_after, story)
         compare_restore = compare_view.wire(ctx, versus, tabs, open_view, panel.outputs, redraw_after)
         for tab in tabs:
             form.wire(ctx, tab)
