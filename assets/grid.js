@@ -15,6 +15,8 @@
   // (text written only when it changes: the observer below would otherwise see its own writes forever)
   const say = (text) => { const n = element.querySelector('.hh-bulk-n'); if (n && n.textContent !== text) n.textContent = text; };
 
+  // (every write below changes only what differs: the observer sees paint's own writes and must settle)
+  const put = (el, name, value) => { if (el.getAttribute(name) !== value) el.setAttribute(name, value); };
   // Draw the mode and the picks on whatever the server drew last (a redraw replaces the grid's HTML).
   const paint = () => {
     const lib = element.querySelector('.hh-lib');
@@ -24,22 +26,23 @@
     lib.classList.toggle('hh-selecting', selecting);
     const mode = element.querySelector('.hh-selmode');
     if (mode) {
-      mode.setAttribute('aria-pressed', String(selecting));
+      put(mode, 'aria-pressed', String(selecting));
       const words = selecting ? 'Cancel selection' : 'Select';
       if (mode.textContent !== words) mode.textContent = words;
     }
     const bar = element.querySelector('.hh-bulk');
-    if (bar) bar.hidden = !selecting;
+    if (bar && bar.hidden !== !selecting) bar.hidden = !selecting;
     shownTiles().forEach((t) => {
       const on = picked.has(t.dataset.id);
       t.classList.toggle('hh-picked', on);
       const box = t.querySelector('.hh-pick');
-      if (box) { box.checked = on; box.tabIndex = selecting ? 0 : -1; }
-      if (selecting) t.setAttribute('aria-pressed', String(on)); else t.removeAttribute('aria-pressed');
+      if (box) { box.checked = on; put(box, 'tabindex', selecting ? '0' : '-1'); }
+      if (selecting) put(t, 'aria-pressed', String(on)); else if (t.hasAttribute('aria-pressed')) t.removeAttribute('aria-pressed');
     });
     say(`${picked.size} selected`);
     element.querySelectorAll('.hh-bulk [data-bulk]').forEach((b) => {
-      if (!['all', 'done', 'keep', 'really'].includes(b.dataset.bulk)) b.disabled = picked.size === 0;
+      const off = !['all', 'done', 'keep', 'really'].includes(b.dataset.bulk) && picked.size === 0;
+      if (b.disabled !== off) b.disabled = off;
     });
   };
   const pick = (tile, on, range) => {
@@ -87,10 +90,12 @@
     if (what === 'board') { trigger('click', {act: 'several', op: 'board', ids}); return; }
     if (what === 'download') download();
   };
-  // A redraw brings a new .hh-lib: paint the mode and the picks on it.
+  // A redraw brings a new .hh-lib (or Gradio patches the old one): paint the mode and the picks on it.
+  if (typeof watch === 'function') watch('value', () => paint());
   new MutationObserver((changes) => {
-    if (changes.some((c) => [...c.addedNodes].some((n) => n.nodeType === 1 && (n.matches('.hh-lib, .hh-tile') || n.querySelector('.hh-lib'))))) paint();
-  }).observe(element, {childList: true, subtree: true});
+    if (changes.some((c) => (c.type === 'attributes' && c.target.matches('.hh-lib, .hh-tile, .hh-bulk')) ||
+        [...c.addedNodes].some((n) => n.nodeType === 1 && (n.matches('.hh-lib, .hh-tile') || n.querySelector('.hh-lib'))))) paint();
+  }).observe(element, {childList: true, subtree: true, attributes: true, attributeFilter: ['class', 'hidden']});
 
   element.addEventListener('change', (e) => {
     if (e.target.matches('select[data-act="sort"]')) trigger('click', {act: 'sort', sort: e.target.value});
@@ -184,4 +189,26 @@
     element.querySelectorAll('.hh-more[data-key]').forEach((b) => { io.unobserve(b); io.observe(b); });
   }).observe(element, {childList: true, subtree: true, attributes: true, attributeFilter: ['data-key']});
   element.querySelectorAll('.hh-more').forEach((b) => io.observe(b));
+
+  // Issue #23 item 6: Gradio's dropdowns open their list when they get focus, so Tab through the gallery's
+  // filters popped all three open. A focus that no pointer caused (the keyboard's) is stopped before it reaches
+  // the dropdown (capture phase, on the window); the list then opens by click, or by ArrowDown / typing.
+  if (!window.hhQuietDropdowns) {
+    window.hhQuietDropdowns = true;
+    let pointerAt = 0;
+    window.addEventListener('pointerdown', () => { pointerAt = Date.now(); }, true);
+    const filterBox = (t) => t && t.matches && t.matches('#hh-filters input');
+    window.addEventListener('focus', (e) => {
+      if (filterBox(e.target) && Date.now() - pointerAt > 600) e.stopPropagation();
+    }, true);
+    // Tab leaving a dropdown: its own key handler would leave the list drawn open behind the focus, so it never
+    // sees the Tab; an open list is closed as Escape closes it, and the focus moves on as Tab moves it.
+    window.addEventListener('keydown', (e) => {
+      if (e.key !== 'Tab' || !filterBox(e.target) || !e.isTrusted) return;
+      e.stopPropagation();
+      if (e.target.getAttribute('aria-expanded') === 'true') {
+        e.target.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape', bubbles: true}));
+      }
+    }, true);
+  }
 })();
