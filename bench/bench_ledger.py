@@ -176,7 +176,7 @@ def orders(n: int, postgres: bool) -> None:
             cells = []
             for sort in SORTS:
                 flt = Filter(sort=sort)
-                select, args = led.library.query(ONE, flt, None, n // 2)
+                [(select, args)] = led.library.query(ONE, flt, None, n // 2)
                 with led.store.read() as db:
                     middle = Job.from_row(db.execute(select, args).fetchall()[-1])
                 cursor = Cursor.after(middle, sort)

@@ -184,7 +184,7 @@ class Library:
         """One page of the owner's jobs in the filter's order (newest first by default), with the count of
         all that match; `after` must be a cursor of the same order (a page read in another is refused)."""
         where, args = filter.where(owner, self.store.prompt, SEARCH[self.store.dialect])
-        select, select_args = self.query(owner, filter, after, limit + 1)
+        selects = self.query(owner, filter, after, limit + 1)
         with self.store.read() as db:
             if filter.everything:  # kept as jobs change (gallery_index): no count of every job
                 total = int(db.execute("SELECT COALESCE(SUM(shown), 0) AS n FROM owner_days WHERE owner = ?",
@@ -193,22 +193,38 @@ class Library:
                 total = db.execute(f"SELECT COUNT(*) AS n FROM jobs WHERE {where}", args).fetchone()["n"]
             unfinished = db.execute(f"SELECT COUNT(*) AS n FROM jobs WHERE owner = ? AND deleted_at IS NULL "
                                     f"AND {UNFINISHED}", (owner,)).fetchone()["n"]
-            rows = db.execute(select, select_args).fetchall()
+            rows: list = []
+            for select, select_args in selects:  # each a seek in the order's index
+                if len(rows) <= limit:
+                    rows += db.execute(select, select_args).fetchall()[:limit + 1 - len(rows)]
         jobs = [Job.from_row(r) for r in rows[:limit]]
         more = len(rows) > limit and jobs
         return Page(jobs, total, Cursor.after(jobs[-1], filter.sort) if more else None, unfinished, filter)
 
-    def query(self, owner: str, filter: Filter, after: Cursor | None, limit: int) -> tuple[str, list[Any]]:
-        """The SELECT of up to `limit` jobs after the cursor, in the filter's order, and its parameters."""
-        if after is not None and (after.sort != filter.sort or (after.key is None) != (SORTS[filter.sort][0] is None)):
+    def query(self, owner: str, filter: Filter, after: Cursor | None, limit: int) -> list[tuple[str, list[Any]]]:
+        """The SELECTs of up to `limit` jobs after the cursor in the filter's order, with their parameters: run
+        in turn until `limit` rows came back, their rows follow each other in that order. One for the first page
+        and for the orders by time; an order by a key after a cursor takes two (the rest of the cursor's tie
+        in that key, then the lower keys): a cost is one of a few prices, so a tie holds thousands of jobs, and
+        neither store seeks a row value that starts with an expression into the middle of one."""
+        key, down = SORTS[filter.sort]
+        if after is not None and (after.sort != filter.sort or (after.key is None) != (key is None)):
             raise InputError(STALE_PAGE)
         where, args = filter.where(owner, self.store.prompt, SEARCH[self.store.dialect])
-        order, row = filter.order()
-        if after is not None:  # one row-value comparison: both stores seek it in the order's index
-            start = ([] if after.key is None else [after.key]) + [after.created_at, after.job_id]
-            where += f" AND {row} {'<' if SORTS[filter.sort][1] else '>'} ({', '.join('?' * len(start))})"
-            args = [*args, *start]
-        return f"SELECT * FROM jobs WHERE {where} ORDER BY {order} LIMIT ?", [*args, int(limit)]
+        order, _ = filter.order()
+        beyond = "<" if down else ">"
+
+        def select(more: str, more_args: list, by: str = order) -> tuple[str, list[Any]]:
+            return f"SELECT * FROM jobs WHERE {where}{more} ORDER BY {by} LIMIT ?", [*args, *more_args, int(limit)]
+
+        if after is None:
+            return [select("", [])]
+        tail = [after.created_at, after.job_id]
+        if key is None:
+            return [select(f" AND (created_at, id) {beyond} (?, ?)", tail)]
+        in_tie = ", ".join(order.split(", ")[-2:])  # the key is one value there: SQLite would sort by it in a temp b-tree
+        return [select(f" AND {key} = ? AND (created_at, id) {beyond} (?, ?)", [after.key, *tail], in_tie),
+                select(f" AND {key} {beyond} ?", [after.key])]
 
     def own(self, owner: str, ids: list[str]) -> list[Job]:
         """The owner's shown (not deleted) jobs among these ids, in no particular order; ids of other owners'

@@ -87,8 +87,8 @@ class Gallery:
     def favourite_several(self, caller: Caller, ids, on: bool = True) -> Several:
         """Star (or unstar) several of the caller's clips."""
         jobs, missing = self.own(caller, ids)
-        done = [self.ledger.update(j.id, favourite=1 if on else 0) for j in jobs if bool(j.favourite) != on]
-        return Several([j for j in done if j] + [j for j in jobs if bool(j.favourite) == on], missing)
+        done = [j if bool(j.favourite) == on else self.ledger.update(j.id, favourite=1 if on else 0) for j in jobs]
+        return Several([j for j in done if j], missing)
 
     def delete_several(self, caller: Caller, ids) -> Several:
         """Delete several finished clips (see delete); a job still running is left alone and counted."""
