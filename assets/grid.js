@@ -67,12 +67,17 @@
     say(`Packing ${picked.size} clips…`);
     let answer;
     try { answer = await server.zip_url([...picked]); } catch (err) { answer = {error: 'The download failed: try again.'}; }
-    if (!answer || answer.error || !answer.url) { say((answer && answer.error) || 'Nothing to download.'); return; }
+    if (!answer || answer.error || !answer.url) {
+      say((answer && answer.error) || 'Nothing to download.');
+      setTimeout(paint, 6000);
+      return;
+    }
     const a = document.createElement('a');
     a.href = answer.url; a.download = answer.name || 'clips.zip';
     document.body.appendChild(a); a.click(); a.remove();
     say(`Downloading ${answer.count} clip${answer.count === 1 ? '' : 's'}` +
         (answer.left ? ` (${answer.left} left out: not found or not finished)` : ''));
+    setTimeout(paint, 5000);  // then the count again
   };
   const bulk = (what) => {
     const ids = [...picked];
