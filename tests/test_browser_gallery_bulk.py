@@ -53,6 +53,7 @@ def test_the_order_and_the_select_mode(browser, gallery_app, view):
                              "created_at DESC, id DESC LIMIT 1").fetchone()[0]
     assert tiles(page).first.get_attribute("data-id") == dearest
     assert page.locator("#hh-gallery select[data-act='sort']").input_value() == "cost"  # drawn again, still cost
+    page.locator("#hh-gallery .hh-gbar").scroll_into_view_if_needed()  # (on a phone the gallery is below the form)
     shot(page, "gallery-sort-cost")
     sort = page.locator("#hh-gallery select[data-act='sort']")
     sort.select_option("length")
@@ -156,6 +157,10 @@ def test_the_job_log_shows_the_whole_prompt(browser, gallery_app):
     tiles(page).first.wait_for(timeout=30000)
     page.get_by_role("tab", name="Job log").click()
     page.locator("#hh-log-search textarea, #hh-log-search input").first.fill("(take 17)")
-    page.wait_for_function("document.querySelector('#hh-log').innerText.includes('(take 17)')", timeout=15000)
+    page.wait_for_function("""() => { const t = document.querySelector('#hh-log').innerText;
+        return t.includes('(take 17)') && !t.includes('eeeeeeeeeeeeeeee'); }""", timeout=15000)  # searched
+    page.locator("#hh-log").scroll_into_view_if_needed()
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the whole prompts make the page {overflow}px wider than the screen"
     shot(page, "job-log-whole-prompt")
     page.close()
