@@ -325,3 +325,36 @@ def test_the_viewer_is_a_named_dialog_that_the_keyboard_opens_walks_and_closes(b
     assert focused == second_id, f"focus went to {focused!r}, not the tile the viewer showed last"
     assert not page.errors, page.errors
     page.close()
+
+
+# --- skip links: from Generate, or the page's start, to the first clip in one key -------------------------
+
+@pytest.mark.parametrize("view", [DESKTOP, (390, 844, "dark")], ids=["desktop", "phone"])
+def test_a_skip_link_after_generate_and_at_the_start_takes_the_keyboard_to_the_first_clip(browser, page_app, view):
+    page = open_page(browser, page_app.url, view)
+    first = page.locator("#hh-gallery .hh-tile[data-id]").first
+    first.wait_for(timeout=30000)
+    first_id = first.get_attribute("data-id")
+    generate = page.locator("button.hh-generate").filter(visible=True).first
+    page.wait_for_function("document.querySelectorAll('.hh-gobar > .hh-skip').length > 0", timeout=10000)
+    generate.evaluate("b => { b.disabled = false; b.focus(); }")  # Tab from Generate, whatever the form holds
+    for _ in range(3):  # past "Compare models…" when the tab has it
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.classList.contains('hh-skip')"):
+            break
+    skip = page.locator(":focus")
+    assert skip.inner_text() == "Skip to the gallery"
+    assert skip.bounding_box()["y"] >= 0, "a focused skip link shows on screen"
+    shot(page, "skip-link")
+    page.keyboard.press("Enter")
+    page.wait_for_function("(id) => document.activeElement && document.activeElement.dataset.id === id",
+                           arg=first_id, timeout=5000)
+
+    page.reload()  # from the page's start: its first Tab stop
+    first.wait_for(timeout=30000)
+    page.wait_for_function("!!document.querySelector('body > .hh-skip')", timeout=10000)
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to the gallery"
+    page.keyboard.press("Enter")
+    page.wait_for_function("(id) => document.activeElement && document.activeElement.dataset.id === id",
+                           arg=first_id, timeout=5000)
