@@ -3,7 +3,9 @@ inputs, then shape, then extras, then the quote beside the Generate button."""
 
 from __future__ import annotations
 
+import html
 import inspect
+import json
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -48,15 +50,8 @@ class Result:
     runs: gr.HTML
     quote: gr.Markdown
     button: gr.Button
-    latest: gr.Column
-    video: gr.Video
-    seed_used: gr.Markdown
-    record: gr.JSON
+    latest: gr.HTML       # the latest clip this tab made, its seed line and record (latest_html)
     compare: gr.Button | None = None  # "Compare models…": the same shot on 2-3 models (studio.ui.compare_view)
-
-    @property
-    def outputs(self) -> list[gr.components.Component]:
-        return [self.video, self.record]
 
     def button_label(self, started: int) -> str:
         return f"Generate{' another' if started else ''} · {self.label}"
@@ -137,12 +132,41 @@ def result_area(label: str, compare: str | None = None) -> Result:
                                interactive=False, scale=0, min_width=200)
             versus = (gr.Button("Compare models…", size="sm", scale=0, min_width=130, elem_id=f"hh-compare-{compare}",
                                 elem_classes=["hh-compare-go"]) if compare else None)
-    with gr.Column(visible=False, elem_classes=["hh-latest"]) as latest:
-        video = gr.Video(label="Latest from this tab", interactive=False, elem_classes=["hh-result"], height=220)
-        seed_used = gr.Markdown()
-        with gr.Accordion("Job record", open=False):
-            record = gr.JSON(label="Job record", show_label=False)
-    return Result(label, runs, quote, button, latest, video, seed_used, record, versus)
+    # One gr.HTML, not a column of video, seed line, accordion and JSON (issue #22): the API's clip and record
+    # are the outputs of the shared hidden pair in studio.ui.app.
+    latest = gr.HTML("", visible=False, elem_classes=["hh-latest"], apply_default_css=False)
+    return Result(label, runs, quote, button, latest, versus)
+
+
+def latest_html(url: str | None, poster: str | None, record: dict) -> str:
+    """The tab's latest clip: a native player (keyboard and screen readers get the browser's own controls),
+    the seed line and the job record in a closed <details>; every value escaped."""
+    esc = html.escape
+    prompt = " ".join(str((record.get("request") or {}).get("prompt") or "").split())[:60]
+    player = (f'<video src="{esc(url)}" poster="{esc(poster or "")}" controls autoplay playsinline '
+              f'preload="metadata" aria-label="Latest clip from this tab: {esc(prompt)}"></video>' if url else
+              '<p class="hh-muted">The clip is not on this server yet: open it in the gallery.</p>')
+    text = json.dumps(record, indent=2, ensure_ascii=False, default=str)
+    return (f'<section class="hh-latest-box" aria-label="Latest from this tab">'
+            f'<p class="hh-latest-title">Latest from this tab</p>{player}'
+            f'<p class="hh-seed-used">{seed_html(record)}</p>'
+            f'<details class="hh-record"><summary>Job record</summary><pre>{esc(text)}</pre></details></section>')
+
+
+def seed_html(record: dict | None) -> str:
+    """seed_line as escaped HTML (the latest clip's line is drawn in a gr.HTML)."""
+    if not record:
+        return ""
+    esc = html.escape
+    model = record.get("model_label")
+    line = (f"{esc(model) + ' · ' if isinstance(model, str) and model else ''}Seed used: "
+            f"<code>{esc(str(record.get('seed')))}</code> · job <code>{esc(str(record.get('id')))}</code> · "
+            f"{esc(str(record.get('backend')))}")
+    actual, written = record.get("actual_prompt"), (record.get("request") or {}).get("prompt")
+    if isinstance(actual, str) and actual.strip() and actual.strip() != (written or "").strip():
+        line += (f'<br><strong>Rewritten prompt</strong> (what the model ran): '
+                 f'{esc(" ".join(actual.split())[:4000])}')
+    return line
 
 
 def cost_doc(model_ids: list[str] | None = None) -> str:
@@ -195,10 +219,10 @@ def document_api(fn: Callable, inputs: list, returns: dict | None = None) -> Non
         document(component, "output", **schema)
 
 
-def result_api(result: Result) -> dict:
+def result_api(video: gr.Video, record: gr.JSON) -> dict:
     """How the job's two outputs read in the API: the clip and the named, documented job record."""
-    return {result.video: {"description": "the MP4 clip (the client downloads it and returns its local path)"},
-            result.record: {"type": "object", "additionalProperties": {}, "description": RECORD_DOC}}
+    return {video: {"description": "the MP4 clip (the client downloads it and returns its local path)"},
+            record: {"type": "object", "additionalProperties": {}, "description": RECORD_DOC}}
 
 
 def quote_text(ctx: UiContext, variant: Variant, **fields) -> str:

@@ -20,8 +20,8 @@ from studio.errors import NotFound, StudioError
 from studio.jobs.library import Filter
 from studio.jobs.model import Job, JobState
 from studio.ui import detail, library, storyboard, tiles
-from studio.ui.context import Submitted, UiContext, serve, user_error
-from studio.ui.controls import TabUi, seed_line
+from studio.ui.context import Submitted, UiContext, user_error
+from studio.ui.controls import TabUi, latest_html
 from studio.ui.watch import page_of
 
 TICK = 1.5
@@ -83,8 +83,7 @@ def wire(ctx: UiContext, live: Live, lib: library.LibraryUi, panel: detail.Detai
     itself for the first view (studio.ui.first_view)."""
     by_variant = {tab.api_name: tab for tab in tabs}
     variant_of = {"t2v": "text_to_video", "i2v": "image_to_video", "r2v": "reference_to_video", "edit": "video_edit"}
-    tab_outputs = [c for t in tabs for c in (t.result.runs, t.result.latest, t.result.video, t.result.seed_used,
-                                             t.result.record)]
+    tab_outputs = [c for t in tabs for c in (t.result.runs, t.result.latest)]
     outputs = [live.token, lib.grid, lib.backend, header, *tab_outputs, *panel.outputs,
                *story.outputs]
     inputs = [live.token, lib.shown, lib.after, *lib.filters, panel.selected, panel.seen, story.shots]
@@ -122,10 +121,10 @@ def wire(ctx: UiContext, live: Live, lib: library.LibraryUi, panel: detail.Detai
             toast(job)
             tab = by_variant.get(variant_of.get(job.request.variant.value, ""))
             if tab and job.state is JobState.SUCCEEDED:
-                record = job.public_record()
-                out.update({tab.result.latest: gr.update(visible=True),
-                            tab.result.video: gr.update(value=serve(ctx.studio.media_path(job.output_path)), autoplay=True),
-                            tab.result.seed_used: seed_line(record), tab.result.record: record})
+                block = tab.result.latest
+                drawn = latest_html(ctx.url(block, job.output_path), ctx.url(block, job.poster_path),
+                                    job.public_record())
+                out[block] = gr.update(visible=True, value=drawn)
         out.update(storyboard.pruned(ctx, story, caller, shots))  # a shot deleted from the gallery leaves it
         if selected and (not page or ctx.opening.is_latest(page, opened)):
             try:
