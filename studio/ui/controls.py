@@ -100,21 +100,22 @@ def prompt_box(label: str, placeholder: str, lines: int = 4) -> tuple[gr.Textbox
 def shape_controls(variant: Variant, model: str | None = None) -> Shape:
     """Resolution, ratio, duration, seed and watermark; the ratios are the model's (the picker changes them)."""
     ratios = models.family(model).ratios if model else RATIOS
-    with gr.Row():
-        resolution = gr.Radio(list(RESOLUTIONS), value=DEFAULT_RESOLUTION, label="Resolution",
-                              info="Draft at 720P (cheaper), make the final at 1080P.")
-        ratio = (gr.Radio(list(ratios), value=DEFAULT_RATIO, label="Aspect ratio")
-                 if variant in TAKES_RATIO else None)
+    # No gr.Row around pairs: with the model picker above them these fields are one run of form components,
+    # which Gradio draws in one Form (a Row each made two Rows and up to four Forms a tab, #22); studio.css
+    # puts the "hh-half" pairs side by side on a wide screen.
+    half = {"elem_classes": ["hh-half"]}
+    resolution = gr.Radio(list(RESOLUTIONS), value=DEFAULT_RESOLUTION, label="Resolution",
+                          info="Draft at 720P (cheaper), make the final at 1080P.", **half)
+    ratio = (gr.Radio(list(ratios), value=DEFAULT_RATIO, label="Aspect ratio", **half)
+             if variant in TAKES_RATIO else None)
     duration = (gr.Slider(MIN_SECONDS, MAX_SECONDS, value=DEFAULT_SECONDS, step=1, precision=0,
                           label="Duration (seconds)", info="Billed per second.")
                 if variant in TAKES_DURATION else None)
-    with gr.Row(elem_classes=["hh-seedrow"]):
-        seed = gr.Textbox(label="Seed", placeholder="empty = random", max_lines=1, scale=2,
-                          info="Same seed + same settings gives a similar take.")
-        # A textbox, so "empty = random" shows (gr.Number shows 0); the API takes a whole number or None.
-        document(seed, "input", type="integer", minimum=0, maximum=MAX_SEED)
-        watermark = gr.Checkbox(label="Watermark", value=False, scale=1,
-                                info="Provider's mark, bottom right.")
+    seed = gr.Textbox(label="Seed", placeholder="empty = random", max_lines=1, elem_classes=["hh-half", "hh-seed"],
+                      info="Same seed + same settings gives a similar take.")
+    # A textbox, so "empty = random" shows (gr.Number shows 0); the API takes a whole number or None.
+    document(seed, "input", type="integer", minimum=0, maximum=MAX_SEED)
+    watermark = gr.Checkbox(label="Watermark", value=False, info="Provider's mark, bottom right.", **half)
     return Shape(resolution, ratio, duration, watermark, seed)
 
 

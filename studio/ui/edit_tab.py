@@ -62,9 +62,10 @@ def render(ctx: UiContext) -> TabUi:
             refs = [image_input(slot_label(Variant.EDIT, i), height=120, min_width=90, elem_classes=["hh-slot"])
                     for i in range(1, SLOTS + 1)]
         sets = reference_sets.render("edit")
+        # the note first: the sound and shape fields after it are one run of form fields, one Form (#22)
+        gr.Markdown(model_note(backend), elem_classes=["hh-model-note"])
         audio = gr.Radio(AUDIO_CHOICES, value=AudioMode.AUTO.value, label="Sound",
                          info="Remove is done by the studio after the edit, at no extra cost.")
-        gr.Markdown(model_note(backend), elem_classes=["hh-model-note"])
         shape = shape_controls(Variant.EDIT)
         result = result_area("Video edit")
 
