@@ -1,7 +1,7 @@
 """Live advice beside the prompt, and the named `advise` API endpoint.
 
-Advice is shown as the user types and when images are uploaded; it never
-blocks Generate. A reference token naming an empty slot is shown here as the
+Advice is shown under the prompt's length (studio.ui.controls.prompt_box: one Markdown for both) as the
+user types and when images are uploaded; it never blocks Generate. A reference token naming an empty slot is shown here as the
 thing to fix first (Generate would refuse it with the same words).
 """
 
@@ -15,11 +15,6 @@ from studio.advice import AdviceItem, advise_prompt
 from studio.errors import StudioError
 from studio.service import Caller
 from studio.ui.context import UiContext, upload_path
-
-
-def render() -> gr.Markdown:
-    """The advice area; place it right under the prompt box."""
-    return gr.Markdown(elem_classes=["hh-advice"])
 
 
 def markdown(items: list[AdviceItem], problem: str | None = None) -> str:

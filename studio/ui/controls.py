@@ -61,8 +61,8 @@ class Result:
 class TabUi:
     """One variant's tab, ready for the app to wire: Generate is its named API endpoint.
 
-    quote and advise take the values of `inputs`, in order; the counter and the advice follow the form
-    (studio.ui.form).
+    quote and advise take the values of `inputs`, in order; `notes` (the prompt's length, then the advice)
+    follows the form (studio.ui.form).
     """
 
     api_name: str
@@ -71,8 +71,7 @@ class TabUi:
     generate: Callable[..., Awaitable]
     quote: Callable[..., str]
     prompt: gr.Textbox
-    counter: gr.Markdown
-    advice: gr.Markdown
+    notes: gr.Markdown                              # the prompt's length, then the advice (notes_text)
     advise: Callable[..., str]
     variant: str | None = None                     # "t2v"...: what a compare of this tab's shot makes
     fields: Callable[..., dict] | None = None      # the values of `inputs` as the request's fields
@@ -91,10 +90,18 @@ def image_input(label: str, **kw) -> gr.Image:
 
 
 def prompt_box(label: str, placeholder: str, lines: int = 4) -> tuple[gr.Textbox, gr.Markdown]:
-    """The prompt and its length counter (kept current by studio.ui.form)."""
+    """The prompt and, under it, its notes: the length counter and the advice (kept current by studio.ui.form).
+
+    One Markdown, not two: both always change together, from the same listener (#22)."""
     box = gr.Textbox(label=label, placeholder=placeholder, lines=lines, max_lines=12)
-    counter = gr.Markdown(prompt_budget("").label, elem_classes=["hh-counter"])
-    return box, counter
+    notes = gr.Markdown(notes_text(""), elem_classes=["hh-counter", "hh-advice"])
+    return box, notes
+
+
+def notes_text(prompt: str | None, advice: str = "") -> str:
+    """The prompt's length as the first paragraph (studio.css draws it small), then the advice, if any."""
+    counter = prompt_budget(prompt or "").label
+    return f"{counter}\n\n{advice}" if advice else counter
 
 
 def shape_controls(variant: Variant, model: str | None = None) -> Shape:

@@ -53,9 +53,8 @@ def render(ctx: UiContext) -> TabUi:
     with gr.Tab("Video edit", id="edit"):
         video = video_upload(label="Source clip", sources=["upload"], height=240)
         facts = gr.Markdown(source_facts(None))
-        prompt, counter = prompt_box("Instruction", "e.g. make the lighting warmer; replace the blue car with a red one",
+        prompt, notes = prompt_box("Instruction", "e.g. make the lighting warmer; replace the blue car with a red one",
                                lines=3)
-        advice = advice_view.render()
         builder.render("edit", prompt)
         gr.Markdown("Optional: up to five reference images to guide the edit (a person, a place, a product).")
         with gr.Row(equal_height=True):
@@ -112,4 +111,4 @@ def render(ctx: UiContext) -> TabUi:
 
     advise = advice_view.follower(ctx, "edit", inputs, prompt, shape.resolution, references=refs)
     reference_sets.wire(ctx, sets, "edit", prompt, refs)
-    return TabUi("video_edit", result, inputs, video_edit, quote, prompt, counter, advice, advise)
+    return TabUi("video_edit", result, inputs, video_edit, quote, prompt, notes, advise)

@@ -27,8 +27,7 @@ def render(ctx: UiContext) -> TabUi:
                     slots.append(image_input(slot_label(Variant.R2V, n), height=150, min_width=100,
                                              elem_classes=["hh-slot"]))
         sets = reference_sets.render("r2v")
-        prompt, counter = prompt_box("Prompt", f"{token(1)} rides a bicycle through a sunlit market, tracking shot")
-        advice = advice_view.render()
+        prompt, notes = prompt_box("Prompt", f"{token(1)} rides a bicycle through a sunlit market, tracking shot")
         builder.render("r2v", prompt)
         backend = ctx.studio.settings.backend
         picker = model_picker.render(Variant.R2V, backend)
@@ -93,5 +92,5 @@ def render(ctx: UiContext) -> TabUi:
                                   model_problem=model_picker.follower(inputs, picker, shape.resolution, shape.ratio,
                                                                       shape.duration))
     reference_sets.wire(ctx, sets, "r2v", prompt, slots)
-    return TabUi("reference_to_video", result, inputs, reference_to_video, quote, prompt, counter, advice, advise,
+    return TabUi("reference_to_video", result, inputs, reference_to_video, quote, prompt, notes, advise,
                  "r2v", fields)
