@@ -110,14 +110,23 @@ def test_final_variations_and_storyboard_with_lineage_both_ways(browser, chain_a
                            timeout=30000)
     shot(page, "chain-lineage")
     takes = panel.locator("#hh-takes")
-    takes.get_by_text("3 takes of this prompt, side by side").wait_for(timeout=30000)
+    takes.get_by_text("The original and 2 variations, side by side").wait_for(timeout=30000)
     page.wait_for_function("document.querySelectorAll('#hh-takes video').length === 3", timeout=90000)
     shot(page, "chain-takes")
     picked = takes.locator("[data-pick]").last
     picked_id = picked.get_attribute("data-pick")
+    picked.scroll_into_view_if_needed()
     picked.click()  # the third take: starred and opened, its takes still beside it
     panel.get_by_text("This is the variation of").wait_for(timeout=15000)
-    assert panel.locator("#hh-detail-fav").inner_text() == "★ Favourite"
+    toast_said(page, "Variation 2 is your pick")
+    # the picked take plays in the main player, scrolled back into sight (it looked blank below the fold)
+    page.wait_for_function("(id) => document.querySelector('#hh-detail-head .hh-dhead').dataset.id === id",
+                           arg=picked_id, timeout=15000)
+    page.wait_for_function("document.getElementById('hh-detail').scrollTop === 0", timeout=5000)
+    box = page.locator("#hh-player video").bounding_box()
+    assert box and box["height"] > 100 and box["y"] < 900
+    assert picked_id in page.locator("#hh-player video").get_attribute("src")
+    assert panel.locator("#hh-detail-fav").inner_text() == "★ Unfavourite"
     takes.get_by_text("Open now").wait_for(timeout=15000)
     other = takes.locator("[data-pick]").first  # picking another take moves the star: one pick per set
     other_id = other.get_attribute("data-pick")

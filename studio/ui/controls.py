@@ -228,7 +228,7 @@ def seed_line(record: dict | None) -> str:
     if not record:
         return ""
     model = record.get("model_label")
-    line = (f"{model + ' · ' if isinstance(model, str) and model else ''}Seed used: `{record.get('seed')}` · "
+    line = (f"{model + ' · ' if isinstance(model, str) and model else ''}Seed used: `{record.get('seed') if record.get('seed') is not None else 'random'}` · "
             f"job `{record.get('id')}` · {record.get('backend')}")
     return line + rewritten_line(record.get("actual_prompt"), (record.get("request") or {}).get("prompt"))
 
