@@ -75,6 +75,25 @@ def test_a_frame_goes_to_a_first_frame_a_reference_slot_or_a_png(browser, chain_
     page.close()
 
 
+@pytest.mark.parametrize("view", [DESKTOP, PHONE], ids=["desktop-light", "phone-dark"])
+def test_continue_this_shot_is_one_click_from_the_last_frame(browser, chain_app, view):
+    page = open_page(browser, chain_app.url, view)
+    open_clip(page, 2)
+    prompt = page.locator("#hh-detail .hh-dt h2").inner_text().rstrip("…")
+    button = page.locator("#hh-continue")
+    assert "Continue this shot" in button.inner_text()
+    button.click()
+    page.wait_for_function("document.querySelector('#hh-tabs [role=tab][aria-selected=true]').innerText"
+                           ".includes('Image to video')", timeout=20000)
+    image_in(page, "First frame").first.wait_for(timeout=20000)  # the last frame, in one click
+    page.wait_for_function("(p) => [...document.querySelectorAll('#hh-workbench textarea')]"
+                           ".some(t => t.offsetParent && t.value.startsWith(p))", arg=prompt[:30], timeout=20000)
+    toast_said(page, "Say what happens next")
+    shot(page, "chain-continue")
+    assert not page.errors, page.errors
+    page.close()
+
+
 def test_load_settings_and_send_to_edit_fill_the_tabs(browser, chain_app):
     page = open_page(browser, chain_app.url)
     open_clip(page, 2)

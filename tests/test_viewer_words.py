@@ -119,3 +119,22 @@ def test_a_storyboard_plan_reads_as_shots_and_joins_never_as_json():
     assert plan_words("{not json") == "the storyboard as planned"
     assert plan_words('{"shots": 5}') == "the storyboard as planned"
     assert plan_words("sent to the provider") == "sent to the provider"
+
+
+def test_continue_this_shot_carries_what_image_to_video_takes():
+    from studio.ui.chain_actions import continued
+    from studio.variants import Variant
+
+    fields = {"prompt": "A horse runs", "resolution": "1080P", "duration": 6, "watermark": False,
+              "model": "happyhorse-1.1", "negative_prompt": None, "ratio": "16:9", "seed": 5}
+    out, notes = continued(fields, Variant.T2V, "dashscope")
+    assert out == {"prompt": "A horse runs", "resolution": "1080P", "duration": 6, "watermark": False,
+                   "model": "happyhorse-1.1"} and not notes  # no ratio (the frame sets it), no seed (a new shot)
+    out, notes = continued(fields, Variant.T2V, "inferencesh")  # no HappyHorse 1.1 image to video there
+    assert "model" not in out and out["prompt"] == "A horse runs" and "keeps its own model" in notes[0]
+    out, notes = continued({**fields, "prompt": "@image1 rides past @Image2 at dusk"}, Variant.R2V, "dashscope")
+    assert out["prompt"] == "rides past at dusk" and "@image" in notes[0]
+    out, _ = continued({**fields, "prompt": "make it night"}, Variant.EDIT, "dashscope")
+    assert "prompt" not in out  # an edit's instruction is not a shot to continue
+    out, notes = continued({**fields, "model": "no-such-model"}, Variant.T2V, "dashscope")
+    assert "model" not in out and not notes

@@ -16,6 +16,7 @@ from studio.prompts import prompt_budget
 from studio.ui.compat import document, parameter_descriptions
 from studio.ui.context import UiContext, uploads
 from studio.ui.files import image_upload
+from studio.ui.uploads import noted_input
 from studio.variants import (DEFAULT_RATIO, DEFAULT_RESOLUTION, DEFAULT_SECONDS, MAX_SECONDS, MAX_SEED, MIN_SECONDS,
                              RATIOS, RESOLUTIONS, TAKES_DURATION, TAKES_RATIO, Variant)
 
@@ -206,7 +207,8 @@ def quote_text(ctx: UiContext, variant: Variant, **fields) -> str:
     try:
         prepared = ctx.studio.core.prepare(variant, **uploads(fields))
     except StudioError as e:
-        return f"{CANT} {e}"
+        noted = noted_input(str(e))  # said in full under that input: point there instead of saying it again
+        return f"{CANT} {noted} can't be used: the note under it says why." if noted else f"{CANT} {e}"
     lines = [f"**{prepared.quote.describe()}**"]
     backend = ctx.studio.settings.backend
     if backend == "preview":
