@@ -243,7 +243,7 @@ def wire(ctx: UiContext, ui: CompareUi, tabs: list[TabUi], open_view: Callable[[
             gr.Info("Picked: starred alone among this compare, open in the clip's panel for its frame, final or "
                     "variations.", duration=5)
             view = shown(caller, job.compare_id)[0] if job.compare_id else gr.update()
-            return {ui.view: view, **open_view(caller, job)}
+            return {ui.view: view, **open_view(caller, job, request)}
         if not isinstance(shot, dict) or "variant" not in shot:
             return {ui.view: gr.skip()}  # no offer on screen: nothing to change or send
         picked = data.get("models")

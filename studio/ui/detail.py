@@ -245,12 +245,17 @@ def info_html(ctx: UiContext, caller: Caller, job: Job) -> str:
     return '<dl class="hh-facts">' + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows) + "</dl>"
 
 
-def wire(ctx: UiContext, ui: DetailUi, redraw_after) -> Callable[[Caller, Job], dict]:
-    """The viewer's own actions (its head's and body's `click` events); returns open_view(caller, job) for
-    anything that opens a job here."""
+def wire(ctx: UiContext, ui: DetailUi, redraw_after) -> Callable[..., dict]:
+    """The viewer's own actions (its head's and body's `click` events); returns open_view(caller, job, request)
+    for anything that opens a job here."""
 
-    def open_view(caller: Caller, job: Job) -> dict:
-        return view(ctx, ui, caller, job)
+    def open_view(caller: Caller, job: Job | None, request: gr.Request, ticket: tuple[int, int] | None = None) -> dict:
+        """The viewer showing `job` (None: closed), unless a later request of the page came in meanwhile
+        (then nothing: that one's answer is drawn). `ticket`: taken when the request began, if it was."""
+        page = page_of(caller, request)
+        if page and not ctx.opening.shows(page, ticket or ctx.opening.take(page), job.id if job else ""):
+            return {}
+        return view(ctx, ui, caller, job) if job else closed(ui)
 
     core, billing, gallery, chain = ctx.studio.core, ctx.studio.billing, ctx.studio.gallery, ctx.studio.chain
 
@@ -312,15 +317,15 @@ def wire(ctx: UiContext, ui: DetailUi, redraw_after) -> Callable[[Caller, Job], 
     def act(job_id, evt: gr.EventData, request: gr.Request):
         data = event_data(evt)
         name = data.get("act")
-        if name == "close":
-            return closed(ui)
-        if name not in actions:
+        if name not in actions and name != "close":
             return {}
         caller = ctx.caller(request)
         page = page_of(caller, request)
         # A timer's redraw that read the viewer before this act must not draw over its answer, and an
         # open (the arrows, a lineage link) clicked before another one must not either.
         ticket = ctx.opening.take(page, seq_of(data) if name == "open" else None) if page else None
+        if name == "close":
+            return open_view(caller, None, request, ticket)
         if not job_id and name not in ("open", "pick"):
             raise gr.Error("Open a clip first.", print_exception=False)
         fn, words = actions[name]
@@ -330,9 +335,7 @@ def wire(ctx: UiContext, ui: DetailUi, redraw_after) -> Callable[[Caller, Job], 
             raise user_error(e, "Not found" if name == "open" else "Not done") from None
         if words:
             gr.Info(words(job))
-        if name == "open" and page and not ctx.opening.is_latest(page, ticket):
-            return {}  # a clip opened later is on its way
-        return open_view(caller, job) if job.deleted_at is None else closed(ui)
+        return open_view(caller, job if job.deleted_at is None else None, request, ticket)
 
     private = {"api_visibility": "private", "show_progress": "hidden"}
     for block in (ui.head, ui.body):

@@ -98,8 +98,9 @@ def wire(ctx: UiContext, live: Live, lib: library.LibraryUi, panel: detail.Detai
         if now_token == token:
             return {live.token: gr.skip()}
         page = page_of(caller, request)
-        # The viewer is drawn only if no tile or viewer action came in while this redraw read the ledger:
-        # an answer of this redraw would otherwise draw over that action's newer view (a take just picked).
+        # The viewer is drawn only if no tile or viewer action came in while this redraw read the ledger,
+        # and only for the clip the page's latest answer showed: this redraw's copy of the page's state may
+        # name a clip opened before (two quick clicks) or draw over a newer view (a take just picked).
         opened = ctx.opening.current(page) if page else 0
         now = time.time()
         running = ctx.studio.gallery.page(caller, Filter(state="running"), limit=100).jobs
@@ -127,7 +128,7 @@ def wire(ctx: UiContext, live: Live, lib: library.LibraryUi, panel: detail.Detai
                             tab.result.video: gr.update(value=serve(ctx.studio.media_path(job.output_path)), autoplay=True),
                             tab.result.seed_used: seed_line(record), tab.result.record: record})
         out.update(storyboard.pruned(ctx, story, caller, shots))  # a shot deleted from the gallery leaves it
-        if selected and (not page or ctx.opening.is_latest(page, opened)):
+        if selected and (not page or (ctx.opening.is_latest(page, opened) and ctx.opening.showing(page, selected))):
             try:
                 job = ctx.studio.core.job(caller, selected)
             except NotFound:

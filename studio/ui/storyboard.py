@@ -300,7 +300,7 @@ def wire(ctx: UiContext, ui: StoryboardUi, add: gr.HTML, selected: gr.State, reo
         else:
             gr.Info(f"Exported: one {tiles.length(job)} MP4 with sound, first in the gallery. The storyboard "
                     "stays here to change and export again, or Clear it.", duration=6)
-        return reopen(caller, job) | drawn(ctx, ui, caller, shots)  # the strip drawn again: Export is ready
+        return reopen(caller, job, request) | drawn(ctx, ui, caller, shots)  # the strip drawn again: Export is ready
 
     # "multiple": a second clip added while the first add is still on its way is added too, not dropped
     # (Gradio's default for a click); the adds run one after another, each on the plan the last one left.
