@@ -71,6 +71,40 @@ def test_the_running_job_beside_generate_opens_it_and_its_cancel_is_said_once(br
     page.locator("#hh-detail").get_by_role("button", name="Cancel job").click()
     drawn(page, "was cancelled", "toast", timeout=30000)
     page.wait_for_timeout(3000)  # a second toast would follow within a tick
-    toasts = [t for c, t in page.evaluate("window.hhDrawn") if "toast-message-item" in c and "cancel" in t.lower()]
+    # each toast is noted as drawn, and again inside a group of toasts: count the messages, not the notes
+    toasts = {t.split("×")[-1].strip() for c, t in page.evaluate("window.hhDrawn")
+              if ("toast-item" in c or "toast-message-item" in c) and "cancel" in t.lower()}
     assert len(toasts) == 1, toasts
+    page.close()
+
+
+@pytest.mark.parametrize("view", [DESKTOP, PHONE], ids=["desktop-light", "phone-dark"])
+def test_camera_chips_and_reference_chips_write_at_the_caret(browser, studio_app, tmp_path, view):
+    from PIL import Image
+
+    Image.new("RGB", (800, 600), (200, 120, 40)).save(tmp_path / "ref.png")
+    page = open_page(browser, studio_app.url, view)
+    box = page.locator("#hh-workbench textarea").first
+    box.fill("A horse runs on the beach.")
+    box.evaluate("b => { b.focus(); b.setSelectionRange(b.value.length, b.value.length); }")
+    page.locator("#hh-workbench .hh-chip", has_text="Orbit").first.click()
+    page.wait_for_function("(b) => b.value.includes('rbit around the subject')", arg=box.element_handle(),
+                           timeout=15000)
+    assert box.input_value().startswith("A horse runs on the beach.")  # added, never swapped
+    shot(page, "text-camera-chips")
+    page.get_by_role("tab", name="Reference to video").click()
+    panel = page.locator("#hh-workbench [role=tabpanel]:visible")
+    refs = panel.locator(".hh-refchips")
+    assert "Each image added gets a button" in refs.inner_text() and refs.locator("button").count() == 0
+    panel.locator(".hh-slot input[type=file]").nth(1).set_input_files(str(tmp_path / "ref.png"))
+    chip = refs.locator("button", has_text="Image 2")
+    chip.wait_for(timeout=20000)  # a chip per filled slot: slot 2 only
+    assert refs.locator("button").count() == 1
+    prompt = panel.locator("textarea").first
+    prompt.fill("A woman walks")
+    chip.click()
+    page.wait_for_function("(b) => b.value === 'A woman walks [Image 2]'", arg=prompt.element_handle(),
+                           timeout=10000)
+    shot(page, "text-reference-chips")
+    assert not page.errors, page.errors
     page.close()

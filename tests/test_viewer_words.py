@@ -138,3 +138,16 @@ def test_continue_this_shot_carries_what_image_to_video_takes():
     assert "prompt" not in out  # an edit's instruction is not a shot to continue
     out, notes = continued({**fields, "model": "no-such-model"}, Variant.T2V, "dashscope")
     assert "model" not in out and not notes
+
+
+def test_the_builder_chips_are_the_models_camera_words_and_the_backends_reference_names():
+    from studio import prompts
+    from studio.ui import builder
+
+    html = builder.chips_html("t2v")
+    assert "Dolly in=slow dolly in" in html and "hh-refchips" not in html
+    assert all(words in prompts.CAMERA_WORDS for _, words in builder.CAMERA_PRESETS)
+    r2v = builder.chips_html("r2v", "character{n}")
+    assert 'data-token="character{n}"' in r2v
+    assert "hh-refchips" not in builder.chips_html("r2v")  # no token known: no chips that would name wrong
+    assert len(builder.closed_html("r2v", "hh-prompt-r2v", "[Image {n}]")) < 1000  # the first view stays light

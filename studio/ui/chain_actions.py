@@ -43,7 +43,7 @@ def chain_html(ctx: UiContext, caller: Caller, job: Job) -> str:
     parts = ['<section class="hh-chain" id="hh-chain" aria-labelledby="hh-chain-h">'
              '<h3 id="hh-chain-h" class="hh-chain-title">Make the next shot from this clip</h3>']
     parts.append('<button type="button" class="hh-dbtn hh-primary" data-act="continue" id="hh-continue">'
-                 'Continue this shot · its last frame starts an Image to video</button>')
+                 'Continue this shot from its last frame (Image to video)</button>')
     if usable:
         if job.request.resolution != "1080P":  # a 1080P clip is its own final
             try:
