@@ -56,7 +56,7 @@ def spend_short(spend: Spend) -> str:
     """The spend in a phone's width: the amounts, and test runs as free (the long words name providers)."""
     words = f"${spend.today:.2f} today · ${spend.total:.2f} total" if spend.total else "$0.00 spent"
     if spend.test_runs:
-        words += f" · {spend.test_runs} free test run{'s' if spend.test_runs != 1 else ''}"
+        words += f" · {spend.test_runs} free run{'s' if spend.test_runs != 1 else ''}"
     return words
 
 
