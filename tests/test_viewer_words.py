@@ -128,7 +128,7 @@ def test_continue_this_shot_carries_what_image_to_video_takes():
     fields = {"prompt": "A horse runs", "resolution": "1080P", "duration": 6, "watermark": False,
               "model": "happyhorse-1.1", "negative_prompt": None, "ratio": "16:9", "seed": 5}
     out, notes = continued(fields, Variant.T2V, "dashscope")
-    assert out == {"prompt": "A horse runs", "resolution": "1080P", "duration": 6, "watermark": False,
+    assert out == {"prompt": "A horse runs", "resolution": "1080P", "watermark": False,
                    "model": "happyhorse-1.1"} and not notes  # no ratio (the frame sets it), no seed (a new shot)
     out, notes = continued(fields, Variant.T2V, "inferencesh")  # no HappyHorse 1.1 image to video there
     assert "model" not in out and out["prompt"] == "A horse runs" and "keeps its own model" in notes[0]

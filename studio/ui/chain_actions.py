@@ -84,7 +84,7 @@ def chain_html(ctx: UiContext, caller: Caller, job: Job) -> str:
     return "".join(parts)
 
 
-CARRIED = ("prompt", "resolution", "duration", "watermark")
+CARRIED = ("prompt", "resolution", "watermark")  # the length is the new shot's (and the model picker's) own
 AT_IMAGE = re.compile(r"\s*@image\d\b", re.IGNORECASE)
 
 
@@ -181,7 +181,8 @@ def wire(ctx: UiContext, body: gr.HTML, notes: gr.HTML, selected: gr.State, tabs
         out |= {fields["first_frame"]: path, fields["seed"]: "", tab_box: gr.Tabs(selected="i2v")}
         for note in notes:
             gr.Warning(note)
-        what = "its last frame, prompt and settings" if "prompt" in carried else "its last frame"
+        what = "its last frame" + (", prompt" if carried.get("prompt") else "") + \
+            (", model" if "model" in carried else "") + (f" and {carried['resolution']}" if "resolution" in carried else "")
         gr.Info(f"Continuing “{title(job, 40)}”: Image to video has "
                 f"{what}. Say what happens next, then Generate.", duration=6)
         return out
