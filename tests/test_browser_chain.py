@@ -125,7 +125,9 @@ def test_final_variations_and_storyboard_with_lineage_both_ways(browser, chain_a
     panel.locator(f"#hh-detail-info [data-open='{parent}']").click()  # back to the draft in one click
     panel.get_by_text("is the final of this clip").wait_for(timeout=15000)
     panel.locator("#hh-variations").click()
-    page.wait_for_function("document.querySelector('#hh-detail-info').innerText.split('variation of').length >= 3",
+    # the lineage names the relation once and lists both variations under it
+    page.wait_for_function("document.querySelector('#hh-detail-info').innerText.includes('2 variations of this clip')"
+                           " && document.querySelectorAll('#hh-detail-info .hh-lineage-list [data-open]').length === 2",
                            timeout=30000)
     shot(page, "chain-lineage")
     takes = panel.locator("#hh-takes")
