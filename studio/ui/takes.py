@@ -59,7 +59,7 @@ def takes_html(ctx: UiContext, block, job: Job, takes: list[Job]) -> str:
                    f'preload="none" aria-label="{esc(name)}"></video>' if url else
                    f'<div class="hh-take-wait">{esc(tiles.state_words(take).capitalize())}</div>')
         here = take.id == job.id
-        mark = ' <span aria-label="your pick">★</span>' if take.favourite else ""
+        mark = ' <span role="img" aria-label="your pick">★</span>' if take.favourite else ""
         seed = seed_words(take)
         button = ('<span class="hh-take-here">Open now</span>' if here else
                   f'<button type="button" data-pick="{esc(take.id)}"{"" if done else " disabled"}>'
