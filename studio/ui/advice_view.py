@@ -15,6 +15,7 @@ from studio.advice import AdviceItem, advise_prompt
 from studio.errors import StudioError
 from studio.service import Caller
 from studio.ui.context import UiContext, upload_path
+from studio.ui.uploads import noted_input
 
 
 def markdown(items: list[AdviceItem], problem: str | None = None) -> str:
@@ -36,7 +37,8 @@ def advice_text(ctx: UiContext, variant: str, prompt: str | None, resolution: st
         items = ctx.studio.advice.advise(variant, prompt or "", upload_path(first_frame), refs, resolution, **who)
     except StudioError as e:  # still show what the prompt alone teaches
         items = advise_prompt(prompt or "", variant, ctx.studio.advice.reference_token(1).replace("1", "{n}"))
-        return markdown(items, " ".join(filter(None, [model_problem, str(e)])))
+        said = None if noted_input(str(e)) else str(e)  # a file's problem is said once, under that file
+        return markdown(items, " ".join(filter(None, [model_problem, said])))
     return markdown(items, model_problem)
 
 

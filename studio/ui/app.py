@@ -1,4 +1,4 @@
-"""The page: a slim header, the four variant tabs on the left, the gallery on the right."""
+"""The page: a slim header, the four variant tabs (left on a wide screen, above on a phone), the gallery."""
 
 from __future__ import annotations
 
@@ -29,7 +29,10 @@ def header_html(ctx: UiContext, caller: Caller | None) -> str:
     badge = "preview" if test else "live"  # the preview colour: nothing here costs money
     label = html.escape(studio.backend_label() + (" — an emulator on this machine: test runs, no money"
                                                   if test and backend != "preview" else ""))
-    spent = html.escape(spend_words(studio.billing.spend(caller) if caller else Spend(0.0, 0.0, (), 0)))
+    spend = studio.billing.spend(caller) if caller else Spend(0.0, 0.0, (), 0)
+    # the phone shows the short words on the brand's line (studio.css): the long ones took two more lines
+    spent = (f'<span class="hh-spent-long">{html.escape(spend_words(spend))}</span>'
+             f'<span class="hh-spent-short">{html.escape(spend_short(spend))}</span>')
     allowance = studio.billing.allowance(caller) if caller else None
     caps = f'<span class="hh-caps">{html.escape(allowance)}</span>' if allowance else ""
     return (f'<div class="hh-header"><div class="hh-brand">HappyHorse Studio</div>'
@@ -46,6 +49,14 @@ def spend_words(spend: Spend) -> str:
         words = "Spent on providers: $0.00"
     if spend.test_runs:
         words += f" · {spend.test_runs} test run{'s' if spend.test_runs != 1 else ''} (preview or emulator): no money"
+    return words
+
+
+def spend_short(spend: Spend) -> str:
+    """The spend in a phone's width: the amounts, and test runs as free (the long words name providers)."""
+    words = f"${spend.today:.2f} today · ${spend.total:.2f} total" if spend.total else "$0.00 spent"
+    if spend.test_runs:
+        words += f" · {spend.test_runs} free run{'s' if spend.test_runs != 1 else ''}"
     return words
 
 

@@ -18,6 +18,7 @@ from studio.prompts import prompt_budget
 from studio.ui.compat import document, parameter_descriptions
 from studio.ui.context import UiContext, uploads
 from studio.ui.files import image_upload
+from studio.ui.uploads import noted_input
 from studio.variants import (DEFAULT_RATIO, DEFAULT_RESOLUTION, DEFAULT_SECONDS, MAX_SECONDS, MAX_SEED, MIN_SECONDS,
                              RATIOS, RESOLUTIONS, TAKES_DURATION, TAKES_RATIO, Variant)
 
@@ -238,7 +239,8 @@ def quote_text(ctx: UiContext, variant: Variant, **fields) -> str:
     try:
         prepared = ctx.studio.core.prepare(variant, **uploads(fields))
     except StudioError as e:
-        return f"{CANT} {e}"
+        noted = noted_input(str(e))  # said in full under that input: point there instead of saying it again
+        return f"{CANT} {noted} can't be used: the note under it says why." if noted else f"{CANT} {e}"
     lines = [f"**{prepared.quote.describe()}**"]
     backend = ctx.studio.settings.backend
     if backend == "preview":
@@ -260,7 +262,7 @@ def seed_line(record: dict | None) -> str:
     if not record:
         return ""
     model = record.get("model_label")
-    line = (f"{model + ' · ' if isinstance(model, str) and model else ''}Seed used: `{record.get('seed')}` · "
+    line = (f"{model + ' · ' if isinstance(model, str) and model else ''}Seed used: `{record.get('seed') if record.get('seed') is not None else 'random'}` · "
             f"job `{record.get('id')}` · {record.get('backend')}")
     return line + rewritten_line(record.get("actual_prompt"), (record.get("request") or {}).get("prompt"))
 

@@ -25,6 +25,7 @@ from studio.ui import detail, library, storyboard, tiles
 from studio.ui.context import Submitted, UiContext, user_error
 from studio.ui.controls import TabUi, latest_html
 from studio.ui.watch import page_of
+from studio.ui.words import title
 
 TICK = 1.5
 DOUBLE_CLICK = 0.8  # seconds: a second Generate sooner than this is a double click, sent once
@@ -82,8 +83,8 @@ def runs_html(jobs: list[Job], expected: dict[str, float], now: float) -> str:
         return ""
     rows = "".join(
         f'<li data-open="{tiles.esc(j.id)}" tabindex="0" role="button" '
-        f'aria-label="Open the running job: {tiles.esc(tiles.prompt_start(j, 48))}">'
-        f'<span class="hh-run-prompt">{tiles.esc(tiles.prompt_start(j, 48))}</span>'
+        f'aria-label="Open the running job: {tiles.esc(title(j, 48))}">'
+        f'<span class="hh-run-prompt">{tiles.esc(title(j, 48))}</span>'
         f'<span class="hh-run-state">{tiles.running_words(j, expected.get(j.id), now)}</span>'
         f'{tiles.running_bar(j, expected.get(j.id), now)}</li>' for j in jobs[:RUNS_SHOWN])
     extra = len(jobs) - RUNS_SHOWN
@@ -92,7 +93,7 @@ def runs_html(jobs: list[Job], expected: dict[str, float], now: float) -> str:
 
 
 def toast(job: Job) -> None:
-    what = f"“{tiles.prompt_start(job, 50)}”"
+    what = f"“{title(job, 50)}”"
     if job.state is JobState.SUCCEEDED:
         gr.Info(f"Done: {what}, {tiles.length(job)}, {tiles.money(job)}. It is first in the gallery.",
                 title="Clip ready", duration=6)

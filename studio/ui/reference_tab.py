@@ -25,7 +25,7 @@ def render(ctx: UiContext) -> TabUi:
                      for n in range(1, SLOTS + 1)]
         sets = reference_sets.render("r2v")
         prompt, notes = prompt_box("Prompt", f"{token(1)} rides a bicycle through a sunlit market, tracking shot")
-        builder.render("r2v", prompt)
+        builder.render("r2v", prompt, ctx.studio.advice.reference_token(1).replace("1", "{n}"))
         backend = ctx.studio.settings.backend
         picker = model_picker.render(Variant.R2V, backend)
         shape = shape_controls(Variant.R2V, picker.model.value)
