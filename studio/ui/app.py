@@ -88,7 +88,7 @@ def build(studio: Studio) -> gr.Blocks:
         open_view = detail.wire(ctx, panel, redraw_after)
         chain_actions.wire(ctx, panel.body, panel.notes, panel.selected, tabs, tab_box, redraw_after)
         storyboard.wire(ctx, story, panel.body, panel.selected, open_view, panel.outputs, redraw_after)
-        library.wire(ctx, lib, panel, open_view, redraw_after)
+        library.wire(ctx, lib, panel, open_view, redraw_after, story)
         compare_restore = compare_view.wire(ctx, versus, tabs, open_view, panel.outputs, redraw_after)
         # The four generate endpoints return into one hidden pair: the page shows a tab's clip in its own
         # gr.HTML (studio.ui.live), so the API's clip and record need no components in every tab (#22).
