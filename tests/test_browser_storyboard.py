@@ -37,7 +37,7 @@ def put_board(app, ids, fit=None):
     """The owner's saved storyboard, as the page would have kept it (a reload draws it)."""
     studio = Studio(config.load({"STUDIO_DATA_DIR": str(app.data)}))
     board = [{"id": i, "start": 0.0, "end": None, "fade": 0.0} for i in ids]
-    studio.gallery.save_draft(LOCAL, {"storyboard": board} | ({"storyboard_fit": fit} if fit else {}))
+    studio.gallery.save_draft(LOCAL, {"storyboard": board, "storyboard_fit": fit or "largest"})
     studio.close()
 
 

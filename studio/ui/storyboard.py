@@ -178,7 +178,8 @@ def wire(ctx: UiContext, ui: StoryboardUi, add: gr.HTML, selected: gr.State, reo
         jobs, shots, _ = own_shots(ctx, caller, shots)
         if "fit" in data:  # the size choice (from the export bar)
             return shown(caller, shots, strip=False, fit=fit_of(data.get("fit")))
-        plan, as_sent = edited(shots, *facts_of(jobs), data.get("plan"))
+        lengths, rates = facts_of(jobs)
+        plan, as_sent = edited(shots, lengths, data.get("plan"), rates)
         # a value taken as sent: leave the timeline alone (the page already shows it)
         return shown(caller, plan, strip=not as_sent, fit=fit, chosen=data.get("sel") or "")
 
@@ -186,7 +187,8 @@ def wire(ctx: UiContext, ui: StoryboardUi, add: gr.HTML, selected: gr.State, reo
         caller = ctx.caller(request)
         data = event_data(evt)
         jobs, shots, _ = own_shots(ctx, caller, shots)
-        plan, _ = edited(shots, *facts_of(jobs), data.get("plan"))
+        lengths, rates = facts_of(jobs)
+        plan, _ = edited(shots, lengths, data.get("plan"), rates)
         if data.get("act") == "clear":
             return shown(caller, [], fit=fit)
         return shown(caller, moved(plan, data.get("act"), data.get("i")), fit=fit, chosen=data.get("sel") or "")
