@@ -5,8 +5,8 @@
 // snaps it. The page redraws locally at once and sends the whole plan back as one "input" event (the server
 // checks it again and answers with the length, the exact in and out frames, and the Export button);
 // Earlier/Later/Take out go as a "click" with the plan, so a move never runs on a plan older than the screen.
-const MIN_PPS = 22, MAX_PPS = 150;   // px per second of the timeline's scale
-const MIN_W = 64;                    // px: a shot stays wide enough to grab both its handles
+const MIN_PPS = 30, MAX_PPS = 150;   // px per second of the timeline's scale
+const MIN_W = 84;                    // px: a shot stays wide enough to grab both its handles
 let pps = 60, sel = null, drag = null, timer = null, laid = null, refocus = null;
 
 const shots = () => [...element.querySelectorAll('.hh-tl-shot')];
@@ -23,10 +23,15 @@ const plan = () => shots().map((s) => ({id: s.dataset.id, start: s.dataset.start
   fade: (element.querySelector(`.hh-tl-join[data-after="${s.dataset.i}"] select`) || {}).value || '0'}));
 const chosen = () => shots().find((s) => s.dataset.id === sel) || shots()[0];
 
+let settle = null;
 function send(now) {
   clearTimeout(timer);
+  clearTimeout(settle);
   const go = () => trigger('input', {plan: plan(), sel});
   if (now) go(); else timer = setTimeout(go, 220);  // a run of nudges goes as one edit
+  // and once more when the hand rests: a busy server that dropped an edit of a quick run still ends on the
+  // plan the screen shows (the server takes the same plan twice as once)
+  settle = setTimeout(go, 1500);
 }
 
 function scale() {
@@ -43,6 +48,7 @@ function paint(s) {
   const start = num(s, 'start'), end = num(s, 'end'), len = num(s, 'len'), fps = num(s, 'fps');
   const seconds = Math.max(end - start, 1 / fps), w = Math.max(MIN_W, seconds * pps);
   s.style.width = `${w}px`;
+  s.classList.toggle('hh-tl-narrow', w < 132);  // room for its number and length only
   s.style.setProperty('--in', start / len);
   s.style.setProperty('--out', end / len);
   const film = s.querySelector('.hh-tl-film');

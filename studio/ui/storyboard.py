@@ -200,10 +200,10 @@ def wire(ctx: UiContext, ui: StoryboardUi, add: gr.HTML, selected: gr.State, reo
         if act == "cancel":
             if not ctx.studio.chain.cancel_export(caller):
                 gr.Info("No export is running: it may have just finished.", duration=4)
-            return {}
+            return {ui.acts: gr.skip()}  # the running export draws its own end ({} would read as no outputs)
         if act == "clear":
             return shown(caller, [], fit=fit)
-        return {}
+        return {ui.acts: gr.skip()}
 
     def on_export(shots, fit, request: gr.Request):
         caller = ctx.caller(request)

@@ -159,7 +159,7 @@ INSPECTOR = (
 def _fade_options(current: float) -> str:
     choices = sorted(set(FADES) | {current})
     return "".join(f'<option value="{f:g}"{" selected" if f == current else ""}>'
-                   f'{"Cut" if f == 0 else f"Fade {f:g} s"}</option>' for f in choices)
+                   f'{"Cut" if f == 0 else f"{f:g} s fade"}</option>' for f in choices)
 
 
 def frames_html(ctx: UiContext, block: gr.HTML, board: Board, chosen: int) -> str:
