@@ -167,7 +167,11 @@ element.addEventListener('keydown', (e) => {
   }
 });
 
+let held = null;  // what had the focus, to give it back when the server draws the timeline again
 element.addEventListener('focusin', (e) => {
+  const h = e.target.closest('.hh-tl-h, .hh-tl-pick, [data-nudge], .hh-tl-join select');
+  if (h) held = {id: (h.closest('.hh-tl-shot') || {dataset: {}}).dataset.id, edge: h.dataset.edge, nudge: h.dataset.nudge,
+    pick: h.classList.contains('hh-tl-pick'), after: (h.closest('.hh-tl-join') || {dataset: {}}).dataset.after};
   const s = e.target.closest('.hh-tl-shot');
   if (s && sel !== s.dataset.id) pick(s, true);
 });
@@ -203,6 +207,13 @@ function fresh() {
   known = new Set(ids);
   scale();
   inspect();
+  if (held && !refocus && document.activeElement === document.body) {  // its element was drawn away
+    const s = held.id && element.querySelector(`.hh-tl-shot[data-id="${held.id}"]`);
+    const again = held.nudge ? element.querySelector(`[data-nudge="${held.nudge}"][data-edge=${held.edge}]`)
+      : s && held.edge ? s.querySelector(`.hh-tl-h[data-edge=${held.edge}]`) : s && held.pick ? s.querySelector('.hh-tl-pick')
+      : held.after ? element.querySelector(`.hh-tl-join[data-after="${held.after}"] select`) : null;
+    if (again) again.focus({preventScroll: true});
+  }
   if (refocus) {
     const b = element.querySelector(`.hh-tl-moves [data-act=${refocus}]`);
     if (b && !b.disabled) b.focus(); else if (chosen()) chosen().querySelector('.hh-tl-pick').focus();

@@ -18,6 +18,7 @@ from studio.ui.context import UiContext
 
 MAX_SHOTS = 24
 MAX_FADE = 10.0
+SLACK = 1e-5  # the page writes times to the microsecond: a clip's end rounded up is still its end
 
 
 def shot(job_id: str) -> dict:
@@ -50,7 +51,7 @@ def edited(shots: list[dict], lengths: dict[str, float], plan, rates: dict[str, 
             out.append(old)
             continue
         start, end, fade = number(new.get("start")), number(new.get("end")), number(new.get("fade"))
-        as_sent &= None not in (start, end, fade) and 0 <= start <= length and 0 <= end <= length \
+        as_sent &= None not in (start, end, fade) and 0 <= start <= length + SLACK and 0 <= end <= length + SLACK \
             and 0 <= fade <= MAX_FADE
         fps = (rates or {}).get(old["id"])
         start = old["start"] if start is None else _on_frame(min(max(start, 0.0), length), fps)
