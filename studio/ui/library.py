@@ -263,10 +263,7 @@ def wire(ctx: UiContext, ui: LibraryUi, panel, open_view, redraw_after, story=No
                 return {ui.grid: draw(caller, shown, after, variant, state, backend, search, favourites)}
         except StudioError as e:
             raise user_error(e, "Not found") from None
-        if page and not ctx.opening.is_latest(page, ticket):
-            return {}  # a tile clicked later is opening
-        view = open_view(caller, job)
-        return view if not page or ctx.opening.is_latest(page, ticket) else {}  # a later tile is opening
+        return open_view(caller, job, request, ticket)  # nothing if a tile clicked later is opening
 
     # "multiple": a second tile (or star) clicked while the first click is on its way counts too, in order;
     # Gradio's default for a click would drop it without a word.
