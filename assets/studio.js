@@ -60,7 +60,28 @@
     const top = Math.max(8, column.getBoundingClientRect().top);
     document.documentElement.style.setProperty('--hh-column-h', `${Math.max(320, innerHeight - top - 8)}px`);
   };
-  const fit = () => { keepRoom(); fitColumn(); };
+  // Skip links: one first on the page and one after each Generate bar take the keyboard straight to the
+  // gallery's first clip (without them it is dozens of Tabs from Generate). Shown only when focused.
+  const skipLink = () => {
+    const a = document.createElement('a');
+    Object.assign(a, {href: '#hh-gallery', className: 'hh-skip', textContent: 'Skip to the gallery'});
+    a.addEventListener('click', (e) => {
+      const first = document.querySelector('#hh-gallery .hh-tile[data-id]') || document.getElementById('hh-gallery');
+      if (!first) return;
+      e.preventDefault();
+      if (!first.hasAttribute('tabindex')) first.setAttribute('tabindex', '-1');
+      first.scrollIntoView({block: 'center'});
+      first.focus();
+    });
+    return a;
+  };
+  const addSkips = () => {
+    if (!document.querySelector('body > .hh-skip')) document.body.prepend(skipLink());
+    document.querySelectorAll('.hh-gobar').forEach((bar) => {
+      if (!bar.querySelector(':scope > .hh-skip')) bar.appendChild(skipLink());
+    });
+  };
+  const fit = () => { keepRoom(); fitColumn(); addSkips(); };
   let fitting = false;
   addEventListener('scroll', () => {
     if (!fitting) { fitting = true; requestAnimationFrame(() => { fitting = false; fitColumn(); }); }

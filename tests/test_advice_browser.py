@@ -50,8 +50,11 @@ def test_reference_slots_keep_their_numbers_close_gaps_and_sets(browser, studio_
 
     page.locator(".hh-slot:visible").nth(2).locator("input[type=file]").set_input_files(str(picture))
     page.locator(".hh-slot:visible").nth(2).locator("img").wait_for(timeout=30000)
-    page.get_by_label("Your sets").locator("visible=true").first.click()
-    page.get_by_role("option", name="Captain Mara").click()
+    pick = page.get_by_label("Your sets").locator("visible=true").first  # a native <select>
+    pick.focus()  # the list is asked when it gets focus (the set_names server function)
+    page.wait_for_function("[...document.querySelectorAll('#hh-sets-r2v option')].some(o => o.value === 'Captain Mara')",
+                           timeout=30000)
+    pick.select_option("Captain Mara")
     page.get_by_role("button", name="Load set into the slots").locator("visible=true").first.click()
     page.get_by_text("Loaded Captain Mara.").wait_for(timeout=30000)
     page.locator(".hh-slot:visible").nth(0).locator("img").wait_for(timeout=30000)

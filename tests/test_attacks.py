@@ -195,6 +195,9 @@ def test_guessed_file_urls_serve_nothing_of_another_users(shared):
                 assert stranger.get(shared.url + url).status_code in (403, 404), url
 
 
+BOARD_STATES = [None, None]  # the storyboard's events read two states (the plan, the size choice): the server's own
+
+
 def event_of(app, elem_id: str, event: str) -> int:
     """The fn_index of the page's handler for `event` on the component with this elem_id."""
     config = httpx.get(app.url + "config").json()
@@ -233,11 +236,19 @@ def test_a_stranger_cannot_pick_star_or_board_another_users_clip_by_forging_even
         # may hold is tested in test_storyboard_plan): hostile event data must neither break nor show a shot.
         for data in ({"plan": [{"id": victim["id"], "start": 1, "end": 2, "fade": 1}]}, {"plan": "x" * 10_000},
                      {"plan": [{"id": {"$ne": 1}}] * 500}):
-            edit = run_event(shared, stranger, event_of(shared, "hh-board", "input"), data)
+            edit = run_event(shared, stranger, event_of(shared, "hh-board", "input"), data, BOARD_STATES)
             assert edit["success"] is True, edit
             assert edit["output"]["data"][1:3] == [{"visible": False, "__type__": "update"}, ""]  # no shot shown
         for data in ({"act": "left", "i": 1, "plan": None}, {"act": "remove", "i": -5}, {"act": ["x"], "i": "0"}):
-            move = run_event(shared, stranger, event_of(shared, "hh-board", "click"), data)
+            move = run_event(shared, stranger, event_of(shared, "hh-board", "click"), data, BOARD_STATES)
             assert move["success"] is True and move["output"]["data"][2] == "", move
+        # The export bar: a forged size choice, a Cancel with nothing of theirs running, an export of no shots
+        for data in ({"fit": "../../etc/passwd"}, {"fit": {"$ne": 1}}, {"plan": [], "sel": {"x": 1}}):
+            choice = run_event(shared, stranger, event_of(shared, "hh-story-acts", "input"), data, BOARD_STATES)
+            assert choice["success"] is True and choice["output"]["data"][2] == "", choice
+        cancel = run_event(shared, stranger, event_of(shared, "hh-story-acts", "click"), {"act": "cancel"}, BOARD_STATES)
+        assert cancel["success"] is True, cancel
+        export = run_event(shared, stranger, event_of(shared, "hh-story-acts", "submit"), {}, BOARD_STATES)
+        assert export["success"] is False and "at least two clips" in export["output"]["error"], export
     with sqlite3.connect(shared.data_dir / "ledger.sqlite3") as db:
         assert db.execute("SELECT favourite FROM jobs WHERE id = ?", (victim["id"],)).fetchone() == (0,)

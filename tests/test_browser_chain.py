@@ -166,33 +166,40 @@ def test_final_variations_and_storyboard_with_lineage_both_ways(browser, chain_a
     open_clip(page, 3)
     panel.locator("#hh-add-story").click()
     board = page.locator("#hh-board")
-    page.locator("#hh-story-summary").get_by_text("Storyboard: 2 shots").wait_for(timeout=15000)
+    page.locator("#hh-story-summary").get_by_text("Storyboard · 2 shots").wait_for(timeout=15000)
     page.locator("#hh-detail-close").click()
 
     def lengths():
-        return [float(x) for x in re.findall(r"of ([0-9.]+) s", board.inner_text())]
+        return [float(x) for x in board.locator(".hh-tl-shot").evaluate_all("els => els.map(e => e.dataset.len)")]
 
-    def joined(seconds: float):  # the strip's lengths are rounded to 0.1 s: compare within that
-        page.wait_for_function("""(want) => { const el = document.querySelector('#hh-story-summary');
-            const m = el && /([0-9.]+) s once joined/.exec(el.innerText); return m && Math.abs(m[1] - want) <= 0.11; }""",
+    def joined(seconds: float):  # the summary and Export name the same length, to the hundredth
+        page.wait_for_function("""(want) => { const el = document.querySelector('#hh-story-summary .hh-story-len');
+            const b = document.querySelector('#hh-export');
+            return el && b && Math.abs(parseFloat(el.innerText) - want) < 0.006 && b.innerText.includes(el.innerText); }""",
                                arg=seconds, timeout=15000)
 
+    board.locator(".hh-tl-shot").nth(1).wait_for(timeout=15000)
     joined(sum(lengths()))
-    second = board.locator(".hh-shot").nth(1)
-    moving = second.locator(".hh-shot-body p").first.inner_text().split(" ", 1)[1]  # after its number
-    second.locator("[data-act=left]").click()  # the shot added last comes first
-    page.wait_for_function("(t) => document.querySelector('#hh-board .hh-shot p').innerText === '1 ' + t", arg=moving,
+    moving = board.locator(".hh-tl-shot").nth(1).get_attribute("data-id")
+    board.locator(".hh-tl-shot").nth(1).locator(".hh-tl-pick").click()
+    board.get_by_role("button", name="← Earlier").click()  # the shot added last comes first
+    page.wait_for_function("(id) => document.querySelector('#hh-board .hh-tl-shot').dataset.id === id", arg=moving,
                            timeout=15000)
     first, second_length = lengths()
-    for name, value, total in [("start", "0.5", first + second_length - 0.5), ("end", "2.5", first + 2.0)]:
-        field = board.locator(".hh-shot").nth(1).locator(f"[name={name}]")
-        field.fill(value)
-        field.press("Tab")
-        joined(total)
-    board.locator(".hh-join select").select_option("2")  # as long as the trimmed shot: said at once
+    second = board.locator(".hh-tl-shot").nth(1)
+    for edge, key, value in [("in", "ArrowRight", "start"), ("out", "ArrowLeft", "end")]:
+        handle = second.locator(f".hh-tl-{edge}")
+        handle.focus()
+        for _ in range(12):  # 12 frames at 24 fps: half a second
+            handle.press(key)
+        page.wait_for_function("(v) => Math.abs(document.querySelectorAll('#hh-board .hh-tl-shot')[1].dataset[v] - "
+                               "(v === 'start' ? 0.5 : 2.5)) < 0.001", arg=value, timeout=10000)
+    joined(first + 2.0)
+    board.locator(".hh-tl-join select").select_option("2")  # as long as the trimmed shot: said at once
     summary = page.locator("#hh-story-summary")
     summary.get_by_text("Before exporting: The crossfade between shots 1 and 2 is 2 s").wait_for(timeout=15000)
-    board.locator(".hh-join select").select_option("0.5")
+    assert page.locator("#hh-export").is_disabled()
+    board.locator(".hh-tl-join select").select_option("0.5")
     joined(first + 1.5)
     assert summary.locator(".hh-story-problem").count() == 0
     shot(page, "storyboard")
@@ -208,7 +215,7 @@ def test_final_variations_and_storyboard_with_lineage_both_ways(browser, chain_a
     page.reload()  # the storyboard stays after an export, and across a reload, trims and joins included
     draft_restored(page)
     joined(first + 1.5)
-    assert board.locator(".hh-shot").nth(1).locator("[name=start]").input_value() == "0.5"
+    assert float(board.locator(".hh-tl-shot").nth(1).get_attribute("data-start")) == 0.5
     page.locator("#hh-story-clear").click()  # asks first
     page.locator("#hh-story-really").click()
     page.locator("#hh-storyboard").wait_for(state="hidden", timeout=15000)
@@ -238,11 +245,11 @@ def test_a_shot_deleted_from_the_gallery_leaves_the_storyboard_at_once(browser, 
         panel.locator("#hh-add-story").click()
         page.locator("#hh-detail-close").click()
     summary = page.locator("#hh-story-summary")
-    summary.get_by_text("Storyboard: 2 shots").wait_for(timeout=15000)
+    summary.get_by_text("Storyboard · 2 shots").wait_for(timeout=15000)
     gone = open_clip(page, 4)
     panel.locator("#hh-delete").click()
     panel.get_by_role("button", name="Yes, delete the clip and its files").click()
-    summary.get_by_text("Storyboard: 1 shot ").wait_for(timeout=20000)  # without another click
+    summary.get_by_text("Storyboard · 1 shot ").wait_for(timeout=20000)  # without another click
     toast_said(page, "1 shot left the storyboard")
-    assert page.locator(f"#hh-board .hh-shot[data-id='{gone}']").count() == 0
+    assert page.locator(f"#hh-board .hh-tl-shot[data-id='{gone}']").count() == 0
     page.close()

@@ -29,6 +29,15 @@ def test_edits_set_each_shots_trim_and_the_join_after_it():
     assert as_sent  # every value taken as typed: the page leaves its inputs alone
 
 
+def test_a_clips_end_written_to_the_microsecond_is_taken_as_sent_and_snapped_to_frames():
+    lengths = {"job0": 2.9999999999, "job1": 5.0, "job2": 4.0}  # a picture's end as the file's index adds it up
+    out, as_sent = edited(plan(0, 0, 0), lengths, sent(("0.458333", "3.000000", 0), (0.52, 4.9, 0), (0, 4, 0)),
+                          {"job0": 24.0, "job1": 24.0})
+    assert as_sent  # the page is not drawn again under the user's hands for a rounding
+    assert (out[0]["start"], out[0]["end"]) == (0.458333, None)  # 11 frames; the clip's own end
+    assert (out[1]["start"], out[1]["end"]) == (0.5, 4.916667)  # both snapped to the 24 fps grid
+
+
 def test_edits_are_matched_to_shots_by_id_not_by_place():
     browser = sent((1, 2, 0), (0, 3, 0))[::-1]  # the browser lists them in another order
     out, _ = edited(plan(0, 0, 0), LENGTHS, browser)

@@ -37,8 +37,8 @@ from fractions import Fraction
 from pathlib import Path
 
 from studio.media.clips import atomic_path
-from studio.media.ffmpeg import run_sync
 from studio.media.stitch_clip import PROFILES, Clip, read_clip
+from studio.media.stitch_run import Steps
 from studio.media.stitch_plan import Copy, Encode, Plan, Span, bounds, plan_copy, plan_encode
 
 
@@ -79,56 +79,96 @@ class Stitched:
     conformed: bool          # every shot re-encoded to the first one's shape (clips differed, or turned)
 
 
+FITS = ("largest", "smallest")  # mixed sizes: scale every shot up to the largest, or down to the smallest
+
+
+def reference(clips: Sequence[Clip], fit: str | None) -> int:
+    """The shot whose picture the cut takes (the others are conformed to it): the first, or the largest or
+    smallest by pixels when asked (the first of equals, so a cut of one size never changes its reference)."""
+    if fit not in FITS:
+        return 0
+    area = [c.width * c.height for c in clips]
+    want = max(area) if fit == "largest" else min(area)
+    return area.index(want)
+
+
 def stitch(shots: Sequence[Shot], crossfades: Sequence[float], dest: str | Path,
-           reencode: bool = False, x264: X264 = JOINS) -> Stitched:
+           reencode: bool = False, x264: X264 = JOINS, fit: str | None = None, steps: Steps | None = None) -> Stitched:
     """Join the shots in order; crossfades[i] is the fade between shot i and i+1 (0: a cut).
 
     reencode=True re-encodes everything (what stitching costs without stream copy);
-    x264 is how re-encoded frames are encoded.
+    x264 is how re-encoded frames are encoded; fit picks the cut's picture when the shots differ ("largest",
+    "smallest"; None: the first shot's); steps hears each step and can cancel (studio.media.stitch_run).
     """
+    steps = steps or Steps()
+    steps.plan(3, "Reading the clips")
     clips = [read_clip(s.path, f"Shot {i}") for i, s in enumerate(shots, start=1)]
-    first = clips[0]
+    first = clips[reference(clips, fit)]
     copyable = first.video_codec == "h264" and first.pix_fmt == "yuv420p" and not first.rotated \
-        and PROFILES.get(first.profile or "") is not None  # a turned or unusual first clip is re-encoded
+        and PROFILES.get(first.profile or "") is not None  # a turned or unusual reference clip is re-encoded
     rate, layout = next(((c.audio[1], c.audio[2]) for c in clips if c.audio), DEFAULT_AUDIO)
     target = _Target(first.width, first.height, first.fps, rate, layout,
                      PROFILES.get(first.profile or "") if copyable else "high")
     if reencode or not copyable:
         plan = plan_encode(clips, shots, crossfades)
+        steps.plan(2, "Encoding every shot")
         with atomic_path(dest) as part:
-            _encode(plan.segments[0], clips, target, part, x264, faststart=True)
-        return _result(dest, plan, target, audio_copied=False, conformed=not copyable)
+            _encode(plan.segments[0], clips, target, part, x264, faststart=True, steps=steps)
+            steps.step("Keeping the file")
+        return _result(dest, plan, target, audio_copied=False, conformed=not copyable or len(
+            {c.picture for c in clips}) > 1)
     plan_encode(clips, shots, crossfades)  # check every trim and fade before encoding anything
     Path(dest).parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".stitch.", dir=Path(dest).parent) as scratch:
         work = Path(scratch)
-        shots, clips, conformed = _conform(list(shots), clips, target, work, x264)
-        audio_copy = all(c.audio == first.audio and c.audio and c.audio[0] == "aac" for c in clips)
+        differ = [i for i, c in enumerate(clips) if c.picture != first.picture]
+        audio_copy = not differ and all(c.audio == first.audio and c.audio and c.audio[0] == "aac" for c in clips)
+        joins = sum(isinstance(g, Encode) for g in plan_copy(clips, shots, crossfades).segments)  # before conforming
+        steps.plan(1 + len(differ) + joins + (not audio_copy) + 1, "Reading the clips")
+        steps.step(_conforming(differ, clips, first, 0) if differ else "Encoding the joins")
+        shots, clips, conformed = _conform(list(shots), clips, first, target, work, x264, steps)
+        audio_copy = all(c.audio == clips[0].audio and c.audio and c.audio[0] == "aac" for c in clips)
         plan = plan_copy(clips, shots, crossfades)
         runs = {n: seg for n, seg in enumerate(plan.segments) if isinstance(seg, Encode)}
+        steps.plan(1 + len(differ) + len(runs) + (not audio_copy) + 1,
+                   f"Encoding {len(runs)} join{'s' * (len(runs) != 1)}" if runs else "Copying the shots")
+
+        def piece(n: int) -> Path:
+            out = _encode(runs[n], clips, target, work / f"piece{n}.mp4", x264, audio=audio_copy, steps=steps)
+            steps.step("Encoding the joins")
+            return out
+
         with ThreadPoolExecutor(JOINS_AT_ONCE) as pool:  # a short encode leaves cores idle: run two
-            pieces = dict(zip(runs, pool.map(
-                lambda n: _encode(runs[n], clips, target, work / f"piece{n}.mp4", x264, audio=audio_copy), runs)))
+            pieces = dict(zip(runs, pool.map(piece, runs)))
         sound = None
         if not audio_copy:
+            steps.step("Mixing the sound")
             sound = _encode(plan_encode(clips, shots, crossfades).segments[0], clips, target,
-                            work / "sound.mp4", x264, video=False)
+                            work / "sound.mp4", x264, video=False, steps=steps)
+        steps.step("Joining into one MP4")
         with atomic_path(dest) as part:
-            _mux(plan, clips, pieces, sound, part)
+            _mux(plan, clips, pieces, sound, part, steps)
+            steps.check()
     return _result(dest, plan, target, audio_copied=audio_copy, conformed=conformed)
 
 
-def _conform(shots: list[Shot], clips: list[Clip], target: "_Target", work: Path, x264: X264):
-    """Re-encode each shot whose picture differs from the first's into a matching clip (its trim
+def _conforming(differ: list[int], clips: list[Clip], first: Clip, k: int) -> str:
+    i = differ[k]
+    return f"Scaling shot {i + 1} from {clips[i].width}×{clips[i].height} to {first.width}×{first.height}"
+
+
+def _conform(shots: list[Shot], clips: list[Clip], first: Clip, target: "_Target", work: Path, x264: X264,
+             steps: Steps):
+    """Re-encode each shot whose picture differs from the reference's into a matching clip (its trim
     applied, letterboxed), so the rest can still be copied; returns the new shots and clips."""
-    first, conformed = clips[0], False
-    for i, clip in enumerate(clips):
-        if clip.picture == first.picture:
-            continue
-        spans, _, _ = bounds(clips, shots, [0.0] * (len(shots) - 1))
+    conformed, differ = False, [i for i, c in enumerate(clips) if c.picture != first.picture]
+    spans, _, _ = bounds(clips, shots, [0.0] * (len(shots) - 1))
+    for k, i in enumerate(differ):
         run = Encode([Span(i, *spans[i])], [], 0.0)
-        path = _encode(run, clips, target, work / f"conform{i}.mp4", x264, keyint=max(1, round(target.fps)))
+        path = _encode(run, clips, target, work / f"conform{i}.mp4", x264, keyint=max(1, round(target.fps)),
+                       steps=steps)
         shots[i], clips[i], conformed = Shot(path), read_clip(path), True
+        steps.step(_conforming(differ, clips, first, k + 1) if k + 1 < len(differ) else "Encoding the joins")
     return shots, clips, conformed
 
 
@@ -156,7 +196,7 @@ class _Target:
 
 
 def _encode(run: Encode, clips: list[Clip], t: _Target, dest: Path, x264: X264, *, video: bool = True,
-            audio: bool = True, faststart: bool = False, keyint: int | None = None) -> Path:
+            audio: bool = True, faststart: bool = False, keyint: int | None = None, steps: Steps | None = None) -> Path:
     """Encode a run of stretches, joined by cuts or crossfades, into an MP4 of exactly run.seconds."""
     inputs, graph = [], []
     for k, span in enumerate(run.parts):
@@ -191,7 +231,7 @@ def _encode(run: Encode, clips: list[Clip], t: _Target, dest: Path, x264: X264, 
         args += ["-map", f"[{a}]", "-c:a", "aac", "-b:a", AUDIO_BITRATE, "-ar", str(t.rate)]
     args += ["-t", f"{run.seconds:.6f}", "-map_metadata", "-1"]
     args += ["-movflags", "+faststart"] if faststart else []
-    run_sync([*args, "-f", "mp4", str(dest)], timeout=3600)
+    (steps or Steps()).run([*args, "-f", "mp4", str(dest)], timeout=3600)
     return dest
 
 
@@ -265,7 +305,8 @@ class _Retimer:
         return p
 
 
-def _mux(plan: Plan, clips: list[Clip], pieces: dict[int, Path], sound: Path | None, dest: Path) -> None:
+def _mux(plan: Plan, clips: list[Clip], pieces: dict[int, Path], sound: Path | None, dest: Path,
+         steps: Steps) -> None:
     import av
 
     sources, sets = [], {}
@@ -285,12 +326,15 @@ def _mux(plan: Plan, clips: list[Clip], pieces: dict[int, Path], sound: Path | N
         oa = out.add_stream_from_template(heard.streams.audio[0])
         if sound is None:
             for src in sources:
+                steps.check()  # between sources: a cancel bites within one shot's packets
                 for packet in retime.packets(src, ov, oa):
                     out.mux(packet)
             return
         pictures = (p for src in sources for p in retime.packets(src, ov, None))
         sounds = retime.packets(_Source(sound, 0.0, float("inf"), 0.0), None, oa)
-        for packet in heapq.merge(pictures, sounds, key=lambda p: p.dts * float(p.time_base)):
+        for n, packet in enumerate(heapq.merge(pictures, sounds, key=lambda p: p.dts * float(p.time_base))):
+            if n % 500 == 0:
+                steps.check()
             out.mux(packet)
 
 

@@ -98,11 +98,17 @@ def bounds(clips, shots, crossfades: Sequence[float]) -> tuple[list[tuple[float,
     return spans, fades, starts
 
 
+def joined(spans: Sequence[tuple[float, float]], fades: Sequence[float]) -> float:
+    """The length of the cut: every shot's trimmed span, less each crossfade's overlap. The one sum the board,
+    its Export button, the checks and the stitched file all use, so a storyboard has one length everywhere."""
+    return sum(b - a for a, b in spans) - sum(fades)
+
+
 def plan_encode(clips, shots, crossfades) -> Plan:
     """Everything re-encoded in one run."""
     spans, fades, _ = bounds(clips, shots, crossfades)
     run = Encode([Span(i, a, b) for i, (a, b) in enumerate(spans)], list(fades), 0.0)
-    return Plan([run], run.seconds)
+    return Plan([run], joined(spans, fades))
 
 
 def plan_copy(clips, shots, crossfades) -> Plan:
@@ -137,8 +143,7 @@ def plan_copy(clips, shots, crossfades) -> Plan:
         add(Span(i, ke, b), 0.0)
     if run.parts:
         segments.append(run)
-    total = starts[-1] + spans[-1][1] - spans[-1][0]
-    return Plan(segments, total)
+    return Plan(segments, joined(spans, fades))
 
 
 def _copy_range(clip, lo: float, hi: float, to_end: bool) -> tuple[float, float] | None:

@@ -18,11 +18,12 @@ from studio import budgets, chain
 from studio.errors import InputError, StudioError
 from studio.jobs.ledger import Ledger
 from studio.jobs.model import Job, MadeAs
-from studio.media import clips, inspect, stitch, stitch_plan
+from studio.media import clips, inspect, stitch, stitch_plan, stitch_run
 from studio.media.ffmpeg import FFmpegError
 from studio.service.caller import Caller
 from studio.service.core import Core, Prepared
 from studio.service.exports import Exports, reencoded_seconds
+from studio.service.story_clips import StoryClips
 
 log = logging.getLogger("studio.service")
 
@@ -51,6 +52,7 @@ class Chain:
         self.data_dir = core.settings.data_dir
         self.media = core.runner.media  # where clips are kept: the data folder, or a bucket (studio.media.store)
         self.exports = Exports()  # one storyboard export at a time per payer, bounded re-encoding per hour
+        self.story_clips = StoryClips(self.data_dir, self.media)  # the timeline's frame grids, filmstrips, frames
 
     def lineage(self, caller: Caller, job_id: str) -> chain.Lineage:
         """Where a job came from and what was made from it; only the caller's jobs are shown."""
@@ -156,19 +158,27 @@ class Chain:
         return job if job.favourite else self.ledger.update(job.id, favourite=1)
 
     def check_storyboard(self, caller: Caller, shots: list[chain.StoryShot], crossfades: list[float]) -> float:
-        """A storyboard's trims and crossfades checked against its clips' lengths, without opening a file
-        (stitch checks again, to the frame); returns the length once joined. Raises InputError."""
+        """A storyboard's trims and crossfades checked against its clips, on each clip's own frame grid as
+        stitch will snap them; returns the length once joined, which is the exported file's. Raises InputError."""
         jobs = [self.core.job(caller, s.job_id) for s in shots]
-        lengths = [stitch_plan.Length(j.seconds or 0.0) for j in jobs]
+        facts = [self.story_clips.facts(j) for j in jobs]
+        lengths = [stitch_plan.Length(f.video_end, f.fps) for f in facts]
         spans, fades, _ = stitch_plan.bounds(lengths, shots, [float(f) for f in crossfades])
-        return sum(b - a for a, b in spans) - sum(fades)
+        return stitch_plan.joined(spans, fades)
 
-    def stitch(self, caller: Caller, shots: list[chain.StoryShot], crossfades: float | list[float] = 0.0) -> Job:
+    def stitch(self, caller: Caller, shots: list[chain.StoryShot], crossfades: float | list[float] = 0.0,
+               fit: str | None = None, on_step=None) -> Job:
         """Join finished clips in order into one MP4 with sound: a free job of its own, lineage to each shot.
 
-        crossfades: one length for every join, or one per join (0 is a cut)."""
+        crossfades: one length for every join, or one per join (0 is a cut). fit: the cut's picture when the
+        shots' sizes differ ("largest" scales the others up, "smallest" down; None: the first shot's).
+        on_step(done, total, words) hears each step; cancel_export() stops it (stitch_run.Cancelled rises,
+        and nothing of it is kept)."""
         if len(shots) < 2:
             raise InputError("A storyboard needs at least two clips: add another shot.")
+        if fit not in (None, *stitch.FITS):
+            raise InputError(f"Mixed sizes are resolved by scaling up to the largest or down to the smallest; "
+                             f"{fit!r} is neither.")
         jobs = [self.core.job(caller, s.job_id) for s in shots]
         kept = [chain.finished_clip(j, "a storyboard", self.media) for j in jobs]
         fades = [float(crossfades)] * (len(shots) - 1) if isinstance(crossfades, (int, float)) else list(crossfades)
@@ -178,8 +188,9 @@ class Chain:
         self.check_storyboard(caller, shots, fades)  # refused in words before it counts against the payer
         trims = sum(1 for s in shots if s.start or s.end is not None)
         try:
-            with self.exports.export(caller.payer, reencoded_seconds(fades, trims)):  # bounded per payer
-                result, clip, poster = self._stitch_and_keep(job_id, kept, shots, fades)
+            with self.exports.export(caller.payer, reencoded_seconds(fades, trims)) as cancel:  # bounded per payer
+                steps = stitch_run.Steps(on_step, cancel)
+                result, clip, poster = self._stitch_and_keep(job_id, kept, shots, fades, fit, steps)
         except FFmpegError as e:
             log.error("storyboard %s: ffmpeg failed: %s", job_id, e)
             job = chain.storyboard_failed(job_id, caller.owner, jobs)
@@ -189,8 +200,12 @@ class Chain:
         self.ledger.add(job, detail=chain.storyboard_detail(shots, fades, result))
         return job
 
-    def _stitch_and_keep(self, job_id: str, kept: list[str], shots: list[chain.StoryShot],
-                         fades: list[float]) -> tuple[stitch.Stitched, str, str]:
+    def cancel_export(self, caller: Caller) -> bool:
+        """Stop the caller's running storyboard export (False: none runs)."""
+        return self.exports.cancel(caller.payer)
+
+    def _stitch_and_keep(self, job_id: str, kept: list[str], shots: list[chain.StoryShot], fades: list[float],
+                         fit: str | None, steps: stitch_run.Steps) -> tuple[stitch.Stitched, str, str]:
         """Join the shots' clips (each a local file: a bucket's is fetched into the bounded cache) where the
         store stages files, then keep poster and clip, each whole; returns the result and their locations.
         The caller adds the ledger row only after both are kept."""
@@ -203,7 +218,8 @@ class Chain:
             with contextlib.ExitStack() as opened:
                 paths = [opened.enter_context(self.media.local(location)) for location in kept]
                 result = stitch.stitch([stitch.Shot(p, s.start or 0.0, s.end) for p, s in zip(paths, shots)], fades,
-                                       built)
+                                       built, fit=fit, steps=steps)
+            steps.step("Keeping the file")
             clips.make_poster(result.path, drawn)
             poster = self.media.put(poster_key, drawn, take=True)
             try:

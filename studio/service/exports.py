@@ -4,11 +4,13 @@ A crossfade or a trimmed cut is re-encoded (seconds of CPU per second of video);
 copy (nearly free). So a payer (an account, or an anonymous browser's address) runs one export at a time,
 and may have REENCODE_SECONDS_PER_HOUR seconds of video re-encoded per hour; past that an export is refused
 in words saying when it can run. The page also runs at most two exports at a time for the whole studio.
+A running export can be cancelled by its payer (the page's Cancel): the switch is the one its stitch watches.
 """
 
 from __future__ import annotations
 
 import threading
+from threading import Event
 import time
 from collections import deque
 from collections.abc import Iterator, Sequence
@@ -29,13 +31,14 @@ def reencoded_seconds(crossfades: Sequence[float], trims: int) -> float:
 class Exports:
     def __init__(self, per_hour: float = REENCODE_SECONDS_PER_HOUR):
         self.per_hour = per_hour
-        self._running: set[str] = set()
+        self._running: dict[str, Event] = {}  # payer: the switch that cancels their running export
         self._spent: dict[str, deque[tuple[float, float]]] = {}
         self._lock = threading.Lock()
 
     @contextmanager
-    def export(self, payer: str, seconds: float, now: float | None = None) -> Iterator[None]:
-        """Hold the payer's one export while it runs; refused if one runs or the hour's seconds are used."""
+    def export(self, payer: str, seconds: float, now: float | None = None) -> Iterator[Event]:
+        """Hold the payer's one export while it runs (yields its cancel switch); refused if one runs or the
+        hour's seconds are used."""
         now = time.monotonic() if now is None else now
         with self._lock:
             if payer in self._running:
@@ -51,11 +54,24 @@ class Exports:
                                  f"used {used:.0f} of the {self.per_hour:.0f} s it re-encodes for you per hour. "
                                  f"Use cuts instead of crossfades, or export again in {max(1, int(wait // 60))} min.")
             spent.append((now, seconds))
-            self._running.add(payer)
+            cancel = self._running[payer] = Event()
             if len(self._spent) > PAYERS:
                 self._spent = {p: d for p, d in self._spent.items() if d and now - d[-1][0] <= 3600}
         try:
-            yield
+            yield cancel
         finally:
             with self._lock:
-                self._running.discard(payer)
+                self._running.pop(payer, None)
+
+    def cancel(self, payer: str) -> bool:
+        """Stop the payer's running export; False when none runs (it may have just ended)."""
+        with self._lock:
+            running = self._running.get(payer)
+        if running is None:
+            return False
+        running.set()
+        return True
+
+    def running(self, payer: str) -> bool:
+        with self._lock:
+            return payer in self._running

@@ -88,11 +88,16 @@ def build(studio: Studio) -> gr.Blocks:
         open_view = detail.wire(ctx, panel, redraw_after)
         chain_actions.wire(ctx, panel.body, panel.notes, panel.selected, tabs, tab_box, redraw_after)
         storyboard.wire(ctx, story, panel.body, panel.selected, open_view, panel.outputs, redraw_after)
-        library.wire(ctx, lib, panel, open_view, redraw_after)
+        library.wire(ctx, lib, panel, open_view, redraw_after, story)
         compare_restore = compare_view.wire(ctx, versus, tabs, open_view, panel.outputs, redraw_after)
+        # The four generate endpoints return into one hidden pair: the page shows a tab's clip in its own
+        # gr.HTML (studio.ui.live), so the API's clip and record need no components in every tab (#22).
+        api_outputs = [gr.Video(label="Latest from this tab", visible=False, interactive=False),
+                       gr.JSON(label="Job record", visible=False)]
+        document_api_outputs = result_api(*api_outputs)
         for tab in tabs:
             form.wire(ctx, tab)
-            _wire_api(tab)
+            _wire_api(tab, api_outputs, document_api_outputs)
         api.wire(ctx, extra=tuple(api.billing_actions(ctx)))
         # one load event for the first view: the draft and its checks first, then the gallery and the rest
         first_view.wire(ctx, demo, tabs, header, lambda caller: header_html(ctx, caller), redraw, story, own_key,
@@ -100,11 +105,10 @@ def build(studio: Studio) -> gr.Blocks:
     return demo
 
 
-def _wire_api(tab: TabUi) -> None:
+def _wire_api(tab: TabUi, outputs: list, returns: dict) -> None:
     """API callers get the finished clip and its record (the page's Generate only sends, see studio.ui.live)."""
-    r = tab.result
-    document_api(tab.generate, tab.inputs, result_api(r))
-    gr.on([], tab.generate, tab.inputs, r.outputs, api_name=tab.api_name, concurrency_limit=None,
+    document_api(tab.generate, tab.inputs, returns)
+    gr.on([], tab.generate, tab.inputs, outputs, api_name=tab.api_name, concurrency_limit=None,
           preprocess=False)
 
 

@@ -10,7 +10,9 @@ studio.ui.watch).
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -20,14 +22,41 @@ from studio.errors import NotFound, StudioError
 from studio.jobs.library import Filter
 from studio.jobs.model import Job, JobState
 from studio.ui import detail, library, storyboard, tiles
-from studio.ui.context import Submitted, UiContext, serve, user_error
-from studio.ui.controls import TabUi, seed_line
+from studio.ui.context import Submitted, UiContext, user_error
+from studio.ui.controls import TabUi, latest_html
 from studio.ui.watch import page_of
 from studio.ui.words import title
 
 TICK = 1.5
 DOUBLE_CLICK = 0.8  # seconds: a second Generate sooner than this is a double click, sent once
 RUNS_SHOWN = 4
+PAGES_KEPT = 10_000  # open pages whose last Generate time is kept (the least recently used is forgotten first)
+
+
+class LastSent:
+    """When each open page last sent a job from each tab, kept on the server (a gr.State a tab was one more
+    component in every tab, #22). A page is its owner and Gradio session, which a reload renews, as a State's
+    value was; without one (no session) every press counts as the first."""
+
+    def __init__(self, size: int = PAGES_KEPT) -> None:
+        self._at: OrderedDict[tuple, float] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def last(self, page: tuple[str, str] | None, tab: str) -> float:
+        """When this page's tab last sent a job (0.0: never, or no page)."""
+        with self._lock:
+            return self._at.get((*page, tab), 0.0) if page else 0.0
+
+    def note(self, page: tuple[str, str] | None, tab: str, now: float) -> None:
+        """This page's tab sent a job now (only a job sent counts, as the State's value did)."""
+        if page is None:
+            return
+        with self._lock:
+            self._at.pop((*page, tab), None)
+            self._at[(*page, tab)] = now
+            while len(self._at) > self._size:
+                self._at.popitem(last=False)
 
 
 @dataclass
@@ -84,8 +113,7 @@ def wire(ctx: UiContext, live: Live, lib: library.LibraryUi, panel: detail.Detai
     itself for the first view (studio.ui.first_view)."""
     by_variant = {tab.api_name: tab for tab in tabs}
     variant_of = {"t2v": "text_to_video", "i2v": "image_to_video", "r2v": "reference_to_video", "edit": "video_edit"}
-    tab_outputs = [c for t in tabs for c in (t.result.runs, t.result.latest, t.result.video, t.result.seed_used,
-                                             t.result.record)]
+    tab_outputs = [c for t in tabs for c in (t.result.runs, t.result.latest)]
     outputs = [live.token, lib.grid, lib.backend, header, *tab_outputs, *panel.outputs,
                *story.outputs]
     inputs = [live.token, lib.shown, lib.after, *lib.filters, panel.selected, panel.seen, story.shots]
@@ -124,10 +152,10 @@ def wire(ctx: UiContext, live: Live, lib: library.LibraryUi, panel: detail.Detai
             toast(job)
             tab = by_variant.get(variant_of.get(job.request.variant.value, ""))
             if tab and job.state is JobState.SUCCEEDED:
-                record = job.public_record()
-                out.update({tab.result.latest: gr.update(visible=True),
-                            tab.result.video: gr.update(value=serve(ctx.studio.media_path(job.output_path)), autoplay=True),
-                            tab.result.seed_used: seed_line(record), tab.result.record: record})
+                block = tab.result.latest
+                drawn = latest_html(ctx.url(block, job.output_path), ctx.url(block, job.poster_path),
+                                    job.public_record())
+                out[block] = gr.update(visible=True, value=drawn)
         out.update(storyboard.pruned(ctx, story, caller, shots))  # a shot deleted from the gallery leaves it
         if selected and (not page or (ctx.opening.is_latest(page, opened) and ctx.opening.showing(page, selected))):
             try:
@@ -141,26 +169,28 @@ def wire(ctx: UiContext, live: Live, lib: library.LibraryUi, panel: detail.Detai
 
     live.timer.tick(redraw, inputs, outputs, api_visibility="private", show_progress="hidden",
                     concurrency_limit=None)
+    sent_at = LastSent()
     for tab in tabs:
-        _wire_generate(ctx, live, tab, redraw, inputs, outputs)
+        _wire_generate(ctx, live, tab, redraw, inputs, outputs, sent_at)
     private = dict(api_visibility="private", show_progress="hidden")
     return Redraw(lambda event: event.then(redraw, inputs, outputs, **private), redraw, inputs, outputs)
 
 
-def _wire_generate(ctx: UiContext, live: Live, tab: TabUi, redraw, inputs, outputs) -> None:
+def _wire_generate(ctx: UiContext, live: Live, tab: TabUi, redraw, inputs, outputs, sent_at: LastSent) -> None:
+    """Generate sends the job and returns; a second press sooner than DOUBLE_CLICK is the same press."""
     r = tab.result
 
-    sent_at = gr.State(0.0)  # when this tab last sent a job: a second click within DOUBLE_CLICK is the same
-
-    async def start(request: gr.Request, last, *values):
+    async def start(request: gr.Request, *values):
         now = time.time()
-        again = bool(last) and now - last > DOUBLE_CLICK  # a deliberate "Generate another"
         caller = ctx.caller(request)
+        page = page_of(caller, request)
+        last = sent_at.last(page, tab.api_name)
+        again = bool(last) and now - last > DOUBLE_CLICK  # a deliberate "Generate another"
         try:
             _, record = await tab.generate(*values, request=request, progress=Submitted(caller, again=again))
         except StudioError as e:
             raise user_error(e) from None
-        page = page_of(caller, request)
+        sent_at.note(page, tab.api_name, now)
         if page:
             ctx.watch.follow(page, record["id"])
         if record["created_at"] < now:  # the studio answered with the twin it made a moment ago
@@ -172,9 +202,8 @@ def _wire_generate(ctx: UiContext, live: Live, tab: TabUi, redraw, inputs, outpu
         else:
             gr.Info(f"Sent: ≈ ${record['quote_usd']:.2f} quoted. Follow it here and in the gallery.",
                     title="Generating", duration=4)
-        return {live.token: "",
-                r.button: gr.update(value=r.button_label(1)), sent_at: now}
+        return {live.token: "", r.button: gr.update(value=r.button_label(1))}
 
-    sent = r.button.click(start, [sent_at, *tab.inputs], [live.token, r.button, sent_at], api_visibility="private",
+    sent = r.button.click(start, tab.inputs, [live.token, r.button], api_visibility="private",
                           concurrency_limit=None, preprocess=False, show_progress="minimal")
     sent.then(redraw, inputs, outputs, api_visibility="private", show_progress="hidden")

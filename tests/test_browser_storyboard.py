@@ -1,0 +1,162 @@
+"""The storyboard as a timeline in Chromium: shots to scale, trims by handle, key and nudge to the frame with the
+exact in and out frames shown, one length everywhere (summary, Export, the exported file), mixed sizes named
+with their choice, an export's progress, and a board that fits a desktop and a phone."""
+
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from harness.app import start_app, stop_app
+from harness.gallery import seed_jobs
+from harness.media import make_video
+from studio import config
+from studio.service import LOCAL, Studio
+from tests.browser_fixture import DESKTOP, PHONE, VIEWS, open_page, shot
+
+
+@pytest.fixture(scope="module")
+def board_app(tmp_path_factory):
+    data = tmp_path_factory.mktemp("storyboard") / "data"
+    ids = seed_jobs(data, 12, states=False)
+    studio = Studio(config.load({"STUDIO_DATA_DIR": str(data)}))
+    jobs = [studio.core.job(LOCAL, i) for i in ids]
+    studio.close()
+    app = start_app(data)
+    wide = [j for j in jobs if (j.width, j.height) == (640, 360)]
+    app.wide = [j.id for j in wide[:3]]   # three 3 s clips of one size
+    make_video(Path(wide[3].output_path), 320, 180, seconds=3)  # a smaller take
+    app.small = wide[3].id
+    app.data = data
+    yield app
+    stop_app(app)
+
+
+def put_board(app, ids, fit=None):
+    """The owner's saved storyboard, as the page would have kept it (a reload draws it)."""
+    studio = Studio(config.load({"STUDIO_DATA_DIR": str(app.data)}))
+    board = [{"id": i, "start": 0.0, "end": None, "fade": 0.0} for i in ids]
+    studio.gallery.save_draft(LOCAL, {"storyboard": board, "storyboard_fit": fit or "largest"})
+    studio.close()
+
+
+def summary_seconds(page) -> float:
+    text = page.locator("#hh-story-summary").inner_text()
+    return float(re.search(r"([0-9.]+) s once joined", text).group(1))
+
+
+def wait_length(page, seconds: float):
+    page.wait_for_function("""(want) => { const el = document.querySelector('#hh-story-summary .hh-story-len');
+        const b = document.querySelector('#hh-export');
+        return el && b && Math.abs(parseFloat(el.innerText) - want) < 0.006
+               && Math.abs(parseFloat(/Export ([0-9.]+) s/.exec(b.innerText)[1]) - want) < 0.006; }""",
+                           arg=seconds, timeout=15000)
+
+
+def widths(page) -> list[float]:
+    return page.eval_on_selector_all("#hh-board .hh-tl-shot", "els => els.map(e => e.getBoundingClientRect().width)")
+
+
+def fits(page) -> dict:
+    """Whether the timeline fits its board (or scrolls inside it) and the page never scrolls sideways."""
+    return page.evaluate("""() => { const tl = document.querySelector('#hh-board .hh-tl');
+        const board = document.querySelector('#hh-storyboard').getBoundingClientRect();
+        return {page: document.documentElement.scrollWidth <= window.innerWidth + 1,
+                fits: tl.scrollWidth <= tl.clientWidth + 1, scrolls: getComputedStyle(tl).overflowX === 'auto',
+                inside: tl.getBoundingClientRect().right <= board.right + 1}; }""")
+
+
+@pytest.mark.parametrize("view", VIEWS, ids=["desktop-light", "desktop-dark", "phone-light", "phone-dark"])
+def test_the_timeline_fits_and_draws_every_shot_to_scale(browser, board_app, view):
+    put_board(board_app, board_app.wide)
+    page = open_page(browser, board_app.url, view)
+    page.locator("#hh-board .hh-tl-shot").nth(2).wait_for(timeout=30000)
+    wait_length(page, 9.0)
+    where = fits(page)
+    assert where["page"] and where["inside"], where
+    if view[0] >= 1000:
+        assert where["fits"], where  # three shots at 1440: no third shot cut off
+    else:
+        assert where["fits"] or where["scrolls"], where
+    a, b, c = widths(page)
+    assert abs(a - b) < 1 and abs(b - c) < 1
+    page.locator("#hh-board .hh-tl-film i").first.wait_for(timeout=10000)  # frames drawn from the filmstrip
+    assert page.eval_on_selector("#hh-board .hh-tl-film i", "i => getComputedStyle(i).backgroundImage").startswith("url(")
+    page.locator("#hh-story-frames img").nth(1).wait_for(timeout=15000)
+    page.locator("#hh-storyboard").scroll_into_view_if_needed()
+    shot(page, "storyboard-timeline")
+    assert not page.errors, page.errors
+    page.close()
+
+
+def test_trims_by_key_nudge_and_drag_land_on_frames_and_the_length_is_one_everywhere(browser, board_app):
+    put_board(board_app, board_app.wide)
+    page = open_page(browser, board_app.url, DESKTOP)
+    board = page.locator("#hh-board")
+    board.locator(".hh-tl-shot").nth(2).wait_for(timeout=30000)
+    wait_length(page, 9.0)
+    second = board.locator(".hh-tl-shot").nth(1)
+    out = second.get_by_role("slider", name="Shot 2 out point")
+    out.focus()
+    out.press("Shift+ArrowLeft")  # a second earlier
+    wait_length(page, 8.0)
+    a, b, _ = widths(page)
+    assert b / a == pytest.approx(2 / 3, abs=0.02)  # its strip shrinks with it
+    assert "frame 48" in page.locator("#hh-story-frames").inner_text()  # the out frame: the last one shown
+    page.get_by_role("button", name="In point one frame later").click()
+    page.get_by_role("button", name="In point one frame later").click()
+    wait_length(page, round(8.0 - 2 / 24, 2))
+    page.locator("#hh-story-frames").get_by_text("frame 3").wait_for(timeout=15000)
+    assert "0:00.02 · frame 3" in page.locator(".hh-tl-insp").inner_text()
+    third = board.locator(".hh-tl-shot").nth(2)
+    third.locator(".hh-tl-pick").click()
+    handle = third.locator(".hh-tl-out").bounding_box()
+    per_second = widths(page)[2] / 3
+    x, y = handle["x"] + handle["width"] / 2, handle["y"] + handle["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x - per_second * 0.5, y, steps=6)
+    page.mouse.move(x - per_second, y, steps=6)
+    page.mouse.up()
+    end = float(third.get_attribute("data-end"))
+    assert 1.8 <= end <= 2.2 and round(end * 24, 6) == round(end * 24)  # on the frame grid
+    shown = round(8.0 - 2 / 24 - (3 - end), 2)
+    wait_length(page, shown)
+    page.locator(".hh-tl-join select").first.select_option("0.5")
+    shown = round(shown - 0.5, 2)
+    wait_length(page, shown)
+    shot(page, "storyboard-trimmed")
+    page.locator("#hh-export").click()
+    panel = page.locator("#hh-detail")
+    panel.get_by_text("STORY").first.wait_for(timeout=90000)
+    info = panel.locator("#hh-detail-info").inner_text()
+    seconds = float(re.search(r"px · ([0-9.]+) s", info).group(1))
+    assert abs(seconds - shown) <= 1 / 24 + 0.006, info
+    assert page.locator("#hh-export").is_enabled()  # ready to export again
+    assert not page.errors, page.errors
+    page.close()
+
+
+@pytest.mark.parametrize("view", [DESKTOP, PHONE], ids=["desktop-light", "phone-dark"])
+def test_mixed_sizes_are_named_with_a_choice_kept_for_the_export(browser, board_app, view):
+    put_board(board_app, [board_app.wide[0], board_app.small, board_app.wide[1]])
+    page = open_page(browser, board_app.url, view)
+    fit = page.locator("#hh-story-acts .hh-story-fit")
+    fit.wait_for(timeout=30000)
+    assert "Shot 2 is 720P (320×180), the others 640×360." in fit.inner_text(), fit.inner_text()
+    assert fit.get_by_label("Scale up to 640×360").is_checked()
+    fit.get_by_label("Export at 320×180").check()
+    page.wait_for_function("() => document.querySelector('#hh-story-acts input[value=smallest]').checked", timeout=5000)
+    page.locator("#hh-storyboard").scroll_into_view_if_needed()
+    shot(page, "storyboard-mixed")
+    page.reload()  # the choice is kept with the storyboard
+    fit.wait_for(timeout=30000)
+    assert fit.get_by_label("Export at 320×180").is_checked()
+    page.locator("#hh-export").click()
+    page.locator("#hh-detail").get_by_text("STORY").first.wait_for(timeout=90000)
+    with sqlite3.connect(board_app.data / "ledger.sqlite3") as db:
+        size = db.execute("SELECT width, height FROM jobs WHERE backend = 'studio' ORDER BY created_at DESC").fetchone()
+    assert size == (320, 180)
+    assert not page.errors, page.errors
+    page.close()
