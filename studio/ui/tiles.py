@@ -15,6 +15,7 @@ import time
 from studio import models
 from studio.jobs.library import Page
 from studio.jobs.model import Job, JobState, Phase
+from studio.ui import words
 
 ABBREVIATIONS = {"t2v": "T2V", "i2v": "I2V", "r2v": "R2V", "edit": "EDIT", "stitch": "STORY"}
 RATIO_SHAPES = {"16:9": (16, 9), "9:16": (9, 16), "1:1": (1, 1), "4:3": (4, 3), "3:4": (3, 4)}
@@ -102,11 +103,8 @@ def shape(job: Job) -> tuple[int, int]:
 
 
 def prompt_start(job: Job, chars: int = PROMPT_CHARS) -> str:
-    text = " ".join((job.request.prompt or "").split())
-    if not text:
-        return {"i2v": "From a first frame", "edit": "An edit", "stitch": "A storyboard"}.get(
-            job.request.variant.value, "No prompt")
-    return text if len(text) <= chars else text[:chars - 1].rstrip() + "…"
+    """The prompt as a caption, cut at a whole word (studio.ui.words.title); its kind when it has none."""
+    return words.title(job, chars)
 
 
 def prompt_around(job: Job, search: str, chars: int) -> str:
@@ -246,7 +244,7 @@ def empty(filtered: bool) -> str:
         return ('<div class="hh-empty"><p class="hh-empty-title">Nothing matches</p>'
                 '<p>Clear the search or a filter to see more clips.</p></div>')
     return ('<div class="hh-empty"><p class="hh-empty-title">No clips yet</p>'
-            '<p>Write a prompt on the left and press Generate: every clip gathers here, newest first. '
+            '<p>Write a prompt in the form and press Generate: every clip gathers here, newest first. '
             'Jobs keep running if you close this tab.</p></div>')
 
 
