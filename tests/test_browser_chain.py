@@ -146,7 +146,7 @@ def test_final_variations_and_storyboard_with_lineage_both_ways(browser, chain_a
         page.wait_for_function("""(want) => { const el = document.querySelector('#hh-story-summary .hh-story-len');
             const b = document.querySelector('#hh-export');
             return el && b && Math.abs(parseFloat(el.innerText) - want) < 0.006 && b.innerText.includes(el.innerText); }""",
-                               arg=seconds, timeout=15000)
+                               arg=seconds, timeout=40000)
 
     board.locator(".hh-tl-shot").nth(1).wait_for(timeout=15000)
     joined(sum(lengths()))
@@ -163,7 +163,7 @@ def test_final_variations_and_storyboard_with_lineage_both_ways(browser, chain_a
         for _ in range(12):  # 12 frames at 24 fps: half a second
             handle.press(key)
         page.wait_for_function("(v) => Math.abs(document.querySelectorAll('#hh-board .hh-tl-shot')[1].dataset[v] - "
-                               "(v === 'start' ? 0.5 : 2.5)) < 0.001", arg=value, timeout=10000)
+                               "(v === 'start' ? 0.5 : 2.5)) < 0.001", arg=value, timeout=40000)
     joined(first + 2.0)
     board.locator(".hh-tl-join select").select_option("2")  # as long as the trimmed shot: said at once
     summary = page.locator("#hh-story-summary")
