@@ -147,7 +147,7 @@ def test_mixed_sizes_are_named_with_a_choice_kept_for_the_export(browser, board_
     assert "Shot 2 is 720P (320×180), the others 640×360." in fit.inner_text(), fit.inner_text()
     assert fit.get_by_label("Scale up to 640×360").is_checked()
     fit.get_by_label("Export at 320×180").check()
-    draft_saved(board_app, '"storyboard_fit": "smallest"')  # kept on the server before the reload
+    draft_saved(board_app, "storyboard_fit", "smallest")  # kept on the server before the reload
     page.locator("#hh-storyboard").scroll_into_view_if_needed()
     shot(page, "storyboard-mixed")
     page.reload()  # the choice is kept with the storyboard
