@@ -73,3 +73,84 @@ body.addEventListener('click', async (e) => {
     button.disabled = false;
   }
 });
+
+// The one-click chips above the builder (studio.ui.builder.chips_html): a camera move's words, or the name of
+// a filled reference slot, written where the caret was in the prompt box (at the end if it was never there).
+const caretOf = (box) => (box.dataset.hhCaret != null && box.dataset.hhCaret !== '' ?
+  Math.min(Number(box.dataset.hhCaret), box.value.length) : null);
+const watchCaret = (box) => {
+  if (!box || box.dataset.hhCaretWatched) return;
+  box.dataset.hhCaretWatched = '1';
+  const keep = () => { box.dataset.hhCaret = String(box.selectionEnd); };
+  ['keyup', 'mouseup', 'select', 'blur', 'input'].forEach((t) => box.addEventListener(t, keep));
+};
+const writeAt = (box, text, at) => {
+  const where = at == null ? box.value.length : at;
+  const before = box.value.slice(0, where), after = box.value.slice(where);
+  const lead = before && !/\s$/.test(before) ? ' ' : '';
+  const tail = after && !/^[\s,.;:!?]/.test(after) ? ' ' : '';
+  box.value = before + lead + text + tail + after;
+  const caret = (before + lead + text).length;
+  box.dataset.hhCaret = String(caret);
+  box.dispatchEvent(new Event('input', {bubbles: true}));
+  box.focus();
+  box.setSelectionRange(caret, caret);
+};
+const quick = element.querySelector('.hh-quick');
+setTimeout(() => watchCaret(promptBox()), 0);
+if (quick) {
+  const cameraRow = quick.querySelector('[data-camera]');
+  if (cameraRow) {
+    cameraRow.dataset.camera.split('|').forEach((pair) => {
+      const [name, words] = pair.split('=');
+      cameraRow.append(make('button', {type: 'button', class: 'hh-chip', 'data-words': words,
+                                       title: `Adds “${words}” at the cursor`}, name));
+    });
+  }
+  quick.addEventListener('pointerdown', () => watchCaret(promptBox()));
+  quick.addEventListener('click', async (e) => {
+    const chip = e.target.closest('button.hh-chip');
+    const box = promptBox();
+    if (!chip || !box) return;
+    e.preventDefault();
+    watchCaret(box);
+    if (chip.dataset.ref) { writeAt(box, chip.dataset.ref, caretOf(box)); return; }
+    const current = box.value;
+    chip.disabled = true;
+    try {  // joined on the server as the builder joins it (a comma mid-sentence, no capital)
+      const answer = await server.builder_insert({current, values: {camera: chip.dataset.words}, at: caretOf(box)});
+      if (box.value === current && answer.prompt !== current) {
+        box.value = answer.prompt;
+        box.dispatchEvent(new Event('input', {bubbles: true}));
+        box.dataset.hhCaret = '';
+      }
+    } finally { chip.disabled = false; }
+  });
+  // Reference to video: a chip per filled slot, redrawn as slots fill and empty.
+  const refs = quick.querySelector('.hh-refchips');
+  const panel = element.closest('[role="tabpanel"]');
+  if (refs && panel) {
+    const none = refs.querySelector('.hh-refnone');
+    const draw = () => {
+      const slots = [...panel.querySelectorAll('.hh-slot')];
+      const filled = slots.map((s, i) => [i + 1, !!s.querySelector('img')]).filter(([, f]) => f).map(([n]) => n);
+      const shown = [...refs.querySelectorAll('button.hh-chip')].map((b) => Number(b.dataset.n));
+      if (filled.join() === shown.join()) return;
+      refs.querySelectorAll('button.hh-chip').forEach((b) => b.remove());
+      filled.forEach((n) => {
+        const name = refs.dataset.token.replace('{n}', n);
+        const b = make('button', {type: 'button', class: 'hh-chip', 'data-ref': name, 'data-n': String(n),
+                                  title: `Adds “${name}” at the cursor: reference image ${n}`}, `Image ${n}`);
+        refs.append(b);
+      });
+      none.hidden = filled.length > 0;
+    };
+    let queued = false;
+    new MutationObserver(() => {
+      if (queued) return;
+      queued = true;
+      requestAnimationFrame(() => { queued = false; draw(); });
+    }).observe(panel, {childList: true, subtree: true});
+    draw();
+  }
+}

@@ -3,7 +3,7 @@
 // storyboard. Delete asks first, here; the number of variations relabels its button here.
 // The page's count of opens, sent with each: the server draws only the latest, whatever order they arrive in.
 const nextOpen = () => (window.hhOpenSeq = (window.hhOpenSeq || 0) + 1);
-const SELECT = ['to_first', 'to_slot', 'as_png', 'load', 'to_edit', 'trim_first'];
+const SELECT = ['continue', 'to_first', 'to_slot', 'as_png', 'load', 'to_edit', 'trim_first'];
 const money = (amount, test) => test ? `free here (≈ $${amount.toFixed(2)} on HappyHorse)` : `≈ $${amount.toFixed(2)}`;
 const valueOf = (name) => {
   const checked = element.querySelector(`input[name=${name}]:checked`);

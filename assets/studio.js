@@ -60,7 +60,28 @@
     const top = Math.max(8, column.getBoundingClientRect().top);
     document.documentElement.style.setProperty('--hh-column-h', `${Math.max(320, innerHeight - top - 8)}px`);
   };
-  const fit = () => { keepRoom(); fitColumn(); };
+  // Skip links: one first on the page and one after each Generate bar take the keyboard straight to the
+  // gallery's first clip (without them it is dozens of Tabs from Generate). Shown only when focused.
+  const skipLink = () => {
+    const a = document.createElement('a');
+    Object.assign(a, {href: '#hh-gallery', className: 'hh-skip', textContent: 'Skip to the gallery'});
+    a.addEventListener('click', (e) => {
+      const first = document.querySelector('#hh-gallery .hh-tile[data-id]') || document.getElementById('hh-gallery');
+      if (!first) return;
+      e.preventDefault();
+      if (!first.hasAttribute('tabindex')) first.setAttribute('tabindex', '-1');
+      first.scrollIntoView({block: 'center'});
+      first.focus();
+    });
+    return a;
+  };
+  const addSkips = () => {
+    if (!document.querySelector('body > .hh-skip')) document.body.prepend(skipLink());
+    document.querySelectorAll('.hh-gobar').forEach((bar) => {
+      if (!bar.querySelector(':scope > .hh-skip')) bar.appendChild(skipLink());
+    });
+  };
+  const fit = () => { keepRoom(); fitColumn(); addSkips(); };
   let fitting = false;
   addEventListener('scroll', () => {
     if (!fitting) { fitting = true; requestAnimationFrame(() => { fitting = false; fitColumn(); }); }
@@ -153,13 +174,32 @@
       if (files.length > free.length) say(slot, `${files.length - free.length} image(s) did not fit: every slot after this one is full.`);
     }
   }, true);
-  // A picture the browser cannot show (say, a text file renamed .png) never shows a broken image.
+  // A file of the wrong kind picked in the file dialog is named here in words, before Gradio's own
+  // "Invalid file type: x. Only video/x-m4v,video/* allowed." (the event stops at the document).
+  document.addEventListener('change', (e) => {
+    const input = e.target;
+    if (!(input instanceof HTMLInputElement) || input.type !== 'file') return;
+    const box = boxOf(input);
+    const files = [...(input.files || [])];
+    if (!box || !box.wants || !files.length) return;
+    const wrong = files.find((f) => !f.type.startsWith(box.wants + '/'));
+    if (!wrong) return;
+    e.stopPropagation();
+    input.value = '';
+    say(box.block, box.wants === 'video'
+      ? `That is ${kindOf(wrong)}: this box takes a video clip (MP4 or MOV, 3 to 60 s).`
+      : `That is ${kindOf(wrong)}: this box takes a picture (JPEG, PNG, BMP or WEBP).`);
+  }, true);
+  // A picture the browser cannot show (say, a text file renamed .png) never shows a broken image. The first
+  // frame's own note says why (the server reads it); a reference slot has none, so it is said here.
   document.addEventListener('error', (e) => {
     const img = e.target;
     if (!(img instanceof HTMLImageElement)) return;
     const block = img.closest('#hh-workbench .block');
     if (!block) return;
     img.style.visibility = 'hidden';
-    say(block, 'This file is not a picture the studio can read: upload a JPEG, PNG, BMP or WEBP image.');
+    if (block.closest('.hh-slot') || block.classList.contains('hh-slot')) {
+      say(block, 'This file is not a picture the studio can read: upload a JPEG, PNG, BMP or WEBP image.');
+    }
   }, true);
 }

@@ -65,12 +65,21 @@ element.addEventListener('click', (e) => {
   else if (b.dataset.act === 'close') viewer.close();
   else trigger('click', {act: b.dataset.act});
 });
-// A newly opened clip takes focus (its title), so a keyboard or screen reader user is in the viewer.
+// A newly opened clip takes focus (its title), so a keyboard or screen reader user is in the viewer, and
+// the viewer scrolls back to its top: a take picked (or a lineage link followed) far down the panel plays
+// in the player, which had been left scrolled out of sight, looking blank (#23).
 let last = null;
 const opened = () => {
   const id = shownId();
-  if (id && id !== last) focusTitle();
+  if (id && id !== last) {
+    const d = dialogOf();
+    if (d && last) d.scrollTop = 0;
+    focusTitle();
+  }
   last = id;
 };
-new MutationObserver(opened).observe(element, {childList: true, subtree: true});
+// Gradio patches the head in place when another clip opens (its data-id changes, no node is added): watch
+// that attribute too, or a pick or an arrow would leave focus and scroll where they were.
+new MutationObserver(opened).observe(element, {childList: true, subtree: true, attributes: true,
+                                               attributeFilter: ['data-id']});
 opened();

@@ -1,6 +1,7 @@
 """Ledger growth: a user's newest page, their spend, and the studio's start-up, at 1k / 10k / 100k jobs.
 
     python bench/bench_ledger.py [--sizes 1000,10000,100000] [--one-owner 0,1000,10000,100000] [--app]
+                                 [--sorts 100000] [--postgres]
 
 Many owners: each ledger holds finished jobs (and their events and run times)
 from 20 users, written straight into SQLite. Per size: the gallery's newest page
@@ -17,6 +18,11 @@ running list, each running job's expected time, the header's spend and caps, the
 grid's page, the backend filter's choices), the spend line alone, and a prompt
 search (a word in a fifth of the prompts, and one in a single prompt). The anchor
 is the same call on an empty ledger and at 1,000 jobs: "flat" is the ratio to it.
+
+Orders (--sorts): Library.page of 24 in each gallery order (newest, oldest, cost,
+length) at that many jobs of one owner, its first page and a page from the middle
+(a cursor after half the jobs), on SQLite and with --postgres on a throwaway
+PostgreSQL server (harness.postgres) too.
 """
 
 from __future__ import annotations
@@ -37,7 +43,7 @@ from studio.budgets import day_start  # noqa: E402
 from studio.jobs import ledger as ledger_mod  # noqa: E402
 from studio.jobs import timing  # noqa: E402
 from studio.jobs.ledger import Ledger  # noqa: E402
-from studio.jobs.library import Filter  # noqa: E402
+from studio.jobs.library import SORTS, Cursor, Filter  # noqa: E402
 from studio.jobs.model import Job, JobState  # noqa: E402
 from studio.service import Caller, Studio  # noqa: E402
 from studio.variants import Request, Variant  # noqa: E402
@@ -72,21 +78,30 @@ def fill(path: Path, n: int) -> None:
     db.close()
 
 
-def fill_one_owner(path: Path, n: int) -> None:
+def fill_one_owner(path: Path | str, n: int) -> None:
     """n jobs of one owner, newest last, the 4 newest still running; each with its own prompt."""
     Ledger(path)  # schema, and the triggers that keep the counts
     start = time.time() - n * 60
     rows, runs = [], []
     for i in range(n):
         running = i >= n - 4
+        seconds = [3.0, 5.0, 8.0, 10.0, 15.0][i * 7 % 5]
         prompt = f"{WORDS[i % 5]}{' and a zebra' if i % 1000 == 500 else ''} (take {i})"
         job = Job(id=f"{i:016x}", owner=ONE, request=Request(Variant.T2V, prompt=prompt, duration=5),
                   backend="dashscope", state=JobState.RUNNING if running else JobState.SUCCEEDED, quote_usd=0.7,
-                  quote={"output_seconds": 5}, seed=i, task_id=f"task-{i}", cost_usd=None if running else 0.7,
+                  quote={"output_seconds": 5}, seed=i, task_id=f"task-{i}",
+                  cost_usd=None if running else round(0.14 * seconds, 2), seconds=None if running else seconds,
                   created_at=start + i * 60, updated_at=start + i * 60 + 40, base_url="https://dashscope.example")
         rows.append(job.to_row())
         runs.append((job.id, "dashscope/t2v/720P/5s", 30.0 + i % 7, job.updated_at))
     cols = ledger_mod._COLUMNS
+    if not isinstance(path, Path):  # a PostgreSQL URL: the jobs alone (the orders' bench reads nothing else)
+        led = Ledger(path)
+        with led.store.tx() as pg:
+            pg.executemany(f"INSERT INTO jobs ({', '.join(cols)}) VALUES ({', '.join(':' + c for c in cols)})",
+                           rows)
+            pg.execute("ANALYZE jobs")
+        return
     db = sqlite3.connect(path)
     with db:
         db.executemany(f"INSERT INTO jobs ({', '.join(cols)}) VALUES ({', '.join(':' + c for c in cols)})", rows)
@@ -141,14 +156,49 @@ def one_owner(sizes: list[int]) -> None:
         print(f"| {n:,} | " + " | ".join(cells) + " |", flush=True)
 
 
-def timed(fn, runs: int = 20, clock=time.perf_counter) -> float:
-    """Median milliseconds of fn() over runs (clock: wall by default; time.process_time for CPU)."""
+def orders(n: int, postgres: bool) -> None:
+    """Library.page of 24 in each order at n jobs of one owner: the first page, and one from the middle."""
+    print(f"\nOrders at {n:,} jobs of one owner: Library.page of 24 with its counts (wall ms, median of 20; the "
+          "fastest in brackets: the machine's load inflates the median); the first page, and one after half the jobs")
+    print("| store | " + " | ".join(f"{s}: first / middle" for s in SORTS) + " |")
+    print("|---|" + "---|" * len(SORTS))
+    places: list[tuple[str, str | Path]] = [("SQLite", Path(tempfile.mkdtemp(prefix=f"bench-orders-{n}-")) /
+                                             "ledger.sqlite3")]
+    server = None
+    if postgres:
+        from harness.postgres import start_pg
+        server = start_pg()
+        places.append(("PostgreSQL", server.new_database()))
+    try:
+        for name, where in places:
+            fill_one_owner(where, n)
+            led = Ledger(where)
+            cells = []
+            for sort in SORTS:
+                flt = Filter(sort=sort)
+                [(select, args)] = led.library.query(ONE, flt, None, n // 2)
+                with led.store.read() as db:
+                    middle = Job.from_row(db.execute(select, args).fetchall()[-1])
+                cursor = Cursor.after(middle, sort)
+                first = timed(lambda: led.library.page(ONE, flt, None, 24), fastest=True)
+                deep = timed(lambda: led.library.page(ONE, flt, cursor, 24), fastest=True)
+                cells.append(f"{first[0]:.1f} ({first[1]:.1f}) / {deep[0]:.1f} ({deep[1]:.1f}) ms")
+            print(f"| {name} | " + " | ".join(cells) + " |", flush=True)
+    finally:
+        if server:
+            from harness.postgres import stop_pg
+            stop_pg(server)
+
+
+def timed(fn, runs: int = 20, clock=time.perf_counter, fastest: bool = False):
+    """Median milliseconds of fn() over runs (clock: wall by default; time.process_time for CPU); with
+    fastest, (median, fastest)."""
     times = []
     for _ in range(runs):
         t = clock()
         fn()
         times.append((clock() - t) * 1000)
-    return statistics.median(times)
+    return (statistics.median(times), min(times)) if fastest else statistics.median(times)
 
 
 def studio_start(data_dir: Path) -> float:
@@ -165,6 +215,8 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000,100000", help="many owners' ledgers ('' for none)")
     parser.add_argument("--one-owner", default="0,1000,10000,100000", help="one owner's ledgers ('' for none)")
     parser.add_argument("--app", action="store_true", help="also time `python app.py` to its first answer")
+    parser.add_argument("--sorts", default="", help="jobs of one owner to time each gallery order at ('' for none)")
+    parser.add_argument("--postgres", action="store_true", help="time the orders on PostgreSQL too")
     args = parser.parse_args()
     print("| jobs in the ledger | newest page (200) | spend | run-time estimate | studio start-up | python app.py |")
     print("|---|---|---|---|---|---|")
@@ -184,6 +236,8 @@ def main() -> None:
             stop_app(running)
         print(f"| {n:,} | {page:.1f} ms | {spend:.2f} ms | {learn:.2f} ms | {start:.0f} ms | {app} |", flush=True)
     one_owner([int(s) for s in args.one_owner.split(",") if s])
+    for n in [int(s) for s in args.sorts.split(",") if s]:
+        orders(n, args.postgres)
 
 
 if __name__ == "__main__":

@@ -1,10 +1,10 @@
 """The prompt builder and live advice in headless Chromium: insert at the caret, never replace."""
 
+from tests.browser_fixture import open_page
 
 
 def test_builder_inserts_at_the_caret_and_advice_updates_as_you_type(browser, studio_app):  # noqa: F811
-    page = browser.new_page(viewport={"width": 1440, "height": 1000})
-    page.goto(studio_app.url)
+    page = open_page(browser, studio_app.url, (1440, 1000, "light"))  # typed after the draft lands, not under it
     prompt = page.locator("#hh-prompt-t2v textarea")
     prompt.fill("A horse with no saddle")
     page.get_by_text("HappyHorse has no negative prompt").first.wait_for(timeout=30000)
@@ -26,8 +26,7 @@ def test_reference_slots_keep_their_numbers_close_gaps_and_sets(browser, studio_
     from harness.media import make_image
 
     picture = make_image(tmp_path / "mara.png", 800, 800)
-    page = browser.new_page(viewport={"width": 1440, "height": 1400})
-    page.goto(studio_app.url)
+    page = open_page(browser, studio_app.url, (1440, 1400, "light"))
     page.get_by_role("tab", name="Reference to video").click()
     page.locator(".hh-slot:visible").nth(1).locator("input[type=file]").set_input_files(str(picture))
     prompt = page.locator("#hh-prompt-r2v textarea")
@@ -51,8 +50,11 @@ def test_reference_slots_keep_their_numbers_close_gaps_and_sets(browser, studio_
 
     page.locator(".hh-slot:visible").nth(2).locator("input[type=file]").set_input_files(str(picture))
     page.locator(".hh-slot:visible").nth(2).locator("img").wait_for(timeout=30000)
-    page.get_by_label("Your sets").locator("visible=true").first.click()
-    page.get_by_role("option", name="Captain Mara").click()
+    pick = page.get_by_label("Your sets").locator("visible=true").first  # a native <select>
+    pick.focus()  # the list is asked when it gets focus (the set_names server function)
+    page.wait_for_function("[...document.querySelectorAll('#hh-sets-r2v option')].some(o => o.value === 'Captain Mara')",
+                           timeout=30000)
+    pick.select_option("Captain Mara")
     page.get_by_role("button", name="Load set into the slots").locator("visible=true").first.click()
     page.get_by_text("Loaded Captain Mara.").wait_for(timeout=30000)
     page.locator(".hh-slot:visible").nth(0).locator("img").wait_for(timeout=30000)

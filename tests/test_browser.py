@@ -60,7 +60,7 @@ def test_generate_sends_at_once_follows_the_job_and_opens_the_clip_in_view(brows
     shot(page, "detail-done")
     shown = panel.inner_text()  # (the player's source address holds a path; the words must not)
     assert "/tmp" not in shown and "data/media" not in shown and str(studio_app.data_dir) not in shown
-    panel.get_by_role("button", name="✕ Close").click()
+    panel.get_by_role("button", name="Close", exact=True).click()  # its ✕ is hidden from readers
     panel.wait_for(state="hidden", timeout=10000)
     assert record is not None and not page.errors, page.errors
     page.close()

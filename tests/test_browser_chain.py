@@ -75,6 +75,25 @@ def test_a_frame_goes_to_a_first_frame_a_reference_slot_or_a_png(browser, chain_
     page.close()
 
 
+@pytest.mark.parametrize("view", [DESKTOP, PHONE], ids=["desktop-light", "phone-dark"])
+def test_continue_this_shot_is_one_click_from_the_last_frame(browser, chain_app, view):
+    page = open_page(browser, chain_app.url, view)
+    open_clip(page, 2)
+    prompt = page.locator("#hh-detail .hh-dt h2").inner_text().rstrip("…")
+    button = page.locator("#hh-continue")
+    assert "Continue this shot" in button.inner_text()
+    button.click()
+    page.wait_for_function("document.querySelector('#hh-tabs [role=tab][aria-selected=true]').innerText"
+                           ".includes('Image to video')", timeout=20000)
+    image_in(page, "First frame").first.wait_for(timeout=20000)  # the last frame, in one click
+    page.wait_for_function("(p) => [...document.querySelectorAll('#hh-workbench textarea')]"
+                           ".some(t => t.offsetParent && t.value.startsWith(p))", arg=prompt[:30], timeout=20000)
+    toast_said(page, "Say what happens next")
+    shot(page, "chain-continue")
+    assert not page.errors, page.errors
+    page.close()
+
+
 def test_load_settings_and_send_to_edit_fill_the_tabs(browser, chain_app):
     page = open_page(browser, chain_app.url)
     open_clip(page, 2)
@@ -106,18 +125,29 @@ def test_final_variations_and_storyboard_with_lineage_both_ways(browser, chain_a
     panel.locator(f"#hh-detail-info [data-open='{parent}']").click()  # back to the draft in one click
     panel.get_by_text("is the final of this clip").wait_for(timeout=15000)
     panel.locator("#hh-variations").click()
-    page.wait_for_function("document.querySelector('#hh-detail-info').innerText.split('variation of').length >= 3",
+    # the lineage names the relation once and lists both variations under it
+    page.wait_for_function("document.querySelector('#hh-detail-info').innerText.includes('2 variations of this clip')"
+                           " && document.querySelectorAll('#hh-detail-info .hh-lineage-list [data-open]').length === 2",
                            timeout=30000)
     shot(page, "chain-lineage")
     takes = panel.locator("#hh-takes")
-    takes.get_by_text("3 takes of this prompt, side by side").wait_for(timeout=30000)
+    takes.get_by_text("The original and 2 variations, side by side").wait_for(timeout=30000)
     page.wait_for_function("document.querySelectorAll('#hh-takes video').length === 3", timeout=90000)
     shot(page, "chain-takes")
     picked = takes.locator("[data-pick]").last
     picked_id = picked.get_attribute("data-pick")
+    picked.scroll_into_view_if_needed()
     picked.click()  # the third take: starred and opened, its takes still beside it
     panel.get_by_text("This is the variation of").wait_for(timeout=15000)
-    assert panel.locator("#hh-detail-fav").inner_text() == "★ Favourite"
+    toast_said(page, "Variation 2 is your pick")
+    # the picked take plays in the main player, scrolled back into sight (it looked blank below the fold)
+    page.wait_for_function("(id) => document.querySelector('#hh-detail-head .hh-dhead').dataset.id === id",
+                           arg=picked_id, timeout=15000)
+    page.wait_for_function("document.getElementById('hh-detail').scrollTop === 0", timeout=5000)
+    box = page.locator("#hh-player video").bounding_box()
+    assert box and box["height"] > 100 and box["y"] < 900
+    assert picked_id in page.locator("#hh-player video").get_attribute("src")
+    assert panel.locator("#hh-detail-fav").inner_text() == "★ Unfavourite"
     takes.get_by_text("Open now").wait_for(timeout=15000)
     other = takes.locator("[data-pick]").first  # picking another take moves the star: one pick per set
     other_id = other.get_attribute("data-pick")

@@ -46,8 +46,8 @@ def test_one_form_change_updates_counter_advice_quote_and_keeps_the_tab_in_the_d
     assert len(listeners) == 1  # counter, advice, quote and the draft: one round trip per change
     fn = demo.fns[listeners[0]["id"]].fn
     studio.gallery.save_draft(LOCAL, {"image_to_video.1": "kept from the other tab"})
-    counter, advice, quote, button = fn(None, "A horse, a dog and a cat run and jump and swim", "720P", "16:9", 4,
-                                        False, "")
+    notes, quote, button = fn(None, "A horse, a dog and a cat run and jump and swim", "720P", "16:9", 4, False, "")
+    counter, advice = notes.split("\n\n", 1)  # one Markdown under the prompt: the length, then the advice
     assert counter == "46 / 5000 characters"
     assert "subjects" in advice.lower()
     assert "$0.00" in quote or "free" in quote.lower()

@@ -4,6 +4,9 @@ page would, deletes nothing and learns nothing (the same words as for a name tha
 
 from __future__ import annotations
 
+import re
+import uuid
+
 import httpx
 import pytest
 
@@ -34,19 +37,36 @@ def saved_set(app, client: httpx.Client, name: str, tmp_path) -> None:
         uploaded = client.post(app.url + "gradio_api/upload", files={"files": (picture.name, f, "image/png")})
     assert uploaded.status_code == 200, uploaded.text
     image = {"path": uploaded.json()[0], "meta": {"_type": "gradio.FileData"}}
-    done = run_event(app, client, event_of(app, "hh-set-save-r2v", "click"), None, [name, image] + [None] * (SLOTS - 1))
-    assert done["success"] and "Saved" in done["output"]["data"][1], done
+    done = run_event(app, client, event_of(app, "hh-sets-r2v", "click"), {"act": "save", "name": name},
+                     ["", image] + [None] * (SLOTS - 1))
+    assert done["success"] and "Saved" in said(done), done
+
+
+def said(done: dict) -> str:
+    """The status line of the redrawn box, its <strong> read back as **bold** (the handlers' words)."""
+    box = done["output"]["data"][-1]
+    box = box.get("value", box) if isinstance(box, dict) else box
+    line = re.search(r'<p class="hh-bsay"[^>]*>(.*?)</p>', box, re.S).group(1)
+    return re.sub(r"</?strong>", "**", line).replace("&amp;", "&")
 
 
 def delete(app, client: httpx.Client, name) -> str:
-    done = run_event(app, client, event_of(app, "hh-set-delete-r2v", "click"), None, [name])
+    """Delete pressed with `name` picked (anything, as a forged page would send it)."""
+    done = run_event(app, client, event_of(app, "hh-sets-r2v", "click"), {"act": "delete", "set": name},
+                     [""] + [None] * SLOTS)
     assert done["success"], done
-    return done["output"]["data"][2]
+    return said(done)
 
 
 def names(app, client: httpx.Client) -> list[str]:
-    done = run_event(app, client, event_of(app, "hh-sets-r2v", "focus"), None, [])
-    return [c[0] if isinstance(c, list) else c for c in done["output"]["data"][0]["choices"]]
+    """What the picker lists when it gets focus: the box's server function, as the page asks it."""
+    config = httpx.get(app.url + "config", timeout=30).json()
+    box = next(c["id"] for c in config["components"] if c.get("props", {}).get("elem_id") == "hh-sets-r2v")
+    answer = client.post(app.url + "gradio_api/component_server",
+                         json={"session_hash": uuid.uuid4().hex[:11], "component_id": box, "fn_name": "set_names",
+                               "data": ""})
+    assert answer.status_code == 200, answer.text
+    return answer.json()
 
 
 def test_a_set_is_deleted_on_the_second_press_and_another_users_set_cannot_be(shared, tmp_path):
@@ -59,9 +79,13 @@ def test_a_set_is_deleted_on_the_second_press_and_another_users_set_cannot_be(sh
             said = delete(shared, stranger, "Captain Mara")
             assert said.startswith("**Not deleted:**") and "no reference set named" in said
             assert said.replace("Captain Mara", "X") == delete(shared, stranger, "Nobody").replace("Nobody", "X")
-        for hostile in ({"name": "Captain Mara"}, ["Captain Mara"], "x" * 100_000, None, ""):
+        for hostile in ({"name": "Captain Mara"}, ["Captain Mara"], "x" * 100_000, None, "", 7):
             assert delete(shared, stranger, hostile).startswith("**Not deleted:**")
         assert names(shared, owner) == ["Captain Mara", "Red kettle"]  # all still there
+        for act in ({"act": "nuke", "set": "Captain Mara"}, {"act": ["delete"]}, {}):  # no act the box has
+            done = run_event(shared, stranger, event_of(shared, "hh-sets-r2v", "click"), act, [""] + [None] * SLOTS)
+            assert done["success"], done
+        assert names(shared, owner) == ["Captain Mara", "Red kettle"]
 
         asked = delete(shared, owner, "Captain Mara")
         assert asked.startswith("Delete **Captain Mara** (1 images)?") and names(shared, owner) == [

@@ -48,6 +48,8 @@ def test_the_header_shows_real_provider_spend_today_and_in_total(tmp_path):
     header = header_html(UiContext(studio), LOCAL)
     assert "Spent on DashScope, inference.sh: $0.70 today · $2.10 in total" in header
     assert "2 test runs (preview or emulator): no money" in header
+    # a phone shows the short words on one line (studio.css hides the long ones there)
+    assert '<span class="hh-spent-short">$0.70 today · $2.10 total · 2 free runs</span>' in header
 
 
 def test_starring_or_touching_an_old_job_leaves_its_cost_on_the_day_it_was_sent(tmp_path):

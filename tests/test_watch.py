@@ -118,6 +118,20 @@ def test_opens_count_in_the_order_the_user_clicked_whatever_order_they_arrive_in
     assert latest.is_latest(PAGE, third) and latest.take(PAGE, seq=3) == Latest.STALE  # a repeated seq
 
 
+def test_a_redraw_holding_an_earlier_clip_does_not_draw_it_back():
+    latest = Latest()
+    assert latest.showing(PAGE, "a")  # nothing recorded yet: a redraw draws what the page names
+    first = latest.take(PAGE, seq=1)
+    assert latest.shows(PAGE, first, "a")
+    second = latest.take(PAGE, seq=2)
+    assert not latest.shows(PAGE, first, "a")  # answered after the second click: steps aside
+    opened = latest.current(PAGE)  # a redraw starts, its copy of the page's state still names "a"
+    assert latest.shows(PAGE, second, "b")
+    assert latest.is_latest(PAGE, opened) and not latest.showing(PAGE, "a") and latest.showing(PAGE, "b")
+    assert latest.shows(PAGE, latest.take(PAGE), "")  # closed: no clip is drawn back by a redraw
+    assert not latest.showing(PAGE, "b")
+
+
 def test_a_seq_is_taken_only_as_a_plain_positive_int():
     assert seq_of({"seq": 7}) == 7
     for bad in (0, -1, True, 2**60, 1.5, "7", None, [7]):

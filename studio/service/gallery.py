@@ -1,10 +1,20 @@
-"""The gallery (the gallery section): browse a page, favourite, delete, and keep the unsent form."""
+"""The gallery (the gallery section): browse a page, favourite, delete, and keep the unsent form.
+
+Several clips at once (the gallery's Select mode) go through `own`: the browser's list of ids is
+hostile, so it is bounded, and only the caller's shown jobs come out of it; an id of another owner's
+job is dropped exactly as an id that names nothing, so the answer never tells them apart.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import time
+import uuid
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
 
 from studio.errors import InputError, StoreError
 from studio.jobs.ledger import Ledger
@@ -15,7 +25,20 @@ from studio.service.core import Core
 
 FINISHED = tuple(s for s in JobState if s.finished)
 DRAFT_MAX_CHARS = 100_000
+MAX_SELECTED = 200       # clips one bulk action takes (a page shows up to 480; a selection is made by hand)
+MAX_ZIPPED = 100         # clips in one download: a zip of 100 five-second 1080P clips is about 1 GB
+ID_CHARS = 64            # a job id is 16 hex characters; anything much longer is not one
 log = logging.getLogger("studio.service")
+
+
+@dataclass(frozen=True)
+class Several:
+    """What a bulk action did: the jobs it changed, and how many of the ids asked for it left alone
+    (`missing`: unknown, deleted or another owner's, never told apart; `busy`: still running)."""
+
+    done: list[Job]
+    missing: int = 0
+    busy: int = 0
 
 
 class Gallery:
@@ -46,6 +69,68 @@ class Gallery:
         """Star a job (or take the star off); only the caller's own jobs."""
         self.core.job(caller, job_id)
         return self.ledger.update(job_id, favourite=1 if on else 0)
+
+    def own(self, caller: Caller, ids) -> tuple[list[Job], int]:
+        """The caller's shown jobs among `ids` (a browser's list: bounded, deduplicated, in the order given),
+        and how many of the ids named none of them."""
+        if not isinstance(ids, (list, tuple)):
+            raise InputError("Select one or more clips first.")
+        if len(ids) > MAX_SELECTED:
+            raise InputError(f"Select at most {MAX_SELECTED} clips at a time.")
+        wanted = list(dict.fromkeys(i for i in ids if isinstance(i, str) and 0 < len(i) <= ID_CHARS))
+        if not wanted:
+            raise InputError("Select one or more clips first.")
+        found = {j.id: j for j in self.ledger.library.own(caller.owner, wanted)}
+        jobs = [found[i] for i in wanted if i in found]
+        return jobs, len(ids) - len(jobs)
+
+    def favourite_several(self, caller: Caller, ids, on: bool = True) -> Several:
+        """Star (or unstar) several of the caller's clips."""
+        jobs, missing = self.own(caller, ids)
+        done = [j if bool(j.favourite) == on else self.ledger.update(j.id, favourite=1 if on else 0) for j in jobs]
+        return Several([j for j in done if j], missing)
+
+    def delete_several(self, caller: Caller, ids) -> Several:
+        """Delete several finished clips (see delete); a job still running is left alone and counted."""
+        jobs, missing = self.own(caller, ids)
+        done, busy = [], 0
+        for job in jobs:
+            try:
+                done.append(self.delete(caller, job.id))
+            except InputError:  # running, or it changed meanwhile: left as it is
+                busy += 1
+        return Several(done, missing, busy)
+
+    def finished_clips(self, caller: Caller, ids) -> Several:
+        """The caller's finished clips among ids (to board or download); the others counted as busy."""
+        jobs, missing = self.own(caller, ids)
+        clips = [j for j in jobs if j.state is JobState.SUCCEEDED and j.output_path]
+        return Several(clips, missing, len(jobs) - len(clips))
+
+    def zip_clips(self, caller: Caller, ids, folder: Path) -> tuple[Path, Several]:
+        """A zip of several of the caller's finished clips (stored, not compressed: MP4 is compressed
+        already), named so they sort as selected; written in `folder` under a name nobody can guess."""
+        chosen = self.finished_clips(caller, ids)
+        if not chosen.done:
+            raise InputError("None of the selected clips is finished: only finished clips download.")
+        if len(chosen.done) > MAX_ZIPPED:
+            raise InputError(f"Download at most {MAX_ZIPPED} clips at a time.")
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / f"happyhorse-{len(chosen.done)}-clips-{uuid.uuid4().hex[:12]}.zip"
+        kept, lost = [], 0
+        with zipfile.ZipFile(target, "w", zipfile.ZIP_STORED) as box:
+            for n, job in enumerate(chosen.done, start=1):
+                local = self.media.fetch(job.output_path)
+                if not local:
+                    lost += 1
+                    continue
+                words = re.sub(r"[^A-Za-z0-9]+", "-", job.request.prompt or job.request.variant.value)
+                box.write(local, f"{n:03d}-{words.strip('-')[:40].lower() or 'clip'}-{job.id}.mp4")
+                kept.append(job)
+        if not kept:
+            target.unlink(missing_ok=True)
+            raise InputError("The selected clips' files are not there any more: nothing to download.")
+        return target, Several(kept, chosen.missing, chosen.busy + lost)
 
     def delete(self, caller: Caller, job_id: str) -> Job:
         """Delete a finished job from the gallery and its clip and poster from the disk.

@@ -1,7 +1,7 @@
 """Live advice beside the prompt, and the named `advise` API endpoint.
 
-Advice is shown as the user types and when images are uploaded; it never
-blocks Generate. A reference token naming an empty slot is shown here as the
+Advice is shown under the prompt's length (studio.ui.controls.prompt_box: one Markdown for both) as the
+user types and when images are uploaded; it never blocks Generate. A reference token naming an empty slot is shown here as the
 thing to fix first (Generate would refuse it with the same words).
 """
 
@@ -15,11 +15,7 @@ from studio.advice import AdviceItem, advise_prompt
 from studio.errors import StudioError
 from studio.service import Caller
 from studio.ui.context import UiContext, upload_path
-
-
-def render() -> gr.Markdown:
-    """The advice area; place it right under the prompt box."""
-    return gr.Markdown(elem_classes=["hh-advice"])
+from studio.ui.uploads import noted_input
 
 
 def markdown(items: list[AdviceItem], problem: str | None = None) -> str:
@@ -41,7 +37,8 @@ def advice_text(ctx: UiContext, variant: str, prompt: str | None, resolution: st
         items = ctx.studio.advice.advise(variant, prompt or "", upload_path(first_frame), refs, resolution, **who)
     except StudioError as e:  # still show what the prompt alone teaches
         items = advise_prompt(prompt or "", variant, ctx.studio.advice.reference_token(1).replace("1", "{n}"))
-        return markdown(items, " ".join(filter(None, [model_problem, str(e)])))
+        said = None if noted_input(str(e)) else str(e)  # a file's problem is said once, under that file
+        return markdown(items, " ".join(filter(None, [model_problem, said])))
     return markdown(items, model_problem)
 
 
@@ -63,15 +60,19 @@ def follower(ctx: UiContext, variant: str, inputs: list, prompt: gr.Textbox, res
 
 
 def api_endpoint(ctx: UiContext) -> None:
-    """`advise`: advice as a list of {kind, about, reason, suggestion}; refuses a token naming an empty slot."""
-    with gr.Row(visible=False):
-        variant = gr.Textbox(label="variant")
-        prompt = gr.Textbox(label="prompt")
-        first_frame = gr.Image(label="first_frame", type="filepath", image_mode=None)
-        references = gr.File(label="references", file_count="multiple")
-        resolution = gr.Textbox(label="resolution", value="720P")
-        out = gr.JSON(label="advice")
-        button = gr.Button("advise")
+    """`advise`: advice as a list of {kind, about, reason, suggestion}; refuses a token naming an empty slot.
+
+    Six hidden components and no trigger (#22): no Row, no Button (the endpoint is called by name only), and
+    the text fields have no container, so Gradio wraps them in no Form. The API sees the same Textbox, Image,
+    File and JSON as before: gr.api would change first_frame and references from files the client uploads
+    (handle_file) into plain strings, breaking callers."""
+    hidden = {"visible": False, "container": False}
+    variant = gr.Textbox(label="variant", **hidden)
+    prompt = gr.Textbox(label="prompt", **hidden)
+    resolution = gr.Textbox(label="resolution", value="720P", **hidden)
+    first_frame = gr.Image(label="first_frame", type="filepath", image_mode=None, visible=False)
+    references = gr.File(label="references", file_count="multiple", visible=False)
+    out = gr.JSON(label="advice", visible=False)
 
     def advise(variant: str, prompt: str = "", first_frame: str | None = None,
                references: list[str] | None = None, resolution: str = "720P", request: gr.Request = None) -> list[dict]:
@@ -84,5 +85,5 @@ def api_endpoint(ctx: UiContext) -> None:
             raise gr.Error(str(e), title="Check your input") from None
         return [i.to_dict() for i in items]
 
-    button.click(advise, [variant, prompt, first_frame, references, resolution], out, api_name="advise",
-                 preprocess=False)
+    gr.on([], advise, [variant, prompt, first_frame, references, resolution], out, api_name="advise",
+          preprocess=False)

@@ -1,4 +1,4 @@
-"""The page: a slim header, the four variant tabs on the left, the gallery on the right."""
+"""The page: a slim header, the four variant tabs (left on a wide screen, above on a phone), the gallery."""
 
 from __future__ import annotations
 
@@ -29,7 +29,10 @@ def header_html(ctx: UiContext, caller: Caller | None) -> str:
     badge = "preview" if test else "live"  # the preview colour: nothing here costs money
     label = html.escape(studio.backend_label() + (" — an emulator on this machine: test runs, no money"
                                                   if test and backend != "preview" else ""))
-    spent = html.escape(spend_words(studio.billing.spend(caller) if caller else Spend(0.0, 0.0, (), 0)))
+    spend = studio.billing.spend(caller) if caller else Spend(0.0, 0.0, (), 0)
+    # the phone shows the short words on the brand's line (studio.css): the long ones took two more lines
+    spent = (f'<span class="hh-spent-long">{html.escape(spend_words(spend))}</span>'
+             f'<span class="hh-spent-short">{html.escape(spend_short(spend))}</span>')
     allowance = studio.billing.allowance(caller) if caller else None
     caps = f'<span class="hh-caps">{html.escape(allowance)}</span>' if allowance else ""
     return (f'<div class="hh-header"><div class="hh-brand">HappyHorse Studio</div>'
@@ -46,6 +49,14 @@ def spend_words(spend: Spend) -> str:
         words = "Spent on providers: $0.00"
     if spend.test_runs:
         words += f" · {spend.test_runs} test run{'s' if spend.test_runs != 1 else ''} (preview or emulator): no money"
+    return words
+
+
+def spend_short(spend: Spend) -> str:
+    """The spend in a phone's width: the amounts, and test runs as free (the long words name providers)."""
+    words = f"${spend.today:.2f} today · ${spend.total:.2f} total" if spend.total else "$0.00 spent"
+    if spend.test_runs:
+        words += f" · {spend.test_runs} free run{'s' if spend.test_runs != 1 else ''}"
     return words
 
 
@@ -77,11 +88,16 @@ def build(studio: Studio) -> gr.Blocks:
         open_view = detail.wire(ctx, panel, redraw_after)
         chain_actions.wire(ctx, panel.body, panel.notes, panel.selected, tabs, tab_box, redraw_after)
         storyboard.wire(ctx, story, panel.body, panel.selected, open_view, panel.outputs, redraw_after)
-        library.wire(ctx, lib, panel, open_view, redraw_after)
+        library.wire(ctx, lib, panel, open_view, redraw_after, story)
         compare_restore = compare_view.wire(ctx, versus, tabs, open_view, panel.outputs, redraw_after)
+        # The four generate endpoints return into one hidden pair: the page shows a tab's clip in its own
+        # gr.HTML (studio.ui.live), so the API's clip and record need no components in every tab (#22).
+        api_outputs = [gr.Video(label="Latest from this tab", visible=False, interactive=False),
+                       gr.JSON(label="Job record", visible=False)]
+        document_api_outputs = result_api(*api_outputs)
         for tab in tabs:
             form.wire(ctx, tab)
-            _wire_api(tab)
+            _wire_api(tab, api_outputs, document_api_outputs)
         api.wire(ctx, extra=tuple(api.billing_actions(ctx)))
         # one load event for the first view: the draft and its checks first, then the gallery and the rest
         first_view.wire(ctx, demo, tabs, header, lambda caller: header_html(ctx, caller), redraw, story, own_key,
@@ -89,11 +105,10 @@ def build(studio: Studio) -> gr.Blocks:
     return demo
 
 
-def _wire_api(tab: TabUi) -> None:
+def _wire_api(tab: TabUi, outputs: list, returns: dict) -> None:
     """API callers get the finished clip and its record (the page's Generate only sends, see studio.ui.live)."""
-    r = tab.result
-    document_api(tab.generate, tab.inputs, result_api(r))
-    gr.on([], tab.generate, tab.inputs, r.outputs, api_name=tab.api_name, concurrency_limit=None,
+    document_api(tab.generate, tab.inputs, returns)
+    gr.on([], tab.generate, tab.inputs, outputs, api_name=tab.api_name, concurrency_limit=None,
           preprocess=False)
 
 

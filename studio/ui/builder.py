@@ -4,6 +4,10 @@ One gr.HTML per tab, not 36 components: a closed <details> whose form is built i
 first time it is opened (assets/builder.js asks the server function `builder_parts` for its fields,
 their words and the tab's examples), so the first view carries none of it.
 
+Above it, always in view, two rows of one-click chips: camera moves (each writes the words the model
+knows, prompts.CAMERA_WORDS, at the caret) and, in Reference to video, one chip per filled reference slot
+that writes the backend's name for that image ("[Image 2]", "character2") at the caret (#23 item 12).
+
 It never replaces what the user typed: "Insert at cursor" puts the built text where the caret is in
 the prompt box (without a caret it appends), "Append" adds it at the end, "Add example" appends an
 example, and an empty builder changes nothing. The text is joined on the server (the server function
@@ -13,6 +17,7 @@ the prompt box as if typed, so the form follows it (counter, advice, quote, draf
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -47,14 +52,24 @@ FIELDS = (
 assert [f[0] for f in FIELDS] == [f.name for f in fields(BuilderFields)]
 
 
+# (chip, the words it writes): the camera moves a creator reaches for, in the model's own vocabulary
+CAMERA_PRESETS = (("Static", "static camera"), ("Dolly in", "slow dolly in"), ("Push in", "slow push in"),
+                  ("Pull back", "pull back"), ("Tracking", "tracking shot"), ("Orbit", "orbit around the subject"),
+                  ("Crane up", "crane up"), ("Crane down", "crane down"), ("Pan left", "pan left"),
+                  ("Pan right", "pan right"), ("Tilt up", "tilt up"), ("Tilt down", "tilt down"),
+                  ("Handheld", "handheld camera"))
+assert {words for _, words in CAMERA_PRESETS} <= set(prompts.CAMERA_WORDS)
+
+
 @dataclass
 class Builder:
     box: gr.HTML
     variant: str
 
 
-def render(variant: str, prompt: gr.Textbox) -> Builder:
-    """The builder under a prompt box, writing into that box."""
+def render(variant: str, prompt: gr.Textbox, token: str | None = None) -> Builder:
+    """The builder under a prompt box, writing into that box. token: how a prompt names reference {n} on
+    this backend (Reference to video only: its chips name the filled slots)."""
     if not prompt.elem_id:
         prompt.elem_id = f"hh-prompt-{variant}"
 
@@ -68,13 +83,27 @@ def render(variant: str, prompt: gr.Textbox) -> Builder:
         ask = ask if isinstance(ask, dict) else {}
         return joined(ask.get("current"), ask.get("values"), ask.get("at"), ask.get("example"))
 
-    box = gr.HTML(closed_html(variant, prompt.elem_id), elem_classes=["hh-builder-block"], js_on_load=BUILDER_JS,
+    box = gr.HTML(closed_html(variant, prompt.elem_id, token), elem_classes=["hh-builder-block"], js_on_load=BUILDER_JS,
                   server_functions=[builder_parts, builder_insert], apply_default_css=False)
     return Builder(box, variant)
 
 
-def closed_html(variant: str, prompt_id: str) -> str:
-    return (f'<details class="hh-builder" data-variant="{variant}" data-prompt="{prompt_id}">'
+def chips_html(variant: str, token: str | None = None) -> str:
+    """The one-click rows above the builder, as data the browser draws buttons from (assets/builder.js): the
+    first render stays light. Camera moves always; in Reference to video, the filled slots' names."""
+    camera = "|".join(f"{name}={words}" for name, words in CAMERA_PRESETS)
+    rows = [f'<div class="hh-chips" role="group" aria-label="Camera" '
+            f'data-camera="{html.escape(camera)}"><span class="hh-chips-label">Camera</span></div>']
+    if variant == "r2v" and token:
+        rows.append(f'<div class="hh-chips hh-refchips" role="group" aria-label="References" '
+                    f'data-token="{html.escape(token)}"><span class="hh-chips-label">References</span>'
+                    '<span class="hh-refnone">Each image added gets a button.</span></div>')
+    return f'<div class="hh-quick">{"".join(rows)}</div>'
+
+
+def closed_html(variant: str, prompt_id: str, token: str | None = None) -> str:
+    return (f'{chips_html(variant, token)}'
+            f'<details class="hh-builder" data-variant="{variant}" data-prompt="{prompt_id}">'
             '<summary>Prompt builder and examples</summary>'
             f'<div class="hh-builder-body"><p class="hh-note">{INTRO}</p></div></details>')
 

@@ -1,6 +1,8 @@
 """The finished clip's next steps, in its detail panel: one clip leads to the next (issue 8's service methods).
 
-Frame (on screen at the player's position, or the last one) to Image to
+"Continue this shot": one click puts the clip's last frame in Image to
+video's first frame with its prompt and model (where the model makes
+image-to-video). Frame (on screen at the player's position, or the last one) to Image to
 video's first frame, to a chosen reference slot, or as a PNG; send the clip
 to Video edit (with the trim offer); load its settings into its tab; the
 1080P final with both costs; variations with one quote; add it to the
@@ -12,17 +14,21 @@ from __future__ import annotations
 
 import inspect as pyinspect
 import math
+import re
 
 import gradio as gr
 
+from studio import model_choice, models
 from studio.chain import EDIT_SECONDS
 from studio.errors import StudioError
 from studio.jobs.model import Job
+from studio.variants import Variant
 from studio.service import Caller
 from studio.ui.compat import event_data
 from studio.ui.context import UiContext, serve, user_error
 from studio.ui.controls import TabUi
 from studio.ui.tiles import esc
+from studio.ui.words import title
 
 TAB_OF = {"t2v": "text_to_video", "i2v": "image_to_video", "r2v": "reference_to_video", "edit": "video_edit"}
 SLOTS = [(f"Reference to video · image {n}", f"reference_to_video:image_{n}") for n in range(1, 10)] + \
@@ -36,6 +42,8 @@ def chain_html(ctx: UiContext, caller: Caller, job: Job) -> str:
     usable = job.request.variant.value in TAB_OF
     parts = ['<section class="hh-chain" id="hh-chain" aria-labelledby="hh-chain-h">'
              '<h3 id="hh-chain-h" class="hh-chain-title">Make the next shot from this clip</h3>']
+    parts.append('<button type="button" class="hh-dbtn hh-primary" data-act="continue" id="hh-continue">'
+                 'Continue this shot from its last frame (Image to video)</button>')
     if usable:
         if job.request.resolution != "1080P":  # a 1080P clip is its own final
             try:
@@ -74,6 +82,38 @@ def chain_html(ctx: UiContext, caller: Caller, job: Job) -> str:
         '<button type="button" class="hh-dbtn" data-act="story" id="hh-add-story">Add to storyboard</button>'
         '</section>')
     return "".join(parts)
+
+
+CARRIED = ("prompt", "resolution", "watermark")  # the length is the new shot's (and the model picker's) own
+AT_IMAGE = re.compile(r"\s*@image\d\b", re.IGNORECASE)
+
+
+def continued(fields: dict, variant: Variant, backend: str) -> tuple[dict, list[str]]:
+    """What "Continue this shot" carries from a clip's loaded settings into Image to video, and what it
+    leaves behind, in words: the prompt (an edit's instruction and a storyboard have none to carry; the
+    @image names of reference-to-video mean nothing without the references), the model only where it
+    makes image-to-video on this backend, and the shape settings. The seed is left to chance: a new shot."""
+    out, notes = {}, []
+    if variant in (Variant.T2V, Variant.I2V, Variant.R2V):
+        prompt = fields.get("prompt") or ""
+        if variant is Variant.R2V and AT_IMAGE.search(prompt):
+            prompt = " ".join(AT_IMAGE.sub("", prompt).split())
+            notes.append("The prompt's @image names are left out: Image to video has no reference images.")
+        out |= {k: (prompt if k == "prompt" else fields[k]) for k in CARRIED if fields.get(k) is not None}
+    model = fields.get("model")
+    if model:
+        try:
+            fam = models.family(model)
+        except StudioError:
+            fam = None
+        if fam and model_choice.has(fam, Variant.I2V, backend):
+            out["model"] = model
+            for key in ("negative_prompt", "prompt_extend"):
+                if fields.get(key) is not None:
+                    out[key] = fields[key]
+        elif fam:
+            notes.append(f"{fam.label} makes no image to video here: the tab keeps its own model.")
+    return out, notes
 
 
 def money(amount: float, job: Job) -> str:
@@ -126,6 +166,27 @@ def wire(ctx: UiContext, body: gr.HTML, notes: gr.HTML, selected: gr.State, tabs
         gr.Info("The frame is Image to video's first frame now: say what happens next, then Generate.", duration=5)
         return {_component(by_name, "image_to_video", "first_frame"): path, tab_box: gr.Tabs(selected="i2v")}
 
+    def continue_shot(caller, job_id, data):
+        """The last frame as Image to video's first frame, with what the model allows carried over."""
+        path = serve(str(ctx.studio.chain.grab_frame(caller, job_id, None)))
+        job = ctx.studio.core.job(caller, job_id)
+        try:
+            loaded = ctx.studio.chain.load_settings(caller, job_id)
+            carried, notes = continued(loaded.fields, loaded.variant, ctx.studio.settings.backend)
+        except StudioError:  # a storyboard or an edit: the frame alone
+            carried, notes = {}, []
+        tab = by_name["image_to_video"]
+        fields = dict(zip(tab_fields(tab), tab.inputs))
+        out = {fields[k]: v for k, v in carried.items() if k in fields}
+        out |= {fields["first_frame"]: path, fields["seed"]: "", tab_box: gr.Tabs(selected="i2v")}
+        for note in notes:
+            gr.Warning(note)
+        what = "its last frame" + (", prompt" if carried.get("prompt") else "") + \
+            (", model" if "model" in carried else "") + (f" and {carried['resolution']}" if "resolution" in carried else "")
+        gr.Info(f"Continuing “{title(job, 40)}”: Image to video has "
+                f"{what}. Say what happens next, then Generate.", duration=6)
+        return out
+
     def to_slot(caller, job_id, data):
         slot = data.get("slot")
         if slot not in slot_names:
@@ -145,7 +206,7 @@ def wire(ctx: UiContext, body: gr.HTML, notes: gr.HTML, selected: gr.State, tabs
         values = _values(loaded.fields, loaded.seed_used)
         for note in loaded.notes:
             gr.Warning(note)
-        gr.Info(f"Loaded job {job_id}'s prompt and settings (seed {loaded.seed_used}): change them, then Generate.",
+        gr.Info(f"Loaded job {job_id}'s prompt and settings (seed {'random' if loaded.seed_used is None else loaded.seed_used}): change them, then Generate.",
                 duration=5)
         return {c: values[name] for c, name in zip(tab.inputs, tab_fields(tab)) if name in values} | \
             {tab_box: gr.Tabs(selected=loaded.variant.value)}
@@ -164,7 +225,7 @@ def wire(ctx: UiContext, body: gr.HTML, notes: gr.HTML, selected: gr.State, tabs
     def trim_first(caller, job_id, data):
         return to_edit(caller, job_id, data, 0.0, EDIT_SECONDS)
 
-    acts = {"to_first": to_first, "to_slot": to_slot, "as_png": as_png, "load": load_settings,
+    acts = {"continue": continue_shot, "to_first": to_first, "to_slot": to_slot, "as_png": as_png, "load": load_settings,
             "to_edit": to_edit, "trim_first": trim_first}
 
     def run(job_id, evt: gr.EventData, request: gr.Request):

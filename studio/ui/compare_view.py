@@ -34,6 +34,7 @@ from studio.ui.compat import event_data
 from studio.ui.context import UiContext, uploads, user_error
 from studio.ui.controls import TabUi, rewritten_line
 from studio.ui.watch import page_of
+from studio.ui.words import seed_words
 from studio.variant_kinds import Variant
 
 DRAFT_KEY = "compare.shown"   # the owner's draft keeps the compare on screen, for a reload
@@ -151,7 +152,7 @@ def card(ctx: UiContext, block, job: Job) -> str:
             if done else "")
     return (f'<figure class="hh-cmp-clip" data-job="{esc(job.id)}" data-state="{esc(job.state.value)}">{picture}'
             f'<figcaption><b>{esc(models.label(job.model))}{mark}</b> <span class="hh-muted">'
-            f'{esc(tiles.money(job))} · seed {esc(job.seed)}</span>{rewrite}{pick}</figcaption></figure>')
+            f'{esc(tiles.money(job))} · seed {esc(seed_words(job))}</span>{rewrite}{pick}</figcaption></figure>')
 
 
 def group_html(ctx: UiContext, block, jobs: list[Job]) -> str:
@@ -162,7 +163,7 @@ def group_html(ctx: UiContext, block, jobs: list[Job]) -> str:
             f'<div class="hh-cmp-head"><b>{len(jobs)} models, the same shot{esc(note)}</b>'
             f'<button type="button" data-act="close" class="hh-cmp-close">✕ Close</button></div>'
             f'<p class="hh-muted">“{esc(tiles.prompt_start(first, 90))}” · {esc(tiles.spec(first))} · '
-            f'seed {esc(first.seed)}</p>'
+            f'seed {esc(seed_words(first))}</p>'
             f'<div class="hh-cmp-clips">{"".join(card(ctx, block, j) for j in jobs)}</div>'
             '<button type="button" data-act="sync" class="hh-both">Play all from the start, in sync</button></div>')
 
@@ -242,7 +243,7 @@ def wire(ctx: UiContext, ui: CompareUi, tabs: list[TabUi], open_view: Callable[[
             gr.Info("Picked: starred alone among this compare, open in the clip's panel for its frame, final or "
                     "variations.", duration=5)
             view = shown(caller, job.compare_id)[0] if job.compare_id else gr.update()
-            return {ui.view: view, **open_view(caller, job)}
+            return {ui.view: view, **open_view(caller, job, request)}
         if not isinstance(shot, dict) or "variant" not in shot:
             return {ui.view: gr.skip()}  # no offer on screen: nothing to change or send
         picked = data.get("models")

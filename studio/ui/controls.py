@@ -3,7 +3,9 @@ inputs, then shape, then extras, then the quote beside the Generate button."""
 
 from __future__ import annotations
 
+import html
 import inspect
+import json
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -16,6 +18,7 @@ from studio.prompts import prompt_budget
 from studio.ui.compat import document, parameter_descriptions
 from studio.ui.context import UiContext, uploads
 from studio.ui.files import image_upload
+from studio.ui.uploads import noted_input
 from studio.variants import (DEFAULT_RATIO, DEFAULT_RESOLUTION, DEFAULT_SECONDS, MAX_SECONDS, MAX_SEED, MIN_SECONDS,
                              RATIOS, RESOLUTIONS, TAKES_DURATION, TAKES_RATIO, Variant)
 
@@ -48,15 +51,8 @@ class Result:
     runs: gr.HTML
     quote: gr.Markdown
     button: gr.Button
-    latest: gr.Column
-    video: gr.Video
-    seed_used: gr.Markdown
-    record: gr.JSON
+    latest: gr.HTML       # the latest clip this tab made, its seed line and record (latest_html)
     compare: gr.Button | None = None  # "Compare models…": the same shot on 2-3 models (studio.ui.compare_view)
-
-    @property
-    def outputs(self) -> list[gr.components.Component]:
-        return [self.video, self.record]
 
     def button_label(self, started: int) -> str:
         return f"Generate{' another' if started else ''} · {self.label}"
@@ -66,8 +62,8 @@ class Result:
 class TabUi:
     """One variant's tab, ready for the app to wire: Generate is its named API endpoint.
 
-    quote and advise take the values of `inputs`, in order; the counter and the advice follow the form
-    (studio.ui.form).
+    quote and advise take the values of `inputs`, in order; `notes` (the prompt's length, then the advice)
+    follows the form (studio.ui.form).
     """
 
     api_name: str
@@ -76,8 +72,7 @@ class TabUi:
     generate: Callable[..., Awaitable]
     quote: Callable[..., str]
     prompt: gr.Textbox
-    counter: gr.Markdown
-    advice: gr.Markdown
+    notes: gr.Markdown                              # the prompt's length, then the advice (notes_text)
     advise: Callable[..., str]
     variant: str | None = None                     # "t2v"...: what a compare of this tab's shot makes
     fields: Callable[..., dict] | None = None      # the values of `inputs` as the request's fields
@@ -96,30 +91,39 @@ def image_input(label: str, **kw) -> gr.Image:
 
 
 def prompt_box(label: str, placeholder: str, lines: int = 4) -> tuple[gr.Textbox, gr.Markdown]:
-    """The prompt and its length counter (kept current by studio.ui.form)."""
+    """The prompt and, under it, its notes: the length counter and the advice (kept current by studio.ui.form).
+
+    One Markdown, not two: both always change together, from the same listener (#22)."""
     box = gr.Textbox(label=label, placeholder=placeholder, lines=lines, max_lines=12)
-    counter = gr.Markdown(prompt_budget("").label, elem_classes=["hh-counter"])
-    return box, counter
+    notes = gr.Markdown(notes_text(""), elem_classes=["hh-counter", "hh-advice"])
+    return box, notes
+
+
+def notes_text(prompt: str | None, advice: str = "") -> str:
+    """The prompt's length as the first paragraph (studio.css draws it small), then the advice, if any."""
+    counter = prompt_budget(prompt or "").label
+    return f"{counter}\n\n{advice}" if advice else counter
 
 
 def shape_controls(variant: Variant, model: str | None = None) -> Shape:
     """Resolution, ratio, duration, seed and watermark; the ratios are the model's (the picker changes them)."""
     ratios = models.family(model).ratios if model else RATIOS
-    with gr.Row():
-        resolution = gr.Radio(list(RESOLUTIONS), value=DEFAULT_RESOLUTION, label="Resolution",
-                              info="Draft at 720P (cheaper), make the final at 1080P.")
-        ratio = (gr.Radio(list(ratios), value=DEFAULT_RATIO, label="Aspect ratio")
-                 if variant in TAKES_RATIO else None)
+    # No gr.Row around pairs: with the model picker above them these fields are one run of form components,
+    # which Gradio draws in one Form (a Row each made two Rows and up to four Forms a tab, #22); studio.css
+    # puts the "hh-half" pairs side by side on a wide screen.
+    half = {"elem_classes": ["hh-half"]}
+    resolution = gr.Radio(list(RESOLUTIONS), value=DEFAULT_RESOLUTION, label="Resolution",
+                          info="Draft at 720P (cheaper), make the final at 1080P.", **half)
+    ratio = (gr.Radio(list(ratios), value=DEFAULT_RATIO, label="Aspect ratio", **half)
+             if variant in TAKES_RATIO else None)
     duration = (gr.Slider(MIN_SECONDS, MAX_SECONDS, value=DEFAULT_SECONDS, step=1, precision=0,
                           label="Duration (seconds)", info="Billed per second.")
                 if variant in TAKES_DURATION else None)
-    with gr.Row(elem_classes=["hh-seedrow"]):
-        seed = gr.Textbox(label="Seed", placeholder="empty = random", max_lines=1, scale=2,
-                          info="Same seed + same settings gives a similar take.")
-        # A textbox, so "empty = random" shows (gr.Number shows 0); the API takes a whole number or None.
-        document(seed, "input", type="integer", minimum=0, maximum=MAX_SEED)
-        watermark = gr.Checkbox(label="Watermark", value=False, scale=1,
-                                info="Provider's mark, bottom right.")
+    seed = gr.Textbox(label="Seed", placeholder="empty = random", max_lines=1, elem_classes=["hh-half", "hh-seed"],
+                      info="Same seed + same settings gives a similar take.")
+    # A textbox, so "empty = random" shows (gr.Number shows 0); the API takes a whole number or None.
+    document(seed, "input", type="integer", minimum=0, maximum=MAX_SEED)
+    watermark = gr.Checkbox(label="Watermark", value=False, info="Provider's mark, bottom right.", **half)
     return Shape(resolution, ratio, duration, watermark, seed)
 
 
@@ -137,12 +141,41 @@ def result_area(label: str, compare: str | None = None) -> Result:
                                interactive=False, scale=0, min_width=200)
             versus = (gr.Button("Compare models…", size="sm", scale=0, min_width=130, elem_id=f"hh-compare-{compare}",
                                 elem_classes=["hh-compare-go"]) if compare else None)
-    with gr.Column(visible=False, elem_classes=["hh-latest"]) as latest:
-        video = gr.Video(label="Latest from this tab", interactive=False, elem_classes=["hh-result"], height=220)
-        seed_used = gr.Markdown()
-        with gr.Accordion("Job record", open=False):
-            record = gr.JSON(label="Job record", show_label=False)
-    return Result(label, runs, quote, button, latest, video, seed_used, record, versus)
+    # One gr.HTML, not a column of video, seed line, accordion and JSON (issue #22): the API's clip and record
+    # are the outputs of the shared hidden pair in studio.ui.app.
+    latest = gr.HTML("", visible=False, elem_classes=["hh-latest"], apply_default_css=False)
+    return Result(label, runs, quote, button, latest, versus)
+
+
+def latest_html(url: str | None, poster: str | None, record: dict) -> str:
+    """The tab's latest clip: a native player (keyboard and screen readers get the browser's own controls),
+    the seed line and the job record in a closed <details>; every value escaped."""
+    esc = html.escape
+    prompt = " ".join(str((record.get("request") or {}).get("prompt") or "").split())[:60]
+    player = (f'<video src="{esc(url)}" poster="{esc(poster or "")}" controls autoplay playsinline '
+              f'preload="metadata" aria-label="Latest clip from this tab: {esc(prompt)}"></video>' if url else
+              '<p class="hh-muted">The clip is not on this server yet: open it in the gallery.</p>')
+    text = json.dumps(record, indent=2, ensure_ascii=False, default=str)
+    return (f'<section class="hh-latest-box" aria-label="Latest from this tab">'
+            f'<p class="hh-latest-title">Latest from this tab</p>{player}'
+            f'<p class="hh-seed-used">{seed_html(record)}</p>'
+            f'<details class="hh-record"><summary>Job record</summary><pre>{esc(text)}</pre></details></section>')
+
+
+def seed_html(record: dict | None) -> str:
+    """seed_line as escaped HTML (the latest clip's line is drawn in a gr.HTML)."""
+    if not record:
+        return ""
+    esc = html.escape
+    model = record.get("model_label")
+    line = (f"{esc(model) + ' · ' if isinstance(model, str) and model else ''}Seed used: "
+            f"<code>{esc(str(record.get('seed')))}</code> · job <code>{esc(str(record.get('id')))}</code> · "
+            f"{esc(str(record.get('backend')))}")
+    actual, written = record.get("actual_prompt"), (record.get("request") or {}).get("prompt")
+    if isinstance(actual, str) and actual.strip() and actual.strip() != (written or "").strip():
+        line += (f'<br><strong>Rewritten prompt</strong> (what the model ran): '
+                 f'{esc(" ".join(actual.split())[:4000])}')
+    return line
 
 
 def cost_doc(model_ids: list[str] | None = None) -> str:
@@ -195,10 +228,10 @@ def document_api(fn: Callable, inputs: list, returns: dict | None = None) -> Non
         document(component, "output", **schema)
 
 
-def result_api(result: Result) -> dict:
+def result_api(video: gr.Video, record: gr.JSON) -> dict:
     """How the job's two outputs read in the API: the clip and the named, documented job record."""
-    return {result.video: {"description": "the MP4 clip (the client downloads it and returns its local path)"},
-            result.record: {"type": "object", "additionalProperties": {}, "description": RECORD_DOC}}
+    return {video: {"description": "the MP4 clip (the client downloads it and returns its local path)"},
+            record: {"type": "object", "additionalProperties": {}, "description": RECORD_DOC}}
 
 
 def quote_text(ctx: UiContext, variant: Variant, **fields) -> str:
@@ -206,7 +239,8 @@ def quote_text(ctx: UiContext, variant: Variant, **fields) -> str:
     try:
         prepared = ctx.studio.core.prepare(variant, **uploads(fields))
     except StudioError as e:
-        return f"{CANT} {e}"
+        noted = noted_input(str(e))  # said in full under that input: point there instead of saying it again
+        return f"{CANT} {noted} can't be used: the note under it says why." if noted else f"{CANT} {e}"
     lines = [f"**{prepared.quote.describe()}**"]
     backend = ctx.studio.settings.backend
     if backend == "preview":
@@ -228,7 +262,7 @@ def seed_line(record: dict | None) -> str:
     if not record:
         return ""
     model = record.get("model_label")
-    line = (f"{model + ' · ' if isinstance(model, str) and model else ''}Seed used: `{record.get('seed')}` · "
+    line = (f"{model + ' · ' if isinstance(model, str) and model else ''}Seed used: `{record.get('seed') if record.get('seed') is not None else 'random'}` · "
             f"job `{record.get('id')}` · {record.get('backend')}")
     return line + rewritten_line(record.get("actual_prompt"), (record.get("request") or {}).get("prompt"))
 

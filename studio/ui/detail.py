@@ -22,12 +22,13 @@ from studio.errors import StudioError
 from studio.jobs.model import Job, JobState, Phase
 from studio.service import Caller
 from studio.service.billing import console_name
-from studio.ui import chain_actions, model_picker, takes, tiles
+from studio.ui import chain_actions, facts, model_picker, takes, tiles
 from studio.ui.compat import event_data
 from studio.ui.context import UiContext, user_error
 from studio.ui.tiles import esc
 from studio.ui.watch import page_of, seq_of
 from studio.ui.unfetched import unfetched_note
+from studio.ui.words import seed_words, title
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 HEAD_JS = (ASSETS / "viewer.js").read_text()    # the viewer's keyboard (Esc, arrows), focus and its head
@@ -98,13 +99,16 @@ def view(ctx: UiContext, ui: DetailUi, caller: Caller, job: Job, expected: float
 
 
 def head_html(job: Job) -> str:
-    star = "★ Favourite" if job.favourite else "☆ Favourite"
+    """Title and the head's buttons, each named in words: the star's glyph is hidden from screen readers and
+    its name says what a press does ("Favourite", "Unfavourite"), not "☆" (#23)."""
+    star = ('<span aria-hidden="true">★</span> Unfavourite' if job.favourite else
+            '<span aria-hidden="true">☆</span> Favourite')
     return (f'<div class="hh-dhead" data-id="{esc(job.id)}">{title_html(job)}<div class="hh-dnav">'
             '<button type="button" data-act="prev" aria-label="Previous clip" title="Previous clip (←)">‹</button>'
             '<button type="button" data-act="next" aria-label="Next clip" title="Next clip (→)">›</button>'
-            f'<button type="button" data-act="fav" id="hh-detail-fav" aria-pressed="{str(job.favourite).lower()}">'
-            f'{star}</button>'
-            '<button type="button" data-act="close" id="hh-detail-close" title="Close (Esc)">✕ Close</button>'
+            f'<button type="button" data-act="fav" id="hh-detail-fav">{star}</button>'
+            '<button type="button" data-act="close" id="hh-detail-close" title="Close (Esc)">'
+            '<span aria-hidden="true">✕</span> Close</button>'
             '</div></div>')
 
 
@@ -117,7 +121,7 @@ def player_html(ctx: UiContext, ui: DetailUi, job: Job) -> str:
     if not url:
         return unfetched_note(job)
     return (f'<video src="{esc(url)}" poster="{esc(poster or "")}" controls loop playsinline preload="metadata" '
-            f'aria-label="Clip: {esc(tiles.prompt_start(job, 60))}"></video>')
+            f'aria-label="Clip: {esc(title(job, 60))}"></video>')
 
 
 def _button(act: str, text: str, *, id: str = "", kind: str = "", hidden: bool = False) -> str:
@@ -173,7 +177,7 @@ def drawn_from(ctx: UiContext, caller: Caller, job: Job) -> str:
 
 def title_html(job: Job) -> str:
     return (f'<div class="hh-dt"><span class="hh-spec">{esc(tiles.spec(job))}</span>'
-            f'<h2 id="hh-detail-h" tabindex="-1">{esc(tiles.prompt_start(job, 90))}</h2></div>')
+            f'<h2 id="hh-detail-h" tabindex="-1">{esc(title(job, 90))}</h2></div>')
 
 
 def banner_html(job: Job, expected: float | None) -> str:
@@ -203,16 +207,17 @@ def compare_html(ctx: UiContext, ui: DetailUi, job: Job) -> str:
     if not (before and after):
         return ""
     return ('<div class="hh-compare"><figure><figcaption>Before</figcaption>'
-            f'<video src="{esc(before)}" controls muted playsinline preload="metadata"></video></figure>'
-            '<figure><figcaption>After</figcaption>'
-            f'<video src="{esc(after)}" controls playsinline preload="metadata"></video></figure></div>'
+            f'<video src="{esc(before)}" controls muted playsinline preload="metadata" aria-label="Before: the '
+            'source clip"></video></figure><figure><figcaption>After</figcaption>'
+            f'<video src="{esc(after)}" controls playsinline preload="metadata" aria-label="After: the edit">'
+            '</video></figure></div>'
             '<button class="hh-both" data-act="both">Play both from the start</button>')
 
 
 def settings_line(job: Job) -> str:
     r = job.request
     parts = [r.resolution] + ([r.ratio] if r.ratio else []) + ([f"{r.duration} s"] if r.duration else [])
-    parts += [f"seed {job.seed}", f"watermark {'on' if r.watermark else 'off'}"]
+    parts += [f"seed {seed_words(job)}", f"watermark {'on' if r.watermark else 'off'}"]
     if r.audio:
         parts.append(f"sound {r.audio.value}")
     inputs = (["a first frame"] if r.first_frame else []) + \
@@ -220,26 +225,6 @@ def settings_line(job: Job) -> str:
     if inputs:
         parts.append("from " + ", ".join(inputs))
     return " · ".join(parts)
-
-
-def lineage_html(ctx: UiContext, caller: Caller, job: Job) -> str:
-    """Where the clip came from and what was made from it, both ways; each step opens in one click."""
-    family = ctx.studio.chain.lineage(caller, job.id)
-    rows = []
-    how = job.made_as.value if job.made_as else "made from"
-    for parent in family.parents:
-        rows.append(f"<p>This is the <b>{esc(how)}</b> {link(parent)}</p>")
-    for older in family.ancestors[1:]:
-        rows.append(f"<p class='hh-muted'>which came from {link(older)}</p>")
-    for child in family.children:
-        made = child.made_as.value if child.made_as else "made from"
-        rows.append(f"<p>{link(child)} is the <b>{esc(made)}</b> this clip</p>")
-    return "".join(rows) or '<p class="hh-muted">An original: nothing made from it yet.</p>'
-
-
-def link(job: Job) -> str:
-    return (f'<a href="#" data-open="{esc(job.id)}" class="hh-link">{esc(tiles.prompt_start(job, 40))}</a> '
-            f'<span class="hh-muted">({esc(tiles.spec(job))}, {esc(tiles.state_words(job))})</span>')
 
 
 def info_html(ctx: UiContext, caller: Caller, job: Job) -> str:
@@ -255,22 +240,22 @@ def info_html(ctx: UiContext, caller: Caller, job: Job) -> str:
     ids = [f"job {job.id}"] + ([f"task {job.task_id}"] if job.task_id else []) + \
           ([f"request {job.request_id}"] if job.request_id else [])
     rows.append(("Ids", esc(" · ".join(ids))))
-    rows.append(("Lineage", lineage_html(ctx, caller, job)))
-    history = ctx.studio.core.history(caller, job.id)
-    start = history[0]["at"] if history else job.created_at
-    rows.append(("History", "<ol class='hh-history'>" + "".join(
-        f"<li><b>{esc(h['state'])}</b> <span>{esc(time.strftime('%H:%M:%S', time.localtime(h['at'])))}"
-        f" (+{tiles.clock(h['at'] - start)})</span>{' · ' + esc(h['detail']) if h.get('detail') else ''}</li>"
-        for h in history) + "</ol>"))
+    rows.append(("Lineage", facts.lineage_html(ctx, caller, job)))
+    rows.append(("History", facts.history_html(ctx, caller, job)))
     return '<dl class="hh-facts">' + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows) + "</dl>"
 
 
-def wire(ctx: UiContext, ui: DetailUi, redraw_after) -> Callable[[Caller, Job], dict]:
-    """The viewer's own actions (its head's and body's `click` events); returns open_view(caller, job) for
-    anything that opens a job here."""
+def wire(ctx: UiContext, ui: DetailUi, redraw_after) -> Callable[..., dict]:
+    """The viewer's own actions (its head's and body's `click` events); returns open_view(caller, job, request)
+    for anything that opens a job here."""
 
-    def open_view(caller: Caller, job: Job) -> dict:
-        return view(ctx, ui, caller, job)
+    def open_view(caller: Caller, job: Job | None, request: gr.Request, ticket: tuple[int, int] | None = None) -> dict:
+        """The viewer showing `job` (None: closed), unless a later request of the page came in meanwhile
+        (then nothing: that one's answer is drawn). `ticket`: taken when the request began, if it was."""
+        page = page_of(caller, request)
+        if page and not ctx.opening.shows(page, ticket or ctx.opening.take(page), job.id if job else ""):
+            return {}
+        return view(ctx, ui, caller, job) if job else closed(ui)
 
     core, billing, gallery, chain = ctx.studio.core, ctx.studio.billing, ctx.studio.gallery, ctx.studio.chain
 
@@ -306,13 +291,13 @@ def wire(ctx: UiContext, ui: DetailUi, redraw_after) -> Callable[[Caller, Job], 
 
     def picked(caller: Caller, take_id: str) -> Job:
         job = chain.pick_take(caller, take_id)
-        gr.Info("Picked: the only starred take in the gallery, open here for its final or the next shot.",
-                duration=5)
+        gr.Info(takes.picked_words(takes.takes_of(ctx, caller, job), job), duration=6)
         return job
 
     actions = {
         "fav": (lambda c, i, r, d: gallery.favourite(c, i, not core.job(c, i).favourite), None),
-        "cancel": (lambda c, i, r, d: core.cancel(c, i), lambda j: j.error_message or f"Job {j.id}: {j.state.words}."),
+        # no toast of its own: the page follows every running job and says "cancelled" once it ends (live.py)
+        "cancel": (lambda c, i, r, d: core.cancel(c, i), None),
         "retry": (spending(core.retry), lambda j: f"Started again as a new job ({tiles.money(j)})."),
         "resend": (spending(billing.resend_unsure),
                    lambda j: "Sent again as a new job; the unsure one is closed, not billed."),
@@ -332,15 +317,15 @@ def wire(ctx: UiContext, ui: DetailUi, redraw_after) -> Callable[[Caller, Job], 
     def act(job_id, evt: gr.EventData, request: gr.Request):
         data = event_data(evt)
         name = data.get("act")
-        if name == "close":
-            return closed(ui)
-        if name not in actions:
+        if name not in actions and name != "close":
             return {}
         caller = ctx.caller(request)
         page = page_of(caller, request)
         # A timer's redraw that read the viewer before this act must not draw over its answer, and an
         # open (the arrows, a lineage link) clicked before another one must not either.
         ticket = ctx.opening.take(page, seq_of(data) if name == "open" else None) if page else None
+        if name == "close":
+            return open_view(caller, None, request, ticket)
         if not job_id and name not in ("open", "pick"):
             raise gr.Error("Open a clip first.", print_exception=False)
         fn, words = actions[name]
@@ -350,9 +335,7 @@ def wire(ctx: UiContext, ui: DetailUi, redraw_after) -> Callable[[Caller, Job], 
             raise user_error(e, "Not found" if name == "open" else "Not done") from None
         if words:
             gr.Info(words(job))
-        if name == "open" and page and not ctx.opening.is_latest(page, ticket):
-            return {}  # a clip opened later is on its way
-        return open_view(caller, job) if job.deleted_at is None else closed(ui)
+        return open_view(caller, job if job.deleted_at is None else None, request, ticket)
 
     private = {"api_visibility": "private", "show_progress": "hidden"}
     for block in (ui.head, ui.body):

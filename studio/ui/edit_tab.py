@@ -53,18 +53,18 @@ def render(ctx: UiContext) -> TabUi:
     with gr.Tab("Video edit", id="edit"):
         video = video_upload(label="Source clip", sources=["upload"], height=240)
         facts = gr.Markdown(source_facts(None))
-        prompt, counter = prompt_box("Instruction", "e.g. make the lighting warmer; replace the blue car with a red one",
+        prompt, notes = prompt_box("Instruction", "e.g. make the lighting warmer; replace the blue car with a red one",
                                lines=3)
-        advice = advice_view.render()
         builder.render("edit", prompt)
         gr.Markdown("Optional: up to five reference images to guide the edit (a person, a place, a product).")
         with gr.Row(equal_height=True):
             refs = [image_input(slot_label(Variant.EDIT, i), height=120, min_width=90, elem_classes=["hh-slot"])
                     for i in range(1, SLOTS + 1)]
         sets = reference_sets.render("edit")
+        # the note first: the sound and shape fields after it are one run of form fields, one Form (#22)
+        gr.Markdown(model_note(backend), elem_classes=["hh-model-note"])
         audio = gr.Radio(AUDIO_CHOICES, value=AudioMode.AUTO.value, label="Sound",
                          info="Remove is done by the studio after the edit, at no extra cost.")
-        gr.Markdown(model_note(backend), elem_classes=["hh-model-note"])
         shape = shape_controls(Variant.EDIT)
         result = result_area("Video edit")
 
@@ -111,4 +111,4 @@ def render(ctx: UiContext) -> TabUi:
 
     advise = advice_view.follower(ctx, "edit", inputs, prompt, shape.resolution, references=refs)
     reference_sets.wire(ctx, sets, "edit", prompt, refs)
-    return TabUi("video_edit", result, inputs, video_edit, quote, prompt, counter, advice, advise)
+    return TabUi("video_edit", result, inputs, video_edit, quote, prompt, notes, advise)

@@ -13,10 +13,9 @@ from collections.abc import Callable
 
 import gradio as gr
 
-from studio.prompts import prompt_budget
 from studio.ui import draft, form, storyboard
 from studio.ui.context import UiContext
-from studio.ui.controls import TabUi
+from studio.ui.controls import TabUi, notes_text
 from studio.ui.live import Redraw
 
 DRAFT_BACK = '<span hidden data-hh-draft-back="1"></span>'
@@ -27,7 +26,7 @@ def wire(ctx: UiContext, demo: gr.Blocks, tabs: list[TabUi], header: gr.HTML, he
          restorers: tuple[tuple[Callable[[gr.Request], dict], list], ...] = ()) -> None:
     """restorers: (restore(request) -> {component: value}, its outputs) of panels put back after the gallery."""
     fields = [c for tab in tabs for c in tab.inputs]
-    checks = [c for tab in tabs for c in (tab.counter, tab.advice, tab.result.quote, tab.result.button)]
+    checks = [c for tab in tabs for c in (tab.notes, tab.result.quote, tab.result.button)]
     extra = ([own_key.status] if own_key is not None else []) + [c for _, outs in restorers for c in outs]
     outputs = list(dict.fromkeys([*fields, *checks, header, *redraw.outputs, *extra]))
     at_shots = len(redraw.inputs) - 1
@@ -43,7 +42,7 @@ def wire(ctx: UiContext, demo: gr.Blocks, tabs: list[TabUi], header: gr.HTML, he
             if n == 0:
                 out |= form.checked(tab, shown)
             else:
-                out[tab.counter] = prompt_budget(shown[tab.inputs.index(tab.prompt)] or "").label
+                out[tab.notes] = notes_text(shown[tab.inputs.index(tab.prompt)])
         out[header] = header_html(caller) + DRAFT_BACK
         yield out
         rest = storyboard.restored(ctx, story, caller, stored) if caller else {}

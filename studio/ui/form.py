@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import gradio as gr
 
-from studio.prompts import prompt_budget
 from studio.ui import draft
 from studio.ui.context import UiContext
-from studio.ui.controls import TabUi, ready
+from studio.ui.controls import TabUi, notes_text, ready
 
 
 def checked(tab: TabUi, values: list, advice: bool = True) -> dict:
@@ -24,11 +23,9 @@ def checked(tab: TabUi, values: list, advice: bool = True) -> dict:
     Generate can be pressed. The first view draws it with the restored draft, so a draft never shows
     beside "0 / 5000" or a grey Generate (studio.ui.first_view)."""
     text = tab.quote(*values)
-    out = {tab.counter: prompt_budget(values[tab.inputs.index(tab.prompt)] or "").label,
-           tab.result.quote: text, tab.result.button: gr.update(interactive=ready(text))}
-    if advice:
-        out[tab.advice] = tab.advise(*values)
-    return out
+    prompt = values[tab.inputs.index(tab.prompt)]
+    return {tab.notes: notes_text(prompt, tab.advise(*values) if advice else ""),
+            tab.result.quote: text, tab.result.button: gr.update(interactive=ready(text))}
 
 
 def shown_values(tab: TabUi, restored: dict) -> list:
@@ -55,9 +52,9 @@ def wire(ctx: UiContext, tab: TabUi) -> None:
     def follow(request: gr.Request, *values):
         draft.save(ctx, request, tab, values)
         # comparepage: the request goes to the advice, so image checks count against this page's user (#19 item 5)
-        return (prompt_budget(values[at_prompt] or "").label, tab.advise(*values, request=request), *quote(*values))
+        return notes_text(values[at_prompt], tab.advise(*values, request=request)), *quote(*values)
 
-    gr.on([c.change for c in tab.inputs], follow, tab.inputs, [tab.counter, tab.advice, r.quote, r.button],
+    gr.on([c.change for c in tab.inputs], follow, tab.inputs, [tab.notes, r.quote, r.button],
           api_visibility="private", show_progress="hidden", trigger_mode="always_last", preprocess=False,
           api_name=f"{tab.api_name}_form")
     # A tab's quote is made when the tab is first shown, not for every hidden tab on load (the open tab's

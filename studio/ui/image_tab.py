@@ -34,9 +34,8 @@ def render(ctx: UiContext) -> TabUi:
     with gr.Tab("Image to video", id="i2v"):
         frame = image_input("First frame", height=260)
         facts = gr.Markdown(frame_facts(None))
-        prompt, counter = prompt_box("Prompt (optional)", "What happens: the camera pulls back, wind picks up, light shifts",
+        prompt, notes = prompt_box("Prompt (optional)", "What happens: the camera pulls back, wind picks up, light shifts",
                                lines=3)
-        advice = advice_view.render()
         builder.render("i2v", prompt)
         backend = ctx.studio.settings.backend
         picker = model_picker.render(Variant.I2V, backend)
@@ -87,5 +86,5 @@ def render(ctx: UiContext) -> TabUi:
     advise = advice_view.follower(ctx, "i2v", inputs, prompt, shape.resolution, first_frame=frame,
                                   model_problem=model_picker.follower(inputs, picker, shape.resolution, None,
                                                                       shape.duration))
-    return TabUi("image_to_video", result, inputs, image_to_video, quote, prompt, counter, advice, advise, "i2v",
+    return TabUi("image_to_video", result, inputs, image_to_video, quote, prompt, notes, advise, "i2v",
                  fields)

@@ -1,13 +1,18 @@
 """The right column: every clip as a tile at its own shape, filters and search above, the job log a tab away.
 
-The grid is one gr.HTML rendered from a page of the ledger; assets/studio.js
-(loaded with the page) gives it hover-to-play, clicks and lazy paging. A tile
-click travels as the grid's own `click` event with the job id; a hover asks
-the grid's server function clip_url for the clip's address (owner-checked).
+The grid is one gr.HTML rendered from a page of the ledger; assets/grid.js
+(its js_on_load) gives it hover-to-play, clicks, lazy paging, the order and the
+Select mode. A tile click travels as the grid's own `click` event with the job
+id; a hover asks the grid's server function clip_url for the clip's address
+(owner-checked). The order lives with the window in the `after` state
+("cost|<cursor>"), so every redraw (studio.ui.live) keeps it.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import shutil
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,16 +21,17 @@ import gradio as gr
 
 from studio import models
 from studio.errors import StudioError
-from studio.jobs.library import PAGE_SIZE, STATE_GROUPS, Filter, Page
+from studio.jobs.library import PAGE_SIZE, SORTS, STATE_GROUPS, Filter, Page
 from studio.jobs.model import JobState
 from studio.service import Caller
-from studio.ui import tiles
+from studio.ui import storyboard, tiles
 from studio.ui.compat import event_data
 from studio.ui.context import UiContext, user_error
 from studio.ui.watch import page_of, seq_of
 
 MAX_SHOWN = 480
 LOG_ROWS = 500
+LOG_PROMPT_CHARS = 600  # a prompt longer than this shows the part around the first search word
 VARIANTS = [("All kinds", ""), ("Text to video", "t2v"), ("Image to video", "i2v"),
             ("Reference to video", "r2v"), ("Video edit", "edit")]
 STATES = [("Any state", ""), ("Running", "running"), ("Done", "done"), ("Failed", "failed"),
@@ -42,7 +48,7 @@ class LibraryUi:
     favourites: gr.Checkbox
     grid: gr.HTML
     shown: gr.State
-    after: gr.State         # where the shown window starts (None: the newest); past MAX_SHOWN it moves on
+    after: gr.State         # the order and where the shown window starts (window()); None: newest, from the start
     log_search: gr.Textbox
     log: gr.Dataframe
     log_tab: gr.Tab
@@ -62,6 +68,22 @@ def filter_of(variant: str | None, state: str | None, backend: str | None, searc
     return Filter(variant=variant or None, state=state if state in STATE_GROUPS else None,
                   backend=None if model is not None else backend or None, model=model or None,
                   search=(search or "")[:200], favourites=bool(favourites))
+
+
+def window(sort: str, cursor: str | None) -> str | None:
+    """The `after` state: the gallery's order and the cursor its shown window starts after (None: the first)."""
+    sort = sort if sort in SORTS else "newest"
+    return None if sort == "newest" and not cursor else f"{sort}|{cursor or ''}"
+
+
+def parse_window(after) -> tuple[str, str | None]:
+    """(order, cursor) of an `after` state; a bare cursor is a newest-first one (states before the orders)."""
+    if not isinstance(after, str) or not after:
+        return "newest", None
+    if "|" not in after:
+        return "newest", after
+    sort, _, cursor = after.partition("|")
+    return (sort if sort in SORTS else "newest"), (cursor or None)
 
 
 def render(ctx: UiContext) -> LibraryUi:
@@ -91,8 +113,24 @@ def render(ctx: UiContext) -> LibraryUi:
                     return None
                 return ctx.url(grid, job.output_path)
 
+            def zip_url(ids, request: gr.Request) -> dict:
+                """A zip of the selected clips that are the caller's finished ones: its address and what was
+                left out, or the reason there is none (the ids are the browser's: see Gallery.own)."""
+                caller = ctx.caller_or_none(request)
+                if not caller:
+                    return {"error": "Open the studio again: this page has no session."}
+                folder = Path(tempfile.mkdtemp(prefix="happyhorse-zip-"))
+                try:
+                    path, done = ctx.studio.gallery.zip_clips(caller, ids, folder)
+                    return {"url": ctx.url(grid, str(path)), "name": path.name, "count": len(done.done),
+                            "left": done.missing + done.busy}
+                except StudioError as e:
+                    return {"error": str(e)}
+                finally:
+                    shutil.rmtree(folder, ignore_errors=True)  # served from its copy (context.serve)
+
             grid = gr.HTML(tiles.loading(), elem_id="hh-gallery",
-                           js_on_load=GRID_JS, server_functions=[clip_url], apply_default_css=False)
+                           js_on_load=GRID_JS, server_functions=[clip_url, zip_url], apply_default_css=False)
         with gr.Tab("Job log", id="log") as log_tab:
             log_search = gr.Textbox(show_label=False, placeholder="Search the log: prompt words or a job id",
                                     max_lines=1, container=False, elem_id="hh-log-search")
@@ -106,21 +144,28 @@ def render(ctx: UiContext) -> LibraryUi:
 def grid_html(ctx: UiContext, ui: LibraryUi, caller: Caller | None, filter: Filter, shown: int,
               expected: dict[str, float] | None = None, after: str | None = None) -> str:
     now = time.time()
+    sort, cursor = parse_window(after)
+    filter = dataclasses.replace(filter, sort=sort)
     if not caller:
         return tiles.grid(Page([], 0, filter=filter), {}, shown, now)
-    page = ctx.studio.gallery.page(caller, filter, after=after, limit=min(shown, MAX_SHOWN))
+    page = ctx.studio.gallery.page(caller, filter, after=cursor, limit=min(shown, MAX_SHOWN))
     posters = {j.id: ctx.url(ui.grid, j.poster_path) for j in page.jobs if j.state is JobState.SUCCEEDED}
-    return tiles.grid(page, posters, shown, now, expected, older=shown >= MAX_SHOWN, newest=after is None)
+    return tiles.grid(page, posters, shown, now, expected, older=shown >= MAX_SHOWN, newest=cursor is None)
 
 
 def log_rows(ctx: UiContext, caller: Caller | None, search: str) -> list[list[str]]:
     """Every job (newest first, up to LOG_ROWS), searchable: when, id, state, kind, backend, cost, prompt."""
     if not caller:
         return []
-    page = ctx.studio.gallery.page(caller, Filter(search=(search or "")[:200]), limit=LOG_ROWS)
+    search = (search or "")[:200]
+    page = ctx.studio.gallery.page(caller, Filter(search=search), limit=LOG_ROWS)
     now = time.time()
     return [[tiles.when(j.created_at, now), j.id, tiles.state_words(j), j.request.variant.title, j.backend,
-             tiles.cost_line(j), tiles.prompt_start(j, 80)] for j in page.jobs]
+             tiles.cost_line(j), tiles.prompt_around(j, search, LOG_PROMPT_CHARS)] for j in page.jobs]
+
+
+def plural(n: int) -> str:
+    return f"{n} clip{'s' * (n != 1)}"
 
 
 def backend_choices(ctx: UiContext, caller: Caller | None) -> list[tuple[str, str]]:
@@ -130,38 +175,85 @@ def backend_choices(ctx: UiContext, caller: Caller | None) -> list[tuple[str, st
             + [(models.label(m), MODEL + m) for m in ctx.studio.gallery.models(caller)])
 
 
-def wire(ctx: UiContext, ui: LibraryUi, panel, open_view, redraw_after) -> None:
-    """Filters redraw the grid from the first page; a tile click opens, stars or asks for more."""
+def wire(ctx: UiContext, ui: LibraryUi, panel, open_view, redraw_after, story=None) -> None:
+    """Filters redraw the grid from the first page; a tile click opens, stars or asks for more; the order
+    and the Select mode's actions (story: the storyboard, for "Add to storyboard") come the same way."""
 
     def draw(caller, shown, after, variant, state, backend, search, favourites):
         return grid_html(ctx, ui, caller, filter_of(variant, state, backend, search, favourites), shown, after=after)
 
-    def first_page(variant, state, backend, search, favourites, request: gr.Request):
+    def first_page(after, variant, state, backend, search, favourites, request: gr.Request):
         caller = ctx.caller_or_none(request)
-        return PAGE_SIZE, None, draw(caller, PAGE_SIZE, None, variant, state, backend, search, favourites)
+        start = window(parse_window(after)[0], None)  # a filter starts from the top, in the same order
+        return PAGE_SIZE, start, draw(caller, PAGE_SIZE, start, variant, state, backend, search, favourites)
 
     gr.on([ui.variant.change, ui.state.change, ui.backend.input, ui.favourites.change, ui.search.submit,
-           ui.search.change], first_page, ui.filters, [ui.shown, ui.after, ui.grid], api_visibility="private",
-          show_progress="hidden", trigger_mode="always_last")
+           ui.search.change], first_page, [ui.after, *ui.filters], [ui.shown, ui.after, ui.grid],
+          api_visibility="private", show_progress="hidden", trigger_mode="always_last")
 
-    def window(act, shown, after, filter, caller) -> tuple[int, str | None]:
-        """The next window of the grid: more of this one, the older ones after it, or the newest again."""
+    def moved(act, shown, after, filter, caller) -> tuple[int, str | None]:
+        """The next window of the grid: more of this one, the older ones after it, or the first again."""
+        sort, cursor = parse_window(after)
         if act == "more":
             return min(int(shown) + PAGE_SIZE, MAX_SHOWN), after
         if act == "older":
-            page = ctx.studio.gallery.page(caller, filter, after=after, limit=min(int(shown), MAX_SHOWN))
-            return PAGE_SIZE, page.next.encode() if page.next else after
-        return PAGE_SIZE, None
+            page = ctx.studio.gallery.page(caller, dataclasses.replace(filter, sort=sort), after=cursor,
+                                           limit=min(int(shown), MAX_SHOWN))
+            return PAGE_SIZE, window(sort, page.next.encode()) if page.next else after
+        return PAGE_SIZE, window(sort, None)
 
-    def clicked(shown, after, variant, state, backend, search, favourites, evt: gr.EventData, request: gr.Request):
+    def several(data, caller, shots) -> dict:
+        """One of the Select mode's actions on the ids the browser sent (hostile: Gallery.own)."""
+        gallery = ctx.studio.gallery
+        op, ids = data.get("op"), data.get("ids")
+        if op == "fav":
+            done = gallery.favourite_several(caller, ids, on=data.get("on") is not False)
+            said = f"{'Starred' if data.get('on') is not False else 'Unstarred'} {plural(len(done.done))}"
+        elif op == "delete":
+            done = gallery.delete_several(caller, ids)
+            said = f"Deleted {plural(len(done.done))}"
+        elif op == "board" and story is not None:
+            done = gallery.finished_clips(caller, ids)
+            plan = list(shots or []) if isinstance(shots, list) else []
+            known = {s.get("id") for s in plan if isinstance(s, dict)}
+            fresh = [j for j in done.done if j.id not in known]
+            room = max(0, storyboard.MAX_SHOTS - len(plan))
+            plan += [storyboard.shot(j.id) for j in fresh[:room]]
+            said = f"Added {plural(len(fresh[:room]))} to the storyboard (above the gallery)"
+            if len(fresh) > room:
+                said += f"; {len(fresh) - room} did not fit (a storyboard holds {storyboard.MAX_SHOTS} shots)"
+            left = done.missing + done.busy
+            gr.Info(said + (f"; {plural(left)} left out (not found, or not finished)" if left else "") + ".")
+            return storyboard.drawn(ctx, story, caller, plan)
+        else:
+            raise gr.Error("That action is not one the gallery has.", print_exception=False)
+        if done.missing:
+            said += f"; {plural(done.missing)} not found (deleted, or never there)"
+        if done.busy:
+            said += f"; {plural(done.busy)} still running, left as {'it is' if done.busy == 1 else 'they are'}"
+        gr.Info(said + ".", duration=5)
+        return {}
+
+    def clicked(shown, after, variant, state, backend, search, favourites, shots, evt: gr.EventData,
+                request: gr.Request):
         data = event_data(evt)
         act, job_id = data.get("act"), str(data.get("id") or "")
         caller = ctx.caller(request)
         if act in ("more", "older", "newest"):
             filter = filter_of(variant, state, backend, search, favourites)
-            shown, after = window(act, shown, after, filter, caller)
+            shown, after = moved(act, shown, after, filter, caller)
             return {ui.shown: shown, ui.after: after,
                     ui.grid: draw(caller, shown, after, variant, state, backend, search, favourites)}
+        if act == "sort":  # a new order starts from its first page
+            after = window(str(data.get("sort") or ""), None)
+            return {ui.shown: PAGE_SIZE, ui.after: after,
+                    ui.grid: draw(caller, PAGE_SIZE, after, variant, state, backend, search, favourites)}
+        if act == "several":
+            try:
+                out = several(data, caller, shots)
+            except StudioError as e:
+                raise user_error(e, "Nothing changed") from None
+            return {**out, ui.grid: draw(caller, shown, after, variant, state, backend, search, favourites)}
         page = page_of(caller, request) if act != "fav" else None
         ticket = ctx.opening.take(page, seq_of(data)) if page else None  # in the order the user clicked
         try:
@@ -171,15 +263,13 @@ def wire(ctx: UiContext, ui: LibraryUi, panel, open_view, redraw_after) -> None:
                 return {ui.grid: draw(caller, shown, after, variant, state, backend, search, favourites)}
         except StudioError as e:
             raise user_error(e, "Not found") from None
-        if page and not ctx.opening.is_latest(page, ticket):
-            return {}  # a tile clicked later is opening
-        view = open_view(caller, job)
-        return view if not page or ctx.opening.is_latest(page, ticket) else {}  # a later tile is opening
+        return open_view(caller, job, request, ticket)  # nothing if a tile clicked later is opening
 
     # "multiple": a second tile (or star) clicked while the first click is on its way counts too, in order;
     # Gradio's default for a click would drop it without a word.
-    redraw_after(ui.grid.click(clicked, [ui.shown, ui.after, *ui.filters], [ui.shown, ui.after, ui.grid,
-                                                                         *panel.outputs],
+    shots_in = [story.shots] if story is not None else [gr.State(None)]
+    redraw_after(ui.grid.click(clicked, [ui.shown, ui.after, *ui.filters, *shots_in],
+                               [ui.shown, ui.after, ui.grid, *panel.outputs, *(story.outputs if story else [])],
                                api_visibility="private", show_progress="hidden", trigger_mode="multiple"))
 
     def search_log(text, request: gr.Request):

@@ -10,7 +10,9 @@ studio.ui.watch).
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -20,13 +22,41 @@ from studio.errors import NotFound, StudioError
 from studio.jobs.library import Filter
 from studio.jobs.model import Job, JobState
 from studio.ui import detail, library, storyboard, tiles
-from studio.ui.context import Submitted, UiContext, serve, user_error
-from studio.ui.controls import TabUi, seed_line
+from studio.ui.context import Submitted, UiContext, user_error
+from studio.ui.controls import TabUi, latest_html
 from studio.ui.watch import page_of
+from studio.ui.words import title
 
 TICK = 1.5
 DOUBLE_CLICK = 0.8  # seconds: a second Generate sooner than this is a double click, sent once
 RUNS_SHOWN = 4
+PAGES_KEPT = 10_000  # open pages whose last Generate time is kept (the least recently used is forgotten first)
+
+
+class LastSent:
+    """When each open page last sent a job from each tab, kept on the server (a gr.State a tab was one more
+    component in every tab, #22). A page is its owner and Gradio session, which a reload renews, as a State's
+    value was; without one (no session) every press counts as the first."""
+
+    def __init__(self, size: int = PAGES_KEPT) -> None:
+        self._at: OrderedDict[tuple, float] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def last(self, page: tuple[str, str] | None, tab: str) -> float:
+        """When this page's tab last sent a job (0.0: never, or no page)."""
+        with self._lock:
+            return self._at.get((*page, tab), 0.0) if page else 0.0
+
+    def note(self, page: tuple[str, str] | None, tab: str, now: float) -> None:
+        """This page's tab sent a job now (only a job sent counts, as the State's value did)."""
+        if page is None:
+            return
+        with self._lock:
+            self._at.pop((*page, tab), None)
+            self._at[(*page, tab)] = now
+            while len(self._at) > self._size:
+                self._at.popitem(last=False)
 
 
 @dataclass
@@ -53,8 +83,8 @@ def runs_html(jobs: list[Job], expected: dict[str, float], now: float) -> str:
         return ""
     rows = "".join(
         f'<li data-open="{tiles.esc(j.id)}" tabindex="0" role="button" '
-        f'aria-label="Open the running job: {tiles.esc(tiles.prompt_start(j, 48))}">'
-        f'<span class="hh-run-prompt">{tiles.esc(tiles.prompt_start(j, 48))}</span>'
+        f'aria-label="Open the running job: {tiles.esc(title(j, 48))}">'
+        f'<span class="hh-run-prompt">{tiles.esc(title(j, 48))}</span>'
         f'<span class="hh-run-state">{tiles.running_words(j, expected.get(j.id), now)}</span>'
         f'{tiles.running_bar(j, expected.get(j.id), now)}</li>' for j in jobs[:RUNS_SHOWN])
     extra = len(jobs) - RUNS_SHOWN
@@ -63,7 +93,7 @@ def runs_html(jobs: list[Job], expected: dict[str, float], now: float) -> str:
 
 
 def toast(job: Job) -> None:
-    what = f"“{tiles.prompt_start(job, 50)}”"
+    what = f"“{title(job, 50)}”"
     if job.state is JobState.SUCCEEDED:
         gr.Info(f"Done: {what}, {tiles.length(job)}, {tiles.money(job)}. It is first in the gallery.",
                 title="Clip ready", duration=6)
@@ -83,8 +113,7 @@ def wire(ctx: UiContext, live: Live, lib: library.LibraryUi, panel: detail.Detai
     itself for the first view (studio.ui.first_view)."""
     by_variant = {tab.api_name: tab for tab in tabs}
     variant_of = {"t2v": "text_to_video", "i2v": "image_to_video", "r2v": "reference_to_video", "edit": "video_edit"}
-    tab_outputs = [c for t in tabs for c in (t.result.runs, t.result.latest, t.result.video, t.result.seed_used,
-                                             t.result.record)]
+    tab_outputs = [c for t in tabs for c in (t.result.runs, t.result.latest)]
     outputs = [live.token, lib.grid, lib.backend, header, *tab_outputs, *panel.outputs,
                *story.outputs]
     inputs = [live.token, lib.shown, lib.after, *lib.filters, panel.selected, panel.seen, story.shots]
@@ -98,8 +127,9 @@ def wire(ctx: UiContext, live: Live, lib: library.LibraryUi, panel: detail.Detai
         if now_token == token:
             return {live.token: gr.skip()}
         page = page_of(caller, request)
-        # The viewer is drawn only if no tile or viewer action came in while this redraw read the ledger:
-        # an answer of this redraw would otherwise draw over that action's newer view (a take just picked).
+        # The viewer is drawn only if no tile or viewer action came in while this redraw read the ledger,
+        # and only for the clip the page's latest answer showed: this redraw's copy of the page's state may
+        # name a clip opened before (two quick clicks) or draw over a newer view (a take just picked).
         opened = ctx.opening.current(page) if page else 0
         now = time.time()
         running = ctx.studio.gallery.page(caller, Filter(state="running"), limit=100).jobs
@@ -122,12 +152,12 @@ def wire(ctx: UiContext, live: Live, lib: library.LibraryUi, panel: detail.Detai
             toast(job)
             tab = by_variant.get(variant_of.get(job.request.variant.value, ""))
             if tab and job.state is JobState.SUCCEEDED:
-                record = job.public_record()
-                out.update({tab.result.latest: gr.update(visible=True),
-                            tab.result.video: gr.update(value=serve(ctx.studio.media_path(job.output_path)), autoplay=True),
-                            tab.result.seed_used: seed_line(record), tab.result.record: record})
+                block = tab.result.latest
+                drawn = latest_html(ctx.url(block, job.output_path), ctx.url(block, job.poster_path),
+                                    job.public_record())
+                out[block] = gr.update(visible=True, value=drawn)
         out.update(storyboard.pruned(ctx, story, caller, shots))  # a shot deleted from the gallery leaves it
-        if selected and (not page or ctx.opening.is_latest(page, opened)):
+        if selected and (not page or (ctx.opening.is_latest(page, opened) and ctx.opening.showing(page, selected))):
             try:
                 job = ctx.studio.core.job(caller, selected)
             except NotFound:
@@ -139,26 +169,28 @@ def wire(ctx: UiContext, live: Live, lib: library.LibraryUi, panel: detail.Detai
 
     live.timer.tick(redraw, inputs, outputs, api_visibility="private", show_progress="hidden",
                     concurrency_limit=None)
+    sent_at = LastSent()
     for tab in tabs:
-        _wire_generate(ctx, live, tab, redraw, inputs, outputs)
+        _wire_generate(ctx, live, tab, redraw, inputs, outputs, sent_at)
     private = dict(api_visibility="private", show_progress="hidden")
     return Redraw(lambda event: event.then(redraw, inputs, outputs, **private), redraw, inputs, outputs)
 
 
-def _wire_generate(ctx: UiContext, live: Live, tab: TabUi, redraw, inputs, outputs) -> None:
+def _wire_generate(ctx: UiContext, live: Live, tab: TabUi, redraw, inputs, outputs, sent_at: LastSent) -> None:
+    """Generate sends the job and returns; a second press sooner than DOUBLE_CLICK is the same press."""
     r = tab.result
 
-    sent_at = gr.State(0.0)  # when this tab last sent a job: a second click within DOUBLE_CLICK is the same
-
-    async def start(request: gr.Request, last, *values):
+    async def start(request: gr.Request, *values):
         now = time.time()
-        again = bool(last) and now - last > DOUBLE_CLICK  # a deliberate "Generate another"
         caller = ctx.caller(request)
+        page = page_of(caller, request)
+        last = sent_at.last(page, tab.api_name)
+        again = bool(last) and now - last > DOUBLE_CLICK  # a deliberate "Generate another"
         try:
             _, record = await tab.generate(*values, request=request, progress=Submitted(caller, again=again))
         except StudioError as e:
             raise user_error(e) from None
-        page = page_of(caller, request)
+        sent_at.note(page, tab.api_name, now)
         if page:
             ctx.watch.follow(page, record["id"])
         if record["created_at"] < now:  # the studio answered with the twin it made a moment ago
@@ -170,9 +202,8 @@ def _wire_generate(ctx: UiContext, live: Live, tab: TabUi, redraw, inputs, outpu
         else:
             gr.Info(f"Sent: ≈ ${record['quote_usd']:.2f} quoted. Follow it here and in the gallery.",
                     title="Generating", duration=4)
-        return {live.token: "",
-                r.button: gr.update(value=r.button_label(1)), sent_at: now}
+        return {live.token: "", r.button: gr.update(value=r.button_label(1))}
 
-    sent = r.button.click(start, [sent_at, *tab.inputs], [live.token, r.button, sent_at], api_visibility="private",
+    sent = r.button.click(start, tab.inputs, [live.token, r.button], api_visibility="private",
                           concurrency_limit=None, preprocess=False, show_progress="minimal")
     sent.then(redraw, inputs, outputs, api_visibility="private", show_progress="hidden")

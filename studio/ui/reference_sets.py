@@ -1,5 +1,11 @@
 """Reference slots' helpers: save the filled slots as a named set, load a set, delete one, close gaps.
 
+One gr.HTML a tab (#22: it was an Accordion of eleven components): a native <details> whose name field, set
+picker and buttons are plain HTML. assets/sets.js sends each button as the box's click event with
+{act, name, set}; the answer redraws the box (open, with the name and set kept and the outcome said in a
+status line) and fills the slots. The picker's list is the caller's own sets, asked from the server function
+`set_names` when the picker gets focus (it is never redrawn under an open list).
+
 Slots keep the numbers shown on screen; "Close gaps" is the explicit way to
 move pictures up, and it renumbers the prompt's tokens with them. Deleting
 asks first: the first press names the set and turns the button into the
@@ -9,44 +15,69 @@ caller's own sets are ever found; pictures nothing else uses leave the disk).
 
 from __future__ import annotations
 
+import html
+import re
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import gradio as gr
+from gradio.components.base import server
 
 from studio.errors import StudioError
+from studio.ui.compat import event_data
 from studio.ui.context import UiContext, serve, upload_path
 
+SETS_JS = (Path(__file__).resolve().parents[2] / "assets" / "sets.js").read_text()
 CONFIRM_SECONDS = 30   # a second press of Delete within this long deletes the set the first one named
 MAX_NAME_SHOWN = 200   # a set name from the page longer than this is no set of this studio
 DELETE_LABEL = "Delete this set…"
+TITLE = "Reference sets: save or load a character or product"
+BOLD = re.compile(r"\*\*(.+?)\*\*")
 
 
 @dataclass
 class SetsUi:
-    name: gr.Textbox
-    save: gr.Button
-    choice: gr.Dropdown
-    load: gr.Button
-    delete: gr.Button
-    close_gaps: gr.Button
-    message: gr.Markdown
+    box: gr.HTML
+    variant: str
 
 
 def render(variant: str) -> SetsUi:
-    with gr.Accordion("Reference sets: save or load a character or product", open=False):
-        with gr.Row(equal_height=True):
-            name = gr.Textbox(label="Set name", placeholder="e.g. Captain Mara", max_lines=1, scale=3)
-            save = gr.Button("Save filled slots as a set", size="sm", scale=1, elem_id=f"hh-set-save-{variant}")
-        with gr.Row(equal_height=True):
-            choice = gr.Dropdown([], label="Your sets", value=None, scale=3, elem_id=f"hh-sets-{variant}",
-                                 info="Loading fills the slots from 1 and replaces what is in them.")
-            load = gr.Button("Load set into the slots", size="sm", scale=1)
-        close_gaps = gr.Button("Close gaps (move pictures up, renumber the prompt)", size="sm")
-        delete = gr.Button(DELETE_LABEL, size="sm", variant="stop", elem_id=f"hh-set-delete-{variant}")  # no row: light
-        message = gr.Markdown()
-    return SetsUi(name, save, choice, load, delete, close_gaps, message)
+    """The closed box; its server function is bound in wire() (it needs the studio)."""
+    box = gr.HTML(sets_html(variant), elem_id=f"hh-sets-{variant}", elem_classes=["hh-sets-block"],
+                  js_on_load=SETS_JS, apply_default_css=False)
+    return SetsUi(box, variant)
+
+
+def said_html(text: str) -> str:
+    """The handlers' words (Markdown-style **bold** only) as escaped HTML."""
+    return BOLD.sub(r"<strong>\1</strong>", html.escape(text))
+
+
+def sets_html(variant: str, names: list[str] = (), chosen: str | None = None, name: str = "", said: str = "",
+              delete_label: str = DELETE_LABEL, open_: bool = False) -> str:
+    """The box: a <details> with the name field and Save, the picker and Load, Close gaps, Delete and a status
+    line. Every value is escaped; ids are per tab, so each label names its own field."""
+    esc = html.escape
+    options = '<option value="">Pick a set</option>' + "".join(
+        f'<option value="{esc(n)}"{" selected" if n == chosen else ""}>{esc(n)}</option>' for n in names)
+    field = 'class="hh-bfield"'
+    return (f'<details class="hh-sets" data-variant="{esc(variant)}"{" open" if open_ else ""}>'
+            f'<summary>{esc(TITLE)}</summary><div class="hh-sets-body">'
+            f'<div class="hh-brow"><label {field}>Set name<input data-role="name" type="text" '
+            f'maxlength="{MAX_NAME_SHOWN}" placeholder="e.g. Captain Mara" value="{esc(name)}" autocomplete="off">'
+            f'</label><button type="button" class="hh-bbtn" data-act="save" id="hh-set-save-{variant}">'
+            f'Save filled slots as a set</button></div>'
+            f'<div class="hh-brow"><label {field}>Your sets<select data-role="set" '
+            f'aria-describedby="hh-set-help-{variant}">{options}</select></label>'
+            f'<button type="button" class="hh-bbtn" data-act="load">Load set into the slots</button></div>'
+            f'<p class="hh-note" id="hh-set-help-{variant}">Loading fills the slots from 1 and replaces what is in '
+            f'them.</p><div class="hh-brow">'
+            f'<button type="button" class="hh-bbtn" data-act="gaps">Close gaps (move pictures up, renumber the '
+            f'prompt)</button><button type="button" class="hh-bbtn hh-stop" data-act="delete" '
+            f'id="hh-set-delete-{variant}">{esc(delete_label)}</button></div>'
+            f'<p class="hh-bsay" role="status" aria-live="polite">{said_html(said)}</p></div></details>')
 
 
 class Confirmations:
@@ -80,72 +111,96 @@ def set_name(value) -> str | None:
 
 
 def wire(ctx: UiContext, ui: SetsUi, variant: str, prompt: gr.Textbox, slots: list[gr.Image]) -> None:
-    private = dict(api_visibility="private", show_progress="hidden")
+    """The box's one click event ({act, name, set} from assets/sets.js) and its `set_names` server function."""
+    keep = [gr.update()] * len(slots)
 
-    def names(request: gr.Request):
-        sets = ctx.studio.references.list(ctx.caller(request))
-        return gr.update(choices=[s.name for s in sets])
+    def own_names(caller) -> list[str]:
+        return [s.name for s in ctx.studio.references.list(caller)]
 
-    def save(name: str, request: gr.Request, *images):  # Gradio puts the request at its annotated position
-        caller = ctx.caller(request)
+    def set_names(_: str = "", request: gr.Request = None) -> list[str]:
+        """The caller's own sets, for the picker (asked when it gets focus)."""
+        caller = ctx.caller_or_none(request)
+        return own_names(caller) if caller else []
+
+    bound = server(set_names)  # bound here, as gr.HTML(server_functions=...) binds them: it needs the studio
+    setattr(ui.box, "set_names", bound)
+    ui.box.server_fns.append(bound)
+
+    def save(caller, name, images):
         try:
             saved = ctx.studio.references.save(caller, name, [upload_path(i) for i in images])
         except StudioError as e:
-            return gr.update(), f"**Not saved:** {e}"
-        sets = [s.name for s in ctx.studio.references.list(caller)]
-        return gr.update(choices=sets, value=saved.name), f"Saved **{saved.name}** ({len(saved.images)} images)."
+            return keep, None, f"**Not saved:** {e}"
+        return keep, saved.name, f"Saved **{saved.name}** ({len(saved.images)} images)."
 
-    def load(name: str | None, request: gr.Request):
+    def load(caller, chosen):
         try:
-            images = ctx.studio.references.get(ctx.caller(request), name or "").images
+            images = ctx.studio.references.get(caller, chosen or "").images
         except StudioError as e:
-            return *[gr.update()] * len(slots), f"**Not loaded:** {e}"
+            return keep, chosen, f"**Not loaded:** {e}"
         shown = [serve(p) for p in images[:len(slots)]]
         note = (f" Only the first {len(slots)} of its {len(images)} images fit here."
                 if len(images) > len(slots) else "")
-        return *shown, *[None] * (len(slots) - len(shown)), f"Loaded **{name}**.{note}"
-
-    def close_gaps(text: str, *images):
-        try:
-            text, kept = ctx.studio.advice.close_gaps(variant, text, [upload_path(i) for i in images])
-        except StudioError as e:
-            return gr.update(), *[gr.update()] * len(slots), f"**Gaps not closed:** {e}"
-        return text, *kept, *[None] * (len(slots) - len(kept)), "Pictures moved up; the prompt's tokens follow them."
+        return [*shown, *[None] * (len(slots) - len(shown))], chosen, f"Loaded **{chosen}**.{note}"
 
     asked = Confirmations()
 
-    def delete(name, request: gr.Request):
-        caller = ctx.caller(request)
-        name = set_name(name)
-        if name is None:
+    def delete(caller, chosen):
+        """(label of the Delete button, chosen set afterwards, words)."""
+        if chosen is None:
             asked.forget(caller.owner)
-            return gr.update(), gr.update(value=DELETE_LABEL), "**Not deleted:** pick one of your sets first."
+            return DELETE_LABEL, None, "**Not deleted:** pick one of your sets first."
         try:
-            found = ctx.studio.references.get(caller, name)  # the caller's own sets only
+            found = ctx.studio.references.get(caller, chosen)  # the caller's own sets only
         except StudioError as e:
             asked.forget(caller.owner)
-            return gr.update(), gr.update(value=DELETE_LABEL), f"**Not deleted:** {e}"
+            return DELETE_LABEL, chosen, f"**Not deleted:** {e}"
         if not asked.confirmed(caller.owner, found.name):
             ask = (f"Delete **{found.name}** ({len(found.images)} images)? Press the red button again within "
                    f"{CONFIRM_SECONDS} s to delete it; the slots keep what they show.")
-            return gr.update(), gr.update(value=f"Yes, delete “{found.name}”"), ask
+            return f"Yes, delete “{found.name}”", found.name, ask
         try:
             ctx.studio.references.delete(caller, found.name)
         except StudioError as e:
-            return gr.update(), gr.update(value=DELETE_LABEL), f"**Not deleted:** {e}"
-        left = [s.name for s in ctx.studio.references.list(caller)]
-        return (gr.update(choices=left, value=None), gr.update(value=DELETE_LABEL),
-                f"Deleted **{found.name}**. The slots keep what they show.")
+            return DELETE_LABEL, found.name, f"**Not deleted:** {e}"
+        return DELETE_LABEL, None, f"Deleted **{found.name}**. The slots keep what they show."
 
-    def rearm(request: gr.Request):
-        caller = ctx.caller_or_none(request)
-        if caller:
+    def acted(text, evt: gr.EventData, request: gr.Request, *images):
+        """Whatever the page sent is hostile: only the four acts, and names that could be a set's, are taken."""
+        data = event_data(evt)
+        act = data.get("act")
+        caller = ctx.caller(request)
+        typed = data.get("name") if isinstance(data.get("name"), str) else ""
+        typed = typed[:MAX_NAME_SHOWN]
+        chosen = set_name(data.get("set"))
+        if act == "rearm":  # another set picked: Delete asks again
             asked.forget(caller.owner)
-        return gr.update(value=DELETE_LABEL)
+            return [gr.skip()] * (len(slots) + 2)
+        text_out, label = gr.update(), DELETE_LABEL
+        if act == "save":
+            filled, chosen_after, said = save(caller, typed, images)
+            chosen = chosen_after or chosen
+        elif act == "load":
+            filled, chosen, said = load(caller, chosen)
+        elif act == "gaps":
+            try:
+                text_out, kept = ctx.studio.advice.close_gaps(variant, text, [upload_path(i) for i in images])
+            except StudioError as e:
+                filled, said = keep, f"**Gaps not closed:** {e}"
+                text_out = gr.update()
+            else:
+                filled = [*kept, *[None] * (len(slots) - len(kept))]
+                said = "Pictures moved up; the prompt's tokens follow them."
+        elif act == "delete":
+            filled = keep
+            label, chosen, said = delete(caller, chosen)
+        else:
+            return [gr.skip()] * (len(slots) + 2)
+        if act != "delete":
+            asked.forget(caller.owner)
+        drawn = sets_html(variant, own_names(caller), chosen, typed, said, label, open_=True)
+        return [text_out, *filled, drawn]
 
-    ui.choice.focus(names, None, ui.choice, **private)
-    ui.delete.click(delete, ui.choice, [ui.choice, ui.delete, ui.message], preprocess=False, **private)
-    ui.choice.change(rearm, None, ui.delete, **private)  # another set chosen: Delete asks again
-    ui.save.click(save, [ui.name, *slots], [ui.choice, ui.message], preprocess=False, **private)
-    ui.load.click(load, ui.choice, [*slots, ui.message], **private)
-    ui.close_gaps.click(close_gaps, [prompt, *slots], [prompt, *slots, ui.message], preprocess=False, **private)
+    # "multiple": a press sent while another runs (a set picked, then Delete) is run after it, not dropped
+    ui.box.click(acted, [prompt, *slots], [prompt, *slots, ui.box], preprocess=False, api_visibility="private",
+                 show_progress="hidden", trigger_mode="multiple")

@@ -19,17 +19,13 @@ def render(ctx: UiContext) -> TabUi:
         gr.Markdown("Add 1 to 9 images of your character or product, from varied angles (720 px or more on the "
                     f"short side is best). Refer to them by number in the prompt as {token(1)}, {token(2)}…, "
                     f"e.g. *{token(1)} walks into a café*.")
-        slots = []
-        for row in range(3):
-            with gr.Row(equal_height=True):
-                for col in range(3):
-                    n = row * 3 + col + 1
-                    slots.append(image_input(slot_label(Variant.R2V, n), height=150, min_width=100,
-                                             elem_classes=["hh-slot"]))
+        # one Row, three to a line (studio.css "hh-slots-3"): three Rows only drew the lines (#22)
+        with gr.Row(equal_height=True, elem_classes=["hh-slots-3"]):
+            slots = [image_input(slot_label(Variant.R2V, n), height=150, min_width=100, elem_classes=["hh-slot"])
+                     for n in range(1, SLOTS + 1)]
         sets = reference_sets.render("r2v")
-        prompt, counter = prompt_box("Prompt", f"{token(1)} rides a bicycle through a sunlit market, tracking shot")
-        advice = advice_view.render()
-        builder.render("r2v", prompt)
+        prompt, notes = prompt_box("Prompt", f"{token(1)} rides a bicycle through a sunlit market, tracking shot")
+        builder.render("r2v", prompt, ctx.studio.advice.reference_token(1).replace("1", "{n}"))
         backend = ctx.studio.settings.backend
         picker = model_picker.render(Variant.R2V, backend)
         shape = shape_controls(Variant.R2V, picker.model.value)
@@ -93,5 +89,5 @@ def render(ctx: UiContext) -> TabUi:
                                   model_problem=model_picker.follower(inputs, picker, shape.resolution, shape.ratio,
                                                                       shape.duration))
     reference_sets.wire(ctx, sets, "r2v", prompt, slots)
-    return TabUi("reference_to_video", result, inputs, reference_to_video, quote, prompt, counter, advice, advise,
+    return TabUi("reference_to_video", result, inputs, reference_to_video, quote, prompt, notes, advise,
                  "r2v", fields)

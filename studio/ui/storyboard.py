@@ -244,7 +244,7 @@ def wire(ctx: UiContext, ui: StoryboardUi, add: gr.HTML, selected: gr.State, reo
         else:
             gr.Info(f"Exported: one {seconds_text(job.seconds or 0.0)} MP4 with sound, first in the gallery. "
                     f"The storyboard stays here to change and export again, or Clear it.", duration=6)
-        yield reopen(caller, job) | shown(caller, shots, strip=False, fit=fit)
+        yield reopen(caller, job, request) | shown(caller, shots, strip=False, fit=fit)
 
     # "multiple": a second clip added while the first add is still on its way is added too, not dropped
     # (Gradio's default for a click); the adds run one after another, each on the plan the last one left.

@@ -15,8 +15,7 @@ EXAMPLE = ("Slow tracking shot following a woman walking through morning fog on 
 
 def render(ctx: UiContext) -> TabUi:
     with gr.Tab("Text to video", id="t2v"):
-        prompt, counter = prompt_box("Prompt", f"e.g. {EXAMPLE}")
-        advice = advice_view.render()
+        prompt, notes = prompt_box("Prompt", f"e.g. {EXAMPLE}")
         builder.render("t2v", prompt)
         advice_view.api_endpoint(ctx)
         backend = ctx.studio.settings.backend
@@ -63,4 +62,4 @@ def render(ctx: UiContext) -> TabUi:
     advise = advice_view.follower(ctx, "t2v", inputs, prompt, shape.resolution,
                                   model_problem=model_picker.follower(inputs, picker, shape.resolution, shape.ratio,
                                                                       shape.duration))
-    return TabUi("text_to_video", result, inputs, text_to_video, quote, prompt, counter, advice, advise, "t2v", fields)
+    return TabUi("text_to_video", result, inputs, text_to_video, quote, prompt, notes, advise, "t2v", fields)

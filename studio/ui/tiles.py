@@ -109,6 +109,22 @@ def prompt_start(job: Job, chars: int = PROMPT_CHARS) -> str:
     return text if len(text) <= chars else text[:chars - 1].rstrip() + "…"
 
 
+def prompt_around(job: Job, search: str, chars: int) -> str:
+    """The whole prompt (whitespace folded) when it fits in `chars`, else the part around the first search
+    word it holds (… where cut), so a search hit is always in sight; the start when no word is in it."""
+    text = prompt_start(job, 10**9)
+    if len(text) <= chars:
+        return text
+    lower = text.lower()
+    hits = [lower.find(w.lower()) for w in (search or "").split()]
+    at = min((h for h in hits if h >= 0), default=-1)
+    if at < 0:
+        return prompt_start(job, chars)
+    start = max(0, min(at - chars // 3, len(text) - chars))
+    end = start + chars
+    return ("…" if start else "") + text[start:end].strip() + ("…" if end < len(text) else "")
+
+
 def state_words(job: Job) -> str:
     if job.phase in (Phase.NOT_SENT, Phase.KEPT_BILLED):
         return job.phase.value  # a decision the user made, in their words
@@ -176,6 +192,7 @@ def tile(job: Job, poster: str | None, now: float, expected: float | None = None
         f'aria-label="{esc(label)}" style="--ar:{w / h:.4f}">'
         f'<div class="hh-thumb" style="aspect-ratio:{w}/{h}" data-clip="{int(job.state is JobState.SUCCEEDED)}">'
         f'{picture}<span class="hh-spec">{esc(spec(job))}</span>'
+        f'<input type="checkbox" class="hh-pick" tabindex="-1" aria-label="{esc("Select: " + prompt_start(job, 60))}">'
         f'<button class="hh-fav" data-act="fav" aria-pressed="{str(job.favourite).lower()}" '
         f'title="Favourite">{fav}</button>{overlay}</div>'
         f'<div class="hh-cap"><p class="hh-prompt">{esc(prompt_start(job))}</p>'
@@ -184,17 +201,44 @@ def tile(job: Job, poster: str | None, now: float, expected: float | None = None
     )
 
 
+SORT_WORDS = {"newest": "Newest first", "oldest": "Oldest first", "cost": "Cost, highest first",
+              "length": "Length, longest first"}
+
+
 def summary(page: Page, shown: int, newest: bool = True) -> str:
     f = page.filter
     filtered = any((f.variant, f.state, f.backend, f.search.strip(), f.favourites))
     text = f"Your clips: {page.total}" + (" match" if filtered else "")
     if page.running:
         text += f" · {page.running} running"
+    first = "newest" if f.sort == "newest" else "oldest" if f.sort == "oldest" else "first"
     if not newest:
-        text += f" · showing {len(page.jobs)} older ones"
+        text += f" · showing {len(page.jobs)} " + ("older ones" if f.sort == "newest" else "more")
     elif page.more:
-        text += f" · showing the newest {min(shown, page.total)}"
+        text += f" · showing the {first} {min(shown, page.total)}"
     return text
+
+
+def toolbar(page: Page, shown: int, newest: bool) -> str:
+    """The count, the order (a native select: Tab passes it by, arrows change it) and the Select mode's
+    switch and actions (assets/grid.js shows them and keeps the selection across redraws)."""
+    options = "".join(f'<option value="{k}"{" selected" if k == page.filter.sort else ""}>{esc(w)}</option>'
+                      for k, w in SORT_WORDS.items())
+    return (f'<div class="hh-gbar"><p class="hh-count">{esc(summary(page, shown, newest))}</p>'
+            f'<label class="hh-sort"><span>Sort</span><select data-act="sort" aria-label="Sort the gallery">'
+            f'{options}</select></label>'
+            '<button type="button" class="hh-selmode" data-act="select" aria-pressed="false">Select</button></div>'
+            '<div class="hh-bulk" role="toolbar" aria-label="Selected clips" hidden>'
+            '<span class="hh-bulk-n" aria-live="polite">0 selected</span>'
+            '<button type="button" data-bulk="all">Select all shown</button>'
+            '<button type="button" data-bulk="fav">★ Favourite</button>'
+            '<button type="button" data-bulk="board">Add to storyboard</button>'
+            '<button type="button" data-bulk="download">Download</button>'
+            '<button type="button" data-bulk="delete" class="hh-bulk-danger">Delete…</button>'
+            '<button type="button" data-bulk="done">Done</button>'
+            '<span class="hh-bulk-ask" hidden><span class="hh-bulk-q"></span>'
+            '<button type="button" data-bulk="really" class="hh-bulk-danger">Yes, delete them</button>'
+            '<button type="button" data-bulk="keep">Keep them</button></span></div>')
 
 
 def empty(filtered: bool) -> str:
@@ -212,17 +256,20 @@ def grid(page: Page, posters: dict[str, str | None], shown: int, now: float,
     expected = expected or {}
     f = page.filter
     if not page.jobs:
-        return f'<div class="hh-lib"><p class="hh-count">{esc(summary(page, shown))}</p>' \
+        return f'<div class="hh-lib">{toolbar(page, shown, True)}' \
                f'{empty(any((f.variant, f.state, f.backend, f.search.strip(), f.favourites)))}</div>'
     tiles = "".join(tile(j, posters.get(j.id), now, expected.get(j.id)) for j in page.jobs)
-    more = ('<button class="hh-older" data-act="older">Show older clips</button>' if page.more and older else
+    next_words = "Show older clips" if f.sort == "newest" else "Show the next clips"
+    more = (f'<button class="hh-older" data-act="older">{next_words}</button>' if page.more and older else
             f'<button class="hh-more" data-act="more" data-key="{len(page.jobs)}:{esc(page.jobs[-1].id)}">'
             'Show more clips</button>' if page.more else
             '<p class="hh-end">That is every clip.</p>' if page.total > 12 else "")
     if not newest:
-        more = more.replace("That is every clip.", "That is the oldest clip.")
-    back = "" if newest else '<button class="hh-more hh-back" data-act="newest">Back to the newest clips</button>'
-    return (f'<div class="hh-lib"><p class="hh-count">{esc(summary(page, shown, newest))}</p>{back}'
+        more = more.replace("That is every clip.", "That is the oldest clip." if f.sort == "newest" else
+                            "That is the last clip.")
+    back = "" if newest else ('<button class="hh-more hh-back" data-act="newest">Back to the ' +
+                              ("newest clips" if f.sort == "newest" else "first clips") + '</button>')
+    return (f'<div class="hh-lib">{toolbar(page, shown, newest)}{back}'
             f'<div class="hh-grid">{tiles}<i class="hh-fill"></i></div>{more}</div>')
 
 

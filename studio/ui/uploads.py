@@ -79,6 +79,15 @@ def upload_path(value: Any, label: str = "The file") -> str | None:
 
 
 LABELS = {"first_frame": "First frame", "video": "Source video"}
+# Inputs with a note of their own under them (the tab's frame or clip facts): a problem with one is said
+# there, in full, once; the advice leaves it out and the Generate bar points to the note (#23: one bad
+# upload was said three times). Reference slots have no note: their problems stay in the Generate bar.
+NOTED = {"First frame": "the first frame", "Source video": "the source clip"}
+
+
+def noted_input(message: str) -> str | None:
+    """The input (in words) whose own note already says this message, or None."""
+    return next((words for label, words in NOTED.items() if message.startswith(label + " ")), None)
 
 
 def uploads(fields: dict[str, Any]) -> dict[str, Any]:

@@ -60,42 +60,60 @@ class Watch:
 
 
 class Latest:
-    """Per page, which of several overlapping requests came last: only its answer is drawn.
+    """Per page, which of several overlapping requests came last, and which clip its viewer shows.
 
     The page's clicks run side by side (the queue's concurrency), so a tile opened a moment ago can
     finish after the one clicked next, and two clicks can even reach the server out of order. Each open
     carries the page's own count of opens (`seq`, from the browser), so the order is the user's: an open
     older than one already taken steps aside, and so does every answer taken before a later request.
     A ticket is (the latest open's seq, requests taken): a request without a seq (an action on the open
-    clip) only moves the second part.
+    clip) only moves the second part. The clip an answer shows is recorded with its ticket (`shows`), so
+    a redraw whose copy of the page's state still names an earlier clip does not draw that one back.
     """
 
     STALE = (-1, -1)  # the ticket of an open that came after a newer one: never the latest
 
     def __init__(self, max_pages: int = MAX_PAGES):
-        self._last = _Pages(max_pages)  # page -> the ticket of its latest request
+        self._last = _Pages(max_pages)  # page -> [the ticket of its latest request, the clip it shows]
         self._lock = threading.Lock()
 
     def take(self, page: tuple[str, str], seq: int | None = None) -> tuple[int, int]:
         """A ticket for a request; `seq` is the page's count of opens (a positive int), if it sent one."""
         with self._lock:
-            opened, taken = self._last.seen(page, (0, 0))
+            last = self._last.seen(page, [(0, 0), None])
+            opened, taken = last[0]
             if seq is not None:
                 if seq <= opened:
                     return self.STALE
                 opened = seq
-            self._last[page] = ticket = (opened, taken + 1)
-            return ticket
+            last[0] = (opened, taken + 1)
+            return last[0]
+
+    def shows(self, page: tuple[str, str], ticket: tuple[int, int], job_id: str | None) -> bool:
+        """The answer with this ticket shows `job_id` ("": the viewer closed); False, and nothing
+        recorded, if a later request came in meanwhile (the answer then steps aside)."""
+        with self._lock:
+            last = self._last.seen(page, [(0, 0), None])
+            if last[0] != ticket:
+                return False
+            last[1] = job_id
+            return True
 
     def current(self, page: tuple[str, str]) -> tuple[int, int]:
         """The ticket of the page's latest request so far, without taking one (a reader that must step
         aside if a request is made while it works)."""
         with self._lock:
-            return self._last.get(page, (0, 0))
+            return self._last.get(page, [(0, 0), None])[0]
+
+    def showing(self, page: tuple[str, str], job_id: str) -> bool:
+        """Whether the page's latest answer showed this clip (or none was recorded: nothing to contradict)."""
+        with self._lock:
+            shown = self._last.get(page, [(0, 0), None])[1]
+            return shown is None or shown == job_id
 
     def is_latest(self, page: tuple[str, str], ticket: tuple[int, int]) -> bool:
         with self._lock:
-            return ticket != self.STALE and self._last.get(page, ticket) == ticket
+            return ticket != self.STALE and self._last.get(page, [ticket])[0] == ticket
 
 
 def seq_of(data: dict) -> int | None:

@@ -1,0 +1,110 @@
+"""The page's words in Chromium (#23 item 11): a wrong file named once in words (never Gradio's MIME list),
+the phone's spend header on one line, a running job beside Generate that opens in the viewer, and a cancel
+said once."""
+
+import pytest
+
+from tests.browser_fixture import DESKTOP, PHONE, drawn, generate_button, open_page, shot, write_prompt
+
+
+@pytest.fixture
+def files(tmp_path):
+    (tmp_path / "notes.txt").write_text("hello")
+    (tmp_path / "broken.png").write_bytes(b"\x00not a picture" * 100)
+    return tmp_path
+
+
+def workbench_text(page) -> str:
+    return page.locator("#hh-workbench").inner_text()
+
+
+@pytest.mark.parametrize("view", [DESKTOP, PHONE], ids=["desktop-light", "phone-dark"])
+def test_a_wrong_file_is_named_once_in_words(browser, studio_app, files, view):
+    page = open_page(browser, studio_app.url, view)
+    page.get_by_role("tab", name="Video edit").click()
+    page.locator("#hh-workbench input[type=file][accept*=video]").last.set_input_files(str(files / "notes.txt"))
+    note = page.locator("#hh-workbench .hh-drop-msg").filter(has_text="this box takes a video clip")
+    note.wait_for(timeout=10000)
+    box = note.bounding_box()
+    assert box and box["height"] > 10 and box["y"] < page.viewport_size["height"]  # in sight, not cut off
+    assert "a .txt file" in note.inner_text()
+    shot(page, "text-wrong-file")
+    page.wait_for_timeout(500)
+    said = " ".join(t for _, t in page.evaluate("window.hhDrawn"))
+    assert "video/*" not in said and "Only video" not in said  # Gradio's own refusal never shows
+    page.get_by_role("tab", name="Image to video").click()
+    page.locator("#hh-workbench input[type=file][accept*=image]").first.set_input_files(str(files / "broken.png"))
+    page.get_by_text("This frame can't be used").first.wait_for(timeout=20000)
+    page.get_by_text("the note under it says why").first.wait_for(timeout=20000)
+    page.wait_for_timeout(1000)  # the advice and the draft follow the same change
+    assert workbench_text(page).count("is not an image file") == 1, workbench_text(page)
+    assert not page.errors, page.errors
+    page.close()
+
+
+def test_the_phone_header_is_one_line(browser, studio_app):
+    for scheme in ("dark", "light"):
+        page = open_page(browser, studio_app.url, (390, 844, scheme))
+        header = page.locator("#hh-header .hh-header")
+        assert header.bounding_box()["height"] < 56, header.bounding_box()
+        short = page.locator(".hh-spent-short")
+        assert short.is_visible() and short.inner_text().startswith("$0.00 spent")
+        assert not page.locator(".hh-spent-long").is_visible()
+        shot(page, "text-header")
+        page.close()
+    page = open_page(browser, studio_app.url, DESKTOP)
+    assert page.locator(".hh-spent-long").is_visible() and not page.locator(".hh-spent-short").is_visible()
+    page.close()
+
+
+def test_the_running_job_beside_generate_opens_it_and_its_cancel_is_said_once(browser, studio_app):
+    page = open_page(browser, studio_app.url)
+    page.get_by_text("1080P", exact=True).first.click()
+    write_prompt(page, "A slow aerial orbit over a misty lake at dawn, golden light", seconds=15)
+    generate_button(page).click()
+    # the row is drawn again on every tick: find it and click it in one step
+    job_id = page.wait_for_function("() => { const r = document.querySelector('.hh-runlist li[data-open]');"
+                                    " if (!r) return null; r.click(); return r.dataset.open; }",
+                                    timeout=20000).json_value()
+    page.wait_for_function("(id) => { const h = document.querySelector('#hh-detail-head .hh-dhead');"
+                           " return h && h.dataset.id === id; }", arg=job_id, timeout=15000)
+    page.locator("#hh-detail").get_by_role("button", name="Cancel job").click()
+    drawn(page, "was cancelled", "toast", timeout=30000)
+    page.wait_for_timeout(3000)  # a second toast would follow within a tick
+    # each toast is noted as drawn, and again inside a group of toasts: count the messages, not the notes
+    toasts = {t.split("×")[-1].strip() for c, t in page.evaluate("window.hhDrawn")
+              if ("toast-item" in c or "toast-message-item" in c) and "cancel" in t.lower()}
+    assert len(toasts) == 1, toasts
+    page.close()
+
+
+@pytest.mark.parametrize("view", [DESKTOP, PHONE], ids=["desktop-light", "phone-dark"])
+def test_camera_chips_and_reference_chips_write_at_the_caret(browser, studio_app, tmp_path, view):
+    from PIL import Image
+
+    Image.new("RGB", (800, 600), (200, 120, 40)).save(tmp_path / "ref.png")
+    page = open_page(browser, studio_app.url, view)
+    box = page.locator("#hh-workbench textarea").first
+    box.fill("A horse runs on the beach.")
+    box.evaluate("b => { b.focus(); b.setSelectionRange(b.value.length, b.value.length); }")
+    page.locator("#hh-workbench .hh-chip", has_text="Orbit").first.click()
+    page.wait_for_function("(b) => b.value.includes('rbit around the subject')", arg=box.element_handle(),
+                           timeout=15000)
+    assert box.input_value().startswith("A horse runs on the beach.")  # added, never swapped
+    shot(page, "text-camera-chips")
+    page.get_by_role("tab", name="Reference to video").click()
+    panel = page.locator("#hh-workbench [role=tabpanel]:visible")
+    refs = panel.locator(".hh-refchips")
+    assert "Each image added gets a button" in refs.inner_text() and refs.locator("button").count() == 0
+    panel.locator(".hh-slot input[type=file]").nth(1).set_input_files(str(tmp_path / "ref.png"))
+    chip = refs.locator("button", has_text="Image 2")
+    chip.wait_for(timeout=20000)  # a chip per filled slot: slot 2 only
+    assert refs.locator("button").count() == 1
+    prompt = panel.locator("textarea").first
+    prompt.fill("A woman walks")
+    chip.click()
+    page.wait_for_function("(b) => b.value === 'A woman walks [Image 2]'", arg=prompt.element_handle(),
+                           timeout=10000)
+    shot(page, "text-reference-chips")
+    assert not page.errors, page.errors
+    page.close()
