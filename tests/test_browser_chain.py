@@ -208,6 +208,9 @@ def test_final_variations_and_storyboard_with_lineage_both_ways(browser, chain_a
     page.locator("#hh-export").click()
     panel.get_by_text("STORY").first.wait_for(timeout=60000)
     info = panel.locator("#hh-detail-info").inner_text()
+    assert info.count("stitch of") == 1 and "This is the stitch of 2 clips" in info  # one line, its shots listed
+    assert panel.locator("#hh-detail-info .hh-lineage-list [data-open]").count() == 2
+    assert "2 shots: shot 1 from" in info and '"shots"' not in info  # the plan in words, not JSON
     seconds = float(re.search(r"px · ([0-9.]+) s", info).group(1))
     assert abs(seconds - (first + 1.5)) <= 0.1, info  # the first shot + (2.5 - 0.5) s - a 0.5 s crossfade
     shot(page, "storyboard-exported")
