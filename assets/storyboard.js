@@ -158,9 +158,11 @@ element.addEventListener('keydown', (e) => {
   const step = e.shiftKey ? Math.round(fps) : 1;
   const keys = {ArrowLeft: -step, ArrowDown: -step, ArrowRight: step, ArrowUp: step, PageDown: -10 * Math.round(fps),
     PageUp: 10 * Math.round(fps)};
-  if (e.key in keys) { e.preventDefault(); nudge(s, edge, keys[e.key]); return; }
+  // the viewer's arrows (previous/next clip) listen on the page: a handle's keys are the handle's alone
+  if (e.key in keys) { e.preventDefault(); e.stopPropagation(); nudge(s, edge, keys[e.key]); return; }
   if (e.key === 'Home' || e.key === 'End') {
     e.preventDefault();
+    e.stopPropagation();
     set(s, edge, e.key === 'Home' ? 0 : num(s, 'len'));
     pick(s, false);
     send(false);

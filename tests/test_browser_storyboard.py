@@ -13,7 +13,7 @@ from harness.gallery import seed_jobs
 from harness.media import make_video
 from studio import config
 from studio.service import LOCAL, Studio
-from tests.browser_fixture import DESKTOP, PHONE, VIEWS, open_page, shot
+from tests.browser_fixture import DESKTOP, PHONE, VIEWS, draft_saved, open_page, shot
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +51,7 @@ def wait_length(page, seconds: float):
         const b = document.querySelector('#hh-export');
         return el && b && Math.abs(parseFloat(el.innerText) - want) < 0.006
                && Math.abs(parseFloat(/Export ([0-9.]+) s/.exec(b.innerText)[1]) - want) < 0.006; }""",
-                           arg=seconds, timeout=15000)
+                           arg=seconds, timeout=40000)  # a round trip to a studio shared by busy tests
 
 
 def widths(page) -> list[float]:
@@ -147,7 +147,7 @@ def test_mixed_sizes_are_named_with_a_choice_kept_for_the_export(browser, board_
     assert "Shot 2 is 720P (320×180), the others 640×360." in fit.inner_text(), fit.inner_text()
     assert fit.get_by_label("Scale up to 640×360").is_checked()
     fit.get_by_label("Export at 320×180").check()
-    page.wait_for_function("() => document.querySelector('#hh-story-acts input[value=smallest]').checked", timeout=5000)
+    draft_saved(board_app, "storyboard_fit", "smallest")  # kept on the server before the reload
     page.locator("#hh-storyboard").scroll_into_view_if_needed()
     shot(page, "storyboard-mixed")
     page.reload()  # the choice is kept with the storyboard
