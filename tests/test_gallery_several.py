@@ -2,6 +2,7 @@
 a stranger's id dropped exactly as an unknown one; the job log's prompt keeps a search hit in sight."""
 
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -84,3 +85,18 @@ def test_the_job_log_keeps_a_search_hit_in_sight():
     assert tiles.prompt_around(short, "take 17", 600).endswith("(take 17)")  # whole, not cut at 80
     assert tiles.prompt_around(job, "zebra", 600) == tiles.prompt_start(job, 600)
     assert tiles.prompt_around(make_job(3, prompt=build("t2v", prompt="x").prompt), "", 600) == "x"
+
+
+def test_downloads_are_bounded_by_the_bytes_an_owner_zips_in_an_hour(studio, monkeypatch):
+    from studio.service import gallery
+
+    ids = finished(studio, 3)
+    one = Path(studio.media_path(studio.core.job(LOCAL, ids[0]).output_path)).stat().st_size
+    monkeypatch.setattr(gallery, "ZIP_BYTES_PER_HOUR", one * 4)
+    folder = studio.settings.data_dir / "zips"
+    path, packed = studio.gallery.zip_clips(LOCAL, ids, folder)  # three clips: within the hour's bytes
+    assert len(packed.done) == 3
+    path.unlink()
+    with pytest.raises(InputError, match="an hour"):
+        studio.gallery.zip_clips(LOCAL, ids, folder)  # three more would pass it
+    assert list(folder.iterdir()) == []  # nothing half-made is left to serve

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
 import time
 import uuid
 import zipfile
@@ -27,6 +28,8 @@ FINISHED = tuple(s for s in JobState if s.finished)
 DRAFT_MAX_CHARS = 100_000
 MAX_SELECTED = 200       # clips one bulk action takes (a page shows up to 480; a selection is made by hand)
 MAX_ZIPPED = 100         # clips in one download: a zip of 100 five-second 1080P clips is about 1 GB
+ZIP_BYTES_PER_HOUR = 2 * 1024**3  # what one owner's downloads may pack in an hour: each is a copy served
+                                  # from Gradio's cache for up to a day, so the disk needs a bound
 ID_CHARS = 64            # a job id is 16 hex characters; anything much longer is not one
 log = logging.getLogger("studio.service")
 
@@ -47,6 +50,8 @@ class Gallery:
         self.ledger = ledger
         self.data_dir = core.settings.data_dir
         self.media = core.runner.media  # where the gallery's clips and posters are kept
+        self._zipped: dict[str, list[tuple[float, int]]] = {}  # owner -> (when, bytes) of the last hour's zips
+        self._zip_lock = threading.Lock()
 
     def page(self, caller: Caller, filter: Filter | None = None, after: str | None = None,
              limit: int | None = None) -> Page:
@@ -124,6 +129,7 @@ class Gallery:
                 if not local:
                     lost += 1
                     continue
+                self._count_zipped(caller.owner, Path(local).stat().st_size, target)
                 words = re.sub(r"[^A-Za-z0-9]+", "-", job.request.prompt or job.request.variant.value)
                 box.write(local, f"{n:03d}-{words.strip('-')[:40].lower() or 'clip'}-{job.id}.mp4")
                 kept.append(job)
@@ -131,6 +137,21 @@ class Gallery:
             target.unlink(missing_ok=True)
             raise InputError("The selected clips' files are not there any more: nothing to download.")
         return target, Several(kept, chosen.missing, chosen.busy + lost)
+
+    def _count_zipped(self, owner: str, size: int, target: Path) -> None:
+        """Count a clip going into an owner's zip against ZIP_BYTES_PER_HOUR; past it, the zip is dropped
+        and the download refused in words (nothing half-made is served)."""
+        now = time.time()
+        with self._zip_lock:
+            recent = [(t, b) for t, b in self._zipped.get(owner, []) if now - t < 3600]
+            if sum(b for _, b in recent) + size > ZIP_BYTES_PER_HOUR:
+                self._zipped[owner] = recent
+                target.unlink(missing_ok=True)
+                raise InputError(f"Downloads are limited to {ZIP_BYTES_PER_HOUR // 1024**3} GB of clips an hour: "
+                                 "select fewer clips, or download them one by one from the viewer.")
+            self._zipped[owner] = recent + [(now, size)]
+            if len(self._zipped) > 1000:  # owners with nothing in the last hour are forgotten
+                self._zipped = {o: z for o, z in self._zipped.items() if z and now - z[-1][0] < 3600}
 
     def delete(self, caller: Caller, job_id: str) -> Job:
         """Delete a finished job from the gallery and its clip and poster from the disk.
