@@ -151,3 +151,15 @@ def test_the_builder_chips_are_the_models_camera_words_and_the_backends_referenc
     assert 'data-token="character{n}"' in r2v
     assert "hh-refchips" not in builder.chips_html("r2v")  # no token known: no chips that would name wrong
     assert len(builder.closed_html("r2v", "hh-prompt-r2v", "[Image {n}]")) < 1000  # the first view stays light
+
+
+def test_a_cut_reads_the_same_length_on_its_tile_as_on_the_storyboard():
+    from studio.ui import tiles
+    from studio.variants import Variant
+
+    clip = done(9, seconds=5.04)
+    cut_job = dataclasses.replace(done(10, seconds=9.54), request=dataclasses.replace(clip.request,
+                                                                                      variant=Variant.STITCH))
+    assert tiles.length(cut_job) == tiles.seconds_text(9.54) == "9.54 s"  # the board's and export's words
+    assert tiles.spec(cut_job).endswith("9.54s")
+    assert tiles.length(clip) == "5 s"  # a generated clip keeps its asked length in whole seconds

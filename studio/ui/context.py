@@ -19,7 +19,7 @@ from urllib.parse import quote
 import gradio as gr
 
 from studio.errors import StudioError
-from studio.jobs.model import Job, JobState
+from studio.jobs.model import JobState
 from studio.service import Caller, Studio
 from studio.ui.compat import in_cache
 from studio.ui.identity import Callers
@@ -241,9 +241,3 @@ def serve(path: str | None) -> str | None:
         part.unlink(missing_ok=True)  # rename() between two links to one file leaves the source
     os.utime(dest)  # served again: keep it past the next prune
     return str(dest)
-
-
-def job_title(job: Job) -> str:
-    r = job.request
-    secs = f"{job.seconds:.0f} s" if job.seconds else (f"{r.duration} s" if r.duration else "edit")
-    return f"{r.variant.title} · {r.resolution} · {secs}"

@@ -234,7 +234,7 @@ def info_html(ctx: UiContext, caller: Caller, job: Job) -> str:
             ("Cost", esc(tiles.cost_line(job)) + (f" · billed {job.billed_seconds:g} s"
                                                   if job.billed_seconds else ""))]
     if job.width:
-        rows.append(("Clip", f"{job.width}×{job.height} px · {job.seconds:.1f} s"))
+        rows.append(("Clip", f"{job.width}×{job.height} px · {tiles.seconds_text(job.seconds or 0.0)}"))
     rows.append(("Backend", esc(ctx.studio.backend_label(job.backend)) + (f" · region {esc(job.region)}"
                                                                           if job.region else "")))
     ids = [f"job {job.id}"] + ([f"task {job.task_id}"] if job.task_id else []) + \

@@ -18,14 +18,9 @@ from studio.media.stitch import FITS, reference
 from studio.service.story_clips import Facts
 from studio.ui import tiles
 from studio.ui.context import UiContext
-from studio.ui.tiles import esc
+from studio.ui.tiles import esc, seconds_text
 
 FADES = (0.0, 0.25, 0.5, 1.0, 1.5, 2.0)  # the join menu's choices; 0 is a cut
-
-
-def seconds_text(seconds: float) -> str:
-    """A cut's length as every part of the page writes it: to the hundredth, without trailing zeros."""
-    return f"{max(seconds, 0.0):.2f}".rstrip("0").rstrip(".") + " s"
 
 
 def timecode(seconds: float, fps: float) -> str:

@@ -49,16 +49,26 @@ def clock(seconds: float) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
+def seconds_text(seconds: float) -> str:
+    """A cut's length as every part of the page writes it: to the hundredth, without trailing zeros."""
+    return f"{max(seconds, 0.0):.2f}".rstrip("0").rstrip(".") + " s"
+
+
 def length(job: Job) -> str:
+    """A clip's length: whole seconds for a generated clip (its duration as asked), and for a storyboard's
+    cut the length the storyboard showed (seconds_text), so one cut reads the same on the board, its tile
+    and in the viewer."""
     secs = job.seconds or job.request.duration
-    return f"{secs:.0f} s" if secs else ""
+    if not secs:
+        return ""
+    return seconds_text(secs) if job.request.variant.value == "stitch" else f"{secs:.0f} s"
 
 
 def spec(job: Job) -> str:
     """The compact chips on a tile: variant, resolution, length (e.g. T2V 720P 3s)."""
     secs = job.seconds or job.request.duration
     parts = [ABBREVIATIONS.get(job.request.variant.value, job.request.variant.value.upper()),
-             job.request.resolution] + ([f"{secs:.0f}s"] if secs else [])
+             job.request.resolution] + ([length(job).replace(" ", "")] if secs else [])
     return " ".join(parts)
 
 
