@@ -73,10 +73,14 @@ def test_delete_removes_the_files_hides_the_job_and_keeps_the_money_record(seede
     assert spent >= 0.42
     clip, poster = Path(job.output_path), Path(job.poster_path)
     assert clip.exists() and poster.exists()
+    strip, _ = seeded.chain.story_clips.filmstrip(job)  # the storyboard drew its filmstrip
+    other = seeded.gallery.page(LOCAL, Filter(state="done")).jobs[2]
+    kept, _ = seeded.chain.story_clips.filmstrip(other)
     with pytest.raises(NotFound):
         seeded.gallery.delete(Caller.of("someone else"), job.id)
+    assert strip.exists()
     seeded.gallery.delete(LOCAL, job.id)
-    assert not clip.exists() and not poster.exists()
+    assert not clip.exists() and not poster.exists() and not strip.exists() and kept.exists()
     assert job.id not in [j.id for j in seeded.gallery.page(LOCAL, limit=100).jobs]
     assert job.id not in [j.id for j in seeded.core.jobs(LOCAL)]
     assert seeded.billing.spend(LOCAL).total == spent

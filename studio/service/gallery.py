@@ -170,6 +170,8 @@ class Gallery:
         for location in (job.output_path, job.poster_path):
             if location:
                 self._forget(location)
+        for drawn in (self.data_dir / "strips").glob(f"{job.id}-*.jpg"):  # the timeline's filmstrip and frames
+            drawn.unlink(missing_ok=True)
         return gone
 
     def _forget(self, location: str) -> None:
