@@ -67,7 +67,7 @@ def fits(page) -> dict:
                 inside: tl.getBoundingClientRect().right <= board.right + 1}; }""")
 
 
-@pytest.mark.parametrize("view", VIEWS, ids=["desktop-light", "desktop-dark", "phone-light", "phone-dark"])
+@pytest.mark.parametrize("view", VIEWS, ids=lambda v: f"{v[0]}-{v[2]}")
 def test_the_timeline_fits_and_draws_every_shot_to_scale(browser, board_app, view):
     put_board(board_app, board_app.wide)
     page = open_page(browser, board_app.url, view)

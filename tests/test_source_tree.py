@@ -4,6 +4,7 @@ that subclassed one of its components: studio.ui.compat.validated_by)."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -44,3 +45,13 @@ def test_importing_every_module_and_building_the_page_writes_nothing_into_the_so
     after = tree()
     assert sorted(set(after) - set(before)) == []  # no new file
     assert [p for p in before if p in after and after[p] != before[p]] == []  # no file rewritten
+
+
+def test_the_stylesheet_closes_every_block_it_opens():
+    """A rule left open (a merge that kept one side's brace) silently swallows every rule after it."""
+    css = re.sub(r"/\*.*?\*/", "", (ROOT / "assets" / "studio.css").read_text(), flags=re.S)
+    depth = 0
+    for number, line in enumerate(css.splitlines(), 1):
+        depth += line.count("{") - line.count("}")
+        assert depth >= 0, f"studio.css closes a block it never opened by line {number}"
+    assert depth == 0, f"studio.css leaves {depth} block(s) open"
