@@ -137,3 +137,13 @@ def test_a_seq_is_taken_only_as_a_plain_positive_int():
     for bad in (0, -1, True, 2**60, 1.5, "7", None, [7]):
         assert seq_of({"seq": bad}) is None, bad
     assert seq_of({}) is None
+
+
+def test_a_redraw_between_an_open_and_its_answer_draws_only_the_clip_being_opened():
+    latest = Latest()
+    assert latest.shows(PAGE, latest.take(PAGE, seq=1, job_id="c"), "c")  # the first tile's answer
+    latest.take(PAGE, seq=2, job_id="d")  # the second tile's click runs; its lookup has not ended
+    opened = latest.current(PAGE)  # the redraw after the first answer starts, still naming "c"
+    assert latest.is_latest(PAGE, opened) and not latest.showing(PAGE, "c") and latest.showing(PAGE, "d")
+    latest.take(PAGE)  # a pick: its clip is known only when it ends, so no redraw draws one meanwhile
+    assert not latest.showing(PAGE, "c") and not latest.showing(PAGE, "d")

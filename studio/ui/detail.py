@@ -323,7 +323,8 @@ def wire(ctx: UiContext, ui: DetailUi, redraw_after) -> Callable[..., dict]:
         page = page_of(caller, request)
         # A timer's redraw that read the viewer before this act must not draw over its answer, and an
         # open (the arrows, a lineage link) clicked before another one must not either.
-        ticket = ctx.opening.take(page, seq_of(data) if name == "open" else None) if page else None
+        opens = str(data.get("id") or "")[:64] if name == "open" else None
+        ticket = ctx.opening.take(page, seq_of(data) if opens is not None else None, opens) if page else None
         if name == "close":
             return open_view(caller, None, request, ticket)
         if not job_id and name not in ("open", "pick"):

@@ -255,7 +255,7 @@ def wire(ctx: UiContext, ui: LibraryUi, panel, open_view, redraw_after, story=No
                 raise user_error(e, "Nothing changed") from None
             return {**out, ui.grid: draw(caller, shown, after, variant, state, backend, search, favourites)}
         page = page_of(caller, request) if act != "fav" else None
-        ticket = ctx.opening.take(page, seq_of(data)) if page else None  # in the order the user clicked
+        ticket = ctx.opening.take(page, seq_of(data), job_id[:64]) if page else None  # in the user's order
         try:
             job = ctx.studio.core.job(caller, job_id)
             if act == "fav":

@@ -157,14 +157,19 @@ def wire(ctx: UiContext, live: Live, lib: library.LibraryUi, panel: detail.Detai
                                     job.public_record())
                 out[block] = gr.update(visible=True, value=drawn)
         out.update(storyboard.pruned(ctx, story, caller, shots))  # a shot deleted from the gallery leaves it
-        if selected and (not page or (ctx.opening.is_latest(page, opened) and ctx.opening.showing(page, selected))):
+        def still_open() -> bool:
+            return not page or (ctx.opening.is_latest(page, opened) and ctx.opening.showing(page, selected))
+
+        if selected and still_open():
             try:
                 job = ctx.studio.core.job(caller, selected)
             except NotFound:
-                out.update(detail.closed(panel))
+                viewer = detail.closed(panel)
             else:
-                if detail.drawn_from(ctx, caller, job) != seen:
-                    out.update(detail.view(ctx, panel, caller, job, expected.get(job.id), redraw=True))
+                viewer = (detail.view(ctx, panel, caller, job, expected.get(job.id), redraw=True)
+                          if detail.drawn_from(ctx, caller, job) != seen else {})
+            if still_open():  # asked again once drawn: a tile clicked while the view was drawn opens instead
+                out.update(viewer)
         return out
 
     live.timer.tick(redraw, inputs, outputs, api_visibility="private", show_progress="hidden",

@@ -72,13 +72,16 @@ class Latest:
     """
 
     STALE = (-1, -1)  # the ticket of an open that came after a newer one: never the latest
+    PENDING = "\0pending"  # a request is on its way whose clip is not known yet: no redraw draws one
 
     def __init__(self, max_pages: int = MAX_PAGES):
         self._last = _Pages(max_pages)  # page -> [the ticket of its latest request, the clip it shows]
         self._lock = threading.Lock()
 
-    def take(self, page: tuple[str, str], seq: int | None = None) -> tuple[int, int]:
-        """A ticket for a request; `seq` is the page's count of opens (a positive int), if it sent one."""
+    def take(self, page: tuple[str, str], seq: int | None = None, job_id: str | None = None) -> tuple[int, int]:
+        """A ticket for a request; `seq` is the page's count of opens (a positive int), if it sent one, and
+        `job_id` the clip it opens when that is known before it runs (a tile): from now until its answer, a
+        redraw draws only that clip, and none at all while the request's clip is unknown (a pick, a final)."""
         with self._lock:
             last = self._last.seen(page, [(0, 0), None])
             opened, taken = last[0]
@@ -87,6 +90,7 @@ class Latest:
                     return self.STALE
                 opened = seq
             last[0] = (opened, taken + 1)
+            last[1] = job_id or self.PENDING
             return last[0]
 
     def shows(self, page: tuple[str, str], ticket: tuple[int, int], job_id: str | None) -> bool:
