@@ -18,11 +18,12 @@ from studio import budgets, chain
 from studio.errors import InputError, StudioError
 from studio.jobs.ledger import Ledger
 from studio.jobs.model import Job, MadeAs
-from studio.media import clips, inspect, stitch, stitch_plan, stitch_run
+from studio.media import clips, inspect, stitch, stitch_plan, stitch_preview, stitch_run
 from studio.media.ffmpeg import FFmpegError
 from studio.service.caller import Caller
 from studio.service.core import Core, Prepared
 from studio.service.exports import Exports, reencoded_seconds
+from studio.service.join_previews import JoinPreview, JoinPreviews
 from studio.service.story_clips import StoryClips
 
 log = logging.getLogger("studio.service")
@@ -53,6 +54,7 @@ class Chain:
         self.media = core.runner.media  # where clips are kept: the data folder, or a bucket (studio.media.store)
         self.exports = Exports()  # one storyboard export at a time per payer, bounded re-encoding per hour
         self.story_clips = StoryClips(self.data_dir, self.media)  # the timeline's frame grids, filmstrips, frames
+        self.join_previews = JoinPreviews(self.data_dir, self.media)  # each join of a timeline, small, kept
 
     def lineage(self, caller: Caller, job_id: str) -> chain.Lineage:
         """Where a job came from and what was made from it; only the caller's jobs are shown."""
@@ -199,6 +201,32 @@ class Chain:
         job = chain.storyboard_job(job_id, caller.owner, jobs, result, clip, poster)
         self.ledger.add(job, detail=chain.storyboard_detail(shots, fades, result))
         return job
+
+    def preview_join(self, caller: Caller, shots: list[chain.StoryShot], crossfades: list[float], join,
+                     fit: str | None = None) -> JoinPreview:
+        """Join `join` of a storyboard (0: between shots 1 and 2) as the export would make it, small and fast:
+        the same trims, fade, picture (fit as stitch() takes it) and sound, around the join only. Free and no
+        job: nothing reaches the ledger or the gallery. Raises InputError in words (an unknown join, a
+        storyboard the export would refuse, another preview of the caller's still rendering)."""
+        joins = len(shots) - 1
+        if not isinstance(join, int) or isinstance(join, bool) or not 0 <= join < joins:
+            said = str(join)[:24]
+            raise InputError(f"There is no join {said} to preview: " + (
+                f"this storyboard has {joins} join{'s' * (joins != 1)}, between its {len(shots)} shots."
+                if joins > 0 else "a storyboard needs two shots to have a join."))
+        if fit not in (None, *stitch.FITS):
+            raise InputError(f"Mixed sizes are resolved by scaling up to the largest or down to the smallest; "
+                             f"{fit!r} is neither.")
+        jobs = [self.core.job(caller, s.job_id) for s in shots]  # only the caller's: another's is not found
+        for j in jobs[join:join + 2]:
+            chain.finished_clip(j, "a join preview", self.media)
+        facts = [self.story_clips.facts(j) for j in jobs]
+        spans, fades, _ = stitch_plan.bounds([stitch_plan.Length(f.video_end, f.fps) for f in facts], shots,
+                                             [float(f) for f in crossfades])
+        first = facts[stitch.reference(facts, fit)]  # the picture the export conforms every shot to
+        win = stitch_preview.window(spans, fades, join)
+        return self.join_previews.get(caller.payer, (jobs[join], jobs[join + 1]), join, win,
+                                      (first.width, first.height), first.fps)
 
     def cancel_export(self, caller: Caller) -> bool:
         """Stop the caller's running storyboard export (False: none runs)."""

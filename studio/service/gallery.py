@@ -172,6 +172,8 @@ class Gallery:
                 self._forget(location)
         for drawn in (self.data_dir / "strips").glob(f"{job.id}-*.jpg"):  # the timeline's filmstrip and frames
             drawn.unlink(missing_ok=True)
+        for drawn in (self.data_dir / "joins").glob(f"*{job.id}*.mp4"):  # the timeline's join previews
+            drawn.unlink(missing_ok=True)
         return gone
 
     def _forget(self, location: str) -> None:
