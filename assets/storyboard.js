@@ -5,9 +5,11 @@
 // snaps it. The page redraws locally at once and sends the whole plan back as one "input" event (the server
 // checks it again and answers with the length, the exact in and out frames, and the Export button);
 // Earlier/Later/Take out go as a "click" with the plan, so a move never runs on a plan older than the screen.
+// A join's Preview goes as a "submit" with the plan (one at a time: a press while one renders does nothing);
+// the server draws the preview under the timeline, and any change to the plan marks it out of date.
 const MIN_PPS = 30, MAX_PPS = 150;   // px per second of the timeline's scale
 const MIN_W = 84;                    // px: a shot stays wide enough to grab both its handles
-let pps = 60, sel = null, drag = null, timer = null, laid = null, refocus = null;
+let pps = 60, sel = null, drag = null, timer = null, laid = null, refocus = null, busy = null;
 
 const shots = () => [...element.querySelectorAll('.hh-tl-shot')];
 const num = (s, k) => Number(s.dataset[k]);
@@ -97,12 +99,30 @@ function inspect() {
   });
 }
 
+function stale() {  // the plan changed: a shown preview is of the join as it was
+  const pv = element.querySelector('.hh-tl-pv:not(.hh-tl-pv-no)');
+  if (!pv || pv.classList.contains('hh-tl-pv-old')) return;
+  pv.classList.add('hh-tl-pv-old');
+  pv.querySelector('.hh-tl-pv-stale').hidden = false;
+}
+
+function preview(b) {
+  if (busy) return;  // one render at a time; the server also drops a press while this page's last one runs
+  clearTimeout(timer);  // the plan goes with the press
+  busy = setTimeout(() => { busy = null; b.removeAttribute('aria-busy'); b.lastChild.textContent = ' Preview'; }, 120000);
+  element.querySelectorAll('.hh-tl-prev').forEach((x) => x.setAttribute('aria-disabled', 'true'));
+  b.setAttribute('aria-busy', 'true');
+  b.lastChild.textContent = ' Rendering…';
+  trigger('submit', {i: Number(b.dataset.after), plan: plan(), sel});
+}
+
 function set(s, edge, value) {
   const fps = num(s, 'fps'), len = num(s, 'len'), step = 1 / fps;
   let v = snap(value, fps);
   if (edge === 'start') v = Math.min(Math.max(0, v), snap(num(s, 'end'), fps) - step);
   else v = Math.max(Math.min(len, v), num(s, 'start') + step);
   if (edge === 'end' && v > len - step / 2) v = len;  // the clip's own end
+  if (s.dataset[edge] !== v.toFixed(6)) stale();
   s.dataset[edge] = v.toFixed(6);
   paint(s);
 }
@@ -171,14 +191,17 @@ element.addEventListener('keydown', (e) => {
 
 let held = null;  // what had the focus, to give it back when the server draws the timeline again
 element.addEventListener('focusin', (e) => {
-  const h = e.target.closest('.hh-tl-h, .hh-tl-pick, [data-nudge], .hh-tl-join select');
+  const h = e.target.closest('.hh-tl-h, .hh-tl-pick, [data-nudge], .hh-tl-join select, .hh-tl-prev');
   if (h) held = {id: (h.closest('.hh-tl-shot') || {dataset: {}}).dataset.id, edge: h.dataset.edge, nudge: h.dataset.nudge,
-    pick: h.classList.contains('hh-tl-pick'), after: (h.closest('.hh-tl-join') || {dataset: {}}).dataset.after};
+    pick: h.classList.contains('hh-tl-pick'), after: (h.closest('.hh-tl-join') || {dataset: {}}).dataset.after,
+    prev: h.classList.contains('hh-tl-prev')};
   const s = e.target.closest('.hh-tl-shot');
   if (s && sel !== s.dataset.id) pick(s, true);
 });
 
 element.addEventListener('click', (e) => {
+  const v = e.target.closest('.hh-tl-prev');
+  if (v) { e.preventDefault(); preview(v); return; }
   const n = e.target.closest('button[data-nudge]');
   if (n) { e.preventDefault(); nudge(chosen(), n.dataset.edge, Number(n.dataset.nudge)); return; }
   const p = e.target.closest('.hh-tl-pick');
@@ -193,8 +216,13 @@ element.addEventListener('click', (e) => {
 });
 
 element.addEventListener('change', (e) => {
-  if (e.target.matches('.hh-tl-join select')) send(true);
+  if (e.target.matches('.hh-tl-join select')) { stale(); send(true); }
 });
+// The preview's playhead on the bar that marks its join (media events do not bubble: caught on the way down).
+element.addEventListener('timeupdate', (e) => {
+  const pv = e.target.closest && e.target.closest('.hh-tl-pv'), head = pv && pv.querySelector('.hh-tl-pv-head');
+  if (head) head.style.left = `${Math.min(100, e.target.currentTime / Number(pv.dataset.len) * 100)}%`;
+}, true);
 
 // Drawn again by the server (an add, a move, a trim it corrected): lay the new timeline out, keep the choice
 // (a shot just added is chosen), and keep it in view inside the strip (never scrolling the page).
@@ -213,6 +241,7 @@ function fresh() {
     const s = held.id && element.querySelector(`.hh-tl-shot[data-id="${held.id}"]`);
     const again = held.nudge ? element.querySelector(`[data-nudge="${held.nudge}"][data-edge=${held.edge}]`)
       : s && held.edge ? s.querySelector(`.hh-tl-h[data-edge=${held.edge}]`) : s && held.pick ? s.querySelector('.hh-tl-pick')
+      : held.after && held.prev ? element.querySelector(`.hh-tl-prev[data-after="${held.after}"]`)
       : held.after ? element.querySelector(`.hh-tl-join[data-after="${held.after}"] select`) : null;
     if (again) again.focus({preventScroll: true});
   }
@@ -230,6 +259,29 @@ function fresh() {
     if (now && frames && frames.dataset.i !== now.dataset.i) send(true);
   }, 60);
 }
-new MutationObserver(fresh).observe(element, {childList: true, subtree: true});
+// A join's preview (or why there is none) as the server drew it: Gradio patches the board's HTML in place, so
+// each answer is told apart by its data-drawn stamp, not by a new element. It ends the render the page waited
+// for, marks its join on the timeline and brings both into view.
+let previewed = '';
+function shownPreview() {
+  const pv = element.querySelector('.hh-tl-pv'), tl = element.querySelector('.hh-tl');
+  const stamp = pv ? pv.dataset.drawn : '';
+  if (stamp === previewed) return;
+  previewed = stamp;
+  clearTimeout(busy);
+  busy = null;
+  element.querySelectorAll('.hh-tl-prev').forEach((x) => { x.removeAttribute('aria-disabled'); x.removeAttribute('aria-busy'); });
+  element.querySelectorAll('.hh-tl-join-on').forEach((j) => j.classList.remove('hh-tl-join-on'));
+  const join = pv && element.querySelector(`.hh-tl-join[data-after="${pv.dataset.after}"]`);
+  if (!join || !tl) return;
+  join.classList.add('hh-tl-join-on');
+  if (join.offsetLeft < tl.scrollLeft || join.offsetLeft + join.offsetWidth > tl.scrollLeft + tl.clientWidth) {
+    tl.scrollLeft = join.offsetLeft - (tl.clientWidth - join.offsetWidth) / 2;
+  }
+  const box = pv.getBoundingClientRect();
+  if (box.bottom > window.innerHeight || box.top < 0) pv.scrollIntoView({block: 'nearest'});
+}
+new MutationObserver(() => { fresh(); shownPreview(); }).observe(element, {childList: true, subtree: true,
+  attributes: true, attributeFilter: ['data-drawn']});
 new ResizeObserver(() => { if (!drag) scale(); }).observe(element);
 fresh();

@@ -250,5 +250,12 @@ def test_a_stranger_cannot_pick_star_or_board_another_users_clip_by_forging_even
         assert cancel["success"] is True, cancel
         export = run_event(shared, stranger, event_of(shared, "hh-story-acts", "submit"), {}, BOARD_STATES)
         assert export["success"] is False and "at least two clips" in export["output"]["error"], export
+        # A join's Preview: the victim's clips named in the plan, a join out of range, not a number: refused in
+        # words, nothing rendered (the plan is the stranger's own, empty: their shots are never the victim's)
+        for data in ({"i": 0, "plan": [{"id": victim["id"], "start": 0, "end": 2, "fade": 0}] * 2},
+                     {"i": 10**9}, {"i": -1}, {"i": "0; rm -rf /"}, {"i": [0], "plan": {"x": 1}}):
+            join = run_event(shared, stranger, event_of(shared, "hh-board", "submit"), data, BOARD_STATES)
+            assert join["success"] is False and "There is no join" in join["output"]["error"], join
+        assert not list((shared.data_dir / "joins").glob("*"))
     with sqlite3.connect(shared.data_dir / "ledger.sqlite3") as db:
         assert db.execute("SELECT favourite FROM jobs WHERE id = ?", (victim["id"],)).fetchone() == (0,)

@@ -67,6 +67,13 @@ def fits(page) -> dict:
                 inside: tl.getBoundingClientRect().right <= board.right + 1}; }""")
 
 
+# How many join previews the page asked for since the `since`th event it sent (the board's "submit")
+PREVIEWS_SENT = """(since) => { const config = window.gradio_config;
+    const board = config.components.find(c => c.props && c.props.elem_id === 'hh-board').id;
+    const fn = config.dependencies.find(d => d.targets.some(t => t[0] === board && t[1] === 'submit')).id;
+    return window.hhSent.slice(since).filter(([, f]) => f === fn).length; }"""
+
+
 @pytest.mark.parametrize("view", VIEWS, ids=lambda v: f"{v[0]}-{v[2]}")
 def test_the_timeline_fits_and_draws_every_shot_to_scale(browser, board_app, view):
     put_board(board_app, board_app.wide)
@@ -86,6 +93,22 @@ def test_the_timeline_fits_and_draws_every_shot_to_scale(browser, board_app, vie
     page.locator("#hh-story-frames img").nth(1).wait_for(timeout=15000)
     page.locator("#hh-storyboard").scroll_into_view_if_needed()
     shot(page, "storyboard-timeline")
+    # A join's Preview: pressed twice at once, one render; it plays inline, named, its join marked
+    sent = page.evaluate("window.hhSent.length")
+    press = page.get_by_role("button", name="Preview join 2: the end of shot 2 into shot 3")
+    press.focus()
+    press.press("Enter")
+    press.press("Enter")  # while it renders: nothing more is sent
+    video = page.get_by_role("group", name="Preview of join 2").locator("video")
+    video.wait_for(timeout=40000)
+    assert page.evaluate(PREVIEWS_SENT, sent) == 1
+    assert video.get_attribute("aria-label") == "Join 2: shot 2 into shot 3, a cut (preview)"
+    page.wait_for_function("() => document.querySelector('#hh-board video').readyState >= 1", timeout=20000)
+    assert abs(page.evaluate("document.querySelector('#hh-board video').duration") - 3.0) < 0.05  # 1.5 s each side
+    assert "the cut is at 1.50 s" in page.locator("#hh-board .hh-tl-pv").inner_text()
+    assert page.evaluate("document.activeElement.dataset.after") == "1"  # the keyboard stays on its Preview
+    assert fits(page)["page"]
+    shot(page, "storyboard-join-preview")
     assert not page.errors, page.errors
     page.close()
 

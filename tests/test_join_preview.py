@@ -151,3 +151,10 @@ def test_kept_previews_are_bounded_and_a_deleted_clips_go_with_it(studio, slow_r
     assert len(list(folder.glob("*.mp4"))) == 2
     studio.gallery.delete(LOCAL, studio.wide[2])
     assert not list(folder.glob(f"*{studio.wide[2]}*"))
+
+
+def test_the_words_of_a_refusal_are_drawn_as_text_never_as_markup():
+    from studio.ui.storyboard_preview import refused_html
+
+    drawn = refused_html("<img src=x onerror=alert(1)>", "There is no join <img src=x onerror=alert(1)> to preview")
+    assert "<img" not in drawn and "&lt;img" in drawn and 'data-after="-1"' in drawn and 'role="alert"' in drawn

@@ -7,7 +7,8 @@ nudges and menus send the plan back as events. What a browser sends is treated a
 (studio.ui.storyboard_plan): only numbers are taken, matched to the shots by id, only for shots already in
 the plan and still the owner's. The cut's length is the chain section's one sum (check_storyboard), shown
 in the summary and on Export and recorded as the exported file's; an export shows its steps and can be
-cancelled.
+cancelled. Each join has a Preview: that join alone, small, as the export makes it, played in the timeline
+(studio.ui.storyboard_preview; rendered and kept by studio.service.join_previews).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from studio.ui.storyboard_html import (Board, acts_html, board_html, frames_html
                                        seconds_text, summary_html)
 from studio.ui.storyboard_plan import (MAX_SHOTS, chosen_of, edited, fit_of, moved, own_shots, shot, tidy,
                                        used)
+from studio.ui.storyboard_preview import preview_html, refused_html
 
 __all__ = ["MAX_SHOTS", "edited", "moved", "own_shots", "shot", "tidy"]
 
@@ -103,9 +105,10 @@ def measured(ctx: UiContext, caller: Caller, jobs: list[Job], shots: list[dict])
 
 
 def drawn(ctx: UiContext, ui: StoryboardUi, caller: Caller, shots, strip: bool = True, fit=None,
-          chosen=None) -> dict:
+          chosen=None, preview: Callable[[Board], str] | None = None) -> dict:
     """The plan as it now stands, kept with the draft; the timeline itself is redrawn only when asked, or when
-    shots left it (named in a warning). fit, chosen: the size choice and the shown shot (None: left as they are)."""
+    shots left it (named in a warning). fit, chosen: the size choice and the shown shot (None: left as they are);
+    preview: draws a join's preview into the timeline, from the board as measured."""
     jobs, shots, dropped = own_shots(ctx, caller, shots)
     if dropped:
         gr.Warning(f"{dropped} shot{'s' * (dropped != 1)} left the storyboard: deleted from the gallery or "
@@ -116,7 +119,8 @@ def drawn(ctx: UiContext, ui: StoryboardUi, caller: Caller, shots, strip: bool =
     ctx.studio.gallery.save_draft(caller, keep)  # at most MAX_SHOTS short entries: far below the draft's cap
     place = chosen_of(chosen, shots)
     out = {ui.shots: shots, ui.box: gr.update(visible=bool(shots)), ui.summary: summary_html(board),
-           ui.board: board_html(ctx, ui.board, board) if strip or dropped else gr.skip(),
+           ui.board: board_html(ctx, ui.board, board, preview(board) if preview else "") if strip or dropped
+           else gr.skip(),
            ui.frames: frames_html(ctx, ui.frames, board, place),
            ui.acts: acts_html(board, shown_fit)}
     if fit is not None:
@@ -146,8 +150,8 @@ def wire(ctx: UiContext, ui: StoryboardUi, add: gr.HTML, selected: gr.State, reo
     private = {"api_visibility": "private", "show_progress": "hidden"}
     outputs = ui.outputs
 
-    def shown(caller: Caller, shots, strip: bool = True, fit=None, chosen=None) -> dict:
-        return drawn(ctx, ui, caller, shots, strip, fit, chosen)
+    def shown(caller: Caller, shots, strip: bool = True, fit=None, chosen=None, preview=None) -> dict:
+        return drawn(ctx, ui, caller, shots, strip, fit, chosen, preview)
 
     def on_add(job_id, shots, fit, request: gr.Request):
         caller = ctx.caller(request)
@@ -192,6 +196,32 @@ def wire(ctx: UiContext, ui: StoryboardUi, add: gr.HTML, selected: gr.State, reo
         if data.get("act") == "clear":
             return shown(caller, [], fit=fit)
         return shown(caller, moved(plan, data.get("act"), data.get("i")), fit=fit, chosen=data.get("sel") or "")
+
+    def on_preview(shots, fit, evt: gr.EventData, request: gr.Request):
+        """A join's Preview: the plan as the page sent it (checked as any edit), then that join rendered small
+        (or kept from before) and drawn into the timeline, or the words saying why not."""
+        caller = ctx.caller(request)
+        data = event_data(evt)
+        jobs, shots, _ = own_shots(ctx, caller, shots)
+        lengths, rates = facts_of(jobs)
+        plan, _ = edited(shots, lengths, data.get("plan"), rates)
+        join = data.get("i")
+        if len(plan) < 2:  # nothing of the caller's to preview (a stranger's forged event ends here)
+            raise gr.Error(f"There is no join {str(join)[:24]} to preview: a storyboard needs two shots of yours "
+                           "to have a join.", print_exception=False)
+
+        def preview(board: Board) -> str:
+            if board.problem:
+                return refused_html(join, board.problem)
+            try:
+                made = ctx.studio.chain.preview_join(
+                    caller, [StoryShot(s["id"], s["start"], s["end"]) for s in board.shots],
+                    [s["fade"] for s in board.shots[:-1]], join, fit=fit_of(fit) if mixed(board) else None)
+            except StudioError as e:
+                return refused_html(join, str(e))
+            return preview_html(ctx, ui.board, made)
+
+        return shown(caller, plan, fit=fit, chosen=data.get("sel") or "", preview=preview)
 
     def on_acts(shots, fit, evt: gr.EventData, request: gr.Request):
         """The export bar's Cancel and Clear."""
@@ -251,6 +281,10 @@ def wire(ctx: UiContext, ui: StoryboardUi, add: gr.HTML, selected: gr.State, reo
     add.submit(on_add, [selected, ui.shots, ui.fit], outputs, trigger_mode="multiple", **private)
     ui.board.input(on_edit, [ui.shots, ui.fit], outputs, trigger_mode="always_last", **private)
     ui.board.click(on_move, [ui.shots, ui.fit], outputs, **private)
+    # A join's Preview renders a few seconds of video: two at a time for the whole studio (never in the exports'
+    # line), and a press while the page's last one still runs is dropped ("once"; the page disables it too).
+    ui.board.submit(on_preview, [ui.shots, ui.fit], outputs, concurrency_id="join-preview", concurrency_limit=2,
+                    trigger_mode="once", **private)
     ui.acts.input(on_edit, [ui.shots, ui.fit], outputs, **private)
     ui.acts.click(on_acts, [ui.shots, ui.fit], outputs, concurrency_limit=None, **private)  # Cancel never waits
     # Exports run ffmpeg: two at a time for the whole studio, each user's own waits in line with the rest.

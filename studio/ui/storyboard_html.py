@@ -18,6 +18,7 @@ from studio.media.stitch import FITS, reference
 from studio.service.story_clips import Facts
 from studio.ui import tiles
 from studio.ui.context import UiContext
+from studio.ui.storyboard_preview import join_button
 from studio.ui.tiles import esc, seconds_text
 
 FADES = (0.0, 0.25, 0.5, 1.0, 1.5, 2.0)  # the join menu's choices; 0 is a cut
@@ -103,8 +104,9 @@ def summary_html(board: Board) -> str:
     return line
 
 
-def board_html(ctx: UiContext, block: gr.HTML, board: Board) -> str:
-    """The timeline: a strip per shot (to scale), a join between each; then the chosen shot's trim controls."""
+def board_html(ctx: UiContext, block: gr.HTML, board: Board, preview: str = "") -> str:
+    """The timeline: a strip per shot (to scale), a join between each with its Preview; a join's preview
+    when one was asked for (its drawing, studio.ui.storyboard_preview); then the chosen shot's trim controls."""
     items = []
     for i, (job, s, f) in enumerate(zip(board.jobs, board.shots, board.facts)):
         end = f.video_end if s["end"] is None else s["end"]
@@ -127,11 +129,11 @@ def board_html(ctx: UiContext, block: gr.HTML, board: Board) -> str:
             f'aria-label="Shot {n} out point"></span></div>')
         if i < len(board.jobs) - 1:
             items.append(f'<div class="hh-tl-join" data-after="{i}"><select aria-label="Join after shot {n}">'
-                         f'{_fade_options(s["fade"])}</select></div>')
+                         f'{_fade_options(s["fade"])}</select>{join_button(i)}</div>')
     if not items:
         return ""
     return (f'<div class="hh-tl" role="list" aria-label="Storyboard timeline: drag a shot\'s edges to trim it">'
-            f'{"".join(items)}</div>{INSPECTOR}')
+            f'{"".join(items)}</div>{preview}{INSPECTOR}')
 
 
 # The chosen shot's trim, frame by frame: the page fills in its numbers (assets/storyboard.js).
