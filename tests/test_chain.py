@@ -327,6 +327,29 @@ def test_cli_chain_refuses_bad_input_and_unknown_jobs_with_exit_2(tmp_path, args
     assert proc.returncode == 2 and words in proc.stderr, proc.stderr
 
 
+def test_cli_stitch_fit_smallest_exports_at_the_smallest_size_as_the_page_does(tmp_path, monkeypatch, capsys):
+    from harness.gallery import seed_jobs
+    from harness.media import make_video
+    from studio.cli import main
+
+    data = tmp_path / "data"
+    ids = seed_jobs(data, 4, states=False)  # 640×360, 360×640, 480×480, 640×360: each a file of its own
+    make_video(data / "media" / f"{ids[0]}.mp4", 320, 180, seconds=3)  # a smaller take, second on the board
+    monkeypatch.setenv("STUDIO_DATA_DIR", str(data))
+    assert main(["stitch", ids[3], ids[0], "--fit", "smallest", "--json"]) == 0  # without it: the first's 640×360
+    board = json.loads(capsys.readouterr().out)
+    info = probe_video(board["output_path"])
+    assert (board["width"], board["height"]) == (320, 180) == (info.width, info.height)
+
+
+def test_cli_stitch_refuses_a_fit_the_page_does_not_offer(capsys):
+    from studio.cli import parser
+
+    with pytest.raises(SystemExit) as refused:
+        parser().parse_args(["stitch", "a", "b", "--fit", "biggest"])
+    assert refused.value.code == 2 and "choose from 'largest', 'smallest'" in capsys.readouterr().err
+
+
 def test_the_readmes_chain_keeps_its_lineage_through_a_frame_saved_elsewhere(tmp_path):
     data = tmp_path / "data"
     shot = cli_json(data, "generate", "--variant", "t2v", "--prompt", "a horse on a hill", "--duration", "3")

@@ -10,7 +10,7 @@
   .venv/bin/python -m studio advise --variant r2v --prompt "[Image 1] waves" --reference a.png --json
   .venv/bin/python -m studio refs save "Captain Mara" front.png side.png; .venv/bin/python -m studio refs list
   .venv/bin/python -m studio frame JOB --last --out frame.png | final JOB | variations JOB --count 3
-  .venv/bin/python -m studio stitch JOB JOB ... [--crossfade 0.5] [--trim JOB=IN:OUT]
+  .venv/bin/python -m studio stitch JOB JOB ... [--crossfade 0.5] [--trim JOB=IN:OUT] [--fit smallest]
   .venv/bin/python -m studio media move --to s3://bucket/prefix [--keep]
 
 Exit codes, every command: 0 done; 1 the job failed, was cancelled or needs a decision (generate, compare, wait),

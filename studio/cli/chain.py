@@ -3,7 +3,8 @@
   python -m studio frame JOB (--at SECONDS | --last) [--out FILE.png] [--json]
   python -m studio final JOB [--json]
   python -m studio variations JOB --count N [--json]
-  python -m studio stitch JOB JOB ... [--crossfade SECONDS[,SECONDS...]] [--trim JOB=IN:OUT] [--json]
+  python -m studio stitch JOB JOB ... [--crossfade SECONDS[,SECONDS...]] [--trim JOB=IN:OUT]
+                                     [--fit largest|smallest] [--json]
 
 An unknown job id is invalid input (exit 2), like any other.
 """
@@ -21,6 +22,7 @@ from studio.errors import InputError
 from studio.jobs.model import Job, JobState
 from studio.media.clips import atomic_path
 from studio.media.inspect import inspect_image
+from studio.media.stitch import FITS
 from studio.service import Caller, Studio
 
 
@@ -50,6 +52,10 @@ def add(sub) -> None:
                    help="at every join, or one per join separated by commas, e.g. 0,0.5,1 (0: a cut)")
     s.add_argument("--trim", action="append", default=[], metavar="JOB=IN:OUT",
                    help="keep IN to OUT seconds of that clip (either may be empty)")
+    s.add_argument("--fit", choices=FITS, metavar="{largest,smallest}",
+                   help="when the shots differ in size: largest scales them up to the largest (the page's "
+                        "'Scale up to'), smallest exports at the smallest (the page's 'Export at'); the others are "
+                        "fitted inside it (bars, never stretched). Default: the first shot's size")
     s.add_argument("--json", action="store_true")
     s.set_defaults(run=stitch)
 
@@ -96,7 +102,7 @@ def stitch(studio: Studio, caller: Caller, args: argparse.Namespace) -> int:
         raise InputError(f"--trim names {', '.join(sorted(unused))}, which is not among the shots: "
                          "trim one of the jobs you are stitching.")
     shots = [StoryShot(j, *trims.get(j, (0.0, None))) for j in args.job_ids]
-    job = studio.chain.stitch(caller, shots, parse_crossfades(args.crossfade, len(shots)))
+    job = studio.chain.stitch(caller, shots, parse_crossfades(args.crossfade, len(shots)), fit=args.fit)
     return _finish(studio, caller, [job], args.json, many=False)
 
 
