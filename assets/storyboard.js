@@ -99,7 +99,12 @@ function inspect() {
   });
 }
 
+let changes = 0, asked = 0;  // edits to the plan so far, and how many there were when a preview was asked for
 function stale() {  // the plan changed: a shown preview is of the join as it was
+  changes += 1;
+  outdated();
+}
+function outdated() {
   const pv = element.querySelector('.hh-tl-pv:not(.hh-tl-pv-no)');
   if (!pv || pv.classList.contains('hh-tl-pv-old')) return;
   pv.classList.add('hh-tl-pv-old');
@@ -109,10 +114,16 @@ function stale() {  // the plan changed: a shown preview is of the join as it wa
 function preview(b) {
   if (busy) return;  // one render at a time; the server also drops a press while this page's last one runs
   clearTimeout(timer);  // the plan goes with the press
-  busy = setTimeout(() => { busy = null; b.removeAttribute('aria-busy'); b.lastChild.textContent = ' Preview'; }, 120000);
-  element.querySelectorAll('.hh-tl-prev').forEach((x) => x.setAttribute('aria-disabled', 'true'));
+  const buttons = [...element.querySelectorAll('.hh-tl-prev')];
+  busy = setTimeout(() => {  // no answer at all (the connection dropped): let it be pressed again
+    busy = null;
+    buttons.forEach((x) => { x.removeAttribute('aria-disabled'); x.removeAttribute('aria-busy'); });
+    b.lastChild.textContent = ' Preview';
+  }, 120000);
+  buttons.forEach((x) => x.setAttribute('aria-disabled', 'true'));
   b.setAttribute('aria-busy', 'true');
   b.lastChild.textContent = ' Rendering…';
+  asked = changes;
   trigger('submit', {i: Number(b.dataset.after), plan: plan(), sel});
 }
 
@@ -272,6 +283,7 @@ function shownPreview() {
   busy = null;
   element.querySelectorAll('.hh-tl-prev').forEach((x) => { x.removeAttribute('aria-disabled'); x.removeAttribute('aria-busy'); });
   element.querySelectorAll('.hh-tl-join-on').forEach((j) => j.classList.remove('hh-tl-join-on'));
+  if (pv && changes !== asked) outdated();  // the plan was edited while it rendered
   const join = pv && element.querySelector(`.hh-tl-join[data-after="${pv.dataset.after}"]`);
   if (!join || !tl) return;
   join.classList.add('hh-tl-join-on');
