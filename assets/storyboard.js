@@ -287,6 +287,7 @@ function shownPreview() {
   const join = pv && element.querySelector(`.hh-tl-join[data-after="${pv.dataset.after}"]`);
   if (!join || !tl) return;
   join.classList.add('hh-tl-join-on');
+  scale();  // the patch took the shots' widths with their style: lay them out before measuring where the join is
   if (join.offsetLeft < tl.scrollLeft || join.offsetLeft + join.offsetWidth > tl.scrollLeft + tl.clientWidth) {
     tl.scrollLeft = join.offsetLeft - (tl.clientWidth - join.offsetWidth) / 2;
   }
