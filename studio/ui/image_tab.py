@@ -19,7 +19,7 @@ def frame_facts(upload, model=None, owner: str | None = None) -> str:
 
 def render(ctx: UiContext) -> TabUi:
     with gr.Tab("Image to video", id="i2v"):
-        frame = image_input("First frame", height=260)
+        frame = image_input("First frame", height=260, elem_id="hh-first-frame")
         facts = gr.HTML(frame_facts(None), elem_id="hh-frame-facts", js_on_load=reframe_view.REFRAME_JS,
                         apply_default_css=False)
         prompt, notes = prompt_box("Prompt (optional)", "What happens: the camera pulls back, wind picks up, light shifts",
