@@ -13,8 +13,11 @@ words and nothing is written. A JPEG stays a JPEG (quality 95); anything else be
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import os
 import re
-import uuid
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +34,10 @@ RATIO = re.compile(r"([1-9][0-9]?):([1-9][0-9]?)")
 ANCHOR_WORDS = {"width": {"start": "Left", "centre": "Centre", "end": "Right"},
                 "height": {"start": "Top", "centre": "Centre", "end": "Bottom"}}
 JPEG_QUALITY = 95
+# Names each cut's folder from what it was cut from, so pressing the same chip again returns the same file
+# (a page pressing chips in a loop cannot fill the disk: at most one file per original, ratio and anchor);
+# secret, so the name of a cut says nothing a stranger could guess from the original's.
+_NAMING_KEY = secrets.token_bytes(32)
 
 
 def ratio_parts(ratio: str) -> tuple[int, int]:
@@ -101,36 +108,48 @@ def source(path: str | Path) -> Source:
     return Source(Path(path), info.format, info.width, info.height)
 
 
-def cut(original: str | Path, ratio: str, anchor: str, folder: Path) -> Path:
-    """Write the `ratio` cut of `original` at `anchor` as a new file in a new folder under `folder`.
+def cut(original: str | Path, ratio: str, anchor: str, folder: Path, src: Source | None = None) -> Path:
+    """The `ratio` cut of `original` at `anchor`, as a file in a folder of its own under `folder`: written the
+    first time it is asked for, the same file after that.
 
     Checked before anything is written (source(), crop_box()); the written file is checked as a first frame
-    is, and removed again if it fails (a PNG of a large photo can pass the size limit).
+    is, and removed again if it fails (a PNG of a large photo can pass the size limit). Written under a
+    temporary name and renamed into place, so two presses at once never see half a file.
     """
-    src = source(original)
+    src = src or source(original)
     box = crop_box(src.width, src.height, ratio, anchor)
+    jpeg = src.format == "JPEG"
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", src.path.stem).strip("-")[:60] or "frame"
+    w, h = box[2] - box[0], box[3] - box[1]
+    asked = f"{os.path.realpath(src.path)}\0{ratio}\0{anchor}".encode()
+    name = hmac.new(_NAMING_KEY, asked, hashlib.sha256).hexdigest()[:32]
+    target = folder / f"reframe-{name}" / f"{stem}-{ratio.replace(':', 'x')}-{w}x{h}.{'jpg' if jpeg else 'png'}"
+    if target.is_file() and not target.is_symlink():
+        return target
     with Image.open(src.path) as img:
         upright = ImageOps.exif_transpose(img)
         icc = img.info.get("icc_profile")
         piece = upright.crop(box)
-    jpeg = src.format == "JPEG"
     if jpeg and piece.mode not in ("RGB", "L", "CMYK"):
         piece = piece.convert("RGB")
     elif not jpeg and piece.mode not in ("1", "L", "LA", "P", "RGB", "RGBA", "I", "I;16"):
         piece = piece.convert("RGBA")
-    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", src.path.stem).strip("-")[:60] or "frame"
-    w, h = box[2] - box[0], box[3] - box[1]
-    target = folder / f"reframe-{uuid.uuid4().hex}" / f"{stem}-{ratio.replace(':', 'x')}-{w}x{h}.{'jpg' if jpeg else 'png'}"
-    target.parent.mkdir(parents=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    part = target.with_name(f".{secrets.token_hex(8)}.part")
     extra = {"icc_profile": icc} if icc else {}
-    if jpeg:
-        piece.save(target, "JPEG", quality=JPEG_QUALITY, **extra)
-    else:
-        piece.save(target, "PNG", **extra)
     try:
-        inspect.check_first_frame(target)
-    except InputError as e:
-        target.unlink(missing_ok=True)
-        target.parent.rmdir()
+        piece.save(part, "JPEG" if jpeg else "PNG", **extra, **({"quality": JPEG_QUALITY} if jpeg else {}))
+        inspect.check_first_frame(part)
+    except (InputError, OSError) as e:
+        part.unlink(missing_ok=True)
+        _remove_if_empty(target.parent)
         raise InputError(f"The {ratio} cut could not be kept ({e}). The frame was not changed.") from None
+    os.replace(part, target)
     return target
+
+
+def _remove_if_empty(folder: Path) -> None:
+    try:
+        folder.rmdir()
+    except OSError:  # another cut landed there meanwhile, or it is gone already
+        pass

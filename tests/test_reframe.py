@@ -8,6 +8,7 @@ is always made from the original upload.
 from __future__ import annotations
 
 import html
+import os
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from PIL import Image
 from harness.media import make_image
 from studio import reframe
 from studio.errors import InputError
+from studio.media import inspect
 from studio.ui import reframe_view
 from studio.ui.reframe_view import Cut, Cuts, act, facts
 
@@ -152,3 +154,17 @@ def test_cuts_are_remembered_per_owner_and_the_oldest_forgotten():
         cuts.add("me", f"/u/{n}.png", Cut("/u/o.png", "1:1", "centre"))
     assert cuts.get("me", "/u/0.png") is None and cuts.get("me", "/u/2.png") is not None
     assert cuts.get("you", "/u/2.png") is None and cuts.get(None, "/u/2.png") is None
+
+
+def test_the_same_chip_again_returns_the_same_file_and_a_cut_too_big_to_send_leaves_nothing(folder, monkeypatch):
+    photo = make_image(folder / "up" / "photo.png", 1200, 900)
+    first = reframe.cut(photo, "1:1", "end", folder)
+    assert reframe.cut(photo, "1:1", "end", folder) == first  # pressing in a loop cannot fill the disk
+    assert reframe.cut(photo, "1:1", "start", folder) != first
+    noise = Image.frombytes("RGB", (600, 600), os.urandom(600 * 600 * 3))  # about 1 MB as a PNG
+    noise.save(folder / "up" / "noise.webp", "WEBP", quality=30)
+    monkeypatch.setattr(inspect, "IMAGE_MAX_BYTES", 500_000)  # what a cut is checked against, made small
+    before = set(folder.rglob("*"))
+    with pytest.raises(InputError, match="could not be kept .*at most 0.5 MB.*not changed"):
+        reframe.cut(folder / "up" / "noise.webp", "1:1", "centre", folder)
+    assert set(folder.rglob("*")) == before

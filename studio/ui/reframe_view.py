@@ -39,6 +39,8 @@ class Cut:
     original: str  # the upload it was cut from (a checked path in the upload folder)
     ratio: str
     anchor: str
+    width: int = 0   # the original's upright size (so drawing the box does not decode it again)
+    height: int = 0
 
 
 class Cuts:
@@ -125,12 +127,8 @@ def facts(upload, model=None, owner: str | None = None, said: str = "") -> str:
     if cut is None:
         line = f"Frame {info.width}×{info.height} px ({info.format}) → {shape}"
         return box_html(line, ratios, said=said)
-    try:
-        src = reframe.source(cut.original)
-        axis = reframe.cut_axis(src.width, src.height, cut.ratio)
-        whence = f" from your {src.width}×{src.height} px original"
-    except StudioError:
-        axis, whence = None, ""
+    axis = reframe.cut_axis(cut.width, cut.height, cut.ratio) if cut.width and cut.height else None
+    whence = f" from your {cut.width}×{cut.height} px original" if axis else ""
     line = f"Cut to **{cut.ratio}**{whence}: {info.width}×{info.height} px ({info.format}) → {shape}"
     return box_html(line, ratios, cut.ratio, cut.anchor, axis, said)
 
@@ -169,8 +167,9 @@ def act(upload, model, owner: str, data: dict) -> tuple[str | None, str]:
             return None, facts(upload, model, owner, f"**Not restored:** {e}")
     anchor = anchor or (cut.anchor if cut else "centre")
     try:
-        made = str(reframe.cut(original, ratio, anchor, upload_folder()))
+        src = reframe.source(original)
+        made = str(reframe.cut(original, ratio, anchor, upload_folder(), src))
     except StudioError as e:
         return None, facts(upload, model, owner, f"**Not reframed:** {e}")
-    CUTS.add(owner, made, Cut(original, ratio, anchor))
+    CUTS.add(owner, made, Cut(original, ratio, anchor, src.width, src.height))
     return made, facts(made, model, owner)
