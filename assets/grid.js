@@ -194,26 +194,4 @@
     element.querySelectorAll('.hh-more[data-key]').forEach((b) => { io.unobserve(b); io.observe(b); });
   }).observe(element, {childList: true, subtree: true, attributes: true, attributeFilter: ['data-key']});
   element.querySelectorAll('.hh-more').forEach((b) => io.observe(b));
-
-  // Issue #23 item 6: Gradio's dropdowns open their list when they get focus, so Tab through the gallery's
-  // filters popped all three open. A focus that no pointer caused (the keyboard's) is stopped before it reaches
-  // the dropdown (capture phase, on the window); the list then opens by click, or by ArrowDown / typing.
-  if (!window.hhQuietDropdowns) {
-    window.hhQuietDropdowns = true;
-    let pointerAt = 0;
-    window.addEventListener('pointerdown', () => { pointerAt = Date.now(); }, true);
-    const filterBox = (t) => t && t.matches && t.matches('#hh-filters input');
-    window.addEventListener('focus', (e) => {
-      if (filterBox(e.target) && Date.now() - pointerAt > 600) e.stopPropagation();
-    }, true);
-    // Tab leaving a dropdown: its own key handler would leave the list drawn open behind the focus, so it never
-    // sees the Tab; an open list is closed as Escape closes it, and the focus moves on as Tab moves it.
-    window.addEventListener('keydown', (e) => {
-      if (e.key !== 'Tab' || !filterBox(e.target) || !e.isTrusted) return;
-      e.stopPropagation();
-      if (e.target.getAttribute('aria-expanded') === 'true') {
-        e.target.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape', bubbles: true}));
-      }
-    }, true);
-  }
 })();

@@ -13,7 +13,7 @@ from studio.jobs.library import Filter
 from studio.jobs.model import JobState
 from studio.media.inspect import probe_video
 from studio.service import LOCAL, LOCAL_OWNER
-from studio.ui import library, tiles
+from studio.ui import filters, tiles
 from studio.ui.context import UiContext
 from tests.conftest import finish, submit
 
@@ -40,11 +40,11 @@ def test_a_wan_job_keeps_its_model_cost_and_the_rewritten_prompt(make_studio, em
     assert studio.ledger.library.models(LOCAL_OWNER) == sorted({"wan2.7", hh.model})
     # the page: the gallery's backend filter lists the models too, and a tile names its model
     ctx = UiContext(studio)
-    assert ("Wan 2.7", "model:wan2.7") in library.backend_choices(ctx, LOCAL)
-    wanted = library.filter_of(None, None, "model:wan2.7", "", False)
+    assert ("Wan 2.7", "model:wan2.7") in filters.backend_choices(ctx, LOCAL)
+    wanted = filters.filter_of({"backend": "model:wan2.7"})
     assert (wanted.model, wanted.backend) == ("wan2.7", None)
     assert {j.id for j in studio.gallery.page(LOCAL, wanted, limit=50).jobs} == {wan.id, plain.id}
-    assert library.filter_of(None, None, backend, "", False).backend == backend
+    assert filters.filter_of({"backend": backend}).backend == backend
     assert "Wan 2.7" in tiles.tile(wan, None, time.time())
 
 

@@ -133,14 +133,14 @@ def result_area(label: str, compare: str | None = None) -> Result:
 
     Generate starts disabled: the first quote (on load) enables it once the form can be sent.
     """
-    with gr.Column(elem_classes=["hh-gobar"]):
+    # One Column, no Row inside: studio.css lays the quote, Generate and Compare out as a grid (#22)
+    with gr.Column(elem_classes=["hh-gobar"] + (["hh-gobar-compare"] if compare else [])):
         runs = gr.HTML("", elem_classes=["hh-runs"])
-        with gr.Row(equal_height=True, elem_classes=["hh-gorow"]):
-            quote = gr.Markdown(elem_classes=["hh-quote"])
-            button = gr.Button(f"Generate · {label}", variant="primary", elem_classes=["hh-generate"],
-                               interactive=False, scale=0, min_width=200)
-            versus = (gr.Button("Compare models…", size="sm", scale=0, min_width=130, elem_id=f"hh-compare-{compare}",
-                                elem_classes=["hh-compare-go"]) if compare else None)
+        quote = gr.Markdown(elem_classes=["hh-quote"])
+        button = gr.Button(f"Generate · {label}", variant="primary", elem_classes=["hh-generate"],
+                           interactive=False, scale=0, min_width=200)
+        versus = (gr.Button("Compare models…", size="sm", scale=0, min_width=130, elem_id=f"hh-compare-{compare}",
+                            elem_classes=["hh-compare-go"]) if compare else None)
     # One gr.HTML, not a column of video, seed line, accordion and JSON (issue #22): the API's clip and record
     # are the outputs of the shared hidden pair in studio.ui.app.
     latest = gr.HTML("", visible=False, elem_classes=["hh-latest"], apply_default_css=False)

@@ -1,4 +1,5 @@
-"""The right column: every clip as a tile at its own shape, filters and search above, the job log a tab away.
+"""The right column: every clip as a tile at its own shape, search and filters above (studio.ui.filters), the
+job log a tab away.
 
 The grid is one gr.HTML rendered from a page of the ledger; assets/grid.js
 (its js_on_load) gives it hover-to-play, clicks, lazy paging, the order and the
@@ -19,12 +20,11 @@ from pathlib import Path
 
 import gradio as gr
 
-from studio import models
 from studio.errors import StudioError
-from studio.jobs.library import PAGE_SIZE, SORTS, STATE_GROUPS, Filter, Page
+from studio.jobs.library import PAGE_SIZE, SORTS, Filter, Page
 from studio.jobs.model import JobState
 from studio.service import Caller
-from studio.ui import storyboard, tiles
+from studio.ui import filters, storyboard, tiles
 from studio.ui.compat import event_data
 from studio.ui.context import UiContext, user_error
 from studio.ui.watch import page_of, seq_of
@@ -32,42 +32,19 @@ from studio.ui.watch import page_of, seq_of
 MAX_SHOWN = 480
 LOG_ROWS = 500
 LOG_PROMPT_CHARS = 600  # a prompt longer than this shows the part around the first search word
-VARIANTS = [("All kinds", ""), ("Text to video", "t2v"), ("Image to video", "i2v"),
-            ("Reference to video", "r2v"), ("Video edit", "edit")]
-STATES = [("Any state", ""), ("Running", "running"), ("Done", "done"), ("Failed", "failed"),
-          ("Cancelled", "cancelled"), ("Needs your decision", "decide")]
 GRID_JS = (Path(__file__).resolve().parents[2] / "assets" / "grid.js").read_text()
 
 
 @dataclass
 class LibraryUi:
-    search: gr.Textbox
-    variant: gr.Dropdown
-    state: gr.Dropdown
-    backend: gr.Dropdown
-    favourites: gr.Checkbox
+    filter_box: gr.HTML     # the search and filters (studio.ui.filters): it sends, the State keeps
+    filter: gr.State        # what they chose (filters.chosen)
     grid: gr.HTML
     shown: gr.State
     after: gr.State         # the order and where the shown window starts (window()); None: newest, from the start
     log_search: gr.Textbox
     log: gr.Dataframe
     log_tab: gr.Tab
-
-    @property
-    def filters(self) -> list:
-        return [self.variant, self.state, self.backend, self.search, self.favourites]
-
-
-MODEL = "model:"  # the backend filter lists the models too: "model:wan2.7" filters by model
-
-
-def filter_of(variant: str | None, state: str | None, backend: str | None, search: str | None,
-              favourites: bool | None) -> Filter:
-    backend = backend if isinstance(backend, str) else ""
-    model = backend[len(MODEL):][:64] if backend.startswith(MODEL) else None
-    return Filter(variant=variant or None, state=state if state in STATE_GROUPS else None,
-                  backend=None if model is not None else backend or None, model=model or None,
-                  search=(search or "")[:200], favourites=bool(favourites))
 
 
 def window(sort: str, cursor: str | None) -> str | None:
@@ -89,18 +66,7 @@ def parse_window(after) -> tuple[str, str | None]:
 def render(ctx: UiContext) -> LibraryUi:
     with gr.Tabs(elem_id="hh-library-tabs"):
         with gr.Tab("Gallery", id="clips"):
-            with gr.Row(elem_id="hh-toolbar", equal_height=True):
-                search = gr.Textbox(show_label=False, placeholder="Search prompts or a job id", max_lines=1,
-                                    scale=3, min_width=160, elem_id="hh-search", container=False)
-                favourites = gr.Checkbox(label="★ Favourites", value=False, scale=0, min_width=0,
-                                         container=False, elem_id="hh-favs")
-            with gr.Row(elem_id="hh-filters", equal_height=True):
-                variant = gr.Dropdown(VARIANTS, value="", show_label=False, container=False, min_width=110,
-                                      elem_id="hh-f-variant")
-                state = gr.Dropdown(STATES, value="", show_label=False, container=False, min_width=110,
-                                    elem_id="hh-f-state")
-                backend = gr.Dropdown([("Any backend or model", "")], value="", show_label=False, container=False,
-                                      min_width=110, elem_id="hh-f-backend")
+            filter_box, filter = filters.render(ctx)
 
             def clip_url(job_id: str, request: gr.Request) -> str | None:
                 """The address of one of the caller's finished clips (for hover play), or None."""
@@ -137,8 +103,7 @@ def render(ctx: UiContext) -> LibraryUi:
             log = gr.Dataframe(headers=["When", "Job", "State", "Kind", "Backend", "Cost", "Prompt"],
                                datatype=["str"] * 7, interactive=False, wrap=True, max_height=640,
                                elem_id="hh-log", show_label=False)
-    return LibraryUi(search, variant, state, backend, favourites, grid, gr.State(PAGE_SIZE), gr.State(None),
-                     log_search, log, log_tab)
+    return LibraryUi(filter_box, filter, grid, gr.State(PAGE_SIZE), gr.State(None), log_search, log, log_tab)
 
 
 def grid_html(ctx: UiContext, ui: LibraryUi, caller: Caller | None, filter: Filter, shown: int,
@@ -168,28 +133,21 @@ def plural(n: int) -> str:
     return f"{n} clip{'s' * (n != 1)}"
 
 
-def backend_choices(ctx: UiContext, caller: Caller | None) -> list[tuple[str, str]]:
-    if not caller:
-        return [("Any backend or model", "")]
-    return ([("Any backend or model", "")] + [(n, n) for n in ctx.studio.gallery.backends(caller)]
-            + [(models.label(m), MODEL + m) for m in ctx.studio.gallery.models(caller)])
-
-
 def wire(ctx: UiContext, ui: LibraryUi, panel, open_view, redraw_after, story=None) -> None:
     """Filters redraw the grid from the first page; a tile click opens, stars or asks for more; the order
     and the Select mode's actions (story: the storyboard, for "Add to storyboard") come the same way."""
 
-    def draw(caller, shown, after, variant, state, backend, search, favourites):
-        return grid_html(ctx, ui, caller, filter_of(variant, state, backend, search, favourites), shown, after=after)
+    def draw(caller, shown, after, chosen):
+        return grid_html(ctx, ui, caller, filters.filter_of(chosen), shown, after=after)
 
-    def first_page(after, variant, state, backend, search, favourites, request: gr.Request):
+    def first_page(after, evt: gr.EventData, request: gr.Request):
+        chosen = filters.chosen(event_data(evt))  # the browser's: checked before it is kept
         caller = ctx.caller_or_none(request)
         start = window(parse_window(after)[0], None)  # a filter starts from the top, in the same order
-        return PAGE_SIZE, start, draw(caller, PAGE_SIZE, start, variant, state, backend, search, favourites)
+        return chosen, PAGE_SIZE, start, draw(caller, PAGE_SIZE, start, chosen)
 
-    gr.on([ui.variant.change, ui.state.change, ui.backend.input, ui.favourites.change, ui.search.submit,
-           ui.search.change], first_page, [ui.after, *ui.filters], [ui.shown, ui.after, ui.grid],
-          api_visibility="private", show_progress="hidden", trigger_mode="always_last")
+    ui.filter_box.input(first_page, [ui.after], [ui.filter, ui.shown, ui.after, ui.grid], api_visibility="private",
+                        show_progress="hidden", trigger_mode="always_last")
 
     def moved(act, shown, after, filter, caller) -> tuple[int, str | None]:
         """The next window of the grid: more of this one, the older ones after it, or the first again."""
@@ -234,33 +192,32 @@ def wire(ctx: UiContext, ui: LibraryUi, panel, open_view, redraw_after, story=No
         gr.Info(said + ".", duration=5)
         return {}
 
-    def clicked(shown, after, variant, state, backend, search, favourites, shots, evt: gr.EventData,
+    def clicked(shown, after, chosen, shots, evt: gr.EventData,
                 request: gr.Request):
         data = event_data(evt)
         act, job_id = data.get("act"), str(data.get("id") or "")
         caller = ctx.caller(request)
         if act in ("more", "older", "newest"):
-            filter = filter_of(variant, state, backend, search, favourites)
-            shown, after = moved(act, shown, after, filter, caller)
+            shown, after = moved(act, shown, after, filters.filter_of(chosen), caller)
             return {ui.shown: shown, ui.after: after,
-                    ui.grid: draw(caller, shown, after, variant, state, backend, search, favourites)}
+                    ui.grid: draw(caller, shown, after, chosen)}
         if act == "sort":  # a new order starts from its first page
             after = window(str(data.get("sort") or ""), None)
             return {ui.shown: PAGE_SIZE, ui.after: after,
-                    ui.grid: draw(caller, PAGE_SIZE, after, variant, state, backend, search, favourites)}
+                    ui.grid: draw(caller, PAGE_SIZE, after, chosen)}
         if act == "several":
             try:
                 out = several(data, caller, shots)
             except StudioError as e:
                 raise user_error(e, "Nothing changed") from None
-            return {**out, ui.grid: draw(caller, shown, after, variant, state, backend, search, favourites)}
+            return {**out, ui.grid: draw(caller, shown, after, chosen)}
         page = page_of(caller, request) if act != "fav" else None
         ticket = ctx.opening.take(page, seq_of(data), job_id[:64]) if page else None  # in the user's order
         try:
             job = ctx.studio.core.job(caller, job_id)
             if act == "fav":
                 ctx.studio.gallery.favourite(caller, job_id, not job.favourite)
-                return {ui.grid: draw(caller, shown, after, variant, state, backend, search, favourites)}
+                return {ui.grid: draw(caller, shown, after, chosen)}
         except StudioError as e:
             raise user_error(e, "Not found") from None
         return open_view(caller, job, request, ticket)  # nothing if a tile clicked later is opening
@@ -268,7 +225,7 @@ def wire(ctx: UiContext, ui: LibraryUi, panel, open_view, redraw_after, story=No
     # "multiple": a second tile (or star) clicked while the first click is on its way counts too, in order;
     # Gradio's default for a click would drop it without a word.
     shots_in = [story.shots] if story is not None else [gr.State(None)]
-    redraw_after(ui.grid.click(clicked, [ui.shown, ui.after, *ui.filters, *shots_in],
+    redraw_after(ui.grid.click(clicked, [ui.shown, ui.after, ui.filter, *shots_in],
                                [ui.shown, ui.after, ui.grid, *panel.outputs, *(story.outputs if story else [])],
                                api_visibility="private", show_progress="hidden", trigger_mode="multiple"))
 

@@ -21,7 +21,7 @@ import gradio as gr
 from studio.errors import NotFound, StudioError
 from studio.jobs.library import Filter
 from studio.jobs.model import Job, JobState
-from studio.ui import detail, library, storyboard, tiles
+from studio.ui import detail, filters, library, storyboard, tiles
 from studio.ui.context import Submitted, UiContext, user_error
 from studio.ui.controls import TabUi, latest_html
 from studio.ui.watch import page_of
@@ -114,11 +114,11 @@ def wire(ctx: UiContext, live: Live, lib: library.LibraryUi, panel: detail.Detai
     by_variant = {tab.api_name: tab for tab in tabs}
     variant_of = {"t2v": "text_to_video", "i2v": "image_to_video", "r2v": "reference_to_video", "edit": "video_edit"}
     tab_outputs = [c for t in tabs for c in (t.result.runs, t.result.latest)]
-    outputs = [live.token, lib.grid, lib.backend, header, *tab_outputs, *panel.outputs,
+    outputs = [live.token, lib.grid, header, *tab_outputs, *panel.outputs,
                *story.outputs]
-    inputs = [live.token, lib.shown, lib.after, *lib.filters, panel.selected, panel.seen, story.shots]
+    inputs = [live.token, lib.shown, lib.after, lib.filter, panel.selected, panel.seen, story.shots]
 
-    def redraw(token, shown, after, variant, state, backend, search, favourites, selected, seen, shots,
+    def redraw(token, shown, after, chosen, selected, seen, shots,
                request: gr.Request):
         caller = ctx.caller_or_none(request)
         if not caller:
@@ -135,9 +135,7 @@ def wire(ctx: UiContext, live: Live, lib: library.LibraryUi, panel: detail.Detai
         running = ctx.studio.gallery.page(caller, Filter(state="running"), limit=100).jobs
         expected = {j.id: s for j in running if (s := detail.expected_seconds(ctx, caller, j))}
         out = {live.token: now_token, header: header_html(caller),
-               lib.grid: library.grid_html(ctx, lib, caller, library.filter_of(variant, state, backend, search,
-                                                                               favourites), shown, expected, after),
-               lib.backend: gr.update(choices=library.backend_choices(ctx, caller))}
+               lib.grid: library.grid_html(ctx, lib, caller, filters.filter_of(chosen), shown, expected, after)}
         for variant_name, tab in by_variant.items():
             mine = [j for j in running if variant_of.get(j.request.variant.value) == variant_name]
             out[tab.result.runs] = runs_html(mine, expected, now)
