@@ -19,8 +19,10 @@ from pathlib import Path
 import httpx
 import pytest
 from gradio_client import Client
+from PIL import Image
 
 from harness.app import start_app, stop_app
+from harness.media import make_image
 
 FILE_TYPES = ("image", "video", "file", "gallery")
 
@@ -259,3 +261,45 @@ def test_a_stranger_cannot_pick_star_or_board_another_users_clip_by_forging_even
         assert not list((shared.data_dir / "joins").glob("*"))
     with sqlite3.connect(shared.data_dir / "ledger.sqlite3") as db:
         assert db.execute("SELECT favourite FROM jobs WHERE id = ?", (victim["id"],)).fetchone() == (0,)
+
+
+def test_a_forged_reframe_chip_names_no_file_and_cuts_only_from_the_callers_own_original(shared, tmp_path):
+    """The Reframe chips send {ratio} or {anchor}; whatever else forged event data says (a path, an original, a
+    ratio no model makes), nothing is read or written, and a cut is always made from the caller's own original."""
+    photo = make_image(tmp_path / "photo.png", 1200, 900)
+    with httpx.Client(timeout=60) as owner, httpx.Client(timeout=60) as stranger:
+        for visitor in (owner, stranger):
+            assert visitor.get(shared.url).status_code == 200  # a visitor of its own, with its own cookie
+        sent = owner.post(shared.url + "gradio_api/upload",
+                          files=[("files", ("photo.png", photo.read_bytes(), "image/png"))]).json()[0]
+        chips = event_of(shared, "hh-frame-facts", "click")
+
+        def press(client, path, data) -> tuple[str | None, str]:
+            done = run_event(shared, client, chips, data, [{"path": path, "meta": {"_type": "gradio.FileData"}}, None])
+            assert done["success"] is True, done
+            frame, box = done["output"]["data"]
+            return (frame or {}).get("path"), box
+
+        before = cached_files(shared)
+        for data in ({"ratio": "../../etc/passwd"}, {"ratio": "7:3"}, {"ratio": {"$ne": 1}}, {"anchor": ["end"]},
+                     {"file": "/etc/hostname"}, {"original": str(shared.data_dir / "ledger.sqlite3")}, {"ratio": None},
+                     {"anchor": "end"}, ["9:16"]):
+            made, box = press(owner, sent, data)
+            assert made is None and "Not" in box and "/etc" not in box, (data, box)
+        # event data shaped as a file is refused at the door, before any handler runs
+        forged = owner.post(shared.url + "gradio_api/queue/join", json={
+            "data": [{"path": sent, "meta": {"_type": "gradio.FileData"}}, None], "fn_index": chips,
+            "session_hash": uuid.uuid4().hex[:11], "event_data": {"ratio": "1:1", "path": "/etc/hostname"},
+            "trigger_id": None})
+        assert forged.status_code == 400 and "upload" in forged.json()["error"]
+        assert cached_files(shared) == before  # nothing was written
+        cut, box = press(owner, sent, {"ratio": "9:16", "file": "/etc/hostname", "original": "/etc/passwd"})
+        assert Image.open(cut).size == (506, 900) and "Cut to <strong>9:16</strong>" in box
+        again, _ = press(owner, cut, {"ratio": "16:9", "anchor": "end"})  # from the original, not the cut
+        assert Image.open(again).size == (1200, 675)
+        back, _ = press(owner, again, {"ratio": "original"})
+        assert back == sent
+        theirs, _ = press(stranger, cut, {"ratio": "1:1"})  # someone else's cut is only a picture to them:
+        assert Image.open(theirs).size == (506, 506)       # cut from it as it is, not from the owner's original
+        nothing, box = press(stranger, theirs, {"ratio": "16:9"})  # 506 x 285 px: too small, refused
+        assert nothing is None and "would leave" in box

@@ -152,7 +152,7 @@ def test_the_job_log_shows_the_whole_prompt(browser, gallery_app):
     tiles(page).first.wait_for(timeout=30000)
     page.get_by_role("tab", name="Job log").click()
     page.locator("#hh-log-search textarea, #hh-log-search input").first.fill("(take 17)")
-    page.wait_for_function("""() => { const t = document.querySelector('#hh-log').innerText;
+    page.wait_for_function("""() => { const t = document.querySelector('#hh-log')?.innerText || '';
         return t.includes('(take 17)') && !t.includes('eeeeeeeeeeeeeeee'); }""", timeout=15000)  # searched
     page.locator("#hh-log").scroll_into_view_if_needed()
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")

@@ -89,7 +89,7 @@ def test_filter_search_favourite_and_the_job_log(browser, library_app, view):
     shot(page, "favourites")
     page.get_by_role("tab", name="Job log").click()
     page.locator("#hh-log-search textarea, #hh-log-search input").first.fill("0000000000000003")
-    page.wait_for_function("document.querySelector('#hh-log').innerText.includes('0000000000000003')",
+    page.wait_for_function("document.querySelector('#hh-log')?.innerText.includes('0000000000000003')",
                            timeout=15000)
     assert "failed" in page.locator("#hh-log").inner_text()
     assert "/tmp" not in page.locator("#hh-log").inner_text()

@@ -1,8 +1,11 @@
-"""The page's words in Chromium (#23 item 11): a wrong file named once in words (never Gradio's MIME list),
+"""The page's words in Chromium (#23 item 11): a wrong file named once in words (never Gradio's MIME list), a first
+frame cut to 9:16 by its Reframe chips on the phone (#23 item 12),
 the phone's spend header on one line, a running job beside Generate that opens in the viewer, and a cancel
 said once."""
 
 import pytest
+
+from harness.media import make_image
 
 from tests.browser_fixture import DESKTOP, PHONE, drawn, generate_button, open_page, shot, write_prompt
 
@@ -38,8 +41,35 @@ def test_a_wrong_file_is_named_once_in_words(browser, studio_app, files, view):
     page.get_by_text("the note under it says why").first.wait_for(timeout=20000)
     page.wait_for_timeout(1000)  # the advice and the draft follow the same change
     assert workbench_text(page).count("is not an image file") == 1, workbench_text(page)
+    if view == PHONE:  # on the phone only (its shot() photographs dark and light): the chips' logic is one
+        reframe_a_photo(page, make_image(files / "photo.png", 1200, 900))  # and a browser flow costs CI time
     assert not page.errors, page.errors
     page.close()
+
+
+def reframe_a_photo(page, photo) -> None:
+    """#23 item 12: a 4:3 photo cut to 9:16 by a chip (the preview is the cut), moved by keyboard, then restored."""
+    page.locator("#hh-workbench input[type=file][accept*=image]").first.set_input_files(str(photo))
+    box = page.locator("#hh-frame-facts")
+    box.get_by_text("Frame 1200×900 px").wait_for(timeout=20000)
+    box.get_by_role("button", name="9:16").click()
+    box.get_by_text("Cut to 9:16 from your 1200×900 px original").wait_for(timeout=20000)
+    shown = "() => [...document.querySelectorAll('#hh-workbench img')].filter(i => i.offsetParent && " \
+            "i.src.includes('reframe-')).map(i => [i.naturalWidth, i.naturalHeight])"
+    page.wait_for_function(f"({shown})().some(s => s[0] === 506 && s[1] === 900)", timeout=20000)
+    assert box.get_by_role("button", name="9:16").get_attribute("aria-pressed") == "true"
+    box.get_by_role("button", name="Right").focus()
+    page.keyboard.press("Enter")  # a keyboard user moves the cut; the focus stays on the chip pressed
+    page.wait_for_function("document.querySelector('#hh-frame-facts button[data-anchor=end]')"
+                           "?.getAttribute('aria-pressed') === 'true'", timeout=20000)
+    page.wait_for_timeout(500)  # the frame's own change draws the box once more
+    assert page.evaluate("document.activeElement.dataset.anchor") == "end"
+    overflow = page.evaluate("(() => { const b = document.querySelector('#hh-frame-facts'); "
+                             "return b.scrollWidth - b.clientWidth; })()")
+    assert overflow <= 0 and box.bounding_box()["width"] <= page.viewport_size["width"]
+    shot(page, "reframe-9x16")
+    box.get_by_role("button", name="Original").click()
+    box.get_by_text("Frame 1200×900 px").wait_for(timeout=20000)
 
 
 def test_the_phone_header_is_one_line(browser, studio_app):

@@ -219,7 +219,7 @@ def wire(ctx: UiContext, body: gr.HTML, notes: gr.HTML, selected: gr.State, tabs
         job = ctx.studio.core.job(caller, job_id)
         offer = (f"Trim to the first {EDIT_SECONDS:g} s · {money(source.quote_if_first_15, job)} instead of "
                  f"{money(source.untrimmed_quote.total, job)}") if source.trim_suggested else ""
-        return {_component(by_name, "video_edit", "video"): serve(str(source.video)),
+        return {_component(by_name, "video_edit", "video"): gr.update(value=serve(str(source.video)), visible=True),
                 tab_box: gr.Tabs(selected="edit"), notes: notes_html(source.describe(), offer)}
 
     def trim_first(caller, job_id, data):

@@ -50,8 +50,10 @@ def model_note(backend: str) -> str:
 
 def render(ctx: UiContext) -> TabUi:
     backend = ctx.studio.settings.backend
-    with gr.Tab("Video edit", id="edit"):
-        video = video_upload(label="Source clip", sources=["upload"], height=240)
+    with gr.Tab("Video edit", id="edit") as tab:
+        # Drawn when the tab first opens: a Video on the page loads Gradio's video player and hls.js (about
+        # 550 KB of script, as much as the rest of the page) even in a tab not shown (#22)
+        video = video_upload(label="Source clip", sources=["upload"], height=240, visible=False)
         facts = gr.Markdown(source_facts(None))
         prompt, notes = prompt_box("Instruction", "e.g. make the lighting warmer; replace the blue car with a red one",
                                lines=3)
@@ -69,6 +71,8 @@ def render(ctx: UiContext) -> TabUi:
         result = result_area("Video edit")
 
     # "multiple": the form's own listener is the one deferred listener on this input (see studio.ui.form)
+    tab.select(lambda: gr.update(visible=True), None, video, queue=False, api_visibility="private",
+               show_progress="hidden")
     video.change(source_facts, video, facts, api_visibility="private", show_progress="hidden", preprocess=False,
                  trigger_mode="multiple")
     inputs = [video, prompt, *refs, audio, shape.resolution, shape.watermark, shape.seed]

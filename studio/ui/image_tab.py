@@ -4,36 +4,24 @@ from __future__ import annotations
 
 import gradio as gr
 
-from studio.errors import StudioError
-from studio.media import inspect
-from studio.ui import advice_view, builder, model_picker
-from studio.ui.context import UiContext, upload_path
+from studio.ui import advice_view, builder, model_picker, reframe_view
+from studio.ui.compat import event_data
+from studio.ui.context import UiContext
 from studio.ui.controls import image_input, priced, TabUi, prompt_box, quote_text, result_area, shape_controls
 from studio.ui.files import refuse_text
-from studio.variants import RESOLUTIONS, Variant, nearest_ratio, shape_size
+from studio.variants import Variant
 
 
-def frame_facts(upload) -> str:
-    """What the uploaded frame implies, or what is wrong with it."""
-    try:
-        path = upload_path(upload, "First frame")
-    except StudioError as e:
-        return f"**{e}**"
-    if not path:
-        return "Upload the first frame: JPEG, PNG, BMP or WEBP, each side 300 px or more, up to 10 MB."
-    try:
-        info = inspect.check_first_frame(path)
-    except StudioError as e:
-        return f"**This frame can't be used:** {e}"
-    sizes = ", ".join(f"{'×'.join(map(str, shape_size(r, info.width, info.height)))} at {r}" for r in RESOLUTIONS)
-    return (f"Frame {info.width}×{info.height} px ({info.format}) → a "
-            f"**{nearest_ratio(info.width, info.height)}**-shaped video ({sizes}). The ratio follows the frame.")
+def frame_facts(upload, model=None, owner: str | None = None) -> str:
+    """What the uploaded frame implies, or what is wrong with it, with the chips that reframe it."""
+    return reframe_view.facts(upload, model, owner)
 
 
 def render(ctx: UiContext) -> TabUi:
     with gr.Tab("Image to video", id="i2v"):
-        frame = image_input("First frame", height=260)
-        facts = gr.Markdown(frame_facts(None))
+        frame = image_input("First frame", height=260, elem_id="hh-first-frame")
+        facts = gr.HTML(frame_facts(None), elem_id="hh-frame-facts", js_on_load=reframe_view.REFRAME_JS,
+                        apply_default_css=False)
         prompt, notes = prompt_box("Prompt (optional)", "What happens: the camera pulls back, wind picks up, light shifts",
                                lines=3)
         builder.render("i2v", prompt)
@@ -42,9 +30,20 @@ def render(ctx: UiContext) -> TabUi:
         shape = shape_controls(Variant.I2V, picker.model.value)
         result = result_area("Image to video", compare="i2v")
 
+    def framed(upload, model, request: gr.Request):
+        caller = ctx.caller_or_none(request)
+        return frame_facts(upload, model, caller.owner if caller else None)
+
+    def reframed(upload, model, evt: gr.EventData, request: gr.Request):
+        """A Reframe chip: the page sends only {ratio} or {anchor}; the original is found server-side."""
+        made, box = reframe_view.act(upload, model, ctx.caller(request).owner, event_data(evt))
+        return (made if made else gr.skip()), box
+
     # "multiple": the form's own listener is the one deferred listener on this input (see studio.ui.form)
-    frame.change(frame_facts, frame, facts, api_visibility="private", show_progress="hidden", preprocess=False,
-                 trigger_mode="multiple")
+    said = dict(api_visibility="private", show_progress="hidden", preprocess=False, trigger_mode="multiple")
+    frame.change(framed, [frame, picker.model], facts, api_name="frame_facts", **said)
+    picker.model.change(framed, [frame, picker.model], facts, api_name="frame_ratios", **said)
+    facts.click(reframed, [frame, picker.model], [frame, facts], api_name="reframe", **said)
     # the model's three inputs come last: API callers that name none keep working, on the default model
     inputs = [frame, prompt, shape.resolution, shape.duration, shape.watermark, shape.seed, *picker.inputs]
 

@@ -100,9 +100,11 @@ def render(ctx: UiContext) -> LibraryUi:
         with gr.Tab("Job log", id="log") as log_tab:
             log_search = gr.Textbox(show_label=False, placeholder="Search the log: prompt words or a job id",
                                     max_lines=1, container=False, elem_id="hh-log-search")
+            # drawn when the tab first opens (its rows come then anyway): a table on the page loads Gradio's
+            # dataframe script (120 KB) even in a tab not shown (#22)
             log = gr.Dataframe(headers=["When", "Job", "State", "Kind", "Backend", "Cost", "Prompt"],
                                datatype=["str"] * 7, interactive=False, wrap=True, max_height=640,
-                               elem_id="hh-log", show_label=False)
+                               elem_id="hh-log", show_label=False, visible=False)
     return LibraryUi(filter_box, filter, grid, gr.State(PAGE_SIZE), gr.State(None), log_search, log, log_tab)
 
 
@@ -230,7 +232,7 @@ def wire(ctx: UiContext, ui: LibraryUi, panel, open_view, redraw_after, story=No
                                api_visibility="private", show_progress="hidden", trigger_mode="multiple"))
 
     def search_log(text, request: gr.Request):
-        return log_rows(ctx, ctx.caller_or_none(request), text)
+        return gr.update(value=log_rows(ctx, ctx.caller_or_none(request), text), visible=True)
 
     gr.on([ui.log_tab.select, ui.log_search.change, ui.log_search.submit], search_log, ui.log_search, ui.log,
           api_visibility="private", show_progress="hidden", trigger_mode="always_last")
