@@ -18,6 +18,7 @@ from studio.media.stitch_plan import Span
 from studio.media.stitch_preview import small, window
 from studio.service import LOCAL, Caller, Studio
 from studio.service import join_previews
+from studio.ui.storyboard_preview import refused_html
 
 
 @pytest.fixture(scope="module")
@@ -64,8 +65,6 @@ def test_a_join_is_rendered_once_as_the_export_makes_it_and_never_becomes_a_job(
     again = studio.chain.preview_join(LOCAL, [StoryShot(s.job_id, s.start, s.end) for s in plan], [0.5, 0.0], 0)
     assert again.path == made.path and not again.rendered  # the same join: the same file, nothing rendered
     assert studio.chain.join_previews.renders == renders + 1
-    other = studio.chain.preview_join(LOCAL, plan, [0.25, 0.0], 0)  # another fade: another preview
-    assert other.path != made.path and other.rendered
     assert rows(studio) == before  # no job, no ledger row: the gallery never shows a preview
     assert not [j for j in studio.core.jobs(LOCAL) if j.backend == "studio"]
 
@@ -141,10 +140,14 @@ def test_kept_previews_are_bounded_and_a_deleted_clips_go_with_it(studio, slow_r
     slow_render[1].set()
     monkeypatch.setattr(join_previews, "MAX_FILES", 3)
     folder = studio.chain.join_previews.folder
+    paths = []
     for n in range(5):  # five out points: five joins (an in point outside the window would not change it)
         made = studio.chain.preview_join(LOCAL, [StoryShot(studio.wide[0], 0.0, 2.5 - n / 24), StoryShot(studio.wide[1])],
                                          [0.0], 0)
         assert made.rendered
+        paths.append(made.path)
+    faded = studio.chain.preview_join(LOCAL, [StoryShot(studio.wide[0], 0.0, 2.5), StoryShot(studio.wide[1])], [0.25], 0)
+    assert faded.rendered and faded.path != paths[0]  # the first's trims with another fade: another preview
     assert len(list(folder.glob("*.mp4"))) == 3
     monkeypatch.setattr(join_previews, "MAX_BYTES", 2500)  # two of the 1000-byte files fit
     studio.chain.preview_join(LOCAL, [StoryShot(studio.wide[1], 0.5), StoryShot(studio.wide[2])], [0.0], 0)
@@ -154,7 +157,5 @@ def test_kept_previews_are_bounded_and_a_deleted_clips_go_with_it(studio, slow_r
 
 
 def test_the_words_of_a_refusal_are_drawn_as_text_never_as_markup():
-    from studio.ui.storyboard_preview import refused_html
-
     drawn = refused_html("<img src=x onerror=alert(1)>", "There is no join <img src=x onerror=alert(1)> to preview")
     assert "<img" not in drawn and "&lt;img" in drawn and 'data-after="-1"' in drawn and 'role="alert"' in drawn
