@@ -16,8 +16,9 @@ from pathlib import Path
 from PIL import Image
 
 from studio.errors import InputError, StudioError
+from studio.media import inspect
 from studio.media.ffmpeg import run_sync
-from studio.media.inspect import VideoInfo, probe_video, read_video
+from studio.media.inspect import VideoInfo, probe_video
 
 POSTER_SECONDS = 1.0      # posters show the frame 1 s in ...
 POSTER_FRACTION = 0.1     # ... or 10% in, for clips shorter than 10 s
@@ -43,11 +44,11 @@ def atomic_path(dest: str | Path) -> Iterator[Path]:
 def make_poster(video: str | Path, dest_jpg: str | Path, width: int = 480) -> Path:
     """A JPEG poster `width` px wide from 1 s in (10% in for short clips)."""
     info = probe_video(video, "The clip")
-    return _save_poster(frame_at(video, _poster_time(info), width=width), dest_jpg, width)
+    return _save_poster(frame_at(video, _poster_time(info.duration), width=width), dest_jpg, width)
 
 
-def _poster_time(info: VideoInfo) -> float:
-    return min(POSTER_SECONDS, info.duration * POSTER_FRACTION)
+def _poster_time(duration: float) -> float:
+    return min(POSTER_SECONDS, duration * POSTER_FRACTION)
 
 
 def _save_poster(frame: Image.Image, dest_jpg: str | Path, width: int) -> Path:
@@ -100,11 +101,16 @@ def _shown_at(frames, seconds: float):
     return chosen
 
 
+def _rotation_of(frame) -> int:
+    """The decoded picture's display rotation in counter-clockwise degrees, 0/90/180/270."""
+    return int(round(getattr(frame, "rotation", 0) or 0)) % 360
+
+
 def _upright(frame, width: int | None = None) -> Image.Image:
     """The decoded picture turned by the frame's display rotation (counter-clockwise degrees); with
     `width`, scaled by FFmpeg (Lanczos) to that upright width first, which costs a fraction of scaling the
     full-size picture in PIL (a collect's poster: about 50 of its 75 ms of CPU at 720P)."""
-    rotation = int(round(getattr(frame, "rotation", 0) or 0)) % 360
+    rotation = _rotation_of(frame)
     if width:
         across = frame.height if rotation in (90, 270) else frame.width
         scale = width / across
@@ -125,57 +131,61 @@ def strip_audio(src: str | Path, dest: str | Path) -> Path:
 def verify_playable(path: str | Path, poster: str | Path | None = None, width: int = 480) -> VideoInfo:
     """Probe the clip, decode its start and check that its last packets are all there; StudioError if it
     will not play. poster: also draw the clip's poster (as make_poster) from the frames the check decodes,
-    so a collected clip is decoded once."""
+    so a collected clip is decoded once. One open of the file for all three (a collect's CPU is the check's)."""
     import av
 
     name = Path(path).name
     try:
-        info = read_video(path)
-        if info.container != "mp4" or info.video_codec is None:
-            what = "has no video stream" if info.video_codec is None else f"is a {info.container.upper()} file"
-            raise StudioError(f"{name} is not a playable MP4: it {what}.")
-        shown = _check_start(path, _poster_time(info) if poster else 0.0, width if poster else None)
-        _check_end(path, info)
+        if (kind := inspect.container_of(path)) != "mp4":
+            raise StudioError(f"{name} is not a playable MP4: it is a {kind.upper()} file.")
+        with av.open(str(path)) as c:
+            if not c.streams.video:
+                raise StudioError(f"{name} is not a playable MP4: it has no video stream.")
+            at = _poster_time(inspect.duration_of(c)) if poster else 0.0
+            first, chosen = _decode_start(c, at)
+            if first is None:
+                raise StudioError(f"{name} is not a playable MP4: its first frame does not decode.")
+            info = inspect.info_of(c, path, rotation=_rotation_of(first))
+            _check_end(c, info, name)
     except (av.FFmpegError, OSError) as e:
         raise StudioError(f"{name} is not a playable MP4: it could not be read "
                           f"({getattr(e, 'strerror', None) or e}).") from None
     if poster is not None:
-        _save_poster(shown, poster, width)
+        _save_poster(_upright(chosen, width), poster, width)
     return info
 
 
-def _check_start(path: str | Path, seconds: float, width: int | None = None) -> Image.Image | None:
-    """Decode from the first frame to the one shown at `seconds`; StudioError if the first fails. Returns
-    that frame upright at `width` (a poster's), or None without a width (nothing to draw)."""
-    import av
+def _decode_start(c, seconds: float):
+    """(the first frame, the frame shown at `seconds`) decoded from the start of c's video; (None, None) if
+    none decodes."""
+    first = None
 
-    with av.open(str(path)) as c:
-        chosen = _shown_at(c.decode(c.streams.video[0]), seconds)
-    if chosen is None:
-        raise StudioError(f"{Path(path).name} is not a playable MP4: its first frame does not decode.")
-    return _upright(chosen, width) if width else None
+    def frames():
+        nonlocal first
+        for frame in c.decode(c.streams.video[0]):
+            first = first or frame
+            yield frame
+
+    chosen = _shown_at(frames(), seconds)
+    return first, chosen
 
 
-def _check_end(path: str | Path, info: VideoInfo) -> None:
+def _check_end(c, info: VideoInfo, name: str) -> None:
     """Read (without decoding) the video packets of the clip's last second: each must be whole and the
     last must end where the clip says it does. A download cut short fails here; decoding its last
     group of pictures would prove no more about the bytes and cost most of a collect's CPU."""
-    import av
-
-    name = Path(path).name
-    with av.open(str(path)) as c:
-        stream = c.streams.video[0]
-        end = _stream_end(stream, info)
-        c.seek(int(max(0.0, end - 1.0) / stream.time_base), stream=stream, backward=True)
-        reached = None
-        for packet in c.demux(stream):
-            if packet.size == 0 or packet.pts is None:
-                continue  # the demuxer's closing empty packet
-            if packet.is_corrupt:  # a packet the file holds only part of
-                raise StudioError(f"{name} is not a playable MP4: its last pictures are cut off (the file "
-                                  "is cut short).")
-            until = float((packet.pts + (packet.duration or 0)) * stream.time_base)
-            reached = until if reached is None else max(reached, until)
+    stream = c.streams.video[0]
+    end = _stream_end(stream, info)
+    c.seek(int(max(0.0, end - 1.0) / stream.time_base), stream=stream, backward=True)
+    reached = None
+    for packet in c.demux(stream):
+        if packet.size == 0 or packet.pts is None:
+            continue  # the demuxer's closing empty packet
+        if packet.is_corrupt:  # a packet the file holds only part of
+            raise StudioError(f"{name} is not a playable MP4: its last pictures are cut off (the file "
+                              "is cut short).")
+        until = float((packet.pts + (packet.duration or 0)) * stream.time_base)
+        reached = until if reached is None else max(reached, until)
     step = 1 / info.fps if info.fps else 0.1
     if reached is None or reached < end - 2 * step:
         shown = "nothing" if reached is None else f"{reached:.2f} s"

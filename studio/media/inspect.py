@@ -263,26 +263,39 @@ def read_video(path: str | Path) -> VideoInfo:
     """probe_video without the user-facing wrapping: raises av.FFmpegError or OSError."""
     import av
 
-    size = Path(path).stat().st_size
-    container = container_of(path)
     with av.open(str(path)) as c:
-        vstream = c.streams.video[0] if c.streams.video else None
-        astream = c.streams.audio[0] if c.streams.audio else None
-        width = height = 0
-        fps = 0.0
-        if vstream is not None:
-            width, height = vstream.codec_context.width, vstream.codec_context.height
-            fps = _fps(vstream)
-            # decoding a frame to read its rotation is bounded like an image: a declared giant is
-            # not decoded (its size alone gets it refused)
-            if width * height <= MAX_DECODE_PIXELS and _rotation(c, vstream) in (90, 270):
-                width, height = height, width
-        return VideoInfo(
-            path=Path(path), container=container, width=width, height=height,
-            duration=_duration(c, vstream or astream), fps=fps,
-            video_codec=vstream.codec_context.name if vstream is not None else None,
-            audio_codec=astream.codec_context.name if astream is not None else None,
-            bytes=size)
+        return info_of(c, path)
+
+
+def info_of(c, path: str | Path, rotation: int | None = None) -> VideoInfo:
+    """read_video of a container already open (c, from av.open(path)). rotation: the first frame's, when the
+    caller has decoded it already; otherwise a frame is decoded here to read it."""
+    size = Path(path).stat().st_size
+    vstream = c.streams.video[0] if c.streams.video else None
+    astream = c.streams.audio[0] if c.streams.audio else None
+    width = height = 0
+    fps = 0.0
+    if vstream is not None:
+        width, height = vstream.codec_context.width, vstream.codec_context.height
+        fps = _fps(vstream)
+        # decoding a frame to read its rotation is bounded like an image: a declared giant is
+        # not decoded (its size alone gets it refused)
+        if rotation is None and width * height <= MAX_DECODE_PIXELS:
+            rotation = _rotation(c, vstream)
+        if rotation in (90, 270):
+            width, height = height, width
+    return VideoInfo(
+        path=Path(path), container=container_of(path), width=width, height=height,
+        duration=_duration(c, vstream or astream), fps=fps,
+        video_codec=vstream.codec_context.name if vstream is not None else None,
+        audio_codec=astream.codec_context.name if astream is not None else None,
+        bytes=size)
+
+
+def duration_of(c) -> float:
+    """The length in seconds of a container already open, as read_video says it."""
+    vstream = c.streams.video[0] if c.streams.video else None
+    return _duration(c, vstream or (c.streams.audio[0] if c.streams.audio else None))
 
 
 def _duration(c, stream) -> float:
