@@ -232,8 +232,10 @@ def test_scrolling_reaches_every_clip_past_the_newest_480(browser, big_app):
     for _ in range(80):  # each time the end of the grid comes into view, the next page arrives
         if page.locator("#hh-gallery .hh-older").count():
             break
+        shown = tiles(page).count()
         page.evaluate("document.querySelector('#hh-gallery .hh-more')?.scrollIntoView()")
-        page.wait_for_timeout(500)
+        page.wait_for_function("""(shown) => document.querySelectorAll('#hh-gallery .hh-tile').length > shown
+            || document.querySelector('#hh-gallery .hh-older')""", arg=shown, timeout=20000)
     assert tiles(page).count() == 480 and "newest 480" in count_line(page)
     page.locator("#hh-gallery .hh-older").click()
     page.wait_for_function("document.querySelector('#hh-gallery .hh-count').innerText.includes('older')",
