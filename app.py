@@ -14,6 +14,9 @@ def refuse(message: str) -> int:
 
 
 def main() -> None:
+    from studio.gradio_import import skip_stub_writing
+
+    skip_stub_writing()  # first, before anything imports Gradio: about 2 s of every start
     from studio import config, startup
     from studio.errors import SettingError
 

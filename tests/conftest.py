@@ -25,6 +25,7 @@ from harness.emulator import RunningEmulator, start_emulator, stop_emulator
 from harness.gallery import seed_jobs
 from harness.postgres import start_pg, stop_pg
 from studio import config, variants
+from studio.gradio_import import skip_stub_writing
 from studio.jobs.model import Job, JobState
 from studio.service import LOCAL, Studio
 from tests.tally import dump, gather, table
@@ -205,6 +206,7 @@ def pytest_xdist_auto_num_workers(config):
 
 
 def pytest_configure(config):
+    skip_stub_writing()  # as app.py does, before any test module imports Gradio: about 2 s per worker
     if not hasattr(config, "workerinput"):  # the controller (or a run without workers)
         os.environ[TALLY_DIR] = tempfile.mkdtemp(prefix="happyhorse-tally-")
 
