@@ -37,9 +37,21 @@ def shared(tmp_path_factory):
     stop_app(app)
 
 
+CONFIGS: dict[tuple[str, int], dict] = {}
+
+
+def page_config(app) -> dict:
+    """The page's config, read once per studio: every cookieless read is a new visitor, and one address may
+    make only so many an hour (the module's tests together made more, and the last met a 429)."""
+    key = (app.url, app.process.pid)
+    if key not in CONFIGS:
+        CONFIGS[key] = httpx.get(app.url + "config").json()
+    return CONFIGS[key]
+
+
 def file_events(app, private: bool = False) -> list[tuple[int, str | None, list[str]]]:
     """(fn_index, api name, input types) of every event that takes a file (only private ones if asked)."""
-    config = httpx.get(app.url + "config").json()
+    config = page_config(app)
     types = {c["id"]: c["type"] for c in config["components"]}
     events = []
     for i, dep in enumerate(config["dependencies"]):
@@ -202,7 +214,7 @@ BOARD_STATES = [None, None]  # the storyboard's events read two states (the plan
 
 def event_of(app, elem_id: str, event: str) -> int:
     """The fn_index of the page's handler for `event` on the component with this elem_id."""
-    config = httpx.get(app.url + "config").json()
+    config = page_config(app)
     ids = {c["id"] for c in config["components"] if c.get("props", {}).get("elem_id") == elem_id}
     return next(i for i, dep in enumerate(config["dependencies"])
                 if any(t[0] in ids and t[1] == event for t in dep["targets"]))
