@@ -9,7 +9,7 @@ from studio import pricing, variants
 from studio.jobs.model import Job, JobState
 from studio.service import Caller
 from studio.ui import live
-from studio.ui.watch import Latest, Watch, page_of, seq_of
+from studio.ui.watch import Latest, Watch, Windows, page_of, seq_of
 
 PAGE = ("local", "session-a")
 
@@ -147,3 +147,24 @@ def test_a_redraw_between_an_open_and_its_answer_draws_only_the_clip_being_opene
     assert latest.is_latest(PAGE, opened) and not latest.showing(PAGE, "c") and latest.showing(PAGE, "d")
     latest.take(PAGE)  # a pick: its clip is known only when it ends, so no redraw draws one meanwhile
     assert not latest.showing(PAGE, "c") and not latest.showing(PAGE, "d")
+
+
+def test_a_redraw_holding_the_window_before_a_filter_leaves_the_grid_to_the_filter():
+    windows, page, other = Windows(), ("local", "s1"), ("local", "s2")
+    before = ({"state": ""}, 24, "newest:")
+    assert windows.is_asked(page, *before)  # nothing asked yet: the first view's window is the page's
+    windows.ask(page, {"state": "failed"}, 24, "newest:")
+    assert not windows.is_asked(page, *before)  # a tick that left the browser before the filter
+    assert windows.is_asked(page, {"state": "failed"}, 24, "newest:")
+    assert windows.is_asked(other, *before)  # another page (or tab) of the same owner is its own
+    windows.ask(page, {"state": "failed"}, 48, "newest:")  # "more"
+    assert not windows.is_asked(page, {"state": "failed"}, 24, "newest:")
+    assert windows.is_asked(None, *before)  # no session: nothing to contradict
+
+
+def test_windows_forget_the_least_recently_seen_page():
+    windows = Windows(max_pages=2)
+    for n in range(3):
+        windows.ask(("local", f"s{n}"), {"state": "failed"}, 24, "")
+    assert windows.is_asked(("local", "s0"), {}, 24, "")  # forgotten: anything goes again
+    assert not windows.is_asked(("local", "s2"), {}, 24, "")

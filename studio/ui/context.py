@@ -25,7 +25,7 @@ from studio.ui.compat import in_cache
 from studio.ui.identity import Callers
 from studio.ui.unfetched import clip_unfetched
 from studio.ui.uploads import upload_path, uploads  # noqa: F401  (the tabs import them from here)
-from studio.ui.watch import Latest, Watch
+from studio.ui.watch import Latest, Watch, Windows
 
 WATCH_INTERVAL = 0.5
 CONFIRM_SECONDS = 30  # a second press within this long confirms a spend above STUDIO_CONFIRM_ABOVE
@@ -61,6 +61,7 @@ class UiContext:
     _urls_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     watch: Watch = field(default_factory=Watch)  # the unfinished jobs each open page follows
     opening: Latest = field(default_factory=Latest)  # which tile each page opened last
+    windows: Windows = field(default_factory=Windows)  # the gallery window each page asked for last
 
     def __post_init__(self) -> None:
         self.callers = Callers(self.studio.settings)

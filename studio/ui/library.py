@@ -146,6 +146,7 @@ def wire(ctx: UiContext, ui: LibraryUi, panel, open_view, redraw_after, story=No
         chosen = filters.chosen(event_data(evt))  # the browser's: checked before it is kept
         caller = ctx.caller_or_none(request)
         start = window(parse_window(after)[0], None)  # a filter starts from the top, in the same order
+        ctx.windows.ask(page_of(caller, request) if caller else None, chosen, PAGE_SIZE, start)
         return chosen, PAGE_SIZE, start, draw(caller, PAGE_SIZE, start, chosen)
 
     ui.filter_box.input(first_page, [ui.after], [ui.filter, ui.shown, ui.after, ui.grid], api_visibility="private",
@@ -199,14 +200,13 @@ def wire(ctx: UiContext, ui: LibraryUi, panel, open_view, redraw_after, story=No
         data = event_data(evt)
         act, job_id = data.get("act"), str(data.get("id") or "")
         caller = ctx.caller(request)
-        if act in ("more", "older", "newest"):
-            shown, after = moved(act, shown, after, filters.filter_of(chosen), caller)
-            return {ui.shown: shown, ui.after: after,
-                    ui.grid: draw(caller, shown, after, chosen)}
-        if act == "sort":  # a new order starts from its first page
-            after = window(str(data.get("sort") or ""), None)
-            return {ui.shown: PAGE_SIZE, ui.after: after,
-                    ui.grid: draw(caller, PAGE_SIZE, after, chosen)}
+        if act in ("more", "older", "newest", "sort"):
+            if act == "sort":  # a new order starts from its first page
+                shown, after = PAGE_SIZE, window(str(data.get("sort") or ""), None)
+            else:
+                shown, after = moved(act, shown, after, filters.filter_of(chosen), caller)
+            ctx.windows.ask(page_of(caller, request), chosen, shown, after)
+            return {ui.shown: shown, ui.after: after, ui.grid: draw(caller, shown, after, chosen)}
         if act == "several":
             try:
                 out = several(data, caller, shots)

@@ -134,8 +134,9 @@ def wire(ctx: UiContext, live: Live, lib: library.LibraryUi, panel: detail.Detai
         now = time.time()
         running = ctx.studio.gallery.page(caller, Filter(state="running"), limit=100).jobs
         expected = {j.id: s for j in running if (s := detail.expected_seconds(ctx, caller, j))}
-        out = {live.token: now_token, header: header_html(caller),
-               lib.grid: library.grid_html(ctx, lib, caller, filters.filter_of(chosen), shown, expected, after)}
+        out = {live.token: now_token, header: header_html(caller)}
+        if ctx.windows.is_asked(page, chosen, shown, after):  # else a filter or page turn came since: it draws
+            out[lib.grid] = library.grid_html(ctx, lib, caller, filters.filter_of(chosen), shown, expected, after)
         for variant_name, tab in by_variant.items():
             mine = [j for j in running if variant_of.get(j.request.variant.value) == variant_name]
             out[tab.result.runs] = runs_html(mine, expected, now)

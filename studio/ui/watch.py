@@ -9,6 +9,7 @@ page followed is reported finished exactly once.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import OrderedDict
 
@@ -118,6 +119,39 @@ class Latest:
     def is_latest(self, page: tuple[str, str], ticket: tuple[int, int]) -> bool:
         with self._lock:
             return ticket != self.STALE and self._last.get(page, [ticket])[0] == ticket
+
+
+class Windows:
+    """Per page, the gallery window its creator last asked for: the filter, the tiles shown, the sort and cursor.
+
+    A timer's redraw brings the page's state as it was when the tick left the browser. If a filter, a sort
+    or a page turn came in since, its grid would draw the old window over the new one, and with the ledger
+    unchanged no later tick draws it again: the page shows "Failed" in the filter over every clip. Such a
+    redraw leaves the grid alone (the request that changed the window draws it).
+    """
+
+    def __init__(self, max_pages: int = MAX_PAGES):
+        self._asked = _Pages(max_pages)  # page -> the window it last asked for
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _key(chosen, shown, after) -> str:
+        return json.dumps([chosen, shown, after], sort_keys=True, default=str)
+
+    def ask(self, page: tuple[str, str] | None, chosen, shown, after) -> None:
+        """The page's creator asked for this window (before it is drawn)."""
+        if page:
+            with self._lock:
+                self._asked.seen(page, None)
+                self._asked[page] = self._key(chosen, shown, after)
+
+    def is_asked(self, page: tuple[str, str] | None, chosen, shown, after) -> bool:
+        """Whether a redraw for this window draws what the page last asked for (True if it asked none yet)."""
+        if not page:
+            return True
+        with self._lock:
+            asked = self._asked.get(page)
+        return asked is None or asked == self._key(chosen, shown, after)
 
 
 def seq_of(data: dict) -> int | None:
