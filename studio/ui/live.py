@@ -134,9 +134,8 @@ def wire(ctx: UiContext, live: Live, lib: library.LibraryUi, panel: detail.Detai
         now = time.time()
         running = ctx.studio.gallery.page(caller, Filter(state="running"), limit=100).jobs
         expected = {j.id: s for j in running if (s := detail.expected_seconds(ctx, caller, j))}
-        out = {live.token: now_token, header: header_html(caller)}
-        if ctx.windows.is_asked(page, chosen, shown, after):  # else a filter or page turn came since: it draws
-            out[lib.grid] = library.grid_html(ctx, lib, caller, filters.filter_of(chosen), shown, expected, after)
+        out = {live.token: now_token, header: header_html(caller),
+               lib.grid: library.grid_html(ctx, lib, caller, filters.filter_of(chosen), shown, expected, after)}
         for variant_name, tab in by_variant.items():
             mine = [j for j in running if variant_of.get(j.request.variant.value) == variant_name]
             out[tab.result.runs] = runs_html(mine, expected, now)
@@ -169,6 +168,10 @@ def wire(ctx: UiContext, live: Live, lib: library.LibraryUi, panel: detail.Detai
                           if detail.drawn_from(ctx, caller, job) != seen else {})
             if still_open():  # asked again once drawn: a tile clicked while the view was drawn opens instead
                 out.update(viewer)
+        if not ctx.windows.is_asked(page, chosen, shown, after):
+            # A filter, sort or page turn came in since this redraw's copy of the page state: that request
+            # draws the grid. The token stays as it was, so the next tick redraws with the page's new window.
+            del out[lib.grid], out[live.token]
         return out
 
     live.timer.tick(redraw, inputs, outputs, api_visibility="private", show_progress="hidden",
