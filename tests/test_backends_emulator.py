@@ -406,3 +406,23 @@ def test_download_faults(emulator, media, tmp_path, protocol, fault, raised):
     run(closing(b, go()))
     if fault["kind"] != "forbidden":
         assert probe(dest)[:2] == (1280, 720) and probe(dest)[3]
+
+
+def test_every_provider_client_shares_one_tls_context_that_still_verifies(monkeypatch):
+    """Building a TLS context loads the CA bundle (about 50 ms of CPU): a backend made two on the way to its
+    first create, and one more backend per user's own key. One per process now, verifying as httpx's own."""
+    import ssl
+
+    from studio.backends import http
+
+    made = []
+    real = http.httpx.create_ssl_context
+    monkeypatch.setattr(http.httpx, "create_ssl_context", lambda *a, **k: made.append(1) or real(*a, **k))
+    http.tls.cache_clear()
+    try:
+        for key in ("sk-one", "sk-two", "sk-three"):  # the server's key and two users' own keys
+            ds.DashScopeBackend(api_key=key, base_url="https://dashscope-intl.aliyuncs.com")
+        assert len(made) == 1
+        assert http.tls().verify_mode is ssl.CERT_REQUIRED and http.tls().check_hostname
+    finally:
+        http.tls.cache_clear()
