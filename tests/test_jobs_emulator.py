@@ -260,3 +260,29 @@ def test_a_refused_status_read_keeps_the_providers_words_and_waits_for_the_key(m
     emulator.control.clear_faults()
     done = finish(studio, job)
     assert done.state is JobState.SUCCEEDED and done.error_message is None
+
+
+def test_one_command_imports_the_collect_only_after_its_create_is_out(emulator, tmp_path, monkeypatch):
+    """`generate` (resume=False) sends first and warms up after: the imports no longer compete with the
+    create. The studio itself (resume=True) warms up at its start, as before."""
+    from studio.jobs import runner as runner_module
+    from studio.service import Studio
+    from tests.conftest import settings_for
+
+    warmed: list[float] = []
+    monkeypatch.setattr(runner_module, "warm_up", lambda: warmed.append(time.time()))
+    studio = Studio(settings_for(emulator, tmp_path, "dashscope"), time_scale=0.05).start(resume=False)
+    try:
+        time.sleep(0.2)
+        assert warmed == []  # nothing sent yet: nothing to collect
+        job = finish(studio, submit(studio, "t2v", prompt="a horse at dusk", duration=3))
+        assert job.state is JobState.SUCCEEDED
+        created = [r["time"] for r in emulator.control.requests(method="POST") if "video-synthesis" in r["path"]]
+        assert len(warmed) == 1 and warmed[0] >= max(created)
+    finally:
+        studio.close()
+    server = Studio(settings_for(emulator, tmp_path / "server", "dashscope"), time_scale=0.05).start()
+    try:
+        wait_until(lambda: len(warmed) == 2, 5, "the studio's warm-up at its start")
+    finally:
+        server.close()

@@ -74,11 +74,15 @@ class Runner(Watching, Recovery):
         self._unlisten: Callable[[], None] | None = None  # other replicas' wake-ups (PostgreSQL)
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="studio-runner", daemon=True)
+        self._warming = False
 
     # --- called from any thread --------------------------------------------
 
     def start(self, resume: bool = True) -> None:
-        threading.Thread(target=warm_up, name="studio-warm-up", daemon=True).start()
+        """resume: drive the ledger's unfinished jobs too (the studio), or only the jobs sent from here (one
+        command: its collect's imports wait until its create is out, which they would otherwise slow)."""
+        if resume:
+            self._warm_up()
         self._thread.start()
         self._unlisten = self.ledger.listen(self._wake_here)
         if resume:
@@ -93,6 +97,12 @@ class Runner(Watching, Recovery):
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
         self.off.close()
+
+    def _warm_up(self) -> None:
+        """Import what a collect needs, once, on a thread of its own (collect.warm_up)."""
+        if not self._warming:
+            self._warming = True
+            threading.Thread(target=warm_up, name="studio-warm-up", daemon=True).start()
 
     def call(self, coro: Coroutine) -> "asyncio.Future[Any]":
         return asyncio.run_coroutine_threadsafe(coro, self._loop)
@@ -193,6 +203,7 @@ class Runner(Watching, Recovery):
                 if job.state is JobState.QUEUED:
                     job = await self._submit(job, backend, limits)
                 if job is not None:
+                    self._warm_up()  # the create is out: a collect's imports now, long before its clip is ready
                     status = await self._wait(job, backend, limits)
                     if status is not None:
                         await self._finish(await self.db.get(job.id), backend, status)
