@@ -32,8 +32,8 @@ import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
 from PIL import Image, ImageCms, ImageOps
 
 from studio.advice import AdviceItem, AdviceKind
@@ -41,6 +41,11 @@ from studio.advice.items import say
 from studio.errors import InputError
 from studio.media import inspect
 from studio.variants import IMAGE_MAX_BYTES, MAX_REFERENCES, Variant, parse_paths, slot_label
+
+if TYPE_CHECKING:
+    import numpy as np
+# numpy is imported by the functions that use it: most commands and studio starts look at no picture, and
+# importing it was 80 of the 350 ms a `python -m studio` command spent importing.
 
 # Reading a file afresh, nothing above this is decoded (a 40 MP PNG is about 160 MB in memory); inspect
 # refuses above MAX_DECODE_PIXELS (50 MP), and reference_advice hashes the copy inspect already made.
@@ -63,6 +68,8 @@ STD_LUMINANCE = (
 
 def scaled_table(quality: int) -> np.ndarray:
     """The luminance table libjpeg writes for a quality setting (baseline, 8-bit)."""
+    import numpy as np
+
     scale = 5000 // quality if quality < 50 else 200 - 2 * quality
     return np.clip((np.array(STD_LUMINANCE) * scale + 50) // 100, 1, 255)
 
@@ -72,6 +79,8 @@ def jpeg_quality(img: Image.Image) -> int | None:
     tables = getattr(img, "quantization", None)
     if img.format != "JPEG" or not tables:
         return None
+    import numpy as np
+
     table = np.array(list(tables[min(tables)])[:64])
     errors = [np.abs(scaled_table(q) - table).sum() for q in range(1, 101)]
     return int(np.argmin(errors)) + 1
@@ -79,6 +88,8 @@ def jpeg_quality(img: Image.Image) -> int | None:
 
 def noise_sigma(img: Image.Image) -> float:
     """Estimated noise standard deviation (0-255 scale) of the picture's flat parts."""
+    import numpy as np
+
     grey = np.asarray(_centre_crop(img.convert("L")), dtype=np.float64)
     h, w = grey.shape
     if h < _TILE or w < _TILE:
@@ -246,6 +257,8 @@ def dhash(path: str | Path) -> int | None:
 
 
 def _hash_of(img: Image.Image) -> int:
+    import numpy as np
+
     small = np.asarray(img.convert("L").resize((9, 8), Image.Resampling.LANCZOS), dtype=np.int16)
     bits = (small[:, :-1] > small[:, 1:]).flatten()
     return int("".join("1" if b else "0" for b in bits), 2)
