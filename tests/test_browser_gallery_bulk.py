@@ -127,6 +127,9 @@ def test_several_clips_star_board_download_and_delete(browser, gallery_app, tmp_
     assert page.locator("#hh-gallery .hh-tile.hh-picked").count() == 3  # the picks outlive the redraw
     bar.get_by_role("button", name="Add to storyboard").click()
     page.locator("#hh-storyboard").wait_for(state="visible", timeout=15000)
+    page.get_by_text("Added 3 clips to the storyboard").wait_for(timeout=15000)
+    bar.get_by_role("button", name="Add to storyboard").click()  # again: said so, not "Added 0 clips"
+    page.get_by_text("Those clips are already on the storyboard").wait_for(timeout=15000)
     with page.expect_download(timeout=30000) as download:
         bar.get_by_role("button", name="Download").click()
     saved = tmp_path / "clips.zip"

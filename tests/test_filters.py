@@ -41,5 +41,5 @@ def test_the_box_is_static_html_with_named_native_controls():
     box = filters.box_html()
     for elem_id in ("hh-search", "hh-favs", "hh-f-variant", "hh-f-state", "hh-f-backend"):
         assert f'id="{elem_id}"' in box
-    assert box.count("<select") == 3 and 'aria-label="Any state"' in box and 'type="search"' in box
+    assert box.count("<select") == 3 and 'aria-label="State"' in box and 'aria-label="Kind of clip"' in box and 'type="search"' in box
     assert all(f'value="{v}"' in box for _, v in filters.STATES)

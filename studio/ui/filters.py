@@ -30,9 +30,10 @@ NONE = {"variant": "", "state": "", "backend": "", "search": "", "favourites": F
 FILTERS_JS = (Path(__file__).resolve().parents[2] / "assets" / "filters.js").read_text()
 
 
-def _select(elem_id: str, name: str, choices: list[tuple[str, str]]) -> str:
-    options = "".join(f'<option value="{html.escape(v)}">{html.escape(label)}</option>' for label, v in choices)
-    return f'<select id="{elem_id}" data-f="{name}" aria-label="{html.escape(choices[0][0])}">{options}</select>'
+def _select(elem_id: str, name: str, label: str, choices: list[tuple[str, str]]) -> str:
+    """label: the filter's name, which a screen reader says before the option chosen ("State, Failed")."""
+    options = "".join(f'<option value="{html.escape(v)}">{html.escape(text)}</option>' for text, v in choices)
+    return f'<select id="{elem_id}" data-f="{name}" aria-label="{html.escape(label)}">{options}</select>'
 
 
 def box_html() -> str:
@@ -46,8 +47,8 @@ def box_html() -> str:
         '<label id="hh-favs"><input type="checkbox" data-f="favourites"><span>★ Favourites</span></label>'
         '</div>'
         '<div id="hh-filters">'
-        f'{_select("hh-f-variant", "variant", VARIANTS)}{_select("hh-f-state", "state", STATES)}'
-        f'{_select("hh-f-backend", "backend", [ANY_BACKEND])}'
+        f'{_select("hh-f-variant", "variant", "Kind of clip", VARIANTS)}{_select("hh-f-state", "state", "State", STATES)}'
+        f'{_select("hh-f-backend", "backend", "Backend or model", [ANY_BACKEND])}'
         '</div></div>')
 
 

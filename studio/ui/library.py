@@ -180,7 +180,14 @@ def wire(ctx: UiContext, ui: LibraryUi, panel, open_view, redraw_after, story=No
             fresh = [j for j in done.done if j.id not in known]
             room = max(0, storyboard.MAX_SHOTS - len(plan))
             plan += [storyboard.shot(j.id) for j in fresh[:room]]
-            said = f"Added {plural(len(fresh[:room]))} to the storyboard (above the gallery)"
+            there = len(done.done) - len(fresh)  # already on the board: not added twice, and said so
+            if fresh:
+                said = f"Added {plural(len(fresh[:room]))} to the storyboard (above the gallery)"
+                said += f"; {plural(there)} already there" if there else ""
+            elif there:
+                said = f"{'That clip is' if there == 1 else 'Those clips are'} already on the storyboard"
+            else:
+                said = "Nothing added to the storyboard"
             if len(fresh) > room:
                 said += f"; {len(fresh) - room} did not fit (a storyboard holds {storyboard.MAX_SHOTS} shots)"
             left = done.missing + done.busy
