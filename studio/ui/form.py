@@ -58,8 +58,10 @@ def wire(ctx: UiContext, tab: TabUi) -> None:
           api_visibility="private", show_progress="hidden", trigger_mode="always_last", preprocess=False,
           api_name=f"{tab.api_name}_form")
     # A tab's quote is made when the tab is first shown, not for every hidden tab on load (the open tab's
-    # comes with the first view); named, so a private listener never takes a public endpoint's name.
+    # comes with the first view); named, so a private listener never takes a public endpoint's name. Outside
+    # the queue, so it is answered at once: queued behind other work, its answer (made from the values at
+    # the click) could land after the first edit's and put "needs a prompt" back beside a written prompt.
     item = tab_item(tab)
     if item is not None:
         item.select(quote, tab.inputs, [r.quote, r.button], api_visibility="private", show_progress="hidden",
-                    preprocess=False, api_name=f"{tab.api_name}_quote_on_show")
+                    preprocess=False, queue=False, api_name=f"{tab.api_name}_quote_on_show")
