@@ -81,11 +81,10 @@ class Runner(Watching, Recovery):
     def start(self, resume: bool = True) -> None:
         """resume: drive the ledger's unfinished jobs too (the studio), or only the jobs sent from here (one
         command: its collect's imports wait until its create is out, which they would otherwise slow)."""
-        if resume:
-            self._warm_up()
         self._thread.start()
         self._unlisten = self.ledger.listen(self._wake_here)
         if resume:
+            self._warm_up()
             self._loop.call_soon_threadsafe(self._start_sweeping)
 
     def close(self) -> None:
