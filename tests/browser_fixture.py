@@ -113,7 +113,8 @@ def shot(page, name: str) -> None:
     page.emulate_media(color_scheme="light" if dark else "dark")  # what the page's own media queries read
     page.evaluate(switch, not dark)
     try:
-        page.screenshot(path=str(SHOTS / f"{name}-{width}-{'light' if dark else 'dark'}.png"))
+        # transitions finished first: two frames after the switch, buttons were caught half-way between schemes
+        page.screenshot(path=str(SHOTS / f"{name}-{width}-{'light' if dark else 'dark'}.png"), animations="disabled")
     finally:
         page.emulate_media(color_scheme="dark" if dark else "light")
         page.evaluate(switch, dark)
