@@ -29,7 +29,7 @@ from harness.app import start_app, stop_app  # noqa: E402
 from harness.emulator import start_emulator, stop_emulator  # noqa: E402
 from harness.postgres import start_pg, stop_pg  # noqa: E402
 from harness.replicas import SECRET, client, identities, owner_of  # noqa: E402
-from studio.jobs.ledger import Ledger  # noqa: E402
+from studio.jobs.ledger import Ledger, holder_process  # noqa: E402
 
 USERS_HERE = identities(6)  # browsers' identity cookies, signed as the replicas sign
 
@@ -107,7 +107,7 @@ def takeover(server, emulator, work: Path) -> str:
         clients = send([a, b], 12, "takeover")
         mark = f":{a.process.pid}"
         while True:
-            held = [j.id for j in jobs_of(ledger) if (j.claimed_by or "").endswith(mark) and j.task_id]
+            held = [j.id for j in jobs_of(ledger) if holder_process(j.claimed_by or "").endswith(mark) and j.task_id]
             if len(held) >= 3:
                 break
             time.sleep(0.1)
@@ -115,7 +115,7 @@ def takeover(server, emulator, work: Path) -> str:
         stop_app(a, kill=True)
         while True:
             now = {j.id: j for j in jobs_of(ledger)}
-            if all(now[i].state.finished or (now[i].claimed_by or "").endswith(f":{b.process.pid}") for i in held):
+            if all(now[i].state.finished or holder_process(now[i].claimed_by or "").endswith(f":{b.process.pid}") for i in held):
                 break
             time.sleep(0.05)
         took = time.monotonic() - killed

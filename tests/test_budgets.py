@@ -88,7 +88,9 @@ def test_the_studio_cap_holds_when_two_studios_admit_jobs_at_once(studio_with, e
 
     with ThreadPoolExecutor(8) as pool:
         admitted = [j for j in pool.map(try_send, range(8)) if j]
-    assert len(admitted) == 2  # $0.70 each: a third would pass $2.00, whichever studio took it
+    jobs = [pair[0].ledger.get(j) for j in admitted]
+    # $0.70 each: a third would pass $2.00, whichever studio took it
+    assert len(admitted) == 2, [(j.state, j.error_code, j.error_message) for j in jobs]
     for job_id in admitted:
         pair[0].runner.cancel(job_id)
 

@@ -123,6 +123,18 @@ def test_a_live_holder_keeps_its_job_and_a_dead_one_loses_it(ledger_location):
     assert led.claim("job0001", ledger_mod.process_id())  # its holder has exited: ours now
 
 
+def test_two_runners_in_one_process_never_drive_one_job(ledger_location):
+    led = Ledger(ledger_location)
+    led.add(make_job(1))
+    first, second = ledger_mod.runner_id(), ledger_mod.runner_id()
+    assert first != second and first.startswith(ledger_mod.process_id() + ":")
+    assert led.claim("job0001", first)
+    assert not led.claim("job0001", second)  # the same live process, another runner: not its job
+    assert led.claim("job0001", first)       # its own claim, taken again
+    led.release("job0001", first)
+    assert led.claim("job0001", second)
+
+
 def test_a_claim_from_another_host_expires_unless_renewed(ledger_location, monkeypatch):
     led = Ledger(ledger_location)
     led.add(make_job(1))

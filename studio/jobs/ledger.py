@@ -14,6 +14,7 @@ import json
 import os
 import socket
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import fields
 from pathlib import Path
@@ -42,15 +43,26 @@ _COLUMNS.append("request")
 
 
 def process_id() -> str:
-    """Who holds a job: host and pid, so a dead holder on this host is noticed at once."""
+    """This process, as host and pid: a dead holder on this host is noticed at once."""
     return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def runner_id() -> str:
+    """Who holds a job: one runner, as its process and a name of its own. Two runners in one process (two
+    studios on one ledger) are two holders, so one never drives a job the other already drives."""
+    return f"{process_id()}:{uuid.uuid4().hex[:8]}"
+
+
+def holder_process(holder: str) -> str:
+    """The process ("host:pid") a holder (a runner_id, or a process_id) runs in."""
+    return ":".join(holder.split(":")[:2])
 
 
 def holder_alive(holder: str | None, claimed_at: float | None = None) -> bool:
     """A holder on this host is alive while its process is; elsewhere, while it renews its lease."""
     if not holder:
         return False
-    host, _, pid = holder.rpartition(":")
+    host, _, pid = holder_process(holder).partition(":")
     if host != socket.gethostname():
         return claimed_at is not None and time.time() - claimed_at < CLAIM_LEASE
     try:

@@ -35,7 +35,7 @@ from studio.jobs import messages
 from studio.jobs.accounts import Accounts
 from studio.jobs.cancel import cancel_job, try_cancel
 from studio.jobs.collect import warm_up
-from studio.jobs.ledger import Ledger, process_id
+from studio.jobs.ledger import Ledger, runner_id
 from studio.jobs.limits import BackendLimits
 from studio.jobs.model import Job, JobState
 from studio.jobs.offloop import LoopLedger, OffLoop
@@ -61,7 +61,7 @@ class Runner(Watching, Recovery):
         # replica kept them: it may have queued the job and died); set by the studio
         self.inputs_here: Callable[[Any], AbstractContextManager[Any]] | None = None
         self.time_scale = time_scale  # tests set it near zero
-        self.holder = process_id()
+        self.holder = runner_id()
         self.accounts = Accounts(ledger, make_backend, self.holder, self.off, max_in_flight=max_in_flight,
                                  requests_per_minute=requests_per_minute)
         self._webhook_url = webhook_url or (lambda job: None)
