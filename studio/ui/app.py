@@ -95,8 +95,8 @@ def build(studio: Studio) -> gr.Blocks:
         api_outputs = [gr.Video(label="Latest from this tab", visible=False, interactive=False),
                        gr.JSON(label="Job record", visible=False)]
         document_api_outputs = result_api(*api_outputs)
-        for tab in tabs:
-            form.wire(ctx, tab)
+        for n, tab in enumerate(tabs):
+            form.wire(ctx, tab, quote_on_show=n > 0)  # the open tab's comes with the first view
             _wire_api(tab, api_outputs, document_api_outputs)
         api.wire(ctx, extra=tuple(api.billing_actions(ctx)))
         # one load event for the first view: the draft and its checks first, then the gallery and the rest

@@ -41,7 +41,10 @@ def tab_item(tab: TabUi) -> gr.Tab | None:
     return block
 
 
-def wire(ctx: UiContext, tab: TabUi) -> None:
+def wire(ctx: UiContext, tab: TabUi, quote_on_show: bool = True) -> None:
+    """quote_on_show: quote the tab when it is first shown (not for the open tab: the first view checks it, and
+    Gradio selects the open tab as the page mounts, whose answer, made from the empty form, could land after
+    the restored draft's and put "needs a prompt" beside it)."""
     r = tab.result
     at_prompt = tab.inputs.index(tab.prompt)
 
@@ -62,6 +65,6 @@ def wire(ctx: UiContext, tab: TabUi) -> None:
     # the queue, so it is answered at once: queued behind other work, its answer (made from the values at
     # the click) could land after the first edit's and put "needs a prompt" back beside a written prompt.
     item = tab_item(tab)
-    if item is not None:
+    if item is not None and quote_on_show:
         item.select(quote, tab.inputs, [r.quote, r.button], api_visibility="private", show_progress="hidden",
                     preprocess=False, queue=False, api_name=f"{tab.api_name}_quote_on_show")
