@@ -214,19 +214,25 @@ def wire(ctx: UiContext, ui: LibraryUi, panel, open_view, redraw_after, story=No
                 shown, after = moved(act, shown, after, filters.filter_of(chosen), caller)
             ctx.windows.ask(page_of(caller, request), chosen, shown, after)
             return {ui.shown: shown, ui.after: after, ui.grid: draw(caller, shown, after, chosen)}
+        # A star or a Select action redraws the grid in this click's copy of the window, unless a filter, sort
+        # or page turn came in since (a star, then Favourites at once): that one's answer draws the grid.
+        def redrawn() -> dict:
+            asked = ctx.windows.is_asked(page_of(caller, request), chosen, shown, after)
+            return {ui.grid: draw(caller, shown, after, chosen)} if asked else {}
+
         if act == "several":
             try:
                 out = several(data, caller, shots)
             except StudioError as e:
                 raise user_error(e, "Nothing changed") from None
-            return {**out, ui.grid: draw(caller, shown, after, chosen)}
+            return {**out, **redrawn()}
         page = page_of(caller, request) if act != "fav" else None
         ticket = ctx.opening.take(page, seq_of(data), job_id[:64]) if page else None  # in the user's order
         try:
             job = ctx.studio.core.job(caller, job_id)
             if act == "fav":
                 ctx.studio.gallery.favourite(caller, job_id, not job.favourite)
-                return {ui.grid: draw(caller, shown, after, chosen)}
+                return redrawn()
         except StudioError as e:
             raise user_error(e, "Not found") from None
         return open_view(caller, job, request, ticket)  # nothing if a tile clicked later is opening
