@@ -112,7 +112,12 @@ def test_the_picker_changes_the_quote_the_ratios_and_shows_wan_fields_only_for_w
     expect(page.get_by_label("Negative prompt").filter(visible=True)).to_have_count(0, timeout=10000)
     # the ratios are 1.1's nine once its update is drawn: a click before then can land on a moving choice
     expect(page.get_by_label("4:5").filter(visible=True)).to_have_count(1, timeout=10000)
-    page.get_by_label("21:9").filter(visible=True).first.check()
+    # in mid-screen, clear of the sticky Generate bar: scrolled just into view, the choice sits at the window's
+    # foot under the bar, which the column's own scroll handling moves while the click is on its way
+    wide = page.get_by_label("21:9").filter(visible=True).first
+    wide.evaluate("el => el.scrollIntoView({block: 'center'})")
+    page.wait_for_timeout(100)
+    wide.check()
     expect(quote).to_contain_text("$0.70 on HappyHorse 1.1", timeout=15000)
     page.locator("#hh-model-t2v input").click()
     page.get_by_role("option", name="HappyHorse 1.0 · $0.14–0.24/s").click()
