@@ -2,7 +2,7 @@
 // user set beside them. `click`: the viewer's own actions; `select`: those that fill a tab; `submit`: the
 // storyboard. Delete asks first, here; the number of variations relabels its button here.
 // The page's count of opens, sent with each: the server draws only the latest, whatever order they arrive in.
-const nextOpen = () => (window.hhOpenSeq = (window.hhOpenSeq || 0) + 1);
+const nextOpen = (id) => { window.hhOpenWant = {id, at: performance.now()}; return (window.hhOpenSeq = (window.hhOpenSeq || 0) + 1); };
 const SELECT = ['continue', 'to_first', 'to_slot', 'as_png', 'load', 'to_edit', 'trim_first'];
 const money = (amount, test) => test ? `free here (≈ $${amount.toFixed(2)} on HappyHorse)` : `≈ $${amount.toFixed(2)}`;
 const valueOf = (name) => {
@@ -13,9 +13,9 @@ const valueOf = (name) => {
 };
 element.addEventListener('click', (e) => {
   const link = e.target.closest('[data-open]');
-  if (link) { e.preventDefault(); trigger('click', {act: 'open', id: link.dataset.open, seq: nextOpen()}); return; }
+  if (link) { e.preventDefault(); trigger('click', {act: 'open', id: link.dataset.open, seq: nextOpen(link.dataset.open)}); return; }
   const pick = e.target.closest('[data-pick]');
-  if (pick) { e.preventDefault(); trigger('click', {act: 'pick', id: pick.dataset.pick}); return; }
+  if (pick) { e.preventDefault(); window.hhOpenWant = null; trigger('click', {act: 'pick', id: pick.dataset.pick}); return; }
   const all = e.target.closest('[data-act=all]');
   if (all) {  // the takes side by side, played together from the start
     const videos = [...element.querySelectorAll('#hh-takes video')];
@@ -27,6 +27,7 @@ element.addEventListener('click', (e) => {
   if (!b || b.disabled) return;
   e.preventDefault();
   const act = b.dataset.act;
+  window.hhOpenWant = null;  // an action on the open clip: the viewer shows what it answers (a take, a new clip)
   const confirm = element.querySelector('.hh-confirm');
   if (act === 'delete' || act === 'keep_it') {
     if (confirm) {

@@ -5,7 +5,7 @@
 // picks a range) for the bulk actions, and the picks outlive the grid's redraws.
 (() => {
   // The page's count of opens, sent with each: the server draws only the latest, whatever order they arrive in.
-  const nextOpen = () => (window.hhOpenSeq = (window.hhOpenSeq || 0) + 1);
+  const nextOpen = (id) => { window.hhOpenWant = {id, at: performance.now()}; return (window.hhOpenSeq = (window.hhOpenSeq || 0) + 1); };
   const tileOf = (t) => t && t.closest && t.closest('.hh-tile[data-id]');
   const MAX_PICKED = 200;  // the server's bound too (Gallery.own)
   let selecting = false;
@@ -140,14 +140,14 @@
     }
     element.querySelectorAll('.hh-tile.hh-open').forEach((t) => t.classList.remove('hh-open'));
     tile.classList.add('hh-open');
-    trigger('click', {act: 'open', id: tile.dataset.id, seq: nextOpen()});
+    trigger('click', {act: 'open', id: tile.dataset.id, seq: nextOpen(tile.dataset.id)});
   });
   element.addEventListener('keydown', (e) => {
     const tile = tileOf(e.target);
     if (tile && (e.key === 'Enter' || e.key === ' ') && e.target === tile) {
       e.preventDefault();
       if (selecting) pick(tile, !picked.has(tile.dataset.id), e.shiftKey);
-      else trigger('click', {act: 'open', id: tile.dataset.id, seq: nextOpen()});
+      else trigger('click', {act: 'open', id: tile.dataset.id, seq: nextOpen(tile.dataset.id)});
     }
     if (e.key === 'Escape' && selecting && element.contains(e.target)) bulk('done');
   });

@@ -4,7 +4,7 @@
 // Gradio mounts the viewer each time it is shown: the page-wide listeners are added once and always use
 // the latest mount (window.hhViewer).
 // The page's count of opens, sent with each: the server draws only the latest, whatever order they arrive in.
-const nextOpen = () => (window.hhOpenSeq = (window.hhOpenSeq || 0) + 1);
+const nextOpen = (id) => { window.hhOpenWant = {id, at: performance.now()}; return (window.hhOpenSeq = (window.hhOpenSeq || 0) + 1); };
 const viewer = window.hhViewer = Object.assign(window.hhViewer || {}, {element, trigger});
 const dialogOf = () => document.getElementById('hh-detail');
 const dialog = dialogOf();
@@ -39,9 +39,10 @@ if (!viewer.listening) {
     all.forEach((t) => t.classList.remove('hh-open'));
     next.classList.add('hh-open');
     next.scrollIntoView({block: 'nearest'});
-    viewer.trigger('click', {act: 'open', id: next.dataset.id, seq: nextOpen()});
+    viewer.trigger('click', {act: 'open', id: next.dataset.id, seq: nextOpen(next.dataset.id)});
   };
   viewer.close = () => {
+    window.hhOpenWant = null;
     const tile = tileFor(viewer.from) || tileFor(shownId());
     viewer.trigger('click', {act: 'close'});
     if (tile) tile.focus();
@@ -77,6 +78,21 @@ const opened = () => {
     focusTitle();
   }
   last = id;
+  healLater();
+};
+// Gradio applies answers as they finish drawing, not always in the order they were sent: the page's first
+// open mounts the viewer's parts and can land after a later open's answer, leaving the earlier clip shown.
+// If the viewer shows another clip a moment after the last one asked for, that one is asked for again, once.
+let heal = null;
+const healLater = () => {
+  clearTimeout(heal);
+  heal = setTimeout(() => {
+    const want = window.hhOpenWant;
+    const id = shownId();
+    if (!want || !id || id === want.id || performance.now() - want.at > 8000) return;
+    viewer.trigger('click', {act: 'open', id: want.id, seq: nextOpen(want.id)});
+    window.hhOpenWant = null;
+  }, 1200);
 };
 // Gradio patches the head in place when another clip opens (its data-id changes, no node is added): watch
 // that attribute too, or a pick or an arrow would leave focus and scroll where they were.

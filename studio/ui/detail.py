@@ -253,9 +253,12 @@ def wire(ctx: UiContext, ui: DetailUi, redraw_after) -> Callable[..., dict]:
         """The viewer showing `job` (None: closed), unless a later request of the page came in meanwhile
         (then nothing: that one's answer is drawn). `ticket`: taken when the request began, if it was."""
         page = page_of(caller, request)
-        if page and not ctx.opening.shows(page, ticket or ctx.opening.take(page), job.id if job else ""):
+        ticket = ticket or (ctx.opening.take(page) if page else None)
+        drawn = view(ctx, ui, caller, job) if job else closed(ui)
+        # asked once drawn, not before: a later open answered while this one was drawn has the last word
+        if page and not ctx.opening.shows(page, ticket, job.id if job else ""):
             return {}
-        return view(ctx, ui, caller, job) if job else closed(ui)
+        return drawn
 
     core, billing, gallery, chain = ctx.studio.core, ctx.studio.billing, ctx.studio.gallery, ctx.studio.chain
 
