@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import os
 import statistics
 import subprocess
@@ -169,28 +170,25 @@ def main() -> None:
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as p, tempfile.TemporaryDirectory() as tmp:
+    with sync_playwright() as p, tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stop:
         data = Path(tmp) / "studio" / "data"
         seed_jobs(data, args.jobs)
         app = start_app(data)
+        stop.callback(stop_app, app)  # the servers stop whatever fails after they start (a missing browser)
         bare_url, bare = start_bare(Path(tmp))
+        stop.callback(lambda: (bare.terminate(), bare.wait(20)))
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            print(f"load average at start: {load_average()}", flush=True)
-            one_view(browser, app.url, True)  # warm both servers (imports, first posters), not measured
-            one_view(browser, bare_url, False)
-            studio_runs, bare_runs = [], []
-            for i in range(args.runs):  # alternate, and swap who goes first each round
-                order = [(app.url, True), (bare_url, False)]
-                for url, studio in (order if i % 2 == 0 else order[::-1]):
-                    (studio_runs if studio else bare_runs).append(one_view(browser, url, studio))
-            report(app.url, bare_url, studio_runs, bare_runs, args.jobs)
-            print(f"load average at end: {load_average()}", flush=True)
-        finally:
-            browser.close()
-            stop_app(app)
-            bare.terminate()
-            bare.wait(20)
+        stop.callback(browser.close)
+        print(f"load average at start: {load_average()}", flush=True)
+        one_view(browser, app.url, True)  # warm both servers (imports, first posters), not measured
+        one_view(browser, bare_url, False)
+        studio_runs, bare_runs = [], []
+        for i in range(args.runs):  # alternate, and swap who goes first each round
+            order = [(app.url, True), (bare_url, False)]
+            for url, studio in (order if i % 2 == 0 else order[::-1]):
+                (studio_runs if studio else bare_runs).append(one_view(browser, url, studio))
+        report(app.url, bare_url, studio_runs, bare_runs, args.jobs)
+        print(f"load average at end: {load_average()}", flush=True)
 
 
 def report(studio_url: str, bare_url: str, studio_runs: list[dict], bare_runs: list[dict], jobs: int) -> None:
