@@ -119,12 +119,17 @@ def start_bare(folder: Path) -> tuple[str, subprocess.Popen]:
     raise RuntimeError("the bare app did not start in 90 s")
 
 
-def one_view(browser, url: str, studio: bool) -> dict:
-    """One cold visit in a fresh context: its milestones (s) and the bytes it received on the wire."""
+def one_view(browser, url: str, studio: bool, profile: bool = False) -> dict:
+    """One cold visit in a fresh context: its milestones (s) and the bytes it received on the wire; with
+    profile, also the page's main-thread time up to ready by script (ms; sampled, which slows the visit)."""
     context = browser.new_context(viewport={"width": 1440, "height": 900})
     page = context.new_page()
     cdp = context.new_cdp_session(page)
     cdp.send("Network.enable")
+    if profile:
+        cdp.send("Profiler.enable")
+        cdp.send("Profiler.setSamplingInterval", {"interval": 200})  # µs
+        cdp.send("Profiler.start")
     sizes = {}
     cdp.on("Network.loadingFinished", lambda e: sizes.__setitem__(e["requestId"], e["encodedDataLength"]))
     page.add_init_script(("window.hhStudioPage = true;" if studio else "") + WATCH)
@@ -132,11 +137,26 @@ def one_view(browser, url: str, studio: bool) -> dict:
     wanted = "hhMarks.prompt != null && hhMarks.gallery != null" if studio else "hhMarks.prompt != null"
     page.wait_for_function(f"() => window.hhMarks && {wanted}", timeout=90000, polling=50)
     marks = page.evaluate("window.hhMarks")
+    cpu = by_script(cdp.send("Profiler.stop")["profile"]) if profile else None
     page.wait_for_timeout(200)
     context.close()
     ready = max(marks["prompt"], marks.get("gallery") or 0) if studio else marks["prompt"]
     return {"ready": ready / 1000, "marks": {k: v / 1000 for k, v in marks.items() if v is not None},
-            "bytes": sum(sizes.values()), "requests": len(sizes)}
+            "bytes": sum(sizes.values()), "requests": len(sizes), "cpu": cpu}
+
+
+def by_script(profile: dict) -> collections.Counter:
+    """A CPU profile's samples as ms by script file; the browser's own work as (program), (garbage
+    collector) or the native call's name. Idle time is left out."""
+    nodes = {n["id"]: n["callFrame"] for n in profile["nodes"]}
+    ms: collections.Counter = collections.Counter()
+    for node, delta in zip(profile["samples"], profile["timeDeltas"]):
+        frame = nodes[node]
+        native = frame["functionName"] or "anonymous"
+        name = frame["url"].rsplit("/", 1)[-1] or (native if native.startswith("(") else f"({native})")
+        if name != "(idle)":
+            ms[name] += delta / 1000
+    return ms
 
 
 def wire_bytes(url: str) -> int:
@@ -167,6 +187,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--jobs", type=int, default=5000)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--profile", type=int, default=0, metavar="N",
+                        help="then N more visits to each app under the CPU profiler: where the main thread's time goes")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -188,6 +210,9 @@ def main() -> None:
             for url, studio in (order if i % 2 == 0 else order[::-1]):
                 (studio_runs if studio else bare_runs).append(one_view(browser, url, studio))
         report(app.url, bare_url, studio_runs, bare_runs, args.jobs)
+        if args.profile:
+            report_cpu([one_view(browser, app.url, True, profile=True) for _ in range(args.profile)],
+                       [one_view(browser, bare_url, False, profile=True) for _ in range(args.profile)])
         print(f"load average at end: {load_average()}", flush=True)
 
 
@@ -216,6 +241,22 @@ def report(studio_url: str, bare_url: str, studio_runs: list[dict], bare_runs: l
         if name == "studio":
             print(f"  on load: {', '.join(loads)}")
             print(f"  components: {', '.join(f'{k} {n}' for k, n in kinds.most_common())}")
+
+
+
+def report_cpu(studio_runs: list[dict], bare_runs: list[dict], top: int = 12) -> None:
+    """Main-thread time to ready per visit (mean over the profiled visits), by script, both apps side by side."""
+    def mean(runs: list[dict]) -> collections.Counter:
+        total: collections.Counter = collections.Counter()
+        for r in runs:
+            total.update(r["cpu"])
+        return collections.Counter({k: v / len(runs) for k, v in total.items()})
+
+    studio, bare = mean(studio_runs), mean(bare_runs)
+    print(f"main thread to ready, per visit (profiled, {len(studio_runs)} visits each): studio "
+          f"{sum(studio.values()):.0f} ms, bare {sum(bare.values()):.0f} ms")
+    for name, ms in studio.most_common(top):
+        print(f"  {name:<36} studio {ms:6.0f} ms   bare {bare.get(name, 0):6.0f} ms")
 
 
 if __name__ == "__main__":
