@@ -67,6 +67,14 @@ def fits(page) -> dict:
                 inside: tl.getBoundingClientRect().right <= board.right + 1}; }""")
 
 
+MORE_HINT = "() => Number(getComputedStyle(document.querySelector('#hh-board .hh-tl'), '::after').opacity)"
+
+
+def more_hint(page) -> float:
+    """The opacity of the fade at the timeline's right edge (1: more shots to scroll to)."""
+    return page.evaluate(f"({MORE_HINT})()")
+
+
 # How many join previews the page asked for since the `since`th event it sent (the board's "submit")
 PREVIEWS_SENT = """(since) => { const config = window.gradio_config;
     const board = config.components.find(c => c.props && c.props.elem_id === 'hh-board').id;
@@ -86,6 +94,12 @@ def test_the_timeline_fits_and_draws_every_shot_to_scale(browser, board_app, vie
         assert where["fits"], where  # three shots at 1440: no third shot cut off
     else:
         assert where["fits"] or where["scrolls"], where
+    # the right edge fades while there is more to scroll to, and only then
+    assert more_hint(page) == (0 if where["fits"] else 1), where
+    if not where["fits"]:
+        page.eval_on_selector("#hh-board .hh-tl", "tl => { tl.scrollLeft = tl.scrollWidth; }")
+        page.wait_for_function(f"() => ({MORE_HINT})() === 0", timeout=5000)
+        page.eval_on_selector("#hh-board .hh-tl", "tl => { tl.scrollLeft = 0; }")
     a, b, c = widths(page)
     assert abs(a - b) < 1 and abs(b - c) < 1
     page.locator("#hh-board .hh-tl-film i").first.wait_for(timeout=10000)  # frames drawn from the filmstrip
