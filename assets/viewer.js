@@ -19,8 +19,36 @@ const focusTitle = () => {
   const h = document.getElementById('hh-detail-h');
   if (h && d && !d.contains(document.activeElement)) h.focus({preventScroll: true});
 };
+// Toasts come at the page's top right, over the viewer's ‹ › and Close: while a clip is shown they sit beside
+// the viewer where there is room (a wide screen's third column), else under its buttons (studio.css).
+const placeToasts = () => {
+  const d = dialogOf();
+  const root = document.documentElement;
+  const box = d && shownId() && d.getClientRects().length ? d.getBoundingClientRect() : null;  // shown (it may be fixed)
+  const nav = box && d.querySelector('.hh-dnav')?.getBoundingClientRect();
+  if (box && box.left >= 320) {
+    root.dataset.hhToasts = 'beside';
+    root.style.setProperty('--hh-toast-right', `${Math.round(window.innerWidth - box.left + 12)}px`);
+  } else if (nav && nav.bottom > 0) {  // the viewer covers the page and its buttons are in view
+    root.dataset.hhToasts = 'below';
+    root.style.setProperty('--hh-toast-top', `${Math.round(nav.bottom + 4)}px`);
+  } else {
+    delete root.dataset.hhToasts;
+  }
+};
+viewer.placeToasts = placeToasts;
 if (!viewer.listening) {
   viewer.listening = true;
+  // placed again as each toast comes (the viewer may have closed or the window changed since)
+  const toasts = document.querySelector('.toast-wrap');
+  if (toasts) new MutationObserver(() => window.hhViewer.placeToasts()).observe(toasts, {childList: true});
+  window.addEventListener('resize', () => window.hhViewer.placeToasts());
+  let placing = false;  // and as the viewer scrolls its buttons into or out of view, once a frame
+  document.addEventListener('scroll', (e) => {
+    if (placing || !(e.target instanceof Element) || e.target.id !== 'hh-detail') return;
+    placing = true;
+    requestAnimationFrame(() => { placing = false; window.hhViewer.placeToasts(); });
+  }, {capture: true, passive: true});
   viewer.from = null;  // the tile the viewer was opened from: focus goes back there on close
   const note = (e) => {
     const tile = e.target.closest && e.target.closest('#hh-gallery .hh-tile[data-id]');
@@ -45,6 +73,7 @@ if (!viewer.listening) {
     window.hhOpenWant = null;
     const tile = tileFor(viewer.from) || tileFor(shownId());
     viewer.trigger('click', {act: 'close'});
+    delete document.documentElement.dataset.hhToasts;
     if (tile) tile.focus();
   };
   document.addEventListener('keydown', (e) => {
@@ -78,6 +107,7 @@ const opened = () => {
     focusTitle();
   }
   last = id;
+  placeToasts();
   healLater();
 };
 // Gradio applies answers as they finish drawing, not always in the order they were sent: the page's first

@@ -92,6 +92,25 @@ def toast_said(page, words: str, timeout: float = 30000) -> None:
     drawn(page, words, timeout=timeout)
 
 
+def toasts_clear_of_viewer_buttons(page) -> None:
+    """No toast on screen covers the viewer's head (‹ › Favourite Close): on a wide screen none covers the
+    viewer at all (they sit beside it); where the viewer covers the page, they sit under its buttons."""
+    where = page.evaluate("""() => { const box = (e) => { const r = e.getBoundingClientRect();
+            return {left: r.left, top: r.top, right: r.right, bottom: r.bottom}; };
+        return {toasts: [...document.querySelectorAll('.toast-wrap .toast-body')].map(box),
+                viewer: box(document.getElementById('hh-detail')), nav: box(document.querySelector('#hh-detail .hh-dnav')),
+                width: innerWidth}; }""")
+    assert where["toasts"], "no toast on screen to check"
+
+    def meets(a, b) -> bool:
+        return a["left"] < b["right"] and b["left"] < a["right"] and a["top"] < b["bottom"] and b["top"] < a["bottom"]
+
+    for toast in where["toasts"]:
+        assert not meets(toast, where["nav"]), where
+        if where["viewer"]["left"] >= 320:
+            assert not meets(toast, where["viewer"]), where
+
+
 def draft_saved(app, *words: str, timeout: float = 30.0) -> None:
     """Wait until the studio has kept a draft holding all these words (it saves as the form changes)."""
     def kept() -> bool:

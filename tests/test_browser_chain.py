@@ -9,7 +9,7 @@ from harness.gallery import seed_jobs
 from studio import config
 from studio.chain import StoryShot
 from studio.service import LOCAL, Studio
-from tests.browser_fixture import DESKTOP, draft_restored, open_page, PHONE, shot, toast_said
+from tests.browser_fixture import DESKTOP, draft_restored, open_page, PHONE, shot, toast_said, toasts_clear_of_viewer_buttons
 
 
 @pytest.fixture(scope="module")
@@ -140,6 +140,7 @@ def test_final_variations_and_storyboard_with_lineage_both_ways(browser, chain_a
     picked.click()  # the third take: starred and opened, its takes still beside it
     panel.get_by_text("This is the variation of").wait_for(timeout=15000)
     toast_said(page, "Variation 2 is your pick")
+    toasts_clear_of_viewer_buttons(page)  # beside the viewer, not over its ‹ › and Close
     # the picked take plays in the main player, scrolled back into sight (it looked blank below the fold)
     page.wait_for_function("(id) => document.querySelector('#hh-detail-head .hh-dhead').dataset.id === id",
                            arg=picked_id, timeout=15000)
@@ -254,4 +255,17 @@ def test_a_shot_deleted_from_the_gallery_leaves_the_storyboard_at_once(browser, 
     summary.get_by_text("Storyboard · 1 shot ").wait_for(timeout=20000)  # without another click
     toast_said(page, "1 shot left the storyboard")
     assert page.locator(f"#hh-board .hh-tl-shot[data-id='{gone}']").count() == 0
+    page.close()
+
+
+# last: the variations it makes come first in the gallery, where the tests above pick clips by place
+def test_toasts_keep_off_the_viewers_buttons_on_a_phone(browser, chain_app):
+    page = open_page(browser, chain_app.url, PHONE)
+    open_clip(page)
+    page.locator("#hh-variations").click()  # scrolls the viewer down to the button
+    toast_said(page, "Making 2 variations")
+    page.eval_on_selector("#hh-detail", "d => { d.scrollTop = 0; }")  # back up to its ‹ › and Close
+    page.wait_for_function("document.documentElement.dataset.hhToasts === 'below'", timeout=5000)
+    toasts_clear_of_viewer_buttons(page)
+    shot(page, "viewer-toast")
     page.close()
