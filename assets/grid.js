@@ -140,6 +140,7 @@
     }
     element.querySelectorAll('.hh-tile.hh-open').forEach((t) => t.classList.remove('hh-open'));
     tile.classList.add('hh-open');
+    keepInPlace(tile);
     trigger('click', {act: 'open', id: tile.dataset.id, seq: nextOpen(tile.dataset.id)});
   });
   element.addEventListener('keydown', (e) => {
@@ -147,10 +148,32 @@
     if (tile && (e.key === 'Enter' || e.key === ' ') && e.target === tile) {
       e.preventDefault();
       if (selecting) pick(tile, !picked.has(tile.dataset.id), e.shiftKey);
-      else trigger('click', {act: 'open', id: tile.dataset.id, seq: nextOpen(tile.dataset.id)});
+      else { keepInPlace(tile); trigger('click', {act: 'open', id: tile.dataset.id, seq: nextOpen(tile.dataset.id)}); }
     }
     if (e.key === 'Escape' && selecting && element.contains(e.target)) bulk('done');
   });
+
+  // On a wide screen the viewer opens beside the gallery, which narrows, and its tiles flow anew: the tile
+  // opened keeps its place on screen (and the one shown keeps it as the viewer closes, assets/viewer.js),
+  // instead of landing a screen or more below. For a few seconds, or until the person scrolls.
+  const keepInPlace = window.hhKeepInPlace = (tile) => {
+    window.hhAnchor = {id: tile.dataset.id, top: tile.getBoundingClientRect().top, at: performance.now()};
+  };
+  ['wheel', 'touchmove', 'keydown'].forEach((type) => window.addEventListener(type, (e) => {
+    if (type !== 'keydown' || ['PageDown', 'PageUp', 'Home', 'End', 'ArrowDown', 'ArrowUp'].includes(e.key)) window.hhAnchor = null;
+  }, {passive: true}));
+  let width = element.getBoundingClientRect().width;
+  new ResizeObserver(() => {
+    const now = element.getBoundingClientRect().width;
+    if (Math.abs(now - width) < 1) return;
+    width = now;
+    const a = window.hhAnchor;
+    if (!a || performance.now() - a.at > 4000) return;
+    const tile = element.querySelector(`.hh-tile[data-id="${CSS.escape(a.id)}"]`);
+    if (!tile) return;
+    const fits = Math.max(8, window.innerHeight - tile.getBoundingClientRect().height - 8);  // all of it in view
+    window.scrollBy(0, tile.getBoundingClientRect().top - Math.min(Math.max(a.top, 8), fits));
+  }).observe(element);
 
   // Hover plays the clip muted, from its own address (asked for once per tile).
   const addresses = new Map();

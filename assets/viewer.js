@@ -72,6 +72,7 @@ if (!viewer.listening) {
   viewer.close = () => {
     window.hhOpenWant = null;
     const tile = tileFor(viewer.from) || tileFor(shownId());
+    if (tile && window.hhKeepInPlace) window.hhKeepInPlace(tile);  // the gallery widens again (assets/grid.js)
     viewer.trigger('click', {act: 'close'});
     delete document.documentElement.dataset.hhToasts;
     if (tile) tile.focus();

@@ -142,6 +142,29 @@ def test_states_open_with_the_actions_that_fit_them(browser, library_app, view):
     page.close()
 
 
+def test_the_tile_opened_keeps_its_place_as_the_viewer_opens_and_closes_beside_the_gallery(browser, library_app):
+    page = open_page(browser, library_app.url, DESKTOP)
+    tiles(page).nth(12).wait_for(timeout=30000)
+    page.evaluate("window.scrollTo(0, 1200)")
+    tile = page.locator("#hh-gallery .hh-s-done[data-id]").nth(6)
+    tile.scroll_into_view_if_needed()
+    job_id = tile.get_attribute("data-id")
+    same = page.locator(f"#hh-gallery .hh-tile[data-id='{job_id}']")
+    before = same.bounding_box()["y"]
+    tile.click(position={"x": 20, "y": 20})
+    page.wait_for_function("(id) => document.querySelector('#hh-detail-head .hh-dhead')?.dataset.id === id",
+                           arg=job_id, timeout=15000)
+    page.wait_for_function("document.querySelector('#hh-gallery').getBoundingClientRect().width < 500", timeout=10000)
+    page.wait_for_timeout(300)  # the gallery has narrowed and flowed anew
+    opened = same.bounding_box()
+    assert in_view(page, same) and abs(opened["y"] - before) < 120, (before, opened)
+    page.locator("#hh-detail-close").click()
+    page.wait_for_function("document.querySelector('#hh-gallery').getBoundingClientRect().width > 600", timeout=10000)
+    page.wait_for_timeout(300)
+    assert in_view(page, same) and abs(same.bounding_box()["y"] - before) < 120, (before, same.bounding_box())
+    page.close()
+
+
 def test_quick_clicks_on_tiles_and_stars_all_count(browser, library_app):
     """Clicks sent while the one before is still on its way are taken in order, not dropped."""
     page = open_page(browser, library_app.url)
