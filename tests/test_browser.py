@@ -78,7 +78,7 @@ def test_a_running_job_shows_words_elapsed_time_and_a_moving_bar_never_a_frozen_
         " return t && [t.textContent, !!t.querySelector('.hh-bar')]; }", timeout=20000).json_value()
     assert not re.search(r"(?<![0-9])0%", tile), tile  # a frozen zero; 40% is progress
     assert bar, tile
-    _, words = drawn(page, "no history yet", "hh-runlist")
+    _, words = drawn(page, "no estimate yet", "hh-runlist")
     assert ":" in words, words  # elapsed m:ss, and honest about the estimate
     shot(page, "running")
     toast_said(page, "It is first in the gallery", 120000)

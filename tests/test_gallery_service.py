@@ -136,7 +136,7 @@ def test_a_running_job_without_progress_shows_elapsed_and_says_there_is_no_histo
     job = Job(id="p" * 16, owner=LOCAL_OWNER, request=build("t2v", prompt="surf"), backend="dashscope",
               state=JobState.RUNNING, progress=0.0, created_at=now - 75)
     words = tiles.running_words(job, None, now)
-    assert "1:15" in words and "no history yet" in words and "0%" not in words
+    assert "1:15" in words and "no estimate yet" in words and "0%" not in words
     assert "hh-bar-unknown" in tiles.running_bar(job, None, now)  # a moving bar, not a frozen one
     assert "about 0:45 left" in tiles.running_words(job, 120.0, now)
     assert "almost done" in tiles.running_words(job, 75.5, now)  # never "about 0:00 left"

@@ -8,8 +8,9 @@ import pytest
 from studio.errors import InputError
 from studio.jobs import ledger as ledger_mod
 from studio.jobs.ledger import Ledger
-from studio.jobs.library import SORTS, Cursor, Filter
+from studio.jobs.library import SORTS, Cursor, Filter, Page
 from studio.jobs.model import JobState
+from studio.ui.tiles import summary
 from tests.test_gallery_index import make_job
 
 
@@ -128,3 +129,11 @@ def test_postgresql_reads_each_order_from_an_index(pg_url):
             assert all(n < 300 for n in sorted_rows) and "Index" in plan, (sort, plan)
             if sort in ("cost", "length"):
                 assert f"jobs_gallery_{sort}" in plan, (sort, plan)
+
+
+def test_the_count_line_says_how_many_match_in_words():
+    assert summary(Page([], 61), 24).startswith("Your clips: 61")
+    searched = Filter(search="horse")
+    assert summary(Page([], 0, filter=searched), 0).startswith("No clips match")
+    assert summary(Page([], 1, filter=searched), 1).startswith("1 clip matches")
+    assert summary(Page([], 12, filter=Filter(favourites=True)), 12).startswith("12 clips match")

@@ -15,6 +15,8 @@ from studio.media.inspect import probe_video
 from studio.service import LOCAL, LOCAL_OWNER
 from studio.ui import filters, tiles
 from studio.ui.context import UiContext
+from studio.ui.controls import quote_text
+from studio.variants import Variant
 from tests.conftest import finish, submit
 
 PLAN_KEY = "sk-sp-test-plan-0003"
@@ -95,3 +97,17 @@ def test_old_ledger_rows_read_as_happyhorse_1_0(tmp_path):
     assert old.model == "happyhorse-1.0" and old.record()["model_label"] == "HappyHorse 1.0"
     assert [j.id for j in ledger.library.page("local", Filter(model="happyhorse-1.0"), None, 10).jobs] == ["old"]
     assert ledger.run_times("dashscope/t2v/1080P/5s/happyhorse-1.0", 5) == [200]
+
+
+@pytest.mark.parametrize("backend", ["preview", "dashscope"])
+def test_the_quote_says_first_what_a_run_costs_here(make_studio, backend):
+    """A phone's Generate bar shows the quote's first lines: a free preview says free before any price."""
+    text = quote_text(UiContext(make_studio(backend)), Variant.T2V, prompt="a horse", duration=5, ratio="16:9",
+                      resolution="720P")
+    first, second = text.split("  \n")[:2]
+    if backend == "preview":
+        assert first.startswith("**Free here** · ≈ $0.70 on HappyHorse 1.1"), text
+        assert second == "Preview: rendered offline, not HappyHorse output.", text
+    else:
+        assert first.startswith("**$0.70 on HappyHorse 1.1") and "Free" not in text, text
+        assert second.startswith("Backend: DashScope"), text

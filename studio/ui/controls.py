@@ -241,12 +241,11 @@ def quote_text(ctx: UiContext, variant: Variant, **fields) -> str:
     except StudioError as e:
         noted = noted_input(str(e))  # said in full under that input: point there instead of saying it again
         return f"{CANT} {noted} can't be used: the note under it says why." if noted else f"{CANT} {e}"
-    lines = [f"**{prepared.quote.describe()}**"]
-    backend = ctx.studio.settings.backend
-    if backend == "preview":
-        lines.append("Backend: *preview* — rendered offline for free, not HappyHorse output.")
+    if ctx.studio.settings.backend == "preview":  # what it costs here first: a phone's bar shows two lines
+        lines = [f"**Free here** · ≈ {prepared.quote.describe()}",
+                 "Preview: rendered offline, not HappyHorse output."]
     else:
-        lines.append(f"Backend: {ctx.studio.backend_label()}")
+        lines = [f"**{prepared.quote.describe()}**", f"Backend: {ctx.studio.backend_label()}"]
     lines += [f"Note: {n}" for n in prepared.checked.notes]
     return "  \n".join(lines)
 

@@ -239,7 +239,7 @@ def info_html(ctx: UiContext, caller: Caller, job: Job) -> str:
                                                                           if job.region else "")))
     ids = [f"job {job.id}"] + ([f"task {job.task_id}"] if job.task_id else []) + \
           ([f"request {job.request_id}"] if job.request_id else [])
-    rows.append(("Ids", esc(" · ".join(ids))))
+    rows.append(("For support", esc(" · ".join(ids))))  # what the provider and the ledger know it by
     rows.append(("Lineage", facts.lineage_html(ctx, caller, job)))
     rows.append(("History", facts.history_html(ctx, caller, job)))
     return '<dl class="hh-facts">' + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows) + "</dl>"

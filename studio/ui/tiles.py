@@ -162,7 +162,7 @@ def time_left(seconds: float) -> str:
 
 
 def running_words(job: Job, expected: float | None, now: float) -> str:
-    """State in words, elapsed, and the time left from earlier jobs (or that there is no history yet)."""
+    """State in words, elapsed, and the time left from earlier jobs like it (or that this is the first)."""
     pct = f" {job.progress * 100:.0f}%" if job.progress else ""
     elapsed = f'<span class="hh-elapsed" data-since="{job.created_at:.3f}" data-now="{now:.3f}">' \
               f'{clock(now - job.created_at)}</span>'
@@ -170,7 +170,7 @@ def running_words(job: Job, expected: float | None, now: float) -> str:
         left = f'<span class="hh-left" data-since="{job.created_at:.3f}" data-now="{now:.3f}" ' \
                f'data-expect="{expected:.1f}">{time_left(expected - (now - job.created_at))}</span>'
     else:
-        left = '<span class="hh-left">no history yet</span>'
+        left = '<span class="hh-left">the first of its kind: no estimate yet</span>'
     return f"{esc(job.state.words)}{pct} · {elapsed} · {left}"
 
 
@@ -216,7 +216,11 @@ SORT_WORDS = {"newest": "Newest first", "oldest": "Oldest first", "cost": "Cost,
 def summary(page: Page, shown: int, newest: bool = True) -> str:
     f = page.filter
     filtered = any((f.variant, f.state, f.backend, f.search.strip(), f.favourites))
-    text = f"Your clips: {page.total}" + (" match" if filtered else "")
+    if not filtered:
+        text = f"Your clips: {page.total}"
+    else:
+        text = ("No clips match" if not page.total else
+                "1 clip matches" if page.total == 1 else f"{page.total} clips match")
     if page.running:
         text += f" · {page.running} running"
     first = "newest" if f.sort == "newest" else "oldest" if f.sort == "oldest" else "first"
