@@ -91,7 +91,7 @@ from fastapi import FastAPI
 
 with gr.Blocks(title="bare") as demo:
     gr.Textbox(label="Prompt", lines=4)
-theme = gr.themes.Soft(primary_hue="orange", neutral_hue="slate")  # the studio's (studio.ui.app.launch_options)
+theme = gr.themes.Soft(primary_hue="orange", neutral_hue="slate")  # the studio's (studio.ui.app.theme), as Gradio ships it
 app = gr.mount_gradio_app(FastAPI(), demo.queue(), path="/", theme=theme, ssr_mode=False)
 uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")).run()
 """

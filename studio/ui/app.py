@@ -112,6 +112,13 @@ def _wire_api(tab: TabUi, outputs: list, returns: dict) -> None:
           preprocess=False)
 
 
+def theme() -> gr.themes.Base:
+    """Soft, in the studio's orange; an unticked box or radio drawn with a border that shows (Soft's is
+    slate-100 on white, and barely off the panel in dark)."""
+    return gr.themes.Soft(primary_hue="orange", neutral_hue="slate").set(
+        checkbox_border_color="*neutral_400", checkbox_border_color_dark="*neutral_500")
+
+
 def launch_options(studio: Studio) -> dict:
     """Serving settings: no run history (it would keep inputs), css from assets, no data dir exposed,
     uploads capped by the server, no internal error text sent to browsers."""
@@ -122,7 +129,7 @@ def launch_options(studio: Studio) -> dict:
         ssr_mode=False,
         css_paths=[ASSETS / "studio.css"],
         js=(ASSETS / "studio.js").read_text(),
-        theme=gr.themes.Soft(primary_hue="orange", neutral_hue="slate"),
+        theme=theme(),
         allowed_paths=[str(ASSETS)],
         footer_links=["api", "gradio"],
         max_file_size=MAX_UPLOAD_BYTES,  # enforced by the server; a refused upload leaves no file
