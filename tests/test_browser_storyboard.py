@@ -7,6 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from harness.app import start_app, stop_app
 from harness.gallery import seed_jobs
@@ -199,5 +200,29 @@ def test_mixed_sizes_are_named_with_a_choice_kept_for_the_export(browser, board_
     with sqlite3.connect(board_app.data / "ledger.sqlite3") as db:
         size = db.execute("SELECT width, height FROM jobs WHERE backend = 'studio' ORDER BY created_at DESC").fetchone()
     assert size == (320, 180)
+    assert not page.errors, page.errors
+    page.close()
+
+
+def test_hide_folds_the_board_to_its_title_until_a_shot_is_added(browser, board_app):
+    put_board(board_app, board_app.wide)
+    page = open_page(browser, board_app.url, DESKTOP)
+    page.locator("#hh-board .hh-tl-shot").nth(2).wait_for(timeout=30000)
+    gallery_at = page.locator("#hh-gallery").bounding_box()["y"]
+    fold = page.locator("#hh-story-summary .hh-story-fold")
+    assert fold.get_attribute("aria-expanded") == "true"
+    fold.click()
+    expect(page.locator("#hh-board")).to_be_hidden()
+    assert fold.get_attribute("aria-expanded") == "false" and fold.inner_text() == "Show"
+    assert page.locator("#hh-gallery").bounding_box()["y"] < gallery_at - 200  # the gallery comes up
+    expect(page.locator("#hh-story-summary")).to_contain_text("Storyboard · 3 shots")
+    page.reload()  # kept in this browser
+    page.locator("#hh-story-summary .hh-story-fold").wait_for(timeout=30000)
+    expect(page.locator("#hh-story-summary .hh-story-fold")).to_have_text("Show")
+    expect(page.locator("#hh-board")).to_be_hidden()
+    page.locator("#hh-gallery .hh-s-done[data-id]").filter(has_not_text="STORY").nth(5).click()
+    page.locator("#hh-detail #hh-add-story").click()  # a shot added: the board opens to show it
+    expect(page.locator("#hh-board .hh-tl-shot")).to_have_count(4, timeout=20000)
+    expect(page.locator("#hh-story-summary .hh-story-fold")).to_have_text("Hide")
     assert not page.errors, page.errors
     page.close()

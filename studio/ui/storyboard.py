@@ -65,6 +65,36 @@ element.addEventListener('change', (e) => {
 """
 
 
+# Hide folds the storyboard to its title line, so the gallery comes up under it; the choice is kept in this
+# browser, and a shot added unfolds it (the summary's redraw carries the count).
+SUMMARY_JS = """
+const KEY = 'hh-story-folded';
+const kept = () => { try { return localStorage.getItem(KEY) === '1'; } catch (e) { return false; } };
+const keep = (on) => { try { on ? localStorage.setItem(KEY, '1') : localStorage.removeItem(KEY); } catch (e) {} };
+let shots = 0;
+const sync = () => {
+  const head = element.querySelector('.hh-story-head');
+  const n = head ? Number(head.dataset.shots) : 0;
+  if (n > shots && shots > 0) keep(false);  // a shot added: show it
+  shots = n;
+  const folded = !!head && kept();
+  document.documentElement.toggleAttribute('data-hh-story-folded', folded);
+  const b = head && head.querySelector('.hh-story-fold');
+  if (!b) return;
+  b.setAttribute('aria-expanded', String(!folded));
+  b.setAttribute('aria-label', folded ? 'Show the storyboard' : 'Hide the storyboard');
+  if (b.textContent !== (folded ? 'Show' : 'Hide')) b.textContent = folded ? 'Show' : 'Hide';
+};
+element.addEventListener('click', (e) => {
+  if (!e.target.closest('.hh-story-fold')) return;
+  keep(!kept());
+  sync();
+});
+new MutationObserver(sync).observe(element, {childList: true, subtree: true});
+sync();
+"""
+
+
 @dataclass
 class StoryboardUi:
     box: gr.Column
@@ -83,7 +113,7 @@ class StoryboardUi:
 
 def render() -> StoryboardUi:
     with gr.Column(visible=False, elem_id="hh-storyboard") as box:
-        summary = gr.HTML("", elem_id="hh-story-summary")
+        summary = gr.HTML("", js_on_load=SUMMARY_JS, elem_id="hh-story-summary")
         board = gr.HTML("", js_on_load=BOARD_JS, elem_id="hh-board")
         frames = gr.HTML("", elem_id="hh-story-frames")
         acts = gr.HTML("", js_on_load=ACTS_JS, elem_id="hh-story-acts")

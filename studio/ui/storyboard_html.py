@@ -95,8 +95,12 @@ def summary_html(board: Board) -> str:
     if not board.jobs:
         return ""
     n = len(board.jobs)
-    line = (f'<p class="hh-story-title">Storyboard · {n} shot{"s" * (n != 1)} · '
-            f'<span class="hh-story-len">{seconds_text(board.seconds)}</span> once joined</p>')
+    # Hide folds the board to this line (assets/studio.js keeps the choice in the browser)
+    line = (f'<div class="hh-story-head" data-shots="{n}"><p class="hh-story-title">Storyboard · {n} '
+            f'shot{"s" * (n != 1)} · <span class="hh-story-len">{seconds_text(board.seconds)}</span> once joined</p>'
+            '<button type="button" class="hh-story-fold" aria-expanded="true" aria-controls="hh-board" '
+            'aria-label="Hide the storyboard">Hide</button>'
+            '</div>')
     if board.problem:
         line += f'<p class="hh-story-problem" role="alert">Before exporting: {esc(board.problem)}</p>'
     elif n == 1:
