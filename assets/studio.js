@@ -36,8 +36,27 @@
   const draftBack = () => {
     if (!document.querySelector('[data-hh-draft-back]')) return false;
     // the same answer's Markdown (the count, the quote) is drawn a frame later: mark <html> after it
-    requestAnimationFrame(() => requestAnimationFrame(() => { document.documentElement.dataset.hhDraft = 'restored'; }));
+    requestAnimationFrame(() => requestAnimationFrame(() => { document.documentElement.dataset.hhDraft = 'restored'; offerFresh(); }));
     return true;
+  };
+  // A prompt put back from the last visit says so under it, with a way to start from empty: opening the studio
+  // in a new window, a creator typed on after the old prompt without noticing it (the draft is the account's).
+  // The line goes once the prompt is edited.
+  const offerFresh = () => {
+    document.querySelectorAll('.hh-promptbox textarea').forEach((box) => {
+      const block = box.closest('.hh-promptbox');
+      if (!box.value.trim() || block.querySelector('.hh-fresh')) return;
+      const line = document.createElement('div');
+      line.className = 'hh-fresh';
+      line.innerHTML = '<span>Your draft from last time is back.</span> <button type="button">Clear the prompt</button>';
+      block.appendChild(line);
+      box.addEventListener('input', () => line.remove(), {once: true});
+      line.querySelector('button').addEventListener('click', () => {
+        box.value = '';
+        box.dispatchEvent(new Event('input', {bubbles: true}));  // Gradio's own listener: the draft is kept empty
+        box.focus();
+      });
+    });
   };
   if (!draftBack()) {
     const watch = new MutationObserver(() => { if (draftBack()) watch.disconnect(); });

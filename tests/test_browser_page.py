@@ -218,13 +218,38 @@ def test_a_restored_draft_is_counted_checked_and_takes_a_click_the_moment_it_sho
     quote = page.locator(".hh-quote").filter(visible=True).first
     page.wait_for_timeout(1500)  # no later answer (the gallery's, a tab's) puts the empty form's check back
     expect(quote).not_to_contain_text("Can't generate")
+    fresh = page.locator("#hh-workbench .hh-fresh").filter(visible=True)  # it says where the prompt came from
+    expect(fresh).to_contain_text("Your draft from last time is back")
+    shot(page, "page-draft-back")
     prompt = page.get_by_label("Prompt", exact=True)
     prompt.click()
     page.keyboard.press("End")
     page.keyboard.type(" again")
     expect(prompt).to_have_value(PROMPT + " again")
-    shot(page, "page-draft-back")
+    expect(fresh).to_have_count(0)  # edited: the line has done its work
     assert not page.errors, page.errors
+    page.close()
+
+
+def test_a_restored_prompt_clears_in_one_click_and_stays_cleared(browser, page_app):
+    page = open_page(browser, page_app.url)
+    page.get_by_label("Prompt", exact=True).fill(PROMPT + " to clear")
+    draft_saved(page_app, PROMPT + " to clear")
+    page.close()
+    page = open_page(browser, page_app.url)
+    prompt = page.get_by_label("Prompt", exact=True)
+    expect(prompt).to_have_value(PROMPT + " to clear", timeout=30000)
+    page.locator("#hh-workbench .hh-fresh").filter(visible=True).get_by_role("button", name="Clear the prompt").click()
+    expect(prompt).to_have_value("")
+    expect(page.locator(".hh-quote").filter(visible=True).first).to_contain_text("needs a prompt", timeout=15000)
+    page.wait_for_function("document.querySelectorAll('#hh-workbench .hh-fresh').length === 0 || "
+                           "![...document.querySelectorAll('#hh-workbench .hh-fresh')].some(f => f.offsetParent)",
+                           timeout=5000)
+    page.close()
+    page = open_page(browser, page_app.url)  # the cleared prompt was kept: nothing comes back
+    page.locator("#hh-gallery .hh-count, #hh-gallery .hh-empty").first.wait_for(timeout=30000)
+    expect(page.get_by_label("Prompt", exact=True)).to_have_value("")
+    expect(page.locator("#hh-workbench .hh-fresh")).to_have_count(0)
     page.close()
 
 

@@ -94,7 +94,7 @@ def prompt_box(label: str, placeholder: str, lines: int = 4) -> tuple[gr.Textbox
     """The prompt and, under it, its notes: the length counter and the advice (kept current by studio.ui.form).
 
     One Markdown, not two: both always change together, from the same listener (#22)."""
-    box = gr.Textbox(label=label, placeholder=placeholder, lines=lines, max_lines=12)
+    box = gr.Textbox(label=label, placeholder=placeholder, lines=lines, max_lines=12, elem_classes=["hh-promptbox"])
     notes = gr.Markdown(notes_text(""), elem_classes=["hh-counter", "hh-advice"])
     return box, notes
 
