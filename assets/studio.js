@@ -2,6 +2,8 @@
   // Page-wide behaviour of HappyHorse Studio (passed to launch(js=...)).
   if (window.hhStudio) return;
   window.hhStudio = true;
+  // A storyboard folded on the last visit is drawn folded, not open then folded (studio.ui.storyboard's SUMMARY_JS)
+  try { if (localStorage.getItem('hh-story-folded') === '1') document.documentElement.setAttribute('data-hh-story-folded', ''); } catch (e) {}
 
   const clock = (s) => { s = Math.max(0, Math.floor(s)); return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`; };
   const serverNow = (el) => {  // the server's clock, from the time it drew this element

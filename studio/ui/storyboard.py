@@ -71,15 +71,16 @@ SUMMARY_JS = """
 const KEY = 'hh-story-folded';
 const kept = () => { try { return localStorage.getItem(KEY) === '1'; } catch (e) { return false; } };
 const keep = (on) => { try { on ? localStorage.setItem(KEY, '1') : localStorage.removeItem(KEY); } catch (e) {} };
-let shots = 0;
+let shots = null;  // unknown until the first board is drawn (a reload's: it keeps the fold, set by assets/studio.js)
 const sync = () => {
   const head = element.querySelector('.hh-story-head');
-  const n = head ? Number(head.dataset.shots) : 0;
-  if (n > shots && shots > 0) keep(false);  // a shot added: show it
+  if (!head) { if (shots !== null) shots = 0; return; }  // no board (cleared): the next shot added opens it
+  const n = Number(head.dataset.shots);
+  if (shots !== null && n > shots) keep(false);  // a shot added: show it
   shots = n;
-  const folded = !!head && kept();
+  const folded = kept();
   document.documentElement.toggleAttribute('data-hh-story-folded', folded);
-  const b = head && head.querySelector('.hh-story-fold');
+  const b = head.querySelector('.hh-story-fold');
   if (!b) return;
   b.setAttribute('aria-expanded', String(!folded));
   b.setAttribute('aria-label', folded ? 'Show the storyboard' : 'Hide the storyboard');
