@@ -102,10 +102,22 @@
       if (!bar.querySelector(':scope > .hh-skip')) bar.appendChild(skipLink());
     });
   };
-  const fit = () => { keepRoom(); fitColumn(); addSkips(); };
+  // On a phone, down in the gallery, the fixed bar keeps only its buttons: the quote and the running list
+  // speak of the form, and stood over the gallery in up to a fifth of the screen.
+  const formAway = () => {
+    const bar = [...document.querySelectorAll('.hh-gobar')].find((b) => b.getClientRects().length);
+    const column = document.getElementById('hh-workbench');
+    const away = !!bar && !!column && getComputedStyle(bar).position === 'fixed'
+      && column.getBoundingClientRect().bottom < innerHeight * 0.35;
+    if (away !== document.documentElement.hasAttribute('data-hh-form-away')) {
+      document.documentElement.toggleAttribute('data-hh-form-away', away);
+      keepRoom();
+    }
+  };
+  const fit = () => { formAway(); keepRoom(); fitColumn(); addSkips(); };
   let fitting = false;
   addEventListener('scroll', () => {
-    if (!fitting) { fitting = true; requestAnimationFrame(() => { fitting = false; fitColumn(); }); }
+    if (!fitting) { fitting = true; requestAnimationFrame(() => { fitting = false; fitColumn(); formAway(); }); }
   }, {passive: true});
   setInterval(fit, 500);
   addEventListener('resize', fit);

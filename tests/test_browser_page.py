@@ -59,10 +59,21 @@ def test_generate_stays_in_view_and_takes_a_click_while_the_gallery_scrolls(brow
     page.wait_for_timeout(300)
     assert in_view(page, button), f"Generate scrolled away: {button.bounding_box()}"
     assert takes_a_click(page, button), "something covers Generate"
+    quote = page.locator(".hh-gobar > .hh-quote").filter(visible=True)
     if width > 720:  # two columns: the whole form column stays beside the gallery, its prompt in reach
         prompt = page.get_by_label("Prompt", exact=True)
         assert in_view(page, prompt) and takes_a_click(page, prompt), "the form column scrolled away"
+        assert quote.count() == 1  # the quote stays beside Generate
+    else:  # down in the gallery the phone's bar keeps only its buttons; the quote is back with the form
+        expect(quote).to_have_count(0)
+        assert page.locator(".hh-gobar").filter(visible=True).first.bounding_box()["height"] < 80
     shot(page, "page-scrolled")
+
+    if width <= 720:
+        page.evaluate("window.scrollTo(0, 0)")
+        expect(quote).to_have_count(1)
+        page.mouse.wheel(0, 2600)
+        page.wait_for_function("window.scrollY > 1500", timeout=10000)
 
     # to the very end of the gallery: nothing of it stays under the Generate bar
     end = page.locator("#hh-gallery .hh-end")
