@@ -119,6 +119,9 @@
     }
     if (act && act.dataset.act === 'sort') return;  // the select's own clicks: its change event sends the order
     if (act && ['more', 'older', 'newest'].includes(act.dataset.act)) {
+      const key = act.dataset.act === 'more' && act.dataset.key;
+      if (key && asked.has(key)) return;  // already asked for as it came into view: one page, not two
+      if (key) asked.add(key);
       trigger('click', {act: act.dataset.act});
       return;
     }
