@@ -148,6 +148,25 @@
   document.addEventListener('click', openRun);
   document.addEventListener('keydown', openRun);
 
+  // The prompt's length follows each keystroke here; the server's answer (studio.ui.form) writes the same words
+  // a moment later, with the advice. The rule is studio.prompts.PromptBudget.label's (the browser test of the
+  // counter compares the two on Latin, Chinese, mixed text and emoji).
+  const CJK = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef\u{20000}-\u{2ebef}]/gu;
+  const budget = window.hhPromptBudget = (text) => {
+    const cjk = (text.match(CJK) || []).length;
+    const other = [...text].length - cjk;
+    const units = cjk * 2 + other;
+    const words = cjk ? `${cjk} Chinese + ${other} other characters: ${units} / 5000 (Chinese counts double, 2500 max)`
+      : `${other} / 5000 characters`;
+    return words + (units > 5000 ? ' — too long' : '');
+  };
+  document.addEventListener('input', (e) => {
+    const box = e.target.closest && e.target.closest('.hh-promptbox textarea');
+    const counter = box && box.closest('[role=tabpanel]')?.querySelector('.hh-counter p');
+    const words = counter && budget(box.value);
+    if (counter && counter.textContent !== words) counter.textContent = words;
+  });
+
   // Ctrl+Enter (Cmd+Enter) in a prompt presses that tab's Generate, when it can be pressed.
   document.addEventListener('keydown', (e) => {
     if (e.key !== 'Enter' || !(e.ctrlKey || e.metaKey) || e.target.tagName !== 'TEXTAREA') return;

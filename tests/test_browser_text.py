@@ -6,6 +6,7 @@ said once."""
 import pytest
 
 from harness.media import make_image
+from studio.prompts import prompt_budget
 
 from tests.browser_fixture import DESKTOP, PHONE, drawn, generate_button, open_page, shot, write_prompt
 
@@ -140,4 +141,26 @@ def test_camera_chips_and_reference_chips_write_at_the_caret(browser, studio_app
                            timeout=10000)
     shot(page, "text-reference-chips")
     assert not page.errors, page.errors
+    page.close()
+
+
+COUNTED = ["a horse on a beach", "马在海边奔跑", "A 马 🐎 rides at dusk, 夕阳", "𠀀𠀁 ext-B", "x" * 5001, "马" * 2501, ""]
+
+
+def test_the_counter_follows_each_keystroke_in_the_servers_words(browser, studio_app):
+    """The count under the prompt is drawn in the page as the prompt changes, the words the server writes
+    (studio.prompts.PromptBudget.label), not one answer late."""
+    page = open_page(browser, studio_app.url, DESKTOP)
+    box = page.get_by_label("Prompt", exact=True)
+    box.wait_for(timeout=30000)
+    page.wait_for_function("document.documentElement.dataset.hhDraft", timeout=30000)
+    for text in COUNTED:
+        # set and read in one task: the page's own count, before any answer from the server could come
+        drawn_now = box.evaluate("""(t, text) => { t.value = text; t.dispatchEvent(new Event('input', {bubbles: true}));
+            return t.closest('[role=tabpanel]').querySelector('.hh-counter p').textContent; }""", text)
+        assert drawn_now == prompt_budget(text).label, (text[:20], drawn_now)
+    box.fill(COUNTED[2])
+    page.wait_for_timeout(1500)  # the server's answer has come: the same words
+    counter = page.locator(".hh-counter p").filter(visible=True).first
+    assert counter.inner_text() == prompt_budget(COUNTED[2]).label
     page.close()
