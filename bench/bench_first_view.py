@@ -99,16 +99,22 @@ uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=int(sys.argv[1]), log_
 
 def start_bare(folder: Path) -> tuple[str, subprocess.Popen]:
     """The anchor: one textbox in gr.Blocks, mounted on FastAPI under uvicorn, with the studio's theme."""
-    port = free_port()
-    log = (folder / "bare.log").open("w")
     env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"}
-    proc = subprocess.Popen([sys.executable, "-c", BARE_APP, str(port)], cwd=ROOT, env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
+    return start_script(BARE_APP, [], "the bare app", folder / "bare.log", env, limit=90)
+
+
+def start_script(code: str, args: list[str], name: str, log_path: Path, env: dict,
+                 limit: float) -> tuple[str, subprocess.Popen]:
+    """`python -c code *args PORT` serving an app on a free port; its address once it answers (or it is killed)."""
+    port = free_port()
+    with log_path.open("w") as log:
+        proc = subprocess.Popen([sys.executable, "-c", code, *args, str(port)], cwd=ROOT, env=env, stdout=log,
+                                stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"the bare app exited:\n{(folder / 'bare.log').read_text()}")
+            raise RuntimeError(f"{name} exited:\n{log_path.read_text()}")
         try:
             if httpx.get(url + "gradio_api/info", timeout=2).status_code == 200:
                 return url, proc
@@ -116,7 +122,7 @@ def start_bare(folder: Path) -> tuple[str, subprocess.Popen]:
             pass
         time.sleep(0.3)
     proc.kill()
-    raise RuntimeError("the bare app did not start in 90 s")
+    raise RuntimeError(f"{name} did not start in {limit:.0f} s")
 
 
 def one_view(browser, url: str, studio: bool, profile: bool = False) -> dict:

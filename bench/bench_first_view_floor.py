@@ -27,7 +27,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import httpx
@@ -36,8 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_first_view import load_average, one_view, spread, start_bare  # noqa: E402
-from harness.app import free_port  # noqa: E402
+from bench_first_view import load_average, one_view, spread, start_bare, start_script  # noqa: E402
 from harness.browser import ARGS, CHROMIUM  # noqa: E402
 from harness.gallery import seed_jobs  # noqa: E402
 
@@ -82,26 +80,9 @@ KINDS = {"unwired": "studio, unwired (whole first render, no events)",
 
 
 def start_page(kind: str, data: Path) -> tuple[str, subprocess.Popen]:
-    port = free_port()
-    log_path = data.parent / f"{kind}.log"
     env = {k: v for k, v in os.environ.items() if k not in ("DASHSCOPE_API_KEY", "INFERENCE_API_KEY", "STUDIO_BACKEND")}
     env.update({"STUDIO_DATA_DIR": str(data), "GRADIO_ANALYTICS_ENABLED": "False"})
-    with log_path.open("w") as log:
-        proc = subprocess.Popen([sys.executable, "-c", PAGE, kind, str(port)], cwd=ROOT, env=env, stdout=log,
-                                stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the {kind} page exited:\n{log_path.read_text()}")
-        try:
-            if httpx.get(url + "gradio_api/info", timeout=2).status_code == 200:
-                return url, proc
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    proc.kill()
-    raise RuntimeError(f"the {kind} page did not start in 120 s")
+    return start_script(PAGE, [kind], f"the {kind} page", data.parent / f"{kind}.log", env, limit=120)
 
 
 def components(url: str) -> int:
