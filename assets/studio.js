@@ -43,7 +43,8 @@
   };
   // A prompt put back from the last visit says so under it, with a way to start from empty: opening the studio
   // in a new window, a creator typed on after the old prompt without noticing it (the draft is the account's).
-  // The line goes once the prompt is edited.
+  // The line goes once the prompt changes, typed or filled by the page (Load settings, a frame's Continue).
+  let freshLines = [];
   const offerFresh = () => {
     document.querySelectorAll('.hh-promptbox textarea').forEach((box) => {
       const block = box.closest('.hh-promptbox');
@@ -52,6 +53,7 @@
       line.className = 'hh-fresh';
       line.innerHTML = '<span>Your draft from last time is back.</span> <button type="button">Clear the prompt</button>';
       block.appendChild(line);
+      freshLines.push({line, box, value: box.value});
       box.addEventListener('input', () => line.remove(), {once: true});
       line.querySelector('button').addEventListener('click', () => {
         box.value = '';
@@ -114,7 +116,14 @@
       keepRoom();
     }
   };
-  const fit = () => { formAway(); keepRoom(); fitColumn(); addSkips(); };
+  const staleFresh = () => {  // a restored prompt's line, once the page itself has changed the prompt
+    freshLines = freshLines.filter(({line, box, value}) => {
+      if (line.isConnected && box.value === value) return true;
+      line.remove();
+      return false;
+    });
+  };
+  const fit = () => { formAway(); keepRoom(); fitColumn(); addSkips(); staleFresh(); };
   let fitting = false;
   addEventListener('scroll', () => {
     if (!fitting) { fitting = true; requestAnimationFrame(() => { fitting = false; fitColumn(); formAway(); }); }

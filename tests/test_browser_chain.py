@@ -3,13 +3,15 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from harness.app import start_app, stop_app
 from harness.gallery import seed_jobs
 from studio import config
 from studio.chain import StoryShot
 from studio.service import LOCAL, Studio
-from tests.browser_fixture import DESKTOP, draft_restored, open_page, PHONE, shot, toast_said, toasts_clear_of_viewer_buttons
+from tests.browser_fixture import (DESKTOP, draft_restored, draft_saved, open_page, PHONE, shot, toast_said,
+                                   toasts_clear_of_viewer_buttons)
 
 
 @pytest.fixture(scope="module")
@@ -96,11 +98,17 @@ def test_continue_this_shot_is_one_click_from_the_last_frame(browser, chain_app,
 
 def test_load_settings_and_send_to_edit_fill_the_tabs(browser, chain_app):
     page = open_page(browser, chain_app.url)
+    page.get_by_label("Prompt", exact=True).fill("A draft the clip's settings will replace")
+    draft_saved(chain_app, "A draft the clip's settings will replace")
+    page.reload()
+    fresh = page.locator("#hh-workbench .hh-fresh").filter(visible=True)
+    expect(fresh).to_have_count(1, timeout=30000)  # "your draft from last time is back"
     open_clip(page, 2)
     prompt = page.locator("#hh-detail .hh-dt h2").inner_text().rstrip("…")
     page.locator("#hh-load").click()
     page.wait_for_function("(p) => [...document.querySelectorAll('#hh-workbench textarea')]"
                            ".some(t => t.value.startsWith(p))", arg=prompt[:30], timeout=20000)
+    expect(fresh).to_have_count(0)  # the page filled the prompt: that line no longer says what it holds
     assert "Text to video" in selected_tab(page)
     page.locator("#hh-to-edit").click()
     page.wait_for_function("document.querySelector('#hh-tabs [role=tab][aria-selected=true]').innerText"
