@@ -10,12 +10,13 @@
   });
   let last = JSON.stringify(values());
   let typing = null;
+  // the page's count of changes (on window: one count however often this mounts): the server draws only the latest
   const send = () => {
     clearTimeout(typing);
     const now = values();
     if (JSON.stringify(now) === last) return;  // Enter after the pause already sent it, or nothing changed
     last = JSON.stringify(now);
-    trigger('input', now);
+    trigger('input', {...now, seq: (window.hhFilterSeq = (window.hhFilterSeq || 0) + 1)});
   };
   element.addEventListener('input', (e) => {
     if (e.target !== field('search')) return;

@@ -6,6 +6,7 @@ bench/screenshots/.
 
 import re
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -164,6 +165,28 @@ def test_the_tile_opened_keeps_its_place_as_the_viewer_opens_and_closes_beside_t
     page.wait_for_function("document.querySelector('#hh-gallery').getBoundingClientRect().width > 600", timeout=10000)
     page.wait_for_timeout(300)
     assert in_view(page, same) and abs(same.bounding_box()["y"] - before) < 120, (before, same.bounding_box())
+    page.close()
+
+
+def test_quick_filter_changes_end_on_the_last_one(browser, library_app):
+    """Three changes in one moment: the grid ends on the last, not on the first (Gradio's "always_last" re-sent
+    a change that had waited with the first change's data; seen as Favourites ticked over an unfiltered grid)."""
+    page = open_page(browser, library_app.url, DESKTOP)
+    tiles(page).first.wait_for(timeout=30000)
+
+    def slow_first(route):  # the first change is still on its way when the next two are made
+        if '"failed"' in (route.request.post_data or ""):
+            time.sleep(1.0)
+        route.continue_()
+
+    page.route("**/gradio_api/queue/join*", slow_first)
+    page.evaluate("""async () => { const s = document.querySelector('#hh-f-state');
+        for (const v of ['failed', 'cancelled', 'done']) {
+            s.value = v; s.dispatchEvent(new Event('change', {bubbles: true}));
+            await new Promise((r) => setTimeout(r, 150)); } }""")
+    page.wait_for_function("document.querySelector('#hh-gallery .hh-count').innerText.includes('match')", timeout=15000)
+    page.wait_for_timeout(2000)  # every answer is in
+    assert tiles(page).count() == page.locator("#hh-gallery .hh-s-done").count() == 24, count_line(page)
     page.close()
 
 

@@ -168,3 +168,15 @@ def test_windows_forget_the_least_recently_seen_page():
         windows.ask(("local", f"s{n}"), {"state": "failed"}, 24, "")
     assert windows.is_asked(("local", "s0"), {}, 24, "")  # forgotten: anything goes again
     assert not windows.is_asked(("local", "s2"), {}, 24, "")
+
+
+def test_filter_changes_draw_only_the_pages_latest_in_whatever_order_they_run():
+    windows, page, other = Windows(), ("local", "s1"), ("local", "s2")
+    assert windows.change(page, 1) and windows.latest_change(page, 1)
+    assert windows.change(page, 2)  # a second change while the first is drawn
+    assert not windows.latest_change(page, 1)  # the first, drawn after it came in, steps aside
+    assert windows.latest_change(page, 2)
+    assert not windows.change(page, 1)  # a change reaching the server after a later one: never drawn
+    assert not windows.change(page, 2)  # nor the same change twice
+    assert windows.change(other, 1) and windows.latest_change(other, 1)  # each page counts its own
+    assert windows.change(None, None) and windows.latest_change(page, None)  # no page or count: nothing to order

@@ -143,14 +143,23 @@ def wire(ctx: UiContext, ui: LibraryUi, panel, open_view, redraw_after, story=No
         return grid_html(ctx, ui, caller, filters.filter_of(chosen), shown, after=after)
 
     def first_page(after, evt: gr.EventData, request: gr.Request):
-        chosen = filters.chosen(event_data(evt))  # the browser's: checked before it is kept
+        data = event_data(evt)
+        chosen = filters.chosen(data)  # the browser's: checked before it is kept
         caller = ctx.caller_or_none(request)
+        page, seq = (page_of(caller, request) if caller else None), seq_of(data)
+        if not ctx.windows.change(page, seq):
+            return {}  # the page has sent a later change: that one draws
         start = window(parse_window(after)[0], None)  # a filter starts from the top, in the same order
-        ctx.windows.ask(page_of(caller, request) if caller else None, chosen, PAGE_SIZE, start)
-        return chosen, PAGE_SIZE, start, draw(caller, PAGE_SIZE, start, chosen)
+        grid = draw(caller, PAGE_SIZE, start, chosen)
+        if not ctx.windows.latest_change(page, seq):
+            return {}  # asked once drawn: a later change came in meanwhile
+        ctx.windows.ask(page, chosen, PAGE_SIZE, start)
+        return {ui.filter: chosen, ui.shown: PAGE_SIZE, ui.after: start, ui.grid: grid}
 
+    # "multiple", ordered by the page's count (Windows.change): "always_last" would re-send a change that
+    # waited with the data of the one before it
     ui.filter_box.input(first_page, [ui.after], [ui.filter, ui.shown, ui.after, ui.grid], api_visibility="private",
-                        show_progress="hidden", trigger_mode="always_last")
+                        show_progress="hidden", trigger_mode="multiple")
 
     def moved(act, shown, after, filter, caller) -> tuple[int, str | None]:
         """The next window of the grid: more of this one, the older ones after it, or the first again."""

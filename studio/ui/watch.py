@@ -132,7 +132,28 @@ class Windows:
 
     def __init__(self, max_pages: int = MAX_PAGES):
         self._asked = _Pages(max_pages)  # page -> the window it last asked for
+        self._changes = _Pages(max_pages)  # page -> the count of its latest filter change taken
         self._lock = threading.Lock()
+
+    def change(self, page: tuple[str, str] | None, seq: int | None) -> bool:
+        """A filter change, numbered by its page (`seq`, the page's count of them): False if a later one of
+        the page's was taken already. The filters' changes run side by side: Gradio's "always_last" re-sends
+        a change that waited with the first change's data, not the latest, so a search cleared and then
+        Favourites ticked was drawn as the cleared search alone."""
+        if not page or seq is None:
+            return True
+        with self._lock:
+            if seq <= self._changes.seen(page, 0):
+                return False
+            self._changes[page] = seq
+            return True
+
+    def latest_change(self, page: tuple[str, str] | None, seq: int | None) -> bool:
+        """Whether no later filter change of the page has come in (asked once the grid is drawn)."""
+        if not page or seq is None:
+            return True
+        with self._lock:
+            return self._changes.get(page) == seq
 
     @staticmethod
     def _key(chosen, shown, after) -> str:
