@@ -385,6 +385,8 @@ def test_webhook_gets_the_final_task(emulator):
                       webhook=hook).json()["data"]["id"]
         inf_wait(emulator, task_id)
         wait_until(lambda: received, 5, "the webhook's call")
+        # the emulator records the call once our answer reaches it, a moment after the call itself
+        wait_until(lambda: emulator.control.webhooks(), 5, "the emulator's record of the call")
     finally:
         server.shutdown()
     assert received and received[0]["id"] == task_id and received[0]["status"] == 10
