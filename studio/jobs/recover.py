@@ -146,8 +146,9 @@ class Recovery:
     async def _rest(self, job: Job, seconds: float) -> None:
         """Sleep, or less when someone asks for the job now (a webhook, Collect again)."""
         wake = self._wake.setdefault(job.id, asyncio.Event())
-        try:
-            await asyncio.wait_for(wake.wait(), seconds)
+        try:  # not wait_for, which on 3.11 drops a cancel that comes as the wake is set (watching._sleep)
+            async with asyncio.timeout(seconds):
+                await wake.wait()
         except TimeoutError:
             pass
         wake.clear()

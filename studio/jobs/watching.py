@@ -94,8 +94,9 @@ class Watching:
     async def _sleep(self, job: Job, delay: float) -> None:
         """Wait `delay` seconds, less when the deadline is nearer or a webhook wakes the job."""
         left = self._time_left(job)
-        try:
-            await asyncio.wait_for(self._wake[job.id].wait(), delay if left is None else min(delay, left or 0.01))
+        try:  # asyncio.timeout, not wait_for: on 3.11 wait_for drops a cancel that comes as the wake is set
+            async with asyncio.timeout(delay if left is None else min(delay, left or 0.01)):
+                await self._wake[job.id].wait()
         except TimeoutError:
             pass
 
