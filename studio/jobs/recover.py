@@ -32,6 +32,16 @@ LATE_READ_SECONDS = 60.0        # how often a job past its deadline is read
 KEY_ERRORS = {401, 403}         # a status read refused for the key, not for the task
 
 
+async def until_woken(wake: asyncio.Event, seconds: float) -> None:
+    """Wait `seconds`, or less if `wake` is set. asyncio.timeout, not wait_for: on Python 3.11 wait_for returns
+    the wake and drops a cancel that comes in the same moment, and the job went on as its runner closed."""
+    try:
+        async with asyncio.timeout(seconds):
+            await wake.wait()
+    except TimeoutError:
+        pass
+
+
 class Recovery:
     """The runner's patient side (see the module docstring)."""
 
@@ -146,11 +156,7 @@ class Recovery:
     async def _rest(self, job: Job, seconds: float) -> None:
         """Sleep, or less when someone asks for the job now (a webhook, Collect again)."""
         wake = self._wake.setdefault(job.id, asyncio.Event())
-        try:  # not wait_for, which on 3.11 drops a cancel that comes as the wake is set (watching._sleep)
-            async with asyncio.timeout(seconds):
-                await wake.wait()
-        except TimeoutError:
-            pass
+        await until_woken(wake, seconds)
         wake.clear()
 
     def collect_again(self, job_id: str) -> None:

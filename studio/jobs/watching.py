@@ -16,7 +16,7 @@ from studio.errors import ProviderError, StudioError, TransientError
 from studio.jobs import messages, timing
 from studio.jobs.limits import BackendLimits
 from studio.jobs.model import Job, JobState
-from studio.jobs.recover import KEY_ERRORS
+from studio.jobs.recover import KEY_ERRORS, until_woken
 
 log = logging.getLogger("studio.runner")
 
@@ -94,11 +94,7 @@ class Watching:
     async def _sleep(self, job: Job, delay: float) -> None:
         """Wait `delay` seconds, less when the deadline is nearer or a webhook wakes the job."""
         left = self._time_left(job)
-        try:  # asyncio.timeout, not wait_for: on 3.11 wait_for drops a cancel that comes as the wake is set
-            async with asyncio.timeout(delay if left is None else min(delay, left or 0.01)):
-                await self._wake[job.id].wait()
-        except TimeoutError:
-            pass
+        await until_woken(self._wake[job.id], delay if left is None else min(delay, left or 0.01))
 
     async def _read(self, job: Job, backend: Backend, limits: BackendLimits) -> TaskStatus | None | bool:
         """One status read within the shared limits: the status, None to read again later,
