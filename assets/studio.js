@@ -111,10 +111,9 @@
     const column = document.getElementById('hh-workbench');
     const away = !!bar && !!column && getComputedStyle(bar).position === 'fixed'
       && column.getBoundingClientRect().bottom < innerHeight * 0.35;
-    if (away !== document.documentElement.hasAttribute('data-hh-form-away')) {
-      document.documentElement.toggleAttribute('data-hh-form-away', away);
-      keepRoom();
-    }
+    if (away === document.documentElement.hasAttribute('data-hh-form-away')) return false;
+    document.documentElement.toggleAttribute('data-hh-form-away', away);
+    return true;  // the bar changed height: the page's room for it follows (keepRoom)
   };
   const staleFresh = () => {  // a restored prompt's line, once the page itself has changed the prompt
     freshLines = freshLines.filter(({line, box, value}) => {
@@ -126,7 +125,7 @@
   const fit = () => { formAway(); keepRoom(); fitColumn(); addSkips(); staleFresh(); };
   let fitting = false;
   addEventListener('scroll', () => {
-    if (!fitting) { fitting = true; requestAnimationFrame(() => { fitting = false; fitColumn(); formAway(); }); }
+    if (!fitting) { fitting = true; requestAnimationFrame(() => { fitting = false; fitColumn(); if (formAway()) keepRoom(); }); }
   }, {passive: true});
   setInterval(fit, 500);
   addEventListener('resize', fit);
